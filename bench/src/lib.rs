@@ -1,0 +1,1 @@
+//! Mock model upstream and benchmark support for clawgate.

@@ -1,0 +1,1 @@
+//! clawgate: a light, self-hosted AI-agent gateway daemon.
