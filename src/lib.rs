@@ -1,1 +1,31 @@
-//! clawgate: a light, self-hosted AI-agent gateway daemon.
+//! clawgate: a light, self-hosted AI-agent gateway daemon compatible with OpenClaw's APIs.
+//!
+//! # Layout
+//! - `actors/` (top-level folder, mounted here as [`actors`]): the actor tree — `Router`
+//!   (supervisor), `Session` (one per conversation), `AgentRun` (one per turn).
+//! - [`http`]: the route table and one handler file per resource; handlers only send messages
+//!   to the router and render what comes back (JSON or SSE).
+//! - [`providers`]: upstream model protocols (OpenAI Chat Completions, Anthropic Messages)
+//!   sharing one SSE decoder, with retries and fallbacks.
+//! - [`agent`]: what a turn is and how its prompt is built; [`tools`]: the tool registry.
+//! - [`storage`]: SQLite (WAL) sessions, messages and runs.
+//! - [`config`], [`auth`], [`error`], [`startup`], [`cli`], [`commands`], [`telemetry`].
+//!
+//! The `actors/` folder sits beside `src/` because the project's design card asks for it; it is
+//! compiled into this one crate with a `#[path]` attribute (the only one in the crate).
+
+#[path = "../actors/mod.rs"]
+pub mod actors;
+pub mod agent;
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod providers;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;
+pub mod tools;

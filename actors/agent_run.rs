@@ -1,0 +1,636 @@
+//! `AgentRun`: one agent turn, the model ⇄ tool loop.
+//!
+//! - Owns: the run's subscribers, its cancel switch and its accumulated output.
+//! - Started by: [`super::session::Session`] when the turn reaches the head of its queue, on the
+//!   session's arbiter (so work spreads over the shard pool).
+//! - Talks to: the model providers (awc, this thread's client), tools, the store (persists the
+//!   turn's messages and run row before announcing the end), [`super::router::Router`]
+//!   (registration, for abort/subscribe by run id and shutdown draining) and its session
+//!   (`RunFinished`). Subscribers receive [`RunEvent`]s through bounded channels; a subscriber
+//!   whose channel is closed or full is dropped. When every *owner* subscriber (the HTTP request
+//!   that started the run) goes away, the run is aborted.
+
+use super::router::{self, Router};
+use super::session::{self, Session};
+use crate::agent::{prompt, TurnRequest};
+use crate::config::{AgentConfig, Config, ModelChoice};
+use crate::providers::types::Message;
+use crate::providers::types::*;
+use crate::providers::{self, ProviderError};
+use crate::storage::{now_ms, NewMessage, RunStatus, Store};
+use crate::tools::{self, Tool, ToolContext, ToolError};
+use actix::prelude::*;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+/// Tool rounds allowed in one turn before the run stops calling the model.
+pub const MAX_TOOL_STEPS: usize = 16;
+/// Events buffered per subscriber before it is considered too slow and dropped.
+pub const SUBSCRIBER_BUFFER: usize = 4096;
+
+/// Why a run did not complete.
+#[derive(Debug, Clone)]
+pub enum RunFailure {
+    /// The provider failed.
+    Provider(ProviderError),
+    /// The run exceeded its timeout.
+    Timeout,
+    /// Cancelled (`chat.abort`, client disconnect, shutdown); the reason is given.
+    Aborted(&'static str),
+    /// Unexpected internal failure.
+    Internal(String),
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunFailure::Provider(e) => write!(f, "{e}"),
+            RunFailure::Timeout => f.write_str("run timed out"),
+            RunFailure::Aborted(r) => write!(f, "aborted: {r}"),
+            RunFailure::Internal(e) => write!(f, "internal error: {e}"),
+        }
+    }
+}
+
+/// The end of a run, delivered once as [`RunEvent::Done`].
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// Run id.
+    pub run_id: String,
+    /// Session key.
+    pub session_key: String,
+    /// Agent id.
+    pub agent_id: String,
+    /// Final status.
+    pub status: RunStatus,
+    /// Final assistant text (last model step).
+    pub text: String,
+    /// Usage summed over every model call.
+    pub usage: Usage,
+    /// Why the model stopped.
+    pub stop: StopReason,
+    /// Client-tool calls the caller must answer (stop reason `tool_calls`).
+    pub pending_tool_calls: Vec<ToolCall>,
+    /// Failure, when status is not `ok`.
+    pub failure: Option<RunFailure>,
+    /// `provider/model` that answered.
+    pub model: Option<String>,
+    /// Start (ms since epoch).
+    pub started_at: i64,
+    /// End (ms since epoch).
+    pub ended_at: i64,
+}
+
+/// What subscribers receive.
+#[derive(Debug, Clone)]
+pub enum RunEvent {
+    /// The run started.
+    Start {
+        /// Run id.
+        run_id: String,
+        /// Session key.
+        session_key: String,
+        /// Start (ms).
+        started_at: i64,
+    },
+    /// Assistant text.
+    Delta(String),
+    /// Reasoning text.
+    Reasoning(String),
+    /// The model called a tool (server or client).
+    ToolCall {
+        /// Call id.
+        call_id: String,
+        /// Tool name.
+        name: String,
+        /// JSON arguments.
+        arguments: String,
+    },
+    /// A server tool returned.
+    ToolResult {
+        /// Call id.
+        call_id: String,
+        /// Tool name.
+        name: String,
+        /// OpenClaw-shaped result.
+        result: Value,
+        /// Whether it failed.
+        is_error: bool,
+    },
+    /// The run ended (always the last event).
+    Done(RunOutcome),
+}
+
+/// Shared event (one allocation fanned out to every subscriber).
+pub type EventRef = Arc<RunEvent>;
+
+/// A subscriber's handle.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    /// Where events go.
+    pub tx: mpsc::Sender<EventRef>,
+    /// When every owner is gone the run is aborted.
+    pub owner: bool,
+}
+
+impl Subscriber {
+    /// A new channel; returns the handle and the receiving end.
+    pub fn channel(owner: bool) -> (Subscriber, mpsc::Receiver<EventRef>) {
+        let (tx, rx) = mpsc::channel(SUBSCRIBER_BUFFER);
+        (Subscriber { tx, owner }, rx)
+    }
+}
+
+/// Subscribers plus the text streamed so far in the current step.
+#[derive(Default)]
+struct Fanout {
+    subs: Vec<Subscriber>,
+    step_text: String,
+}
+
+impl Fanout {
+    fn emit(&mut self, ev: RunEvent) {
+        if let RunEvent::Delta(t) = &ev {
+            self.step_text.push_str(t);
+        }
+        if self.subs.is_empty() {
+            return;
+        }
+        let ev = Arc::new(ev);
+        self.subs.retain(|s| match s.tx.try_send(ev.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!("dropping a run subscriber that stopped reading");
+                false
+            }
+        });
+    }
+}
+
+/// Attach a subscriber to a running run.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Subscribe {
+    /// The subscriber.
+    pub sub: Subscriber,
+}
+
+/// Cancel the run.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Abort;
+
+/// Everything a run needs, prepared by its session.
+pub struct RunParams {
+    /// The turn.
+    pub req: TurnRequest,
+    /// Conversation for the model, oldest first, ending with this turn's user message.
+    pub context: Vec<Message>,
+    /// Transcript id to append to.
+    pub session_id: String,
+    /// The agent.
+    pub agent: AgentConfig,
+    /// Model to use (override already applied).
+    pub model: ModelChoice,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Store.
+    pub store: Store,
+    /// Server tools the agent may call.
+    pub tools: Vec<Arc<dyn Tool>>,
+    /// Initial subscribers.
+    pub subscribers: Vec<Subscriber>,
+    /// Owning session.
+    pub session: Addr<Session>,
+    /// The router.
+    pub router: Addr<Router>,
+}
+
+/// The actor.
+pub struct AgentRun {
+    params: Option<RunParams>,
+    run_id: String,
+    session_key: String,
+    fanout: Rc<RefCell<Fanout>>,
+    cancel: watch::Sender<bool>,
+    router: Addr<Router>,
+}
+
+impl AgentRun {
+    /// Prepares the actor (call `.start()` on the session's arbiter).
+    pub fn new(mut params: RunParams) -> Self {
+        let fanout = Fanout {
+            subs: std::mem::take(&mut params.subscribers),
+            step_text: String::new(),
+        };
+        AgentRun {
+            run_id: params.req.run_id.clone(),
+            session_key: params.req.session_key.clone(),
+            router: params.router.clone(),
+            params: Some(params),
+            fanout: Rc::new(RefCell::new(fanout)),
+            cancel: watch::channel(false).0,
+        }
+    }
+}
+
+impl Actor for AgentRun {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.router.do_send(router::RunStarted {
+            run_id: self.run_id.clone(),
+            session_key: self.session_key.clone(),
+            addr: ctx.address(),
+        });
+        let Some(params) = self.params.take() else {
+            return;
+        };
+        let fut = drive(params, self.fanout.clone(), self.cancel.subscribe());
+        ctx.spawn(fut.into_actor(self).map(|_, _, ctx| ctx.stop()));
+    }
+
+    fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        self.router.do_send(router::RunEnded {
+            run_id: self.run_id.clone(),
+        });
+        Running::Stop
+    }
+}
+
+impl Handler<Subscribe> for AgentRun {
+    type Result = ();
+    fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) {
+        self.fanout.borrow_mut().subs.push(msg.sub);
+    }
+}
+
+impl Handler<Abort> for AgentRun {
+    type Result = ();
+    fn handle(&mut self, _: Abort, _: &mut Self::Context) {
+        let _ = self.cancel.send(true);
+    }
+}
+
+/// Resolves when the run should stop early.
+async fn cancelled(
+    mut rx: watch::Receiver<bool>,
+    owners: Vec<mpsc::Sender<EventRef>>,
+) -> &'static str {
+    let owners_gone = async move {
+        if owners.is_empty() {
+            std::future::pending::<()>().await;
+        }
+        futures_util::future::join_all(owners.iter().map(|o| o.closed())).await;
+    };
+    tokio::select! {
+        r = rx.wait_for(|v| *v) => match r {
+            Ok(_) => "aborted by request",
+            Err(_) => std::future::pending().await,
+        },
+        _ = owners_gone => "client disconnected",
+    }
+}
+
+struct TurnResult {
+    text: String,
+    new_messages: Vec<Message>,
+    usage: Usage,
+    stop: StopReason,
+    pending: Vec<ToolCall>,
+    model: Option<String>,
+}
+
+/// Runs the turn, persists it, announces the outcome and tells the session.
+async fn drive(p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receiver<bool>) {
+    let started_at = now_ms();
+    let owners: Vec<_> = fanout
+        .borrow()
+        .subs
+        .iter()
+        .filter(|s| s.owner)
+        .map(|s| s.tx.clone())
+        .collect();
+    fanout.borrow_mut().emit(RunEvent::Start {
+        run_id: p.req.run_id.clone(),
+        session_key: p.req.session_key.clone(),
+        started_at,
+    });
+    let model_name = p.model.primary.as_ref().map(|m| m.to_string());
+    if let Err(e) = p
+        .store
+        .start_run(&p.req.run_id, &p.req.session_key, model_name.as_deref())
+    {
+        tracing::error!(error = %e, "cannot record run start");
+    }
+    let timeout = p.req.timeout.unwrap_or(p.config.run_timeout);
+    let usage_acc = Rc::new(RefCell::new(Usage::default()));
+    let result = tokio::select! {
+        r = tokio::time::timeout(timeout, run_turn(&p, &fanout, &usage_acc)) => r.unwrap_or(Err(RunFailure::Timeout)),
+        reason = cancelled(cancel, owners) => Err(RunFailure::Aborted(reason)),
+    };
+    let (status, failure, turn) = match result {
+        Ok(t) => (RunStatus::Ok, None, t),
+        Err(f) => {
+            // Keep what the model already said on this step.
+            let partial = std::mem::take(&mut fanout.borrow_mut().step_text);
+            let status = if matches!(f, RunFailure::Aborted(_)) {
+                RunStatus::Aborted
+            } else {
+                RunStatus::Error
+            };
+            let new_messages = if partial.is_empty() {
+                vec![]
+            } else {
+                vec![Message::text(Role::Assistant, partial.clone())]
+            };
+            let turn = TurnResult {
+                text: partial,
+                new_messages,
+                usage: *usage_acc.borrow(),
+                stop: StopReason::Stop,
+                pending: vec![],
+                model: model_name.clone(),
+            };
+            (status, Some(f), turn)
+        }
+    };
+    let to_store: Vec<NewMessage> = turn
+        .new_messages
+        .iter()
+        .map(|m| NewMessage {
+            role: m.role,
+            content: m.content.clone(),
+            tool_calls: m.tool_calls.clone(),
+            tool_call_id: m.tool_call_id.clone(),
+        })
+        .collect();
+    if let Err(e) = p.store.append_messages(
+        &p.req.session_key,
+        &p.session_id,
+        Some(&p.req.run_id),
+        &to_store,
+    ) {
+        tracing::error!(error = %e, run_id = %p.req.run_id, "cannot persist run messages");
+    }
+    let error_text = failure.as_ref().map(|f| f.to_string());
+    if let Err(e) = p.store.finish_run(
+        &p.req.run_id,
+        &p.req.session_key,
+        status,
+        &turn.usage,
+        turn.model.as_deref(),
+        error_text.as_deref(),
+    ) {
+        tracing::error!(error = %e, "cannot record run end");
+    }
+    let ended_at = now_ms();
+    match &failure {
+        None => {
+            tracing::info!(run_id = %p.req.run_id, session = %p.req.session_key, ms = ended_at - started_at, input = turn.usage.input, output = turn.usage.output, "turn completed")
+        }
+        Some(f) => {
+            tracing::warn!(run_id = %p.req.run_id, session = %p.req.session_key, ms = ended_at - started_at, error = %f, "turn failed")
+        }
+    }
+    let outcome = RunOutcome {
+        run_id: p.req.run_id.clone(),
+        session_key: p.req.session_key.clone(),
+        agent_id: p.req.agent_id.clone(),
+        status,
+        text: turn.text,
+        usage: turn.usage,
+        stop: turn.stop,
+        pending_tool_calls: turn.pending,
+        failure,
+        model: turn.model,
+        started_at,
+        ended_at,
+    };
+    fanout.borrow_mut().emit(RunEvent::Done(outcome));
+    p.session.do_send(session::RunFinished {
+        run_id: p.req.run_id.clone(),
+        new_messages: turn.new_messages,
+    });
+}
+
+/// Makes a history acceptable to strict upstreams: every assistant tool call gets a result and
+/// no tool result is orphaned.
+pub fn sanitize_history(messages: Vec<Message>) -> Vec<Message> {
+    let mut out: Vec<Message> = Vec::with_capacity(messages.len());
+    let mut open: Vec<String> = Vec::new();
+    for m in messages {
+        match m.role {
+            Role::Tool => {
+                let id = m.tool_call_id.clone().unwrap_or_default();
+                if let Some(pos) = open.iter().position(|o| *o == id) {
+                    open.remove(pos);
+                    out.push(m);
+                }
+            }
+            _ => {
+                for id in open.drain(..) {
+                    out.push(Message {
+                        tool_call_id: Some(id),
+                        ..Message::text(Role::Tool, "(no result)")
+                    });
+                }
+                if m.role == Role::Assistant {
+                    open = m.tool_calls.iter().map(|c| c.id.clone()).collect();
+                }
+                out.push(m);
+            }
+        }
+    }
+    for id in open {
+        out.push(Message {
+            tool_call_id: Some(id),
+            ..Message::text(Role::Tool, "(no result)")
+        });
+    }
+    out
+}
+
+async fn run_turn(
+    p: &RunParams,
+    fanout: &Rc<RefCell<Fanout>>,
+    usage_acc: &Rc<RefCell<Usage>>,
+) -> Result<TurnResult, RunFailure> {
+    let mut specs = tools::ToolRegistry::specs(&p.tools);
+    specs.extend(p.req.client_tools.iter().cloned());
+    let tool_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+    let system = prompt::system_prompt(&p.agent, p.req.extra_system_prompt.as_deref(), &tool_names);
+    let mut messages = sanitize_history(p.context.clone());
+    let mut new_messages = Vec::new();
+    let mut model_used = None;
+    let tool_ctx = ToolContext {
+        store: p.store.clone(),
+        config: p.config.clone(),
+        session_key: p.req.session_key.clone(),
+        agent_id: p.req.agent_id.clone(),
+    };
+    for step in 0..=MAX_TOOL_STEPS {
+        let offer_tools = step < MAX_TOOL_STEPS;
+        let req = ModelRequest {
+            model: String::new(),
+            system: system.clone(),
+            messages: messages.clone(),
+            tools: if offer_tools { specs.clone() } else { vec![] },
+            tool_choice: if step == 0 {
+                p.req.tool_choice.clone()
+            } else {
+                ToolChoice::Auto
+            },
+            thinking: p.req.thinking.or(p.agent.thinking),
+            max_tokens: p.req.max_tokens,
+            temperature: p.req.temperature,
+            top_p: p.req.top_p,
+            stream: p.req.stream,
+        };
+        fanout.borrow_mut().step_text.clear();
+        let mut on_event = |e: ModelEvent| {
+            let mut f = fanout.borrow_mut();
+            match e {
+                ModelEvent::TextDelta(t) => f.emit(RunEvent::Delta(t)),
+                ModelEvent::ReasoningDelta(t) => f.emit(RunEvent::Reasoning(t)),
+                ModelEvent::ToolCallStart { .. } | ModelEvent::ToolCallArgs { .. } => {}
+            }
+        };
+        let (out, model_ref) = providers::complete(
+            &p.config,
+            &p.model,
+            req,
+            p.config.idle_timeout,
+            &mut on_event,
+        )
+        .await
+        .map_err(RunFailure::Provider)?;
+        usage_acc.borrow_mut().add(&out.usage);
+        model_used = Some(model_ref.to_string());
+        let assistant = Message {
+            tool_calls: out.tool_calls.clone(),
+            ..Message::text(Role::Assistant, out.text.clone())
+        };
+        messages.push(assistant.clone());
+        new_messages.push(assistant);
+        if out.tool_calls.is_empty() {
+            return Ok(TurnResult {
+                text: out.text,
+                new_messages,
+                usage: *usage_acc.borrow(),
+                stop: out.stop,
+                pending: vec![],
+                model: model_used,
+            });
+        }
+        let mut pending = Vec::new();
+        for call in &out.tool_calls {
+            fanout.borrow_mut().emit(RunEvent::ToolCall {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                arguments: call.arguments.clone(),
+            });
+            if p.req.client_tools.iter().any(|t| t.name == call.name) {
+                pending.push(call.clone());
+                continue;
+            }
+            let (result, is_error) = match p.tools.iter().find(|t| t.name() == call.name) {
+                None => (
+                    tools::json_result(
+                        serde_json::json!({"error": format!("Tool not available: {}", call.name)}),
+                    ),
+                    true,
+                ),
+                Some(tool) => {
+                    let args: Value = if call.arguments.trim().is_empty() {
+                        Value::Object(Default::default())
+                    } else {
+                        match serde_json::from_str(&call.arguments) {
+                            Ok(v) => v,
+                            Err(e) => Value::String(format!("invalid JSON arguments: {e}")),
+                        }
+                    };
+                    if let Value::String(err) = args {
+                        (tools::json_result(serde_json::json!({"error": err})), true)
+                    } else {
+                        match tool.call(tool_ctx.clone(), args).await {
+                            Ok(r) => (r, false),
+                            Err(
+                                e @ (ToolError::InvalidInput(_)
+                                | ToolError::Forbidden(_)
+                                | ToolError::Failed(_)),
+                            ) => (
+                                tools::json_result(serde_json::json!({"error": e.to_string()})),
+                                true,
+                            ),
+                        }
+                    }
+                }
+            };
+            let text = tools::result_text(&result);
+            fanout.borrow_mut().emit(RunEvent::ToolResult {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                result,
+                is_error,
+            });
+            let msg = Message {
+                tool_call_id: Some(call.id.clone()),
+                ..Message::text(Role::Tool, text)
+            };
+            messages.push(msg.clone());
+            new_messages.push(msg);
+        }
+        if !pending.is_empty() {
+            return Ok(TurnResult {
+                text: out.text,
+                new_messages,
+                usage: *usage_acc.borrow(),
+                stop: StopReason::ToolCalls,
+                pending,
+                model: model_used,
+            });
+        }
+    }
+    Ok(TurnResult {
+        text: format!("(stopped after {MAX_TOOL_STEPS} tool steps)"),
+        new_messages,
+        usage: *usage_acc.borrow(),
+        stop: StopReason::Length,
+        pending: vec![],
+        model: model_used,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_repaired_for_strict_upstreams() {
+        let call = ToolCall {
+            id: "c1".into(),
+            name: "x".into(),
+            arguments: "{}".into(),
+        };
+        let h = vec![
+            Message {
+                tool_call_id: Some("orphan".into()),
+                ..Message::text(Role::Tool, "lost")
+            },
+            Message {
+                tool_calls: vec![call],
+                ..Message::text(Role::Assistant, "")
+            },
+            Message::text(Role::User, "next"),
+        ];
+        let out = sanitize_history(h);
+        let roles: Vec<_> = out.iter().map(|m| m.role).collect();
+        assert_eq!(roles, [Role::Assistant, Role::Tool, Role::User]);
+        assert_eq!(out[1].tool_call_id.as_deref(), Some("c1"));
+    }
+}

@@ -1,0 +1,291 @@
+//! `Router`: the supervisor every HTTP and WebSocket handler talks to.
+//!
+//! - Owns: the registry of live sessions (key → `Addr<Session>`) and of running turns
+//!   (run id → `Addr<AgentRun>`), and the pool of arbiters sessions are sharded over.
+//! - Started by: [`crate::startup::Gateway::build`], once, on the system arbiter.
+//! - Talks to: [`super::session::Session`] (creates one per key on the arbiter the key hashes
+//!   to, forwards turns, aborts, invalidations) and [`super::agent_run::AgentRun`] (subscribe,
+//!   abort by run id).
+
+use super::agent_run::{self, AgentRun, Subscriber};
+use super::session::{self, Session};
+use crate::agent::TurnRequest;
+use crate::config::Config;
+use crate::storage::Store;
+use crate::tools::ToolRegistry;
+use actix::prelude::*;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Start (or queue) a turn.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StartTurn {
+    /// The turn.
+    pub req: TurnRequest,
+    /// Subscribers that want its events from the start.
+    pub subscribers: Vec<Subscriber>,
+}
+
+/// An `AgentRun` started (sent by the run itself).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RunStarted {
+    /// Run id.
+    pub run_id: String,
+    /// Session key.
+    pub session_key: String,
+    /// The run.
+    pub addr: Addr<AgentRun>,
+}
+
+/// An `AgentRun` stopped.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RunEnded {
+    /// Run id.
+    pub run_id: String,
+}
+
+/// Attach a subscriber to a running turn; `false` when no such run is live.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct SubscribeRun {
+    /// Run id.
+    pub run_id: String,
+    /// The subscriber.
+    pub sub: Subscriber,
+}
+
+/// Abort one run (by id) or every turn of a session; `true` when something was aborted.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Abort {
+    /// A specific run.
+    pub run_id: Option<String>,
+    /// Every turn of this session.
+    pub session_key: Option<String>,
+}
+
+/// A session asks to be released because it is idle; `true` when it may stop.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct ReleaseSession {
+    /// Its key.
+    pub key: String,
+    /// Turns it has received; released only if the router forwarded no more than that.
+    pub received: u64,
+}
+
+/// The store changed a session under the live actor (reset/delete): drop its cached history.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct InvalidateSession {
+    /// Session key.
+    pub key: String,
+}
+
+/// Live counts.
+#[derive(Message)]
+#[rtype(result = "Stats")]
+pub struct GetStats;
+
+/// Live counts.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Session actors alive.
+    pub live_sessions: usize,
+    /// Turns running.
+    pub active_runs: usize,
+}
+
+/// Ids of runs in progress, with their session keys.
+#[derive(Message)]
+#[rtype(result = "Vec<(String, String)>")]
+pub struct ActiveRuns;
+
+struct LiveSession {
+    addr: Addr<Session>,
+    forwarded: u64,
+}
+
+/// The actor.
+pub struct Router {
+    config: Arc<Config>,
+    store: Store,
+    tools: ToolRegistry,
+    shards: Vec<ArbiterHandle>,
+    sessions: HashMap<String, LiveSession>,
+    runs: HashMap<String, (String, Addr<AgentRun>)>,
+}
+
+impl Router {
+    /// A router placing sessions on `shards` (at least one arbiter).
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        tools: ToolRegistry,
+        shards: Vec<ArbiterHandle>,
+    ) -> Self {
+        Router {
+            config,
+            store,
+            tools,
+            shards,
+            sessions: HashMap::new(),
+            runs: HashMap::new(),
+        }
+    }
+
+    fn shard_for(&self, key: &str) -> ArbiterHandle {
+        if self.shards.is_empty() {
+            return Arbiter::current();
+        }
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        self.shards[(h.finish() as usize) % self.shards.len()].clone()
+    }
+
+    fn session(&mut self, key: &str, agent_id: &str, ctx: &mut Context<Self>) -> &mut LiveSession {
+        let alive = self.sessions.get(key).is_some_and(|s| s.addr.connected());
+        if !alive {
+            let shard = self.shard_for(key);
+            let (k, a, cfg, store, tools, me) = (
+                key.to_string(),
+                agent_id.to_string(),
+                self.config.clone(),
+                self.store.clone(),
+                self.tools.clone(),
+                ctx.address(),
+            );
+            let addr = Session::start_in_arbiter(&shard, move |_| {
+                Session::new(k, a, cfg, store, tools, me)
+            });
+            self.sessions
+                .insert(key.to_string(), LiveSession { addr, forwarded: 0 });
+        }
+        self.sessions.get_mut(key).expect("inserted above")
+    }
+}
+
+impl Actor for Router {
+    type Context = Context<Self>;
+}
+
+impl Handler<StartTurn> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: StartTurn, ctx: &mut Self::Context) {
+        let key = msg.req.session_key.clone();
+        let agent = msg.req.agent_id.clone();
+        let s = self.session(&key, &agent, ctx);
+        s.forwarded += 1;
+        s.addr.do_send(session::Enqueue {
+            req: msg.req,
+            subscribers: msg.subscribers,
+        });
+    }
+}
+
+impl Handler<RunStarted> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: RunStarted, _: &mut Self::Context) {
+        self.runs.insert(msg.run_id, (msg.session_key, msg.addr));
+    }
+}
+
+impl Handler<RunEnded> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: RunEnded, _: &mut Self::Context) {
+        self.runs.remove(&msg.run_id);
+    }
+}
+
+impl Handler<SubscribeRun> for Router {
+    type Result = bool;
+    fn handle(&mut self, msg: SubscribeRun, _: &mut Self::Context) -> bool {
+        match self.runs.get(&msg.run_id) {
+            Some((_, addr)) if addr.connected() => {
+                addr.do_send(agent_run::Subscribe { sub: msg.sub });
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Handler<Abort> for Router {
+    type Result = ResponseFuture<bool>;
+    fn handle(&mut self, msg: Abort, _: &mut Self::Context) -> Self::Result {
+        let key = msg.session_key.clone().or_else(|| {
+            msg.run_id
+                .as_ref()
+                .and_then(|r| self.runs.get(r).map(|(k, _)| k.clone()))
+        });
+        let target = key.and_then(|k| self.sessions.get(&k).map(|s| s.addr.clone()));
+        let direct = msg
+            .run_id
+            .as_ref()
+            .and_then(|r| self.runs.get(r).map(|(_, a)| a.clone()));
+        Box::pin(async move {
+            if let Some(s) = target {
+                return s
+                    .send(session::AbortTurns { run_id: msg.run_id })
+                    .await
+                    .unwrap_or(false);
+            }
+            if let Some(a) = direct {
+                a.do_send(agent_run::Abort);
+                return true;
+            }
+            false
+        })
+    }
+}
+
+impl Handler<ReleaseSession> for Router {
+    type Result = bool;
+    fn handle(&mut self, msg: ReleaseSession, _: &mut Self::Context) -> bool {
+        match self.sessions.get(&msg.key) {
+            Some(s) if s.forwarded <= msg.received => {
+                self.sessions.remove(&msg.key);
+                true
+            }
+            Some(_) => false,
+            None => true,
+        }
+    }
+}
+
+impl Handler<InvalidateSession> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: InvalidateSession, _: &mut Self::Context) {
+        if let Some(s) = self.sessions.get(&msg.key) {
+            s.addr.do_send(session::Invalidate);
+        }
+    }
+}
+
+impl Handler<GetStats> for Router {
+    type Result = MessageResult<GetStats>;
+    fn handle(&mut self, _: GetStats, _: &mut Self::Context) -> Self::Result {
+        MessageResult(Stats {
+            live_sessions: self.sessions.len(),
+            active_runs: self.runs.len(),
+        })
+    }
+}
+
+impl Handler<ActiveRuns> for Router {
+    type Result = MessageResult<ActiveRuns>;
+    fn handle(&mut self, _: ActiveRuns, _: &mut Self::Context) -> Self::Result {
+        MessageResult(
+            self.runs
+                .iter()
+                .map(|(id, (k, _))| (id.clone(), k.clone()))
+                .collect(),
+        )
+    }
+}

@@ -1,0 +1,335 @@
+//! `Session`: one conversation (one session key).
+//!
+//! - Owns: the in-memory transcript (loaded lazily from the store on the first turn), the
+//!   running turn and the queue of turns waiting behind it (at most one runs at a time).
+//! - Started by: [`super::router::Router`], on the arbiter its key hashes to.
+//! - Talks to: the store (loads history, persists each user message before the turn starts),
+//!   [`super::agent_run::AgentRun`] (starts one per turn), the router (asks to be released when
+//!   idle so memory stays bounded with many sessions).
+
+use super::agent_run::{self, AgentRun, RunEvent, RunOutcome, RunParams, Subscriber};
+use super::router::{self, Router};
+use crate::agent::TurnRequest;
+use crate::config::{Config, ModelChoice};
+use crate::providers::types::{Message, Role, StopReason, Usage};
+use crate::storage::{now_ms, NewMessage, RunStatus, Store};
+use crate::tools::ToolRegistry;
+use actix::prelude::*;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A session with no activity for this long releases itself.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How often idleness is checked.
+pub const IDLE_CHECK: Duration = Duration::from_secs(15);
+/// Messages of stored history loaded into a session (older ones stay in the store).
+pub const HISTORY_LIMIT: usize = 400;
+
+/// Queue a turn on this session.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Enqueue {
+    /// The turn.
+    pub req: TurnRequest,
+    /// Subscribers that want its events from the start.
+    pub subscribers: Vec<Subscriber>,
+}
+
+/// The running turn finished (sent by its `AgentRun`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RunFinished {
+    /// Run id.
+    pub run_id: String,
+    /// Messages the turn produced, already persisted.
+    pub new_messages: Vec<Message>,
+}
+
+/// Abort the running turn (if `run_id` matches or is `None`) and drop queued ones.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct AbortTurns {
+    /// A specific run, or every run of the session.
+    pub run_id: Option<String>,
+}
+
+/// Forget the in-memory transcript (after a reset or delete in the store).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Invalidate;
+
+struct Queued {
+    req: TurnRequest,
+    subscribers: Vec<Subscriber>,
+}
+
+/// The actor.
+pub struct Session {
+    key: String,
+    agent_id: String,
+    config: Arc<Config>,
+    store: Store,
+    tools: ToolRegistry,
+    router: Addr<Router>,
+    session_id: Option<String>,
+    history: Option<Vec<Message>>,
+    active: Option<(String, Addr<AgentRun>)>,
+    queue: VecDeque<Queued>,
+    last_activity: Instant,
+    /// Turns received (compared with the router's count before releasing).
+    received: u64,
+    releasing: bool,
+}
+
+impl Session {
+    /// A session for `key`, owned by agent `agent_id`.
+    pub fn new(
+        key: String,
+        agent_id: String,
+        config: Arc<Config>,
+        store: Store,
+        tools: ToolRegistry,
+        router: Addr<Router>,
+    ) -> Self {
+        Session {
+            key,
+            agent_id,
+            config,
+            store,
+            tools,
+            router,
+            session_id: None,
+            history: None,
+            active: None,
+            queue: VecDeque::new(),
+            last_activity: Instant::now(),
+            received: 0,
+            releasing: false,
+        }
+    }
+
+    fn load(&mut self) -> Result<(), String> {
+        if self.history.is_some() {
+            return Ok(());
+        }
+        let row = self
+            .store
+            .ensure_session(&self.key, &self.agent_id)
+            .map_err(|e| e.to_string())?;
+        let stored = self
+            .store
+            .load_messages(&row.session_id, HISTORY_LIMIT)
+            .map_err(|e| e.to_string())?;
+        self.history = Some(
+            stored
+                .into_iter()
+                .map(|m| Message {
+                    tool_calls: m.tool_calls,
+                    tool_call_id: m.tool_call_id,
+                    ..Message::text(m.role, m.content)
+                })
+                .collect(),
+        );
+        self.session_id = Some(row.session_id);
+        Ok(())
+    }
+
+    fn start_next(&mut self, ctx: &mut Context<Self>) {
+        while self.active.is_none() {
+            let Some(q) = self.queue.pop_front() else {
+                return;
+            };
+            if let Err(e) = self.start(q.req.clone(), q.subscribers.clone(), ctx) {
+                tracing::error!(session = %self.key, error = %e, "cannot start turn");
+                fail_queued(q, &e);
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        req: TurnRequest,
+        subscribers: Vec<Subscriber>,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), String> {
+        self.load()?;
+        let session_id = self.session_id.clone().unwrap_or_default();
+        let agent = self
+            .config
+            .agent(&req.agent_id)
+            .cloned()
+            .ok_or_else(|| format!("unknown agent {}", req.agent_id))?;
+        // Persist this turn's input first: once accepted it must survive a crash.
+        let mut input: Vec<Message> = req.extra_messages.clone();
+        if !req.message.is_empty() || !req.images.is_empty() {
+            input.push(Message {
+                images: req.images.clone(),
+                ..Message::text(Role::User, req.message.clone())
+            });
+        }
+        let to_store: Vec<NewMessage> = input
+            .iter()
+            .map(|m| NewMessage {
+                role: m.role,
+                content: if m.images.is_empty() {
+                    m.content.clone()
+                } else {
+                    format!("{}\n[{} image(s) attached]", m.content, m.images.len())
+                },
+                tool_calls: m.tool_calls.clone(),
+                tool_call_id: m.tool_call_id.clone(),
+            })
+            .collect();
+        self.store
+            .append_messages(&self.key, &session_id, Some(&req.run_id), &to_store)
+            .map_err(|e| e.to_string())?;
+        let history = self.history.get_or_insert_with(Vec::new);
+        let mut context = history.clone();
+        context.extend(input.iter().cloned());
+        // Images are sent for this turn only; the transcript keeps the text.
+        history.extend(input.into_iter().map(|m| Message {
+            images: vec![],
+            ..m
+        }));
+        let model = match &req.model_override {
+            Some(m) => ModelChoice {
+                primary: Some(m.clone()),
+                fallbacks: vec![],
+            },
+            None => self.config.model_for(&agent),
+        };
+        let run_id = req.run_id.clone();
+        let params = RunParams {
+            tools: self.tools.for_agent(&agent),
+            req,
+            context,
+            session_id,
+            agent,
+            model,
+            config: self.config.clone(),
+            store: self.store.clone(),
+            subscribers,
+            session: ctx.address(),
+            router: self.router.clone(),
+        };
+        let addr = AgentRun::new(params).start();
+        self.active = Some((run_id, addr));
+        Ok(())
+    }
+}
+
+/// Tells a queued turn's subscribers it will not run.
+fn fail_queued(q: Queued, reason: &str) {
+    let now = now_ms();
+    let outcome = RunOutcome {
+        run_id: q.req.run_id.clone(),
+        session_key: q.req.session_key.clone(),
+        agent_id: q.req.agent_id.clone(),
+        status: RunStatus::Aborted,
+        text: String::new(),
+        usage: Usage::default(),
+        stop: StopReason::Stop,
+        pending_tool_calls: vec![],
+        failure: Some(agent_run::RunFailure::Internal(reason.to_string())),
+        model: None,
+        started_at: now,
+        ended_at: now,
+    };
+    let ev = Arc::new(RunEvent::Done(outcome));
+    for s in q.subscribers {
+        let _ = s.tx.try_send(ev.clone());
+    }
+}
+
+impl Actor for Session {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.run_interval(IDLE_CHECK, |act, ctx| {
+            let idle = act.active.is_none()
+                && act.queue.is_empty()
+                && act.last_activity.elapsed() >= IDLE_TIMEOUT;
+            if idle && !act.releasing {
+                act.releasing = true;
+                let req = act.router.send(router::ReleaseSession {
+                    key: act.key.clone(),
+                    received: act.received,
+                });
+                ctx.spawn(req.into_actor(act).map(|res, act, ctx| {
+                    act.releasing = false;
+                    if res.unwrap_or(false) {
+                        ctx.stop();
+                    }
+                }));
+            }
+        });
+    }
+}
+
+impl Handler<Enqueue> for Session {
+    type Result = ();
+    fn handle(&mut self, msg: Enqueue, ctx: &mut Self::Context) {
+        self.received += 1;
+        self.last_activity = Instant::now();
+        self.queue.push_back(Queued {
+            req: msg.req,
+            subscribers: msg.subscribers,
+        });
+        self.start_next(ctx);
+    }
+}
+
+impl Handler<RunFinished> for Session {
+    type Result = ();
+    fn handle(&mut self, msg: RunFinished, ctx: &mut Self::Context) {
+        if self
+            .active
+            .as_ref()
+            .is_some_and(|(id, _)| *id == msg.run_id)
+        {
+            self.active = None;
+        }
+        if let Some(h) = self.history.as_mut() {
+            h.extend(msg.new_messages);
+            if h.len() > HISTORY_LIMIT * 2 {
+                let cut = h.len() - HISTORY_LIMIT;
+                h.drain(..cut);
+            }
+        }
+        self.last_activity = Instant::now();
+        self.start_next(ctx);
+    }
+}
+
+impl Handler<AbortTurns> for Session {
+    type Result = bool;
+    fn handle(&mut self, msg: AbortTurns, _: &mut Self::Context) -> bool {
+        let mut any = false;
+        if let Some((id, addr)) = &self.active {
+            if msg.run_id.as_ref().is_none_or(|r| r == id) {
+                addr.do_send(agent_run::Abort);
+                any = true;
+            }
+        }
+        let mut keep = VecDeque::new();
+        for q in self.queue.drain(..) {
+            if msg.run_id.as_ref().is_none_or(|r| *r == q.req.run_id) {
+                any = true;
+                fail_queued(q, "aborted before it started");
+            } else {
+                keep.push_back(q);
+            }
+        }
+        self.queue = keep;
+        any
+    }
+}
+
+impl Handler<Invalidate> for Session {
+    type Result = ();
+    fn handle(&mut self, _: Invalidate, _: &mut Self::Context) {
+        self.history = None;
+        self.session_id = None;
+    }
+}

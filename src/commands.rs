@@ -1,0 +1,114 @@
+//! What each CLI command does.
+
+use crate::cli::{Cli, Command, ConfigCmd, GatewayAction, GatewayOpts};
+use crate::config::{self, Overrides};
+use crate::startup::Gateway;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Gateway(g) => {
+            let opts = match g.action {
+                Some(GatewayAction::Run(o)) => merge(g.opts, o),
+                None => g.opts,
+            };
+            gateway(opts)
+        }
+        Command::Config(ConfigCmd::Validate { paths, json }) => {
+            let ov = Overrides {
+                state_dir: paths.state_dir.clone(),
+                ..Default::default()
+            };
+            match config::load(paths.config.as_deref(), &ov) {
+                Ok(cfg) => {
+                    let where_ = cfg
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "(no config file; defaults)".into());
+                    if json {
+                        println!("{}", serde_json::json!({"ok": true, "path": cfg.path}));
+                    } else {
+                        println!("config OK: {where_}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"ok": false, "error": e.to_string()})
+                        );
+                    } else {
+                        eprintln!("config invalid: {e}");
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Flags given after `run` win over flags given before it.
+fn merge(a: GatewayOpts, b: GatewayOpts) -> GatewayOpts {
+    GatewayOpts {
+        paths: crate::cli::Paths {
+            config: b.paths.config.or(a.paths.config),
+            state_dir: b.paths.state_dir.or(a.paths.state_dir),
+        },
+        port: b.port.or(a.port),
+        bind: b.bind.or(a.bind),
+        auth: b.auth.or(a.auth),
+        token: b.token.or(a.token),
+        password: b.password.or(a.password),
+        log_format: b.log_format,
+    }
+}
+
+fn gateway(opts: GatewayOpts) -> ExitCode {
+    crate::telemetry::init(opts.log_format);
+    let ov = Overrides {
+        port: opts.port,
+        bind: opts.bind.clone(),
+        auth: opts.auth.clone(),
+        token: opts.token.clone(),
+        password: opts.password.clone(),
+        state_dir: opts.paths.state_dir.clone(),
+    };
+    let cfg = match config::load(opts.paths.config.as_deref(), &ov) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("clawgate: invalid configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let system = actix_web::rt::System::new();
+    let result = system.block_on(async move {
+        let gw = Gateway::build(cfg).await?;
+        if let Some(t) = &gw.generated_token {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "Generated a gateway token (saved to {}, mode 0600; shown only this once):\n  {}",
+                t.path.display(),
+                t.token
+            );
+            let _ = out.flush();
+        }
+        for a in gw.addrs() {
+            tracing::info!("clawgate {} listening on http://{a}", crate::state::VERSION);
+        }
+        gw.run_until_stopped()
+            .await
+            .map_err(|e| crate::startup::StartupError::Io(e.to_string()))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clawgate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

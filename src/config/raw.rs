@@ -1,0 +1,532 @@
+//! The configuration file's shape, exactly as written on disk (JSON5, OpenClaw key names).
+//!
+//! Every struct denies unknown fields so a typo is reported with its path. Sections of an
+//! `openclaw.json` that clawgate does not implement yet are accepted as opaque values (see
+//! [`RawConfig`]) so an OpenClaw config can be read as it is. Nothing outside `config/` sees
+//! these types: [`super::Config`] is built from them once, validated.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Top-level configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawConfig {
+    /// JSON schema reference some editors add.
+    #[serde(rename = "$schema")]
+    pub schema: Option<String>,
+    /// Gateway server settings.
+    #[serde(default)]
+    pub gateway: RawGateway,
+    /// Model providers.
+    #[serde(default)]
+    pub models: RawModels,
+    /// Agents and their defaults.
+    #[serde(default)]
+    pub agents: RawAgents,
+    /// Session naming.
+    #[serde(default)]
+    pub session: RawSession,
+    /// Global tool policy.
+    #[serde(default)]
+    pub tools: RawToolPolicy,
+    /// Inline environment defaults (only fill variables that are not already set).
+    #[serde(default)]
+    pub env: BTreeMap<String, Value>,
+    /// OpenClaw sections read but not interpreted yet by this version of clawgate.
+    pub hooks: Option<Value>,
+    /// See `hooks`.
+    pub cron: Option<Value>,
+    /// See `hooks`.
+    pub channels: Option<Value>,
+    /// See `hooks`.
+    pub meta: Option<Value>,
+    /// See `hooks`.
+    pub wizard: Option<Value>,
+    /// See `hooks`.
+    pub logging: Option<Value>,
+    /// See `hooks`.
+    pub update: Option<Value>,
+    /// See `hooks`.
+    pub browser: Option<Value>,
+    /// See `hooks`.
+    pub ui: Option<Value>,
+    /// See `hooks`.
+    pub auth: Option<Value>,
+    /// See `hooks`.
+    pub bindings: Option<Value>,
+    /// See `hooks`.
+    pub messages: Option<Value>,
+    /// See `hooks`.
+    pub commands: Option<Value>,
+    /// See `hooks`.
+    pub approvals: Option<Value>,
+    /// See `hooks`.
+    pub web: Option<Value>,
+    /// See `hooks`.
+    pub discovery: Option<Value>,
+    /// See `hooks`.
+    pub canvas_host: Option<Value>,
+    /// See `hooks`.
+    pub talk: Option<Value>,
+    /// See `hooks`.
+    pub skills: Option<Value>,
+    /// See `hooks`.
+    pub plugins: Option<Value>,
+    /// See `hooks`.
+    pub secrets: Option<Value>,
+    /// See `hooks`.
+    pub memory: Option<Value>,
+    /// See `hooks`.
+    pub diagnostics: Option<Value>,
+    /// See `hooks`.
+    pub audio: Option<Value>,
+    /// See `hooks`.
+    pub broadcast: Option<Value>,
+    /// See `hooks`.
+    pub identity: Option<Value>,
+    /// See `hooks`.
+    pub routing: Option<Value>,
+    /// See `hooks`.
+    pub acp: Option<Value>,
+    /// See `hooks`.
+    pub node_host: Option<Value>,
+}
+
+/// `gateway.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawGateway {
+    /// `local` (default) or `remote` (client-side only; refused by `gateway run`).
+    pub mode: Option<String>,
+    /// TCP port (default 18789).
+    pub port: Option<u16>,
+    /// `loopback` | `lan` | `custom` | `auto` | `tailnet`, or a literal IP address.
+    pub bind: Option<String>,
+    /// Address used with `bind: "custom"`.
+    pub custom_bind_host: Option<String>,
+    /// Authentication.
+    #[serde(default)]
+    pub auth: RawAuth,
+    /// HTTP endpoint switches and limits.
+    #[serde(default)]
+    pub http: RawHttp,
+    /// Browser-origin policy for WebSocket upgrades.
+    pub control_ui: Option<Value>,
+    /// Proxies whose `X-Forwarded-For` is trusted.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Use `X-Real-IP` when no forwarded-for hop is usable.
+    pub allow_real_ip_fallback: Option<bool>,
+    /// `/tools/invoke` allow/deny overrides.
+    pub tools: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub tls: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub reload: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub tailscale: Option<Value>,
+    /// Client-side remote gateway settings (used by the CLI).
+    pub remote: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub webchat: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub push: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub nodes: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub channel_health_check_minutes: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub channel_stale_event_threshold_minutes: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub channel_max_restarts_per_hour: Option<Value>,
+}
+
+/// `gateway.auth`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAuth {
+    /// `none` | `token` | `password` | `trusted-proxy`.
+    pub mode: Option<String>,
+    /// Shared bearer token.
+    pub token: Option<String>,
+    /// Shared password.
+    pub password: Option<String>,
+    /// Failed-auth limiter.
+    pub rate_limit: Option<RawRateLimit>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub allow_tailscale: Option<bool>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub trusted_proxy: Option<Value>,
+}
+
+/// `gateway.auth.rateLimit`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawRateLimit {
+    /// Failures allowed inside the window.
+    pub max_attempts: Option<u32>,
+    /// Sliding window length.
+    pub window_ms: Option<u64>,
+    /// Lockout once the budget is spent.
+    pub lockout_ms: Option<u64>,
+    /// Loopback clients are never limited.
+    pub exempt_loopback: Option<bool>,
+}
+
+/// `gateway.http`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawHttp {
+    /// Per-endpoint switches.
+    #[serde(default)]
+    pub endpoints: RawEndpoints,
+    /// Extra response headers.
+    pub security_headers: Option<RawSecurityHeaders>,
+}
+
+/// `gateway.http.securityHeaders`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSecurityHeaders {
+    /// Value of `Strict-Transport-Security` (sent only when non-empty).
+    pub strict_transport_security: Option<String>,
+}
+
+/// `gateway.http.endpoints`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawEndpoints {
+    /// `POST /v1/chat/completions`.
+    pub chat_completions: Option<RawEndpoint>,
+    /// `POST /v1/responses`.
+    pub responses: Option<RawResponsesEndpoint>,
+}
+
+/// A simple endpoint switch with a body limit.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawEndpoint {
+    /// Whether the endpoint is served.
+    pub enabled: Option<bool>,
+    /// Request body limit in bytes.
+    pub max_body_bytes: Option<usize>,
+    /// Image parts allowed in one request.
+    pub max_image_parts: Option<usize>,
+    /// Total decoded image bytes allowed in one request.
+    pub max_total_image_bytes: Option<usize>,
+    /// Image input policy.
+    pub images: Option<Value>,
+}
+
+/// `gateway.http.endpoints.responses`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawResponsesEndpoint {
+    /// Whether the endpoint is served.
+    pub enabled: Option<bool>,
+    /// Request body limit in bytes.
+    pub max_body_bytes: Option<usize>,
+    /// URL-sourced parts allowed in one request.
+    pub max_url_parts: Option<usize>,
+    /// File input policy.
+    pub files: Option<Value>,
+    /// Image input policy.
+    pub images: Option<Value>,
+}
+
+/// `models`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawModels {
+    /// `merge` | `replace` (accepted; clawgate has no built-in catalog to merge with).
+    pub mode: Option<String>,
+    /// Provider id → provider.
+    #[serde(default)]
+    pub providers: BTreeMap<String, RawProvider>,
+}
+
+/// `models.providers.<id>`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawProvider {
+    /// Base URL including the version path, e.g. `https://api.openai.com/v1`.
+    pub base_url: Option<String>,
+    /// API key (may be `${ENV}`).
+    pub api_key: Option<String>,
+    /// `openai-completions` | `anthropic-messages`.
+    pub api: Option<String>,
+    /// Extra headers sent upstream.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Models this provider serves.
+    #[serde(default)]
+    pub models: Vec<RawModel>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub auth: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub auth_header: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub request: Option<Value>,
+}
+
+/// `models.providers.<id>.models[]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawModel {
+    /// Upstream model id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Whether the model reasons (thinking levels apply).
+    pub reasoning: Option<bool>,
+    /// Input modalities, e.g. `["text","image"]`.
+    pub input: Option<Vec<String>>,
+    /// Context window in tokens.
+    pub context_window: Option<u64>,
+    /// Max output tokens.
+    pub max_tokens: Option<u64>,
+    /// Accepted for OpenClaw compatibility.
+    pub cost: Option<Value>,
+    /// Accepted for OpenClaw compatibility.
+    pub context_tokens: Option<Value>,
+    /// Accepted for OpenClaw compatibility.
+    pub compat: Option<Value>,
+    /// Accepted for OpenClaw compatibility.
+    pub api: Option<Value>,
+}
+
+/// `agents`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAgents {
+    /// Defaults for every agent.
+    #[serde(default)]
+    pub defaults: RawAgentDefaults,
+    /// Configured agents.
+    #[serde(default)]
+    pub list: Vec<RawAgent>,
+}
+
+/// A model reference: `"provider/model"` or `{primary, fallbacks}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawModelRef {
+    /// `"provider/model"`.
+    Plain(String),
+    /// Primary plus ordered fallbacks.
+    Detailed {
+        /// First choice.
+        primary: Option<String>,
+        /// Tried in order when the primary fails before its first byte.
+        #[serde(default)]
+        fallbacks: Vec<String>,
+    },
+}
+
+/// `agents.defaults`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAgentDefaults {
+    /// Workspace directory holding AGENTS.md, SOUL.md, USER.md, MEMORY.md.
+    pub workspace: Option<String>,
+    /// Default model.
+    pub model: Option<RawModelRef>,
+    /// Model allowlist / aliases: `"provider/model" → {alias?, params?}`.
+    pub models: Option<BTreeMap<String, Value>>,
+    /// Default thinking level.
+    pub thinking_default: Option<String>,
+    /// Whole-run timeout in seconds.
+    pub timeout_seconds: Option<u64>,
+    /// LLM stream settings.
+    pub llm: Option<RawLlm>,
+    /// Max agent turns running at once.
+    pub max_concurrent: Option<usize>,
+    /// Extra system prompt text for every agent.
+    pub system_prompt: Option<String>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub verbose_default: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub elevated_default: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub reasoning_default: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub image_model: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub pdf_model: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub context_tokens: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub subagents: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub heartbeat: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub compaction: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub context_pruning: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub sandbox: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub memory_search: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub user_timezone: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub params: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub embedded_harness: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub skills: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub block_streaming_default: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub human_delay: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub typing_mode: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub time_format: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub envelope_timezone: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub bootstrap_max_chars: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub repo_root: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub skip_bootstrap: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub cli_backends: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub media_max_mb: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub fast_mode_default: Option<Value>,
+}
+
+/// `agents.defaults.llm`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawLlm {
+    /// Seconds without a streamed byte before the model call is abandoned (0 disables).
+    pub idle_timeout_seconds: Option<u64>,
+}
+
+/// `agents.list[]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAgent {
+    /// Agent id (`^[a-z0-9][a-z0-9_-]{0,63}$`).
+    pub id: String,
+    /// Marks the default agent.
+    pub default: Option<bool>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Workspace directory.
+    pub workspace: Option<String>,
+    /// Model for this agent.
+    pub model: Option<RawModelRef>,
+    /// Default thinking level.
+    pub thinking_default: Option<String>,
+    /// Extra system prompt text.
+    pub system_prompt: Option<String>,
+    /// Tool policy.
+    pub tools: Option<RawToolPolicy>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub agent_dir: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub reasoning_default: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub fast_mode_default: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub params: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub skills: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub identity: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub group_chat: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub sandbox: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub runtime: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub subagents: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub heartbeat: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub memory_search: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub human_delay: Option<Value>,
+}
+
+/// Tool policy (`tools` or `agents.list[].tools`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawToolPolicy {
+    /// `minimal` | `messaging` | `full` | `coding`.
+    pub profile: Option<String>,
+    /// Only these tools (names or `group:*`).
+    pub allow: Option<Vec<String>>,
+    /// Added to the allowed set.
+    pub also_allow: Option<Vec<String>>,
+    /// Never these tools.
+    pub deny: Option<Vec<String>>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub by_provider: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub exec: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub web: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub media: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub loop_detection: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub elevated: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub sandbox: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub agent_to_agent: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub links: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub message: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub subagents: Option<Value>,
+}
+
+/// `session`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSession {
+    /// Main session key (default `main`).
+    pub main_key: Option<String>,
+    /// `per-sender` (default) or `global`.
+    pub scope: Option<String>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub dm_scope: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub identity_links: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub reset: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub reset_by_type: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub reset_by_channel: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub store: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub maintenance: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub parent_fork_max_tokens: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub reset_triggers: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub send_policy: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub typing_interval_seconds: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub typing_mode: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub agent_to_agent: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not interpreted.
+    pub idle_minutes: Option<Value>,
+}

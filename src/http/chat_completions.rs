@@ -1,0 +1,172 @@
+//! `POST /v1/chat/completions`: OpenAI-compatible chat, JSON or SSE, with OpenClaw's agent,
+//! model and session selection (and client tools returned as `tool_calls`).
+
+use super::{body, chat_input, run, select, sse};
+use crate::actors::agent_run::{RunEvent, RunOutcome};
+use crate::agent::TurnRequest;
+use crate::error::GatewayError;
+use crate::providers::types::StopReason;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+/// Empty final text is replaced by this (OpenClaw's wording).
+pub const NO_RESPONSE: &str = "No response from OpenClaw.";
+
+/// Handler.
+pub async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, GatewayError> {
+    let cfg = &state.config;
+    if !cfg.chat_completions.enabled {
+        return Err(GatewayError::NotFound("Not Found".into()));
+    }
+    state.auth.check(&req)?;
+    let body = body::read_json(payload, cfg.chat_completions.max_body_bytes).await?;
+    let input = chat_input::parse(&body)?;
+    let sel = select::select(cfg, &req, input.model.as_deref())?;
+    if !input.images.is_empty() {
+        let agent = cfg
+            .agent(&sel.agent_id)
+            .ok_or_else(|| GatewayError::Internal("agent vanished".into()))?;
+        let model = sel
+            .model_override
+            .clone()
+            .or_else(|| cfg.model_for(agent).primary);
+        if let Some(m) = model.filter(|m| !crate::providers::accepts_images(cfg, m)) {
+            return Err(GatewayError::bad_param(format!("Model '{m}' does not accept image input (declare input: [\"text\", \"image\"] in its models entry)."), "messages"));
+        }
+    }
+    let session_key = select::session_key(&req, &sel.agent_id, input.user.as_deref(), "openai");
+    let run_id = run::run_id("chatcmpl_");
+    let mut turn = TurnRequest::new(run_id.clone(), sel.agent_id, session_key, input.message);
+    turn.images = input.images;
+    turn.extra_system_prompt = input.extra_system;
+    turn.model_override = sel.model_override;
+    turn.client_tools = input.tools;
+    turn.tool_choice = input.tool_choice;
+    turn.max_tokens = input.max_tokens;
+    turn.temperature = input.temperature;
+    turn.top_p = input.top_p;
+    turn.stream = input.stream;
+    turn.channel = select::message_channel(&req);
+    let model_echo = input.model.unwrap_or_else(|| "openclaw".into());
+    let created = chrono::Utc::now().timestamp();
+    let rx = run::start(&state, turn);
+    if !input.stream {
+        let out = run::outcome(rx).await?;
+        if let Some(f) = &out.failure {
+            return Err(run::failure_error(f));
+        }
+        return Ok(HttpResponse::Ok()
+            .insert_header(("content-type", "application/json; charset=utf-8"))
+            .body(completion_json(&run_id, created, &model_echo, &out).to_string()));
+    }
+    let head = Chunker {
+        id: run_id,
+        created,
+        model: model_echo,
+        include_usage: input.include_usage,
+        tool_index: 0,
+    };
+    let first = vec![head.chunk(json!({"role": "assistant", "content": ""}), None)];
+    let mut sent_text = false;
+    Ok(sse::response(sse::from_events(
+        first,
+        rx,
+        move |ev, out| match ev {
+            RunEvent::Delta(t) => {
+                sent_text = true;
+                out.push(head.chunk(json!({"content": t}), None));
+                false
+            }
+            RunEvent::Done(o) => {
+                head.finish(o, sent_text, out);
+                true
+            }
+            _ => false,
+        },
+    )))
+}
+
+fn completion_json(id: &str, created: i64, model: &str, o: &RunOutcome) -> Value {
+    let (p, c, t) = o.usage.openai_triple();
+    let mut message = json!({"role": "assistant", "content": final_text(o)});
+    let finish = if o.pending_tool_calls.is_empty() {
+        o.stop.as_openai()
+    } else {
+        let calls: Vec<Value> = o
+            .pending_tool_calls
+            .iter()
+            .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
+            .collect();
+        message["tool_calls"] = Value::Array(calls);
+        if o.text.is_empty() {
+            message["content"] = Value::Null;
+        }
+        StopReason::ToolCalls.as_openai()
+    };
+    json!({
+        "id": id, "object": "chat.completion", "created": created, "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": t}
+    })
+}
+
+fn final_text(o: &RunOutcome) -> String {
+    if o.text.trim().is_empty() && o.pending_tool_calls.is_empty() {
+        NO_RESPONSE.to_string()
+    } else {
+        o.text.clone()
+    }
+}
+
+/// Renders `chat.completion.chunk` frames with a fixed id/created/model.
+struct Chunker {
+    id: String,
+    created: i64,
+    model: String,
+    include_usage: bool,
+    tool_index: usize,
+}
+
+impl Chunker {
+    fn chunk(&self, delta: Value, finish: Option<&str>) -> Bytes {
+        let v = json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+        sse::data_frame(&v.to_string())
+    }
+
+    fn finish(&self, o: &RunOutcome, sent_text: bool, out: &mut Vec<Bytes>) {
+        let mut finish = o.stop.as_openai();
+        if let Some(f) = &o.failure {
+            let msg = run::failure_error(f).to_string();
+            out.push(self.chunk(json!({"content": format!("Error: {msg}")}), Some("stop")));
+        } else {
+            if !sent_text && o.pending_tool_calls.is_empty() {
+                out.push(self.chunk(json!({"content": final_text(o)}), None));
+            }
+            for (i, c) in o.pending_tool_calls.iter().enumerate() {
+                let index = self.tool_index + i;
+                out.push(self.chunk(json!({"tool_calls": [{"index": index, "id": c.id, "type": "function", "function": {"name": c.name, "arguments": ""}}]}), None));
+                out.push(self.chunk(json!({"tool_calls": [{"index": index, "function": {"arguments": c.arguments}}]}), None));
+                finish = StopReason::ToolCalls.as_openai();
+            }
+            out.push(self.chunk(json!({}), Some(finish)));
+        }
+        if self.include_usage {
+            let (p, c, t) = if o.failure.is_some() {
+                (0, 0, 0)
+            } else {
+                o.usage.openai_triple()
+            };
+            let v = json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+                "choices": [], "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": t}});
+            out.push(sse::data_frame(&v.to_string()));
+        }
+        out.push(sse::done_frame());
+    }
+}

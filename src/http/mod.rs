@@ -1,0 +1,76 @@
+//! The HTTP surface: the route table and nothing else. Handlers live one file per resource.
+
+mod agent_run;
+pub mod body;
+mod chat_completions;
+pub mod chat_input;
+mod models;
+mod probes;
+pub mod run;
+pub mod select;
+pub mod sse;
+
+use crate::error::GatewayError;
+use actix_web::{web, HttpResponse};
+
+/// A handler answering 405 with the given `Allow` header.
+fn not_allowed(
+    allow: &'static str,
+) -> impl Fn() -> std::future::Ready<Result<HttpResponse, GatewayError>> + Clone {
+    move || std::future::ready(Err(GatewayError::MethodNotAllowed { allow }))
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/v1/chat/completions")
+            .route(web::post().to(chat_completions::create))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/v1/models")
+            .route(web::get().to(models::list))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/v1/models/{id:.*}")
+            .route(web::get().to(models::get))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/v1/agent/run")
+            .route(web::post().to(agent_run::run_json))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/v1/agent/run/stream")
+            .route(web::post().to(agent_run::run_stream))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/status")
+            .route(web::get().to(agent_run::status))
+            .default_service(web::to(not_allowed("GET"))),
+    );
+    for path in ["/health", "/healthz"] {
+        cfg.service(
+            web::resource(path)
+                .route(web::get().to(probes::live))
+                .route(web::head().to(probes::live))
+                .default_service(web::to(not_allowed("GET, HEAD"))),
+        );
+    }
+    for path in ["/ready", "/readyz"] {
+        cfg.service(
+            web::resource(path)
+                .route(web::get().to(probes::ready))
+                .route(web::head().to(probes::ready))
+                .default_service(web::to(not_allowed("GET, HEAD"))),
+        );
+    }
+}
+
+/// The JSON 404 for every unknown path.
+pub async fn not_found() -> Result<HttpResponse, GatewayError> {
+    Err(GatewayError::NotFound("Not Found".into()))
+}

@@ -1,0 +1,466 @@
+//! Anthropic Messages upstream (`api: "anthropic-messages"`).
+
+use super::http::{self, ProviderError};
+use super::types::*;
+use crate::config::ProviderConfig;
+use serde_json::{json, Map, Value};
+use std::time::Duration;
+
+/// Provider type name used in logs.
+pub const PROVIDER_TYPE: &str = "anthropic-messages";
+/// API version header value.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+/// Output cap when neither the request nor the model config sets one (the API requires it).
+pub const DEFAULT_MAX_TOKENS: u64 = 8192;
+
+/// Builds the request body; consecutive same-role turns are merged as the API requires.
+pub fn request_body(req: &ModelRequest) -> Value {
+    let mut messages: Vec<(String, Vec<Value>)> = Vec::new();
+    for m in &req.messages {
+        let (role, blocks) = blocks_of(m);
+        match messages.last_mut() {
+            Some((r, b)) if *r == role => b.extend(blocks),
+            _ => messages.push((role, blocks)),
+        }
+    }
+    let messages: Vec<Value> = messages
+        .into_iter()
+        .map(|(role, content)| json!({"role": role, "content": content}))
+        .collect();
+    let mut body = Map::new();
+    body.insert("model".into(), req.model.clone().into());
+    let budget = req.thinking.and_then(ThinkingLevel::anthropic_budget);
+    let mut max_tokens = req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
+    if let Some(b) = budget {
+        max_tokens = max_tokens.max(u64::from(b) + 1024);
+        body.insert(
+            "thinking".into(),
+            json!({"type": "enabled", "budget_tokens": b}),
+        );
+    }
+    body.insert("max_tokens".into(), max_tokens.into());
+    if !req.system.is_empty() {
+        body.insert("system".into(), req.system.clone().into());
+    }
+    body.insert("messages".into(), Value::Array(messages));
+    body.insert("stream".into(), req.stream.into());
+    if !req.tools.is_empty() && req.tool_choice != ToolChoice::None {
+        let tools: Vec<Value> = req
+            .tools
+            .iter()
+            .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+        match &req.tool_choice {
+            ToolChoice::Auto | ToolChoice::None => {}
+            ToolChoice::Required => {
+                body.insert("tool_choice".into(), json!({"type": "any"}));
+            }
+            ToolChoice::Named(n) => {
+                body.insert("tool_choice".into(), json!({"type": "tool", "name": n}));
+            }
+        }
+    }
+    if budget.is_none() {
+        if let Some(t) = req.temperature {
+            body.insert("temperature".into(), t.into());
+        }
+        if let Some(p) = req.top_p {
+            body.insert("top_p".into(), p.into());
+        }
+    }
+    Value::Object(body)
+}
+
+fn blocks_of(m: &Message) -> (String, Vec<Value>) {
+    match m.role {
+        Role::Assistant => {
+            let mut b = Vec::new();
+            if !m.content.is_empty() {
+                b.push(json!({"type": "text", "text": m.content}));
+            }
+            for c in &m.tool_calls {
+                let input: Value = serde_json::from_str(&c.arguments).unwrap_or_else(|_| json!({}));
+                b.push(json!({"type": "tool_use", "id": c.id, "name": c.name, "input": input}));
+            }
+            if b.is_empty() {
+                b.push(json!({"type": "text", "text": "(no content)"}));
+            }
+            ("assistant".into(), b)
+        }
+        Role::Tool => (
+            "user".into(),
+            vec![
+                json!({"type": "tool_result", "tool_use_id": m.tool_call_id.clone().unwrap_or_default(), "content": m.content}),
+            ],
+        ),
+        Role::System => (
+            "user".into(),
+            vec![json!({"type": "text", "text": format!("[System] {}", m.content)})],
+        ),
+        Role::User => {
+            let mut b: Vec<Value> = m
+                .images
+                .iter()
+                .map(|i| json!({"type": "image", "source": {"type": "base64", "media_type": i.mime, "data": i.base64}}))
+                .collect();
+            b.push(json!({"type": "text", "text": if m.content.is_empty() { "(empty)" } else { m.content.as_str() }}));
+            ("user".into(), b)
+        }
+    }
+}
+
+#[derive(Default)]
+struct Acc {
+    text: String,
+    calls: Vec<ToolCall>,
+    /// Content block index → tool call index.
+    block_call: Vec<Option<usize>>,
+    stop: Option<StopReason>,
+    usage: Usage,
+    done: bool,
+}
+
+fn usage_into(u: &Value, usage: &mut Usage) {
+    let n = |k: &str| u.get(k).and_then(Value::as_u64);
+    if let Some(v) = n("input_tokens") {
+        usage.input = v;
+    }
+    if let Some(v) = n("output_tokens") {
+        usage.output = v;
+    }
+    if let Some(v) = n("cache_read_input_tokens") {
+        usage.cache_read = v;
+    }
+    if let Some(v) = n("cache_creation_input_tokens") {
+        usage.cache_write = v;
+    }
+}
+
+impl Acc {
+    fn event(
+        &mut self,
+        v: &Value,
+        on_event: &mut dyn FnMut(ModelEvent),
+    ) -> Result<(), (String, String)> {
+        match v.get("type").and_then(Value::as_str).unwrap_or("") {
+            "message_start" => {
+                if let Some(u) = v.pointer("/message/usage") {
+                    usage_into(u, &mut self.usage);
+                }
+            }
+            "content_block_start" => {
+                let idx = v.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+                while self.block_call.len() <= idx {
+                    self.block_call.push(None);
+                }
+                let block = &v["content_block"];
+                if block.get("type").and_then(Value::as_str) == Some("tool_use") {
+                    let call = ToolCall {
+                        id: block
+                            .get("id")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        name: block
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        arguments: String::new(),
+                    };
+                    let ci = self.calls.len();
+                    on_event(ModelEvent::ToolCallStart {
+                        index: ci,
+                        id: call.id.clone(),
+                        name: call.name.clone(),
+                    });
+                    self.calls.push(call);
+                    self.block_call[idx] = Some(ci);
+                } else if let Some(t) = block
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty())
+                {
+                    self.text.push_str(t);
+                    on_event(ModelEvent::TextDelta(t.to_string()));
+                }
+            }
+            "content_block_delta" => {
+                let idx = v.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+                let d = &v["delta"];
+                match d.get("type").and_then(Value::as_str).unwrap_or("") {
+                    "text_delta" => {
+                        let t = d.get("text").and_then(Value::as_str).unwrap_or("");
+                        if !t.is_empty() {
+                            self.text.push_str(t);
+                            on_event(ModelEvent::TextDelta(t.to_string()));
+                        }
+                    }
+                    "thinking_delta" => {
+                        let t = d.get("thinking").and_then(Value::as_str).unwrap_or("");
+                        if !t.is_empty() {
+                            on_event(ModelEvent::ReasoningDelta(t.to_string()));
+                        }
+                    }
+                    "input_json_delta" => {
+                        let frag = d.get("partial_json").and_then(Value::as_str).unwrap_or("");
+                        if let Some(Some(ci)) = self.block_call.get(idx) {
+                            if !frag.is_empty() {
+                                self.calls[*ci].arguments.push_str(frag);
+                                on_event(ModelEvent::ToolCallArgs {
+                                    index: *ci,
+                                    fragment: frag.to_string(),
+                                });
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            "message_delta" => {
+                if let Some(r) = v.pointer("/delta/stop_reason").and_then(Value::as_str) {
+                    self.stop = Some(match r {
+                        "max_tokens" => StopReason::Length,
+                        "tool_use" => StopReason::ToolCalls,
+                        "refusal" => StopReason::ContentFilter,
+                        _ => StopReason::Stop,
+                    });
+                }
+                if let Some(u) = v.get("usage") {
+                    usage_into(u, &mut self.usage);
+                }
+            }
+            "message_stop" => self.done = true,
+            "error" => {
+                let kind = v
+                    .pointer("/error/type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("api_error")
+                    .to_string();
+                let msg = v
+                    .pointer("/error/message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("upstream error")
+                    .to_string();
+                return Err((kind, msg));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> ModelOutput {
+        for c in &mut self.calls {
+            if c.arguments.is_empty() {
+                c.arguments = "{}".into();
+            }
+        }
+        let stop = if !self.calls.is_empty() {
+            StopReason::ToolCalls
+        } else {
+            self.stop.unwrap_or(StopReason::Stop)
+        };
+        ModelOutput {
+            text: self.text,
+            tool_calls: self.calls,
+            stop,
+            usage: self.usage,
+        }
+    }
+}
+
+fn error_status(kind: &str) -> u16 {
+    match kind {
+        "rate_limit_error" => 429,
+        "overloaded_error" => 529,
+        "invalid_request_error" => 400,
+        "authentication_error" => 401,
+        "permission_error" => 403,
+        _ => 500,
+    }
+}
+
+/// Calls the upstream once.
+pub async fn call(
+    p: &ProviderConfig,
+    req: &ModelRequest,
+    idle: Option<Duration>,
+    on_event: &mut dyn FnMut(ModelEvent),
+) -> Result<ModelOutput, ProviderError> {
+    let url = format!("{}/messages", p.base_url);
+    let mut builder = http::client()
+        .post(url)
+        .insert_header(("content-type", "application/json"))
+        .insert_header(("anthropic-version", ANTHROPIC_VERSION));
+    if let Some(k) = &p.api_key {
+        builder = builder.insert_header(("x-api-key", k.expose()));
+    }
+    for (k, v) in &p.headers {
+        builder = builder.insert_header((k.as_str(), v.as_str()));
+    }
+    let body = serde_json::to_vec(&request_body(req)).unwrap_or_default();
+    let mut resp = builder
+        .send_body(body)
+        .await
+        .map_err(|e| http::send_error(&p.id, e))?;
+    if !resp.status().is_success() {
+        return Err(http::status_error(&p.id, &mut resp).await);
+    }
+    let mut acc = Acc::default();
+    let status_err = |(kind, msg): (String, String)| ProviderError::Status {
+        provider: p.id.clone(),
+        status: error_status(&kind),
+        message: msg,
+        retry_after: None,
+    };
+    if req.stream {
+        let mut received = false;
+        let res = http::read_sse(&p.id, &mut resp, idle, |ev| {
+            let v: Value = serde_json::from_str(&ev.data).map_err(|e| ProviderError::Protocol {
+                provider: p.id.clone(),
+                message: format!("bad event: {e}"),
+            })?;
+            acc.event(&v, on_event).map_err(status_err)?;
+            received = true;
+            Ok(acc.done)
+        })
+        .await;
+        match res {
+            Ok(()) => {}
+            Err(ProviderError::Interrupted { .. }) if acc.stop.is_some() => {}
+            Err(e) if received && e.retryable() && !acc.text.is_empty() => {
+                return Err(ProviderError::Interrupted {
+                    provider: p.id.clone(),
+                    message: e.to_string(),
+                })
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(acc.finish())
+    } else {
+        let fut = resp.body().limit(http::MAX_UPSTREAM_BODY);
+        let bytes = match idle {
+            Some(d) => tokio::time::timeout(d, fut)
+                .await
+                .map_err(|_| ProviderError::Timeout {
+                    provider: p.id.clone(),
+                    phase: "idle",
+                })?,
+            None => fut.await,
+        }
+        .map_err(|e| ProviderError::Interrupted {
+            provider: p.id.clone(),
+            message: e.to_string(),
+        })?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
+            provider: p.id.clone(),
+            message: format!("bad JSON: {e}"),
+        })?;
+        if let Some(u) = v.get("usage") {
+            usage_into(u, &mut acc.usage);
+        }
+        for (i, block) in v
+            .get("content")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let start = json!({"type": "content_block_start", "index": i, "content_block": block});
+            acc.event(&start, on_event).map_err(status_err)?;
+            if let Some(input) = block
+                .get("input")
+                .filter(|_| block.get("type").and_then(Value::as_str) == Some("tool_use"))
+            {
+                if let Some(Some(ci)) = acc.block_call.get(i) {
+                    acc.calls[*ci].arguments = input.to_string();
+                }
+            }
+        }
+        let stop = json!({"type": "message_delta", "delta": {"stop_reason": v.get("stop_reason")}});
+        acc.event(&stop, on_event).map_err(status_err)?;
+        Ok(acc.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_events_accumulate_text_thinking_and_tool_input() {
+        let mut acc = Acc::default();
+        let mut events = vec![];
+        let mut sink = |e: ModelEvent| events.push(e);
+        for e in [
+            json!({"type":"message_start","message":{"usage":{"input_tokens":10,"output_tokens":1,"cache_read_input_tokens":2}}}),
+            json!({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"let me see"}}),
+            json!({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}),
+            json!({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Hi"}}),
+            json!({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_1","name":"lookup","input":{}}}),
+            json!({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"q\":"}}),
+            json!({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"1}"}}),
+            json!({"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":7}}),
+            json!({"type":"message_stop"}),
+        ] {
+            acc.event(&e, &mut sink).unwrap();
+        }
+        assert!(acc.done);
+        let out = acc.finish();
+        assert_eq!(out.text, "Hi");
+        assert_eq!(out.tool_calls[0].arguments, "{\"q\":1}");
+        assert_eq!(out.stop, StopReason::ToolCalls);
+        assert_eq!(
+            out.usage,
+            Usage {
+                input: 10,
+                output: 7,
+                cache_read: 2,
+                cache_write: 0,
+                total: 0
+            }
+        );
+        assert_eq!(events[0], ModelEvent::ReasoningDelta("let me see".into()));
+    }
+
+    #[test]
+    fn consecutive_user_turns_are_merged_and_tool_results_become_user_blocks() {
+        let req = ModelRequest {
+            model: "claude".into(),
+            system: "s".into(),
+            messages: vec![
+                Message::text(Role::User, "a"),
+                Message::text(Role::User, "b"),
+                Message {
+                    tool_calls: vec![ToolCall {
+                        id: "t1".into(),
+                        name: "x".into(),
+                        arguments: "{\"k\":1}".into(),
+                    }],
+                    ..Message::text(Role::Assistant, "")
+                },
+                Message {
+                    tool_call_id: Some("t1".into()),
+                    ..Message::text(Role::Tool, "result")
+                },
+            ],
+            tools: vec![],
+            tool_choice: ToolChoice::Auto,
+            thinking: Some(ThinkingLevel::Low),
+            max_tokens: None,
+            temperature: Some(0.5),
+            top_p: None,
+            stream: false,
+        };
+        let b = request_body(&req);
+        assert_eq!(b["messages"].as_array().unwrap().len(), 3);
+        assert_eq!(b["messages"][0]["content"].as_array().unwrap().len(), 2);
+        assert_eq!(b["messages"][1]["content"][0]["input"]["k"], 1);
+        assert_eq!(b["messages"][2]["content"][0]["type"], "tool_result");
+        assert_eq!(b["thinking"]["budget_tokens"], 2048);
+        assert!(b.get("temperature").is_none());
+    }
+}

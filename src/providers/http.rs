@@ -1,0 +1,248 @@
+//! Upstream HTTP plumbing: one `awc` client per thread (awc clients are `!Send` and pool their
+//! connections), TCP_NODELAY on every upstream socket, and the provider error type.
+
+use actix_service::Service;
+use actix_tls::connect::{ConnectError, ConnectInfo, Connection, ConnectorService};
+use actix_web::http::Uri;
+use futures_util::future::LocalBoxFuture;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// How long to wait for a TCP (and TLS) connection to an upstream.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for the response head once the request is sent.
+pub const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Largest non-streamed upstream body accepted.
+pub const MAX_UPSTREAM_BODY: usize = 32 * 1024 * 1024;
+
+/// Errors from a model provider, normalised across protocols.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProviderError {
+    /// No provider can serve the requested model.
+    #[error("{0}")]
+    NotConfigured(String),
+    /// TCP/TLS connection failed.
+    #[error("upstream {provider} unreachable: {message}")]
+    Connect {
+        /// Provider id.
+        provider: String,
+        /// Cause.
+        message: String,
+    },
+    /// The upstream did not answer in time.
+    #[error("upstream {provider} timed out ({phase})")]
+    Timeout {
+        /// Provider id.
+        provider: String,
+        /// `first byte` or `idle`.
+        phase: &'static str,
+    },
+    /// The upstream answered with an error status.
+    #[error("upstream {provider} returned HTTP {status}: {message}")]
+    Status {
+        /// Provider id.
+        provider: String,
+        /// HTTP status.
+        status: u16,
+        /// Upstream's error message (truncated).
+        message: String,
+        /// Seconds from `Retry-After`, if given.
+        retry_after: Option<u64>,
+    },
+    /// The upstream's response did not follow its protocol.
+    #[error("upstream {provider} sent an invalid response: {message}")]
+    Protocol {
+        /// Provider id.
+        provider: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The stream broke after output had started.
+    #[error("upstream {provider} stream interrupted: {message}")]
+    Interrupted {
+        /// Provider id.
+        provider: String,
+        /// Cause.
+        message: String,
+    },
+}
+
+impl ProviderError {
+    /// Whether trying again (or the next fallback) may succeed: only connection failures,
+    /// first-byte timeouts, 429 and 5xx, and only before any output was received.
+    pub fn retryable(&self) -> bool {
+        match self {
+            ProviderError::Connect { .. } => true,
+            ProviderError::Timeout { phase, .. } => *phase == "first byte",
+            ProviderError::Status { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// Wraps the TCP connector so every upstream socket gets TCP_NODELAY (small SSE frames and
+/// request bodies must not wait for Nagle plus delayed ACK).
+#[derive(Clone, Default)]
+struct NoDelay(ConnectorService);
+
+impl Service<ConnectInfo<Uri>> for NoDelay {
+    type Response = Connection<Uri, TcpStream>;
+    type Error = ConnectError;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        Service::<ConnectInfo<Uri>>::poll_ready(&self.0, cx)
+    }
+
+    fn call(&self, req: ConnectInfo<Uri>) -> Self::Future {
+        let fut = self.0.call(req);
+        Box::pin(async move {
+            let conn = fut.await?;
+            // Failure to set the option only costs latency; the connection is still usable.
+            let _ = conn.io_ref().set_nodelay(true);
+            Ok(conn)
+        })
+    }
+}
+
+thread_local! {
+    static CLIENT: awc::Client = build_client();
+}
+
+fn build_client() -> awc::Client {
+    let connector = awc::Connector::new()
+        .connector(NoDelay::default())
+        .timeout(CONNECT_TIMEOUT)
+        .conn_keep_alive(Duration::from_secs(60))
+        .limit(512);
+    awc::Client::builder()
+        .connector(connector)
+        .timeout(FIRST_BYTE_TIMEOUT)
+        .disable_redirects()
+        .finish()
+}
+
+/// This thread's upstream client.
+pub fn client() -> awc::Client {
+    CLIENT.with(|c| c.clone())
+}
+
+/// Maps an awc send error to a provider error.
+pub fn send_error(provider: &str, e: awc::error::SendRequestError) -> ProviderError {
+    use awc::error::SendRequestError as E;
+    match e {
+        E::Timeout => ProviderError::Timeout {
+            provider: provider.to_string(),
+            phase: "first byte",
+        },
+        E::Connect(c) => ProviderError::Connect {
+            provider: provider.to_string(),
+            message: c.to_string(),
+        },
+        other => ProviderError::Connect {
+            provider: provider.to_string(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Reads an error body and turns it into [`ProviderError::Status`], taking the message from
+/// the OpenAI (`error.message`) or Anthropic (`error.message`) shape when present.
+pub async fn status_error<S>(provider: &str, resp: &mut awc::ClientResponse<S>) -> ProviderError
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let body = resp.body().limit(64 * 1024).await.unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.pointer("/message"))
+                .or_else(|| v.get("error").filter(|e| e.is_string()))
+                .and_then(|m| m.as_str().map(str::to_string))
+        })
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(300).collect());
+    ProviderError::Status {
+        provider: provider.to_string(),
+        status,
+        message: truncate(&message, 500),
+        retry_after,
+    }
+}
+
+/// Truncates to `max` characters.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Reads an upstream SSE body, calling `on_event` for each event until it returns `true`
+/// (done) or the body ends. Each read waits at most `idle`.
+pub async fn read_sse<S, F>(
+    provider: &str,
+    resp: &mut awc::ClientResponse<S>,
+    idle: Option<Duration>,
+    mut on_event: F,
+) -> Result<(), ProviderError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
+    F: FnMut(super::sse::SseEvent) -> Result<bool, ProviderError>,
+{
+    use futures_util::StreamExt;
+    let mut decoder = super::sse::SseDecoder::new();
+    let mut events = Vec::new();
+    loop {
+        let next = match idle {
+            Some(d) => match tokio::time::timeout(d, resp.next()).await {
+                Ok(n) => n,
+                Err(_) => {
+                    return Err(ProviderError::Timeout {
+                        provider: provider.to_string(),
+                        phase: "idle",
+                    })
+                }
+            },
+            None => resp.next().await,
+        };
+        match next {
+            Some(Ok(bytes)) => decoder.feed(&bytes, &mut events),
+            Some(Err(e)) => {
+                return Err(ProviderError::Interrupted {
+                    provider: provider.to_string(),
+                    message: e.to_string(),
+                })
+            }
+            None => {
+                decoder.finish(&mut events);
+                for ev in events.drain(..) {
+                    if on_event(ev)? {
+                        return Ok(());
+                    }
+                }
+                return Err(ProviderError::Interrupted {
+                    provider: provider.to_string(),
+                    message: "stream ended before completion".into(),
+                });
+            }
+        }
+        for ev in events.drain(..) {
+            if on_event(ev)? {
+                return Ok(());
+            }
+        }
+    }
+}

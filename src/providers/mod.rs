@@ -1,0 +1,121 @@
+//! Model providers: one file per upstream protocol, a shared SSE decoder, and [`complete`],
+//! which adds retries (429/5xx/connect, before the first byte only) and fallback models.
+
+pub mod anthropic;
+pub mod http;
+pub mod openai;
+pub mod sse;
+pub mod types;
+
+use crate::config::{Config, ModelChoice, ModelRef, ProviderApi};
+pub use http::ProviderError;
+use std::time::Duration;
+use types::{ModelEvent, ModelOutput, ModelRequest};
+
+/// Attempts per model (first try plus retries) before moving to the next fallback.
+pub const ATTEMPTS_PER_MODEL: u32 = 3;
+/// Base backoff between retries (doubled each time).
+pub const RETRY_BACKOFF: Duration = Duration::from_millis(150);
+/// Longest `Retry-After` honoured inside one turn.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The hint returned when no provider can serve a turn.
+pub fn not_configured_hint(config: &Config) -> String {
+    let path = config
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| {
+            config
+                .state_dir
+                .join("clawgate.json5")
+                .display()
+                .to_string()
+        });
+    format!(
+        "no model provider is configured: set OPENAI_API_KEY or ANTHROPIC_API_KEY, run Ollama on 127.0.0.1:11434, or add models.providers and agents.defaults.model to {path}"
+    )
+}
+
+/// Runs one model call for `choice`, trying the primary and then each fallback.
+///
+/// `req.model` is filled per attempt. Events reach `on_event` as they stream. Retries and
+/// fallbacks happen only while nothing has been emitted, so a client never sees output twice.
+pub async fn complete(
+    config: &Config,
+    choice: &ModelChoice,
+    mut req: ModelRequest,
+    idle: Option<Duration>,
+    on_event: &mut dyn FnMut(ModelEvent),
+) -> Result<(ModelOutput, ModelRef), ProviderError> {
+    let candidates: Vec<&ModelRef> = choice
+        .primary
+        .iter()
+        .chain(choice.fallbacks.iter())
+        .collect();
+    if candidates.is_empty() {
+        return Err(ProviderError::NotConfigured(not_configured_hint(config)));
+    }
+    let mut last_err = None;
+    for model_ref in candidates {
+        let Some(provider) = config.providers.get(&model_ref.provider) else {
+            last_err = Some(ProviderError::NotConfigured(format!(
+                "model `{model_ref}` names provider `{}`, which is not configured under models.providers",
+                model_ref.provider
+            )));
+            continue;
+        };
+        req.model = model_ref.model.clone();
+        if req.max_tokens.is_none() {
+            req.max_tokens = provider
+                .models
+                .iter()
+                .find(|m| m.id == model_ref.model)
+                .and_then(|m| m.max_tokens);
+        }
+        for attempt in 0..ATTEMPTS_PER_MODEL {
+            let mut emitted = false;
+            let mut sink = |e: ModelEvent| {
+                emitted = true;
+                on_event(e)
+            };
+            let res = match provider.api {
+                ProviderApi::OpenAiCompletions => {
+                    openai::call(provider, &req, idle, &mut sink).await
+                }
+                ProviderApi::AnthropicMessages => {
+                    anthropic::call(provider, &req, idle, &mut sink).await
+                }
+            };
+            match res {
+                Ok(out) => return Ok((out, model_ref.clone())),
+                Err(e) if emitted || !e.retryable() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(provider = %provider.id, model = %model_ref.model, attempt, error = %e, "model call failed before output");
+                    let wait = match &e {
+                        ProviderError::Status {
+                            retry_after: Some(s),
+                            ..
+                        } => Duration::from_secs(*s).min(MAX_RETRY_AFTER),
+                        _ => RETRY_BACKOFF * 2u32.pow(attempt),
+                    };
+                    last_err = Some(e);
+                    if attempt + 1 < ATTEMPTS_PER_MODEL {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+        }
+    }
+    Err(last_err.unwrap_or_else(|| ProviderError::NotConfigured(not_configured_hint(config))))
+}
+
+/// Whether the model a choice resolves to first accepts images.
+pub fn accepts_images(config: &Config, model: &ModelRef) -> bool {
+    config
+        .providers
+        .get(&model.provider)
+        .and_then(|p| p.models.iter().find(|m| m.id == model.model))
+        .map(|m| m.images)
+        .unwrap_or(false)
+}

@@ -1,0 +1,423 @@
+//! OpenAI Chat Completions upstream (`api: "openai-completions"`): OpenAI, DeepSeek,
+//! Qwen/DashScope, OpenRouter, Ollama, vLLM, llama.cpp and anything else that speaks it.
+
+use super::http::{self, ProviderError};
+use super::types::*;
+use crate::config::ProviderConfig;
+use serde_json::{json, Map, Value};
+use std::time::Duration;
+
+/// Provider type name used in logs.
+pub const PROVIDER_TYPE: &str = "openai-completions";
+
+/// Builds the request body.
+pub fn request_body(req: &ModelRequest) -> Value {
+    let mut messages = Vec::with_capacity(req.messages.len() + 1);
+    if !req.system.is_empty() {
+        messages.push(json!({"role": "system", "content": req.system}));
+    }
+    for m in &req.messages {
+        messages.push(message_json(m));
+    }
+    let mut body = Map::new();
+    body.insert("model".into(), req.model.clone().into());
+    body.insert("messages".into(), Value::Array(messages));
+    body.insert("stream".into(), req.stream.into());
+    if req.stream {
+        body.insert("stream_options".into(), json!({"include_usage": true}));
+    }
+    if !req.tools.is_empty() && req.tool_choice != ToolChoice::None {
+        let tools: Vec<Value> = req
+            .tools
+            .iter()
+            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+        match &req.tool_choice {
+            ToolChoice::Auto | ToolChoice::None => {}
+            ToolChoice::Required => {
+                body.insert("tool_choice".into(), "required".into());
+            }
+            ToolChoice::Named(n) => {
+                body.insert(
+                    "tool_choice".into(),
+                    json!({"type": "function", "function": {"name": n}}),
+                );
+            }
+        }
+    }
+    if let Some(effort) = req.thinking.and_then(ThinkingLevel::openai_effort) {
+        body.insert("reasoning_effort".into(), effort.into());
+    }
+    if let Some(n) = req.max_tokens {
+        body.insert("max_tokens".into(), n.into());
+    }
+    if let Some(t) = req.temperature {
+        body.insert("temperature".into(), t.into());
+    }
+    if let Some(p) = req.top_p {
+        body.insert("top_p".into(), p.into());
+    }
+    Value::Object(body)
+}
+
+fn message_json(m: &Message) -> Value {
+    match m.role {
+        Role::User if !m.images.is_empty() => {
+            let mut parts = vec![json!({"type": "text", "text": m.content})];
+            for img in &m.images {
+                parts.push(json!({"type": "image_url", "image_url": {"url": format!("data:{};base64,{}", img.mime, img.base64)}}));
+            }
+            json!({"role": "user", "content": parts})
+        }
+        Role::Assistant if !m.tool_calls.is_empty() => {
+            let calls: Vec<Value> = m
+                .tool_calls
+                .iter()
+                .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
+                .collect();
+            let content = if m.content.is_empty() {
+                Value::Null
+            } else {
+                m.content.clone().into()
+            };
+            json!({"role": "assistant", "content": content, "tool_calls": calls})
+        }
+        Role::Tool => {
+            json!({"role": "tool", "tool_call_id": m.tool_call_id.clone().unwrap_or_default(), "content": m.content})
+        }
+        role => json!({"role": role.as_str(), "content": m.content}),
+    }
+}
+
+/// Accumulates streamed chunks into the final output.
+#[derive(Default)]
+struct Acc {
+    text: String,
+    calls: Vec<ToolCall>,
+    stop: Option<StopReason>,
+    usage: Usage,
+}
+
+fn stop_reason(s: &str) -> StopReason {
+    match s {
+        "length" => StopReason::Length,
+        "tool_calls" | "function_call" => StopReason::ToolCalls,
+        "content_filter" => StopReason::ContentFilter,
+        _ => StopReason::Stop,
+    }
+}
+
+fn parse_usage(u: &Value) -> Usage {
+    let n = |p: &str| u.pointer(p).and_then(Value::as_u64).unwrap_or(0);
+    let cached = n("/prompt_tokens_details/cached_tokens");
+    Usage {
+        input: n("/prompt_tokens").saturating_sub(cached),
+        output: n("/completion_tokens"),
+        cache_read: cached,
+        cache_write: 0,
+        total: n("/total_tokens"),
+    }
+}
+
+impl Acc {
+    fn chunk(&mut self, v: &Value, on_event: &mut dyn FnMut(ModelEvent)) {
+        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+            self.usage = parse_usage(u);
+        }
+        let Some(choice) = v.pointer("/choices/0") else {
+            return;
+        };
+        let delta = &choice["delta"];
+        for key in ["reasoning_content", "reasoning"] {
+            if let Some(r) = delta
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|r| !r.is_empty())
+            {
+                on_event(ModelEvent::ReasoningDelta(r.to_string()));
+            }
+        }
+        if let Some(t) = delta
+            .get("content")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
+            self.text.push_str(t);
+            on_event(ModelEvent::TextDelta(t.to_string()));
+        }
+        if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
+            for c in calls {
+                let index = c
+                    .get("index")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(self.calls.len() as u64) as usize;
+                while self.calls.len() <= index {
+                    self.calls.push(ToolCall {
+                        id: String::new(),
+                        name: String::new(),
+                        arguments: String::new(),
+                    });
+                }
+                let slot = &mut self.calls[index];
+                let name = c
+                    .pointer("/function/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if let Some(id) = c
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                {
+                    slot.id = id.to_string();
+                }
+                if !name.is_empty() && slot.name.is_empty() {
+                    slot.name = name.to_string();
+                    if slot.id.is_empty() {
+                        slot.id = format!("call_{}", uuid::Uuid::new_v4().simple());
+                    }
+                    on_event(ModelEvent::ToolCallStart {
+                        index,
+                        id: slot.id.clone(),
+                        name: slot.name.clone(),
+                    });
+                }
+                if let Some(a) = c
+                    .pointer("/function/arguments")
+                    .and_then(Value::as_str)
+                    .filter(|a| !a.is_empty())
+                {
+                    slot.arguments.push_str(a);
+                    on_event(ModelEvent::ToolCallArgs {
+                        index,
+                        fragment: a.to_string(),
+                    });
+                }
+            }
+        }
+        if let Some(f) = choice.get("finish_reason").and_then(Value::as_str) {
+            self.stop = Some(stop_reason(f));
+        }
+    }
+
+    fn finish(mut self) -> ModelOutput {
+        self.calls.retain(|c| !c.name.is_empty());
+        let stop = if !self.calls.is_empty() {
+            StopReason::ToolCalls
+        } else {
+            self.stop.unwrap_or(StopReason::Stop)
+        };
+        ModelOutput {
+            text: self.text,
+            tool_calls: self.calls,
+            stop,
+            usage: self.usage,
+        }
+    }
+}
+
+/// Calls the upstream once.
+pub async fn call(
+    p: &ProviderConfig,
+    req: &ModelRequest,
+    idle: Option<Duration>,
+    on_event: &mut dyn FnMut(ModelEvent),
+) -> Result<ModelOutput, ProviderError> {
+    let url = format!("{}/chat/completions", p.base_url);
+    let mut builder = http::client()
+        .post(url)
+        .insert_header(("content-type", "application/json"));
+    if let Some(k) = &p.api_key {
+        builder = builder.insert_header(("authorization", format!("Bearer {}", k.expose())));
+    }
+    for (k, v) in &p.headers {
+        builder = builder.insert_header((k.as_str(), v.as_str()));
+    }
+    let body = serde_json::to_vec(&request_body(req)).unwrap_or_default();
+    let mut resp = builder
+        .send_body(body)
+        .await
+        .map_err(|e| http::send_error(&p.id, e))?;
+    if !resp.status().is_success() {
+        return Err(http::status_error(&p.id, &mut resp).await);
+    }
+    let mut acc = Acc::default();
+    if req.stream {
+        let mut received = false;
+        let res = http::read_sse(&p.id, &mut resp, idle, |ev| {
+            if ev.data == "[DONE]" {
+                return Ok(true);
+            }
+            let v: Value = serde_json::from_str(&ev.data).map_err(|e| ProviderError::Protocol {
+                provider: p.id.clone(),
+                message: format!("bad chunk: {e}"),
+            })?;
+            if let Some(err) = v.get("error") {
+                return Err(ProviderError::Status {
+                    provider: p.id.clone(),
+                    status: 502,
+                    message: err
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("upstream error")
+                        .to_string(),
+                    retry_after: None,
+                });
+            }
+            received = true;
+            acc.chunk(&v, on_event);
+            Ok(false)
+        })
+        .await;
+        match res {
+            Ok(()) => {}
+            // Some servers close without [DONE] after a finish_reason: accept that.
+            Err(ProviderError::Interrupted { .. }) if acc.stop.is_some() => {}
+            Err(e) if received && e.retryable() => {
+                return Err(ProviderError::Interrupted {
+                    provider: p.id.clone(),
+                    message: e.to_string(),
+                })
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(acc.finish())
+    } else {
+        let fut = resp.body().limit(http::MAX_UPSTREAM_BODY);
+        let bytes = match idle {
+            Some(d) => tokio::time::timeout(d, fut)
+                .await
+                .map_err(|_| ProviderError::Timeout {
+                    provider: p.id.clone(),
+                    phase: "idle",
+                })?,
+            None => fut.await,
+        }
+        .map_err(|e| ProviderError::Interrupted {
+            provider: p.id.clone(),
+            message: e.to_string(),
+        })?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
+            provider: p.id.clone(),
+            message: format!("bad JSON: {e}"),
+        })?;
+        let msg = v
+            .pointer("/choices/0/message")
+            .ok_or_else(|| ProviderError::Protocol {
+                provider: p.id.clone(),
+                message: "no choices[0].message".into(),
+            })?;
+        // Reuse the streaming accumulator by presenting the message as one delta.
+        let as_chunk = json!({"choices": [{"delta": msg, "finish_reason": v.pointer("/choices/0/finish_reason")}], "usage": v.get("usage")});
+        let mut sink = |_e: ModelEvent| {};
+        acc.chunk(&as_chunk, &mut sink);
+        // Non-streamed tool calls may omit `index`; number them in order.
+        if let Some(calls) = msg.get("tool_calls").and_then(Value::as_array) {
+            acc.calls = calls
+                .iter()
+                .map(|c| ToolCall {
+                    id: c
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    name: c
+                        .pointer("/function/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    arguments: c
+                        .pointer("/function/arguments")
+                        .and_then(Value::as_str)
+                        .unwrap_or("{}")
+                        .to_string(),
+                })
+                .collect();
+        }
+        let out = acc.finish();
+        if !out.text.is_empty() {
+            on_event(ModelEvent::TextDelta(out.text.clone()));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_call_fragments_and_usage_accumulate() {
+        let mut acc = Acc::default();
+        let mut events = vec![];
+        let mut sink = |e: ModelEvent| events.push(e);
+        for c in [
+            json!({"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}),
+            json!({"choices":[{"index":0,"delta":{"reasoning_content":"hmm"}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}),
+            json!({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":3}}}),
+        ] {
+            acc.chunk(&c, &mut sink);
+        }
+        let out = acc.finish();
+        assert_eq!(out.stop, StopReason::ToolCalls);
+        assert_eq!(
+            out.tool_calls,
+            vec![ToolCall {
+                id: "call_1".into(),
+                name: "get_weather".into(),
+                arguments: "{\"city\":\"Paris\"}".into()
+            }]
+        );
+        assert_eq!(
+            out.usage,
+            Usage {
+                input: 9,
+                output: 5,
+                cache_read: 3,
+                cache_write: 0,
+                total: 17
+            }
+        );
+        assert_eq!(events[0], ModelEvent::ReasoningDelta("hmm".into()));
+        assert_eq!(events.len(), 4);
+    }
+
+    #[test]
+    fn body_carries_tools_thinking_and_images() {
+        let req = ModelRequest {
+            model: "m".into(),
+            system: "sys".into(),
+            messages: vec![Message {
+                images: vec![ImageData {
+                    mime: "image/png".into(),
+                    base64: "AAAA".into(),
+                }],
+                ..Message::text(Role::User, "look")
+            }],
+            tools: vec![ToolSpec {
+                name: "t".into(),
+                description: "d".into(),
+                parameters: json!({"type":"object"}),
+            }],
+            tool_choice: ToolChoice::Required,
+            thinking: Some(ThinkingLevel::High),
+            max_tokens: Some(10),
+            temperature: None,
+            top_p: None,
+            stream: true,
+        };
+        let b = request_body(&req);
+        assert_eq!(b["messages"][0]["role"], "system");
+        assert_eq!(
+            b["messages"][1]["content"][1]["image_url"]["url"],
+            "data:image/png;base64,AAAA"
+        );
+        assert_eq!(b["tool_choice"], "required");
+        assert_eq!(b["reasoning_effort"], "high");
+        assert_eq!(b["stream_options"]["include_usage"], true);
+    }
+}

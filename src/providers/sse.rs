@@ -1,0 +1,146 @@
+//! The single upstream Server-Sent-Events decoder.
+//!
+//! Fed raw bytes as they arrive, it yields complete events. It copes with `\r\n` and `\n`
+//! line endings, comment lines (`: keep-alive`), multi-line `data:` fields, events split at
+//! any byte (including inside a UTF-8 sequence) and a final event without a trailing blank line.
+
+/// One decoded event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEvent {
+    /// `event:` field (empty when absent).
+    pub event: String,
+    /// `data:` lines joined with `\n`.
+    pub data: String,
+}
+
+/// Incremental SSE decoder.
+#[derive(Debug, Default)]
+pub struct SseDecoder {
+    buf: Vec<u8>,
+    event: String,
+    data: String,
+    has_data: bool,
+}
+
+impl SseDecoder {
+    /// A fresh decoder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds bytes; pushes every completed event into `out`.
+    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) {
+        self.buf.extend_from_slice(bytes);
+        let mut start = 0;
+        while let Some(rel) = self.buf[start..].iter().position(|b| *b == b'\n') {
+            let end = start + rel;
+            let line_end = if end > start && self.buf[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            let line = String::from_utf8_lossy(&self.buf[start..line_end]).into_owned();
+            self.line(&line, out);
+            start = end + 1;
+        }
+        self.buf.drain(..start);
+    }
+
+    /// Flushes a final event that was not followed by a blank line.
+    pub fn finish(&mut self, out: &mut Vec<SseEvent>) {
+        if !self.buf.is_empty() {
+            let rest = String::from_utf8_lossy(&self.buf)
+                .trim_end_matches('\r')
+                .to_string();
+            self.buf.clear();
+            self.line(&rest, out);
+        }
+        self.dispatch(out);
+    }
+
+    fn line(&mut self, line: &str, out: &mut Vec<SseEvent>) {
+        if line.is_empty() {
+            self.dispatch(out);
+            return;
+        }
+        if line.starts_with(':') {
+            return;
+        }
+        let (field, value) = match line.find(':') {
+            Some(i) => {
+                let v = &line[i + 1..];
+                (&line[..i], v.strip_prefix(' ').unwrap_or(v))
+            }
+            None => (line, ""),
+        };
+        match field {
+            "event" => self.event = value.to_string(),
+            "data" => {
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(value);
+                self.has_data = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
+        if self.has_data {
+            out.push(SseEvent {
+                event: std::mem::take(&mut self.event),
+                data: std::mem::take(&mut self.data),
+            });
+        } else {
+            self.event.clear();
+        }
+        self.has_data = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_in_pieces(input: &[u8], piece: usize) -> Vec<SseEvent> {
+        let mut d = SseDecoder::new();
+        let mut out = vec![];
+        for chunk in input.chunks(piece) {
+            d.feed(chunk, &mut out);
+        }
+        d.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn decodes_events_split_at_every_byte() {
+        let input = ": keep-alive\r\n\r\nevent: message_start\r\ndata: {\"a\":1}\r\n\r\ndata: héllo\ndata: world\n\ndata: [DONE]";
+        for piece in 1..8 {
+            let ev = decode_in_pieces(input.as_bytes(), piece);
+            assert_eq!(
+                ev,
+                vec![
+                    SseEvent {
+                        event: "message_start".into(),
+                        data: "{\"a\":1}".into()
+                    },
+                    SseEvent {
+                        event: String::new(),
+                        data: "héllo\nworld".into()
+                    },
+                    SseEvent {
+                        event: String::new(),
+                        data: "[DONE]".into()
+                    },
+                ],
+                "piece size {piece}"
+            );
+        }
+    }
+
+    #[test]
+    fn comments_and_empty_events_yield_nothing() {
+        assert!(decode_in_pieces(b": ping\n\n: ping\n\nevent: x\n\n", 3).is_empty());
+    }
+}

@@ -1,0 +1,288 @@
+//! Provider-neutral request, message and event types shared by every upstream.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How hard the model should think.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThinkingLevel {
+    /// No extended reasoning parameters are sent.
+    Off,
+    /// Smallest budget.
+    Minimal,
+    /// Low budget.
+    Low,
+    /// Medium budget.
+    Medium,
+    /// High budget.
+    High,
+}
+
+impl ThinkingLevel {
+    /// Parses a level name (OpenClaw's aliases `xhigh`/`max` map to `high`, `none` to `off`).
+    pub fn parse(s: &str) -> Option<ThinkingLevel> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "off" | "none" => ThinkingLevel::Off,
+            "minimal" | "min" => ThinkingLevel::Minimal,
+            "low" => ThinkingLevel::Low,
+            "medium" | "med" | "adaptive" => ThinkingLevel::Medium,
+            "high" | "xhigh" | "max" => ThinkingLevel::High,
+            _ => return None,
+        })
+    }
+
+    /// OpenAI `reasoning_effort` value; `None` for off.
+    pub fn openai_effort(self) -> Option<&'static str> {
+        match self {
+            ThinkingLevel::Off => None,
+            ThinkingLevel::Minimal => Some("minimal"),
+            ThinkingLevel::Low => Some("low"),
+            ThinkingLevel::Medium => Some("medium"),
+            ThinkingLevel::High => Some("high"),
+        }
+    }
+
+    /// Anthropic `thinking.budget_tokens`; `None` for off.
+    pub fn anthropic_budget(self) -> Option<u32> {
+        match self {
+            ThinkingLevel::Off => None,
+            ThinkingLevel::Minimal => Some(1024),
+            ThinkingLevel::Low => Some(2048),
+            ThinkingLevel::Medium => Some(8192),
+            ThinkingLevel::High => Some(16384),
+        }
+    }
+}
+
+/// Who said a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The end user (or a channel sender).
+    User,
+    /// The model.
+    Assistant,
+    /// A tool result.
+    Tool,
+    /// A system note injected into the conversation (wake events, hooks).
+    System,
+}
+
+impl Role {
+    /// Stable lowercase name (stored in SQLite).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+            Role::System => "system",
+        }
+    }
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            "tool" => Role::Tool,
+            "system" => Role::System,
+            _ => return None,
+        })
+    }
+}
+
+/// A tool call the model made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// Call id (the model's).
+    pub id: String,
+    /// Tool name.
+    pub name: String,
+    /// Arguments as a JSON string, exactly as the model produced them.
+    pub arguments: String,
+}
+
+/// An image attached to a user message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageData {
+    /// MIME type, e.g. `image/png`.
+    pub mime: String,
+    /// Base64 data (no data-URL prefix).
+    pub base64: String,
+}
+
+/// One message of a conversation as providers see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Speaker.
+    pub role: Role,
+    /// Text content (may be empty for an assistant message with only tool calls).
+    pub content: String,
+    /// Tool calls (assistant only).
+    pub tool_calls: Vec<ToolCall>,
+    /// For a tool result: the call it answers.
+    pub tool_call_id: Option<String>,
+    /// Images (user only; not persisted).
+    pub images: Vec<ImageData>,
+}
+
+impl Message {
+    /// A plain text message.
+    pub fn text(role: Role, content: impl Into<String>) -> Message {
+        Message {
+            role,
+            content: content.into(),
+            tool_calls: vec![],
+            tool_call_id: None,
+            images: vec![],
+        }
+    }
+}
+
+/// A function the model may call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    /// Name.
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// JSON schema of its arguments.
+    pub parameters: Value,
+}
+
+/// Forcing or forbidding tool use.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ToolChoice {
+    /// The model decides.
+    #[default]
+    Auto,
+    /// No tools.
+    None,
+    /// Some tool must be called.
+    Required,
+    /// This tool must be called.
+    Named(String),
+}
+
+/// Everything a provider needs for one model call.
+#[derive(Debug, Clone)]
+pub struct ModelRequest {
+    /// Upstream model id.
+    pub model: String,
+    /// System prompt.
+    pub system: String,
+    /// Conversation, oldest first.
+    pub messages: Vec<Message>,
+    /// Tools offered.
+    pub tools: Vec<ToolSpec>,
+    /// Tool choice.
+    pub tool_choice: ToolChoice,
+    /// Thinking level.
+    pub thinking: Option<ThinkingLevel>,
+    /// Output cap.
+    pub max_tokens: Option<u64>,
+    /// Sampling temperature.
+    pub temperature: Option<f64>,
+    /// Nucleus sampling.
+    pub top_p: Option<f64>,
+    /// Stream the answer (always true inside agent runs that have streaming subscribers).
+    pub stream: bool,
+}
+
+/// Token usage as reported upstream (unreported fields are zero).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Prompt tokens not served from cache.
+    pub input: u64,
+    /// Completion tokens.
+    pub output: u64,
+    /// Prompt tokens read from cache.
+    pub cache_read: u64,
+    /// Prompt tokens written to cache.
+    pub cache_write: u64,
+    /// Total as reported (0 when not reported).
+    pub total: u64,
+}
+
+impl Usage {
+    /// Adds another call's usage (multi-step runs).
+    pub fn add(&mut self, o: &Usage) {
+        self.input += o.input;
+        self.output += o.output;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+        self.total += o.total;
+    }
+
+    /// OpenAI-shaped triple per OpenClaw: prompt = input + cacheRead, completion = output,
+    /// total = max(prompt + completion, reported total).
+    pub fn openai_triple(&self) -> (u64, u64, u64) {
+        let p = self.input + self.cache_read;
+        let c = self.output;
+        (p, c, (p + c).max(self.total))
+    }
+}
+
+/// Why the model stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Finished normally.
+    Stop,
+    /// Hit the output cap.
+    Length,
+    /// Wants tool results.
+    ToolCalls,
+    /// Content filtered.
+    ContentFilter,
+}
+
+impl StopReason {
+    /// OpenAI `finish_reason` string.
+    pub fn as_openai(self) -> &'static str {
+        match self {
+            StopReason::Stop => "stop",
+            StopReason::Length => "length",
+            StopReason::ToolCalls => "tool_calls",
+            StopReason::ContentFilter => "content_filter",
+        }
+    }
+}
+
+/// Incremental output of a model call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelEvent {
+    /// Assistant text.
+    TextDelta(String),
+    /// Reasoning / thinking text.
+    ReasoningDelta(String),
+    /// A tool call began.
+    ToolCallStart {
+        /// Position among this response's calls.
+        index: usize,
+        /// Call id.
+        id: String,
+        /// Tool name.
+        name: String,
+    },
+    /// A fragment of a tool call's JSON arguments.
+    ToolCallArgs {
+        /// Position among this response's calls.
+        index: usize,
+        /// Fragment.
+        fragment: String,
+    },
+}
+
+/// The finished result of a model call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelOutput {
+    /// Full assistant text.
+    pub text: String,
+    /// Tool calls, in order.
+    pub tool_calls: Vec<ToolCall>,
+    /// Stop reason.
+    pub stop: StopReason,
+    /// Usage of this call.
+    pub usage: Usage,
+}

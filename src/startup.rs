@@ -1,0 +1,337 @@
+//! Building and running a gateway: token resolution, the store, the actor tree, the HTTP
+//! server (port 0 works for tests), and graceful shutdown.
+
+use crate::actors::router::{self, Router};
+use crate::auth::{generate_token, Auth};
+use crate::config::{AuthMode, Config, ModelInfo, ModelRef, ProviderApi, ProviderConfig, Secret};
+use crate::state::AppState;
+use crate::storage::Store;
+use crate::tools::ToolRegistry;
+use actix::prelude::*;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, App, HttpServer};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long shutdown waits for running turns before aborting them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Start-up failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] crate::storage::StoreError),
+    /// The port could not be bound, or another I/O failure.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// A token generated on this start (printed once by the binary).
+#[derive(Debug, Clone)]
+pub struct GeneratedToken {
+    /// The token.
+    pub token: String,
+    /// Where it was saved (mode 0600).
+    pub path: PathBuf,
+}
+
+/// A built, listening gateway.
+pub struct Gateway {
+    server: actix_web::dev::Server,
+    state: AppState,
+    addrs: Vec<SocketAddr>,
+    shards: Vec<Arbiter>,
+    /// Set when this start generated the token.
+    pub generated_token: Option<GeneratedToken>,
+    /// Runs found `running` from a previous process and marked interrupted.
+    pub interrupted_runs: usize,
+}
+
+fn token_file(state_dir: &Path) -> PathBuf {
+    state_dir.join("gateway.token")
+}
+
+/// In token mode without a configured token: reuse the persisted one or generate, persist
+/// (0600) and report a new one.
+fn ensure_token(config: &mut Config) -> Result<Option<GeneratedToken>, StartupError> {
+    if config.auth.mode != AuthMode::Token || config.auth.token.is_some() {
+        return Ok(None);
+    }
+    let path = token_file(&config.state_dir);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let t = existing.trim();
+        if !t.is_empty() {
+            config.auth.token = Some(Secret::new(t));
+            return Ok(None);
+        }
+    }
+    let token =
+        generate_token().map_err(|e| StartupError::Io(format!("cannot generate a token: {e}")))?;
+    std::fs::create_dir_all(&config.state_dir).map_err(|e| {
+        StartupError::Io(format!("cannot create {}: {e}", config.state_dir.display()))
+    })?;
+    write_private(&path, &token).map_err(|e| {
+        StartupError::Io(format!("cannot save the token to {}: {e}", path.display()))
+    })?;
+    config.auth.token = Some(Secret::new(token.clone()));
+    Ok(Some(GeneratedToken { token, path }))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()
+}
+
+/// With nothing configured, looks for an Ollama on 127.0.0.1:11434 (fails fast when absent).
+async fn probe_ollama(config: &mut Config) {
+    let req = crate::providers::http::client()
+        .get("http://127.0.0.1:11434/api/tags")
+        .timeout(Duration::from_millis(800))
+        .send();
+    let Ok(mut resp) = req.await else { return };
+    let Ok(v) = resp.json::<serde_json::Value>().await else {
+        return;
+    };
+    let names: Vec<String> = v
+        .get("models")
+        .and_then(|m| m.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(first) = names.first().cloned() else {
+        return;
+    };
+    tracing::info!(model = %first, "using the local Ollama at 127.0.0.1:11434");
+    config.providers.insert(
+        "ollama".into(),
+        ProviderConfig {
+            id: "ollama".into(),
+            base_url: "http://127.0.0.1:11434/v1".into(),
+            api_key: None,
+            api: ProviderApi::OpenAiCompletions,
+            headers: vec![],
+            models: names
+                .into_iter()
+                .map(|id| ModelInfo {
+                    id,
+                    images: false,
+                    reasoning: false,
+                    max_tokens: None,
+                })
+                .collect(),
+        },
+    );
+    config.default_model.primary = Some(ModelRef {
+        provider: "ollama".into(),
+        model: first,
+    });
+}
+
+fn listener(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    let l = TcpListener::bind(addr)
+        .map_err(|e| StartupError::Io(format!("cannot listen on {addr}: {e}")))?;
+    l.set_nonblocking(true)
+        .map_err(|e| StartupError::Io(e.to_string()))?;
+    Ok(l)
+}
+
+impl Gateway {
+    /// Builds everything and starts listening (call inside an actix `System`).
+    pub async fn build(mut config: Config) -> Result<Gateway, StartupError> {
+        let generated_token = ensure_token(&mut config)?;
+        if config.probe_ollama {
+            probe_ollama(&mut config).await;
+        }
+        if config.default_model.primary.is_none() {
+            tracing::warn!("{}", crate::providers::not_configured_hint(&config));
+        }
+        let (store, interrupted_runs) = Store::open(&config.state_dir)?;
+        if interrupted_runs > 0 {
+            tracing::warn!(
+                count = interrupted_runs,
+                "marked runs from the previous process as interrupted"
+            );
+        }
+        let config = Arc::new(config);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let shards: Vec<Arbiter> = (0..cores).map(|_| Arbiter::new()).collect();
+        let router = Router::new(
+            config.clone(),
+            store.clone(),
+            ToolRegistry::default(),
+            shards.iter().map(|a| a.handle()).collect(),
+        )
+        .start();
+
+        let listeners = config
+            .bind
+            .iter()
+            .map(|ip| listener(SocketAddr::new(*ip, config.port)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let addrs: Vec<SocketAddr> = listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect();
+        let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
+        let state = AppState {
+            router,
+            config: config.clone(),
+            auth: Arc::new(Auth::new(&config.auth)),
+            store,
+            started: Instant::now(),
+            port,
+        };
+        let data = web::Data::new(state.clone());
+        let hsts = config.hsts.clone();
+        let mut server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "no-referrer"))
+                .add((
+                    "Permissions-Policy",
+                    "camera=(), microphone=(self), geolocation=()",
+                ));
+            if let Some(h) = &hsts {
+                headers = headers.add(("Strict-Transport-Security", h.clone()));
+            }
+            App::new()
+                .app_data(data.clone())
+                .wrap(headers)
+                .configure(crate::http::configure)
+                .default_service(web::to(crate::http::not_found))
+        })
+        .workers(cores)
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        });
+        for l in listeners {
+            server = server
+                .listen(l)
+                .map_err(|e| StartupError::Io(e.to_string()))?;
+        }
+        let server = server.run();
+        Ok(Gateway {
+            server,
+            state,
+            addrs,
+            shards,
+            generated_token,
+            interrupted_runs,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.state.port
+    }
+
+    /// The bound addresses.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// Shared state (the router address, config, store).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Handle to stop the HTTP server (tests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the server stops), then shuts down gracefully: stop
+    /// accepting, let in-flight requests and running turns finish up to [`SHUTDOWN_GRACE`],
+    /// abort what is left (persisted as aborted), and return.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let server = actix_web::rt::spawn(self.server);
+        tokio::select! {
+            _ = shutdown_signal() => tracing::info!("shutdown requested; finishing running turns"),
+            r = server => {
+                r.map_err(std::io::Error::other)??;
+                return Ok(());
+            }
+        }
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        let stop = handle.stop(true);
+        let router = self.state.router.clone();
+        loop {
+            let active = router.send(router::ActiveRuns).await.unwrap_or_default();
+            if active.is_empty() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                tracing::warn!(
+                    count = active.len(),
+                    "aborting turns still running at the shutdown deadline"
+                );
+                for (run_id, _) in active {
+                    let _ = router
+                        .send(router::Abort {
+                            run_id: Some(run_id),
+                            session_key: None,
+                        })
+                        .await;
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = tokio::time::timeout(
+            deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1),
+            stop,
+        )
+        .await;
+        for a in self.shards {
+            a.stop();
+        }
+        tracing::info!("gateway stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,42 @@
+//! `AppState`: what every handler gets, registered once as `web::Data`.
+
+use crate::actors::router::Router;
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::storage::Store;
+use actix::Addr;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Shared handler state. No globals, so several gateways can run in one test process.
+#[derive(Clone)]
+pub struct AppState {
+    /// The supervisor actor; all work goes through it.
+    pub router: Addr<Router>,
+    /// Validated configuration.
+    pub config: Arc<Config>,
+    /// Authentication and the failed-attempt limiter.
+    pub auth: Arc<Auth>,
+    /// The store, for read-only queries of persisted data (sessions, transcripts); anything
+    /// that runs or changes a conversation goes through the router.
+    pub store: crate::storage::Store,
+    /// When the gateway became ready.
+    pub started: Instant,
+    /// The port actually bound.
+    pub port: u16,
+}
+
+impl AppState {
+    /// Uptime in milliseconds.
+    pub fn uptime_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// The store (alias for readability at call sites).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// The version reported by `/status`, `hello-ok` and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,564 @@
+//! The embedded store: SQLite in WAL mode under the state directory.
+//!
+//! Sessions are rows; every message is its own appended row (never a growing blob); runs are
+//! rows with status and usage. A write returns only after its transaction committed, and WAL
+//! with `synchronous=NORMAL` keeps committed transactions across a process kill. Connections
+//! are pooled so any thread can read or write; SQLite serialises writers itself.
+
+mod schema;
+
+use crate::providers::types::{Role, ToolCall, Usage};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The state directory could not be created.
+    #[error("store: cannot create {path}: {source}")]
+    Dir {
+        /// Directory.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// A persisted session.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRow {
+    /// Session key (`agent:main:main`, `agent:main:openai-user:alice`, …).
+    pub key: String,
+    /// Current transcript id (changes on reset).
+    pub session_id: String,
+    /// Owning agent.
+    pub agent_id: String,
+    /// Optional label.
+    pub label: Option<String>,
+    /// Creation time (ms since epoch).
+    pub created_at: i64,
+    /// Last update (ms since epoch).
+    pub updated_at: i64,
+    /// Messages in the current transcript.
+    pub message_count: i64,
+    /// Accumulated input tokens.
+    pub input_tokens: i64,
+    /// Accumulated output tokens.
+    pub output_tokens: i64,
+    /// Accumulated total tokens.
+    pub total_tokens: i64,
+    /// Model override (`provider/model`).
+    pub model: Option<String>,
+    /// Thinking level override.
+    pub thinking_level: Option<String>,
+}
+
+/// A persisted message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMessage {
+    /// Row id (monotonic).
+    pub id: i64,
+    /// Speaker.
+    pub role: Role,
+    /// Text.
+    pub content: String,
+    /// Tool calls (assistant).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// Answered call (tool).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// Run that produced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// Creation time (ms since epoch).
+    pub created_at: i64,
+}
+
+/// A message about to be appended.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Speaker.
+    pub role: Role,
+    /// Text.
+    pub content: String,
+    /// Tool calls.
+    pub tool_calls: Vec<ToolCall>,
+    /// Answered call.
+    pub tool_call_id: Option<String>,
+}
+
+/// Final state of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Still running.
+    Running,
+    /// Finished.
+    Ok,
+    /// Failed.
+    Error,
+    /// Cancelled by a client or timeout.
+    Aborted,
+    /// The gateway stopped while it ran.
+    Interrupted,
+}
+
+impl RunStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Ok => "ok",
+            RunStatus::Error => "error",
+            RunStatus::Aborted => "aborted",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// A persisted run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRow {
+    /// Run id.
+    pub run_id: String,
+    /// Session key.
+    pub session_key: String,
+    /// Status name.
+    pub status: String,
+    /// Start (ms).
+    pub started_at: i64,
+    /// End (ms).
+    pub ended_at: Option<i64>,
+    /// Error text.
+    pub error: Option<String>,
+}
+
+struct Inner {
+    path: PathBuf,
+    pool: Mutex<Vec<Connection>>,
+}
+
+/// Handle to the store; cheap to clone and usable from any thread.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+/// Connections kept idle in the pool.
+const POOL_MAX_IDLE: usize = 16;
+
+/// Current time in ms since the epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+struct Pooled<'a> {
+    store: &'a Store,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .expect("pooled connection present until drop")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let (Some(c), Ok(mut pool)) = (self.conn.take(), self.store.inner.pool.lock()) {
+            if pool.len() < POOL_MAX_IDLE {
+                pool.push(c);
+            }
+        }
+    }
+}
+
+fn open_conn(path: &Path) -> Result<Connection, StoreError> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;")?;
+    Ok(c)
+}
+
+impl Store {
+    /// Opens (creating if needed) `<state_dir>/clawgate.sqlite`, migrates it, and marks runs
+    /// left `running` by a previous process as `interrupted`. Returns the store and how many
+    /// runs were marked.
+    pub fn open(state_dir: &Path) -> Result<(Store, usize), StoreError> {
+        std::fs::create_dir_all(state_dir).map_err(|source| StoreError::Dir {
+            path: state_dir.to_path_buf(),
+            source,
+        })?;
+        let path = state_dir.join("clawgate.sqlite");
+        let conn = open_conn(&path)?;
+        schema::migrate(&conn)?;
+        let interrupted = conn.execute(
+            "UPDATE runs SET status='interrupted', ended_at=?1, error='gateway stopped while the run was in progress' WHERE status='running'",
+            params![now_ms()],
+        )?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                path,
+                pool: Mutex::new(vec![conn]),
+            }),
+        };
+        Ok((store, interrupted))
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn conn(&self) -> Result<Pooled<'_>, StoreError> {
+        let pooled = self.inner.pool.lock().ok().and_then(|mut p| p.pop());
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_conn(&self.inner.path)?,
+        };
+        Ok(Pooled {
+            store: self,
+            conn: Some(conn),
+        })
+    }
+
+    /// Returns the session row, creating it when missing.
+    pub fn ensure_session(&self, key: &str, agent_id: &str) -> Result<SessionRow, StoreError> {
+        let c = self.conn()?;
+        if let Some(row) = get_session(&c, key)? {
+            return Ok(row);
+        }
+        let now = now_ms();
+        c.prepare_cached(
+            "INSERT OR IGNORE INTO sessions(key, session_id, agent_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        )?
+        .execute(params![key, uuid::Uuid::now_v7().to_string(), agent_id, now])?;
+        Ok(get_session(&c, key)?.expect("row inserted or present"))
+    }
+
+    /// The session row, if it exists.
+    pub fn get_session(&self, key: &str) -> Result<Option<SessionRow>, StoreError> {
+        let c = self.conn()?;
+        get_session(&c, key)
+    }
+
+    /// Sessions ordered by most recent update, optionally for one agent.
+    pub fn list_sessions(
+        &self,
+        agent_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        let c = self.conn()?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE (?1 IS NULL OR agent_id = ?1) ORDER BY updated_at DESC, key LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![agent_id, limit as i64], session_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of sessions.
+    pub fn count_sessions(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))?)
+    }
+
+    /// The last `limit` messages of a transcript, oldest first.
+    pub fn load_messages(
+        &self,
+        session_id: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let c = self.conn()?;
+        let mut st = c.prepare_cached(
+            "SELECT id, role, content, tool_calls, tool_call_id, run_id, created_at FROM messages WHERE session_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let mut rows: Vec<StoredMessage> = st
+            .query_map(params![session_id, limit as i64], |r| {
+                let tool_calls: Option<String> = r.get(3)?;
+                Ok(StoredMessage {
+                    id: r.get(0)?,
+                    role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::System),
+                    content: r.get(2)?,
+                    tool_calls: tool_calls
+                        .and_then(|t| serde_json::from_str(&t).ok())
+                        .unwrap_or_default(),
+                    tool_call_id: r.get(4)?,
+                    run_id: r.get(5)?,
+                    created_at: r.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// Appends messages to a transcript in one transaction and bumps the session's counters.
+    pub fn append_messages(
+        &self,
+        key: &str,
+        session_id: &str,
+        run_id: Option<&str>,
+        msgs: &[NewMessage],
+    ) -> Result<(), StoreError> {
+        if msgs.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.conn()?;
+        let now = now_ms();
+        let tx = c
+            .conn
+            .as_mut()
+            .expect("pooled connection present")
+            .transaction()?;
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO messages(session_key, session_id, role, content, tool_calls, tool_call_id, run_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for m in msgs {
+                let calls = (!m.tool_calls.is_empty())
+                    .then(|| serde_json::to_string(&m.tool_calls).unwrap_or_default());
+                ins.execute(params![
+                    key,
+                    session_id,
+                    m.role.as_str(),
+                    m.content,
+                    calls,
+                    m.tool_call_id,
+                    run_id,
+                    now
+                ])?;
+            }
+            tx.prepare_cached("UPDATE sessions SET updated_at = ?2, message_count = message_count + ?3 WHERE key = ?1")?
+                .execute(params![key, now, msgs.len() as i64])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a run as started.
+    pub fn start_run(
+        &self,
+        run_id: &str,
+        key: &str,
+        model: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn()?
+            .prepare_cached("INSERT OR REPLACE INTO runs(run_id, session_key, status, started_at, model) VALUES (?1, ?2, 'running', ?3, ?4)")?
+            .execute(params![run_id, key, now_ms(), model])?;
+        Ok(())
+    }
+
+    /// Records a run's end and adds its usage to the session's counters.
+    pub fn finish_run(
+        &self,
+        run_id: &str,
+        key: &str,
+        status: RunStatus,
+        usage: &Usage,
+        model: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut c = self.conn()?;
+        let (p, o, t) = usage.openai_triple();
+        let tx = c
+            .conn
+            .as_mut()
+            .expect("pooled connection present")
+            .transaction()?;
+        tx.prepare_cached(
+            "UPDATE runs SET status=?2, ended_at=?3, input_tokens=?4, output_tokens=?5, cache_read=?6, cache_write=?7, total_tokens=?8, model=COALESCE(?9, model), error=?10 WHERE run_id=?1",
+        )?
+        .execute(params![run_id, status.as_str(), now_ms(), usage.input as i64, usage.output as i64, usage.cache_read as i64, usage.cache_write as i64, t as i64, model, error])?;
+        tx.prepare_cached("UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_tokens = total_tokens + ?4 WHERE key = ?1")?
+            .execute(params![key, p as i64, o as i64, t as i64])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A run's row.
+    pub fn get_run(&self, run_id: &str) -> Result<Option<RunRow>, StoreError> {
+        let c = self.conn()?;
+        let row = c.prepare_cached("SELECT run_id, session_key, status, started_at, ended_at, error FROM runs WHERE run_id = ?1")?
+            .query_row(params![run_id], |r| {
+                Ok(RunRow {
+                    run_id: r.get(0)?,
+                    session_key: r.get(1)?,
+                    status: r.get(2)?,
+                    started_at: r.get(3)?,
+                    ended_at: r.get(4)?,
+                    error: r.get(5)?,
+                })
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Starts a new transcript for a session (the old one stays in the store). Returns the
+    /// updated row, or `None` when the session does not exist.
+    pub fn reset_session(&self, key: &str) -> Result<Option<SessionRow>, StoreError> {
+        let c = self.conn()?;
+        c.prepare_cached("UPDATE sessions SET session_id = ?2, updated_at = ?3, message_count = 0 WHERE key = ?1")?
+            .execute(params![key, uuid::Uuid::now_v7().to_string(), now_ms()])?;
+        get_session(&c, key)
+    }
+
+    /// Deletes a session and its messages; `true` when it existed.
+    pub fn delete_session(&self, key: &str) -> Result<bool, StoreError> {
+        let mut c = self.conn()?;
+        let tx = c
+            .conn
+            .as_mut()
+            .expect("pooled connection present")
+            .transaction()?;
+        tx.execute("DELETE FROM messages WHERE session_key = ?1", params![key])?;
+        let n = tx.execute("DELETE FROM sessions WHERE key = ?1", params![key])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// Sets (or clears with `None`) the label, model and thinking overrides of a session.
+    pub fn patch_session(
+        &self,
+        key: &str,
+        label: Option<Option<&str>>,
+        model: Option<Option<&str>>,
+        thinking: Option<Option<&str>>,
+    ) -> Result<Option<SessionRow>, StoreError> {
+        let c = self.conn()?;
+        if let Some(v) = label {
+            c.execute(
+                "UPDATE sessions SET label = ?2 WHERE key = ?1",
+                params![key, v],
+            )?;
+        }
+        if let Some(v) = model {
+            c.execute(
+                "UPDATE sessions SET model = ?2 WHERE key = ?1",
+                params![key, v],
+            )?;
+        }
+        if let Some(v) = thinking {
+            c.execute(
+                "UPDATE sessions SET thinking_level = ?2 WHERE key = ?1",
+                params![key, v],
+            )?;
+        }
+        c.execute(
+            "UPDATE sessions SET updated_at = ?2 WHERE key = ?1",
+            params![key, now_ms()],
+        )?;
+        get_session(&c, key)
+    }
+
+    /// Reads a value from the key-value table.
+    pub fn kv_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()?
+            .prepare_cached("SELECT value FROM kv WHERE key = ?1")?
+            .query_row(params![key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Writes a value to the key-value table.
+    pub fn kv_put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn()?
+            .prepare_cached("INSERT INTO kv(key, value, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")?
+            .execute(params![key, value, now_ms()])?;
+        Ok(())
+    }
+}
+
+const SESSION_COLS: &str = "key, session_id, agent_id, label, created_at, updated_at, message_count, input_tokens, output_tokens, total_tokens, model, thinking_level";
+
+fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        key: r.get(0)?,
+        session_id: r.get(1)?,
+        agent_id: r.get(2)?,
+        label: r.get(3)?,
+        created_at: r.get(4)?,
+        updated_at: r.get(5)?,
+        message_count: r.get(6)?,
+        input_tokens: r.get(7)?,
+        output_tokens: r.get(8)?,
+        total_tokens: r.get(9)?,
+        model: r.get(10)?,
+        thinking_level: r.get(11)?,
+    })
+}
+
+fn get_session(c: &Connection, key: &str) -> Result<Option<SessionRow>, StoreError> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {SESSION_COLS} FROM sessions WHERE key = ?1"
+    ))?
+    .query_row(params![key], session_from_row)
+    .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(role: Role, text: &str) -> NewMessage {
+        NewMessage {
+            role,
+            content: text.into(),
+            tool_calls: vec![],
+            tool_call_id: None,
+        }
+    }
+
+    #[test]
+    fn messages_append_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let s = store.ensure_session("agent:main:main", "main").unwrap();
+        store
+            .append_messages(
+                &s.key,
+                &s.session_id,
+                Some("r1"),
+                &[msg(Role::User, "hi"), msg(Role::Assistant, "hello")],
+            )
+            .unwrap();
+        store.start_run("r2", &s.key, None).unwrap();
+        drop(store);
+        let (store, interrupted) = Store::open(dir.path()).unwrap();
+        assert_eq!(interrupted, 1);
+        assert_eq!(store.get_run("r2").unwrap().unwrap().status, "interrupted");
+        let msgs = store.load_messages(&s.session_id, 10).unwrap();
+        assert_eq!(
+            msgs.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+            ["hi", "hello"]
+        );
+        assert_eq!(store.get_session(&s.key).unwrap().unwrap().message_count, 2);
+    }
+
+    #[test]
+    fn reset_starts_an_empty_transcript() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let s = store.ensure_session("k", "main").unwrap();
+        store
+            .append_messages("k", &s.session_id, None, &[msg(Role::User, "x")])
+            .unwrap();
+        let r = store.reset_session("k").unwrap().unwrap();
+        assert_ne!(r.session_id, s.session_id);
+        assert!(store.load_messages(&r.session_id, 10).unwrap().is_empty());
+        assert!(store.delete_session("k").unwrap());
+        assert!(store.get_session("k").unwrap().is_none());
+    }
+}

@@ -1,0 +1,148 @@
+//! Agent tools: the [`Tool`] trait, the registry, and the per-agent allow/deny policy.
+
+mod sessions;
+
+use crate::config::{AgentConfig, Config};
+use crate::providers::types::ToolSpec;
+use crate::storage::Store;
+use futures_util::future::LocalBoxFuture;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Errors a tool can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// Arguments are wrong (HTTP 400 on `/tools/invoke`).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The caller may not do this (HTTP 403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The tool failed (HTTP 500; the message is logged, not returned over HTTP).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What a tool call may use.
+#[derive(Clone)]
+pub struct ToolContext {
+    /// The store.
+    pub store: Store,
+    /// Validated configuration.
+    pub config: Arc<Config>,
+    /// Session the call belongs to.
+    pub session_key: String,
+    /// Agent the call belongs to.
+    pub agent_id: String,
+}
+
+/// A function the model (or `/tools/invoke`) can call.
+pub trait Tool: Send + Sync {
+    /// Name the model calls it by.
+    fn name(&self) -> &'static str;
+    /// One line on what it does.
+    fn description(&self) -> &'static str;
+    /// JSON schema of its arguments.
+    fn parameters(&self) -> Value;
+    /// Runs it. The result is OpenClaw-shaped: `{content:[{type:"text",text}], details:{…}}`.
+    fn call(
+        &self,
+        ctx: ToolContext,
+        args: Value,
+    ) -> LocalBoxFuture<'static, Result<Value, ToolError>>;
+}
+
+/// Builds an OpenClaw-shaped tool result whose text is the JSON of `details`.
+pub fn json_result(details: Value) -> Value {
+    let text = serde_json::to_string_pretty(&details).unwrap_or_default();
+    json!({"content": [{"type": "text", "text": text}], "details": details})
+}
+
+/// The text the model sees for a tool result.
+pub fn result_text(result: &Value) -> String {
+    match result.get("content").and_then(Value::as_array) {
+        Some(parts) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => result.to_string(),
+    }
+}
+
+/// Every built-in tool.
+#[derive(Clone)]
+pub struct ToolRegistry {
+    tools: Vec<Arc<dyn Tool>>,
+}
+
+impl Default for ToolRegistry {
+    fn default() -> Self {
+        ToolRegistry {
+            tools: vec![
+                Arc::new(sessions::SessionsList),
+                Arc::new(sessions::SessionsHistory),
+                Arc::new(sessions::SessionStatus),
+            ],
+        }
+    }
+}
+
+impl ToolRegistry {
+    /// A tool by name, if built in.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
+        self.tools.iter().find(|t| t.name() == name).cloned()
+    }
+
+    /// Tools an agent may use under its policy.
+    pub fn for_agent(&self, agent: &AgentConfig) -> Vec<Arc<dyn Tool>> {
+        self.tools
+            .iter()
+            .filter(|t| agent.tools.permits(t.name()))
+            .cloned()
+            .collect()
+    }
+
+    /// Specs to offer a model.
+    pub fn specs(tools: &[Arc<dyn Tool>]) -> Vec<ToolSpec> {
+        tools
+            .iter()
+            .map(|t| ToolSpec {
+                name: t.name().to_string(),
+                description: t.description().to_string(),
+                parameters: t.parameters(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ToolPolicy;
+
+    #[test]
+    fn policy_filters_tools() {
+        let reg = ToolRegistry::default();
+        let mut agent = AgentConfig {
+            id: "main".into(),
+            name: None,
+            workspace: ".".into(),
+            model: Default::default(),
+            thinking: None,
+            system_prompt: None,
+            tools: ToolPolicy {
+                allow: None,
+                deny: vec!["sessions_history".into()],
+            },
+        };
+        let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
+        assert_eq!(names, ["sessions_list", "session_status"]);
+        agent.tools = ToolPolicy {
+            allow: Some(vec!["session_status".into()]),
+            deny: vec![],
+        };
+        let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
+        assert_eq!(names, ["session_status"]);
+    }
+}
