@@ -57,6 +57,8 @@ impl RecordedRequest {
 /// Server settings for [`MockUpstream::start_with`].
 #[derive(Clone, Debug)]
 pub struct MockOptions {
+    /// Port to bind on 127.0.0.1 (default 0: any free port).
+    pub port: u16,
     /// actix worker threads (default 2).
     pub workers: usize,
     /// Record every request for [`MockUpstream::requests`] (default true; turn off for long
@@ -69,6 +71,7 @@ pub struct MockOptions {
 impl Default for MockOptions {
     fn default() -> Self {
         MockOptions {
+            port: 0,
             workers: 2,
             record: true,
             default_reply: Reply::default(),
@@ -122,7 +125,7 @@ impl MockUpstream {
         Self::start_with(MockOptions::default()).await
     }
 
-    /// Starts on 127.0.0.1:0 with these options, inside the current actix System.
+    /// Starts on 127.0.0.1 (port from the options) inside the current actix System.
     pub async fn start_with(options: MockOptions) -> std::io::Result<MockUpstream> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(VecDeque::new()),
@@ -133,7 +136,7 @@ impl MockUpstream {
             count: AtomicUsize::new(0),
             seq: AtomicU64::new(0),
         });
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind(("127.0.0.1", options.port))?;
         let addr = listener.local_addr()?;
         let data = web::Data::from(shared.clone());
         let server = HttpServer::new(move || {
