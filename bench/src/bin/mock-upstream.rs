@@ -36,7 +36,9 @@ fn parse_args() -> Result<Args, String> {
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.to_string());
         }
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
         let bad = |_| format!("invalid value for {flag}: {value}\n{USAGE}");
         match flag.as_str() {
             "--port" => args.port = value.parse().map_err(bad)?,
@@ -56,7 +58,13 @@ fn reply(args: &Args) -> Reply {
         None => Reply::default(),
         Some(n) => {
             let chunks: Vec<String> = (0..n)
-                .map(|i| if i == 0 { "tok0".to_string() } else { format!(" tok{i}") })
+                .map(|i| {
+                    if i == 0 {
+                        "tok0".to_string()
+                    } else {
+                        format!(" tok{i}")
+                    }
+                })
                 .collect();
             let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
             Reply::chunks(&refs)
