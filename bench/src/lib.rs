@@ -1,1 +1,13 @@
 //! Mock model upstream and benchmark support for clawgate.
+//!
+//! - [`mock`]: a scripted mock model server speaking the OpenAI chat-completions and Anthropic
+//!   Messages wire protocols, used in-process by the gateway's integration tests and by the
+//!   benchmark.
+//! - [`runner`]: the benchmark runner behind the `clawgate-bench` binary; [`stats`]: percentiles.
+//! - [`client`]: a small HTTP/1.1 keep-alive client with an incremental SSE parser, used by the
+//!   benchmark to time requests fairly.
+
+pub mod client;
+pub mod mock;
+pub mod runner;
+pub mod stats;

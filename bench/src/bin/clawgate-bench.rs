@@ -1,0 +1,60 @@
+//! `clawgate-bench`: measures a gateway binary against the in-process mock model.
+//!
+//! ```text
+//! clawgate-bench --gateway-bin <path> [--quick] [--out <dir>]
+//! clawgate-bench --mock-only [--quick] [--out <dir>]
+//! ```
+//! See `bench/README.md` for the figures and how each is measured.
+
+use std::path::PathBuf;
+
+use clawgate_bench::runner::{run, Options};
+
+const USAGE: &str =
+    "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>]";
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        gateway_bin: None,
+        quick: false,
+        mock_only: false,
+        out: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--mock-only" => options.mock_only = true,
+            "--gateway-bin" | "--out" => {
+                let value = it
+                    .next()
+                    .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?;
+                if arg == "--out" {
+                    options.out = PathBuf::from(value);
+                } else {
+                    options.gateway_bin = Some(PathBuf::from(value));
+                }
+            }
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            _ => return Err(format!("unknown argument {arg}\n{USAGE}")),
+        }
+    }
+    if options.gateway_bin.is_none() && !options.mock_only {
+        return Err(format!("--gateway-bin or --mock-only is required\n{USAGE}"));
+    }
+    Ok(options)
+}
+
+fn main() {
+    let options = match parse_args() {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("{msg}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(&options) {
+        eprintln!("clawgate-bench: {e}");
+        std::process::exit(1);
+    }
+}

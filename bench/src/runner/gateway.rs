@@ -1,0 +1,230 @@
+//! The gateway under test as a child process: temp state dir, JSON5 config, readiness probe,
+//! RSS, and a guard that kills it however the runner exits.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Token the bench config sets and every gateway request sends.
+pub const TOKEN: &str = "bench-token";
+
+/// `Authorization` value for [`TOKEN`].
+pub const BEARER: &str = "Bearer bench-token";
+
+/// A directory under the system temp dir, removed on drop.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates a fresh `clawgate-bench-…` directory.
+    pub fn new(label: &str) -> std::io::Result<TempDir> {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!(
+            "clawgate-bench-{label}-{}-{nanos}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir(path))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A free loopback port (bound then released; the gateway binds it right after).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The JSON5 config pointing the gateway at the mock.
+pub fn config(mock_base_url: &str) -> String {
+    format!(
+        r#"{{
+  gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }}, http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }} }} }},
+  models: {{ providers: {{ mock: {{ baseUrl: "{mock_base_url}", apiKey: "bench", api: "openai-completions", models: [{{ id: "mock-model" }}] }} }} }},
+  agents: {{ defaults: {{ model: {{ primary: "mock/mock-model" }} }} }},
+}}
+"#
+    )
+}
+
+/// A running gateway child process, killed on drop.
+#[derive(Debug)]
+pub struct Gateway {
+    child: Child,
+    started: Instant,
+    addr: SocketAddr,
+    log: PathBuf,
+    // Dropped after the child is killed (field order).
+    _dir: TempDir,
+}
+
+impl Gateway {
+    /// Writes a fresh state dir and config and spawns
+    /// `<bin> gateway run --config <cfg> --state-dir <dir> --port <port> --bind loopback`,
+    /// with stdout and stderr going to a log file in the temp dir.
+    pub fn spawn(bin: &Path, mock_base_url: &str) -> std::io::Result<Gateway> {
+        let dir = TempDir::new("gw")?;
+        let state = dir.path().join("state");
+        std::fs::create_dir_all(&state)?;
+        let cfg = dir.path().join("clawgate.json5");
+        std::fs::write(&cfg, config(mock_base_url))?;
+        let log = dir.path().join("gateway.log");
+        let out = std::fs::File::create(&log)?;
+        let err = out.try_clone()?;
+        let port = free_port()?;
+        let started = Instant::now();
+        let child = Command::new(bin)
+            .args(["gateway", "run", "--config"])
+            .arg(&cfg)
+            .arg("--state-dir")
+            .arg(&state)
+            .args(["--port", &port.to_string(), "--bind", "loopback"])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("spawn {}: {e}", bin.display())))?;
+        Ok(Gateway {
+            child,
+            started,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            log,
+            _dir: dir,
+        })
+    }
+
+    /// The gateway's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Polls `GET /healthz` until the first `200`; returns the time since spawn.
+    /// Fails if the process exits or `timeout` passes.
+    pub fn wait_ready(&mut self, timeout: Duration) -> std::io::Result<Duration> {
+        loop {
+            if probe_healthz(self.addr) {
+                return Ok(self.started.elapsed());
+            }
+            if let Some(status) = self.child.try_wait()? {
+                return Err(std::io::Error::other(format!(
+                    "gateway exited before ready ({status}); log tail:\n{}",
+                    self.log_tail()
+                )));
+            }
+            if self.started.elapsed() > timeout {
+                return Err(std::io::Error::other(format!(
+                    "gateway not ready after {timeout:?}; log tail:\n{}",
+                    self.log_tail()
+                )));
+            }
+            std::thread::sleep(Duration::from_micros(250));
+        }
+    }
+
+    /// Resident set size of the process in KiB (`VmRSS` from `/proc/<pid>/status`).
+    pub fn rss_kib(&self) -> std::io::Result<u64> {
+        rss_kib(self.pid())
+    }
+
+    /// The last lines of the gateway's output.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Kills the process and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One blocking `GET /healthz`; true on a `200` status line.
+fn probe_healthz(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(100)) else {
+        return false;
+    };
+    let _ = s.set_nodelay(true);
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let req = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    while n < 12 {
+        match s.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => return false,
+            Ok(k) => n += k,
+        }
+    }
+    buf.starts_with(b"HTTP/1.1 200") || buf.starts_with(b"HTTP/1.0 200")
+}
+
+/// `VmRSS` of a process in KiB.
+pub fn rss_kib(pid: u32) -> std::io::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no VmRSS in /proc status"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rss_of_this_process_is_positive() {
+        assert!(rss_kib(std::process::id()).unwrap() > 0);
+    }
+
+    #[test]
+    fn config_points_at_the_mock() {
+        let c = config("http://127.0.0.1:9/v1");
+        assert!(c.contains(r#"baseUrl: "http://127.0.0.1:9/v1""#));
+        assert!(c.contains(r#"token: "bench-token""#));
+        assert!(c.contains(r#"primary: "mock/mock-model""#));
+        assert_eq!(BEARER, format!("Bearer {TOKEN}"));
+    }
+
+    #[test]
+    fn temp_dir_is_removed_on_drop() {
+        let d = TempDir::new("t").unwrap();
+        let p = d.path().to_path_buf();
+        assert!(p.is_dir());
+        drop(d);
+        assert!(!p.exists());
+    }
+}

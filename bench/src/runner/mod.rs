@@ -1,0 +1,330 @@
+//! The benchmark runner behind the `clawgate-bench` binary.
+//!
+//! It starts the mock model in-process (its own thread and actix System), records the mock's
+//! own ceiling, then starts the gateway binary against it and takes the figures described in
+//! `bench/README.md`. Everything targets 127.0.0.1, every loop is bounded in count and time,
+//! the whole run has a time limit, and the gateway child is killed on every exit path.
+
+pub mod gateway;
+pub mod measure;
+pub mod report;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::mock::{MockOptions, MockUpstream, Reply};
+use gateway::Gateway;
+use measure::Target;
+use report::{Figures, MemoryFigure, Results, StartFigure};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The gateway binary (required unless `mock_only`).
+    pub gateway_bin: Option<PathBuf>,
+    /// Shrink every figure so the run finishes in well under 30 s.
+    pub quick: bool,
+    /// Measure only the mock (ceiling, direct latency and streaming).
+    pub mock_only: bool,
+    /// Directory for the results JSON.
+    pub out: PathBuf,
+}
+
+/// Sizes of every figure.
+#[derive(Clone, Debug)]
+struct Plan {
+    starts: usize,
+    warmup: usize,
+    rounds: usize,
+    per_round: usize,
+    stream_rounds: usize,
+    stream_per_round: usize,
+    stream_chunks: usize,
+    stream_delay_ms: u64,
+    connections: usize,
+    load_duration: Duration,
+    turns: u64,
+    sessions: u64,
+    turn_connections: usize,
+    settle: Duration,
+    time_limit: Duration,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Plan {
+        if quick {
+            Plan {
+                starts: 1,
+                warmup: 10,
+                rounds: 3,
+                per_round: 10,
+                stream_rounds: 2,
+                stream_per_round: 5,
+                stream_chunks: 10,
+                stream_delay_ms: 2,
+                connections: 64,
+                load_duration: Duration::from_secs(2),
+                turns: 1_000,
+                sessions: 100,
+                turn_connections: 16,
+                settle: Duration::from_millis(500),
+                time_limit: Duration::from_secs(90),
+            }
+        } else {
+            Plan {
+                starts: 5,
+                warmup: 50,
+                rounds: 7,
+                per_round: 25,
+                stream_rounds: 5,
+                stream_per_round: 10,
+                stream_chunks: 20,
+                stream_delay_ms: 5,
+                connections: 64,
+                load_duration: Duration::from_secs(10),
+                turns: 10_000,
+                sessions: 1_000,
+                turn_connections: 16,
+                settle: Duration::from_secs(2),
+                time_limit: Duration::from_secs(600),
+            }
+        }
+    }
+}
+
+/// The mock running on its own thread with its own actix System.
+struct MockThread {
+    mock: Option<MockUpstream>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MockThread {
+    fn spawn(options: MockOptions) -> std::io::Result<MockThread> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("mock-upstream".into())
+            .spawn(move || {
+                actix_rt::System::new().block_on(async move {
+                    let started = MockUpstream::start_with(options).await;
+                    let ok = started.is_ok();
+                    let _ = tx.send(started);
+                    if ok {
+                        let _ = stop_rx.await;
+                    }
+                });
+            })?;
+        let mock = rx
+            .recv()
+            .map_err(|_| std::io::Error::other("mock thread died"))??;
+        Ok(MockThread {
+            mock: Some(mock),
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    fn mock(&self) -> &MockUpstream {
+        self.mock.as_ref().expect("mock is present until shutdown")
+    }
+
+    async fn shutdown(mut self) {
+        if let Some(m) = self.mock.take() {
+            m.stop().await;
+        }
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for MockThread {
+    fn drop(&mut self) {
+        // Error path: let the thread's block_on return; worker threads end with the process.
+        self.stop.take();
+    }
+}
+
+/// Runs the benchmark, prints the table and writes the JSON; returns the JSON path.
+pub fn run(options: &Options) -> std::io::Result<PathBuf> {
+    let plan = Plan::new(options.quick);
+    let (date, time) = report::utc(SystemTime::now());
+    let mode = match (options.quick, options.mock_only) {
+        (false, false) => "full",
+        (true, false) => "quick",
+        (false, true) => "mock-only",
+        (true, true) => "quick mock-only",
+    };
+    let mut results = Results {
+        timestamp: format!("{date}T{time}Z"),
+        commit: report::commit(),
+        gateway_bin: match options.mock_only {
+            true => None,
+            false => options
+                .gateway_bin
+                .as_ref()
+                .map(|p| p.display().to_string()),
+        },
+        mode: mode.to_string(),
+        machine: report::machine(),
+        figures: Figures::default(),
+        error: None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mock = MockThread::spawn(MockOptions {
+        record: false,
+        ..MockOptions::default()
+    })?;
+    let outcome = rt.block_on(async {
+        let limit = plan.time_limit;
+        let run = figures(options, &plan, mock.mock(), &mut results.figures);
+        let outcome = match tokio::time::timeout(limit, run).await {
+            Ok(r) => r,
+            Err(_) => Err(std::io::Error::other(format!(
+                "run exceeded its {limit:?} limit"
+            ))),
+        };
+        mock.shutdown().await;
+        outcome
+    });
+    if let Err(e) = outcome {
+        results.error = Some(e.to_string());
+    }
+    println!("{}", report::table(&results));
+    let path = report::write_json(&results, &options.out)?;
+    println!("results written to {}", path.display());
+    match results.error {
+        Some(e) => Err(std::io::Error::other(e)),
+        None => Ok(path),
+    }
+}
+
+fn progress(what: &str) {
+    eprintln!("clawgate-bench: {what}");
+}
+
+/// Takes every figure in order, filling `out` as it goes (so an early stop keeps the rest).
+async fn figures(
+    options: &Options,
+    plan: &Plan,
+    mock: &MockUpstream,
+    out: &mut Figures,
+) -> std::io::Result<()> {
+    let direct = Target::Direct(mock.addr());
+    let fixed =
+        |user: &'static str| -> measure::UserFn { Arc::new(move |_, _| Some(user.to_string())) };
+
+    progress("mock ceiling");
+    let ceiling = measure::load(
+        direct,
+        plan.connections,
+        plan.load_duration,
+        u64::MAX,
+        fixed("c"),
+    )
+    .await;
+    out.mock_ceiling = Some(ceiling);
+
+    let gateway = if options.mock_only {
+        None
+    } else {
+        let bin = options
+            .gateway_bin
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("--gateway-bin is required (or --mock-only)"))?;
+        progress("start → ready");
+        let mut samples = Vec::new();
+        let mut kept = None;
+        for i in 0..plan.starts {
+            let mut gw = Gateway::spawn(bin, &mock.base_url())?;
+            samples.push(gw.wait_ready(Duration::from_secs(10))?.as_secs_f64() * 1000.0);
+            if i + 1 == plan.starts {
+                kept = Some(gw);
+            }
+        }
+        out.start_to_ready = Some(StartFigure {
+            median_ms: crate::stats::round1(crate::stats::median(&samples)),
+            samples_ms: samples.iter().map(|s| crate::stats::round1(*s)).collect(),
+        });
+        let gw = kept.ok_or_else(|| std::io::Error::other("no gateway start was planned"))?;
+        let mut memory = MemoryFigure {
+            idle_at_ready_kib: gw.rss_kib().ok(),
+            ..MemoryFigure::default()
+        };
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        memory.idle_settled_kib = gw.rss_kib().ok();
+        out.memory = Some(memory);
+        Some(gw)
+    };
+    let gw_target = gateway.as_ref().map(|g| Target::Gateway(g.addr()));
+    if let Some(t) = gw_target {
+        let (_, body) = measure::Client::new(t).turn("bench-check").await?;
+        if !String::from_utf8_lossy(&body).contains("Hello from the mock model.") {
+            progress("warning: the gateway's reply does not carry the mock's text");
+        }
+    }
+
+    progress("non-stream latency");
+    out.latency =
+        Some(measure::latency(direct, gw_target, plan.rounds, plan.per_round, plan.warmup).await?);
+
+    progress("streaming");
+    let paced = Reply::text(&vec!["tok"; plan.stream_chunks].join(" "))
+        .with_chunk_delay(Duration::from_millis(plan.stream_delay_ms));
+    mock.set_default(paced);
+    let streaming = measure::streaming(
+        direct,
+        gw_target,
+        plan.stream_rounds,
+        plan.stream_per_round,
+        (plan.stream_chunks, plan.stream_delay_ms),
+    )
+    .await;
+    mock.set_default(Reply::default());
+    out.streaming = Some(streaming?);
+
+    let (Some(gw), Some(target)) = (gateway.as_ref(), gw_target) else {
+        return Ok(());
+    };
+    progress("memory over sessions");
+    let (turns, sessions) = (plan.turns, plan.sessions);
+    let next = Arc::new(AtomicU64::new(0));
+    let users: measure::UserFn = Arc::new(move |_, _| {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        (i < turns).then(|| format!("s{}", i % sessions))
+    });
+    let run = measure::load(target, plan.turn_connections, plan.time_limit, turns, users).await;
+    let memory = out.memory.get_or_insert_with(MemoryFigure::default);
+    memory.turns = run.requests + run.errors;
+    memory.sessions = sessions;
+    memory.turn_errors = run.errors;
+    memory.after_turns_kib = gw.rss_kib().ok();
+    tokio::time::sleep(plan.settle).await;
+    memory.after_turns_settled_kib = gw.rss_kib().ok();
+    memory.settle_s = plan.settle.as_secs_f64();
+
+    progress("throughput");
+    // A fresh session every 100 turns per connection keeps histories bounded.
+    let users: measure::UserFn = Arc::new(|c, n| Some(format!("load-{c}-{}", n / 100)));
+    let tp = measure::load(
+        target,
+        plan.connections,
+        plan.load_duration,
+        u64::MAX,
+        users,
+    )
+    .await;
+    out.throughput = Some(tp);
+    if let Some(m) = out.memory.as_mut() {
+        m.after_throughput_kib = gw.rss_kib().ok();
+    }
+    Ok(())
+}
