@@ -262,6 +262,17 @@ impl Gateway {
         self.server.handle()
     }
 
+    /// Serves in the background of the current runtime (tests embed gateways this way).
+    pub fn spawn(self) -> RunningGateway {
+        let handle = self.server.handle();
+        actix_web::rt::spawn(self.server);
+        RunningGateway {
+            handle,
+            state: self.state,
+            shards: self.shards,
+        }
+    }
+
     /// Serves until SIGINT/SIGTERM (or the server stops), then shuts down gracefully: stop
     /// accepting, let in-flight requests and running turns finish up to [`SHUTDOWN_GRACE`],
     /// abort what is left (persisted as aborted), and return.
@@ -311,6 +322,24 @@ impl Gateway {
         }
         tracing::info!("gateway stopped");
         Ok(())
+    }
+}
+
+/// A gateway serving in the background (see [`Gateway::spawn`]).
+pub struct RunningGateway {
+    handle: actix_web::dev::ServerHandle,
+    /// Shared state.
+    pub state: AppState,
+    shards: Vec<Arbiter>,
+}
+
+impl RunningGateway {
+    /// Stops accepting, waits for in-flight requests, stops the shard arbiters.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        for a in self.shards {
+            a.stop();
+        }
     }
 }
 

@@ -1,0 +1,9 @@
+//! Integration tests: the real gateway over real HTTP against a real scripted upstream.
+
+mod helpers;
+
+mod chat_completions;
+mod errors;
+mod misc;
+mod sessions;
+mod upstream;

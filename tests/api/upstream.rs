@@ -1,0 +1,195 @@
+use crate::helpers::*;
+use clawgate_bench::mock::{MockUpstream, Reply};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[actix_web::test]
+async fn upstream_429_is_retried_then_returned_as_429() {
+    let t = spawn().await;
+    for _ in 0..3 {
+        t.upstream.push(Reply::error(429, "slow down"));
+    }
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 429, "{b}");
+    assert_eq!(b["error"]["type"], "rate_limit_error");
+    assert_eq!(t.upstream.request_count(), 3, "retried before giving up");
+}
+
+#[actix_web::test]
+async fn a_transient_500_is_retried_transparently() {
+    let t = spawn().await;
+    t.upstream.push(Reply::error(500, "boom"));
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(t.upstream.request_count(), 2);
+}
+
+#[actix_web::test]
+async fn upstream_4xx_is_a_502_with_the_upstream_message() {
+    let t = spawn().await;
+    t.upstream.push(Reply::error(400, "model not found"));
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 502);
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("model not found"),
+        "{b}"
+    );
+    assert_eq!(t.upstream.request_count(), 1, "4xx is not retried");
+}
+
+#[actix_web::test]
+async fn an_unreachable_provider_is_a_clear_502() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ dead: {{ baseUrl: "http://127.0.0.1:{port}/v1", models: [{{ id: "m" }}] }} }} }} }}"#
+    );
+    let t = start_gateway(upstream, dir, &cfg).await;
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 502, "{b}");
+    assert_eq!(b["error"]["code"], "upstream_unreachable");
+}
+
+#[actix_web::test]
+async fn fallback_models_answer_when_the_primary_fails() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }},
+             models: {{ providers: {{ dead: {{ baseUrl: "http://127.0.0.1:9/v1", models: [{{ id: "m" }}] }}, mock: {{ baseUrl: "{}", models: [{{ id: "backup" }}] }} }} }},
+             agents: {{ defaults: {{ model: {{ primary: "dead/m", fallbacks: ["mock/backup"] }} }} }} }}"#,
+        upstream.base_url()
+    );
+    let t = start_gateway(upstream, dir, &cfg).await;
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(t.upstream.requests()[0].body["model"], "backup");
+}
+
+#[actix_web::test]
+async fn no_provider_at_all_is_503_with_a_hint() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}" }} }} }} }}"#,
+        upstream.base_url()
+    );
+    let t = start_gateway(upstream, dir, &cfg).await;
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 503, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("OPENAI_API_KEY"),
+        "{b}"
+    );
+}
+
+#[actix_web::test]
+async fn a_mid_stream_disconnect_ends_the_stream_with_an_error_chunk() {
+    let t = spawn().await;
+    t.upstream.push(Reply::Disconnect {
+        chunks: vec!["partial ".into(), "answer".into()],
+    });
+    let mut resp = t
+        .post("/v1/chat/completions")
+        .send_json(&json!({"stream":true,"messages":[{"role":"user","content":"hi"}]}))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let data = read_sse_data(&mut resp).await;
+    assert_eq!(data.last().unwrap(), "[DONE]");
+    let last: Value = serde_json::from_str(&data[data.len() - 2]).unwrap();
+    assert!(
+        last["choices"][0]["delta"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error:"),
+        "{last}"
+    );
+    assert_eq!(last["choices"][0]["finish_reason"], "stop");
+}
+
+#[actix_web::test]
+async fn the_anthropic_protocol_works_streamed_and_not() {
+    let t = spawn_with("anthropic-messages", "", "").await;
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        b["choices"][0]["message"]["content"],
+        "Hello from the mock model."
+    );
+    assert_eq!(b["usage"]["completion_tokens"], 5);
+    let req = &t.upstream.requests()[0];
+    assert_eq!(req.path, "/v1/messages");
+    assert_eq!(req.header("x-api-key"), Some("sk-upstream-secret"));
+    assert!(req.body["system"].as_str().unwrap().contains("clawgate"));
+    let mut resp = t
+        .post("/v1/chat/completions")
+        .send_json(&json!({"stream":true,"messages":[{"role":"user","content":"hi"}]}))
+        .await
+        .unwrap();
+    let data = read_sse_data(&mut resp).await;
+    let text: String = data[..data.len() - 1]
+        .iter()
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|c| {
+            c["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(text, "Hello from the mock model.");
+}
+
+#[actix_web::test]
+async fn a_client_disconnect_aborts_the_run() {
+    let t = spawn().await;
+    t.upstream.push(
+        Reply::chunks(&["a", "b", "c", "d", "e", "f"]).with_chunk_delay(Duration::from_millis(400)),
+    );
+    let mut resp = t
+        .post("/v1/chat/completions")
+        .send_json(
+            &json!({"stream":true,"user":"leaver","messages":[{"role":"user","content":"hi"}]}),
+        )
+        .await
+        .unwrap();
+    use futures_util::StreamExt;
+    let _first = resp.next().await;
+    drop(resp);
+    let dir = t.state_dir().to_path_buf();
+    let aborted = eventually(|| runs_with_status(&dir, "aborted") > 0).await;
+    assert!(aborted, "run was not aborted after the client left");
+}
+
+fn runs_with_status(dir: &std::path::Path, status: &str) -> usize {
+    let c = rusqlite::Connection::open(dir.join("clawgate.sqlite")).unwrap();
+    c.query_row(
+        "SELECT COUNT(*) FROM runs WHERE status = ?1",
+        [status],
+        |r| r.get::<_, i64>(0),
+    )
+    .unwrap() as usize
+}
