@@ -1,0 +1,138 @@
+//! Binary-level tests: the real `clawgate` process, killed with SIGKILL and restarted.
+
+use clawgate_bench::mock::MockUpstream;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_clawgate");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start(dir: &std::path::Path, port: u16, extra: &[&str]) -> Proc {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["gateway", "run", "--state-dir"]).arg(dir).args(["--port", &port.to_string()]).args(extra);
+    cmd.env_remove("OPENCLAW_GATEWAY_TOKEN").env_remove("OPENAI_API_KEY").env_remove("ANTHROPIC_API_KEY").env("RUST_LOG", "warn");
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let p = Proc(child);
+    let client = awc::Client::default();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+            if r.status() == 200 {
+                return p;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("gateway did not become ready");
+}
+
+#[actix_web::test]
+async fn no_config_starts_with_a_generated_token_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut p = start(dir.path(), port, &[]).await;
+    let mut line = String::new();
+    let mut out = BufReader::new(p.0.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    assert!(line.contains("Generated a gateway token"), "{line}");
+    let mut token = String::new();
+    out.read_line(&mut token).unwrap();
+    let token = token.trim().to_string();
+    assert_eq!(token.len(), 48);
+    let saved = std::fs::read_to_string(dir.path().join("gateway.token")).unwrap();
+    assert_eq!(saved.trim(), token);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("gateway.token")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let c = awc::Client::default();
+    let url = format!("http://127.0.0.1:{port}/v1/models");
+    assert_eq!(c.get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(c.get(&url).insert_header(("authorization", format!("Bearer {token}"))).send().await.unwrap().status(), 200);
+    // No provider: a clear 503, not a hang.
+    let mut r = c
+        .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .send_json(&json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "provider_not_configured");
+    drop(p);
+    // A restart reuses the saved token and prints nothing.
+    let mut p = start(dir.path(), port, &[]).await;
+    drop(p.0.stdout.take());
+    assert_eq!(c.get(&url).insert_header(("authorization", format!("Bearer {token}"))).send().await.unwrap().status(), 200);
+}
+
+#[actix_web::test]
+async fn kill_9_loses_no_acknowledged_message() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(
+        &cfg,
+        format!(r#"{{ gateway: {{ auth: {{ token: "t0k" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }} }}"#, upstream.base_url()),
+    )
+    .unwrap();
+    let port = free_port();
+    let c = awc::Client::default();
+    let chat = |text: &'static str| {
+        c.post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+            .insert_header(("authorization", "Bearer t0k"))
+            .send_json(&json!({"user":"durable","messages":[{"role":"user","content":text}]}))
+    };
+    let p = start(dir.path(), port, &[]).await;
+    for text in ["first", "second", "third"] {
+        assert_eq!(chat(text).await.unwrap().status(), 200);
+    }
+    let pid = p.0.id() as i32;
+    // SIGKILL: no chance to flush or shut down.
+    assert_eq!(Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().code(), Some(0));
+    drop(p);
+    let _p = start(dir.path(), port, &[]).await;
+    assert_eq!(chat("fourth").await.unwrap().status(), 200);
+    let last = upstream.requests().last().unwrap().body.clone();
+    let texts: Vec<&str> = last["messages"].as_array().unwrap().iter().skip(1).map(|m| m["content"].as_str().unwrap_or("")).collect();
+    let hello = "Hello from the mock model.";
+    assert_eq!(texts, ["first", hello, "second", hello, "third", hello, "fourth"]);
+}
+
+#[test]
+fn config_validate_names_the_bad_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json5");
+    std::fs::write(&good, "{ gateway: { port: 19999 } }").unwrap();
+    let out = Command::new(BIN).args(["config", "validate", "--config"]).arg(&good).output().unwrap();
+    assert!(out.status.success());
+    let bad = dir.path().join("bad.json5");
+    std::fs::write(&bad, "{\n  gateway: {\n    prot: 1,\n  },\n}\n").unwrap();
+    let out = Command::new(BIN).args(["config", "validate", "--config"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("gateway.prot") && err.contains("bad.json5:3"), "{err}");
+}
+
+#[test]
+fn a_public_bind_without_auth_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN).args(["gateway", "run", "--bind", "lan", "--auth", "none", "--port", "0", "--state-dir"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to bind"));
+}

@@ -1,0 +1,69 @@
+"""Starts a real mock upstream and a real clawgate binary for the SDK tests."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+TOKEN = "sdk-test-token"
+
+
+def _bin(name):
+    path = os.path.join(TARGET, "debug", name)
+    if not os.path.exists(path):
+        raise RuntimeError(f"{path} missing: run `cargo build --workspace --bins` first")
+    return path
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(url, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} not ready")
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    mock_port = _free_port()
+    mock = subprocess.Popen([_bin("mock-upstream"), "--port", str(mock_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = tempfile.mkdtemp(prefix="clawgate-sdk-")
+    cfg = os.path.join(state, "clawgate.json5")
+    with open(cfg, "w") as f:
+        f.write(
+            '{ gateway: { auth: { mode: "token", token: "%s" } },'
+            ' models: { providers: { mock: { baseUrl: "http://127.0.0.1:%d/v1", api: "openai-completions", models: [{ id: "mock-model" }] } } },'
+            ' agents: { defaults: { model: "mock/mock-model" } } }' % (TOKEN, mock_port)
+        )
+    port = _free_port()
+    env = dict(os.environ, RUST_LOG="warn")
+    gw = subprocess.Popen(
+        [_bin("clawgate"), "gateway", "run", "--config", cfg, "--state-dir", state, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    try:
+        _wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
+        _wait_ready(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        for p in (gw, mock):
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
