@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the gateway daemon (`clawgate gateway` = `clawgate gateway run`).
-    Gateway(GatewayCmd),
+    Gateway(Box<GatewayCmd>),
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCmd),

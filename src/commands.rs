@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Gateway(g) => {
+            let g = *g;
             let opts = match g.action {
                 Some(GatewayAction::Run(o)) => merge(g.opts, o),
                 None => g.opts,
