@@ -1,1 +1,3 @@
 //! clawgate: a light, self-hosted AI-agent gateway daemon.
+
+pub mod ws;
