@@ -15,6 +15,8 @@
 //! * [`dedupe`]: idempotency cache shared across connections.
 //! * [`throttle`]: the 150 ms `chat` delta throttle.
 
+pub mod catalog;
 pub mod clock;
 pub mod dialect;
 pub mod frames;
+pub mod scopes;
