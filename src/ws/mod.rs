@@ -19,4 +19,5 @@ pub mod catalog;
 pub mod clock;
 pub mod dialect;
 pub mod frames;
+pub mod handshake;
 pub mod scopes;
