@@ -17,7 +17,9 @@
 
 pub mod catalog;
 pub mod clock;
+pub mod dedupe;
 pub mod dialect;
 pub mod frames;
 pub mod handshake;
 pub mod scopes;
+pub mod throttle;
