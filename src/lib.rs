@@ -1,1 +1,3 @@
-//! clawgate: a light, self-hosted AI-agent gateway daemon.
+//! clawgate (responses-parts worktree): OpenResponses building blocks.
+
+pub mod responses;

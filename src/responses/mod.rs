@@ -1,0 +1,19 @@
+//! OpenResponses (`POST /v1/responses`) building blocks, free of HTTP wiring.
+//!
+//! # Layout
+//! - [`schema`] / `schema_parse`: strict request schema and path-precise validation.
+//! - [`media`], [`decode`], [`file_block`]: attachments → images and `<file>` context (§4.3).
+//! - [`mod@fetch`], [`net_guard`]: SSRF-guarded URL fetching.
+
+pub mod decode;
+pub mod fetch;
+pub mod file_block;
+pub mod media;
+pub mod net_guard;
+pub mod schema;
+mod schema_parse;
+mod schema_parts;
+
+pub use fetch::{fetch, FetchPolicy, Fetched};
+pub use media::{MediaConfig, MediaError};
+pub use schema::{parse_request, ResponsesRequest, SchemaError};
