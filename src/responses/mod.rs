@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`schema`] / `schema_parse`: strict request schema and path-precise validation.
+//! - [`prompt`]: request → provider-neutral [`prompt::TurnInput`] (spec §4.2).
 //! - [`media`], [`decode`], [`file_block`]: attachments → images and `<file>` context (§4.3).
 //! - [`mod@fetch`], [`net_guard`]: SSRF-guarded URL fetching.
 
@@ -10,10 +11,12 @@ pub mod fetch;
 pub mod file_block;
 pub mod media;
 pub mod net_guard;
+pub mod prompt;
 pub mod schema;
 mod schema_parse;
 mod schema_parts;
 
 pub use fetch::{fetch, FetchPolicy, Fetched};
 pub use media::{MediaConfig, MediaError};
+pub use prompt::{build_turn, render_conversation, PromptError, TurnInput};
 pub use schema::{parse_request, ResponsesRequest, SchemaError};
