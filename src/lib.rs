@@ -24,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod providers;
+pub mod responses;
 pub mod startup;
 pub mod state;
 pub mod storage;
