@@ -246,7 +246,6 @@ const MODELS: &str = r#"{"object":"list","data":[{"id":"mock-model","object":"mo
 
 /// The single request handler: records, routes and renders.
 async fn handle(req: HttpRequest, body: Bytes, shared: web::Data<Shared>) -> HttpResponse {
-    shared.count.fetch_add(1, Ordering::AcqRel);
     let parsed: Option<serde_json::Value> = if shared.record {
         let value = serde_json::from_slice(&body).ok();
         let headers = req
@@ -267,6 +266,8 @@ async fn handle(req: HttpRequest, body: Bytes, shared: web::Data<Shared>) -> Htt
     } else {
         None
     };
+    // Counted after recording, so a waiter that sees the count also sees the request.
+    shared.count.fetch_add(1, Ordering::AcqRel);
     let protocol = match (req.method(), req.path()) {
         (&Method::GET, "/v1/models") => return json_response(200, MODELS.to_string()),
         (&Method::POST, "/v1/chat/completions") => Protocol::OpenAi,

@@ -41,9 +41,15 @@ pub fn machine() -> Machine {
     }
 }
 
-/// `git rev-parse --short HEAD` in the current directory, or `unknown`.
+/// `git rev-parse --short HEAD` in the current directory, else in the repository this crate was
+/// built from, else `unknown`.
 pub fn commit() -> String {
-    command_line("git", &["rev-parse", "--short", "HEAD"])
+    let here = command_line("git", &["rev-parse", "--short", "HEAD"]);
+    if here != "unknown" {
+        return here;
+    }
+    let dir = env!("CARGO_MANIFEST_DIR");
+    command_line("git", &["-C", dir, "rev-parse", "--short", "HEAD"])
 }
 
 fn command_line(cmd: &str, args: &[&str]) -> String {
