@@ -145,6 +145,9 @@ pub struct RunRow {
 struct Inner {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
+    /// Serialises writers inside the process: a thread waits microseconds on this lock
+    /// instead of SQLite's busy handler sleeping milliseconds on `SQLITE_BUSY`.
+    write: Mutex<()>,
 }
 
 /// Handle to the store; cheap to clone and usable from any thread.
@@ -212,6 +215,7 @@ impl Store {
             inner: Arc::new(Inner {
                 path,
                 pool: Mutex::new(vec![conn]),
+                write: Mutex::new(()),
             }),
         };
         Ok((store, interrupted))
@@ -220,6 +224,10 @@ impl Store {
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    fn write_guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.inner.write.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn conn(&self) -> Result<Pooled<'_>, StoreError> {
@@ -241,6 +249,7 @@ impl Store {
             return Ok(row);
         }
         let now = now_ms();
+        let _w = self.write_guard();
         c.prepare_cached(
             "INSERT OR IGNORE INTO sessions(key, session_id, agent_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
         )?
@@ -313,6 +322,7 @@ impl Store {
         run_id: Option<&str>,
         msgs: &[NewMessage],
     ) -> Result<(), StoreError> {
+        let _w = self.write_guard();
         if msgs.is_empty() {
             return Ok(());
         }
@@ -355,6 +365,7 @@ impl Store {
         key: &str,
         model: Option<&str>,
     ) -> Result<(), StoreError> {
+        let _w = self.write_guard();
         self.conn()?
             .prepare_cached("INSERT OR REPLACE INTO runs(run_id, session_key, status, started_at, model) VALUES (?1, ?2, 'running', ?3, ?4)")?
             .execute(params![run_id, key, now_ms(), model])?;
@@ -371,6 +382,7 @@ impl Store {
         model: Option<&str>,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
+        let _w = self.write_guard();
         let mut c = self.conn()?;
         let (p, o, t) = usage.openai_triple();
         let tx = c
@@ -409,6 +421,7 @@ impl Store {
     /// Starts a new transcript for a session (the old one stays in the store). Returns the
     /// updated row, or `None` when the session does not exist.
     pub fn reset_session(&self, key: &str) -> Result<Option<SessionRow>, StoreError> {
+        let _w = self.write_guard();
         let c = self.conn()?;
         c.prepare_cached("UPDATE sessions SET session_id = ?2, updated_at = ?3, message_count = 0 WHERE key = ?1")?
             .execute(params![key, uuid::Uuid::now_v7().to_string(), now_ms()])?;
@@ -417,6 +430,7 @@ impl Store {
 
     /// Deletes a session and its messages; `true` when it existed.
     pub fn delete_session(&self, key: &str) -> Result<bool, StoreError> {
+        let _w = self.write_guard();
         let mut c = self.conn()?;
         let tx = c
             .conn
@@ -437,6 +451,7 @@ impl Store {
         model: Option<Option<&str>>,
         thinking: Option<Option<&str>>,
     ) -> Result<Option<SessionRow>, StoreError> {
+        let _w = self.write_guard();
         let c = self.conn()?;
         if let Some(v) = label {
             c.execute(
@@ -474,6 +489,7 @@ impl Store {
 
     /// Writes a value to the key-value table.
     pub fn kv_put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let _w = self.write_guard();
         self.conn()?
             .prepare_cached("INSERT INTO kv(key, value, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")?
             .execute(params![key, value, now_ms()])?;
