@@ -321,12 +321,6 @@ async fn drive(p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receive
         started_at,
     });
     let model_name = p.model.primary.as_ref().map(|m| m.to_string());
-    if let Err(e) = p
-        .store
-        .start_run(&p.req.run_id, &p.req.session_key, model_name.as_deref())
-    {
-        tracing::error!(error = %e, "cannot record run start");
-    }
     let timeout = p.req.timeout.unwrap_or(p.config.run_timeout);
     let usage_acc = Rc::new(RefCell::new(Usage::default()));
     let result = tokio::select! {
@@ -369,24 +363,18 @@ async fn drive(p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receive
             tool_call_id: m.tool_call_id.clone(),
         })
         .collect();
-    if let Err(e) = p.store.append_messages(
+    let error_text = failure.as_ref().map(|f| f.to_string());
+    if let Err(e) = p.store.end_turn(
         &p.req.session_key,
         &p.session_id,
-        Some(&p.req.run_id),
-        &to_store,
-    ) {
-        tracing::error!(error = %e, run_id = %p.req.run_id, "cannot persist run messages");
-    }
-    let error_text = failure.as_ref().map(|f| f.to_string());
-    if let Err(e) = p.store.finish_run(
         &p.req.run_id,
-        &p.req.session_key,
+        &to_store,
         status,
         &turn.usage,
         turn.model.as_deref(),
         error_text.as_deref(),
     ) {
-        tracing::error!(error = %e, "cannot record run end");
+        tracing::error!(error = %e, run_id = %p.req.run_id, "cannot persist the end of a run");
     }
     let ended_at = now_ms();
     match &failure {

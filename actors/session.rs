@@ -160,7 +160,6 @@ impl Session {
             .agent(&req.agent_id)
             .cloned()
             .ok_or_else(|| format!("unknown agent {}", req.agent_id))?;
-        // Persist this turn's input first: once accepted it must survive a crash.
         let mut input: Vec<Message> = req.extra_messages.clone();
         if !req.message.is_empty() || !req.images.is_empty() {
             input.push(Message {
@@ -181,8 +180,25 @@ impl Session {
                 tool_call_id: m.tool_call_id.clone(),
             })
             .collect();
+        let model = match &req.model_override {
+            Some(m) => ModelChoice {
+                primary: Some(m.clone()),
+                fallbacks: vec![],
+            },
+            None => self.config.model_for(&agent),
+        };
+        let run_id = req.run_id.clone();
+        // Persist this turn's input and its run row before anything else happens: once
+        // accepted, a turn must survive a crash.
+        let model_name = model.primary.as_ref().map(ToString::to_string);
         self.store
-            .append_messages(&self.key, &session_id, Some(&req.run_id), &to_store)
+            .begin_turn(
+                &self.key,
+                &session_id,
+                &run_id,
+                model_name.as_deref(),
+                &to_store,
+            )
             .map_err(|e| e.to_string())?;
         let history = self.history.get_or_insert_with(Vec::new);
         let mut context = history.clone();
@@ -192,14 +208,6 @@ impl Session {
             images: vec![],
             ..m
         }));
-        let model = match &req.model_override {
-            Some(m) => ModelChoice {
-                primary: Some(m.clone()),
-                fallbacks: vec![],
-            },
-            None => self.config.model_for(&agent),
-        };
-        let run_id = req.run_id.clone();
         let params = RunParams {
             tools: self.tools.for_agent(&agent),
             req,

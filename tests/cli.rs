@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_clawgate");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Proc(Child);
@@ -22,14 +26,28 @@ impl Drop for Proc {
 
 async fn start(dir: &std::path::Path, port: u16, extra: &[&str]) -> Proc {
     let mut cmd = Command::new(BIN);
-    cmd.args(["gateway", "run", "--state-dir"]).arg(dir).args(["--port", &port.to_string()]).args(extra);
-    cmd.env_remove("OPENCLAW_GATEWAY_TOKEN").env_remove("OPENAI_API_KEY").env_remove("ANTHROPIC_API_KEY").env("RUST_LOG", "warn");
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    cmd.args(["gateway", "run", "--state-dir"])
+        .arg(dir)
+        .args(["--port", &port.to_string()])
+        .args(extra);
+    cmd.env_remove("OPENCLAW_GATEWAY_TOKEN")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env("RUST_LOG", "warn");
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let p = Proc(child);
     let client = awc::Client::default();
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
             if r.status() == 200 {
                 return p;
             }
@@ -57,13 +75,24 @@ async fn no_config_starts_with_a_generated_token_printed_once() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("gateway.token")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("gateway.token"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let c = awc::Client::default();
     let url = format!("http://127.0.0.1:{port}/v1/models");
     assert_eq!(c.get(&url).send().await.unwrap().status(), 401);
-    assert_eq!(c.get(&url).insert_header(("authorization", format!("Bearer {token}"))).send().await.unwrap().status(), 200);
+    assert_eq!(
+        c.get(&url)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // No provider: a clear 503, not a hang.
     let mut r = c
         .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
@@ -78,7 +107,15 @@ async fn no_config_starts_with_a_generated_token_printed_once() {
     // A restart reuses the saved token and prints nothing.
     let mut p = start(dir.path(), port, &[]).await;
     drop(p.0.stdout.take());
-    assert_eq!(c.get(&url).insert_header(("authorization", format!("Bearer {token}"))).send().await.unwrap().status(), 200);
+    assert_eq!(
+        c.get(&url)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[actix_web::test]
@@ -104,14 +141,30 @@ async fn kill_9_loses_no_acknowledged_message() {
     }
     let pid = p.0.id() as i32;
     // SIGKILL: no chance to flush or shut down.
-    assert_eq!(Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().code(), Some(0));
+    assert_eq!(
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap()
+            .code(),
+        Some(0)
+    );
     drop(p);
     let _p = start(dir.path(), port, &[]).await;
     assert_eq!(chat("fourth").await.unwrap().status(), 200);
     let last = upstream.requests().last().unwrap().body.clone();
-    let texts: Vec<&str> = last["messages"].as_array().unwrap().iter().skip(1).map(|m| m["content"].as_str().unwrap_or("")).collect();
+    let texts: Vec<&str> = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|m| m["content"].as_str().unwrap_or(""))
+        .collect();
     let hello = "Hello from the mock model.";
-    assert_eq!(texts, ["first", hello, "second", hello, "third", hello, "fourth"]);
+    assert_eq!(
+        texts,
+        ["first", hello, "second", hello, "third", hello, "fourth"]
+    );
 }
 
 #[test]
@@ -119,20 +172,45 @@ fn config_validate_names_the_bad_key_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.json5");
     std::fs::write(&good, "{ gateway: { port: 19999 } }").unwrap();
-    let out = Command::new(BIN).args(["config", "validate", "--config"]).arg(&good).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["config", "validate", "--config"])
+        .arg(&good)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let bad = dir.path().join("bad.json5");
     std::fs::write(&bad, "{\n  gateway: {\n    prot: 1,\n  },\n}\n").unwrap();
-    let out = Command::new(BIN).args(["config", "validate", "--config"]).arg(&bad).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["config", "validate", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("gateway.prot") && err.contains("bad.json5:3"), "{err}");
+    assert!(
+        err.contains("gateway.prot") && err.contains("bad.json5:3"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_public_bind_without_auth_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN).args(["gateway", "run", "--bind", "lan", "--auth", "none", "--port", "0", "--state-dir"]).arg(dir.path()).output().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "gateway",
+            "run",
+            "--bind",
+            "lan",
+            "--auth",
+            "none",
+            "--port",
+            "0",
+            "--state-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to bind"));
 }

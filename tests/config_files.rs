@@ -10,8 +10,12 @@ fn every_shipped_config_file_loads() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "json5") {
-            let ov = clawgate::config::Overrides { state_dir: Some(std::env::temp_dir()), ..Default::default() };
-            clawgate::config::load(Some(&path), &ov).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let ov = clawgate::config::Overrides {
+                state_dir: Some(std::env::temp_dir()),
+                ..Default::default()
+            };
+            clawgate::config::load(Some(&path), &ov)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             n += 1;
         }
     }

@@ -1006,7 +1006,10 @@ impl Config {
 
     /// Resolves an `x-openclaw-model` override for an agent: `Ok(None)` when not allowed,
     /// `Err(())` when the value cannot be a model reference at all.
-    #[expect(clippy::result_unit_err, reason = "callers map the unit error to their own message")]
+    #[expect(
+        clippy::result_unit_err,
+        reason = "callers map the unit error to their own message"
+    )]
     pub fn resolve_model_override(
         &self,
         agent: &AgentConfig,

@@ -314,6 +314,24 @@ impl Store {
         Ok(rows)
     }
 
+    /// Runs `f` inside one write transaction (writers serialised in-process), committed before
+    /// returning.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _w = self.write_guard();
+        let mut c = self.conn()?;
+        let tx = c
+            .conn
+            .as_mut()
+            .expect("pooled connection present")
+            .transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Appends messages to a transcript in one transaction and bumps the session's counters.
     pub fn append_messages(
         &self,
@@ -322,82 +340,54 @@ impl Store {
         run_id: Option<&str>,
         msgs: &[NewMessage],
     ) -> Result<(), StoreError> {
-        let _w = self.write_guard();
         if msgs.is_empty() {
             return Ok(());
         }
-        let mut c = self.conn()?;
-        let now = now_ms();
-        let tx = c
-            .conn
-            .as_mut()
-            .expect("pooled connection present")
-            .transaction()?;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO messages(session_key, session_id, role, content, tool_calls, tool_call_id, run_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for m in msgs {
-                let calls = (!m.tool_calls.is_empty())
-                    .then(|| serde_json::to_string(&m.tool_calls).unwrap_or_default());
-                ins.execute(params![
-                    key,
-                    session_id,
-                    m.role.as_str(),
-                    m.content,
-                    calls,
-                    m.tool_call_id,
-                    run_id,
-                    now
-                ])?;
-            }
-            tx.prepare_cached("UPDATE sessions SET updated_at = ?2, message_count = message_count + ?3 WHERE key = ?1")?
-                .execute(params![key, now, msgs.len() as i64])?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(|tx| insert_messages(tx, key, session_id, run_id, msgs))
     }
 
-    /// Records a run as started.
-    pub fn start_run(
+    /// Starts a turn in one transaction: the turn's input messages and the run row (`running`).
+    pub fn begin_turn(
         &self,
-        run_id: &str,
         key: &str,
+        session_id: &str,
+        run_id: &str,
         model: Option<&str>,
+        msgs: &[NewMessage],
     ) -> Result<(), StoreError> {
-        let _w = self.write_guard();
-        self.conn()?
-            .prepare_cached("INSERT OR REPLACE INTO runs(run_id, session_key, status, started_at, model) VALUES (?1, ?2, 'running', ?3, ?4)")?
-            .execute(params![run_id, key, now_ms(), model])?;
-        Ok(())
+        self.write(|tx| {
+            insert_messages(tx, key, session_id, Some(run_id), msgs)?;
+            tx.prepare_cached("INSERT OR REPLACE INTO runs(run_id, session_key, status, started_at, model) VALUES (?1, ?2, 'running', ?3, ?4)")?
+                .execute(params![run_id, key, now_ms(), model])?;
+            Ok(())
+        })
     }
 
-    /// Records a run's end and adds its usage to the session's counters.
-    pub fn finish_run(
+    /// Ends a turn in one transaction: the messages it produced, the run's status and usage,
+    /// and the session's token counters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn end_turn(
         &self,
-        run_id: &str,
         key: &str,
+        session_id: &str,
+        run_id: &str,
+        msgs: &[NewMessage],
         status: RunStatus,
         usage: &Usage,
         model: Option<&str>,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
-        let _w = self.write_guard();
-        let mut c = self.conn()?;
         let (p, o, t) = usage.openai_triple();
-        let tx = c
-            .conn
-            .as_mut()
-            .expect("pooled connection present")
-            .transaction()?;
-        tx.prepare_cached(
-            "UPDATE runs SET status=?2, ended_at=?3, input_tokens=?4, output_tokens=?5, cache_read=?6, cache_write=?7, total_tokens=?8, model=COALESCE(?9, model), error=?10 WHERE run_id=?1",
-        )?
-        .execute(params![run_id, status.as_str(), now_ms(), usage.input as i64, usage.output as i64, usage.cache_read as i64, usage.cache_write as i64, t as i64, model, error])?;
-        tx.prepare_cached("UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_tokens = total_tokens + ?4 WHERE key = ?1")?
-            .execute(params![key, p as i64, o as i64, t as i64])?;
-        tx.commit()?;
-        Ok(())
+        self.write(|tx| {
+            insert_messages(tx, key, session_id, Some(run_id), msgs)?;
+            tx.prepare_cached(
+                "UPDATE runs SET status=?2, ended_at=?3, input_tokens=?4, output_tokens=?5, cache_read=?6, cache_write=?7, total_tokens=?8, model=COALESCE(?9, model), error=?10 WHERE run_id=?1",
+            )?
+            .execute(params![run_id, status.as_str(), now_ms(), usage.input as i64, usage.output as i64, usage.cache_read as i64, usage.cache_write as i64, t as i64, model, error])?;
+            tx.prepare_cached("UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_tokens = total_tokens + ?4 WHERE key = ?1")?
+                .execute(params![key, p as i64, o as i64, t as i64])?;
+            Ok(())
+        })
     }
 
     /// A run's row.
@@ -497,6 +487,41 @@ impl Store {
     }
 }
 
+fn insert_messages(
+    tx: &rusqlite::Transaction<'_>,
+    key: &str,
+    session_id: &str,
+    run_id: Option<&str>,
+    msgs: &[NewMessage],
+) -> Result<(), StoreError> {
+    if msgs.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO messages(session_key, session_id, role, content, tool_calls, tool_call_id, run_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for m in msgs {
+        let calls = (!m.tool_calls.is_empty())
+            .then(|| serde_json::to_string(&m.tool_calls).unwrap_or_default());
+        ins.execute(params![
+            key,
+            session_id,
+            m.role.as_str(),
+            m.content,
+            calls,
+            m.tool_call_id,
+            run_id,
+            now
+        ])?;
+    }
+    tx.prepare_cached(
+        "UPDATE sessions SET updated_at = ?2, message_count = message_count + ?3 WHERE key = ?1",
+    )?
+    .execute(params![key, now, msgs.len() as i64])?;
+    Ok(())
+}
+
 const SESSION_COLS: &str = "key, session_id, agent_id, label, created_at, updated_at, message_count, input_tokens, output_tokens, total_tokens, model, thinking_level";
 
 fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
@@ -550,7 +575,15 @@ mod tests {
                 &[msg(Role::User, "hi"), msg(Role::Assistant, "hello")],
             )
             .unwrap();
-        store.start_run("r2", &s.key, None).unwrap();
+        store
+            .begin_turn(
+                &s.key,
+                &s.session_id,
+                "r2",
+                None,
+                &[msg(Role::User, "third")],
+            )
+            .unwrap();
         drop(store);
         let (store, interrupted) = Store::open(dir.path()).unwrap();
         assert_eq!(interrupted, 1);
@@ -558,9 +591,9 @@ mod tests {
         let msgs = store.load_messages(&s.session_id, 10).unwrap();
         assert_eq!(
             msgs.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
-            ["hi", "hello"]
+            ["hi", "hello", "third"]
         );
-        assert_eq!(store.get_session(&s.key).unwrap().unwrap().message_count, 2);
+        assert_eq!(store.get_session(&s.key).unwrap().unwrap().message_count, 3);
     }
 
     #[test]

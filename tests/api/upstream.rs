@@ -181,7 +181,15 @@ async fn a_client_disconnect_aborts_the_run() {
     drop(resp);
     let dir = t.state_dir().to_path_buf();
     let aborted = eventually(|| runs_with_status(&dir, "aborted") > 0).await;
-    assert!(aborted, "run was not aborted after the client left");
+    let c = rusqlite::Connection::open(dir.join("clawgate.sqlite")).unwrap();
+    let st: Vec<String> = c
+        .prepare("SELECT status || ' ' || COALESCE(error, '') FROM runs")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(aborted, "run was not aborted after the client left: {st:?}");
 }
 
 fn runs_with_status(dir: &std::path::Path, status: &str) -> usize {
