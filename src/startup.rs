@@ -172,7 +172,11 @@ impl Gateway {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        let shards: Vec<Arbiter> = (0..cores).map(|_| Arbiter::new()).collect();
+        let n_shards = std::env::var("CLAWGATE_SHARDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cores);
+        let shards: Vec<Arbiter> = (0..n_shards).map(|_| Arbiter::new()).collect();
         let router = Router::new(
             config.clone(),
             store.clone(),
