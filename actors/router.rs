@@ -27,6 +27,10 @@ pub struct StartTurn {
     pub req: TurnRequest,
     /// Subscribers that want its events from the start.
     pub subscribers: Vec<Subscriber>,
+    /// Arbiter to place a *new* session on (the caller's own thread, so the turn and the
+    /// request it answers share a thread and skip two cross-thread wake-ups). `None` places
+    /// it on the shard its key hashes to.
+    pub home: Option<ArbiterHandle>,
 }
 
 /// An `AgentRun` started (sent by the run itself).
@@ -149,10 +153,16 @@ impl Router {
         self.shards[(h.finish() as usize) % self.shards.len()].clone()
     }
 
-    fn session(&mut self, key: &str, agent_id: &str, ctx: &mut Context<Self>) -> &mut LiveSession {
+    fn session(
+        &mut self,
+        key: &str,
+        agent_id: &str,
+        home: Option<ArbiterHandle>,
+        ctx: &mut Context<Self>,
+    ) -> &mut LiveSession {
         let alive = self.sessions.get(key).is_some_and(|s| s.addr.connected());
         if !alive {
-            let shard = self.shard_for(key);
+            let shard = home.unwrap_or_else(|| self.shard_for(key));
             let (k, a, cfg, store, tools, me) = (
                 key.to_string(),
                 agent_id.to_string(),
@@ -180,7 +190,7 @@ impl Handler<StartTurn> for Router {
     fn handle(&mut self, msg: StartTurn, ctx: &mut Self::Context) {
         let key = msg.req.session_key.clone();
         let agent = msg.req.agent_id.clone();
-        let s = self.session(&key, &agent, ctx);
+        let s = self.session(&key, &agent, msg.home, ctx);
         s.forwarded += 1;
         s.addr.do_send(session::Enqueue {
             req: msg.req,

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 pub fn start(state: &AppState, req: TurnRequest) -> mpsc::Receiver<EventRef> {
     let (sub, rx) = Subscriber::channel(true);
     state.router.do_send(StartTurn {
+        home: Some(actix::Arbiter::current()),
         req,
         subscribers: vec![sub],
     });
