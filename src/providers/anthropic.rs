@@ -339,24 +339,7 @@ pub async fn call(
         }
         Ok(acc.finish())
     } else {
-        let fut = resp.body().limit(http::MAX_UPSTREAM_BODY);
-        let bytes = match idle {
-            Some(d) => tokio::time::timeout(d, fut)
-                .await
-                .map_err(|_| ProviderError::Timeout {
-                    provider: p.id.clone(),
-                    phase: "idle",
-                })?,
-            None => fut.await,
-        }
-        .map_err(|e| ProviderError::Interrupted {
-            provider: p.id.clone(),
-            message: e.to_string(),
-        })?;
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
-            provider: p.id.clone(),
-            message: format!("bad JSON: {e}"),
-        })?;
+        let v = http::read_json(&p.id, &mut resp, idle).await?;
         if let Some(u) = v.get("usage") {
             usage_into(u, &mut acc.usage);
         }

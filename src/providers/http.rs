@@ -246,3 +246,32 @@ where
         }
     }
 }
+
+/// Reads a whole (non-streamed) JSON body, waiting at most `idle`.
+pub async fn read_json<S>(
+    provider: &str,
+    resp: &mut awc::ClientResponse<S>,
+    idle: Option<Duration>,
+) -> Result<serde_json::Value, ProviderError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let fut = resp.body().limit(MAX_UPSTREAM_BODY);
+    let bytes = match idle {
+        Some(d) => tokio::time::timeout(d, fut)
+            .await
+            .map_err(|_| ProviderError::Timeout {
+                provider: provider.to_string(),
+                phase: "idle",
+            })?,
+        None => fut.await,
+    }
+    .map_err(|e| ProviderError::Interrupted {
+        provider: provider.to_string(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
+        provider: provider.to_string(),
+        message: format!("bad JSON: {e}"),
+    })
+}

@@ -1,0 +1,422 @@
+//! Validated configuration types: what the rest of the gateway sees.
+
+use super::raw::RawToolPolicy;
+use crate::providers::types::ThinkingLevel;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default gateway port (OpenClaw's).
+pub const DEFAULT_PORT: u16 = 18789;
+/// Default agent id.
+pub const DEFAULT_AGENT: &str = "main";
+/// Default `/v1/chat/completions` body limit (OpenClaw: 20 MiB).
+pub const DEFAULT_CHAT_BODY_BYTES: usize = 20 * 1024 * 1024;
+/// Default run timeout (OpenClaw: 48 h).
+pub const DEFAULT_TIMEOUT_SECS: u64 = 172_800;
+/// Default LLM idle timeout when no run timeout is configured (OpenClaw: 120 s).
+pub const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 120;
+
+/// Errors found while loading or validating configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// File path.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// JSON5 syntax error.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// File path.
+        path: PathBuf,
+        /// Parser message (includes line and column).
+        message: String,
+    },
+    /// A key or value that does not fit the schema.
+    #[error("{path}{line}: {key}: {message}", line = line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Invalid {
+        /// File path (or `<defaults>`).
+        path: PathBuf,
+        /// Dotted key path.
+        key: String,
+        /// 1-based line where the key was found.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// `${NAME}` referenced a variable that is not set.
+    #[error("environment variable {name} is not set (referenced by {key})")]
+    MissingEnv {
+        /// Variable name.
+        name: String,
+        /// Key whose value referenced it.
+        key: String,
+    },
+}
+
+/// A secret string whose `Debug`/`Display` never reveal it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret value; call only where it is sent or compared.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How HTTP and WebSocket callers authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// No authentication (loopback binds only).
+    None,
+    /// `Authorization: Bearer <token>`.
+    Token,
+    /// Password (Bearer, Basic or `X-OpenClaw-Password`).
+    Password,
+}
+
+impl AuthMode {
+    /// OpenClaw's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::None => "none",
+            AuthMode::Token => "token",
+            AuthMode::Password => "password",
+        }
+    }
+}
+
+/// Failed-authentication limiter settings.
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    /// Failures allowed per window.
+    pub max_attempts: u32,
+    /// Window length.
+    pub window: Duration,
+    /// Lockout after the budget is spent.
+    pub lockout: Duration,
+    /// Loopback clients are exempt.
+    pub exempt_loopback: bool,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            max_attempts: 10,
+            window: Duration::from_secs(60),
+            lockout: Duration::from_secs(300),
+            exempt_loopback: true,
+        }
+    }
+}
+
+/// Authentication settings after resolution (config > env; CLI overrides win).
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Selected mode.
+    pub mode: AuthMode,
+    /// Token (token mode). `None` before start-up generates one.
+    pub token: Option<Secret>,
+    /// Password (password mode).
+    pub password: Option<Secret>,
+    /// Failed-auth limiter.
+    pub rate_limit: RateLimitConfig,
+}
+
+/// `gateway.http.endpoints.*` switches.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Whether the endpoint is served.
+    pub enabled: bool,
+    /// Body limit in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Which upstream wire protocol a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderApi {
+    /// OpenAI Chat Completions (OpenAI, DeepSeek, Qwen, OpenRouter, Ollama, vLLM, llama.cpp).
+    OpenAiCompletions,
+    /// Anthropic Messages.
+    AnthropicMessages,
+}
+
+/// One configured model provider.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// Provider id (the part before `/` in a model ref).
+    pub id: String,
+    /// Base URL including the version path.
+    pub base_url: String,
+    /// API key, if any.
+    pub api_key: Option<Secret>,
+    /// Wire protocol.
+    pub api: ProviderApi,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Models served (ids).
+    pub models: Vec<ModelInfo>,
+}
+
+/// A model a provider serves.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    /// Upstream id.
+    pub id: String,
+    /// Accepts image input.
+    pub images: bool,
+    /// Supports reasoning / thinking parameters.
+    pub reasoning: bool,
+    /// Max output tokens to request (Anthropic requires one).
+    pub max_tokens: Option<u64>,
+}
+
+/// A model reference `provider/model`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelRef {
+    /// Provider id.
+    pub provider: String,
+    /// Model id at that provider (may itself contain `/`).
+    pub model: String,
+}
+
+impl ModelRef {
+    /// Parses `provider/model`; both parts must be non-empty.
+    pub fn parse(s: &str) -> Option<ModelRef> {
+        let (p, m) = s.trim().split_once('/')?;
+        if p.is_empty() || m.is_empty() {
+            return None;
+        }
+        Some(ModelRef {
+            provider: p.to_string(),
+            model: m.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for ModelRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.provider, self.model)
+    }
+}
+
+/// Primary model plus fallbacks.
+#[derive(Debug, Clone, Default)]
+pub struct ModelChoice {
+    /// First choice.
+    pub primary: Option<ModelRef>,
+    /// Tried in order when the one before fails before its first byte.
+    pub fallbacks: Vec<ModelRef>,
+}
+
+/// Which tools an agent may use.
+#[derive(Debug, Clone, Default)]
+pub struct ToolPolicy {
+    /// When set, only these names.
+    pub allow: Option<Vec<String>>,
+    /// Never these names.
+    pub deny: Vec<String>,
+}
+
+impl ToolPolicy {
+    /// Whether `name` passes this policy.
+    pub fn permits(&self, name: &str) -> bool {
+        if self.deny.iter().any(|d| d == name || d == "*") {
+            return false;
+        }
+        match &self.allow {
+            Some(list) => list.iter().any(|a| a == name || a == "*"),
+            None => true,
+        }
+    }
+
+    pub(super) fn from_raw(raw: &RawToolPolicy) -> ToolPolicy {
+        let mut allow = match raw.profile.as_deref() {
+            Some("minimal") => Some(vec!["session_status".to_string()]),
+            Some("messaging") => Some(
+                ["sessions_list", "sessions_history", "session_status"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            _ => None,
+        };
+        if let Some(a) = &raw.allow {
+            allow = Some(a.clone());
+        }
+        if let (Some(list), Some(also)) = (allow.as_mut(), &raw.also_allow) {
+            list.extend(also.iter().cloned());
+        }
+        ToolPolicy {
+            allow,
+            deny: raw.deny.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// One agent.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// Normalised id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Workspace directory with bootstrap files.
+    pub workspace: PathBuf,
+    /// Model (falls back to the defaults').
+    pub model: ModelChoice,
+    /// Default thinking level.
+    pub thinking: Option<ThinkingLevel>,
+    /// Extra system prompt text.
+    pub system_prompt: Option<String>,
+    /// Tool policy (global policy applied too).
+    pub tools: ToolPolicy,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// State directory (SQLite store, generated token).
+    pub state_dir: PathBuf,
+    /// Listen port.
+    pub port: u16,
+    /// Listen addresses.
+    pub bind: Vec<IpAddr>,
+    /// Authentication.
+    pub auth: AuthConfig,
+    /// `/v1/chat/completions`.
+    pub chat_completions: EndpointConfig,
+    /// `/v1/responses`.
+    pub responses: EndpointConfig,
+    /// Raw `gateway.http.endpoints.responses` (files/images policy), for the responses module.
+    pub responses_raw: Option<Value>,
+    /// `Strict-Transport-Security` value.
+    pub hsts: Option<String>,
+    /// Raw `gateway.controlUi` (browser origin policy).
+    pub control_ui: Option<Value>,
+    /// Providers by id.
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// Probe Ollama on 127.0.0.1:11434 at start-up (no provider configured or detected).
+    pub probe_ollama: bool,
+    /// Agents; never empty.
+    pub agents: Vec<AgentConfig>,
+    /// Default agent id.
+    pub default_agent: String,
+    /// Default model for agents without their own.
+    pub default_model: ModelChoice,
+    /// Allowed backend models (`agents.defaults.models` keys); `None` = any configured.
+    pub allowed_models: Option<Vec<String>>,
+    /// Whole-run timeout.
+    pub run_timeout: Duration,
+    /// LLM idle timeout (`None` disables).
+    pub idle_timeout: Option<Duration>,
+    /// Max agent turns running at once (0 = unlimited).
+    pub max_concurrent: usize,
+    /// `session.mainKey`.
+    pub main_key: String,
+    /// `session.scope: "global"`.
+    pub global_scope: bool,
+    /// Global tool policy.
+    pub tools: ToolPolicy,
+}
+
+/// Values given on the command line or by the environment that override the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--port` (wins over `OPENCLAW_GATEWAY_PORT`).
+    pub port: Option<u16>,
+    /// `--bind`.
+    pub bind: Option<String>,
+    /// `--auth`.
+    pub auth: Option<String>,
+    /// `--token`.
+    pub token: Option<String>,
+    /// `--password`.
+    pub password: Option<String>,
+    /// `--state-dir` / `CLAWGATE_STATE_DIR`.
+    pub state_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// The agent with `id`, if configured.
+    pub fn agent(&self, id: &str) -> Option<&AgentConfig> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+
+    /// The main session key of an agent (`agent:<id>:<mainKey>`, or `global`).
+    pub fn main_session_key(&self, agent_id: &str) -> String {
+        if self.global_scope {
+            "global".into()
+        } else {
+            format!("agent:{agent_id}:{}", self.main_key)
+        }
+    }
+
+    /// The model choice for an agent (its own, else the defaults').
+    pub fn model_for(&self, agent: &AgentConfig) -> ModelChoice {
+        if agent.model.primary.is_some() {
+            agent.model.clone()
+        } else {
+            self.default_model.clone()
+        }
+    }
+
+    /// Resolves an `x-openclaw-model` override for an agent: `Ok(None)` when not allowed,
+    /// `Err(())` when the value cannot be a model reference at all.
+    #[expect(
+        clippy::result_unit_err,
+        reason = "callers map the unit error to their own message"
+    )]
+    pub fn resolve_model_override(
+        &self,
+        agent: &AgentConfig,
+        raw: &str,
+    ) -> Result<Option<ModelRef>, ()> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.ends_with('/') || raw.starts_with('/') {
+            return Err(());
+        }
+        let mut allowed: Vec<ModelRef> = match &self.allowed_models {
+            Some(list) => list.iter().filter_map(|s| ModelRef::parse(s)).collect(),
+            None => self
+                .providers
+                .values()
+                .flat_map(|p| {
+                    p.models.iter().map(|m| ModelRef {
+                        provider: p.id.clone(),
+                        model: m.id.clone(),
+                    })
+                })
+                .collect(),
+        };
+        let choice = self.model_for(agent);
+        allowed.extend(choice.primary.into_iter().chain(choice.fallbacks));
+        if let Some(r) = ModelRef::parse(raw) {
+            if allowed.contains(&r) {
+                return Ok(Some(r));
+            }
+            // A bare id that itself contains '/' (OpenRouter style).
+            return Ok(allowed.into_iter().find(|a| a.model == raw));
+        }
+        Ok(allowed.into_iter().find(|a| a.model == raw))
+    }
+}
