@@ -16,3 +16,5 @@
 pub mod agent_run;
 pub mod router;
 pub mod session;
+pub mod ws_conn;
+pub mod ws_hub;

@@ -111,6 +111,30 @@ pub struct Stats {
 #[rtype(result = "Vec<(String, String)>")]
 pub struct ActiveRuns;
 
+/// A turn was started while an observer is set: its events arrive on `rx` (a non-owner
+/// subscriber, so the observer never keeps a run alive or aborts it).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RunObserved {
+    /// Run id.
+    pub run_id: String,
+    /// Session key.
+    pub session_key: String,
+    /// Agent id.
+    pub agent_id: String,
+    /// The run's events.
+    pub rx: tokio::sync::mpsc::Receiver<agent_run::EventRef>,
+}
+
+/// Sets (or clears) the observer attached to every turn started from now on (the WebSocket hub
+/// while any client is connected).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetObserver {
+    /// Who receives [`RunObserved`].
+    pub observer: Option<Recipient<RunObserved>>,
+}
+
 struct LiveSession {
     addr: Addr<Session>,
     forwarded: u64,
@@ -124,6 +148,7 @@ pub struct Router {
     shards: Vec<ArbiterHandle>,
     sessions: HashMap<String, LiveSession>,
     runs: HashMap<String, (String, Addr<AgentRun>)>,
+    observer: Option<Recipient<RunObserved>>,
 }
 
 impl Router {
@@ -141,6 +166,7 @@ impl Router {
             shards,
             sessions: HashMap::new(),
             runs: HashMap::new(),
+            observer: None,
         }
     }
 
@@ -187,9 +213,19 @@ impl Actor for Router {
 
 impl Handler<StartTurn> for Router {
     type Result = ();
-    fn handle(&mut self, msg: StartTurn, ctx: &mut Self::Context) {
+    fn handle(&mut self, mut msg: StartTurn, ctx: &mut Self::Context) {
         let key = msg.req.session_key.clone();
         let agent = msg.req.agent_id.clone();
+        if let Some(observer) = &self.observer {
+            let (sub, rx) = Subscriber::channel(false);
+            msg.subscribers.push(sub);
+            observer.do_send(RunObserved {
+                run_id: msg.req.run_id.clone(),
+                session_key: key.clone(),
+                agent_id: agent.clone(),
+                rx,
+            });
+        }
         let s = self.session(&key, &agent, msg.home, ctx);
         s.forwarded += 1;
         s.addr.do_send(session::Enqueue {
@@ -285,6 +321,13 @@ impl Handler<GetStats> for Router {
             live_sessions: self.sessions.len(),
             active_runs: self.runs.len(),
         })
+    }
+}
+
+impl Handler<SetObserver> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: SetObserver, _: &mut Self::Context) {
+        self.observer = msg.observer;
     }
 }
 

@@ -195,7 +195,9 @@ impl Gateway {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
+        let ws = crate::ws::shared::WsShared::start(router.clone(), &config.ws);
         let state = AppState {
+            ws,
             router,
             config: config.clone(),
             auth: Arc::new(Auth::new(&config.auth)),
@@ -291,6 +293,14 @@ impl Gateway {
             }
         }
         let deadline = Instant::now() + SHUTDOWN_GRACE;
+        let _ = self
+            .state
+            .ws
+            .hub
+            .send(crate::actors::ws_hub::Shutdown {
+                reason: "gateway stopping".into(),
+            })
+            .await;
         let stop = handle.stop(true);
         let router = self.state.router.clone();
         loop {
@@ -340,6 +350,14 @@ pub struct RunningGateway {
 impl RunningGateway {
     /// Stops accepting, waits for in-flight requests, stops the shard arbiters.
     pub async fn stop(self) {
+        let _ = self
+            .state
+            .ws
+            .hub
+            .send(crate::actors::ws_hub::Shutdown {
+                reason: "gateway stopping".into(),
+            })
+            .await;
         self.handle.stop(true).await;
         for a in self.shards {
             a.stop();

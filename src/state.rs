@@ -24,6 +24,8 @@ pub struct AppState {
     pub started: Instant,
     /// The port actually bound.
     pub port: u16,
+    /// WebSocket RPC: broadcast hub, idempotency cache, limits.
+    pub ws: crate::ws::shared::WsShared,
 }
 
 impl AppState {

@@ -18,7 +18,7 @@ pub fn init(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn,actix_web=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::ws::logs::TeeWriter::stderr)
         .with_target(false);
     let _ = match format {
         LogFormat::Text => builder.try_init(),

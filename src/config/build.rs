@@ -442,7 +442,27 @@ pub(super) fn build(
         main_key,
         global_scope: raw.session.scope.as_deref() == Some("global"),
         tools: global_tools,
+        ws: ws_config(&g.ws),
     })
+}
+
+/// `gateway.ws`, with `OPENCLAW_HANDSHAKE_TIMEOUT_MS` (non-empty) winning for the handshake.
+fn ws_config(raw: &super::raw::RawWs) -> super::WsConfig {
+    let d = super::WsConfig::default();
+    let env_ms = std::env::var("OPENCLAW_HANDSHAKE_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    super::WsConfig {
+        handshake_timeout: env_ms
+            .or(raw.handshake_timeout_ms)
+            .map(|ms| Duration::from_millis(ms.max(1)))
+            .unwrap_or(d.handshake_timeout),
+        max_buffered_bytes: raw.max_buffered_bytes.unwrap_or(d.max_buffered_bytes),
+        tick_interval: raw
+            .tick_interval_ms
+            .map(|ms| Duration::from_millis(ms.max(10)))
+            .unwrap_or(d.tick_interval),
+    }
 }
 
 fn expand_home(p: &str) -> PathBuf {

@@ -141,6 +141,21 @@ pub struct RawGateway {
     pub channel_stale_event_threshold_minutes: Option<Value>,
     /// Accepted for OpenClaw compatibility; not implemented.
     pub channel_max_restarts_per_hour: Option<Value>,
+    /// clawgate's WebSocket limits (not an OpenClaw key).
+    #[serde(default)]
+    pub ws: RawWs,
+}
+
+/// `gateway.ws` (clawgate-specific): WebSocket RPC limits.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawWs {
+    /// Close a socket that has not completed `connect` after this long (default 10000).
+    pub handshake_timeout_ms: Option<u64>,
+    /// Bytes queued for one client before it is closed as a slow consumer (default 50 MiB).
+    pub max_buffered_bytes: Option<usize>,
+    /// `tick` keepalive interval (default 30000).
+    pub tick_interval_ms: Option<u64>,
 }
 
 /// `gateway.auth`

@@ -141,6 +141,28 @@ pub struct AuthConfig {
     pub rate_limit: RateLimitConfig,
 }
 
+/// WebSocket RPC limits (`gateway.ws`; `OPENCLAW_HANDSHAKE_TIMEOUT_MS` overrides the handshake
+/// timeout).
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// Time allowed between the upgrade and a successful `connect`.
+    pub handshake_timeout: Duration,
+    /// Bytes queued for one client before it is closed as a slow consumer.
+    pub max_buffered_bytes: usize,
+    /// `tick` keepalive interval.
+    pub tick_interval: Duration,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        WsConfig {
+            handshake_timeout: Duration::from_millis(10_000),
+            max_buffered_bytes: 52_428_800,
+            tick_interval: Duration::from_millis(30_000),
+        }
+    }
+}
+
 /// `gateway.http.endpoints.*` switches.
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {
@@ -337,6 +359,8 @@ pub struct Config {
     pub global_scope: bool,
     /// Global tool policy.
     pub tools: ToolPolicy,
+    /// WebSocket RPC limits.
+    pub ws: WsConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

@@ -9,6 +9,7 @@ mod probes;
 pub mod run;
 pub mod select;
 pub mod sse;
+pub mod ws;
 
 use crate::error::GatewayError;
 use actix_web::{web, HttpResponse};
@@ -22,6 +23,13 @@ fn not_allowed(
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // First: a WebSocket upgrade on any path is the gateway RPC (as in OpenClaw), except
+    // `GET /v1/responses`, which is OpenResponses' WebSocket mode.
+    cfg.service(
+        web::resource("/{tail:.*}")
+            .guard(actix_web::guard::fn_guard(ws::is_gateway_upgrade))
+            .route(web::get().to(ws::upgrade)),
+    );
     cfg.service(
         web::resource("/v1/chat/completions")
             .route(web::post().to(chat_completions::create))

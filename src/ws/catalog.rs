@@ -29,14 +29,6 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "config.get",
     "last-heartbeat",
     "logs.tail",
-    "cron.list",
-    "cron.status",
-    "cron.add",
-    "cron.update",
-    "cron.remove",
-    "cron.run",
-    "cron.runs",
-    "send",
     "channels.status",
     "system-presence",
 ];
@@ -52,7 +44,6 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "shutdown",
     "health",
     "heartbeat",
-    "cron",
 ];
 
 /// Scopes granted to simple-dialect clients that authenticated with the
@@ -117,8 +108,8 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 31);
-        assert_eq!(ADVERTISED_EVENTS.len(), 10);
+        assert_eq!(ADVERTISED_METHODS.len(), 23);
+        assert_eq!(ADVERTISED_EVENTS.len(), 9);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
         assert!(!is_advertised_method("chat.run"));

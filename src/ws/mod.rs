@@ -14,6 +14,13 @@
 //! * [`catalog`]: advertised methods/events and simple-dialect method names.
 //! * [`dedupe`]: idempotency cache shared across connections.
 //! * [`throttle`]: the 150 ms `chat` delta throttle.
+//! * [`outbox`]: a connection's byte-bounded outbound queue and socket writer.
+//! * [`run_events`]: a run's events as OpenClaw `agent` / `chat` payloads.
+//! * [`rpc`]: the method handlers; [`origin`]: the browser-origin check; [`logs`]: the
+//!   `logs.tail` ring; [`shared`]: state shared by all connections.
+//!
+//! The connection and hub actors live in `actors/ws_conn.rs` and `actors/ws_hub.rs`; the HTTP
+//! upgrade in `src/http/ws.rs`.
 
 pub mod catalog;
 pub mod clock;
@@ -21,5 +28,11 @@ pub mod dedupe;
 pub mod dialect;
 pub mod frames;
 pub mod handshake;
+pub mod logs;
+pub mod origin;
+pub mod outbox;
+pub mod rpc;
+pub mod run_events;
 pub mod scopes;
+pub mod shared;
 pub mod throttle;

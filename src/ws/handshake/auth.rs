@@ -9,32 +9,11 @@
 //! tokens, so `canRetryWithDeviceToken` is always `false`.
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::ws::frames::ErrorShape;
 
-/// Configured gateway auth mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuthMode {
-    /// No shared secret.
-    None,
-    /// Bearer token (`auth.token`).
-    Token,
-    /// Password (`auth.password`).
-    Password,
-}
-
-impl AuthMode {
-    /// `"none"`, `"token"` or `"password"` (as in `snapshot.authMode` / `auth.method`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMode::None => "none",
-            AuthMode::Token => "token",
-            AuthMode::Password => "password",
-        }
-    }
-}
+/// Configured gateway auth mode (the crate's one; `as_str` gives `"none"`/`"token"`/`"password"`).
+pub use crate::config::AuthMode;
 
 /// The gateway's configured shared secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -80,13 +59,8 @@ impl SharedSecret {
     }
 }
 
-/// Constant-time secret comparison: SHA-256 both sides (equalizing lengths),
-/// then `subtle::ConstantTimeEq` on the digests.
-pub fn secret_equals(provided: &str, expected: &str) -> bool {
-    let a = Sha256::digest(provided.as_bytes());
-    let b = Sha256::digest(expected.as_bytes());
-    a.as_slice().ct_eq(b.as_slice()).into()
-}
+/// Constant-time secret comparison (the crate's [`crate::auth::secret_eq`]).
+pub use crate::auth::secret_eq as secret_equals;
 
 /// Why shared-secret auth failed (`details.authReason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

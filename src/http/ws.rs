@@ -1,0 +1,78 @@
+//! The WebSocket upgrade: any path (except `GET /v1/responses`, OpenResponses' own WebSocket
+//! mode) with `Upgrade: websocket` becomes a gateway RPC connection — a `WsConn` actor fed by
+//! the socket's frames and a writer task draining its outbox.
+
+use crate::actors::ws_conn::{Peer, WsConn};
+use crate::auth::{is_local_direct, peer_ip, Presented};
+use crate::state::AppState;
+use crate::ws::frames::MAX_PAYLOAD_BYTES;
+use crate::ws::outbox::{write_loop, Outbox};
+use actix::{Actor, AsyncContext};
+use actix_web::guard::GuardContext;
+use actix_web::{web, HttpRequest, HttpResponse};
+use std::collections::HashMap;
+
+/// The path served by OpenResponses' WebSocket mode, not by the gateway RPC.
+pub const RESPONSES_PATH: &str = "/v1/responses";
+
+/// Guard: a WebSocket upgrade meant for the gateway RPC.
+pub fn is_gateway_upgrade(ctx: &GuardContext<'_>) -> bool {
+    let upgrade = ctx
+        .head()
+        .headers()
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket"));
+    upgrade && ctx.head().uri.path() != RESPONSES_PATH
+}
+
+fn header(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Credentials on the upgrade: `Authorization`/`X-OpenClaw-Password`, else `?token=` /
+/// `?password=` (the seeds' form).
+fn presented(req: &HttpRequest) -> Presented {
+    let mut p = Presented::from_request(req);
+    let query = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    if p.bearer.is_none() {
+        p.bearer = query.get("token").cloned().filter(|t| !t.is_empty());
+    }
+    if p.password.is_none() {
+        p.password = query.get("password").cloned().filter(|t| !t.is_empty());
+    }
+    p
+}
+
+/// Upgrades and starts the connection actor.
+pub async fn upgrade(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (resp, session, stream) = actix_ws::handle(&req, body)?;
+    let stream = stream
+        .max_frame_size(MAX_PAYLOAD_BYTES)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_PAYLOAD_BYTES);
+    let (outbox, rx) = Outbox::new(state.ws.config.max_buffered_bytes);
+    actix_web::rt::spawn(write_loop(session, rx, outbox.clone()));
+    let peer = Peer {
+        ip: peer_ip(&req),
+        is_local: is_local_direct(&req),
+        origin: header(&req, "origin"),
+        host: header(&req, "host"),
+        presented: presented(&req),
+    };
+    let app = state.get_ref().clone();
+    WsConn::create(move |ctx| {
+        ctx.add_stream(stream);
+        WsConn::new(app, outbox, peer)
+    });
+    Ok(resp)
+}

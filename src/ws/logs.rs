@@ -1,0 +1,145 @@
+//! A bounded in-memory ring of the gateway's recent log lines, for `logs.tail`.
+//!
+//! The log writer ([`TeeWriter`], installed by [`crate::telemetry::init`]) copies every line it
+//! writes to stderr into the ring. The ring is process-wide because the `tracing` subscriber
+//! is; gateways embedded in tests that install no subscriber simply see no lines.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::{Mutex, OnceLock};
+
+/// Lines kept.
+pub const RING_LINES: usize = 2000;
+
+/// The ring: lines plus the byte offset of the first kept line (the `cursor` space).
+#[derive(Debug, Default)]
+pub struct LogRing {
+    lines: VecDeque<String>,
+    start: u64,
+    end: u64,
+}
+
+/// A `logs.tail` page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tail {
+    /// Lines, oldest first.
+    pub lines: Vec<String>,
+    /// Cursor to pass next time (end of the returned lines).
+    pub cursor: u64,
+    /// Total bytes ever logged.
+    pub size: u64,
+    /// Older lines exist that were not returned.
+    pub truncated: bool,
+    /// The given cursor was older than the ring (lines were lost).
+    pub reset: bool,
+}
+
+impl LogRing {
+    /// Appends one line.
+    pub fn push(&mut self, line: &str) {
+        let len = line.len() as u64 + 1;
+        if self.lines.len() >= RING_LINES {
+            if let Some(old) = self.lines.pop_front() {
+                self.start += old.len() as u64 + 1;
+            }
+        }
+        self.lines.push_back(line.to_string());
+        self.end += len;
+    }
+
+    /// The last `limit` lines (at most `max_bytes`), or the lines after `cursor`.
+    pub fn tail(&self, cursor: Option<u64>, limit: usize, max_bytes: usize) -> Tail {
+        let reset = cursor.is_some_and(|c| c < self.start || c > self.end);
+        let mut offset = self.start;
+        let mut candidates: Vec<&String> = Vec::new();
+        for l in &self.lines {
+            if cursor.is_none() || reset || offset >= cursor.unwrap_or(0) {
+                candidates.push(l);
+            }
+            offset += l.len() as u64 + 1;
+        }
+        let mut picked: Vec<String> = Vec::new();
+        let mut bytes = 0;
+        for l in candidates.iter().rev() {
+            if picked.len() >= limit || bytes + l.len() > max_bytes {
+                break;
+            }
+            bytes += l.len();
+            picked.push((*l).clone());
+        }
+        let truncated = picked.len() < candidates.len();
+        picked.reverse();
+        Tail {
+            lines: picked,
+            cursor: self.end,
+            size: self.end,
+            truncated,
+            reset,
+        }
+    }
+}
+
+/// The process-wide ring.
+pub fn ring() -> &'static Mutex<LogRing> {
+    static RING: OnceLock<Mutex<LogRing>> = OnceLock::new();
+    RING.get_or_init(|| Mutex::new(LogRing::default()))
+}
+
+/// A log writer that writes to stderr and keeps each complete line in [`ring`].
+#[derive(Debug, Default)]
+pub struct TeeWriter {
+    buf: Vec<u8>,
+}
+
+impl TeeWriter {
+    /// A new writer (one per log event).
+    pub fn stderr() -> TeeWriter {
+        TeeWriter::default()
+    }
+}
+
+impl Write for TeeWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        std::io::stderr().write_all(data)?;
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+impl Drop for TeeWriter {
+    fn drop(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.buf);
+        if let Ok(mut r) = ring().lock() {
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                r.push(line);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_returns_the_last_lines_and_a_cursor_for_the_next_page() {
+        let mut r = LogRing::default();
+        for i in 0..5 {
+            r.push(&format!("line {i}"));
+        }
+        let t = r.tail(None, 2, 10_000);
+        assert_eq!(t.lines, ["line 3", "line 4"]);
+        assert!(t.truncated);
+        r.push("line 5");
+        let next = r.tail(Some(t.cursor), 100, 10_000);
+        assert_eq!(next.lines, ["line 5"]);
+        assert!(!next.reset);
+    }
+}

@@ -1,0 +1,246 @@
+//! `agent` (ack `accepted`, then the final result on the same request id, deduplicated by
+//! `idempotencyKey`) and `agent.wait`.
+
+use super::wait::{outcome, wait_for_run, wait_payload};
+use super::{bad_param, Call};
+use crate::actors::agent_run::{RunOutcome, Subscriber};
+use crate::actors::router::StartTurn;
+use crate::agent::TurnRequest;
+use crate::http::select::{agent_by_id, scoped_session_key};
+use crate::providers::types::ThinkingLevel;
+use crate::storage::{now_ms, RunStatus};
+use crate::ws::dedupe::{Begin, DedupeState};
+use crate::ws::frames::ErrorShape;
+use crate::ws::run_events::stop_reason_name;
+use crate::ws::scopes::{has_scope, SCOPE_ADMIN};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Default `agent.wait` timeout.
+pub const DEFAULT_WAIT_MS: u64 = 30_000;
+/// How often a retry of an in-flight `agent` looks for the first request's final result.
+const DEDUPE_POLL: Duration = Duration::from_millis(50);
+
+/// The agent and session a call targets: `agentId` (default agent) and `sessionKey` (its main
+/// session), rejecting a key owned by another agent.
+pub fn target(call: &Call) -> Result<(String, String), ErrorShape> {
+    let cfg = &call.app.config;
+    let explicit = call.str_param("agentId");
+    let key_raw = call.str_param("sessionKey");
+    let key_agent = key_raw
+        .and_then(|k| k.strip_prefix("agent:"))
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(a, _)| a.to_string());
+    let agent_id = match (explicit, &key_agent) {
+        (None, Some(a)) => agent_by_id(cfg, Some(a)),
+        _ => agent_by_id(cfg, explicit),
+    }
+    .map_err(|e| bad_param(e.to_string()))?;
+    if let (Some(_), Some(a)) = (explicit, &key_agent) {
+        if *a != agent_id {
+            return Err(bad_param(format!(
+                "sessionKey agent ({a}) does not match agentId ({agent_id})"
+            )));
+        }
+    }
+    let key = scoped_session_key(cfg, &agent_id, key_raw).map_err(|e| bad_param(e.to_string()))?;
+    Ok((agent_id, key))
+}
+
+/// Builds the turn for `agent`/`chat.send` parameters.
+pub fn turn(
+    call: &Call,
+    run_id: &str,
+    agent_id: &str,
+    key: &str,
+    message: &str,
+) -> Result<TurnRequest, ErrorShape> {
+    let mut req = TurnRequest::new(run_id.into(), agent_id.into(), key.into(), message.into());
+    req.stream = true;
+    req.channel = call.str_param("channel").unwrap_or("webchat").to_string();
+    if let Some(t) = call.str_param("thinking") {
+        req.thinking = Some(
+            ThinkingLevel::parse(t)
+                .ok_or_else(|| bad_param(format!("invalid thinking level: {t}")))?,
+        );
+    }
+    if let Some(s) = call.u64_param("timeout").filter(|s| *s > 0) {
+        req.timeout = Some(Duration::from_secs(s));
+    } else if let Some(ms) = call.u64_param("timeoutMs").filter(|s| *s > 0) {
+        req.timeout = Some(Duration::from_millis(ms));
+    }
+    req.extra_system_prompt = call.str_param("extraSystemPrompt").map(str::to_string);
+    let model = call.str_param("model");
+    if model.is_some() || call.str_param("provider").is_some() {
+        if !has_scope(&call.scopes, SCOPE_ADMIN) {
+            return Err(bad_param(
+                "provider/model overrides are not authorized for this caller.",
+            ));
+        }
+        let raw = match (call.str_param("provider"), model) {
+            (Some(p), Some(m)) if !m.contains('/') => format!("{p}/{m}"),
+            (_, Some(m)) => m.to_string(),
+            (Some(p), None) => return Err(bad_param(format!("model required with provider {p}"))),
+            (None, None) => String::new(),
+        };
+        let cfg = &call.app.config;
+        let agent = cfg
+            .agent(agent_id)
+            .ok_or_else(|| bad_param(format!("Unknown agent '{agent_id}'.")))?;
+        req.model_override = match cfg.resolve_model_override(agent, &raw) {
+            Ok(Some(r)) => Some(r),
+            _ => {
+                return Err(bad_param(format!(
+                    "Model '{raw}' is not allowed for agent '{agent_id}'."
+                )))
+            }
+        };
+    }
+    Ok(req)
+}
+
+/// The final `agent` result for an outcome: `(ok, payload, error)`.
+pub fn final_result(
+    o: &RunOutcome,
+    session_id: Option<String>,
+) -> (bool, Value, Option<ErrorShape>) {
+    let (provider, model) = o
+        .model
+        .as_deref()
+        .and_then(|m| m.split_once('/'))
+        .map(|(p, m)| (json!(p), json!(m)))
+        .unwrap_or((Value::Null, Value::Null));
+    let u = &o.usage;
+    let usage = json!({"input": u.input, "output": u.output, "cacheRead": u.cache_read,
+                       "cacheWrite": u.cache_write, "total": u.openai_triple().2});
+    match o.status {
+        RunStatus::Ok | RunStatus::Aborted => {
+            let aborted = o.status == RunStatus::Aborted;
+            let payloads = if o.text.is_empty() {
+                json!([])
+            } else {
+                json!([{"text": o.text, "mediaUrl": null}])
+            };
+            let mut meta = json!({
+                "durationMs": o.ended_at - o.started_at,
+                "agentMeta": {"sessionId": session_id, "provider": provider, "model": model, "usage": usage},
+                "aborted": aborted,
+            });
+            if !aborted {
+                meta["stopReason"] = json!(stop_reason_name(o.stop));
+            }
+            let payload = json!({"runId": o.run_id, "status": "ok",
+                                 "summary": if aborted { "aborted" } else { "completed" },
+                                 "result": {"payloads": payloads, "meta": meta}});
+            (true, payload, None)
+        }
+        _ => {
+            let msg = o
+                .failure
+                .as_ref()
+                .map(|f| f.to_string())
+                .unwrap_or_else(|| "run failed".into());
+            let payload = json!({"runId": o.run_id, "status": "error", "summary": msg});
+            (false, payload, Some(ErrorShape::unavailable(msg)))
+        }
+    }
+}
+
+fn record(ok: bool, payload: &Value, error: &Option<ErrorShape>) -> Value {
+    json!({"ok": ok, "payload": payload, "error": error})
+}
+
+fn replay(call: &Call, rec: &Value) {
+    let mut payload = rec["payload"].clone();
+    payload["cached"] = json!(true);
+    match serde_json::from_value::<ErrorShape>(rec["error"].clone()) {
+        Ok(e) if rec["ok"] != json!(true) => call.reply.err_with_payload(payload, e),
+        _ => call.reply.ok(payload),
+    }
+}
+
+/// `agent`.
+pub async fn agent(call: Call) {
+    let Some(message) = call
+        .params
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return call.reply.err(bad_param(
+            "invalid agent params: must have required property 'message'",
+        ));
+    };
+    let Some(idk) = call.str_param("idempotencyKey").map(str::to_string) else {
+        return call.reply.err(bad_param(
+            "invalid agent params: must have required property 'idempotencyKey'",
+        ));
+    };
+    let (agent_id, key) = match target(&call) {
+        Ok(t) => t,
+        Err(e) => return call.reply.err(e),
+    };
+    let req = match turn(&call, &idk, &agent_id, &key, &message) {
+        Ok(r) => r,
+        Err(e) => return call.reply.err(e),
+    };
+    let dedupe_key = format!("agent:{idk}");
+    let dedupe = call.app.ws.dedupe.clone();
+    let ack = json!({"runId": idk, "sessionKey": key, "agentId": agent_id, "status": "accepted", "acceptedAt": now_ms()});
+    match dedupe.begin(&dedupe_key, &idk) {
+        Begin::Done(rec) => replay(&call, &rec),
+        Begin::InFlight(_) => {
+            call.reply.ack(ack);
+            // Answer this request too once the first one's final result is cached.
+            while !call.reply.outbox().is_closed() {
+                if let Some(DedupeState::Done { payload, .. }) = dedupe.get(&dedupe_key) {
+                    return replay(&call, &payload);
+                }
+                if dedupe.get(&dedupe_key).is_none() {
+                    return;
+                }
+                tokio::time::sleep(DEDUPE_POLL).await;
+            }
+        }
+        Begin::New => {
+            let (sub, mut rx) = Subscriber::channel(false);
+            call.app.router.do_send(StartTurn {
+                req,
+                subscribers: vec![sub],
+                home: Some(actix::Arbiter::current()),
+            });
+            call.reply.ack(ack);
+            let Some(o) = outcome(&mut rx).await else {
+                dedupe.remove(&dedupe_key);
+                return call
+                    .reply
+                    .err(ErrorShape::unavailable("run ended without an outcome"));
+            };
+            let session_id = call
+                .app
+                .store
+                .get_session(&key)
+                .ok()
+                .flatten()
+                .map(|s| s.session_id);
+            let (ok, payload, error) = final_result(&o, session_id);
+            dedupe.complete(&dedupe_key, record(ok, &payload, &error));
+            match error {
+                Some(e) => call.reply.err_with_payload(payload, e),
+                None => call.reply.ok(payload),
+            }
+        }
+    }
+}
+
+/// `agent.wait {runId, timeoutMs?}`.
+pub async fn agent_wait(call: Call) {
+    let Some(run_id) = call.str_param("runId").map(str::to_string) else {
+        return call.reply.err(bad_param(
+            "invalid agent.wait params: must have required property 'runId'",
+        ));
+    };
+    let timeout = Duration::from_millis(call.u64_param("timeoutMs").unwrap_or(DEFAULT_WAIT_MS));
+    let end = wait_for_run(&call.app, &run_id, timeout).await;
+    call.reply.ok(wait_payload(&run_id, &end));
+}

@@ -1,0 +1,298 @@
+//! `chat.send` / `chat.history` / `chat.abort`, and the simple dialect's streaming `chat.run`.
+
+use super::agent::{target, turn};
+use super::wait::outcome;
+use super::{bad_param, Call};
+use crate::actors::agent_run::{RunEvent, Subscriber};
+use crate::actors::router::{Abort, ActiveRuns, StartTurn};
+use crate::providers::types::Role;
+use crate::storage::{RunStatus, StoredMessage};
+use crate::ws::dedupe::Begin;
+use crate::ws::dialect::{simple_chat_delta, simple_chat_done, simple_event};
+use crate::ws::frames::ErrorShape;
+use serde_json::{json, Value};
+
+/// Default and maximum `chat.history` rows.
+pub const HISTORY_DEFAULT_LIMIT: usize = 200;
+/// Maximum `chat.history` `limit`.
+pub const HISTORY_MAX_LIMIT: usize = 1000;
+/// Default per-field character cap of `chat.history`.
+pub const HISTORY_DEFAULT_MAX_CHARS: usize = 12_000;
+
+fn message_param(call: &Call) -> Result<String, ErrorShape> {
+    let msg = call
+        .params
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if msg.contains('\0') {
+        return Err(bad_param("message must not contain null bytes"));
+    }
+    if msg.trim().is_empty() {
+        return Err(bad_param("message or attachment required"));
+    }
+    Ok(msg.to_string())
+}
+
+/// `chat.send {sessionKey, message, idempotencyKey, thinking?, timeoutMs?}`.
+pub async fn send(call: Call) {
+    let message = match message_param(&call) {
+        Ok(m) => m,
+        Err(e) => return call.reply.err(e),
+    };
+    let Some(idk) = call.str_param("idempotencyKey").map(str::to_string) else {
+        return call.reply.err(bad_param(
+            "invalid chat.send params: must have required property 'idempotencyKey'",
+        ));
+    };
+    let (agent_id, key) = match target(&call) {
+        Ok(t) => t,
+        Err(e) => return call.reply.err(e),
+    };
+    if message.trim() == "/stop" {
+        let run_ids = abort_session(&call, &key, None).await;
+        return call
+            .reply
+            .ok(json!({"ok": true, "aborted": !run_ids.is_empty(), "runIds": run_ids}));
+    }
+    let req = match turn(&call, &idk, &agent_id, &key, &message) {
+        Ok(r) => r,
+        Err(e) => return call.reply.err(e),
+    };
+    let dedupe_key = format!("chat:{idk}");
+    let dedupe = call.app.ws.dedupe.clone();
+    match dedupe.begin(&dedupe_key, &idk) {
+        Begin::Done(p) => call.reply.ok(p),
+        Begin::InFlight(run_id) => call
+            .reply
+            .ok(json!({"runId": run_id, "status": "in_flight"})),
+        Begin::New => {
+            let (sub, mut rx) = Subscriber::channel(false);
+            call.app.router.do_send(StartTurn {
+                req,
+                subscribers: vec![sub],
+                home: Some(actix::Arbiter::current()),
+            });
+            call.reply.ok(json!({"runId": idk, "status": "started"}));
+            let status = match outcome(&mut rx).await.map(|o| o.status) {
+                Some(RunStatus::Ok) => "ok",
+                Some(RunStatus::Aborted) => "aborted",
+                _ => "error",
+            };
+            dedupe.complete(&dedupe_key, json!({"runId": idk, "status": status}));
+        }
+    }
+}
+
+/// Aborts the runs of `key` (or just `run_id`); returns the ids that were running.
+async fn abort_session(call: &Call, key: &str, run_id: Option<&str>) -> Vec<String> {
+    let active = call.app.router.send(ActiveRuns).await.unwrap_or_default();
+    let ids: Vec<String> = active
+        .into_iter()
+        .filter(|(id, k)| k == key && run_id.is_none_or(|r| r == id))
+        .map(|(id, _)| id)
+        .collect();
+    let _ = call
+        .app
+        .router
+        .send(Abort {
+            run_id: run_id.map(str::to_string),
+            session_key: Some(key.to_string()),
+        })
+        .await;
+    ids
+}
+
+/// `chat.abort {sessionKey, runId?}` (or `{runId}` alone, as the simple dialect sends).
+pub async fn abort(call: Call) {
+    let run_id = call.str_param("runId").map(str::to_string);
+    if call.str_param("sessionKey").is_none() {
+        let Some(run_id) = run_id else {
+            return call.reply.err(bad_param(
+                "invalid chat.abort params: sessionKey or runId required",
+            ));
+        };
+        let active = call.app.router.send(ActiveRuns).await.unwrap_or_default();
+        let Some((_, key)) = active.into_iter().find(|(id, _)| *id == run_id) else {
+            return call
+                .reply
+                .ok(json!({"ok": true, "aborted": false, "runIds": []}));
+        };
+        let ids = abort_session(&call, &key, Some(&run_id)).await;
+        return call
+            .reply
+            .ok(json!({"ok": true, "aborted": !ids.is_empty(), "runIds": ids}));
+    }
+    let key = match target(&call) {
+        Ok((_, k)) => k,
+        Err(e) => return call.reply.err(e),
+    };
+    let ids = abort_session(&call, &key, run_id.as_deref()).await;
+    call.reply
+        .ok(json!({"ok": true, "aborted": !ids.is_empty(), "runIds": ids}))
+}
+
+fn cap(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push_str("\n…(truncated)…");
+    out
+}
+
+/// A stored message in OpenClaw's transcript shape.
+pub fn history_message(m: &StoredMessage, max_chars: usize) -> Value {
+    let text = cap(&m.content, max_chars);
+    match m.role {
+        Role::User => json!({"role": "user", "content": text, "timestamp": m.created_at}),
+        Role::Assistant => {
+            let mut content = Vec::new();
+            if !text.is_empty() {
+                content.push(json!({"type": "text", "text": text}));
+            }
+            for c in &m.tool_calls {
+                let args: Value =
+                    serde_json::from_str(&c.arguments).unwrap_or_else(|_| json!(c.arguments));
+                content.push(
+                    json!({"type": "toolCall", "id": c.id, "name": c.name, "arguments": args}),
+                );
+            }
+            let mut v = json!({"role": "assistant", "content": content, "timestamp": m.created_at});
+            if let Some(r) = &m.run_id {
+                v["__openclaw"] = json!({"runId": r, "id": m.id});
+            }
+            v
+        }
+        Role::Tool => json!({"role": "toolResult", "toolCallId": m.tool_call_id,
+                             "content": [{"type": "text", "text": text}], "timestamp": m.created_at}),
+        Role::System => json!({"role": "system", "content": text, "timestamp": m.created_at}),
+    }
+}
+
+/// `chat.history {sessionKey, limit?, maxChars?}`.
+pub async fn history(call: Call) {
+    let key = match target(&call) {
+        Ok((_, k)) => k,
+        Err(e) => return call.reply.err(e),
+    };
+    let limit = match call.u64_param("limit") {
+        None => HISTORY_DEFAULT_LIMIT,
+        Some(n) if (1..=HISTORY_MAX_LIMIT as u64).contains(&n) => n as usize,
+        Some(_) => {
+            return call.reply.err(bad_param(
+                "invalid chat.history params: limit must be 1..1000",
+            ))
+        }
+    };
+    let max_chars = match call.u64_param("maxChars") {
+        None => HISTORY_DEFAULT_MAX_CHARS,
+        Some(n) if (1..=500_000).contains(&n) => n as usize,
+        Some(_) => {
+            return call.reply.err(bad_param(
+                "invalid chat.history params: maxChars must be 1..500000",
+            ))
+        }
+    };
+    let store = &call.app.store;
+    let row = match store.get_session(&key) {
+        Ok(r) => r,
+        Err(e) => return call.reply.err(ErrorShape::unavailable(e.to_string())),
+    };
+    let Some(row) = row else {
+        return call
+            .reply
+            .ok(json!({"sessionKey": key, "sessionId": null, "messages": []}));
+    };
+    let msgs = store
+        .load_messages(&row.session_id, limit)
+        .unwrap_or_default();
+    let messages: Vec<Value> = msgs.iter().map(|m| history_message(m, max_chars)).collect();
+    call.reply.ok(
+        json!({"sessionKey": key, "sessionId": row.session_id, "messages": messages,
+                         "thinkingLevel": row.thinking_level}),
+    )
+}
+
+/// Simple dialect `chat.run {message, sessionKey, options}`: answers `{runId, sessionKey}`, then
+/// streams `chat.delta` (new text), `tool.call`, `tool.result` and one `chat.done`.
+pub async fn run_simple(mut call: Call) {
+    if let Some(opts) = call.params.get("options").cloned() {
+        for k in ["thinking", "model", "timeout"] {
+            if let Some(v) = opts.get(k) {
+                call.params[k] = v.clone();
+            }
+        }
+    }
+    let message = match message_param(&call) {
+        Ok(m) => m,
+        Err(e) => return call.reply.err(e),
+    };
+    let (agent_id, key) = match target(&call) {
+        Ok(t) => t,
+        Err(e) => return call.reply.err(e),
+    };
+    let run_id = format!("run_{}", uuid::Uuid::now_v7());
+    let req = match turn(&call, &run_id, &agent_id, &key, &message) {
+        Ok(r) => r,
+        Err(e) => return call.reply.err(e),
+    };
+    let (sub, mut rx) = Subscriber::channel(false);
+    call.app.router.do_send(StartTurn {
+        req,
+        subscribers: vec![sub],
+        home: Some(actix::Arbiter::current()),
+    });
+    call.reply
+        .ok(json!({"runId": run_id, "sessionKey": key, "status": "started"}));
+    let out = call.reply.outbox().clone();
+    while let Some(ev) = rx.recv().await {
+        let frame = match &*ev {
+            RunEvent::Delta(d) => simple_chat_delta(&key, &run_id, d),
+            RunEvent::ToolCall {
+                name,
+                arguments,
+                call_id,
+            } => {
+                let params: Value =
+                    serde_json::from_str(arguments).unwrap_or_else(|_| json!(arguments));
+                simple_event(
+                    "tool.call",
+                    json!({"runId": run_id, "tool": name, "toolCallId": call_id, "params": params}),
+                )
+            }
+            RunEvent::ToolResult {
+                name,
+                result,
+                is_error,
+                call_id,
+            } => simple_event(
+                "tool.result",
+                json!({"runId": run_id, "tool": name, "toolCallId": call_id, "result": result, "isError": is_error}),
+            ),
+            RunEvent::Done(o) => {
+                let (p, c, t) = o.usage.openai_triple();
+                let mut done = simple_chat_done(
+                    &key,
+                    &run_id,
+                    Some(json!({"promptTokens": p, "completionTokens": c, "totalTokens": t})),
+                );
+                let status = match o.status {
+                    RunStatus::Ok => "ok",
+                    RunStatus::Aborted => "aborted",
+                    _ => "error",
+                };
+                done["data"]["status"] = json!(status);
+                done["data"]["text"] = json!(o.text);
+                if let Some(f) = &o.failure {
+                    done["data"]["error"] = json!(f.to_string());
+                }
+                let _ = out.push_str(done.to_string());
+                break;
+            }
+            RunEvent::Start { .. } | RunEvent::Reasoning(_) => continue,
+        };
+        // A client that stops reading loses its stream (its outbox closes); the run goes on.
+        let _ = out.push_str(frame.to_string());
+    }
+}

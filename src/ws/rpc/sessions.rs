@@ -1,0 +1,306 @@
+//! `sessions.*`: list, get, create, patch, reset, delete (the main session is protected),
+//! subscribe/unsubscribe (`sessions.changed` events).
+
+use super::agent::turn;
+use super::{bad_param, Call};
+use crate::actors::router::{Abort, InvalidateSession, StartTurn};
+use crate::actors::ws_hub::{SessionsChanged, SubscribeSessions};
+use crate::http::select::{agent_by_id, scoped_session_key};
+use crate::storage::{now_ms, SessionRow};
+use crate::ws::frames::ErrorShape;
+use serde_json::{json, Value};
+
+/// Default `sessions.list` limit.
+pub const LIST_DEFAULT_LIMIT: usize = 100;
+/// Maximum `sessions.list` limit.
+pub const LIST_MAX_LIMIT: usize = 1000;
+
+/// A session in OpenClaw's `GatewaySessionRow` shape.
+pub fn session_row(r: &SessionRow, main_key: &str) -> Value {
+    let kind = if r.key == "global" {
+        "global"
+    } else {
+        "direct"
+    };
+    let (provider, model) = r
+        .model
+        .as_deref()
+        .and_then(|m| m.split_once('/'))
+        .map(|(p, m)| (json!(p), json!(m)))
+        .unwrap_or((Value::Null, json!(r.model)));
+    json!({
+        "key": r.key, "kind": kind, "label": r.label, "agentId": r.agent_id,
+        "isMain": r.key == main_key, "sessionId": r.session_id,
+        "createdAt": r.created_at, "updatedAt": r.updated_at, "messageCount": r.message_count,
+        "inputTokens": r.input_tokens, "outputTokens": r.output_tokens, "totalTokens": r.total_tokens,
+        "thinkingLevel": r.thinking_level, "modelProvider": provider, "model": model,
+    })
+}
+
+fn store_err(e: impl std::fmt::Display) -> ErrorShape {
+    ErrorShape::unavailable(e.to_string())
+}
+
+/// The session key named by `key` (or `sessionKey`), scoped to its agent.
+fn key_param(call: &Call) -> Result<(String, String), ErrorShape> {
+    let raw = call
+        .str_param("key")
+        .or_else(|| call.str_param("sessionKey"))
+        .ok_or_else(|| bad_param("invalid params: must have required property 'key'"))?;
+    let cfg = &call.app.config;
+    let owner = raw
+        .strip_prefix("agent:")
+        .and_then(|r| r.split_once(':'))
+        .map(|(a, _)| a);
+    let agent = agent_by_id(cfg, owner.or(call.str_param("agentId")))
+        .map_err(|e| bad_param(e.to_string()))?;
+    let key = scoped_session_key(cfg, &agent, Some(raw)).map_err(|e| bad_param(e.to_string()))?;
+    Ok((agent, key))
+}
+
+fn changed(call: &Call, key: &str, reason: &'static str) {
+    call.app.ws.hub.do_send(SessionsChanged {
+        session_key: key.to_string(),
+        reason,
+    });
+}
+
+/// `sessions.list {limit?, agentId?, label?, search?}`.
+pub async fn list(call: Call) {
+    let limit = call
+        .u64_param("limit")
+        .map(|n| (n as usize).clamp(1, LIST_MAX_LIMIT))
+        .unwrap_or(LIST_DEFAULT_LIMIT);
+    let cfg = &call.app.config;
+    let agent = match call.str_param("agentId") {
+        Some(a) => match agent_by_id(cfg, Some(a)) {
+            Ok(a) => Some(a),
+            Err(e) => return call.reply.err(bad_param(e.to_string())),
+        },
+        None => None,
+    };
+    let rows = match call.app.store.list_sessions(agent.as_deref(), limit) {
+        Ok(r) => r,
+        Err(e) => return call.reply.err(store_err(e)),
+    };
+    let label = call.str_param("label");
+    let search = call.str_param("search").map(str::to_lowercase);
+    let sessions: Vec<Value> = rows
+        .iter()
+        .filter(|r| label.is_none_or(|l| r.label.as_deref() == Some(l)))
+        .filter(|r| {
+            search.as_deref().is_none_or(|s| {
+                r.key.to_lowercase().contains(s)
+                    || r.label
+                        .as_deref()
+                        .is_some_and(|l| l.to_lowercase().contains(s))
+            })
+        })
+        .map(|r| session_row(r, &cfg.main_session_key(&r.agent_id)))
+        .collect();
+    let total = call.app.store.count_sessions().unwrap_or(0);
+    let model = cfg.default_model.primary.as_ref();
+    call.reply.ok(json!({
+        "ts": now_ms(), "path": call.app.store.path().display().to_string(),
+        "count": sessions.len(), "totalCount": total,
+        "defaults": {"modelProvider": model.map(|m| m.provider.clone()), "model": model.map(|m| m.model.clone()), "contextTokens": null},
+        "sessions": sessions,
+    }))
+}
+
+/// `sessions.get {key}`.
+pub async fn get(call: Call) {
+    let (agent, key) = match key_param(&call) {
+        Ok(k) => k,
+        Err(e) => return call.reply.err(e),
+    };
+    match call.app.store.get_session(&key) {
+        Ok(Some(r)) => {
+            let main = call.app.config.main_session_key(&agent);
+            call.reply
+                .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
+        }
+        Ok(None) => call
+            .reply
+            .err(bad_param(format!("session not found: {key}"))),
+        Err(e) => call.reply.err(store_err(e)),
+    }
+}
+
+/// `sessions.create {key?, agentId?, label?, model?, message?}`.
+pub async fn create(call: Call) {
+    let cfg = call.app.config.clone();
+    let agent = match agent_by_id(&cfg, call.str_param("agentId")) {
+        Ok(a) => a,
+        Err(e) => return call.reply.err(bad_param(e.to_string())),
+    };
+    let key = match call.str_param("key") {
+        Some(_) => match key_param(&call) {
+            Ok((_, k)) => k,
+            Err(e) => return call.reply.err(e),
+        },
+        None => format!("agent:{agent}:dashboard:{}", uuid::Uuid::now_v7()),
+    };
+    let store = &call.app.store;
+    let row = match store.ensure_session(&key, &agent) {
+        Ok(r) => r,
+        Err(e) => return call.reply.err(store_err(e)),
+    };
+    let label = call.str_param("label");
+    let model = call.str_param("model");
+    let row = if label.is_some() || model.is_some() {
+        match store.patch_session(&key, label.map(Some), model.map(Some), None) {
+            Ok(Some(r)) => r,
+            Ok(None) => row,
+            Err(e) => return call.reply.err(store_err(e)),
+        }
+    } else {
+        row
+    };
+    let mut run_id = Value::Null;
+    if let Some(message) = call.str_param("message").map(str::to_string) {
+        let id = format!("run_{}", uuid::Uuid::now_v7());
+        match turn(&call, &id, &agent, &key, &message) {
+            Ok(req) => {
+                call.app.router.do_send(StartTurn {
+                    req,
+                    subscribers: vec![],
+                    home: Some(actix::Arbiter::current()),
+                });
+                run_id = json!(id);
+            }
+            Err(e) => return call.reply.err(e),
+        }
+    }
+    changed(&call, &key, "create");
+    let main = cfg.main_session_key(&agent);
+    call.reply
+        .ok(json!({"ok": true, "key": key, "sessionId": row.session_id,
+                         "entry": session_row(&row, &main), "runId": run_id}))
+}
+
+fn nullable<'a>(call: &'a Call, k: &str) -> Option<Option<&'a str>> {
+    match call.params.get(k) {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => Some(v.as_str()),
+    }
+}
+
+/// `sessions.patch {key, label?, thinkingLevel?, model?}` (`null` clears).
+pub async fn patch(call: Call) {
+    let (agent, key) = match key_param(&call) {
+        Ok(k) => k,
+        Err(e) => return call.reply.err(e),
+    };
+    let store = &call.app.store;
+    if let Err(e) = store.ensure_session(&key, &agent) {
+        return call.reply.err(store_err(e));
+    }
+    let thinking = nullable(&call, "thinkingLevel");
+    if let Some(Some(t)) = thinking {
+        if crate::providers::types::ThinkingLevel::parse(t).is_none() {
+            return call
+                .reply
+                .err(bad_param(format!("invalid thinkingLevel: {t}")));
+        }
+    }
+    match store.patch_session(
+        &key,
+        nullable(&call, "label"),
+        nullable(&call, "model"),
+        thinking,
+    ) {
+        Ok(Some(r)) => {
+            call.app
+                .router
+                .do_send(InvalidateSession { key: key.clone() });
+            changed(&call, &key, "patch");
+            let main = call.app.config.main_session_key(&agent);
+            call.reply.ok(
+                json!({"ok": true, "path": store.path().display().to_string(), "key": key,
+                                 "entry": session_row(&r, &main)}),
+            )
+        }
+        Ok(None) => call
+            .reply
+            .err(bad_param(format!("session not found: {key}"))),
+        Err(e) => call.reply.err(store_err(e)),
+    }
+}
+
+async fn stop_runs(call: &Call, key: &str) {
+    let _ = call
+        .app
+        .router
+        .send(Abort {
+            run_id: None,
+            session_key: Some(key.to_string()),
+        })
+        .await;
+}
+
+/// `sessions.reset {key}`: aborts its runs and starts a new transcript.
+pub async fn reset(call: Call) {
+    let (agent, key) = match key_param(&call) {
+        Ok(k) => k,
+        Err(e) => return call.reply.err(e),
+    };
+    stop_runs(&call, &key).await;
+    let store = &call.app.store;
+    if let Err(e) = store.ensure_session(&key, &agent) {
+        return call.reply.err(store_err(e));
+    }
+    match store.reset_session(&key) {
+        Ok(Some(r)) => {
+            call.app
+                .router
+                .do_send(InvalidateSession { key: key.clone() });
+            changed(&call, &key, "reset");
+            let main = call.app.config.main_session_key(&agent);
+            call.reply
+                .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
+        }
+        Ok(None) => call
+            .reply
+            .err(bad_param(format!("session not found: {key}"))),
+        Err(e) => call.reply.err(store_err(e)),
+    }
+}
+
+/// `sessions.delete {key}`: refuses any agent's main session; aborts runs, deletes.
+pub async fn delete(call: Call) {
+    let (agent, key) = match key_param(&call) {
+        Ok(k) => k,
+        Err(e) => return call.reply.err(e),
+    };
+    let main = call.app.config.main_session_key(&agent);
+    if key == main {
+        return call.reply.err(bad_param(format!(
+            "Cannot delete the main session ({main})."
+        )));
+    }
+    stop_runs(&call, &key).await;
+    match call.app.store.delete_session(&key) {
+        Ok(deleted) => {
+            call.app
+                .router
+                .do_send(InvalidateSession { key: key.clone() });
+            if deleted {
+                changed(&call, &key, "delete");
+            }
+            call.reply
+                .ok(json!({"ok": true, "key": key, "deleted": deleted, "archived": []}))
+        }
+        Err(e) => call.reply.err(store_err(e)),
+    }
+}
+
+/// `sessions.subscribe` / `sessions.unsubscribe`.
+pub async fn subscribe(call: Call, on: bool) {
+    call.app.ws.hub.do_send(SubscribeSessions {
+        conn_id: call.conn_id.clone(),
+        on,
+    });
+    call.reply.ok(json!({"subscribed": on}))
+}

@@ -1,0 +1,254 @@
+//! Gateway-level methods: `health`, `status`, `models.list`, `config.get` (secrets redacted),
+//! `last-heartbeat`, `logs.tail`, `wake`, `system-event`, `system-presence`, `channels.status`.
+
+use super::{bad_param, Call};
+use crate::actors::router::{GetStats, StartTurn};
+use crate::actors::ws_hub::{DrainSystemEvents, Heartbeat, LastHeartbeat, Presence, SystemEvent};
+use crate::agent::TurnRequest;
+use crate::storage::now_ms;
+use crate::ws::logs::ring;
+use serde_json::{json, Map, Value};
+
+/// What replaces a secret in `config.get`.
+pub const REDACTED: &str = "__OPENCLAW_REDACTED__";
+
+fn recent_sessions(call: &Call, agent: Option<&str>) -> Value {
+    let now = now_ms();
+    let rows = call.app.store.list_sessions(agent, 5).unwrap_or_default();
+    Value::Array(
+        rows.iter()
+            .map(|r| json!({"key": r.key, "updatedAt": r.updated_at, "age": now - r.updated_at}))
+            .collect(),
+    )
+}
+
+/// `health`: liveness plus per-agent session summaries (golden shape, clawgate's fields).
+pub async fn health(call: Call) {
+    let started = now_ms();
+    let cfg = &call.app.config;
+    let path = call.app.store.path().display().to_string();
+    let count = call.app.store.count_sessions().unwrap_or(0);
+    let agents: Vec<Value> = cfg
+        .agents
+        .iter()
+        .map(|a| {
+            json!({"agentId": a.id, "isDefault": a.id == cfg.default_agent,
+                   "sessions": {"path": path, "recent": recent_sessions(&call, Some(&a.id))}})
+        })
+        .collect();
+    call.reply.ok(json!({
+        "ok": true, "ts": started, "durationMs": now_ms() - started,
+        "channels": {}, "channelOrder": [], "channelLabels": {},
+        "heartbeatSeconds": 0, "defaultAgentId": cfg.default_agent, "agents": agents,
+        "sessions": {"path": path, "count": count, "recent": recent_sessions(&call, None)},
+    }))
+}
+
+fn rss_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// `status`: version, uptime, sessions, runs, memory.
+pub async fn status(call: Call) {
+    let cfg = &call.app.config;
+    let stats = call.app.router.send(GetStats).await.unwrap_or_default();
+    let queued: Vec<String> = Vec::new();
+    let by_agent: Vec<Value> = cfg
+        .agents
+        .iter()
+        .map(|a| {
+            let n = call
+                .app
+                .store
+                .list_sessions(Some(&a.id), 100_000)
+                .map(|r| r.len())
+                .unwrap_or(0);
+            json!({"agentId": a.id, "count": n, "recent": recent_sessions(&call, Some(&a.id))})
+        })
+        .collect();
+    let model = cfg.default_model.primary.as_ref().map(|m| m.to_string());
+    call.reply.ok(json!({
+        "runtimeVersion": crate::state::VERSION,
+        "uptimeMs": call.app.uptime_ms(),
+        "heartbeat": {"defaultAgentId": cfg.default_agent, "agents": []},
+        "channelSummary": [], "queuedSystemEvents": queued,
+        "sessions": {"count": call.app.store.count_sessions().unwrap_or(0), "live": stats.live_sessions,
+                     "defaults": {"model": model, "contextTokens": null},
+                     "recent": recent_sessions(&call, None), "byAgent": by_agent},
+        "runs": {"active": stats.active_runs},
+        "processMemory": {"rssBytes": rss_bytes()},
+        "pid": std::process::id(),
+    }))
+}
+
+/// `models.list`: every configured backend model.
+pub async fn models_list(call: Call) {
+    let cfg = &call.app.config;
+    let default = cfg.default_model.primary.clone();
+    let mut models = Vec::new();
+    for p in cfg.providers.values() {
+        for m in &p.models {
+            let is_default = default
+                .as_ref()
+                .is_some_and(|d| d.provider == p.id && d.model == m.id);
+            let input = if m.images {
+                json!(["text", "image"])
+            } else {
+                json!(["text"])
+            };
+            models.push(json!({"id": m.id, "name": m.id, "provider": p.id, "reasoning": m.reasoning,
+                               "input": input, "tags": if is_default { json!(["default"]) } else { json!([]) },
+                               "available": true}));
+        }
+    }
+    call.reply.ok(json!({"models": models}))
+}
+
+fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    k.contains("token") || k.contains("password") || k.contains("secret") || k.ends_with("apikey")
+}
+
+/// Replaces every string under a secret-looking key with [`REDACTED`].
+pub fn redact(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if is_secret_key(k) && (child.is_string() || child.is_number()) {
+                    *child = json!(REDACTED);
+                } else {
+                    redact(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// `config.get`: the config file, parsed, with secrets redacted (never the raw text).
+pub async fn config_get(call: Call) {
+    let cfg = &call.app.config;
+    let path = cfg.path.as_ref().map(|p| p.display().to_string());
+    let raw = cfg
+        .path
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    let (mut config, valid) = match raw.as_deref().map(json5::from_str::<Value>) {
+        Some(Ok(v)) => (v, true),
+        Some(Err(_)) => (Value::Object(Map::new()), false),
+        None => (
+            json!({"gateway": {"port": call.app.port, "auth": {"mode": cfg.auth.mode.as_str()}},
+                   "agents": {"list": cfg.agents.iter().map(|a| json!({"id": a.id})).collect::<Vec<_>>()}}),
+            true,
+        ),
+    };
+    redact(&mut config);
+    use sha2::Digest;
+    let hash = raw
+        .as_deref()
+        .map(|r| format!("{:x}", sha2::Sha256::digest(r.as_bytes())));
+    call.reply.ok(
+        json!({"path": path, "exists": raw.is_some(), "valid": valid, "config": config,
+                         "hash": hash, "issues": []}),
+    )
+}
+
+/// `last-heartbeat`: the last `heartbeat` event payload, or `null`.
+pub async fn last_heartbeat(call: Call) {
+    let last = call.app.ws.hub.send(LastHeartbeat).await.ok().flatten();
+    call.reply.ok(last.unwrap_or(Value::Null))
+}
+
+/// `logs.tail {cursor?, limit?, maxBytes?}` over the in-memory ring.
+pub async fn logs_tail(call: Call) {
+    let limit = call.u64_param("limit").unwrap_or(200).clamp(1, 5000) as usize;
+    let max_bytes = call
+        .u64_param("maxBytes")
+        .unwrap_or(250_000)
+        .clamp(1, 1_000_000) as usize;
+    let cursor = call.u64_param("cursor");
+    let t = match ring().lock() {
+        Ok(r) => r.tail(cursor, limit, max_bytes),
+        Err(_) => {
+            return call.reply.err(crate::ws::frames::ErrorShape::unavailable(
+                "log ring unavailable",
+            ))
+        }
+    };
+    call.reply.ok(
+        json!({"file": "<memory>", "cursor": t.cursor, "size": t.size, "lines": t.lines,
+                         "truncated": t.truncated, "reset": t.reset}),
+    )
+}
+
+/// `system-event {text}`: queues a system event for the next heartbeat.
+pub async fn system_event(call: Call) {
+    let Some(text) = call.str_param("text").map(str::to_string) else {
+        return call.reply.err(bad_param(
+            "invalid system-event params: must have required property 'text'",
+        ));
+    };
+    call.app.ws.hub.do_send(SystemEvent { text });
+    call.reply.ok(json!({"ok": true}))
+}
+
+/// `wake {mode: "now"|"next-heartbeat", text}`: queues `text`; `now` runs a heartbeat turn on
+/// the default agent's main session with every queued event and broadcasts `heartbeat`.
+pub async fn wake(call: Call) {
+    let mode = call.str_param("mode").unwrap_or("now").to_string();
+    if mode != "now" && mode != "next-heartbeat" {
+        return call.reply.err(bad_param(
+            "invalid wake params: mode must be \"now\" or \"next-heartbeat\"",
+        ));
+    }
+    let Some(text) = call.str_param("text").map(str::to_string) else {
+        return call.reply.err(bad_param(
+            "invalid wake params: must have required property 'text'",
+        ));
+    };
+    let hub = &call.app.ws.hub;
+    hub.do_send(SystemEvent { text });
+    if mode == "now" {
+        let events = hub.send(DrainSystemEvents).await.unwrap_or_default();
+        let cfg = &call.app.config;
+        let agent = cfg.default_agent.clone();
+        let key = cfg.main_session_key(&agent);
+        let run_id = format!("heartbeat_{}", uuid::Uuid::now_v7());
+        let body: Vec<String> = events.iter().map(|e| format!("System: {e}")).collect();
+        let mut req = TurnRequest::new(run_id.clone(), agent, key.clone(), body.join("\n"));
+        req.channel = "heartbeat".into();
+        call.app.router.do_send(StartTurn {
+            req,
+            subscribers: vec![],
+            home: None,
+        });
+        hub.do_send(Heartbeat {
+            payload: json!({"ts": now_ms(), "status": "sent", "reason": "wake", "sessionKey": key,
+                            "runId": run_id, "preview": events.last()}),
+        });
+    }
+    call.reply.ok(json!({"ok": true, "mode": mode}))
+}
+
+/// `system-presence`: the presence list.
+pub async fn presence(call: Call) {
+    let list = call
+        .app
+        .ws
+        .hub
+        .send(Presence)
+        .await
+        .unwrap_or(Value::Array(vec![]));
+    call.reply.ok(list)
+}
+
+/// `channels.status`: clawgate has no channel connectors yet, so every list is empty.
+pub async fn channels_status(call: Call) {
+    call.reply.ok(
+        json!({"ts": now_ms(), "channelOrder": [], "channelLabels": {}, "channels": {},
+                         "channelAccounts": {}, "channelDefaultAccountId": {}}),
+    )
+}

@@ -1,0 +1,294 @@
+//! Translation of one run's [`RunEvent`]s into OpenClaw `agent` and `chat` event payloads.
+//!
+//! Shapes follow the golden 2026.9.6 frames:
+//!
+//! * `agent` `{runId, sessionKey, agentId, stream, data, seq, ts}` with streams `lifecycle`
+//!   (`start` / `end` / `error`), `assistant` (`{text: <accumulated>, delta}`), `thinking` and
+//!   `tool` (`start` / `result`; only for clients that declared the `tool-events` cap);
+//! * `chat` deltas carrying the full text so far, throttled to one per 150 ms by
+//!   [`ChatDeltaThrottle`], then exactly one of `final` / `aborted` / `error`.
+//!
+//! `seq` inside the payload is the run's own event counter; the frame-level `seq` is added per
+//! connection by the hub.
+
+use super::clock::Clock;
+use super::throttle::ChatDeltaThrottle;
+use crate::actors::agent_run::{RunEvent, RunFailure, RunOutcome};
+use crate::providers::types::StopReason;
+use crate::storage::RunStatus;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Which event an [`Emitted`] payload belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// `agent`.
+    Agent,
+    /// `agent` with `stream:"tool"` (only for clients with the `tool-events` cap).
+    AgentTool,
+    /// `chat`.
+    Chat,
+}
+
+impl EventKind {
+    /// The event name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Agent | EventKind::AgentTool => "agent",
+            EventKind::Chat => "chat",
+        }
+    }
+}
+
+/// One event payload to broadcast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emitted {
+    /// Event kind.
+    pub kind: EventKind,
+    /// Payload.
+    pub payload: Value,
+}
+
+/// Per-run translator state.
+pub struct RunTranslator {
+    run_id: String,
+    session_key: String,
+    agent_id: String,
+    seq: u64,
+    text: String,
+    throttle: ChatDeltaThrottle,
+    clock: Arc<dyn Clock>,
+}
+
+/// OpenClaw's spelling of a stop reason.
+pub fn stop_reason_name(stop: StopReason) -> &'static str {
+    match stop {
+        StopReason::ToolCalls => "toolUse",
+        other => other.as_openai(),
+    }
+}
+
+/// OpenClaw's `errorKind` for a failure.
+pub fn error_kind(f: &RunFailure) -> &'static str {
+    match f {
+        RunFailure::Timeout => "timeout",
+        RunFailure::Provider(e) if e.to_string().contains("429") => "rate_limit",
+        _ => "unknown",
+    }
+}
+
+impl RunTranslator {
+    /// A translator for one run.
+    pub fn new(run_id: &str, session_key: &str, agent_id: &str, clock: Arc<dyn Clock>) -> Self {
+        RunTranslator {
+            run_id: run_id.to_string(),
+            session_key: session_key.to_string(),
+            agent_id: agent_id.to_string(),
+            seq: 0,
+            text: String::new(),
+            throttle: ChatDeltaThrottle::new(run_id, session_key, clock.clone())
+                .with_agent_id(agent_id),
+            clock,
+        }
+    }
+
+    /// The run id.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    fn agent(&mut self, kind: EventKind, stream: &str, data: Value) -> Emitted {
+        self.seq += 1;
+        Emitted {
+            kind,
+            payload: json!({
+                "runId": self.run_id, "sessionKey": self.session_key, "agentId": self.agent_id,
+                "stream": stream, "data": data, "seq": self.seq, "ts": self.clock.now_ms(),
+            }),
+        }
+    }
+
+    fn chat(payload: Value) -> Emitted {
+        Emitted {
+            kind: EventKind::Chat,
+            payload,
+        }
+    }
+
+    /// Payloads produced by one run event, in order.
+    pub fn on_event(&mut self, ev: &RunEvent) -> Vec<Emitted> {
+        match ev {
+            RunEvent::Start { started_at, .. } => vec![self.agent(
+                EventKind::Agent,
+                "lifecycle",
+                json!({"phase": "start", "startedAt": started_at}),
+            )],
+            RunEvent::Delta(chunk) => {
+                self.text.push_str(chunk);
+                let data = json!({"text": self.text, "delta": chunk});
+                let mut out = vec![self.agent(EventKind::Agent, "assistant", data)];
+                let text = self.text.clone();
+                out.extend(self.throttle.update(&text, self.seq).map(Self::chat));
+                out
+            }
+            RunEvent::Reasoning(chunk) => {
+                vec![self.agent(EventKind::Agent, "thinking", json!({"delta": chunk}))]
+            }
+            RunEvent::ToolCall {
+                call_id,
+                name,
+                arguments,
+            } => {
+                let mut out: Vec<Emitted> = self.throttle.flush().into_iter().map(Self::chat).collect();
+                // The next model step starts a new assistant item.
+                self.text.clear();
+                let args: Value =
+                    serde_json::from_str(arguments).unwrap_or_else(|_| json!(arguments));
+                out.push(self.agent(
+                    EventKind::AgentTool,
+                    "tool",
+                    json!({"phase": "start", "name": name, "toolCallId": call_id, "args": args}),
+                ));
+                out
+            }
+            RunEvent::ToolResult {
+                call_id,
+                name,
+                is_error,
+                ..
+            } => vec![self.agent(
+                EventKind::AgentTool,
+                "tool",
+                json!({"phase": "result", "name": name, "toolCallId": call_id, "isError": is_error}),
+            )],
+            RunEvent::Done(o) => self.on_done(o),
+        }
+    }
+
+    fn on_done(&mut self, o: &RunOutcome) -> Vec<Emitted> {
+        let mut out = Vec::with_capacity(3);
+        let stop = stop_reason_name(o.stop);
+        match (o.status, &o.failure) {
+            (RunStatus::Ok, _) => {
+                out.push(self.agent(
+                    EventKind::Agent,
+                    "lifecycle",
+                    json!({"phase": "end", "startedAt": o.started_at, "endedAt": o.ended_at,
+                           "aborted": false, "stopReason": stop}),
+                ));
+                // The final text is the outcome's (the last step), not what was streamed before
+                // a tool call.
+                let text = o.text.clone();
+                self.throttle.update(&text, self.seq);
+                out.extend(
+                    self.throttle
+                        .final_events(Some(stop))
+                        .into_iter()
+                        .map(Self::chat),
+                );
+            }
+            (RunStatus::Aborted, _) => {
+                out.push(self.agent(
+                    EventKind::Agent,
+                    "lifecycle",
+                    json!({"phase": "end", "startedAt": o.started_at, "endedAt": o.ended_at,
+                           "aborted": true}),
+                ));
+                out.extend(self.throttle.aborted_events().into_iter().map(Self::chat));
+            }
+            (_, failure) => {
+                let msg = failure
+                    .as_ref()
+                    .map(|f| f.to_string())
+                    .unwrap_or_else(|| "run failed".into());
+                let kind = failure.as_ref().map(error_kind).unwrap_or("unknown");
+                out.push(self.agent(
+                    EventKind::Agent,
+                    "lifecycle",
+                    json!({"phase": "error", "startedAt": o.started_at, "endedAt": o.ended_at,
+                           "error": msg}),
+                ));
+                out.extend(
+                    self.throttle
+                        .error_events(&msg, Some(kind))
+                        .into_iter()
+                        .map(Self::chat),
+                );
+            }
+        }
+        out
+    }
+
+    /// A held-back chat delta whose throttle window has passed.
+    pub fn poll(&mut self) -> Option<Emitted> {
+        self.throttle.poll().map(Self::chat)
+    }
+
+    /// When the held-back delta becomes due (Unix ms).
+    pub fn next_due_ms(&self) -> Option<u64> {
+        self.throttle.next_due_ms()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::types::Usage;
+    use crate::ws::clock::ManualClock;
+
+    fn outcome(status: RunStatus, text: &str) -> RunOutcome {
+        RunOutcome {
+            run_id: "r1".into(),
+            session_key: "agent:main:main".into(),
+            agent_id: "main".into(),
+            status,
+            text: text.into(),
+            usage: Usage::default(),
+            stop: StopReason::Stop,
+            pending_tool_calls: vec![],
+            failure: (status == RunStatus::Aborted)
+                .then_some(RunFailure::Aborted("aborted by request")),
+            model: None,
+            started_at: 1,
+            ended_at: 2,
+        }
+    }
+
+    #[test]
+    fn deltas_accumulate_and_chat_deltas_are_throttled_then_flushed_before_final() {
+        let clock = ManualClock::new(1_000);
+        let mut t = RunTranslator::new("r1", "agent:main:main", "main", Arc::new(clock.clone()));
+        let first = t.on_event(&RunEvent::Delta("Hel".into()));
+        assert_eq!(first.len(), 2, "agent + first chat delta");
+        assert_eq!(
+            first[0].payload["data"],
+            json!({"text": "Hel", "delta": "Hel"})
+        );
+        assert_eq!(first[1].payload["state"], "delta");
+        let second = t.on_event(&RunEvent::Delta("lo".into()));
+        assert_eq!(second.len(), 1, "chat delta held back inside 150 ms");
+        assert_eq!(second[0].payload["data"]["text"], "Hello");
+        let done = t.on_event(&RunEvent::Done(outcome(RunStatus::Ok, "Hello")));
+        let states: Vec<&str> = done
+            .iter()
+            .filter(|e| e.kind == EventKind::Chat)
+            .map(|e| e.payload["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, ["delta", "final"]);
+        assert_eq!(
+            done.last().unwrap().payload["message"]["content"][0]["text"],
+            "Hello"
+        );
+        assert_eq!(done[0].payload["data"]["phase"], "end");
+    }
+
+    #[test]
+    fn an_aborted_run_ends_with_an_aborted_chat_event() {
+        let clock = ManualClock::new(1_000);
+        let mut t = RunTranslator::new("r1", "k", "main", Arc::new(clock));
+        t.on_event(&RunEvent::Delta("partial".into()));
+        let done = t.on_event(&RunEvent::Done(outcome(RunStatus::Aborted, "partial")));
+        assert_eq!(done.last().unwrap().payload["state"], "aborted");
+        assert_eq!(done[0].payload["data"]["aborted"], true);
+    }
+}

@@ -1,0 +1,33 @@
+//! What every WebSocket connection shares: the broadcast hub, the idempotency cache (shared so
+//! a retry after a reconnect still finds its run) and the limits.
+
+use crate::actors::router::Router;
+use crate::actors::ws_hub::WsHub;
+use crate::config::WsConfig;
+use crate::ws::dedupe::DedupeCache;
+use actix::{Actor, Addr};
+use std::sync::Arc;
+
+/// Shared WebSocket state, part of [`crate::state::AppState`].
+#[derive(Clone)]
+pub struct WsShared {
+    /// The broadcast hub.
+    pub hub: Addr<WsHub>,
+    /// `idempotencyKey` deduplication for `agent` and `chat.send` (5 minutes).
+    pub dedupe: Arc<DedupeCache>,
+    /// Limits.
+    pub config: WsConfig,
+}
+
+impl WsShared {
+    /// Starts the hub on the current arbiter.
+    pub fn start(router: Addr<Router>, config: &WsConfig) -> WsShared {
+        let dedupe = Arc::new(DedupeCache::default());
+        let hub = WsHub::new(router, config.tick_interval, dedupe.clone()).start();
+        WsShared {
+            hub,
+            dedupe,
+            config: config.clone(),
+        }
+    }
+}
