@@ -136,6 +136,20 @@ pub struct Shutdown {
     pub reason: String,
 }
 
+/// Push `text` to `outbox` once the hub has broadcast everything of run `run_id` (so a final
+/// `res` never overtakes the run's last `agent`/`chat` events), or now if the run is not
+/// observed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DeliverAfterRun {
+    /// The run.
+    pub run_id: String,
+    /// Where to send.
+    pub outbox: Outbox,
+    /// The frame.
+    pub text: String,
+}
+
 /// One event of an observed run (fed by the run's channel).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -184,6 +198,7 @@ pub struct WsHub {
     self_presence: Value,
     me: Option<Recipient<RunObserved>>,
     polls: HashSet<Arc<str>>,
+    after_run: HashMap<String, Vec<(Outbox, String)>>,
 }
 
 impl WsHub {
@@ -212,6 +227,7 @@ impl WsHub {
             self_presence,
             me: None,
             polls: HashSet::new(),
+            after_run: HashMap::new(),
         }
     }
 
@@ -503,8 +519,25 @@ impl Handler<Tapped> for WsHub {
         if done {
             self.runs.remove(&msg.run_id);
             self.polls.remove(&msg.run_id);
+            for (outbox, text) in self.after_run.remove(&*msg.run_id).unwrap_or_default() {
+                let _ = outbox.push_str(text);
+            }
         } else {
             self.schedule_poll(msg.run_id, ctx);
+        }
+    }
+}
+
+impl Handler<DeliverAfterRun> for WsHub {
+    type Result = ();
+    fn handle(&mut self, msg: DeliverAfterRun, _: &mut Self::Context) {
+        if self.runs.contains_key(msg.run_id.as_str()) {
+            self.after_run
+                .entry(msg.run_id)
+                .or_default()
+                .push((msg.outbox, msg.text));
+        } else {
+            let _ = msg.outbox.push_str(msg.text);
         }
     }
 }

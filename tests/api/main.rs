@@ -7,3 +7,6 @@ mod errors;
 mod misc;
 mod sessions;
 mod upstream;
+mod ws;
+mod ws_client;
+mod ws_runs;

@@ -225,10 +225,8 @@ pub async fn agent(call: Call) {
                 .map(|s| s.session_id);
             let (ok, payload, error) = final_result(&o, session_id);
             dedupe.complete(&dedupe_key, record(ok, &payload, &error));
-            match error {
-                Some(e) => call.reply.err_with_payload(payload, e),
-                None => call.reply.ok(payload),
-            }
+            call.reply
+                .final_after_run(&idk, &call.app.ws.hub, payload, error);
         }
     }
 }

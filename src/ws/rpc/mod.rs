@@ -14,7 +14,9 @@ pub mod wait;
 use super::dialect::{simple_error_from_shape, simple_result, SimpleId};
 use super::frames::{ErrorShape, ResFrame};
 use super::outbox::Outbox;
+use crate::actors::ws_hub::{DeliverAfterRun, WsHub};
 use crate::state::AppState;
+use actix::Addr;
 use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 
@@ -73,6 +75,32 @@ impl Replier {
             ReplyTo::Simple(id) => simple_error_from_shape(id, &error).to_string(),
         };
         let _ = self.outbox.push_str(text);
+    }
+
+    /// The final answer (`ok`, or a failure with a payload), sent only after the hub has
+    /// broadcast every event of `run_id`, as OpenClaw orders them.
+    pub fn final_after_run(
+        &self,
+        run_id: &str,
+        hub: &Addr<WsHub>,
+        payload: Value,
+        error: Option<ErrorShape>,
+    ) {
+        let ReplyTo::OpenClaw(id) = &self.to else {
+            return match error {
+                Some(e) => self.err(e),
+                None => self.ok(payload),
+            };
+        };
+        let frame = match error {
+            Some(e) => ResFrame::err_with_payload(id.clone(), payload, e),
+            None => ResFrame::ok(id.clone(), payload),
+        };
+        hub.do_send(DeliverAfterRun {
+            run_id: run_id.to_string(),
+            outbox: self.outbox.clone(),
+            text: frame.to_json(),
+        });
     }
 
     /// A failure that also carries a payload (OpenClaw `agent` final errors).

@@ -1,0 +1,355 @@
+//! WebSocket RPC: the handshake matrix, scopes, origin check, sessions, shutdown and the
+//! simple dialect, against the real gateway.
+
+use crate::helpers::*;
+use crate::ws_client::{Got, WsClient, ALL};
+use base64::Engine;
+use clawgate_bench::mock::Reply;
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::json;
+
+async fn challenged(t: &TestGateway) -> (WsClient, String) {
+    let mut c = WsClient::open(t, "/", &[]).await;
+    let ch = c.recv_json().await;
+    assert_eq!(ch["type"], "event");
+    assert_eq!(ch["event"], "connect.challenge");
+    let nonce = ch["payload"]["nonce"].as_str().unwrap().to_string();
+    (c, nonce)
+}
+
+#[actix_web::test]
+async fn the_cli_handshake_gets_hello_ok_with_the_requested_scopes_on_protocol_4_and_3() {
+    let t = spawn().await;
+    let (mut c, hello) = WsClient::operator(&t, &["operator.read"]).await;
+    assert_eq!(hello["type"], "hello-ok");
+    assert_eq!(hello["protocol"], 4);
+    assert_eq!(
+        hello["auth"],
+        json!({"method": "token", "role": "operator", "scopes": ["operator.read"]})
+    );
+    assert_eq!(
+        hello["policy"],
+        json!({"maxPayload": 26214400, "maxBufferedBytes": 52428800, "tickIntervalMs": 30000})
+    );
+    assert_eq!(
+        hello["snapshot"]["sessionDefaults"]["mainSessionKey"],
+        "agent:main:main"
+    );
+    assert!(
+        hello["snapshot"].get("stateDir").is_none(),
+        "paths are admin-only"
+    );
+    let methods = hello["features"]["methods"].as_array().unwrap();
+    assert!(methods.contains(&json!("chat.send")));
+    assert_eq!(c.call("health", json!({})).await["payload"]["ok"], true);
+
+    let (mut old, _) = challenged(&t).await;
+    let res = old
+        .call(
+            "connect",
+            WsClient::connect_params(TOKEN, &["operator.read"], 3, 3),
+        )
+        .await;
+    assert_eq!(res["payload"]["protocol"], 3);
+}
+
+#[actix_web::test]
+async fn a_protocol_mismatch_is_refused_and_closed_1002() {
+    let t = spawn().await;
+    let (mut c, _) = challenged(&t).await;
+    let res = c
+        .call("connect", WsClient::connect_params(TOKEN, &[], 5, 6))
+        .await;
+    assert_eq!(res["ok"], false);
+    assert_eq!(res["error"]["message"], "protocol mismatch");
+    assert_eq!(res["error"]["details"]["expectedProtocol"], 4);
+    assert_eq!(c.closed().await, (Some(1002), "protocol mismatch".into()));
+}
+
+#[actix_web::test]
+async fn a_first_request_other_than_connect_is_refused() {
+    let t = spawn().await;
+    let (mut c, _) = challenged(&t).await;
+    let res = c.call("health", json!({})).await;
+    assert_eq!(res["error"]["code"], "INVALID_REQUEST");
+    assert_eq!(
+        res["error"]["message"],
+        "invalid handshake: first request must be connect"
+    );
+    assert_eq!(c.closed().await.0, Some(1008));
+}
+
+#[actix_web::test]
+async fn a_wrong_token_gets_openclaws_exact_error_and_close_1008() {
+    let t = spawn().await;
+    let (mut c, _) = challenged(&t).await;
+    let res = c
+        .call(
+            "connect",
+            WsClient::connect_params("wrong-token", &["operator.read"], 4, 4),
+        )
+        .await;
+    // Byte-for-byte the golden `call-badtoken` error.
+    assert_eq!(
+        res["error"],
+        json!({"code": "INVALID_REQUEST",
+               "message": "unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)",
+               "details": {"code": "AUTH_TOKEN_MISMATCH", "authReason": "token_mismatch",
+                           "canRetryWithDeviceToken": false, "recommendedNextStep": "update_auth_credentials"}})
+    );
+    let (code, reason) = c.closed().await;
+    assert_eq!(code, Some(1008));
+    assert!(reason.starts_with("unauthorized: gateway token mismatch"));
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn device(key: &SigningKey, nonce: &str, signed: &str) -> serde_json::Value {
+    let public = key.verifying_key().to_bytes();
+    let id = clawgate::ws::handshake::device::device_id_for_key(&public);
+    json!({"id": id, "publicKey": b64(&public), "signature": b64(&key.sign(signed.as_bytes()).to_bytes()),
+           "signedAt": chrono::Utc::now().timestamp_millis(), "nonce": nonce})
+}
+
+#[actix_web::test]
+async fn a_device_signature_over_the_wrong_payload_is_refused_and_a_valid_one_accepted() {
+    let t = spawn().await;
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let (mut c, nonce) = challenged(&t).await;
+    let mut params = WsClient::connect_params(TOKEN, &["operator.read"], 4, 4);
+    params["device"] = device(&key, &nonce, "not the signed payload");
+    let res = c.call("connect", params).await;
+    assert_eq!(res["error"]["message"], "device signature invalid");
+    assert_eq!(c.closed().await.0, Some(1008));
+
+    let (mut c, nonce) = challenged(&t).await;
+    let mut params = WsClient::connect_params(TOKEN, &["operator.read"], 4, 4);
+    let mut d = device(&key, &nonce, "");
+    let payload = format!(
+        "v2|{}|cli|cli|operator|operator.read|{}|{TOKEN}|{nonce}",
+        d["id"].as_str().unwrap(),
+        d["signedAt"]
+    );
+    d["signature"] = json!(b64(&key.sign(payload.as_bytes()).to_bytes()));
+    params["device"] = d;
+    let res = c.call("connect", params).await;
+    assert_eq!(res["ok"], true, "{res}");
+}
+
+#[actix_web::test]
+async fn an_oversized_pre_auth_frame_is_closed_1009_without_an_answer() {
+    let t = spawn().await;
+    let (mut c, _) = challenged(&t).await;
+    c.send_text(format!(
+        r#"{{"type":"req","id":"1","method":"connect","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(70_000)
+    ))
+    .await;
+    assert_eq!(
+        c.closed().await,
+        (Some(1009), "preauth payload too large".into())
+    );
+}
+
+#[actix_web::test]
+async fn a_silent_socket_is_closed_after_the_handshake_timeout() {
+    let t = spawn_with("openai-completions", "ws: { handshakeTimeoutMs: 200 }", "").await;
+    let (mut c, _) = challenged(&t).await;
+    assert_eq!(c.closed().await, (Some(1008), "handshake timeout".into()));
+}
+
+#[actix_web::test]
+async fn a_hostile_page_origin_is_refused_but_an_allowed_one_connects() {
+    let t = spawn_with(
+        "openai-completions",
+        r#"controlUi: { allowedOrigins: ["https://ui.example.com"] }"#,
+        "",
+    )
+    .await;
+    let mut c = WsClient::open(&t, "/", &[("origin", "https://evil.example")]).await;
+    c.recv_json().await;
+    let res = c
+        .call("connect", WsClient::connect_params(TOKEN, ALL, 4, 4))
+        .await;
+    assert_eq!(
+        res["error"]["details"]["code"],
+        "CONTROL_UI_ORIGIN_NOT_ALLOWED"
+    );
+    assert_eq!(c.closed().await.0, Some(1008));
+
+    let mut ok = WsClient::open(&t, "/", &[("origin", "https://ui.example.com")]).await;
+    ok.recv_json().await;
+    assert_eq!(
+        ok.call("connect", WsClient::connect_params(TOKEN, ALL, 4, 4))
+            .await["ok"],
+        true
+    );
+}
+
+#[actix_web::test]
+async fn scopes_decide_what_a_client_may_call_and_unknown_methods_get_the_golden_error() {
+    let t = spawn().await;
+    let (mut none, _) = WsClient::operator(&t, &[]).await;
+    assert_eq!(none.call("health", json!({})).await["ok"], true);
+    let res = none.call("status", json!({})).await;
+    assert_eq!(
+        res["error"],
+        json!({"code": "FORBIDDEN", "message": "missing scope: operator.read",
+               "details": {"code": "MISSING_SCOPE", "missingScope": "operator.read", "requiredScopes": ["operator.read"]}})
+    );
+    let (mut read, _) = WsClient::operator(&t, &["operator.read"]).await;
+    assert_eq!(read.call("status", json!({})).await["ok"], true);
+    let res = read
+        .call(
+            "chat.send",
+            json!({"sessionKey": "main", "message": "hi", "idempotencyKey": "x"}),
+        )
+        .await;
+    assert_eq!(res["error"]["message"], "missing scope: operator.write");
+    let res = read.call("no.such.method", json!({})).await;
+    assert_eq!(
+        res["error"],
+        json!({"code": "INVALID_REQUEST", "message": "unknown method: no.such.method"})
+    );
+}
+
+#[actix_web::test]
+async fn sessions_can_be_created_patched_reset_and_deleted_but_not_the_main_one() {
+    let t = spawn().await;
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    assert_eq!(
+        c.call("sessions.subscribe", json!({})).await["payload"]["subscribed"],
+        true
+    );
+    let id = c
+        .req("sessions.create", json!({"key": "work", "label": "Work"}))
+        .await;
+    let (created, seen) = c.until(|v| v["id"] == id.as_str()).await;
+    assert_eq!(created["payload"]["key"], "agent:main:work");
+    let changed = match seen.into_iter().find(|v| v["event"] == "sessions.changed") {
+        Some(v) => v,
+        None => c.until(|v| v["event"] == "sessions.changed").await.0,
+    };
+    assert_eq!(changed["payload"]["reason"], "create");
+    assert!(changed["seq"].as_u64().is_some());
+    let patched = c
+        .call(
+            "sessions.patch",
+            json!({"key": "agent:main:work", "thinkingLevel": "low", "label": null}),
+        )
+        .await;
+    assert_eq!(patched["payload"]["entry"]["thinkingLevel"], "low");
+    assert_eq!(
+        patched["payload"]["entry"]["label"],
+        serde_json::Value::Null
+    );
+    let listed = c.call("sessions.list", json!({"limit": 10})).await;
+    assert_eq!(listed["payload"]["sessions"][0]["key"], "agent:main:work");
+    let before = c.call("sessions.get", json!({"key": "work"})).await["payload"]["entry"]
+        ["sessionId"]
+        .clone();
+    let reset = c.call("sessions.reset", json!({"key": "work"})).await;
+    assert_ne!(reset["payload"]["entry"]["sessionId"], before);
+    let main = c.call("sessions.delete", json!({"key": "main"})).await;
+    assert_eq!(
+        main["error"]["message"],
+        "Cannot delete the main session (agent:main:main)."
+    );
+    let del = c.call("sessions.delete", json!({"key": "work"})).await;
+    assert_eq!(del["payload"]["deleted"], true);
+    assert!(t.store().get_session("agent:main:work").unwrap().is_none());
+}
+
+#[actix_web::test]
+async fn config_get_redacts_secrets() {
+    let t = spawn().await;
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    let res = c.call("config.get", json!({})).await;
+    let text = res.to_string();
+    assert!(
+        !text.contains(TOKEN) && !text.contains("sk-upstream-secret"),
+        "{text}"
+    );
+    assert_eq!(
+        res["payload"]["config"]["gateway"]["auth"]["token"],
+        "__OPENCLAW_REDACTED__"
+    );
+}
+
+#[actix_web::test]
+async fn clients_are_told_when_the_gateway_shuts_down() {
+    let t = spawn().await;
+    let (mut c, _) = WsClient::operator(&t, &["operator.read"]).await;
+    let _ = t.stop().await;
+    let (ev, _) = c.until(|v| v["event"] == "shutdown").await;
+    assert_eq!(ev["payload"]["reason"], "gateway stopping");
+    assert_eq!(c.closed().await.0, Some(1012));
+}
+
+#[actix_web::test]
+async fn the_simple_dialect_streams_a_chat_run_authenticated_by_the_query_token() {
+    let t = spawn().await;
+    t.upstream
+        .push(Reply::chunks(&["Hel", "lo", "!"]).with_usage(10, 3));
+    let mut c = WsClient::open(&t, &format!("/?token={TOKEN}"), &[]).await;
+    assert_eq!(c.recv_json().await["event"], "connect.challenge");
+    c.send(json!({"method": "chat.run", "params": {"message": "Hi", "sessionKey": "s1", "options": {"thinking": "low"}}, "id": 1}))
+        .await;
+    let connected = c.recv_json().await;
+    assert_eq!(connected["type"], "connected");
+    assert_eq!(
+        connected["data"]["capabilities"],
+        json!(["chat", "channels"])
+    );
+    let result = c.recv_json().await;
+    assert_eq!(result["id"], 1);
+    let run_id = result["result"]["runId"].as_str().unwrap().to_string();
+    let (done, before) = c.until(|v| v["type"] == "chat.done").await;
+    let deltas: String = before
+        .iter()
+        .filter(|v| v["type"] == "chat.delta")
+        .map(|v| v["data"]["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(deltas, "Hello!");
+    assert_eq!(done["data"]["runId"], run_id.as_str());
+    assert_eq!(done["data"]["sessionKey"], "agent:main:s1");
+    assert_eq!(
+        done["data"]["usage"],
+        json!({"promptTokens": 10, "completionTokens": 3, "totalTokens": 13})
+    );
+
+    c.send(json!({"method": "session.list", "id": "two"})).await;
+    let list = c.recv_json().await;
+    assert_eq!(list["id"], "two");
+    assert_eq!(list["result"]["sessions"][0]["key"], "agent:main:s1");
+    c.send(json!({"method": "system.status", "id": 3})).await;
+    assert!(c.recv_json().await["result"]["uptimeMs"].is_u64());
+    c.send(json!({"method": "channel.list", "id": 4})).await;
+    assert_eq!(c.recv_json().await["result"], json!({"channels": []}));
+    c.send(json!({"method": "browser.screenshot", "id": 5}))
+        .await;
+    assert_eq!(c.recv_json().await["error"]["code"], "invalid_request");
+}
+
+#[actix_web::test]
+async fn the_simple_dialect_refuses_a_missing_token_and_accepts_the_bearer_header() {
+    let t = spawn().await;
+    let mut c = WsClient::open(&t, "/", &[]).await;
+    c.recv_json().await;
+    c.send(json!({"method": "system.status", "id": 1})).await;
+    let res = c.recv_json().await;
+    assert_eq!(res["error"]["code"], "unauthorized");
+    assert_eq!(c.closed().await.0, Some(1008));
+
+    let bearer = format!("Bearer {TOKEN}");
+    let mut c = WsClient::open(&t, "/any/path", &[("authorization", bearer.as_str())]).await;
+    c.recv_json().await;
+    c.send(json!({"method": "session.get", "params": {"sessionKey": "nope"}, "id": 1}))
+        .await;
+    assert_eq!(c.recv_json().await["type"], "connected");
+    assert!(
+        matches!(c.recv().await, Got::Json(v) if v["error"]["message"] == "session not found: agent:main:nope")
+    );
+}
