@@ -15,5 +15,7 @@ fi
 if ! "$VENV/bin/python" -c 'import openai, pytest' 2>/dev/null; then
   "$VENV/bin/pip" install -q -r tests/py/requirements.txt
 fi
+# OpenClaw's own CLI for tests/py/test_openclaw_cli.py (installed once under .tools/).
+"$ROOT/scripts/openclaw-cli.sh" --version >/dev/null
 cd tests/py
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider .
