@@ -1,7 +1,7 @@
 //! `clawgate-bench`: measures a gateway binary against the in-process mock model.
 //!
 //! ```text
-//! clawgate-bench --gateway-bin <path> [--quick] [--out <dir>]
+//! clawgate-bench --gateway-bin <path> [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>]
 //! clawgate-bench --mock-only [--quick] [--out <dir>]
 //! ```
 //! See `bench/README.md` for the figures and how each is measured.
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clawgate_bench::runner::{run, Options};
 
 const USAGE: &str =
-    "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>]";
+    "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -19,6 +19,8 @@ fn parse_args() -> Result<Options, String> {
         quick: false,
         mock_only: false,
         out: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
+        ws_idle: None,
+        ws_fanout: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -33,6 +35,17 @@ fn parse_args() -> Result<Options, String> {
                     options.out = PathBuf::from(value);
                 } else {
                     options.gateway_bin = Some(PathBuf::from(value));
+                }
+            }
+            "--ws-idle" | "--ws-fanout" => {
+                let n: usize = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| format!("{arg} needs a number\n{USAGE}"))?;
+                if arg == "--ws-idle" {
+                    options.ws_idle = Some(n);
+                } else {
+                    options.ws_fanout = Some(n);
                 }
             }
             "-h" | "--help" => return Err(USAGE.to_string()),

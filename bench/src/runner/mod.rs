@@ -8,6 +8,7 @@
 pub mod gateway;
 pub mod measure;
 pub mod report;
+pub mod ws;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,10 @@ pub struct Options {
     pub mock_only: bool,
     /// Directory for the results JSON.
     pub out: PathBuf,
+    /// Idle WebSocket connections to open (`None`: 10,000, or 100 with `quick`; 0 skips).
+    pub ws_idle: Option<usize>,
+    /// WebSocket subscribers for the fan-out figure (`None`: 1,000, or 20 with `quick`; 0 skips).
+    pub ws_fanout: Option<usize>,
 }
 
 /// Sizes of every figure.
@@ -50,6 +55,9 @@ struct Plan {
     turn_connections: usize,
     settle: Duration,
     time_limit: Duration,
+    ws_idle: usize,
+    ws_fanout: usize,
+    ws_fanout_chunks: usize,
 }
 
 impl Plan {
@@ -71,6 +79,9 @@ impl Plan {
                 turn_connections: 16,
                 settle: Duration::from_millis(500),
                 time_limit: Duration::from_secs(90),
+                ws_idle: 100,
+                ws_fanout: 20,
+                ws_fanout_chunks: 20,
             }
         } else {
             Plan {
@@ -89,6 +100,9 @@ impl Plan {
                 turn_connections: 16,
                 settle: Duration::from_secs(2),
                 time_limit: Duration::from_secs(600),
+                ws_idle: 10_000,
+                ws_fanout: 1_000,
+                ws_fanout_chunks: 100,
             }
         }
     }
@@ -153,7 +167,17 @@ impl Drop for MockThread {
 
 /// Runs the benchmark, prints the table and writes the JSON; returns the JSON path.
 pub fn run(options: &Options) -> std::io::Result<PathBuf> {
-    let plan = Plan::new(options.quick);
+    let mut plan = Plan::new(options.quick);
+    plan.ws_idle = options.ws_idle.unwrap_or(plan.ws_idle);
+    plan.ws_fanout = options.ws_fanout.unwrap_or(plan.ws_fanout);
+    // Raised before the gateway child is spawned, so it inherits the limit too.
+    let nofile = ws::raise_nofile_limit();
+    if (nofile as usize) < plan.ws_idle + 256 {
+        progress(&format!(
+            "warning: open-files limit {nofile} is low for {} WebSocket connections",
+            plan.ws_idle
+        ));
+    }
     let (date, time) = report::utc(SystemTime::now());
     let mode = match (options.quick, options.mock_only) {
         (false, false) => "full",
@@ -325,6 +349,23 @@ async fn figures(
     out.throughput = Some(tp);
     if let Some(m) = out.memory.as_mut() {
         m.after_throughput_kib = gw.rss_kib().ok();
+    }
+
+    if plan.ws_idle > 0 {
+        progress(&format!("{} idle WebSocket connections", plan.ws_idle));
+        out.ws_idle = Some(ws::idle(gw.addr(), gw.pid(), plan.ws_idle).await?);
+    }
+    if plan.ws_fanout > 0 {
+        progress(&format!(
+            "fan-out to {} WebSocket subscribers",
+            plan.ws_fanout
+        ));
+        let paced = Reply::text(&vec!["tok"; plan.ws_fanout_chunks].join(" "))
+            .with_chunk_delay(Duration::from_millis(2));
+        mock.set_default(paced);
+        let fan = ws::fanout(gw.addr(), plan.ws_fanout, plan.ws_fanout_chunks).await;
+        mock.set_default(Reply::default());
+        out.ws_fanout = Some(fan?);
     }
     Ok(())
 }

@@ -130,6 +130,10 @@ pub struct Figures {
     pub streaming: Option<StreamFigure>,
     /// Through the gateway under the throughput load.
     pub throughput: Option<LoadFigure>,
+    /// Idle WebSocket connections and their memory.
+    pub ws_idle: Option<super::ws::IdleFigure>,
+    /// One run's events fanned out to many WebSocket subscribers.
+    pub ws_fanout: Option<super::ws::FanoutFigure>,
 }
 
 /// One run's results file.
@@ -287,6 +291,29 @@ pub fn table(r: &Results) -> String {
             format!("   gateway, {} conns", t.connections),
             line,
             "≥ 10k turns/s",
+        ));
+    }
+    if let Some(w) = &f.ws_idle {
+        rows.push((
+            format!("WS idle connections ({})", w.connections),
+            format!(
+                "{:.1} KiB/conn (RSS {} → {}, opened in {:.1} s)",
+                w.kib_per_connection,
+                mib(Some(w.rss_before_kib)),
+                mib(Some(w.rss_open_kib)),
+                w.open_s
+            ),
+            "",
+        ));
+    }
+    if let Some(w) = &f.ws_fanout {
+        rows.push((
+            format!("WS fan-out, {} chunks → {} subscribers", w.chunks, w.subscribers),
+            format!(
+                "{}/{} got final; final p50/p99/max {:.1}/{:.1}/{:.1} ms (run {:.1} ms); {:.0} events/s",
+                w.completed, w.subscribers, w.final_p50_ms, w.final_p99_ms, w.final_max_ms, w.run_ms, w.events_per_s
+            ),
+            "",
         ));
     }
     if let Some(m) = &f.memory {
