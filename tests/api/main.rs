@@ -5,5 +5,6 @@ mod helpers;
 mod chat_completions;
 mod errors;
 mod misc;
+mod responses;
 mod sessions;
 mod upstream;
