@@ -448,8 +448,9 @@ async fn run_turn(
     fanout: &Rc<RefCell<Fanout>>,
     usage_acc: &Rc<RefCell<Usage>>,
 ) -> Result<TurnResult, RunFailure> {
-    let mut specs = tools::ToolRegistry::specs(&p.tools);
-    specs.extend(p.req.client_tools.iter().cloned());
+    // The caller's own tools first: they are what this request is about.
+    let mut specs = p.req.client_tools.clone();
+    specs.extend(tools::ToolRegistry::specs(&p.tools));
     let tool_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let system = prompt::system_prompt(&p.agent, p.req.extra_system_prompt.as_deref(), &tool_names);
     let mut messages = sanitize_history(p.context.clone());

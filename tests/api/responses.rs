@@ -374,3 +374,117 @@ async fn compact_returns_an_item_that_carries_the_conversation() {
         .to_string();
     assert!(sys.contains("my cat is Tom"), "{sys}");
 }
+
+mod websocket {
+    use super::*;
+    use futures_util::{SinkExt, StreamExt};
+
+    type Conn = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
+
+    async fn connect(t: &TestGateway) -> Conn {
+        let url = format!("{}/v1/responses", t.base.replace("http://", "ws://"));
+        let (resp, conn) = awc::Client::new()
+            .ws(url)
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .connect()
+            .await
+            .expect("ws connect");
+        assert_eq!(resp.status(), 101);
+        conn
+    }
+
+    /// Sends one frame and reads events until a terminal one (`response.completed`,
+    /// `response.failed` or `error`).
+    async fn turn(conn: &mut Conn, frame: Value) -> Vec<Value> {
+        conn.send(awc::ws::Message::Text(frame.to_string().into()))
+            .await
+            .unwrap();
+        let mut out = vec![];
+        while let Some(Ok(f)) = conn.next().await {
+            if let awc::ws::Frame::Text(b) = f {
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                let kind = v["type"].as_str().unwrap_or("").to_string();
+                out.push(v);
+                if kind == "response.completed" || kind == "response.failed" || kind == "error" {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[actix_web::test]
+    async fn websocket_mode_runs_sequential_turns_and_store_false_continuations() {
+        let t = spawn_responses().await;
+        let mut conn = connect(&t).await;
+        let ev = turn(
+            &mut conn,
+            json!({"type":"response.create","model":"openclaw","input":"hi","store":false}),
+        )
+        .await;
+        assert_eq!(ev[0]["type"], "response.created");
+        let last = ev.last().unwrap();
+        assert_eq!(last["type"], "response.completed", "{ev:?}");
+        let id = last["response"]["id"].as_str().unwrap().to_string();
+        // store:false continuation works on the same socket (connection-local cache)…
+        let ev = turn(&mut conn, json!({"type":"response.create","model":"openclaw","input":"again","store":false,"previous_response_id":id})).await;
+        assert_eq!(ev.last().unwrap()["type"], "response.completed", "{ev:?}");
+        // …but not on a new socket.
+        let mut other = connect(&t).await;
+        let ev = turn(&mut other, json!({"type":"response.create","model":"openclaw","input":"x","store":false,"previous_response_id":id})).await;
+        assert_eq!(ev[0]["type"], "error");
+        assert_eq!(ev[0]["error"]["code"], "previous_response_not_found");
+        // The socket stays usable after an error.
+        let ev = turn(
+            &mut other,
+            json!({"type":"response.create","model":"openclaw","input":"fresh"}),
+        )
+        .await;
+        assert_eq!(ev.last().unwrap()["type"], "response.completed");
+        // `stream` is not allowed in WebSocket mode.
+        let ev = turn(
+            &mut other,
+            json!({"type":"response.create","model":"openclaw","input":"x","stream":true}),
+        )
+        .await;
+        assert_eq!(ev[0]["type"], "error");
+        assert_eq!(ev[0]["status"], 400);
+    }
+
+    #[actix_web::test]
+    async fn a_failed_continuation_evicts_the_referenced_response() {
+        let t = spawn_responses().await;
+        let mut conn = connect(&t).await;
+        t.upstream
+            .push(Reply::tool_call("get_weather", "{\"city\":\"Paris\"}"));
+        let ev = turn(&mut conn, json!({"type":"response.create","model":"openclaw","input":"weather?","tools":weather_tools(),"store":false})).await;
+        let id = ev.last().unwrap()["response"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let ev = turn(&mut conn, json!({"type":"response.create","model":"openclaw","store":false,"previous_response_id":id,"input":[{"type":"function_call_output","call_id":"not_a_call","output":"x"}]})).await;
+        assert_eq!(ev[0]["type"], "error", "{ev:?}");
+        let ev = turn(&mut conn, json!({"type":"response.create","model":"openclaw","store":false,"previous_response_id":id,"input":"hello"})).await;
+        assert_eq!(
+            ev[0]["error"]["code"], "previous_response_not_found",
+            "{ev:?}"
+        );
+    }
+
+    #[actix_web::test]
+    async fn the_upgrade_needs_credentials() {
+        let t = spawn_responses().await;
+        let url = format!("{}/v1/responses", t.base.replace("http://", "ws://"));
+        let err = awc::Client::new()
+            .ws(url)
+            .connect()
+            .await
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().contains("401")
+                || matches!(err, awc::error::WsClientError::InvalidResponseStatus(s) if s == 401),
+            "{err}"
+        );
+    }
+}
