@@ -488,3 +488,29 @@ mod websocket {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_failed_stream_sends_error_then_response_failed() {
+    let t = spawn_responses().await;
+    t.upstream.push(Reply::error(400, "context too long"));
+    let mut r = t
+        .post("/v1/responses")
+        .send_json(&json!({"model":"openclaw","input":"hi","stream":true}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = String::from_utf8(r.body().await.unwrap().to_vec()).unwrap();
+    let ev = sse_events(&text);
+    let n = ev.len();
+    assert_eq!(ev[n - 2].0, "error", "{text}");
+    assert!(ev[n - 2].1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("context too long"));
+    assert_eq!(ev[n - 1].0, "response.failed");
+    assert_eq!(ev[n - 1].1["response"]["status"], "failed");
+    assert!(
+        !ev.iter().any(|(name, _)| name == "response.completed"),
+        "no completed after failed"
+    );
+}
