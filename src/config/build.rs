@@ -442,6 +442,7 @@ pub(super) fn build(
         main_key,
         global_scope: raw.session.scope.as_deref() == Some("global"),
         tools: global_tools,
+        gateway_tools: g.tools.clone(),
     })
 }
 

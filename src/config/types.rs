@@ -337,6 +337,8 @@ pub struct Config {
     pub global_scope: bool,
     /// Global tool policy.
     pub tools: ToolPolicy,
+    /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).
+    pub gateway_tools: Option<Value>,
 }
 
 /// Values given on the command line or by the environment that override the file.

@@ -13,6 +13,7 @@ mod responses_ws;
 pub mod run;
 pub mod select;
 pub mod sse;
+mod tools_invoke;
 
 use crate::error::GatewayError;
 use actix_web::{web, HttpResponse};
@@ -46,6 +47,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/v1/responses/{id}")
             .route(web::get().to(responses::get))
             .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/tools/invoke")
+            .route(web::post().to(tools_invoke::invoke))
+            .default_service(web::to(not_allowed("POST"))),
     )
     .service(
         web::resource("/v1/models")

@@ -7,4 +7,5 @@ mod errors;
 mod misc;
 mod responses;
 mod sessions;
+mod tools_invoke;
 mod upstream;
