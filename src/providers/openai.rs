@@ -122,17 +122,7 @@ impl Acc {
 
     fn finish(mut self) -> ModelOutput {
         self.calls.retain(|c| !c.name.is_empty());
-        let stop = if !self.calls.is_empty() {
-            StopReason::ToolCalls
-        } else {
-            self.stop.unwrap_or(StopReason::Stop)
-        };
-        ModelOutput {
-            text: self.text,
-            tool_calls: self.calls,
-            stop,
-            usage: self.usage,
-        }
+        ModelOutput::assemble(self.text, self.calls, self.stop, self.usage)
     }
 }
 
