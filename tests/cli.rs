@@ -256,3 +256,69 @@ async fn sigterm_lets_a_running_turn_finish_then_exits_0() {
     };
     assert_eq!(status.code(), Some(0));
 }
+
+#[actix_web::test]
+async fn the_agent_and_status_commands_talk_to_a_running_gateway() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(&cfg, format!(r#"{{ gateway: {{ auth: {{ token: "t0k" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }} }}"#, upstream.base_url())).unwrap();
+    let port = free_port();
+    let _p = start(dir.path(), port, &[]).await;
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, out, err) = actix_web::rt::task::spawn_blocking({
+        let url = url.clone();
+        move || run_cmd(&["agent", "-m", "hi", "--url", &url, "--token", "t0k"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello from the mock model.\n");
+    let (code, out, _) = actix_web::rt::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            run_cmd(&[
+                "agent", "-m", "again", "--agent", "main", "--url", &url, "--token", "t0k",
+                "--json",
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0));
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["sessionKey"], "agent:main:main");
+    assert_eq!(v["response"], "Hello from the mock model.");
+    let (code, out, _) = actix_web::rt::task::spawn_blocking({
+        let url = url.clone();
+        move || run_cmd(&["status", "--url", &url, "--token", "t0k"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("2 stored") || out.contains("1 stored"),
+        "{out}"
+    );
+    let (code, _, err) = actix_web::rt::task::spawn_blocking(move || {
+        run_cmd(&["status", "--url", &url, "--token", "wrong"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1));
+    assert!(err.contains("401"), "{err}");
+}
+
+fn run_cmd(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_remove("OPENCLAW_GATEWAY_TOKEN")
+        .env_remove("OPENCLAW_GATEWAY_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
