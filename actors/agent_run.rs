@@ -306,7 +306,7 @@ struct TurnResult {
 }
 
 /// Runs the turn, persists it, announces the outcome and tells the session.
-async fn drive(p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receiver<bool>) {
+async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receiver<bool>) {
     let started_at = now_ms();
     let owners: Vec<_> = fanout
         .borrow()
@@ -322,9 +322,10 @@ async fn drive(p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receive
     });
     let model_name = p.model.primary.as_ref().map(|m| m.to_string());
     let timeout = p.req.timeout.unwrap_or(p.config.run_timeout);
+    let context = std::mem::take(&mut p.context);
     let usage_acc = Rc::new(RefCell::new(Usage::default()));
     let result = tokio::select! {
-        r = tokio::time::timeout(timeout, run_turn(&p, &fanout, &usage_acc)) => r.unwrap_or(Err(RunFailure::Timeout)),
+        r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &usage_acc)) => r.unwrap_or(Err(RunFailure::Timeout)),
         reason = cancelled(cancel, owners) => Err(RunFailure::Aborted(reason)),
     };
     let (status, failure, turn) = match result {
@@ -445,14 +446,15 @@ pub fn sanitize_history(messages: Vec<Message>) -> Vec<Message> {
 
 async fn run_turn(
     p: &RunParams,
+    context: Vec<Message>,
     fanout: &Rc<RefCell<Fanout>>,
     usage_acc: &Rc<RefCell<Usage>>,
 ) -> Result<TurnResult, RunFailure> {
-    let mut specs = tools::ToolRegistry::specs(&p.tools);
-    specs.extend(p.req.client_tools.iter().cloned());
+    // The caller's own tools first: they are what this request is about.
+    let mut specs = p.req.client_tools.clone();
+    specs.extend(tools::ToolRegistry::specs(&p.tools));
     let tool_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let system = prompt::system_prompt(&p.agent, p.req.extra_system_prompt.as_deref(), &tool_names);
-    let mut messages = sanitize_history(p.context.clone());
     let mut new_messages = Vec::new();
     let mut model_used = None;
     let tool_ctx = ToolContext {
@@ -461,23 +463,26 @@ async fn run_turn(
         session_key: p.req.session_key.clone(),
         agent_id: p.req.agent_id.clone(),
     };
+    // One request reused across tool rounds: the history is moved in once and extended.
+    let mut req = ModelRequest {
+        model: String::new(),
+        system,
+        messages: sanitize_history(context),
+        tools: vec![],
+        tool_choice: ToolChoice::Auto,
+        thinking: p.req.thinking.or(p.agent.thinking),
+        max_tokens: p.req.max_tokens,
+        temperature: p.req.temperature,
+        top_p: p.req.top_p,
+        stream: p.req.stream,
+    };
     for step in 0..=MAX_TOOL_STEPS {
         let offer_tools = step < MAX_TOOL_STEPS;
-        let req = ModelRequest {
-            model: String::new(),
-            system: system.clone(),
-            messages: messages.clone(),
-            tools: if offer_tools { specs.clone() } else { vec![] },
-            tool_choice: if step == 0 {
-                p.req.tool_choice.clone()
-            } else {
-                ToolChoice::Auto
-            },
-            thinking: p.req.thinking.or(p.agent.thinking),
-            max_tokens: p.req.max_tokens,
-            temperature: p.req.temperature,
-            top_p: p.req.top_p,
-            stream: p.req.stream,
+        req.tools = if offer_tools { specs.clone() } else { vec![] };
+        req.tool_choice = if step == 0 {
+            p.req.tool_choice.clone()
+        } else {
+            ToolChoice::Auto
         };
         fanout.borrow_mut().step_text.clear();
         let mut on_event = |e: ModelEvent| {
@@ -491,7 +496,7 @@ async fn run_turn(
         let (out, model_ref) = providers::complete(
             &p.config,
             &p.model,
-            req,
+            &mut req,
             p.config.idle_timeout,
             &mut on_event,
         )
@@ -503,7 +508,7 @@ async fn run_turn(
             tool_calls: out.tool_calls.clone(),
             ..Message::text(Role::Assistant, out.text.clone())
         };
-        messages.push(assistant.clone());
+        req.messages.push(assistant.clone());
         new_messages.push(assistant);
         if out.tool_calls.is_empty() {
             return Ok(TurnResult {
@@ -570,7 +575,7 @@ async fn run_turn(
                 tool_call_id: Some(call.id.clone()),
                 ..Message::text(Role::Tool, text)
             };
-            messages.push(msg.clone());
+            req.messages.push(msg.clone());
             new_messages.push(msg);
         }
         if !pending.is_empty() {

@@ -91,6 +91,31 @@ pub struct InvalidateSession {
     pub key: String,
 }
 
+/// Run one tool directly (no model), under the agent's tool policy.
+#[derive(Message)]
+#[rtype(result = "Result<serde_json::Value, InvokeError>")]
+pub struct InvokeTool {
+    /// Tool name.
+    pub name: String,
+    /// Arguments.
+    pub args: serde_json::Value,
+    /// Session the call acts in.
+    pub session_key: String,
+    /// Agent whose policy applies.
+    pub agent_id: String,
+}
+
+/// Why [`InvokeTool`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// No such tool, or the policy denies it.
+    #[error("Tool not available: {0}")]
+    NotAvailable(String),
+    /// The tool ran and failed.
+    #[error(transparent)]
+    Tool(#[from] crate::tools::ToolError),
+}
+
 /// Live counts.
 #[derive(Message)]
 #[rtype(result = "Stats")]
@@ -311,6 +336,28 @@ impl Handler<InvalidateSession> for Router {
         if let Some(s) = self.sessions.get(&msg.key) {
             s.addr.do_send(session::Invalidate);
         }
+    }
+}
+
+impl Handler<InvokeTool> for Router {
+    type Result = ResponseFuture<Result<serde_json::Value, InvokeError>>;
+    fn handle(&mut self, msg: InvokeTool, _: &mut Self::Context) -> Self::Result {
+        let tool = self.config.agent(&msg.agent_id).and_then(|agent| {
+            self.tools
+                .for_agent(agent)
+                .into_iter()
+                .find(|t| t.name() == msg.name)
+        });
+        let ctx = crate::tools::ToolContext {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            session_key: msg.session_key,
+            agent_id: msg.agent_id,
+        };
+        Box::pin(async move {
+            let tool = tool.ok_or(InvokeError::NotAvailable(msg.name))?;
+            Ok(tool.call(ctx, msg.args).await?)
+        })
     }
 }
 

@@ -22,6 +22,64 @@ pub enum Command {
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Run one agent turn through a running gateway and print the reply.
+    Agent(AgentCmd),
+    /// Show a running gateway's status.
+    Status(StatusCmd),
+}
+
+/// How to reach a running gateway.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Remote {
+    /// Paths (to find the port and token of the local gateway).
+    #[command(flatten)]
+    pub paths: Paths,
+    /// Gateway URL (`http(s)://` or `ws(s)://`); default `http://127.0.0.1:<port>`.
+    #[arg(long, env = "OPENCLAW_GATEWAY_URL")]
+    pub url: Option<String>,
+    /// Gateway token (default: `OPENCLAW_GATEWAY_TOKEN`, the config, or `<state dir>/gateway.token`).
+    #[arg(long, env = "OPENCLAW_GATEWAY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Gateway password (password mode).
+    #[arg(long, env = "OPENCLAW_GATEWAY_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `clawgate agent`.
+#[derive(Debug, Args)]
+pub struct AgentCmd {
+    /// The message for the agent.
+    #[arg(long, short = 'm')]
+    pub message: String,
+    /// Agent id (default: the default agent).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Session key (default: the agent's main session).
+    #[arg(long = "session-id", alias = "session-key")]
+    pub session: Option<String>,
+    /// Thinking level: off | minimal | low | medium | high.
+    #[arg(long)]
+    pub thinking: Option<String>,
+    /// Backend model override (`provider/model`).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Run timeout in seconds.
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Gateway connection.
+    #[command(flatten)]
+    pub remote: Remote,
+}
+
+/// `clawgate status`.
+#[derive(Debug, Args)]
+pub struct StatusCmd {
+    /// Gateway connection.
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 /// `clawgate gateway [run]`.

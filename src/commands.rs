@@ -17,6 +17,8 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             gateway(opts)
         }
+        Command::Agent(a) => crate::client::run_agent(a),
+        Command::Status(s) => crate::client::run_status(s),
         Command::Config(ConfigCmd::Validate { paths, json }) => {
             let ov = Overrides {
                 state_dir: paths.state_dir.clone(),

@@ -19,6 +19,7 @@ pub mod actors;
 pub mod agent;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;

@@ -214,3 +214,111 @@ fn a_public_bind_without_auth_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to bind"));
 }
+
+#[actix_web::test]
+async fn sigterm_lets_a_running_turn_finish_then_exits_0() {
+    let upstream = MockUpstream::start().await.unwrap();
+    upstream.set_default(
+        clawgate_bench::mock::Reply::text("slow answer")
+            .with_first_byte_delay(Duration::from_millis(800)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(&cfg, format!(r#"{{ gateway: {{ auth: {{ token: "t0k" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }} }}"#, upstream.base_url())).unwrap();
+    let port = free_port();
+    let mut p = start(dir.path(), port, &[]).await;
+    let c = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let req = c
+        .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+        .insert_header(("authorization", "Bearer t0k"))
+        .send_json(&json!({"user":"late","messages":[{"role":"user","content":"hi"}]}));
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Command::new("kill")
+            .args(["-TERM", &p.0.id().to_string()])
+            .status()
+            .unwrap();
+    };
+    let (resp, _) = futures_util::join!(req, killer);
+    let mut resp = resp.expect("in-flight turn answered");
+    assert_eq!(resp.status(), 200);
+    let b: Value = resp.json().await.unwrap();
+    assert_eq!(b["choices"][0]["message"]["content"], "slow answer");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = p.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "gateway did not exit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+}
+
+#[actix_web::test]
+async fn the_agent_and_status_commands_talk_to_a_running_gateway() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(&cfg, format!(r#"{{ gateway: {{ auth: {{ token: "t0k" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }} }}"#, upstream.base_url())).unwrap();
+    let port = free_port();
+    let _p = start(dir.path(), port, &[]).await;
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, out, err) = actix_web::rt::task::spawn_blocking({
+        let url = url.clone();
+        move || run_cmd(&["agent", "-m", "hi", "--url", &url, "--token", "t0k"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello from the mock model.\n");
+    let (code, out, _) = actix_web::rt::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            run_cmd(&[
+                "agent", "-m", "again", "--agent", "main", "--url", &url, "--token", "t0k",
+                "--json",
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0));
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["sessionKey"], "agent:main:main");
+    assert_eq!(v["response"], "Hello from the mock model.");
+    let (code, out, _) = actix_web::rt::task::spawn_blocking({
+        let url = url.clone();
+        move || run_cmd(&["status", "--url", &url, "--token", "t0k"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("2 stored") || out.contains("1 stored"),
+        "{out}"
+    );
+    let (code, _, err) = actix_web::rt::task::spawn_blocking(move || {
+        run_cmd(&["status", "--url", &url, "--token", "wrong"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1));
+    assert!(err.contains("401"), "{err}");
+}
+
+fn run_cmd(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_remove("OPENCLAW_GATEWAY_TOKEN")
+        .env_remove("OPENCLAW_GATEWAY_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -443,6 +443,7 @@ pub(super) fn build(
         global_scope: raw.session.scope.as_deref() == Some("global"),
         tools: global_tools,
         ws: ws_config(&g.ws),
+        gateway_tools: g.tools.clone(),
     })
 }
 

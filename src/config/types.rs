@@ -361,6 +361,8 @@ pub struct Config {
     pub tools: ToolPolicy,
     /// WebSocket RPC limits.
     pub ws: WsConfig,
+    /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).
+    pub gateway_tools: Option<Value>,
 }
 
 /// Values given on the command line or by the environment that override the file.

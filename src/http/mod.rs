@@ -6,9 +6,14 @@ mod chat_completions;
 pub mod chat_input;
 mod models;
 mod probes;
+pub mod responses;
+mod responses_conn;
+pub mod responses_turn;
+mod responses_ws;
 pub mod run;
 pub mod select;
 pub mod sse;
+mod tools_invoke;
 pub mod ws;
 
 use crate::error::GatewayError;
@@ -33,6 +38,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/v1/chat/completions")
             .route(web::post().to(chat_completions::create))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/v1/responses")
+            .route(web::post().to(responses::create))
+            .route(web::get().to(responses_ws::upgrade))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/v1/responses/compact")
+            .route(web::post().to(responses::compact))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/v1/responses/{id}")
+            .route(web::get().to(responses::get))
+            .default_service(web::to(not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/tools/invoke")
+            .route(web::post().to(tools_invoke::invoke))
             .default_service(web::to(not_allowed("POST"))),
     )
     .service(

@@ -256,17 +256,7 @@ impl Acc {
                 c.arguments = "{}".into();
             }
         }
-        let stop = if !self.calls.is_empty() {
-            StopReason::ToolCalls
-        } else {
-            self.stop.unwrap_or(StopReason::Stop)
-        };
-        ModelOutput {
-            text: self.text,
-            tool_calls: self.calls,
-            stop,
-            usage: self.usage,
-        }
+        ModelOutput::assemble(self.text, self.calls, self.stop, self.usage)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod anthropic;
 pub mod http;
 pub mod openai;
+mod openai_body;
 pub mod sse;
 pub mod types;
 
@@ -39,12 +40,13 @@ pub fn not_configured_hint(config: &Config) -> String {
 
 /// Runs one model call for `choice`, trying the primary and then each fallback.
 ///
-/// `req.model` is filled per attempt. Events reach `on_event` as they stream. Retries and
+/// `req.model` (and, when unset, `req.max_tokens`) is filled per attempt; `req.messages` is
+/// left intact so the caller can extend it for the next tool round. Events reach `on_event` as they stream. Retries and
 /// fallbacks happen only while nothing has been emitted, so a client never sees output twice.
 pub async fn complete(
     config: &Config,
     choice: &ModelChoice,
-    mut req: ModelRequest,
+    req: &mut ModelRequest,
     idle: Option<Duration>,
     on_event: &mut dyn FnMut(ModelEvent),
 ) -> Result<(ModelOutput, ModelRef), ProviderError> {
@@ -57,6 +59,7 @@ pub async fn complete(
         return Err(ProviderError::NotConfigured(not_configured_hint(config)));
     }
     let mut last_err = None;
+    let base_max_tokens = req.max_tokens;
     for model_ref in candidates {
         let Some(provider) = config.providers.get(&model_ref.provider) else {
             last_err = Some(ProviderError::NotConfigured(format!(
@@ -66,13 +69,13 @@ pub async fn complete(
             continue;
         };
         req.model = model_ref.model.clone();
-        if req.max_tokens.is_none() {
-            req.max_tokens = provider
+        req.max_tokens = base_max_tokens.or_else(|| {
+            provider
                 .models
                 .iter()
                 .find(|m| m.id == model_ref.model)
-                .and_then(|m| m.max_tokens);
-        }
+                .and_then(|m| m.max_tokens)
+        });
         for attempt in 0..ATTEMPTS_PER_MODEL {
             let mut emitted = false;
             let mut sink = |e: ModelEvent| {
@@ -81,10 +84,10 @@ pub async fn complete(
             };
             let res = match provider.api {
                 ProviderApi::OpenAiCompletions => {
-                    openai::call(provider, &req, idle, &mut sink).await
+                    openai::call(provider, req, idle, &mut sink).await
                 }
                 ProviderApi::AnthropicMessages => {
-                    anthropic::call(provider, &req, idle, &mut sink).await
+                    anthropic::call(provider, req, idle, &mut sink).await
                 }
             };
             match res {

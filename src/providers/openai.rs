@@ -4,91 +4,11 @@
 use super::http::{self, ProviderError};
 use super::types::*;
 use crate::config::ProviderConfig;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::time::Duration;
 
 /// Provider type name used in logs.
 pub const PROVIDER_TYPE: &str = "openai-completions";
-
-/// Builds the request body.
-pub fn request_body(req: &ModelRequest) -> Value {
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if !req.system.is_empty() {
-        messages.push(json!({"role": "system", "content": req.system}));
-    }
-    for m in &req.messages {
-        messages.push(message_json(m));
-    }
-    let mut body = Map::new();
-    body.insert("model".into(), req.model.clone().into());
-    body.insert("messages".into(), Value::Array(messages));
-    body.insert("stream".into(), req.stream.into());
-    if req.stream {
-        body.insert("stream_options".into(), json!({"include_usage": true}));
-    }
-    if !req.tools.is_empty() && req.tool_choice != ToolChoice::None {
-        let tools: Vec<Value> = req
-            .tools
-            .iter()
-            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
-            .collect();
-        body.insert("tools".into(), Value::Array(tools));
-        match &req.tool_choice {
-            ToolChoice::Auto | ToolChoice::None => {}
-            ToolChoice::Required => {
-                body.insert("tool_choice".into(), "required".into());
-            }
-            ToolChoice::Named(n) => {
-                body.insert(
-                    "tool_choice".into(),
-                    json!({"type": "function", "function": {"name": n}}),
-                );
-            }
-        }
-    }
-    if let Some(effort) = req.thinking.and_then(ThinkingLevel::openai_effort) {
-        body.insert("reasoning_effort".into(), effort.into());
-    }
-    if let Some(n) = req.max_tokens {
-        body.insert("max_tokens".into(), n.into());
-    }
-    if let Some(t) = req.temperature {
-        body.insert("temperature".into(), t.into());
-    }
-    if let Some(p) = req.top_p {
-        body.insert("top_p".into(), p.into());
-    }
-    Value::Object(body)
-}
-
-fn message_json(m: &Message) -> Value {
-    match m.role {
-        Role::User if !m.images.is_empty() => {
-            let mut parts = vec![json!({"type": "text", "text": m.content})];
-            for img in &m.images {
-                parts.push(json!({"type": "image_url", "image_url": {"url": format!("data:{};base64,{}", img.mime, img.base64)}}));
-            }
-            json!({"role": "user", "content": parts})
-        }
-        Role::Assistant if !m.tool_calls.is_empty() => {
-            let calls: Vec<Value> = m
-                .tool_calls
-                .iter()
-                .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
-                .collect();
-            let content = if m.content.is_empty() {
-                Value::Null
-            } else {
-                m.content.clone().into()
-            };
-            json!({"role": "assistant", "content": content, "tool_calls": calls})
-        }
-        Role::Tool => {
-            json!({"role": "tool", "tool_call_id": m.tool_call_id.clone().unwrap_or_default(), "content": m.content})
-        }
-        role => json!({"role": role.as_str(), "content": m.content}),
-    }
-}
 
 /// Accumulates streamed chunks into the final output.
 #[derive(Default)]
@@ -202,17 +122,7 @@ impl Acc {
 
     fn finish(mut self) -> ModelOutput {
         self.calls.retain(|c| !c.name.is_empty());
-        let stop = if !self.calls.is_empty() {
-            StopReason::ToolCalls
-        } else {
-            self.stop.unwrap_or(StopReason::Stop)
-        };
-        ModelOutput {
-            text: self.text,
-            tool_calls: self.calls,
-            stop,
-            usage: self.usage,
-        }
+        ModelOutput::assemble(self.text, self.calls, self.stop, self.usage)
     }
 }
 
@@ -233,7 +143,7 @@ pub async fn call(
     for (k, v) in &p.headers {
         builder = builder.insert_header((k.as_str(), v.as_str()));
     }
-    let body = serde_json::to_vec(&request_body(req)).unwrap_or_default();
+    let body = super::openai_body::request_bytes(req);
     let mut resp = builder
         .send_body(body)
         .await
@@ -393,7 +303,8 @@ mod tests {
             top_p: None,
             stream: true,
         };
-        let b = request_body(&req);
+        let b: Value =
+            serde_json::from_slice(&super::super::openai_body::request_bytes(&req)).unwrap();
         assert_eq!(b["messages"][0]["role"], "system");
         assert_eq!(
             b["messages"][1]["content"][1]["image_url"]["url"],

@@ -286,3 +286,26 @@ pub struct ModelOutput {
     /// Usage of this call.
     pub usage: Usage,
 }
+
+impl ModelOutput {
+    /// Assembles an output; any tool call makes the stop reason `tool_calls` whatever the
+    /// upstream said (some report `stop` alongside calls).
+    pub fn assemble(
+        text: String,
+        tool_calls: Vec<ToolCall>,
+        stop: Option<StopReason>,
+        usage: Usage,
+    ) -> ModelOutput {
+        let stop = if tool_calls.is_empty() {
+            stop.unwrap_or(StopReason::Stop)
+        } else {
+            StopReason::ToolCalls
+        };
+        ModelOutput {
+            text,
+            tool_calls,
+            stop,
+            usage,
+        }
+    }
+}

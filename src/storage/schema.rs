@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// Each entry migrates from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sessions (
     key TEXT PRIMARY KEY,
     session_id TEXT NOT NULL,
@@ -52,7 +53,20 @@ CREATE TABLE kv (
     value TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE responses (
+    id TEXT PRIMARY KEY,
+    session_key TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    auth_subject TEXT NOT NULL,
+    requested_session_key TEXT,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX responses_created ON responses(created_at);
+"#,
+];
 
 /// Brings the database to the latest schema version.
 pub fn migrate(c: &Connection) -> rusqlite::Result<()> {

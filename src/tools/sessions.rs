@@ -31,7 +31,7 @@ impl Tool for SessionsList {
     }
     fn parameters(&self) -> Value {
         json!({"type": "object", "properties": {
-            "limit": {"type": "integer", "minimum": 1, "description": "Max sessions (default 50)"},
+            "limit": {"type": "integer", "minimum": 1, "description": "Max sessions (default 100)"},
             "agentId": {"type": "string", "description": "Only this agent's sessions"}
         }, "additionalProperties": true})
     }
@@ -41,10 +41,27 @@ impl Tool for SessionsList {
         args: Value,
     ) -> LocalBoxFuture<'static, Result<Value, ToolError>> {
         Box::pin(async move {
-            let limit = limit_arg(&args, 50, 500)?;
+            let limit = limit_arg(&args, 100, 500)?;
             let agent = args.get("agentId").and_then(Value::as_str);
-            let rows = ctx.store.list_sessions(agent, limit).map_err(failed)?;
-            Ok(json_result(json!({"count": rows.len(), "sessions": rows})))
+            let mut rows = ctx.store.list_sessions(agent, limit + 1).map_err(failed)?;
+            let has_more = rows.len() > limit;
+            rows.truncate(limit);
+            let main = ctx.config.main_session_key(&ctx.agent_id);
+            let sessions: Vec<Value> = rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "key": r.key, "sessionId": r.session_id, "agentId": r.agent_id,
+                        "kind": if r.key == main { "main" } else if r.key == "global" { "global" } else { "other" },
+                        "label": r.label, "createdAt": r.created_at, "updatedAt": r.updated_at,
+                        "messageCount": r.message_count, "model": r.model,
+                        "inputTokens": r.input_tokens, "outputTokens": r.output_tokens, "totalTokens": r.total_tokens,
+                    })
+                })
+                .collect();
+            Ok(json_result(
+                json!({"count": sessions.len(), "sessions": sessions, "hasMore": has_more, "limitApplied": limit}),
+            ))
         })
     }
 }

@@ -38,8 +38,6 @@ async fn missing_and_wrong_credentials_are_401_json() {
 
 #[actix_web::test]
 async fn failed_auth_is_rate_limited_with_retry_after() {
-    let t = spawn_with("openai-completions", "", "").await;
-    drop(t);
     let t = spawn_with_auth_limit().await;
     let bad = || {
         t.client()

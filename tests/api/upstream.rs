@@ -201,3 +201,36 @@ fn runs_with_status(dir: &std::path::Path, status: &str) -> usize {
     )
     .unwrap() as usize
 }
+
+#[actix_web::test]
+async fn a_silent_upstream_hits_the_idle_timeout_instead_of_hanging() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }},
+             agents: {{ defaults: {{ llm: {{ idleTimeoutSeconds: 1 }} }} }} }}"#,
+        upstream.base_url()
+    );
+    let t = start_gateway(upstream, dir, &cfg).await;
+    t.upstream
+        .push(Reply::chunks(&["a", "b"]).with_chunk_delay(Duration::from_secs(5)));
+    let started = std::time::Instant::now();
+    let mut resp = t
+        .post("/v1/chat/completions")
+        .send_json(&json!({"stream":true,"messages":[{"role":"user","content":"hi"}]}))
+        .await
+        .unwrap();
+    let data = read_sse_data(&mut resp).await;
+    let last: Value = serde_json::from_str(&data[data.len() - 2]).unwrap();
+    assert!(
+        last["choices"][0]["delta"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{last}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "gave up after the idle timeout, not the stream's end"
+    );
+}

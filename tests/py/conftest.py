@@ -41,12 +41,12 @@ def _wait_ready(url, timeout=10.0):
 @pytest.fixture(scope="session")
 def gateway():
     mock_port = _free_port()
-    mock = subprocess.Popen([_bin("mock-upstream"), "--port", str(mock_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mock = subprocess.Popen([_bin("mock-upstream"), "--port", str(mock_port), "--auto-tools"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     state = tempfile.mkdtemp(prefix="clawgate-sdk-")
     cfg = os.path.join(state, "clawgate.json5")
     with open(cfg, "w") as f:
         f.write(
-            '{ gateway: { auth: { mode: "token", token: "%s" } },'
+            '{ gateway: { auth: { mode: "token", token: "%s" }, http: { endpoints: { responses: { enabled: true } } } },'
             ' models: { providers: { mock: { baseUrl: "http://127.0.0.1:%d/v1", api: "openai-completions", models: [{ id: "mock-model" }] } } },'
             ' agents: { defaults: { model: "mock/mock-model" } } }' % (TOKEN, mock_port)
         )

@@ -1,7 +1,10 @@
 //! `mock-upstream`: the scripted mock model as a standalone server.
 //!
 //! ```text
-//! mock-upstream --port 0 [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W]
+//! mock-upstream --port 0 [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W] [--auto-tools]
+//!
+//! `--auto-tools`: when a request offers tools and does not end with a tool result, answer with
+//! a call to the first tool (a deterministic stand-in for a model that uses tools).
 //! ```
 //! Prints `mock-upstream listening on http://127.0.0.1:PORT` and serves the default reply
 //! (N chunks of text, M ms apart, L ms before the first byte) until killed. Requests are not
@@ -12,7 +15,7 @@ use std::time::Duration;
 
 use clawgate_bench::mock::{MockOptions, MockUpstream, Reply};
 
-const USAGE: &str = "usage: mock-upstream [--port P] [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W]";
+const USAGE: &str = "usage: mock-upstream [--port P] [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W] [--auto-tools]";
 
 /// Parsed command line.
 struct Args {
@@ -21,6 +24,7 @@ struct Args {
     chunk_delay_ms: u64,
     latency_ms: u64,
     workers: usize,
+    auto_tools: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,11 +34,16 @@ fn parse_args() -> Result<Args, String> {
         chunk_delay_ms: 0,
         latency_ms: 0,
         workers: 2,
+        auto_tools: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.to_string());
+        }
+        if flag == "--auto-tools" {
+            args.auto_tools = true;
+            continue;
         }
         let value = it
             .next()
@@ -88,6 +97,7 @@ fn main() {
         workers: args.workers.max(1),
         record: false,
         default_reply: reply(&args),
+        auto_tools: args.auto_tools,
     };
     let result = actix_rt::System::new().block_on(async move {
         let mock = MockUpstream::start_with(options).await?;

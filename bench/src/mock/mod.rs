@@ -66,6 +66,9 @@ pub struct MockOptions {
     pub record: bool,
     /// The initial default reply (default [`Reply::default`]).
     pub default_reply: Reply,
+    /// When no reply is queued and a request offers tools, call the first tool (a stand-in for
+    /// a model that decides to use a tool; default false).
+    pub auto_tools: bool,
 }
 
 impl Default for MockOptions {
@@ -75,6 +78,7 @@ impl Default for MockOptions {
             workers: 2,
             record: true,
             default_reply: Reply::default(),
+            auto_tools: false,
         }
     }
 }
@@ -86,6 +90,7 @@ struct Shared {
     queued: AtomicUsize,
     default: Mutex<Arc<Reply>>,
     record: bool,
+    auto_tools: bool,
     requests: Mutex<Vec<RecordedRequest>>,
     count: AtomicUsize,
     seq: AtomicU64,
@@ -132,6 +137,7 @@ impl MockUpstream {
             queued: AtomicUsize::new(0),
             default: Mutex::new(Arc::new(options.default_reply)),
             record: options.record,
+            auto_tools: options.auto_tools,
             requests: Mutex::new(Vec::new()),
             count: AtomicUsize::new(0),
             seq: AtomicU64::new(0),
@@ -211,6 +217,44 @@ struct CompletionRequest {
     stream: bool,
     #[serde(default)]
     stream_options: Option<StreamOptions>,
+    #[serde(default)]
+    tools: Vec<serde_json::Value>,
+    #[serde(default)]
+    messages: Vec<serde_json::Value>,
+}
+
+impl CompletionRequest {
+    /// With `auto_tools`: a call to the first offered tool when the conversation does not
+    /// already end with a tool result (string properties get `"San Francisco"`).
+    fn auto_tool_call(&self) -> Option<Reply> {
+        let tool = self.tools.first()?;
+        let def = tool.get("function").unwrap_or(tool);
+        let name = def.get("name")?.as_str()?;
+        let last = self.messages.last()?;
+        let ends_with_result = last["role"] == "tool"
+            || last["content"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|b| b["type"] == "tool_result"));
+        if ends_with_result {
+            return None;
+        }
+        let schema = def.get("parameters").or_else(|| def.get("input_schema"));
+        let mut args = serde_json::Map::new();
+        if let Some(props) = schema
+            .and_then(|s| s.get("properties"))
+            .and_then(|p| p.as_object())
+        {
+            for (k, v) in props {
+                if v["type"] == "string" {
+                    args.insert(k.clone(), "San Francisco".into());
+                }
+            }
+        }
+        Some(Reply::tool_call(
+            name,
+            &serde_json::Value::Object(args).to_string(),
+        ))
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -292,7 +336,14 @@ async fn handle(req: HttpRequest, body: Bytes, shared: web::Data<Shared>) -> Htt
             return json_response(400, protocol.error_body(400, &msg));
         }
     };
-    respond(protocol, &request, &shared.next_reply(), &shared).await
+    let reply = match (shared.auto_tools && shared.queued.load(Ordering::Acquire) == 0)
+        .then(|| request.auto_tool_call())
+        .flatten()
+    {
+        Some(r) => Arc::new(r),
+        None => shared.next_reply(),
+    };
+    respond(protocol, &request, &reply, &shared).await
 }
 
 /// Renders `reply` for one request, waiting as scripted.

@@ -1,0 +1,135 @@
+//! `POST /tools/invoke`: run one agent tool directly, without a model turn (always enabled,
+//! authenticated, under the agent's tool policy plus an HTTP deny list of dangerous tools).
+
+use super::{body, select};
+use crate::actors::router::{InvokeError, InvokeTool};
+use crate::error::GatewayError;
+use crate::state::AppState;
+use crate::tools::ToolError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+/// Body limit (OpenClaw: 2 MiB).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Tools never callable over HTTP unless `gateway.tools.allow` names them (OpenClaw's list).
+pub const HTTP_DENY: [&str; 13] = [
+    "exec",
+    "spawn",
+    "shell",
+    "fs_write",
+    "fs_delete",
+    "fs_move",
+    "apply_patch",
+    "sessions_spawn",
+    "sessions_send",
+    "cron",
+    "gateway",
+    "nodes",
+    "whatsapp_login",
+];
+
+fn reply(status: u16, v: Value) -> HttpResponse {
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+    )
+    .insert_header(("content-type", "application/json; charset=utf-8"))
+    .body(v.to_string())
+}
+
+fn not_available(name: &str) -> HttpResponse {
+    reply(
+        404,
+        json!({"ok": false, "error": {"type": "not_found", "message": format!("Tool not available: {name}")}}),
+    )
+}
+
+fn names(v: Option<&Value>, key: &str) -> Vec<String> {
+    v.and_then(|t| t.get(key))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `gateway.tools` and the default deny list let HTTP callers use `name`.
+pub fn http_allowed(state: &AppState, name: &str) -> bool {
+    let cfg = state.config.gateway_tools.as_ref();
+    if names(cfg, "deny").iter().any(|d| d == name) {
+        return false;
+    }
+    !HTTP_DENY.contains(&name) || names(cfg, "allow").iter().any(|a| a == name)
+}
+
+/// Handler.
+pub async fn invoke(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, GatewayError> {
+    state.auth.check(&req)?;
+    let v = body::read_json(payload, MAX_BODY).await?;
+    let Some(name) = v
+        .get("tool")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+    else {
+        return Err(GatewayError::bad_param(
+            "tools.invoke requires body.tool",
+            "tool",
+        ));
+    };
+    let cfg = &state.config;
+    let raw_key = v.get("sessionKey").and_then(Value::as_str);
+    let agent_id = match raw_key
+        .and_then(|k| k.strip_prefix("agent:"))
+        .and_then(|r| r.split(':').next())
+    {
+        Some(a) if cfg.agent(a).is_some() => a.to_string(),
+        _ => cfg.default_agent.clone(),
+    };
+    let session_key = select::scoped_session_key(cfg, &agent_id, raw_key)?;
+    if !http_allowed(&state, name) {
+        return Ok(not_available(name));
+    }
+    let mut args = match v.get("args") {
+        None | Some(Value::Null) => json!({}),
+        Some(a @ Value::Object(_)) => a.clone(),
+        Some(_) => return Err(GatewayError::bad_param("`args` must be an object", "args")),
+    };
+    if let (Some(action), Some(obj)) = (v.get("action"), args.as_object_mut()) {
+        obj.entry("action").or_insert_with(|| action.clone());
+    }
+    let res = state
+        .router
+        .send(InvokeTool {
+            name: name.to_string(),
+            args,
+            session_key,
+            agent_id,
+        })
+        .await
+        .map_err(|e| GatewayError::Internal(e.to_string()))?;
+    Ok(match res {
+        Ok(result) => reply(200, json!({"ok": true, "result": result})),
+        Err(InvokeError::NotAvailable(n)) => not_available(&n),
+        Err(InvokeError::Tool(ToolError::InvalidInput(m))) => reply(
+            400,
+            json!({"ok": false, "error": {"type": "tool_error", "message": m}}),
+        ),
+        Err(InvokeError::Tool(ToolError::Forbidden(m))) => reply(
+            403,
+            json!({"ok": false, "error": {"type": "tool_error", "message": m}}),
+        ),
+        Err(InvokeError::Tool(ToolError::Failed(m))) => {
+            tracing::error!(tool = name, error = %m, "tool failed");
+            reply(
+                500,
+                json!({"ok": false, "error": {"type": "tool_error", "message": "tool execution failed"}}),
+            )
+        }
+    })
+}
