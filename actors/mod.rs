@@ -14,6 +14,7 @@
 //! `crate::http`; the HTTP layer reaches actors only through messages.
 
 pub mod agent_run;
+pub mod channels;
 pub mod router;
 pub mod session;
 pub mod ws_conn;

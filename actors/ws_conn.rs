@@ -340,12 +340,11 @@ impl WsConn {
             SimpleTarget::ChatRun => {
                 actix::spawn(rpc::chat_run(call));
             }
-            SimpleTarget::ChannelList => call.reply.ok(json!({"channels": []})),
+            SimpleTarget::ChannelList => {
+                actix::spawn(rpc::channel_list(call));
+            }
             SimpleTarget::ChannelStatus => {
-                let id = call.str_param("channelId").unwrap_or("").to_string();
-                call.reply.err(ErrorShape::invalid_request(format!(
-                    "unknown channel: {id} (no channels are configured)"
-                )));
+                actix::spawn(rpc::channel_status(call));
             }
             SimpleTarget::Method(m) => match rpc::handler(m) {
                 Some(h) => {

@@ -26,6 +26,49 @@ pub enum Command {
     Agent(AgentCmd),
     /// Show a running gateway's status.
     Status(StatusCmd),
+    /// Send messages through a running gateway's chat channels.
+    #[command(subcommand)]
+    Message(MessageCmd),
+}
+
+/// `clawgate message …`.
+#[derive(Debug, Subcommand)]
+pub enum MessageCmd {
+    /// Send a text message to a chat (WS RPC `send` on the running gateway).
+    Send(MessageSendCmd),
+}
+
+/// `clawgate message send`.
+#[derive(Debug, Args)]
+pub struct MessageSendCmd {
+    /// Channel: telegram | slack | discord | webhook, or a configured account id
+    /// (required when more than one channel is configured).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Account id within the channel (default: the channel's default account).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Target chat: a chat/channel id (`123`, `channel:C123`, `user:456`, `@channel`).
+    #[arg(long, short = 't')]
+    pub target: String,
+    /// The text to send.
+    #[arg(long, short = 'm')]
+    pub message: String,
+    /// Message id to reply to (quote).
+    #[arg(long)]
+    pub reply_to: Option<String>,
+    /// Thread / topic id (Telegram forum topic, Slack `thread_ts`).
+    #[arg(long)]
+    pub thread_id: Option<String>,
+    /// Send without a notification (Telegram, Discord).
+    #[arg(long)]
+    pub silent: bool,
+    /// Print what would be sent and exit without contacting the gateway.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Gateway connection.
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 /// How to reach a running gateway.

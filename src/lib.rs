@@ -9,6 +9,8 @@
 //!   sharing one SSE decoder, with retries and fallbacks.
 //! - [`agent`]: what a turn is and how its prompt is built; [`tools`]: the tool registry.
 //! - [`storage`]: SQLite (WAL) sessions, messages and runs.
+//! - [`channels`]: chat-channel wire types, access policy, session keys, chunking; the
+//!   connector actors are in `actors/channels/`.
 //! - [`config`], [`auth`], [`error`], [`startup`], [`cli`], [`commands`], [`telemetry`].
 //!
 //! The `actors/` folder sits beside `src/` because the project's design card asks for it; it is
@@ -18,8 +20,10 @@
 pub mod actors;
 pub mod agent;
 pub mod auth;
+pub mod channels;
 pub mod cli;
 pub mod client;
+pub mod client_message;
 pub mod commands;
 pub mod config;
 pub mod error;

@@ -196,7 +196,11 @@ impl Gateway {
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
         let ws = crate::ws::shared::WsShared::start(router.clone(), &config.ws);
+        let channels =
+            crate::actors::channels::Channels::new(router.clone(), config.clone(), store.clone())
+                .start();
         let state = AppState {
+            channels,
             ws,
             router,
             config: config.clone(),
@@ -301,6 +305,11 @@ impl Gateway {
                 reason: "gateway stopping".into(),
             })
             .await;
+        let _ = self
+            .state
+            .channels
+            .send(crate::actors::channels::StopAll)
+            .await;
         let stop = handle.stop(true);
         let router = self.state.router.clone();
         loop {
@@ -357,6 +366,11 @@ impl RunningGateway {
             .send(crate::actors::ws_hub::Shutdown {
                 reason: "gateway stopping".into(),
             })
+            .await;
+        let _ = self
+            .state
+            .channels
+            .send(crate::actors::channels::StopAll)
             .await;
         self.handle.stop(true).await;
         for a in self.shards {

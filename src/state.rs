@@ -26,6 +26,8 @@ pub struct AppState {
     pub port: u16,
     /// WebSocket RPC: broadcast hub, idempotency cache, limits.
     pub ws: crate::ws::shared::WsShared,
+    /// Chat-channel registry: connector status, inbound dispatch, outbound `Deliver`.
+    pub channels: Addr<crate::actors::channels::Channels>,
 }
 
 impl AppState {

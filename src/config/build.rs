@@ -409,7 +409,9 @@ pub(super) fn build(
         .filter(|k| !k.is_empty())
         .unwrap_or_else(|| "main".into());
 
+    let channels = super::channels::build(&raw, source, &file)?;
     Ok(Config {
+        channels,
         path: file,
         state_dir,
         port,

@@ -5,10 +5,13 @@
 //! `openclaw.json` can be read. Unknown keys are errors that name the key and its line.
 
 mod build;
+mod channels;
 mod env;
 pub mod raw;
+pub mod raw_channels;
 mod types;
 
+pub use channels::*;
 pub use types::*;
 
 use raw::RawConfig;
@@ -94,6 +97,20 @@ pub fn parse_raw(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
             message: inner,
         }
     })
+}
+
+/// Loads a config from JSON5 text with defaults for everything else (unit tests only).
+#[cfg(test)]
+pub(crate) fn load_str_for_tests(text: &str) -> Config {
+    let raw = parse_raw(text, Path::new("test.json5")).expect("config parses");
+    build::build(
+        raw,
+        text,
+        None,
+        PathBuf::from("/tmp/cg"),
+        &Overrides::default(),
+    )
+    .expect("config is valid")
 }
 
 fn unknown_field_name(msg: &str) -> Option<&str> {

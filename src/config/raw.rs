@@ -38,8 +38,8 @@ pub struct RawConfig {
     pub hooks: Option<Value>,
     /// See `hooks`.
     pub cron: Option<Value>,
-    /// See `hooks`.
-    pub channels: Option<Value>,
+    /// Chat channels (Telegram, Slack, Discord, webhook; others accepted and ignored).
+    pub channels: Option<super::raw_channels::RawChannels>,
     /// See `hooks`.
     pub meta: Option<Value>,
     /// See `hooks`.

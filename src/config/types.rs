@@ -363,6 +363,8 @@ pub struct Config {
     pub ws: WsConfig,
     /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).
     pub gateway_tools: Option<Value>,
+    /// Chat channels, DM scoping, inbound queue mode.
+    pub channels: super::ChannelsConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

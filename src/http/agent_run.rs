@@ -160,13 +160,18 @@ pub async fn status(
         .await
         .unwrap_or_default();
     let total = state.store().count_sessions().unwrap_or(0);
+    let channels = state
+        .channels
+        .send(crate::actors::channels::ListAccounts)
+        .await
+        .unwrap_or_default();
     let cfg = &state.config;
     let body = json!({
         "status": "ok",
         "version": crate::state::VERSION,
         "uptime": state.uptime_ms() / 1000,
         "gateway": {"port": state.port, "bind": cfg.bind.first().map(|b| b.to_string()), "auth": cfg.auth.mode.as_str()},
-        "channels": {},
+        "channels": crate::ws::rpc::channels_summary(&channels),
         "sessions": {"active": stats.live_sessions, "total": total},
         "runs": {"active": stats.active_runs},
         "models": {"default": cfg.default_model.primary.as_ref().map(ModelRef::to_string), "providers": cfg.providers.keys().collect::<Vec<_>>()},

@@ -31,6 +31,7 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "logs.tail",
     "channels.status",
     "system-presence",
+    "send",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -108,7 +109,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 23);
+        assert_eq!(ADVERTISED_METHODS.len(), 24);
         assert_eq!(ADVERTISED_EVENTS.len(), 9);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));

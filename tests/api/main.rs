@@ -1,7 +1,10 @@
 //! Integration tests: the real gateway over real HTTP against a real scripted upstream.
 
+#[path = "../support/fake_telegram.rs"]
+mod fake_telegram;
 mod helpers;
 
+mod channels_telegram;
 mod chat_completions;
 mod errors;
 mod misc;

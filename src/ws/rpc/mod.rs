@@ -6,6 +6,7 @@
 //! idempotency entry is completed, even if the client disconnects.
 
 mod agent;
+mod channels;
 mod chat;
 mod sessions;
 mod system;
@@ -163,7 +164,8 @@ pub fn handler(method: &str) -> Option<Handler> {
         "wake" => |c| Box::pin(system::wake(c)),
         "system-event" => |c| Box::pin(system::system_event(c)),
         "system-presence" => |c| Box::pin(system::presence(c)),
-        "channels.status" => |c| Box::pin(system::channels_status(c)),
+        "channels.status" => |c| Box::pin(channels::channels_status(c)),
+        "send" => |c| Box::pin(channels::send(c)),
         "agent" => |c| Box::pin(agent::agent(c)),
         "agent.wait" => |c| Box::pin(agent::agent_wait(c)),
         "chat.send" => |c| Box::pin(chat::send(c)),
@@ -186,6 +188,19 @@ pub fn handler(method: &str) -> Option<Handler> {
 pub fn chat_run(call: Call) -> LocalBoxFuture<'static, ()> {
     Box::pin(chat::run_simple(call))
 }
+
+/// Runs a simple-dialect `channel.list`.
+pub fn channel_list(call: Call) -> LocalBoxFuture<'static, ()> {
+    Box::pin(channels::channel_list(call))
+}
+
+/// Runs a simple-dialect `channel.status {channelId}`.
+pub fn channel_status(call: Call) -> LocalBoxFuture<'static, ()> {
+    Box::pin(channels::channel_status(call))
+}
+
+/// The `channels` object of `GET /status` (one state per supported channel).
+pub use channels::summary as channels_summary;
 
 /// An `INVALID_REQUEST` for a missing or invalid parameter.
 pub fn bad_param(msg: impl Into<String>) -> ErrorShape {

@@ -1,5 +1,5 @@
 //! Gateway-level methods: `health`, `status`, `models.list`, `config.get` (secrets redacted),
-//! `last-heartbeat`, `logs.tail`, `wake`, `system-event`, `system-presence`, `channels.status`.
+//! `last-heartbeat`, `logs.tail`, `wake`, `system-event`, `system-presence`.
 
 use super::{bad_param, Call};
 use crate::actors::router::{GetStats, StartTurn};
@@ -243,12 +243,4 @@ pub async fn presence(call: Call) {
         .await
         .unwrap_or(Value::Array(vec![]));
     call.reply.ok(list)
-}
-
-/// `channels.status`: clawgate has no channel connectors yet, so every list is empty.
-pub async fn channels_status(call: Call) {
-    call.reply.ok(
-        json!({"ts": now_ms(), "channelOrder": [], "channelLabels": {}, "channels": {},
-                         "channelAccounts": {}, "channelDefaultAccountId": {}}),
-    )
 }

@@ -1,0 +1,481 @@
+//! `Channels`: the registry of chat-channel connectors and the delivery interface.
+//!
+//! - Owns: one entry per configured account (`<channel>:<account>`) with its connector's
+//!   handles and its live status; the per-session inbound queues (see `dispatch`).
+//! - Started by: [`crate::startup::Gateway::build`], once; it starts one connector actor per
+//!   configured, enabled account (`telegram`, `slack`, `discord`, `webhook` modules). Each
+//!   connector supervises its own connection (reconnect with backoff, at most
+//!   `gateway.channelMaxRestartsPerHour` restarts an hour; see `supervise`).
+//! - Talks to: connectors ([`SendText`], [`StopConnector`]; they report [`SetStatus`] and
+//!   [`Inbound`]), the router (`StartTurn` for inbound messages). Anyone may send it
+//!   [`Deliver`] (the WS `send` method, `clawgate message send`, hooks, cron announce).
+
+mod dispatch;
+pub mod supervise;
+pub mod telegram;
+
+use crate::actors::router::Router;
+use crate::channels::chunk::chunk_text;
+use crate::channels::InboundMessage;
+use crate::config::{ChannelAccount, ChannelKind, Config};
+use crate::storage::{now_ms, Store};
+use actix::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Send text to a chat on a channel (`channel` = "telegram" | "slack" | "discord" | "webhook" |
+/// a configured account id, `to` = chat/channel id; `None` = the channel's default target).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Result<DeliveryReceipt, DeliveryError>")]
+pub struct Deliver {
+    /// Channel id, `<channel>:<account>`, or an account id.
+    pub channel: String,
+    /// Chat / channel id; `None` uses the account's `defaultTo`.
+    pub to: Option<String>,
+    /// Text (chunked to the platform's limit).
+    pub text: String,
+    /// Thread / topic to post in.
+    pub thread_id: Option<String>,
+    /// Message to quote (first chunk only).
+    pub reply_to: Option<String>,
+    /// No notification (Telegram `disable_notification`, Discord suppress-notifications).
+    pub silent: bool,
+}
+
+/// What a successful [`Deliver`] sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryReceipt {
+    /// `<channel>` id the message went out on.
+    pub channel: String,
+    /// The resolved target.
+    pub to: String,
+    /// Platform message ids, one per chunk.
+    pub message_ids: Vec<String>,
+}
+
+/// Why a [`Deliver`] failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DeliveryError {
+    /// No such channel or account.
+    #[error("unknown channel: {0}")]
+    UnknownChannel(String),
+    /// The account is disabled, not configured, or its connector is not running.
+    #[error("channel {0} is not connected")]
+    NotConnected(String),
+    /// No `to` and no `defaultTo`.
+    #[error("no target: {0}")]
+    NoTarget(String),
+    /// The platform refused or the request failed.
+    #[error("delivery failed: {0}")]
+    Failed(String),
+}
+
+/// One message-sized send; every connector handles it and answers the platform message id.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Result<String, DeliveryError>")]
+pub struct SendText {
+    /// Resolved target (chat / channel id).
+    pub to: String,
+    /// Text, already within the platform's limit.
+    pub text: String,
+    /// Thread / topic.
+    pub thread_id: Option<String>,
+    /// Message to quote.
+    pub reply_to: Option<String>,
+    /// No notification.
+    pub silent: bool,
+}
+
+/// Stop a connector for good (gateway shutdown).
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct StopConnector;
+
+/// Connection state of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnState {
+    /// No credentials.
+    NotConfigured,
+    /// `enabled: false`.
+    Disabled,
+    /// Starting or reconnecting.
+    Connecting,
+    /// Ready to receive and send.
+    Connected,
+    /// Failed (see `error`); a retry may be scheduled.
+    Error,
+}
+
+impl ConnState {
+    /// The wire name (`connected`, `not_configured`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::NotConfigured => "not_configured",
+            ConnState::Disabled => "disabled",
+            ConnState::Connecting => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Error => "error",
+        }
+    }
+}
+
+/// A connector reports its state (`user` = bot username / id once known).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct SetStatus {
+    /// Registry key `<channel>:<account>`.
+    pub key: String,
+    /// New state.
+    pub state: ConnState,
+    /// Bot identity (`@name`), when known.
+    pub user: Option<String>,
+    /// Bot user id (mention detection), when known.
+    pub user_id: Option<String>,
+    /// Last error (already free of secrets).
+    pub error: Option<String>,
+    /// Restarts in the last hour.
+    pub restarts: u32,
+}
+
+/// An inbound chat message from a connector or an HTTP ingress handler.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Inbound {
+    /// The message.
+    pub msg: InboundMessage,
+}
+
+/// Status of every account, in display order.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "Vec<AccountStatus>")]
+pub struct ListAccounts;
+
+/// Stop every connector (gateway shutdown).
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct StopAll;
+
+/// One account's live status.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountStatus {
+    /// Channel id.
+    pub channel: &'static str,
+    /// Channel label.
+    pub label: &'static str,
+    /// Account id.
+    pub account_id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Whether this is the channel's default account.
+    pub is_default: bool,
+    /// `enabled`.
+    pub enabled: bool,
+    /// Credentials present.
+    pub configured: bool,
+    /// Connection state.
+    pub state: ConnState,
+    /// Bot identity.
+    pub user: Option<String>,
+    /// Last error.
+    pub error: Option<String>,
+    /// Restarts in the last hour.
+    pub restarts: u32,
+    /// Last inbound message (ms).
+    pub last_inbound_at: Option<i64>,
+    /// Last outbound message (ms).
+    pub last_outbound_at: Option<i64>,
+}
+
+/// One account in the registry.
+struct Entry {
+    cfg: Arc<ChannelAccount>,
+    sender: Option<Recipient<SendText>>,
+    stop: Option<Recipient<StopConnector>>,
+    state: ConnState,
+    user: Option<String>,
+    user_id: Option<String>,
+    error: Option<String>,
+    restarts: u32,
+    last_inbound_at: Option<i64>,
+    last_outbound_at: Option<i64>,
+    /// Recent inbound message ids (platform retries are dropped).
+    seen: VecDeque<String>,
+}
+
+/// Recent inbound ids remembered per account.
+const SEEN_IDS: usize = 256;
+
+/// The channel registry actor.
+pub struct Channels {
+    router: Addr<Router>,
+    config: Arc<Config>,
+    store: Store,
+    entries: BTreeMap<String, Entry>,
+    /// Per-session inbound queues (see `dispatch`).
+    queues: HashMap<String, dispatch::SessionQueue>,
+}
+
+impl Channels {
+    /// A registry for the configured accounts (connectors start in `started`).
+    pub fn new(router: Addr<Router>, config: Arc<Config>, store: Store) -> Self {
+        let entries = config
+            .channels
+            .accounts
+            .iter()
+            .map(|a| {
+                let state = if !a.configured {
+                    ConnState::NotConfigured
+                } else if !a.enabled {
+                    ConnState::Disabled
+                } else if a.unsupported.is_some() {
+                    ConnState::Error
+                } else {
+                    ConnState::Connecting
+                };
+                let entry = Entry {
+                    cfg: a.clone(),
+                    sender: None,
+                    stop: None,
+                    state,
+                    user: None,
+                    user_id: None,
+                    error: a.unsupported.clone(),
+                    restarts: 0,
+                    last_inbound_at: None,
+                    last_outbound_at: None,
+                    seen: VecDeque::new(),
+                };
+                (a.key(), entry)
+            })
+            .collect();
+        Channels {
+            router,
+            config,
+            store,
+            entries,
+            queues: HashMap::new(),
+        }
+    }
+
+    fn start_connector(&mut self, key: &str, me: Addr<Channels>) {
+        let Some(e) = self.entries.get_mut(key) else {
+            return;
+        };
+        if e.state != ConnState::Connecting {
+            return;
+        }
+        let max = self.config.channels.max_restarts_per_hour;
+        let (sender, stop) = match e.cfg.kind {
+            ChannelKind::Telegram => {
+                let a =
+                    telegram::TelegramConnector::new(e.cfg.clone(), me, self.store.clone(), max)
+                        .start();
+                (a.clone().recipient(), a.recipient())
+            }
+            ChannelKind::Slack | ChannelKind::Discord | ChannelKind::Webhook => {
+                e.state = ConnState::Error;
+                e.error = Some(format!(
+                    "the {} connector is not available in this build",
+                    e.cfg.kind.as_str()
+                ));
+                return;
+            }
+        };
+        e.sender = Some(sender);
+        e.stop = Some(stop);
+    }
+
+    /// Resolves `channel` (kind, `kind:account`, or account id) to a registry key.
+    fn resolve(&self, channel: &str) -> Result<String, DeliveryError> {
+        let c = channel.trim().to_ascii_lowercase();
+        let unknown = || DeliveryError::UnknownChannel(channel.to_string());
+        if let Some(kind) = ChannelKind::parse(&c) {
+            let acct = self
+                .config
+                .channels
+                .default_accounts
+                .get(&kind)
+                .ok_or_else(unknown)?;
+            return Ok(format!("{}:{acct}", kind.as_str()));
+        }
+        if self.entries.contains_key(&c) {
+            return Ok(c);
+        }
+        let mut hits = self.entries.values().filter(|e| e.cfg.id == c);
+        match (hits.next(), hits.next()) {
+            (Some(e), None) => Ok(e.cfg.key()),
+            (Some(_), Some(_)) => Err(DeliveryError::UnknownChannel(format!(
+                "{channel} (ambiguous: name it as <channel>:{c})"
+            ))),
+            _ => Err(unknown()),
+        }
+    }
+}
+
+impl Actor for Channels {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let keys: Vec<String> = self.entries.keys().cloned().collect();
+        for k in keys {
+            self.start_connector(&k, ctx.address());
+        }
+    }
+}
+
+impl Handler<Deliver> for Channels {
+    type Result = ResponseFuture<Result<DeliveryReceipt, DeliveryError>>;
+
+    fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) -> Self::Result {
+        let prepared = self.resolve(&msg.channel).and_then(|key| {
+            let e = &self.entries[&key];
+            let sender = match (&e.sender, e.state) {
+                (Some(s), st) if st != ConnState::Disabled => s.clone(),
+                _ => return Err(DeliveryError::NotConnected(key.clone())),
+            };
+            let to = msg
+                .to
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .or_else(|| e.cfg.default_to.clone())
+                .ok_or_else(|| {
+                    DeliveryError::NoTarget(format!(
+                        "{key} has no `to` and no defaultTo configured"
+                    ))
+                })?;
+            Ok((key, e.cfg.clone(), sender, to))
+        });
+        let (key, cfg, sender, to) = match prepared {
+            Ok(p) => p,
+            Err(e) => return Box::pin(async move { Err(e) }),
+        };
+        if let Some(e) = self.entries.get_mut(&key) {
+            e.last_outbound_at = Some(now_ms());
+        }
+        Box::pin(async move {
+            let ids = send_chunks(
+                &sender,
+                &cfg,
+                &to,
+                &msg.text,
+                msg.thread_id.as_deref(),
+                msg.reply_to.as_deref(),
+                false,
+                msg.silent,
+            )
+            .await?;
+            Ok(DeliveryReceipt {
+                channel: cfg.kind.as_str().to_string(),
+                to,
+                message_ids: ids,
+            })
+        })
+    }
+}
+
+/// Sends `text` in chunks of the account's limit, in order; `reply_to` quotes on the first
+/// chunk (or every chunk with `quote_all`). Returns the message ids.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per caller; a struct adds nothing"
+)]
+pub(crate) async fn send_chunks(
+    sender: &Recipient<SendText>,
+    cfg: &ChannelAccount,
+    to: &str,
+    text: &str,
+    thread_id: Option<&str>,
+    reply_to: Option<&str>,
+    quote_all: bool,
+    silent: bool,
+) -> Result<Vec<String>, DeliveryError> {
+    let chunks = chunk_text(text, cfg.chunk_limit);
+    if chunks.is_empty() {
+        return Err(DeliveryError::Failed("empty message".into()));
+    }
+    let mut ids = Vec::with_capacity(chunks.len());
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let id = sender
+            .send(SendText {
+                to: to.to_string(),
+                text: chunk,
+                thread_id: thread_id.map(str::to_string),
+                reply_to: reply_to.filter(|_| i == 0 || quote_all).map(str::to_string),
+                silent,
+            })
+            .await
+            .map_err(|_| DeliveryError::NotConnected(cfg.key()))??;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+impl Handler<SetStatus> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetStatus, _: &mut Context<Self>) {
+        if let Some(e) = self.entries.get_mut(&msg.key) {
+            e.state = msg.state;
+            if msg.user.is_some() {
+                e.user = msg.user;
+            }
+            if msg.user_id.is_some() {
+                e.user_id = msg.user_id;
+            }
+            e.error = msg.error;
+            e.restarts = msg.restarts;
+        }
+    }
+}
+
+impl Handler<ListAccounts> for Channels {
+    type Result = MessageResult<ListAccounts>;
+
+    fn handle(&mut self, _: ListAccounts, _: &mut Context<Self>) -> Self::Result {
+        let defaults = &self.config.channels.default_accounts;
+        let mut out: Vec<AccountStatus> = self
+            .entries
+            .values()
+            .map(|e| AccountStatus {
+                channel: e.cfg.kind.as_str(),
+                label: e.cfg.kind.label(),
+                account_id: e.cfg.id.clone(),
+                name: e.cfg.name.clone(),
+                is_default: defaults.get(&e.cfg.kind) == Some(&e.cfg.id),
+                enabled: e.cfg.enabled,
+                configured: e.cfg.configured,
+                state: e.state,
+                user: e.user.clone(),
+                error: e.error.clone(),
+                restarts: e.restarts,
+                last_inbound_at: e.last_inbound_at,
+                last_outbound_at: e.last_outbound_at,
+            })
+            .collect();
+        out.sort_by_key(|s| {
+            (
+                ChannelKind::parse(s.channel),
+                !s.is_default,
+                s.account_id.clone(),
+            )
+        });
+        MessageResult(out)
+    }
+}
+
+impl Handler<StopAll> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, _: StopAll, _: &mut Context<Self>) {
+        for e in self.entries.values_mut() {
+            if let Some(s) = e.stop.take() {
+                s.do_send(StopConnector);
+            }
+            e.sender = None;
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! `TelegramConnector`: one Telegram bot account over the Bot API (HTTPS, awc).
+//!
+//! - Owns: the account's awc client, the `getUpdates` offset (persisted in the store's `kv`
+//!   table under `channel.telegram.<account>.offset` before the next poll, so a restart never
+//!   hands the same update over twice), the bot's username, its restart budget.
+//! - Started by: [`super::Channels`], one per configured, enabled Telegram account.
+//! - Talks to: the Bot API (`getMe`, long-polling `getUpdates`, `sendMessage`) at
+//!   `apiRoot`; the registry ([`super::SetStatus`], [`super::Inbound`]).
+//!
+//! A failed `getMe` or `getUpdates` is a restart: status `error`, retry after the backoff of
+//! [`super::supervise::Restarts`]. The token is part of every URL, so URLs are never logged and
+//! error texts are scrubbed of it.
+
+use super::supervise::Restarts;
+use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use crate::channels::telegram::{self as wire, ApiResponse, Update, User};
+use crate::config::ChannelAccount;
+use crate::storage::Store;
+use actix::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Long-poll duration asked of `getUpdates`.
+pub const POLL_TIMEOUT_SECS: u64 = 25;
+/// HTTP timeout: the long poll plus slack.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(POLL_TIMEOUT_SECS + 15);
+/// Largest `getUpdates` answer accepted.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// The connector actor.
+pub struct TelegramConnector {
+    cfg: Arc<ChannelAccount>,
+    registry: Addr<Channels>,
+    store: Store,
+    restarts: Restarts,
+    client: awc::Client,
+    username: Option<String>,
+    offset: Option<i64>,
+}
+
+impl TelegramConnector {
+    /// A connector for `cfg` (connects in `started`).
+    pub fn new(
+        cfg: Arc<ChannelAccount>,
+        registry: Addr<Channels>,
+        store: Store,
+        max_restarts_per_hour: u32,
+    ) -> Self {
+        TelegramConnector {
+            cfg,
+            registry,
+            store,
+            restarts: Restarts::new(max_restarts_per_hour),
+            client: awc::Client::builder().timeout(HTTP_TIMEOUT).finish(),
+            username: None,
+            offset: None,
+        }
+    }
+
+    fn offset_key(&self) -> String {
+        format!("channel.telegram.{}.offset", self.cfg.id)
+    }
+
+    fn report(&mut self, state: ConnState, error: Option<String>) {
+        let restarts = self.restarts.in_window(Instant::now());
+        self.registry.do_send(SetStatus {
+            key: self.cfg.key(),
+            state,
+            user: self.username.as_ref().map(|u| format!("@{u}")),
+            user_id: None,
+            error,
+            restarts,
+        });
+    }
+
+    fn connect(&mut self, ctx: &mut Context<Self>) {
+        self.report(ConnState::Connecting, None);
+        let api = Api::new(&self.client, &self.cfg);
+        let fut = async move { api.call::<User>("getMe", &Value::Null).await };
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
+            Ok(me) => {
+                act.username = me.username;
+                act.restarts.succeeded();
+                act.report(ConnState::Connected, None);
+                tracing::info!(account = %act.cfg.key(), "telegram bot connected");
+                act.poll(ctx);
+            }
+            Err(e) => act.fail(ctx, e),
+        }));
+    }
+
+    fn fail(&mut self, ctx: &mut Context<Self>, error: String) {
+        let next = self.restarts.failed(Instant::now());
+        let msg = if next.limited {
+            format!(
+                "{error} (restart limit reached; next attempt in {} s)",
+                next.delay.as_secs()
+            )
+        } else {
+            error
+        };
+        tracing::warn!(account = %self.cfg.key(), error = %msg, "telegram connector failed");
+        self.report(ConnState::Error, Some(msg));
+        ctx.run_later(next.delay, |act, ctx| act.connect(ctx));
+    }
+
+    fn poll(&mut self, ctx: &mut Context<Self>) {
+        let offset = match self.offset {
+            Some(o) => o,
+            None => {
+                let stored = self
+                    .store
+                    .kv_get(&self.offset_key())
+                    .ok()
+                    .flatten()
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0);
+                self.offset = Some(stored);
+                stored
+            }
+        };
+        let api = Api::new(&self.client, &self.cfg);
+        let body = wire::get_updates_body(offset, POLL_TIMEOUT_SECS);
+        let fut = async move { api.call::<Vec<Update>>("getUpdates", &body).await };
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
+            Ok(updates) => {
+                act.accept(updates);
+                act.poll(ctx);
+            }
+            Err(e) => act.fail(ctx, e),
+        }));
+    }
+
+    /// Hands the updates to the registry and persists the next offset before polling again.
+    fn accept(&mut self, updates: Vec<Update>) {
+        let Some(max) = updates.iter().map(|u| u.update_id).max() else {
+            return;
+        };
+        for u in &updates {
+            if let Some(msg) = wire::normalize(&self.cfg.id, self.username.as_deref(), u) {
+                self.registry.do_send(Inbound { msg });
+            }
+        }
+        let next = max + 1;
+        self.offset = Some(next);
+        if let Err(e) = self.store.kv_put(&self.offset_key(), &next.to_string()) {
+            tracing::error!(account = %self.cfg.key(), error = %e, "cannot persist the telegram offset");
+        }
+    }
+}
+
+impl Actor for TelegramConnector {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.connect(ctx);
+    }
+}
+
+impl Handler<SendText> for TelegramConnector {
+    type Result = ResponseFuture<Result<String, DeliveryError>>;
+
+    fn handle(&mut self, m: SendText, _: &mut Context<Self>) -> Self::Result {
+        let api = Api::new(&self.client, &self.cfg);
+        Box::pin(async move {
+            let body = wire::send_message_body(
+                &m.to,
+                &m.text,
+                m.thread_id.as_deref(),
+                m.reply_to.as_deref(),
+                m.silent,
+            );
+            let sent: wire::Message = api
+                .call("sendMessage", &body)
+                .await
+                .map_err(DeliveryError::Failed)?;
+            Ok(sent.message_id.to_string())
+        })
+    }
+}
+
+impl Handler<StopConnector> for TelegramConnector {
+    type Result = ();
+
+    fn handle(&mut self, _: StopConnector, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+/// One account's view of the Bot API.
+struct Api {
+    client: awc::Client,
+    root: String,
+    token: String,
+}
+
+impl Api {
+    fn new(client: &awc::Client, cfg: &ChannelAccount) -> Api {
+        Api {
+            client: client.clone(),
+            root: cfg.api_root.clone(),
+            token: cfg
+                .token
+                .as_ref()
+                .map(|t| t.expose().to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn scrub(&self, s: String) -> String {
+        if self.token.is_empty() {
+            s
+        } else {
+            s.replace(&self.token, "***")
+        }
+    }
+
+    /// Calls `method` with a JSON body (`Null` = no body) and unwraps the `result`.
+    async fn call<T: DeserializeOwned>(&self, method: &str, body: &Value) -> Result<T, String> {
+        let url = format!("{}/bot{}/{method}", self.root, self.token);
+        let req = self.client.post(url);
+        let sent = if body.is_null() {
+            req.send().await
+        } else {
+            req.send_json(body).await
+        };
+        let mut resp = sent.map_err(|e| self.scrub(format!("{method}: {e}")))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body()
+            .limit(MAX_BODY)
+            .await
+            .map_err(|e| self.scrub(format!("{method}: {e}")))?;
+        let parsed: ApiResponse<T> = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{method}: HTTP {status}, unreadable answer: {e}"))?;
+        match (parsed.ok, parsed.result) {
+            (true, Some(r)) => Ok(r),
+            _ => Err(self.scrub(format!(
+                "{method}: {} {}",
+                parsed.error_code.unwrap_or(status as i64),
+                parsed.description.unwrap_or_default()
+            ))),
+        }
+    }
+}

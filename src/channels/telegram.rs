@@ -1,0 +1,236 @@
+//! Telegram Bot API wire types (`getMe`, `getUpdates`, `sendMessage`) and the mapping of an
+//! update to an [`InboundMessage`].
+
+use super::{InboundMessage, Sender};
+use crate::config::ChannelKind;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The `{ok, result | description}` envelope of every Bot API answer.
+#[derive(Debug, Deserialize)]
+pub struct ApiResponse<T> {
+    /// Success flag.
+    pub ok: bool,
+    /// The result when `ok`.
+    pub result: Option<T>,
+    /// Error text when not `ok` (may quote the request, never logged verbatim with the URL).
+    pub description: Option<String>,
+    /// Error code when not `ok`.
+    pub error_code: Option<i64>,
+}
+
+/// A Telegram user.
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    /// User id.
+    pub id: i64,
+    /// Whether it is a bot.
+    #[serde(default)]
+    pub is_bot: bool,
+    /// First name.
+    #[serde(default)]
+    pub first_name: String,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Username without `@`.
+    pub username: Option<String>,
+}
+
+/// A chat.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Chat {
+    /// Chat id (negative for groups).
+    pub id: i64,
+    /// `private` | `group` | `supergroup` | `channel`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Group title.
+    pub title: Option<String>,
+}
+
+/// A message.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Message {
+    /// Message id (unique within the chat).
+    pub message_id: i64,
+    /// Sender (absent for channel posts).
+    pub from: Option<User>,
+    /// Chat.
+    pub chat: Chat,
+    /// Text.
+    pub text: Option<String>,
+    /// Caption of a media message.
+    pub caption: Option<String>,
+    /// Forum topic id.
+    pub message_thread_id: Option<i64>,
+    /// Whether the message is in a forum topic.
+    #[serde(default)]
+    pub is_topic_message: bool,
+    /// The message this one replies to.
+    pub reply_to_message: Option<Box<Message>>,
+}
+
+/// One `getUpdates` item (only `message` is handled; other kinds only advance the offset).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Update {
+    /// Monotonic update id.
+    pub update_id: i64,
+    /// A new message.
+    pub message: Option<Message>,
+}
+
+/// `getUpdates` query parameters for `offset` and a long-poll `timeout` (seconds).
+pub fn get_updates_body(offset: i64, timeout_secs: u64) -> Value {
+    json!({"offset": offset, "timeout": timeout_secs, "allowed_updates": ["message"]})
+}
+
+/// A chat id as the Bot API wants it: a number when numeric, else the string (`@channel`).
+pub fn chat_id_value(to: &str) -> Value {
+    let t = normalize_target(to);
+    match t.parse::<i64>() {
+        Ok(n) => json!(n),
+        Err(_) => json!(t),
+    }
+}
+
+/// Strips OpenClaw target prefixes (`telegram:`, `tg:`, `chat_id:`, `chat:`).
+pub fn normalize_target(to: &str) -> String {
+    let mut t = to.trim();
+    for p in ["telegram:", "tg:", "chat_id:", "chat:"] {
+        if let Some(r) = t.strip_prefix(p) {
+            t = r.trim();
+        }
+    }
+    t.to_string()
+}
+
+/// `sendMessage` body (plain text: no `parse_mode`, so nothing needs escaping).
+pub fn send_message_body(
+    to: &str,
+    text: &str,
+    thread_id: Option<&str>,
+    reply_to: Option<&str>,
+    silent: bool,
+) -> Value {
+    let mut b = json!({"chat_id": chat_id_value(to), "text": text});
+    if let Some(t) = thread_id.and_then(|t| t.trim().parse::<i64>().ok()) {
+        b["message_thread_id"] = json!(t);
+    }
+    if let Some(r) = reply_to.and_then(|r| r.trim().parse::<i64>().ok()) {
+        b["reply_to_message_id"] = json!(r);
+        b["allow_sending_without_reply"] = json!(true);
+    }
+    if silent {
+        b["disable_notification"] = json!(true);
+    }
+    b
+}
+
+/// Maps an update to an inbound message; `None` for non-text updates, bots and channel posts.
+pub fn normalize(account: &str, bot_username: Option<&str>, u: &Update) -> Option<InboundMessage> {
+    let m = u.message.as_ref()?;
+    let from = m.from.as_ref()?;
+    if from.is_bot {
+        return None;
+    }
+    let text = m.text.clone().or_else(|| m.caption.clone())?;
+    if text.trim().is_empty() {
+        return None;
+    }
+    let is_group = matches!(m.chat.kind.as_str(), "group" | "supergroup");
+    if !is_group && m.chat.kind != "private" {
+        return None;
+    }
+    let mentioned = bot_username.is_some_and(|b| {
+        let tag = format!("@{}", b.to_ascii_lowercase());
+        text.to_ascii_lowercase().contains(&tag)
+            || m.reply_to_message
+                .as_ref()
+                .and_then(|r| r.from.as_ref())
+                .and_then(|f| f.username.as_deref())
+                .is_some_and(|u| u.eq_ignore_ascii_case(b))
+    });
+    let name = match &from.last_name {
+        Some(l) => format!("{} {l}", from.first_name),
+        None => from.first_name.clone(),
+    };
+    Some(InboundMessage {
+        channel: ChannelKind::Telegram,
+        account: account.to_string(),
+        chat_id: m.chat.id.to_string(),
+        sender: Sender {
+            id: from.id.to_string(),
+            username: from.username.clone(),
+            name: Some(name).filter(|n| !n.trim().is_empty()),
+        },
+        text,
+        thread_id: m
+            .message_thread_id
+            .filter(|_| m.is_topic_message)
+            .map(|t| t.to_string()),
+        is_group,
+        message_id: Some(m.message_id.to_string()),
+        mentioned,
+        guild_id: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(v: Value) -> Update {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_private_text_message_is_normalised() {
+        let u = update(
+            json!({"update_id": 7, "message": {"message_id": 3, "date": 0,
+            "from": {"id": 42, "is_bot": false, "first_name": "Ada", "username": "ada"},
+            "chat": {"id": 42, "type": "private"}, "text": "hi"}}),
+        );
+        let m = normalize("default", Some("bot"), &u).unwrap();
+        assert_eq!(m.chat_id, "42");
+        assert_eq!(m.sender.username.as_deref(), Some("ada"));
+        assert!(!m.is_group);
+        assert_eq!(m.message_id.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn group_mentions_and_topics_are_detected() {
+        let u = update(
+            json!({"update_id": 8, "message": {"message_id": 4, "date": 0,
+            "from": {"id": 1, "is_bot": false, "first_name": "B"},
+            "chat": {"id": -100, "type": "supergroup"}, "text": "hey @ClawBot",
+            "message_thread_id": 9, "is_topic_message": true}}),
+        );
+        let m = normalize("default", Some("clawbot"), &u).unwrap();
+        assert!(m.is_group && m.mentioned);
+        assert_eq!(m.thread_id.as_deref(), Some("9"));
+    }
+
+    #[test]
+    fn bots_and_non_text_updates_are_skipped() {
+        let bot = update(
+            json!({"update_id": 1, "message": {"message_id": 1, "date": 0,
+            "from": {"id": 1, "is_bot": true, "first_name": "B"},
+            "chat": {"id": 1, "type": "private"}, "text": "x"}}),
+        );
+        assert!(normalize("default", None, &bot).is_none());
+        assert!(normalize("default", None, &update(json!({"update_id": 2}))).is_none());
+    }
+
+    #[test]
+    fn send_bodies_carry_thread_reply_and_silence() {
+        let b = send_message_body("telegram:-100", "t", Some("5"), Some("6"), true);
+        assert_eq!(b["chat_id"], -100);
+        assert_eq!(b["message_thread_id"], 5);
+        assert_eq!(b["reply_to_message_id"], 6);
+        assert_eq!(b["disable_notification"], true);
+        assert_eq!(
+            send_message_body("@chan", "t", None, None, false)["chat_id"],
+            "@chan"
+        );
+    }
+}

@@ -1,0 +1,761 @@
+//! Validated channel configuration ([`ChannelsConfig`]) and how it is built from
+//! `channels.*`, `session.dmScope`, `messages.queue` and `gateway.channelMaxRestartsPerHour`.
+//!
+//! Every account is flattened: the channel's top-level keys are the base and
+//! `accounts.<id>` entries override them (OpenClaw's inheritance). A channel with no
+//! `accounts` has one account, `default`. An account without its credentials is kept as
+//! *not configured* (never started, reported as such) rather than refused, as OpenClaw does.
+
+use super::env;
+use super::raw::RawConfig;
+use super::raw_channels::{RawChannelAccount, RawGroupRule};
+use super::types::{ConfigError, Secret};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Account id used when a channel has no `accounts` map.
+pub const DEFAULT_ACCOUNT: &str = "default";
+/// `gateway.channelMaxRestartsPerHour` default (OpenClaw's).
+pub const DEFAULT_MAX_RESTARTS_PER_HOUR: u32 = 10;
+/// `messages.queue.cap` default (OpenClaw's).
+pub const DEFAULT_QUEUE_CAP: usize = 20;
+
+/// A supported chat platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChannelKind {
+    /// Telegram Bot API.
+    Telegram,
+    /// Slack (Events API + Web API).
+    Slack,
+    /// Discord (Gateway + REST).
+    Discord,
+    /// clawgate's generic webhook channel.
+    Webhook,
+}
+
+impl ChannelKind {
+    /// Every supported kind, in display order.
+    pub const ALL: [ChannelKind; 4] = [
+        ChannelKind::Telegram,
+        ChannelKind::Slack,
+        ChannelKind::Discord,
+        ChannelKind::Webhook,
+    ];
+
+    /// The channel id (`telegram`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Discord => "discord",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+
+    /// Human label (`Telegram`, …).
+    pub fn label(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "Telegram",
+            ChannelKind::Slack => "Slack",
+            ChannelKind::Discord => "Discord",
+            ChannelKind::Webhook => "Webhook",
+        }
+    }
+
+    /// Parses a channel id.
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The platform's hard limit on one message's text, in characters.
+    pub fn max_chunk(self) -> usize {
+        match self {
+            ChannelKind::Telegram => 4096,
+            ChannelKind::Slack => 40_000,
+            ChannelKind::Discord => 2000,
+            ChannelKind::Webhook => 1_000_000,
+        }
+    }
+
+    fn default_api_root(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "https://api.telegram.org",
+            ChannelKind::Slack => "https://slack.com/api",
+            ChannelKind::Discord => "https://discord.com/api/v10",
+            ChannelKind::Webhook => "",
+        }
+    }
+
+    /// Environment variable that supplies the default account's token, as in OpenClaw.
+    fn token_env(self) -> Option<&'static str> {
+        match self {
+            ChannelKind::Telegram => Some("TELEGRAM_BOT_TOKEN"),
+            ChannelKind::Slack => Some("SLACK_BOT_TOKEN"),
+            ChannelKind::Discord => Some("DISCORD_BOT_TOKEN"),
+            ChannelKind::Webhook => None,
+        }
+    }
+}
+
+/// Who may open a direct conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmPolicy {
+    /// OpenClaw's default. clawgate has no pairing store, so this behaves as `Allowlist`
+    /// (unknown senders are ignored; no pairing code is sent).
+    Pairing,
+    /// Only `allowFrom` senders.
+    Allowlist,
+    /// Anyone (`allowFrom` must contain `"*"`, as OpenClaw requires).
+    Open,
+    /// No direct messages at all.
+    Disabled,
+}
+
+/// Which groups are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupPolicy {
+    /// Only groups listed in `groups`/`channels`/`guilds` (or `"*"`).
+    Allowlist,
+    /// Every group.
+    Open,
+    /// No groups.
+    Disabled,
+}
+
+/// Whether replies quote the triggering message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyToMode {
+    /// Never.
+    Off,
+    /// The first chunk of a reply.
+    First,
+    /// Every chunk.
+    All,
+}
+
+/// One group/channel/guild rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRule {
+    /// Answer only when mentioned.
+    pub require_mention: bool,
+    /// `false` ignores the group.
+    pub enabled: bool,
+    /// Senders allowed here (`None` = the account's `groupAllowFrom`).
+    pub allow_from: Option<Vec<String>>,
+    /// Per-channel rules (Discord guilds).
+    pub channels: BTreeMap<String, GroupRule>,
+}
+
+/// One configured account of one channel, flattened and validated.
+#[derive(Debug, Clone)]
+pub struct ChannelAccount {
+    /// Platform.
+    pub kind: ChannelKind,
+    /// Account id (`default` or an `accounts` key).
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// `enabled` (default true).
+    pub enabled: bool,
+    /// Credentials present; an unconfigured account is never started.
+    pub configured: bool,
+    /// Why the account cannot run even though it is configured (e.g. Slack Socket Mode).
+    pub unsupported: Option<String>,
+    /// Bot token (Telegram/Slack `botToken`, Discord `token`).
+    pub token: Option<Secret>,
+    /// Slack signing secret.
+    pub signing_secret: Option<Secret>,
+    /// Webhook channel shared secret.
+    pub secret: Option<Secret>,
+    /// Webhook channel callback URL.
+    pub callback_url: Option<String>,
+    /// Webhook channel: callback may reach loopback/private addresses.
+    pub allow_private_network: bool,
+    /// API base URL, no trailing slash.
+    pub api_root: String,
+    /// Discord Gateway URL.
+    pub gateway_url: String,
+    /// DM access policy.
+    pub dm_policy: DmPolicy,
+    /// Normalised DM allow-list.
+    pub allow_from: Vec<String>,
+    /// Group access policy.
+    pub group_policy: GroupPolicy,
+    /// Normalised group sender allow-list (`None` = anyone in an allowed group).
+    pub group_allow_from: Option<Vec<String>>,
+    /// Group rules by chat/channel id (`"*"` = any); Discord guilds are keyed `guild:<id>`.
+    pub groups: BTreeMap<String, GroupRule>,
+    /// Reply quoting.
+    pub reply_to_mode: ReplyToMode,
+    /// Characters per outbound message.
+    pub chunk_limit: usize,
+    /// Target for deliveries without `to`.
+    pub default_to: Option<String>,
+}
+
+impl ChannelAccount {
+    /// `<channel>:<account>`, the registry key.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.id)
+    }
+}
+
+/// How direct-message sessions are keyed (`session.dmScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmScope {
+    /// Every DM shares the agent's main session (OpenClaw's default).
+    Main,
+    /// `agent:<a>:direct:<peer>`.
+    PerPeer,
+    /// `agent:<a>:<channel>:direct:<peer>`.
+    PerChannelPeer,
+    /// `agent:<a>:<channel>:<account>:direct:<peer>`.
+    PerAccountChannelPeer,
+}
+
+/// What happens to inbound messages that arrive while the session is busy
+/// (`messages.queue.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueMode {
+    /// Batch everything that arrived during the run into the next turn (OpenClaw's default).
+    Collect,
+    /// Each message becomes its own turn, in order, after the current one.
+    Followup,
+}
+
+/// Everything the channel layer needs.
+#[derive(Debug, Clone)]
+pub struct ChannelsConfig {
+    /// Every account of every supported channel (configured or not).
+    pub accounts: Vec<Arc<ChannelAccount>>,
+    /// The account a bare channel id resolves to.
+    pub default_accounts: BTreeMap<ChannelKind, String>,
+    /// `session.dmScope`.
+    pub dm_scope: DmScope,
+    /// `messages.queue.mode`.
+    pub queue_mode: QueueMode,
+    /// `messages.queue.cap`: messages collected at most (oldest dropped).
+    pub queue_cap: usize,
+    /// `gateway.channelMaxRestartsPerHour`.
+    pub max_restarts_per_hour: u32,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        ChannelsConfig {
+            accounts: vec![],
+            default_accounts: BTreeMap::new(),
+            dm_scope: DmScope::Main,
+            queue_mode: QueueMode::Collect,
+            queue_cap: DEFAULT_QUEUE_CAP,
+            max_restarts_per_hour: DEFAULT_MAX_RESTARTS_PER_HOUR,
+        }
+    }
+}
+
+impl ChannelsConfig {
+    /// Accounts of one kind.
+    pub fn of_kind(&self, kind: ChannelKind) -> impl Iterator<Item = &Arc<ChannelAccount>> {
+        self.accounts.iter().filter(move |a| a.kind == kind)
+    }
+
+    /// The account of `kind` with id `id`.
+    pub fn account(&self, kind: ChannelKind, id: &str) -> Option<&Arc<ChannelAccount>> {
+        self.of_kind(kind).find(|a| a.id == id)
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a Option<PathBuf>,
+    source: &'a str,
+}
+
+impl Ctx<'_> {
+    fn invalid(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            path: self
+                .file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("<defaults>")),
+            key: key.to_string(),
+            line: env::line_of(self.source, key),
+            message: message.into(),
+        }
+    }
+}
+
+/// Builds the channel configuration from the raw file.
+pub(super) fn build(
+    raw: &RawConfig,
+    source: &str,
+    file: &Option<PathBuf>,
+) -> Result<ChannelsConfig, ConfigError> {
+    let cx = Ctx { file, source };
+    let mut out = ChannelsConfig {
+        dm_scope: dm_scope(&cx, raw.session.dm_scope.as_ref())?,
+        ..Default::default()
+    };
+    let (mode, cap) = queue(&cx, raw.messages.as_ref())?;
+    out.queue_mode = mode;
+    out.queue_cap = cap;
+    if let Some(v) = &raw.gateway.channel_max_restarts_per_hour {
+        out.max_restarts_per_hour =
+            v.as_u64()
+                .filter(|n| *n <= u32::MAX as u64)
+                .ok_or_else(|| {
+                    cx.invalid(
+                        "gateway.channelMaxRestartsPerHour",
+                        "must be a non-negative integer",
+                    )
+                })? as u32;
+    }
+    let Some(ch) = &raw.channels else {
+        return Ok(out);
+    };
+    let sections = [
+        (ChannelKind::Telegram, &ch.telegram),
+        (ChannelKind::Slack, &ch.slack),
+        (ChannelKind::Discord, &ch.discord),
+        (ChannelKind::Webhook, &ch.webhook),
+    ];
+    for (kind, section) in sections {
+        let Some(base) = section else { continue };
+        let prefix = format!("channels.{}", kind.as_str());
+        let named = base.accounts.clone().unwrap_or_default();
+        let mut ids = Vec::new();
+        if named.is_empty() {
+            let acct = account(&cx, kind, DEFAULT_ACCOUNT, &prefix, base, None, true)?;
+            ids.push(acct.id.clone());
+            out.accounts.push(Arc::new(acct));
+        } else {
+            for (id, over) in &named {
+                let key = format!("{prefix}.accounts.{id}");
+                if over.accounts.is_some() || over.default_account.is_some() {
+                    return Err(cx.invalid(&key, "accounts cannot be nested"));
+                }
+                let id = id.trim().to_ascii_lowercase();
+                if id.is_empty() || id.contains(':') {
+                    return Err(cx.invalid(&key, "account ids must be non-empty, without ':'"));
+                }
+                let acct = account(&cx, kind, &id, &key, base, Some(over), false)?;
+                ids.push(acct.id.clone());
+                out.accounts.push(Arc::new(acct));
+            }
+        }
+        let default = match &base.default_account {
+            Some(d) => {
+                let d = d.trim().to_ascii_lowercase();
+                if !ids.contains(&d) {
+                    return Err(cx.invalid(
+                        &format!("{prefix}.defaultAccount"),
+                        format!("no account `{d}` under {prefix}.accounts"),
+                    ));
+                }
+                d
+            }
+            None if ids.iter().any(|i| i == DEFAULT_ACCOUNT) => DEFAULT_ACCOUNT.to_string(),
+            None => ids[0].clone(),
+        };
+        out.default_accounts.insert(kind, default);
+    }
+    Ok(out)
+}
+
+fn dm_scope(cx: &Ctx<'_>, v: Option<&Value>) -> Result<DmScope, ConfigError> {
+    let Some(v) = v else { return Ok(DmScope::Main) };
+    Ok(match v.as_str() {
+        Some("main") => DmScope::Main,
+        Some("per-peer") => DmScope::PerPeer,
+        Some("per-channel-peer") => DmScope::PerChannelPeer,
+        Some("per-account-channel-peer") => DmScope::PerAccountChannelPeer,
+        _ => {
+            return Err(cx.invalid(
+                "session.dmScope",
+                "must be main | per-peer | per-channel-peer | per-account-channel-peer",
+            ))
+        }
+    })
+}
+
+fn queue(cx: &Ctx<'_>, messages: Option<&Value>) -> Result<(QueueMode, usize), ConfigError> {
+    let q = messages.and_then(|m| m.get("queue"));
+    let mode = match q.and_then(|q| q.get("mode")) {
+        None => QueueMode::Collect,
+        Some(v) => match v.as_str() {
+            Some("collect") => QueueMode::Collect,
+            Some("followup") | Some("queue") => QueueMode::Followup,
+            _ => {
+                return Err(cx.invalid(
+                    "messages.queue.mode",
+                    "clawgate supports collect | followup (steer and interrupt modes are not implemented)",
+                ))
+            }
+        },
+    };
+    let cap = match q.and_then(|q| q.get("cap")) {
+        None => DEFAULT_QUEUE_CAP,
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| cx.invalid("messages.queue.cap", "must be a positive integer"))?
+            as usize,
+    };
+    Ok((mode, cap))
+}
+
+/// Normalises one allow-list entry: lower-case, without a `<channel>:`/`user:`/`tg:` prefix.
+pub fn normalize_allow_entry(kind: ChannelKind, v: &str) -> String {
+    let mut s = v.trim().to_ascii_lowercase();
+    for p in [
+        format!("{}:", kind.as_str()),
+        "tg:".into(),
+        "user:".into(),
+        "id:".into(),
+    ] {
+        if let Some(rest) = s.strip_prefix(p.as_str()) {
+            s = rest.to_string();
+        }
+    }
+    s
+}
+
+fn allow_list(
+    cx: &Ctx<'_>,
+    kind: ChannelKind,
+    key: &str,
+    v: &[Value],
+) -> Result<Vec<String>, ConfigError> {
+    v.iter()
+        .map(|e| match e {
+            Value::String(s) if !s.trim().is_empty() => Ok(normalize_allow_entry(kind, s)),
+            Value::Number(n) => Ok(n.to_string()),
+            _ => Err(cx.invalid(key, "entries must be non-empty strings or numbers")),
+        })
+        .collect()
+}
+
+fn group_rules(
+    cx: &Ctx<'_>,
+    kind: ChannelKind,
+    key: &str,
+    map: &BTreeMap<String, RawGroupRule>,
+    key_prefix: &str,
+    out: &mut BTreeMap<String, GroupRule>,
+) -> Result<(), ConfigError> {
+    for (id, r) in map {
+        let k = format!("{key}.{id}");
+        let mut channels = BTreeMap::new();
+        if let Some(c) = &r.channels {
+            group_rules(cx, kind, &format!("{k}.channels"), c, "", &mut channels)?;
+        }
+        let allow_from = match (&r.allow_from, &r.users) {
+            (Some(a), _) | (None, Some(a)) => Some(allow_list(cx, kind, &k, a)?),
+            (None, None) => None,
+        };
+        let name = if id == "*" {
+            id.clone()
+        } else {
+            format!("{key_prefix}{}", id.trim().to_ascii_lowercase())
+        };
+        out.insert(
+            name,
+            GroupRule {
+                require_mention: r.require_mention.unwrap_or(true),
+                enabled: r.enabled.or(r.allow).unwrap_or(true),
+                allow_from,
+                channels,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn secret(v: &Option<String>) -> Option<Secret> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+}
+
+fn http_url(cx: &Ctx<'_>, key: &str, v: &str, ws: bool) -> Result<String, ConfigError> {
+    let v = v.trim().trim_end_matches('/');
+    let ok = if ws {
+        v.starts_with("ws://") || v.starts_with("wss://")
+    } else {
+        v.starts_with("http://") || v.starts_with("https://")
+    };
+    if !ok || v.parse::<awc::http::Uri>().is_err() {
+        let what = if ws {
+            "a ws(s):// URL"
+        } else {
+            "an http(s):// URL"
+        };
+        return Err(cx.invalid(key, format!("must be {what}")));
+    }
+    Ok(v.to_string())
+}
+
+/// One flattened account: `over` (an `accounts` entry) wins over `base` key by key.
+fn account(
+    cx: &Ctx<'_>,
+    kind: ChannelKind,
+    id: &str,
+    key: &str,
+    base: &RawChannelAccount,
+    over: Option<&RawChannelAccount>,
+    env_fallback: bool,
+) -> Result<ChannelAccount, ConfigError> {
+    let empty = RawChannelAccount::default();
+    let o = over.unwrap_or(&empty);
+    macro_rules! pick {
+        ($f:ident) => {
+            o.$f.clone().or_else(|| base.$f.clone())
+        };
+    }
+    let mut token = match kind {
+        ChannelKind::Discord => secret(&pick!(token)),
+        _ => secret(&pick!(bot_token)),
+    };
+    if token.is_none() && env_fallback {
+        token = kind
+            .token_env()
+            .and_then(|v| std::env::var(v).ok())
+            .and_then(|t| secret(&Some(t)));
+    }
+    let signing_secret = secret(&pick!(signing_secret));
+    let secret_v = secret(&pick!(secret));
+    let callback_url = pick!(callback_url)
+        .map(|u| http_url(cx, &format!("{key}.callbackUrl"), &u, false))
+        .transpose()?;
+    let api_root = match pick!(api_root) {
+        Some(r) => http_url(cx, &format!("{key}.apiRoot"), &r, false)?,
+        None => kind.default_api_root().to_string(),
+    };
+    let gateway_url = match pick!(gateway_url) {
+        Some(r) => http_url(cx, &format!("{key}.gatewayUrl"), &r, true)?,
+        None => "wss://gateway.discord.gg/?v=10&encoding=json".to_string(),
+    };
+    let mut unsupported = None;
+    let configured = match kind {
+        ChannelKind::Telegram | ChannelKind::Discord => token.is_some(),
+        ChannelKind::Slack => {
+            match pick!(mode).as_deref().map(str::trim) {
+                None | Some("http") => {}
+                Some("socket") => {
+                    unsupported = Some(
+                        "Slack Socket Mode is not supported by clawgate; use mode \"http\" (Events API) with signingSecret"
+                            .to_string(),
+                    )
+                }
+                Some(_) => return Err(cx.invalid(&format!("{key}.mode"), "must be http or socket")),
+            }
+            token.is_some() && (signing_secret.is_some() || unsupported.is_some())
+        }
+        ChannelKind::Webhook => secret_v.is_some(),
+    };
+    if kind == ChannelKind::Webhook && configured && callback_url.is_none() {
+        return Err(cx.invalid(
+            &format!("{key}.callbackUrl"),
+            "the webhook channel needs callbackUrl (where replies are POSTed)",
+        ));
+    }
+    let allow_from = match pick!(allow_from) {
+        Some(v) => allow_list(cx, kind, &format!("{key}.allowFrom"), &v)?,
+        None => vec![],
+    };
+    let dm_policy = match pick!(dm_policy).as_deref().map(str::trim) {
+        None | Some("pairing") => DmPolicy::Pairing,
+        Some("allowlist") => DmPolicy::Allowlist,
+        Some("open") => DmPolicy::Open,
+        Some("disabled") => DmPolicy::Disabled,
+        Some(_) => {
+            return Err(cx.invalid(
+                &format!("{key}.dmPolicy"),
+                "must be pairing | allowlist | open | disabled",
+            ))
+        }
+    };
+    if dm_policy == DmPolicy::Open && !allow_from.iter().any(|a| a == "*") {
+        return Err(cx.invalid(
+            &format!("{key}.allowFrom"),
+            "dmPolicy \"open\" requires allowFrom to include \"*\"",
+        ));
+    }
+    let group_policy = match pick!(group_policy).as_deref().map(str::trim) {
+        None | Some("allowlist") => GroupPolicy::Allowlist,
+        Some("open") => GroupPolicy::Open,
+        Some("disabled") => GroupPolicy::Disabled,
+        Some(_) => {
+            return Err(cx.invalid(
+                &format!("{key}.groupPolicy"),
+                "must be allowlist | open | disabled",
+            ))
+        }
+    };
+    let group_allow_from = pick!(group_allow_from)
+        .map(|v| allow_list(cx, kind, &format!("{key}.groupAllowFrom"), &v))
+        .transpose()?;
+    let mut groups = BTreeMap::new();
+    if let Some(g) = pick!(groups) {
+        group_rules(cx, kind, &format!("{key}.groups"), &g, "", &mut groups)?;
+    }
+    if let Some(g) = pick!(channels) {
+        group_rules(cx, kind, &format!("{key}.channels"), &g, "", &mut groups)?;
+    }
+    if let Some(g) = pick!(guilds) {
+        group_rules(
+            cx,
+            kind,
+            &format!("{key}.guilds"),
+            &g,
+            "guild:",
+            &mut groups,
+        )?;
+    }
+    let reply_to_mode = match pick!(reply_to_mode).as_deref().map(str::trim) {
+        None | Some("off") => ReplyToMode::Off,
+        Some("first") => ReplyToMode::First,
+        Some("all") => ReplyToMode::All,
+        Some(_) => {
+            return Err(cx.invalid(&format!("{key}.replyToMode"), "must be off | first | all"))
+        }
+    };
+    let chunk_limit = match pick!(text_chunk_limit) {
+        Some(0) => return Err(cx.invalid(&format!("{key}.textChunkLimit"), "must be at least 1")),
+        Some(n) => n.min(kind.max_chunk()),
+        None => kind.max_chunk(),
+    };
+    Ok(ChannelAccount {
+        kind,
+        id: id.to_string(),
+        name: pick!(name),
+        enabled: pick!(enabled).unwrap_or(true),
+        configured,
+        unsupported,
+        token,
+        signing_secret,
+        secret: secret_v,
+        callback_url,
+        allow_private_network: pick!(allow_private_network).unwrap_or(false),
+        api_root,
+        gateway_url,
+        dm_policy,
+        allow_from,
+        group_policy,
+        group_allow_from,
+        groups,
+        reply_to_mode,
+        chunk_limit,
+        default_to: pick!(default_to).filter(|s| !s.trim().is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn load(text: &str) -> Result<super::super::Config, ConfigError> {
+        let raw = super::super::parse_raw(text, Path::new("t.json5"))?;
+        super::super::build::build(
+            raw,
+            text,
+            Some("t.json5".into()),
+            PathBuf::from("/tmp/cg"),
+            &Default::default(),
+        )
+    }
+
+    #[test]
+    fn accounts_inherit_the_top_level_keys() {
+        let cfg = load(
+            "{ channels: { telegram: { dmPolicy: 'allowlist', allowFrom: [42, '@Ada'], replyToMode: 'first',
+               accounts: { Work: { botToken: 'a' }, home: { botToken: 'b', dmPolicy: 'disabled' } },
+               defaultAccount: 'home' } } }",
+        )
+        .unwrap();
+        let ch = &cfg.channels;
+        let work = ch.account(ChannelKind::Telegram, "work").unwrap();
+        assert_eq!(work.allow_from, vec!["42", "@ada"]);
+        assert_eq!(work.reply_to_mode, ReplyToMode::First);
+        assert_eq!(work.dm_policy, DmPolicy::Allowlist);
+        assert_eq!(
+            ch.account(ChannelKind::Telegram, "home").unwrap().dm_policy,
+            DmPolicy::Disabled
+        );
+        assert_eq!(ch.default_accounts[&ChannelKind::Telegram], "home");
+        assert_eq!(work.chunk_limit, 4096);
+    }
+
+    #[test]
+    fn a_channel_without_credentials_is_kept_unconfigured() {
+        let cfg = load("{ channels: { discord: { enabled: true } } }").unwrap();
+        let d = cfg
+            .channels
+            .account(ChannelKind::Discord, "default")
+            .unwrap();
+        assert!(!d.configured);
+    }
+
+    #[test]
+    fn open_dms_need_a_wildcard_as_in_openclaw() {
+        let e = load("{ channels: { telegram: { botToken: 'x', dmPolicy: 'open' } } }")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("channels.telegram.allowFrom"), "{e}");
+        assert!(load(
+            "{ channels: { telegram: { botToken: 'x', dmPolicy: 'open', allowFrom: ['*'] } } }"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (text, key) in [
+            (
+                "{ channels: { telegram: { dmPolicy: 'sometimes' } } }",
+                "channels.telegram.dmPolicy",
+            ),
+            (
+                "{ channels: { slack: { apiRoot: 'ftp://x' } } }",
+                "channels.slack.apiRoot",
+            ),
+            (
+                "{ channels: { telegram: { botTokn: 'x' } } }",
+                "channels.telegram.botTokn",
+            ),
+            (
+                "{ messages: { queue: { mode: 'interrupt' } } }",
+                "messages.queue.mode",
+            ),
+            ("{ session: { dmScope: 'per-planet' } }", "session.dmScope"),
+            (
+                "{ channels: { webhook: { secret: 's' } } }",
+                "channels.webhook.callbackUrl",
+            ),
+        ] {
+            let e = load(text).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn slack_socket_mode_is_reported_not_refused() {
+        let cfg =
+            load("{ channels: { slack: { mode: 'socket', botToken: 'xoxb', appToken: 'xapp' } } }")
+                .unwrap();
+        let s = cfg.channels.account(ChannelKind::Slack, "default").unwrap();
+        assert!(s.configured);
+        assert!(s.unsupported.as_deref().unwrap().contains("Socket Mode"));
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let cfg = load("{ channels: { telegram: { botToken: 'very-secret-token' } } }").unwrap();
+        assert!(!format!("{:?}", cfg.channels).contains("very-secret-token"));
+    }
+}

@@ -1,0 +1,152 @@
+//! A local fake of the Telegram Bot API (`getMe`, `getUpdates` long polling, `sendMessage`)
+//! on 127.0.0.1:0. It keeps every update ever queued and answers `getUpdates` with those at
+//! or past the requested offset, so a client that forgets its offset sees old updates again.
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+pub const BOT_TOKEN: &str = "123456:TEST-telegram-token";
+pub const BOT_USERNAME: &str = "claw_bot";
+
+#[derive(Default)]
+struct Inner {
+    updates: Vec<Value>,
+    sent: Vec<Value>,
+    offsets: Vec<i64>,
+    next_update: i64,
+    next_message: i64,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<Notify>,
+}
+
+pub struct FakeTelegram {
+    pub port: u16,
+    shared: Shared,
+}
+
+async fn api(
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+    shared: web::Data<Shared>,
+) -> HttpResponse {
+    let (token, method) = path.into_inner();
+    if token != format!("bot{BOT_TOKEN}") {
+        return HttpResponse::Unauthorized()
+            .json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
+    }
+    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match method.as_str() {
+        "getMe" => HttpResponse::Ok().json(json!({"ok": true, "result":
+            {"id": 999, "is_bot": true, "first_name": "Claw", "username": BOT_USERNAME}})),
+        "getUpdates" => {
+            let offset = req["offset"].as_i64().unwrap_or(0);
+            let wait = Duration::from_secs(req["timeout"].as_u64().unwrap_or(0).min(1));
+            shared.inner.lock().unwrap().offsets.push(offset);
+            let deadline = tokio::time::Instant::now() + wait;
+            loop {
+                let notified = shared.changed.notified();
+                let ready: Vec<Value> = shared
+                    .inner
+                    .lock()
+                    .unwrap()
+                    .updates
+                    .iter()
+                    .filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset)
+                    .cloned()
+                    .collect();
+                if !ready.is_empty() || tokio::time::Instant::now() >= deadline {
+                    return HttpResponse::Ok().json(json!({"ok": true, "result": ready}));
+                }
+                let _ = tokio::time::timeout_at(deadline, notified).await;
+            }
+        }
+        "sendMessage" => {
+            let mut g = shared.inner.lock().unwrap();
+            g.next_message += 1;
+            let id = 1000 + g.next_message;
+            g.sent.push(req.clone());
+            drop(g);
+            shared.changed.notify_waiters();
+            HttpResponse::Ok().json(json!({"ok": true, "result": {"message_id": id, "date": 0,
+                "chat": {"id": req["chat_id"], "type": "private"}, "text": req["text"]}}))
+        }
+        _ => HttpResponse::NotFound()
+            .json(json!({"ok": false, "error_code": 404, "description": "Not Found"})),
+    }
+}
+
+impl FakeTelegram {
+    pub async fn start() -> FakeTelegram {
+        let shared = Shared::default();
+        let data = web::Data::new(shared.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/{token}/{method}", web::post().to(api))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let port = server.addrs()[0].port();
+        let server = server.run();
+        actix_web::rt::spawn(server);
+        FakeTelegram { port, shared }
+    }
+
+    pub fn api_root(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Queues a text message from `from_id` in chat `chat_id` (private when equal).
+    pub fn push_text(&self, chat_id: i64, from_id: i64, username: &str, text: &str) -> i64 {
+        let kind = if chat_id == from_id {
+            "private"
+        } else {
+            "supergroup"
+        };
+        self.push(json!({"message_id": 0, "date": 0,
+            "from": {"id": from_id, "is_bot": false, "first_name": username, "username": username},
+            "chat": {"id": chat_id, "type": kind}, "text": text}))
+    }
+
+    /// Queues a message (its `message_id` is set to the update id); returns the update id.
+    pub fn push(&self, mut message: Value) -> i64 {
+        let mut g = self.shared.inner.lock().unwrap();
+        g.next_update += 1;
+        let id = g.next_update;
+        message["message_id"] = json!(id);
+        g.updates.push(json!({"update_id": id, "message": message}));
+        drop(g);
+        self.shared.changed.notify_waiters();
+        id
+    }
+
+    pub fn sent(&self) -> Vec<Value> {
+        self.shared.inner.lock().unwrap().sent.clone()
+    }
+
+    pub fn offsets(&self) -> Vec<i64> {
+        self.shared.inner.lock().unwrap().offsets.clone()
+    }
+
+    /// Waits until at least `n` messages were sent (10 s deadline so a failure cannot hang).
+    pub async fn wait_sent(&self, n: usize) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.shared.changed.notified();
+            let sent = self.sent();
+            if sent.len() >= n || tokio::time::Instant::now() >= deadline {
+                return sent;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+}
