@@ -13,6 +13,7 @@
 mod dispatch;
 pub mod supervise;
 pub mod telegram;
+pub mod webhook;
 
 use crate::actors::router::Router;
 use crate::channels::chunk::chunk_text;
@@ -276,7 +277,11 @@ impl Channels {
                         .start();
                 (a.clone().recipient(), a.recipient())
             }
-            ChannelKind::Slack | ChannelKind::Discord | ChannelKind::Webhook => {
+            ChannelKind::Webhook => {
+                let a = webhook::WebhookConnector::new(e.cfg.clone(), me).start();
+                (a.clone().recipient(), a.recipient())
+            }
+            ChannelKind::Slack | ChannelKind::Discord => {
                 e.state = ConnState::Error;
                 e.error = Some(format!(
                     "the {} connector is not available in this build",

@@ -11,6 +11,7 @@ pub mod http_out;
 pub mod policy;
 pub mod routing;
 pub mod telegram;
+pub mod webhook;
 
 use crate::config::ChannelKind;
 

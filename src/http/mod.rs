@@ -2,6 +2,7 @@
 
 mod agent_run;
 pub mod body;
+mod channels;
 mod chat_completions;
 pub mod chat_input;
 mod models;
@@ -79,6 +80,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/v1/agent/run/stream")
             .route(web::post().to(agent_run::run_stream))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/channels/webhook/{account}")
+            .route(web::post().to(channels::webhook_inbound))
             .default_service(web::to(not_allowed("POST"))),
     )
     .service(

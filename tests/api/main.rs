@@ -1,10 +1,13 @@
 //! Integration tests: the real gateway over real HTTP against a real scripted upstream.
 
+#[path = "../support/fake_http.rs"]
+mod fake_http;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
 mod helpers;
 
 mod channels_telegram;
+mod channels_webhook;
 mod chat_completions;
 mod errors;
 mod misc;

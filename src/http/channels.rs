@@ -1,0 +1,58 @@
+//! Channel ingress over HTTP: `POST /channels/webhook/{account}` (the generic webhook channel).
+//! These endpoints do not use gateway auth: each checks its own channel secret in constant
+//! time, then hands the normalised message to the channel registry and answers at once
+//! (the reply is delivered asynchronously through the channel).
+
+use crate::actors::channels::Inbound;
+use crate::channels::webhook::{authenticate, InboundBody, SIGNATURE_HEADER};
+use crate::config::ChannelKind;
+use crate::error::GatewayError;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn bad(message: impl Into<String>) -> GatewayError {
+    GatewayError::BadRequest {
+        message: message.into(),
+        param: None,
+        code: None,
+    }
+}
+
+/// `POST /channels/webhook/{account}`.
+pub async fn webhook_inbound(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, GatewayError> {
+    let id = path.into_inner().to_ascii_lowercase();
+    let account = state
+        .config
+        .channels
+        .account(ChannelKind::Webhook, &id)
+        .filter(|a| a.configured && a.enabled)
+        .ok_or_else(|| GatewayError::NotFound(format!("unknown webhook account: {id}")))?;
+    let secret = account
+        .secret
+        .as_ref()
+        .map(|s| s.expose())
+        .unwrap_or_default();
+    if !authenticate(
+        secret,
+        header(&req, "authorization"),
+        header(&req, SIGNATURE_HEADER),
+        &body,
+    ) {
+        return Err(GatewayError::Unauthorized);
+    }
+    let parsed: InboundBody =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("invalid body: {e}")))?;
+    let msg = parsed.into_message(&account.id).map_err(bad)?;
+    state.channels.do_send(Inbound { msg });
+    Ok(HttpResponse::Accepted().json(json!({"ok": true, "accepted": true})))
+}

@@ -1,0 +1,106 @@
+//! A generic recording HTTP server on 127.0.0.1:0: every request (any method, any path) is
+//! recorded and answered by a responder function. Used as the webhook channel's callback,
+//! the Slack Web API and the Discord REST API.
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    pub raw: Vec<u8>,
+    pub body: Value,
+}
+
+type Responder = dyn Fn(&str, &Value) -> (u16, Value) + Send + Sync;
+
+#[derive(Clone)]
+struct Shared {
+    log: Arc<Mutex<Vec<Recorded>>>,
+    changed: Arc<Notify>,
+    respond: Arc<Responder>,
+}
+
+pub struct FakeHttp {
+    pub port: u16,
+    shared: Shared,
+}
+
+async fn any(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let headers = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let (status, answer) = (shared.respond)(req.path(), &parsed);
+    shared.log.lock().unwrap().push(Recorded {
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+        headers,
+        raw: body.to_vec(),
+        body: parsed,
+    });
+    shared.changed.notify_waiters();
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(answer)
+}
+
+impl FakeHttp {
+    pub async fn start(
+        respond: impl Fn(&str, &Value) -> (u16, Value) + Send + Sync + 'static,
+    ) -> FakeHttp {
+        let shared = Shared {
+            log: Arc::default(),
+            changed: Arc::default(),
+            respond: Arc::new(respond),
+        };
+        let data = web::Data::new(shared.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(any))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let port = server.addrs()[0].port();
+        actix_web::rt::spawn(server.run());
+        FakeHttp { port, shared }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    /// Requests whose path ends with `suffix`.
+    pub fn to(&self, suffix: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with(suffix))
+            .collect()
+    }
+
+    /// Waits until at least `n` requests went to a path ending with `suffix` (10 s deadline).
+    pub async fn wait_for(&self, suffix: &str, n: usize) -> Vec<Recorded> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.shared.changed.notified();
+            let got = self.to(suffix);
+            if got.len() >= n || tokio::time::Instant::now() >= deadline {
+                return got;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+}
