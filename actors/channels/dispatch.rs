@@ -82,21 +82,26 @@ impl Handler<Inbound> for Channels {
             tracing::warn!(account = %key, "inbound message for an unknown account");
             return;
         };
-        if let Some(id) = &msg.message_id {
-            let dk = format!("{}:{id}", msg.chat_id);
-            if e.seen.contains(&dk) {
-                tracing::debug!(account = %key, "duplicate inbound message dropped");
-                return;
-            }
-            e.seen.push_back(dk);
-            if e.seen.len() > super::SEEN_IDS {
-                e.seen.pop_front();
-            }
+        let dedupe_key = msg
+            .message_id
+            .as_ref()
+            .map(|id| format!("{}:{id}", msg.chat_id));
+        if dedupe_key.as_ref().is_some_and(|k| e.seen.contains(k)) {
+            tracing::debug!(account = %key, "duplicate inbound message dropped");
+            return;
         }
         if let Err(r) = policy::check(&e.cfg, &msg) {
             tracing::info!(account = %key, chat = %msg.chat_id, sender = %msg.sender.id,
                 reason = r.as_str(), "inbound message ignored");
             return;
+        }
+        // Remembered only once accepted: Slack sends `message` and `app_mention` for one
+        // post, and only the second may carry the mention.
+        if let Some(k) = dedupe_key {
+            e.seen.push_back(k);
+            if e.seen.len() > super::SEEN_IDS {
+                e.seen.pop_front();
+            }
         }
         e.last_inbound_at = Some(now_ms());
         let agent = self.config.default_agent.clone();

@@ -11,6 +11,7 @@
 //!   [`Deliver`] (the WS `send` method, `clawgate message send`, hooks, cron announce).
 
 mod dispatch;
+pub mod slack;
 pub mod supervise;
 pub mod telegram;
 pub mod webhook;
@@ -281,7 +282,11 @@ impl Channels {
                 let a = webhook::WebhookConnector::new(e.cfg.clone(), me).start();
                 (a.clone().recipient(), a.recipient())
             }
-            ChannelKind::Slack | ChannelKind::Discord => {
+            ChannelKind::Slack => {
+                let a = slack::SlackConnector::new(e.cfg.clone(), me, max).start();
+                (a.clone().recipient(), a.recipient())
+            }
+            ChannelKind::Discord => {
                 e.state = ConnState::Error;
                 e.error = Some(format!(
                     "the {} connector is not available in this build",

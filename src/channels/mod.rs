@@ -10,6 +10,7 @@ pub mod hmac;
 pub mod http_out;
 pub mod policy;
 pub mod routing;
+pub mod slack;
 pub mod telegram;
 pub mod webhook;
 

@@ -1,9 +1,13 @@
-//! Channel ingress over HTTP: `POST /channels/webhook/{account}` (the generic webhook channel).
+//! Channel ingress over HTTP: `POST /channels/webhook/{account}` (the generic webhook channel)
+//! and `POST /channels/slack/events` (Slack Events API; the signing secret that verifies the
+//! request picks the account).
 //! These endpoints do not use gateway auth: each checks its own channel secret in constant
 //! time, then hands the normalised message to the channel registry and answers at once
 //! (the reply is delivered asynchronously through the channel).
 
+use crate::actors::channels::slack::SlackEvent;
 use crate::actors::channels::Inbound;
+use crate::channels::slack;
 use crate::channels::webhook::{authenticate, InboundBody, SIGNATURE_HEADER};
 use crate::config::ChannelKind;
 use crate::error::GatewayError;
@@ -55,4 +59,47 @@ pub async fn webhook_inbound(
     let msg = parsed.into_message(&account.id).map_err(bad)?;
     state.channels.do_send(Inbound { msg });
     Ok(HttpResponse::Accepted().json(json!({"ok": true, "accepted": true})))
+}
+
+/// `POST /channels/slack/events`: signature check (`v0:<ts>:<body>`), `url_verification`
+/// challenge, events handed to the registry; always answered at once (Slack wants < 3 s).
+pub async fn slack_events(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, GatewayError> {
+    let now = chrono::Utc::now().timestamp();
+    let (ts, sig) = (
+        header(&req, slack::TIMESTAMP_HEADER),
+        header(&req, slack::SIGNATURE_HEADER),
+    );
+    let account = state
+        .config
+        .channels
+        .of_kind(ChannelKind::Slack)
+        .filter(|a| a.configured && a.enabled && a.unsupported.is_none())
+        .find(|a| {
+            let secret = a
+                .signing_secret
+                .as_ref()
+                .map(|s| s.expose())
+                .unwrap_or_default();
+            !secret.is_empty() && slack::verify(secret, ts, sig, &body, now).is_ok()
+        })
+        .ok_or(GatewayError::Unauthorized)?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("invalid body: {e}")))?;
+    match slack::parse(&v) {
+        slack::Payload::UrlVerification { challenge } => {
+            Ok(HttpResponse::Ok().json(json!({ "challenge": challenge })))
+        }
+        slack::Payload::Event(event) => {
+            state.channels.do_send(SlackEvent {
+                account: account.id.clone(),
+                event,
+            });
+            Ok(HttpResponse::Ok().json(json!({"ok": true})))
+        }
+        slack::Payload::Other => Ok(HttpResponse::Ok().json(json!({"ok": true}))),
+    }
 }

@@ -88,6 +88,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(not_allowed("POST"))),
     )
     .service(
+        web::resource("/channels/slack/events")
+            .route(web::post().to(channels::slack_events))
+            .default_service(web::to(not_allowed("POST"))),
+    )
+    .service(
         web::resource("/status")
             .route(web::get().to(agent_run::status))
             .default_service(web::to(not_allowed("GET"))),

@@ -6,6 +6,7 @@ mod fake_http;
 mod fake_telegram;
 mod helpers;
 
+mod channels_slack;
 mod channels_telegram;
 mod channels_webhook;
 mod chat_completions;

@@ -1,0 +1,179 @@
+//! `SlackConnector`: one Slack app account (Events API over HTTP + Web API).
+//!
+//! - Owns: the account's awc client, the bot identity from `auth.test`, its restart budget.
+//! - Started by: [`super::Channels`], one per configured, enabled Slack account. Events arrive
+//!   over HTTP (`crate::http::channels`), are verified there, and reach the registry as
+//!   [`SlackEvent`], which is normalised with the bot's user id (mention detection).
+//! - Talks to: the Web API at `apiRoot` (`auth.test`, `chat.postMessage` with `thread_ts`);
+//!   the registry ([`super::SetStatus`]).
+
+use super::supervise::Restarts;
+use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use crate::channels::slack as wire;
+use crate::config::ChannelAccount;
+use actix::prelude::*;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Web API call timeout.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A verified Events API event for `account` (from the HTTP handler).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct SlackEvent {
+    /// Account id.
+    pub account: String,
+    /// The `event` object.
+    pub event: Value,
+}
+
+impl Handler<SlackEvent> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, m: SlackEvent, ctx: &mut Context<Self>) {
+        let key = format!("slack:{}", m.account);
+        let bot = self.entries.get(&key).and_then(|e| e.user_id.clone());
+        if let Some(msg) = wire::normalize(&m.account, bot.as_deref(), &m.event) {
+            <Self as Handler<Inbound>>::handle(self, Inbound { msg }, ctx);
+        }
+    }
+}
+
+/// The connector actor.
+pub struct SlackConnector {
+    cfg: Arc<ChannelAccount>,
+    registry: Addr<Channels>,
+    restarts: Restarts,
+    client: awc::Client,
+}
+
+impl SlackConnector {
+    /// A connector for `cfg` (checks its token in `started`).
+    pub fn new(cfg: Arc<ChannelAccount>, registry: Addr<Channels>, max_restarts: u32) -> Self {
+        SlackConnector {
+            cfg,
+            registry,
+            restarts: Restarts::new(max_restarts),
+            client: awc::Client::builder().timeout(HTTP_TIMEOUT).finish(),
+        }
+    }
+
+    fn report(&mut self, state: ConnState, user: Option<(String, String)>, error: Option<String>) {
+        let restarts = self.restarts.in_window(Instant::now());
+        let (user, user_id) = match user {
+            Some((name, id)) => (Some(format!("@{name}")), Some(id)),
+            None => (None, None),
+        };
+        self.registry.do_send(SetStatus {
+            key: self.cfg.key(),
+            state,
+            user,
+            user_id,
+            error,
+            restarts,
+        });
+    }
+
+    fn connect(&mut self, ctx: &mut Context<Self>) {
+        self.report(ConnState::Connecting, None, None);
+        let api = Api::new(&self.client, &self.cfg);
+        let fut = async move { api.call("auth.test", &json!({})).await };
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
+            Ok(v) => {
+                act.restarts.succeeded();
+                let name = v["user"].as_str().unwrap_or_default().to_string();
+                let id = v["user_id"].as_str().unwrap_or_default().to_string();
+                act.report(ConnState::Connected, Some((name, id)), None);
+            }
+            Err(e) => {
+                let next = act.restarts.failed(Instant::now());
+                tracing::warn!(account = %act.cfg.key(), error = %e, "slack auth.test failed");
+                act.report(ConnState::Error, None, Some(e));
+                ctx.run_later(next.delay, |act, ctx| act.connect(ctx));
+            }
+        }));
+    }
+}
+
+impl Actor for SlackConnector {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.connect(ctx);
+    }
+}
+
+impl Handler<SendText> for SlackConnector {
+    type Result = ResponseFuture<Result<String, DeliveryError>>;
+
+    fn handle(&mut self, m: SendText, _: &mut Context<Self>) -> Self::Result {
+        let api = Api::new(&self.client, &self.cfg);
+        Box::pin(async move {
+            let body = wire::post_message_body(
+                &m.to,
+                &m.text,
+                m.thread_id.as_deref(),
+                m.reply_to.as_deref(),
+            );
+            let v = api
+                .call("chat.postMessage", &body)
+                .await
+                .map_err(DeliveryError::Failed)?;
+            Ok(v["ts"].as_str().unwrap_or_default().to_string())
+        })
+    }
+}
+
+impl Handler<StopConnector> for SlackConnector {
+    type Result = ();
+
+    fn handle(&mut self, _: StopConnector, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+/// One account's view of the Web API.
+struct Api {
+    client: awc::Client,
+    root: String,
+    auth: String,
+}
+
+impl Api {
+    fn new(client: &awc::Client, cfg: &ChannelAccount) -> Api {
+        let token = cfg.token.as_ref().map(|t| t.expose()).unwrap_or_default();
+        Api {
+            client: client.clone(),
+            root: cfg.api_root.clone(),
+            auth: format!("Bearer {token}"),
+        }
+    }
+
+    /// Calls `method`; `Err` carries Slack's `error` code (never the token).
+    async fn call(&self, method: &str, body: &Value) -> Result<Value, String> {
+        let mut resp = self
+            .client
+            .post(format!("{}/{method}", self.root))
+            .insert_header(("authorization", self.auth.as_str()))
+            .insert_header(("content-type", "application/json; charset=utf-8"))
+            .send_json(body)
+            .await
+            .map_err(|e| format!("{method}: {e}"))?;
+        let status = resp.status().as_u16();
+        let v: Value = resp
+            .json()
+            .limit(4 * 1024 * 1024)
+            .await
+            .map_err(|e| format!("{method}: HTTP {status}, unreadable answer: {e}"))?;
+        if v["ok"].as_bool() == Some(true) {
+            Ok(v)
+        } else {
+            Err(format!(
+                "{method}: {}",
+                v["error"].as_str().unwrap_or("request failed")
+            ))
+        }
+    }
+}
