@@ -10,6 +10,7 @@
 //!   [`Inbound`]), the router (`StartTurn` for inbound messages). Anyone may send it
 //!   [`Deliver`] (the WS `send` method, `clawgate message send`, hooks, cron announce).
 
+pub mod discord;
 mod dispatch;
 pub mod slack;
 pub mod supervise;
@@ -287,12 +288,8 @@ impl Channels {
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::Discord => {
-                e.state = ConnState::Error;
-                e.error = Some(format!(
-                    "the {} connector is not available in this build",
-                    e.cfg.kind.as_str()
-                ));
-                return;
+                let a = discord::DiscordConnector::new(e.cfg.clone(), me, max).start();
+                (a.clone().recipient(), a.recipient())
             }
         };
         e.sender = Some(sender);

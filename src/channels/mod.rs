@@ -6,6 +6,7 @@
 //! outbound HTTP call, so it can be unit-tested without a running gateway.
 
 pub mod chunk;
+pub mod discord;
 pub mod hmac;
 pub mod http_out;
 pub mod policy;

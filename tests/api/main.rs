@@ -1,11 +1,14 @@
 //! Integration tests: the real gateway over real HTTP against a real scripted upstream.
 
+#[path = "../support/fake_discord.rs"]
+mod fake_discord;
 #[path = "../support/fake_http.rs"]
 mod fake_http;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
 mod helpers;
 
+mod channels_discord;
 mod channels_slack;
 mod channels_telegram;
 mod channels_webhook;

@@ -1,0 +1,149 @@
+//! Discord wire format: Gateway opcodes and payloads (HELLO, heartbeat, IDENTIFY, RESUME,
+//! dispatch), `MESSAGE_CREATE` normalisation, and REST message bodies.
+
+use super::{InboundMessage, Sender};
+use crate::config::ChannelKind;
+use serde_json::{json, Value};
+
+/// Dispatch (an event with `t` and `s`).
+pub const OP_DISPATCH: u64 = 0;
+/// Heartbeat (both directions).
+pub const OP_HEARTBEAT: u64 = 1;
+/// Identify.
+pub const OP_IDENTIFY: u64 = 2;
+/// Resume.
+pub const OP_RESUME: u64 = 6;
+/// The server asks for a reconnect (resume).
+pub const OP_RECONNECT: u64 = 7;
+/// The session is invalid (`d`: resumable).
+pub const OP_INVALID_SESSION: u64 = 9;
+/// Hello (`d.heartbeat_interval`).
+pub const OP_HELLO: u64 = 10;
+/// Heartbeat acknowledged.
+pub const OP_HEARTBEAT_ACK: u64 = 11;
+
+/// GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT.
+pub const INTENTS: u64 = 1 | (1 << 9) | (1 << 12) | (1 << 15);
+/// `SUPPRESS_NOTIFICATIONS` message flag (silent sends).
+pub const FLAG_SUPPRESS_NOTIFICATIONS: u64 = 1 << 12;
+/// Close code: authentication failed (do not retry blindly).
+pub const CLOSE_AUTHENTICATION_FAILED: u16 = 4004;
+
+/// `IDENTIFY`.
+pub fn identify(token: &str) -> Value {
+    json!({"op": OP_IDENTIFY, "d": {"token": token, "intents": INTENTS,
+        "properties": {"os": std::env::consts::OS, "browser": "clawgate", "device": "clawgate"}}})
+}
+
+/// `RESUME`.
+pub fn resume(token: &str, session_id: &str, seq: Option<u64>) -> Value {
+    json!({"op": OP_RESUME, "d": {"token": token, "session_id": session_id, "seq": seq}})
+}
+
+/// A heartbeat with the last sequence number seen.
+pub fn heartbeat(seq: Option<u64>) -> Value {
+    json!({"op": OP_HEARTBEAT, "d": seq})
+}
+
+/// Where a send goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A channel (guild channel, thread, or existing DM channel).
+    Channel(String),
+    /// A user: a DM channel is opened first.
+    User(String),
+}
+
+/// Parses `channel:<id>`, `user:<id>`, `discord:<id>`, `<@id>` or a bare channel id.
+pub fn parse_target(to: &str) -> Target {
+    let t = to.trim().trim_start_matches("discord:");
+    if let Some(u) = t.strip_prefix("user:") {
+        return Target::User(u.trim().to_string());
+    }
+    if let Some(u) = t.strip_prefix("<@").and_then(|r| r.strip_suffix('>')) {
+        return Target::User(u.trim_start_matches('!').to_string());
+    }
+    Target::Channel(t.trim_start_matches("channel:").trim().to_string())
+}
+
+/// `POST /channels/{id}/messages` body.
+pub fn create_message_body(text: &str, reply_to: Option<&str>, silent: bool) -> Value {
+    let mut b = json!({"content": text, "allowed_mentions": {"parse": ["users"]}});
+    if let Some(r) = reply_to {
+        b["message_reference"] = json!({"message_id": r, "fail_if_not_exists": false});
+    }
+    if silent {
+        b["flags"] = json!(FLAG_SUPPRESS_NOTIFICATIONS);
+    }
+    b
+}
+
+/// Maps a `MESSAGE_CREATE` payload to an inbound message; `None` for bots and empty content.
+pub fn normalize(account: &str, bot_id: Option<&str>, d: &Value) -> Option<InboundMessage> {
+    let author = &d["author"];
+    if author["bot"].as_bool() == Some(true) {
+        return None;
+    }
+    let author_id = author["id"].as_str()?;
+    if bot_id == Some(author_id) {
+        return None;
+    }
+    let text = d["content"].as_str().filter(|t| !t.trim().is_empty())?;
+    let guild = d["guild_id"].as_str().map(str::to_string);
+    let mentioned = bot_id.is_some_and(|b| {
+        text.contains(&format!("<@{b}>"))
+            || text.contains(&format!("<@!{b}>"))
+            || d["mentions"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|u| u["id"].as_str() == Some(b)))
+    });
+    Some(InboundMessage {
+        channel: ChannelKind::Discord,
+        account: account.to_string(),
+        chat_id: d["channel_id"].as_str()?.to_string(),
+        sender: Sender {
+            id: author_id.to_string(),
+            username: author["username"].as_str().map(str::to_string),
+            name: author["global_name"].as_str().map(str::to_string),
+        },
+        text: text.to_string(),
+        thread_id: None,
+        is_group: guild.is_some(),
+        message_id: d["id"].as_str().map(str::to_string),
+        mentioned,
+        guild_id: guild,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(parse_target("channel:123"), Target::Channel("123".into()));
+        assert_eq!(parse_target("123"), Target::Channel("123".into()));
+        assert_eq!(parse_target("user:9"), Target::User("9".into()));
+        assert_eq!(parse_target("<@!9>"), Target::User("9".into()));
+    }
+
+    #[test]
+    fn guild_messages_detect_mentions_and_bots_are_skipped() {
+        let d = json!({"id": "m1", "channel_id": "c1", "guild_id": "g1", "content": "<@42> hi",
+            "author": {"id": "u1", "username": "ada"}, "mentions": [{"id": "42"}]});
+        let m = normalize("default", Some("42"), &d).unwrap();
+        assert!(m.is_group && m.mentioned);
+        assert_eq!(m.guild_id.as_deref(), Some("g1"));
+        let bot = json!({"id": "m2", "channel_id": "c1", "content": "x",
+            "author": {"id": "b", "bot": true}});
+        assert!(normalize("default", Some("42"), &bot).is_none());
+    }
+
+    #[test]
+    fn intents_and_silent_flags() {
+        assert_eq!(INTENTS, 37377);
+        let b = create_message_body("t", Some("5"), true);
+        assert_eq!(b["flags"], 4096);
+        assert_eq!(b["message_reference"]["message_id"], "5");
+    }
+}
