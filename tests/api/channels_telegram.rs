@@ -264,3 +264,32 @@ async fn a_rejected_token_is_reported_as_an_error_without_the_token() {
     assert!(err.contains("401"), "{err}");
     assert!(!err.contains("WRONG-token"), "{err}");
 }
+
+#[actix_web::test]
+async fn messages_sent_during_a_run_are_collected_into_the_next_turn() {
+    let fake = FakeTelegram::start().await;
+    let t = spawn_with("openai-completions", "", &telegram_cfg(&fake, "")).await;
+    t.upstream
+        .push(Reply::text("first reply").with_first_byte_delay(Duration::from_millis(1500)));
+    t.upstream.push(Reply::text("batched reply"));
+    fake.push_text(42, 42, "ada", "one");
+    crate::helpers::eventually(|| t.upstream.request_count() == 1).await;
+    fake.push_text(42, 42, "ada", "two");
+    fake.push_text(42, 42, "ada", "three");
+
+    let sent = fake.wait_sent(2).await;
+
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1]["text"], "batched reply");
+    let reqs = t.upstream.requests();
+    assert_eq!(reqs.len(), 2, "two and three became one turn");
+    let batched = last_user_text(&reqs[1].body);
+    assert!(
+        batched.starts_with("[Queued messages while agent was busy]"),
+        "{batched}"
+    );
+    assert!(
+        batched.contains("Queued #1\ntwo") && batched.contains("Queued #2\nthree"),
+        "{batched}"
+    );
+}
