@@ -5,13 +5,15 @@
 //! `openclaw.json` can be read. Unknown keys are errors that name the key and its line.
 
 mod build;
+mod channel_types;
 mod channels;
 mod env;
 pub mod raw;
 pub mod raw_channels;
 mod types;
 
-pub use channels::*;
+pub use channel_types::*;
+pub use channels::normalize_allow_entry;
 pub use types::*;
 
 use raw::RawConfig;

@@ -1,0 +1,260 @@
+//! Validated channel configuration types: what the connectors and the dispatcher see.
+//! Built from the raw file by `super::channels`.
+
+use super::types::Secret;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Account id used when a channel has no `accounts` map.
+pub const DEFAULT_ACCOUNT: &str = "default";
+/// `gateway.channelMaxRestartsPerHour` default (OpenClaw's).
+pub const DEFAULT_MAX_RESTARTS_PER_HOUR: u32 = 10;
+/// `messages.queue.cap` default (OpenClaw's).
+pub const DEFAULT_QUEUE_CAP: usize = 20;
+
+/// A supported chat platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChannelKind {
+    /// Telegram Bot API.
+    Telegram,
+    /// Slack (Events API + Web API).
+    Slack,
+    /// Discord (Gateway + REST).
+    Discord,
+    /// clawgate's generic webhook channel.
+    Webhook,
+}
+
+impl ChannelKind {
+    /// Every supported kind, in display order.
+    pub const ALL: [ChannelKind; 4] = [
+        ChannelKind::Telegram,
+        ChannelKind::Slack,
+        ChannelKind::Discord,
+        ChannelKind::Webhook,
+    ];
+
+    /// The channel id (`telegram`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Discord => "discord",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+
+    /// Human label (`Telegram`, …).
+    pub fn label(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "Telegram",
+            ChannelKind::Slack => "Slack",
+            ChannelKind::Discord => "Discord",
+            ChannelKind::Webhook => "Webhook",
+        }
+    }
+
+    /// Parses a channel id.
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The platform's hard limit on one message's text, in characters.
+    pub fn max_chunk(self) -> usize {
+        match self {
+            ChannelKind::Telegram => 4096,
+            ChannelKind::Slack => 40_000,
+            ChannelKind::Discord => 2000,
+            ChannelKind::Webhook => 1_000_000,
+        }
+    }
+
+    pub(super) fn default_api_root(self) -> &'static str {
+        match self {
+            ChannelKind::Telegram => "https://api.telegram.org",
+            ChannelKind::Slack => "https://slack.com/api",
+            ChannelKind::Discord => "https://discord.com/api/v10",
+            ChannelKind::Webhook => "",
+        }
+    }
+
+    /// Environment variable that supplies the default account's token, as in OpenClaw.
+    pub(super) fn token_env(self) -> Option<&'static str> {
+        match self {
+            ChannelKind::Telegram => Some("TELEGRAM_BOT_TOKEN"),
+            ChannelKind::Slack => Some("SLACK_BOT_TOKEN"),
+            ChannelKind::Discord => Some("DISCORD_BOT_TOKEN"),
+            ChannelKind::Webhook => None,
+        }
+    }
+}
+
+/// Who may open a direct conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmPolicy {
+    /// OpenClaw's default. clawgate has no pairing store, so this behaves as `Allowlist`
+    /// (unknown senders are ignored; no pairing code is sent).
+    Pairing,
+    /// Only `allowFrom` senders.
+    Allowlist,
+    /// Anyone (`allowFrom` must contain `"*"`, as OpenClaw requires).
+    Open,
+    /// No direct messages at all.
+    Disabled,
+}
+
+/// Which groups are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupPolicy {
+    /// Only groups listed in `groups`/`channels`/`guilds` (or `"*"`).
+    Allowlist,
+    /// Every group.
+    Open,
+    /// No groups.
+    Disabled,
+}
+
+/// Whether replies quote the triggering message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyToMode {
+    /// Never.
+    Off,
+    /// The first chunk of a reply.
+    First,
+    /// Every chunk.
+    All,
+}
+
+/// One group/channel/guild rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRule {
+    /// Answer only when mentioned.
+    pub require_mention: bool,
+    /// `false` ignores the group.
+    pub enabled: bool,
+    /// Senders allowed here (`None` = the account's `groupAllowFrom`).
+    pub allow_from: Option<Vec<String>>,
+    /// Per-channel rules (Discord guilds).
+    pub channels: BTreeMap<String, GroupRule>,
+}
+
+/// One configured account of one channel, flattened and validated.
+#[derive(Debug, Clone)]
+pub struct ChannelAccount {
+    /// Platform.
+    pub kind: ChannelKind,
+    /// Account id (`default` or an `accounts` key).
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// `enabled` (default true).
+    pub enabled: bool,
+    /// Credentials present; an unconfigured account is never started.
+    pub configured: bool,
+    /// Why the account cannot run even though it is configured (e.g. Slack Socket Mode).
+    pub unsupported: Option<String>,
+    /// Bot token (Telegram/Slack `botToken`, Discord `token`).
+    pub token: Option<Secret>,
+    /// Slack signing secret.
+    pub signing_secret: Option<Secret>,
+    /// Webhook channel shared secret.
+    pub secret: Option<Secret>,
+    /// Webhook channel callback URL.
+    pub callback_url: Option<String>,
+    /// Webhook channel: callback may reach loopback/private addresses.
+    pub allow_private_network: bool,
+    /// API base URL, no trailing slash.
+    pub api_root: String,
+    /// Discord Gateway URL.
+    pub gateway_url: String,
+    /// DM access policy.
+    pub dm_policy: DmPolicy,
+    /// Normalised DM allow-list.
+    pub allow_from: Vec<String>,
+    /// Group access policy.
+    pub group_policy: GroupPolicy,
+    /// Normalised group sender allow-list (`None` = anyone in an allowed group).
+    pub group_allow_from: Option<Vec<String>>,
+    /// Group rules by chat/channel id (`"*"` = any); Discord guilds are keyed `guild:<id>`.
+    pub groups: BTreeMap<String, GroupRule>,
+    /// Reply quoting.
+    pub reply_to_mode: ReplyToMode,
+    /// Characters per outbound message.
+    pub chunk_limit: usize,
+    /// Target for deliveries without `to`.
+    pub default_to: Option<String>,
+}
+
+impl ChannelAccount {
+    /// `<channel>:<account>`, the registry key.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.id)
+    }
+}
+
+/// How direct-message sessions are keyed (`session.dmScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmScope {
+    /// Every DM shares the agent's main session (OpenClaw's default).
+    Main,
+    /// `agent:<a>:direct:<peer>`.
+    PerPeer,
+    /// `agent:<a>:<channel>:direct:<peer>`.
+    PerChannelPeer,
+    /// `agent:<a>:<channel>:<account>:direct:<peer>`.
+    PerAccountChannelPeer,
+}
+
+/// What happens to inbound messages that arrive while the session is busy
+/// (`messages.queue.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueMode {
+    /// Batch everything that arrived during the run into the next turn (OpenClaw's default).
+    Collect,
+    /// Each message becomes its own turn, in order, after the current one.
+    Followup,
+}
+
+/// Everything the channel layer needs.
+#[derive(Debug, Clone)]
+pub struct ChannelsConfig {
+    /// Every account of every supported channel (configured or not).
+    pub accounts: Vec<Arc<ChannelAccount>>,
+    /// The account a bare channel id resolves to.
+    pub default_accounts: BTreeMap<ChannelKind, String>,
+    /// `session.dmScope`.
+    pub dm_scope: DmScope,
+    /// `messages.queue.mode`.
+    pub queue_mode: QueueMode,
+    /// `messages.queue.cap`: messages collected at most (oldest dropped).
+    pub queue_cap: usize,
+    /// `gateway.channelMaxRestartsPerHour`.
+    pub max_restarts_per_hour: u32,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        ChannelsConfig {
+            accounts: vec![],
+            default_accounts: BTreeMap::new(),
+            dm_scope: DmScope::Main,
+            queue_mode: QueueMode::Collect,
+            queue_cap: DEFAULT_QUEUE_CAP,
+            max_restarts_per_hour: DEFAULT_MAX_RESTARTS_PER_HOUR,
+        }
+    }
+}
+
+impl ChannelsConfig {
+    /// Accounts of one kind.
+    pub fn of_kind(&self, kind: ChannelKind) -> impl Iterator<Item = &Arc<ChannelAccount>> {
+        self.accounts.iter().filter(move |a| a.kind == kind)
+    }
+
+    /// The account of `kind` with id `id`.
+    pub fn account(&self, kind: ChannelKind, id: &str) -> Option<&Arc<ChannelAccount>> {
+        self.of_kind(kind).find(|a| a.id == id)
+    }
+}

@@ -1,0 +1,104 @@
+//! Tests of the channel configuration.
+
+use super::*;
+use std::path::Path;
+
+fn load(text: &str) -> Result<super::super::Config, ConfigError> {
+    let raw = super::super::parse_raw(text, Path::new("t.json5"))?;
+    super::super::build::build(
+        raw,
+        text,
+        Some("t.json5".into()),
+        PathBuf::from("/tmp/cg"),
+        &Default::default(),
+    )
+}
+
+#[test]
+fn accounts_inherit_the_top_level_keys() {
+    let cfg = load(
+        "{ channels: { telegram: { dmPolicy: 'allowlist', allowFrom: [42, '@Ada'], replyToMode: 'first',
+           accounts: { Work: { botToken: 'a' }, home: { botToken: 'b', dmPolicy: 'disabled' } },
+           defaultAccount: 'home' } } }",
+    )
+    .unwrap();
+    let ch = &cfg.channels;
+    let work = ch.account(ChannelKind::Telegram, "work").unwrap();
+    assert_eq!(work.allow_from, vec!["42", "@ada"]);
+    assert_eq!(work.reply_to_mode, ReplyToMode::First);
+    assert_eq!(work.dm_policy, DmPolicy::Allowlist);
+    assert_eq!(
+        ch.account(ChannelKind::Telegram, "home").unwrap().dm_policy,
+        DmPolicy::Disabled
+    );
+    assert_eq!(ch.default_accounts[&ChannelKind::Telegram], "home");
+    assert_eq!(work.chunk_limit, 4096);
+}
+
+#[test]
+fn a_channel_without_credentials_is_kept_unconfigured() {
+    let cfg = load("{ channels: { discord: { enabled: true } } }").unwrap();
+    let d = cfg
+        .channels
+        .account(ChannelKind::Discord, "default")
+        .unwrap();
+    assert!(!d.configured);
+}
+
+#[test]
+fn open_dms_need_a_wildcard_as_in_openclaw() {
+    let e = load("{ channels: { telegram: { botToken: 'x', dmPolicy: 'open' } } }")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("channels.telegram.allowFrom"), "{e}");
+    assert!(load(
+        "{ channels: { telegram: { botToken: 'x', dmPolicy: 'open', allowFrom: ['*'] } } }"
+    )
+    .is_ok());
+}
+
+#[test]
+fn bad_values_are_named() {
+    for (text, key) in [
+        (
+            "{ channels: { telegram: { dmPolicy: 'sometimes' } } }",
+            "channels.telegram.dmPolicy",
+        ),
+        (
+            "{ channels: { slack: { apiRoot: 'ftp://x' } } }",
+            "channels.slack.apiRoot",
+        ),
+        (
+            "{ channels: { telegram: { botTokn: 'x' } } }",
+            "channels.telegram.botTokn",
+        ),
+        (
+            "{ messages: { queue: { mode: 'interrupt' } } }",
+            "messages.queue.mode",
+        ),
+        ("{ session: { dmScope: 'per-planet' } }", "session.dmScope"),
+        (
+            "{ channels: { webhook: { secret: 's' } } }",
+            "channels.webhook.callbackUrl",
+        ),
+    ] {
+        let e = load(text).unwrap_err().to_string();
+        assert!(e.contains(key), "{text}: {e}");
+    }
+}
+
+#[test]
+fn slack_socket_mode_is_reported_not_refused() {
+    let cfg =
+        load("{ channels: { slack: { mode: 'socket', botToken: 'xoxb', appToken: 'xapp' } } }")
+            .unwrap();
+    let s = cfg.channels.account(ChannelKind::Slack, "default").unwrap();
+    assert!(s.configured);
+    assert!(s.unsupported.as_deref().unwrap().contains("Socket Mode"));
+}
+
+#[test]
+fn secrets_do_not_show_in_debug_output() {
+    let cfg = load("{ channels: { telegram: { botToken: 'very-secret-token' } } }").unwrap();
+    assert!(!format!("{:?}", cfg.channels).contains("very-secret-token"));
+}
