@@ -18,11 +18,13 @@
 pub mod actors;
 pub mod agent;
 pub mod auth;
+pub mod channels;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod hooks;
 pub mod http;
 pub mod providers;
 pub mod responses;

@@ -204,6 +204,8 @@ impl Gateway {
             store,
             started: Instant::now(),
             port,
+            hooks: Arc::new(crate::hooks::HookState::default()),
+            outbound: crate::channels::Outbound::default(),
         };
         let data = web::Data::new(state.clone());
         let hsts = config.hsts.clone();

@@ -26,6 +26,10 @@ pub struct AppState {
     pub port: u16,
     /// WebSocket RPC: broadcast hub, idempotency cache, limits.
     pub ws: crate::ws::shared::WsShared,
+    /// Webhook token limiter and replay cache.
+    pub hooks: Arc<crate::hooks::HookState>,
+    /// Channel delivery (a channel subsystem registers itself here).
+    pub outbound: crate::channels::Outbound,
 }
 
 impl AppState {

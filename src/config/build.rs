@@ -409,6 +409,11 @@ pub(super) fn build(
         .filter(|k| !k.is_empty())
         .unwrap_or_else(|| "main".into());
 
+    let hooks = super::automation::hooks(raw.hooks.as_ref(), token.as_ref())
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let cron = super::automation::cron(raw.cron.as_ref())
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+
     Ok(Config {
         path: file,
         state_dir,
@@ -444,6 +449,8 @@ pub(super) fn build(
         tools: global_tools,
         ws: ws_config(&g.ws),
         gateway_tools: g.tools.clone(),
+        hooks,
+        cron,
     })
 }
 

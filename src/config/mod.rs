@@ -4,11 +4,17 @@
 //! Key names follow OpenClaw's (`gateway.auth.token`, `models.providers.<id>.baseUrl`, …) so an
 //! `openclaw.json` can be read. Unknown keys are errors that name the key and its line.
 
+mod automation;
 mod build;
 mod env;
 pub mod raw;
+pub mod raw_automation;
 mod types;
 
+pub use automation::{
+    gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
+    DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
+};
 pub use types::*;
 
 use raw::RawConfig;

@@ -363,6 +363,10 @@ pub struct Config {
     pub ws: WsConfig,
     /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).
     pub gateway_tools: Option<Value>,
+    /// HTTP webhooks (`hooks.*`).
+    pub hooks: super::HooksConfig,
+    /// The cron scheduler (`cron.*`).
+    pub cron: super::CronConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

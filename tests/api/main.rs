@@ -4,6 +4,7 @@ mod helpers;
 
 mod chat_completions;
 mod errors;
+mod hooks;
 mod misc;
 mod responses;
 mod sessions;
