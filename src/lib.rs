@@ -23,6 +23,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod cron;
 pub mod error;
 pub mod hooks;
 pub mod http;

@@ -196,6 +196,15 @@ impl Gateway {
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
         let ws = crate::ws::shared::WsShared::start(router.clone(), &config.ws);
+        let outbound = crate::channels::Outbound::default();
+        let scheduler = crate::actors::scheduler::Scheduler::new(
+            config.clone(),
+            store.clone(),
+            router.clone(),
+            ws.hub.clone(),
+            outbound.clone(),
+        )
+        .start();
         let state = AppState {
             ws,
             router,
@@ -205,7 +214,8 @@ impl Gateway {
             started: Instant::now(),
             port,
             hooks: Arc::new(crate::hooks::HookState::default()),
-            outbound: crate::channels::Outbound::default(),
+            outbound,
+            scheduler,
         };
         let data = web::Data::new(state.clone());
         let hsts = config.hsts.clone();

@@ -30,6 +30,8 @@ pub struct AppState {
     pub hooks: Arc<crate::hooks::HookState>,
     /// Channel delivery (a channel subsystem registers itself here).
     pub outbound: crate::channels::Outbound,
+    /// The cron scheduler.
+    pub scheduler: Addr<crate::actors::scheduler::Scheduler>,
 }
 
 impl AppState {

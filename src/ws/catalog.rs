@@ -31,6 +31,13 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "logs.tail",
     "channels.status",
     "system-presence",
+    "cron.list",
+    "cron.status",
+    "cron.add",
+    "cron.update",
+    "cron.remove",
+    "cron.run",
+    "cron.runs",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -44,6 +51,7 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "shutdown",
     "health",
     "heartbeat",
+    "cron",
 ];
 
 /// Scopes granted to simple-dialect clients that authenticated with the
@@ -108,8 +116,8 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 23);
-        assert_eq!(ADVERTISED_EVENTS.len(), 9);
+        assert_eq!(ADVERTISED_METHODS.len(), 30);
+        assert_eq!(ADVERTISED_EVENTS.len(), 10);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
         assert!(!is_advertised_method("chat.run"));

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod chat_completions;
+mod cron;
 mod errors;
 mod hooks;
 mod misc;

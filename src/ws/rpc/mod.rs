@@ -7,6 +7,7 @@
 
 mod agent;
 mod chat;
+mod cron;
 mod sessions;
 mod system;
 pub mod wait;
@@ -177,6 +178,13 @@ pub fn handler(method: &str) -> Option<Handler> {
         "sessions.delete" => |c| Box::pin(sessions::delete(c)),
         "sessions.subscribe" => |c| Box::pin(sessions::subscribe(c, true)),
         "sessions.unsubscribe" => |c| Box::pin(sessions::subscribe(c, false)),
+        "cron.list" => |c| Box::pin(cron::list(c)),
+        "cron.status" => |c| Box::pin(cron::status(c)),
+        "cron.add" => |c| Box::pin(cron::add(c)),
+        "cron.update" => |c| Box::pin(cron::update(c)),
+        "cron.remove" => |c| Box::pin(cron::remove(c)),
+        "cron.run" => |c| Box::pin(cron::run(c)),
+        "cron.runs" => |c| Box::pin(cron::runs(c)),
         _ => return None,
     };
     Some(h)
