@@ -26,6 +26,9 @@ pub enum Command {
     Agent(AgentCmd),
     /// Show a running gateway's status.
     Status(StatusCmd),
+    /// Manage cron jobs on a running gateway.
+    #[command(subcommand)]
+    Cron(crate::cli_cron::CronCmd),
 }
 
 /// How to reach a running gateway.

@@ -9,12 +9,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Where and how to call the gateway.
-struct Target {
-    base: String,
-    auth: Option<String>,
+pub(crate) struct Target {
+    /// `http(s)://host:port`.
+    pub(crate) base: String,
+    /// `Authorization` header value.
+    pub(crate) auth: Option<String>,
 }
 
-fn resolve(r: &Remote) -> Result<Target, String> {
+/// Finds the gateway URL and credential (flags, environment, config, saved token).
+pub(crate) fn resolve(r: &Remote) -> Result<Target, String> {
     let ov = Overrides {
         state_dir: r.paths.state_dir.clone(),
         ..Default::default()
