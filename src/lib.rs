@@ -8,8 +8,12 @@
 //! - [`providers`]: upstream model protocols (OpenAI Chat Completions, Anthropic Messages)
 //!   sharing one SSE decoder, with retries and fallbacks.
 //! - [`agent`]: what a turn is and how its prompt is built; [`tools`]: the tool registry.
-//! - [`storage`]: SQLite (WAL) sessions, messages and runs.
-//! - [`config`], [`auth`], [`error`], [`startup`], [`cli`], [`commands`], [`telemetry`].
+//! - [`storage`]: SQLite (WAL) sessions, messages, runs, cron jobs and the cron run log.
+//! - [`hooks`]: HTTP webhooks (`/hooks/*`) behind `http::hooks`; [`cron`]: the cron job model,
+//!   schedules and job execution behind the `Scheduler` actor; [`channels`]: the delivery
+//!   interface chat-channel connectors implement.
+//! - [`config`], [`auth`], [`error`], [`startup`], [`cli`] (+ [`cli_cron`]), [`commands`],
+//!   [`client`] (HTTP) and [`client_rpc`] (WebSocket RPC) for the CLI, [`telemetry`].
 //!
 //! The `actors/` folder sits beside `src/` because the project's design card asks for it; it is
 //! compiled into this one crate with a `#[path]` attribute (the only one in the crate).

@@ -407,6 +407,32 @@ async fn the_cron_command_manages_jobs_on_a_running_gateway() {
     );
 }
 
+#[test]
+fn a_hook_mapping_with_a_js_transform_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(
+        &cfg,
+        r#"{ hooks: { enabled: true, token: "hook-secret", mappings: [{ match: { path: "x" }, transform: { module: "x.js" } }] } }"#,
+    )
+    .unwrap();
+    let (code, _, err) = run_cmd(&["config", "validate", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("hooks.mappings[0].transform"), "{err}");
+    assert!(err.contains("cannot run in clawgate"), "{err}");
+    std::fs::write(
+        &cfg,
+        r#"{ gateway: { auth: { token: "same" } }, hooks: { enabled: true, token: "same" } }"#,
+    )
+    .unwrap();
+    let (code, _, err) = run_cmd(&["config", "validate", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("hooks.token must not match gateway auth token"),
+        "{err}"
+    );
+}
+
 fn run_cmd(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(BIN)
         .args(args)
