@@ -9,17 +9,17 @@
 //!   store (jobs and the run log).
 //!
 //! On start it replays missed runs: stale `runningAtMs` markers are cleared (an interrupted
-//! job is due again), overdue jobs run at once up to [`MAX_MISSED_AT_START`], the rest are
-//! spread [`MISSED_STAGGER`] apart. The timer is re-armed after every change, at most
-//! [`MAX_TIMER_DELAY`] ahead, so a changed clock is noticed.
+//! job is due again), overdue jobs run at once up to [`lifecycle::MAX_MISSED_AT_START`], the
+//! rest are spread [`lifecycle::MISSED_STAGGER`] apart. The timer is re-armed after every
+//! change, at most [`MAX_TIMER_DELAY`] ahead, so a changed clock is noticed.
 
 use super::router::Router;
 use super::ws_hub::{BroadcastEvent, WsHub};
 use crate::channels::Outbound;
 use crate::config::Config;
 use crate::cron::execute::{self, Deps, RunResult};
-use crate::cron::schedule::{error_backoff_ms, next_run_ms};
-use crate::cron::{normalize, CronJob};
+use crate::cron::schedule::next_run_ms;
+use crate::cron::{lifecycle, normalize, CronJob};
 use crate::storage::Store;
 use crate::ws::clock::{Clock, SystemClock};
 use actix::prelude::*;
@@ -30,10 +30,6 @@ use std::time::Duration;
 
 /// Longest sleep between timer checks.
 pub const MAX_TIMER_DELAY: Duration = Duration::from_secs(60);
-/// Overdue jobs run immediately at start-up; the rest are deferred.
-pub const MAX_MISSED_AT_START: usize = 5;
-/// Spacing of deferred missed runs.
-pub const MISSED_STAGGER: i64 = 5_000;
 
 /// Errors returned to RPC callers (the message is shown as is).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -320,109 +316,24 @@ impl Scheduler {
     /// Missed-run replay at start-up.
     fn catch_up(&mut self) {
         let now = self.now();
-        let mut overdue: Vec<(i64, String)> = Vec::new();
-        for job in self.jobs.values_mut() {
-            if job.state.running_at_ms.take().is_some() && job.enabled {
-                // Interrupted by a stop: due again right away.
-                job.state.next_run_at_ms = Some(now);
-            }
-            if job.state.next_run_at_ms.is_none() && job.enabled {
-                job.state.next_run_at_ms = next_run_ms(job, now).unwrap_or(None);
-            }
-            if let Some(t) = job
-                .state
-                .next_run_at_ms
-                .filter(|t| *t <= now && job.enabled)
-            {
-                overdue.push((t, job.id.clone()));
-            }
-        }
-        overdue.sort();
-        for (i, (_, id)) in overdue.into_iter().enumerate().skip(MAX_MISSED_AT_START) {
-            if let Some(j) = self.jobs.get_mut(&id) {
-                let slot = (i - MAX_MISSED_AT_START + 1) as i64;
-                j.state.next_run_at_ms = Some(now + slot * MISSED_STAGGER);
-            }
-        }
+        lifecycle::catch_up(&mut self.jobs, now);
         for j in self.jobs.values() {
             self.save(j);
         }
     }
 
-    fn apply(&mut self, msg: Finished) -> Option<CronJob> {
+    fn apply(&mut self, msg: &Finished) -> Option<CronJob> {
         let now = self.now();
-        let cfg = self.deps.config.cron.clone();
-        let r = &msg.result;
         let job = self.jobs.get_mut(&msg.job_id)?;
-        let s = &mut job.state;
-        s.running_at_ms = None;
-        s.last_run_at_ms = Some(msg.started_at);
-        s.last_run_status = Some(r.status.clone());
-        s.last_status = Some(r.status.clone());
-        s.last_error = r.error.clone();
-        s.last_duration_ms = Some(now - msg.started_at);
-        s.last_delivery_status = Some(r.delivery_status.clone());
-        s.last_delivery_error = r.delivery_error.clone();
-        s.last_delivered = r.delivered;
-        let failed = r.status == "error";
-        s.consecutive_errors = if failed { s.consecutive_errors + 1 } else { 0 };
-        if job.is_one_shot() {
-            if !failed {
-                job.enabled = false;
-                job.state.next_run_at_ms = None;
-            } else {
-                let attempts = job.state.retry_attempts.unwrap_or(0);
-                let transient = r.error.as_deref().is_some_and(is_transient);
-                if transient && attempts < cfg.retry_max_attempts {
-                    let delay = cfg
-                        .retry_backoff
-                        .get(attempts as usize)
-                        .or(cfg.retry_backoff.last())
-                        .map(|d| d.as_millis() as i64)
-                        .unwrap_or(30_000);
-                    job.state.retry_attempts = Some(attempts + 1);
-                    job.state.next_run_at_ms = Some(now + delay);
-                } else {
-                    job.enabled = false;
-                    job.state.next_run_at_ms = None;
-                }
-            }
-        } else {
-            let next = next_run_ms(job, now).unwrap_or(None);
-            job.state.next_run_at_ms = match (failed, next) {
-                (true, Some(n)) => {
-                    Some(n.max(now + error_backoff_ms(job.state.consecutive_errors)))
-                }
-                (_, n) => n,
-            };
-        }
+        lifecycle::apply_result(
+            job,
+            &msg.result,
+            msg.started_at,
+            now,
+            &self.deps.config.cron,
+        );
         Some(job.clone())
     }
-}
-
-/// Errors worth retrying for one-shot jobs (rate limits, overload, network, timeouts, 5xx).
-pub fn is_transient(error: &str) -> bool {
-    let e = error.to_ascii_lowercase();
-    [
-        "rate limit",
-        "rate_limit",
-        "429",
-        "overloaded",
-        "network",
-        "connect",
-        "timeout",
-        "timed out",
-        "econnreset",
-        "server error",
-        "server_error",
-        "500",
-        "502",
-        "503",
-        "504",
-        "unavailable",
-    ]
-    .iter()
-    .any(|p| e.contains(p))
 }
 
 impl Actor for Scheduler {
@@ -577,7 +488,7 @@ impl Handler<Finished> for Scheduler {
         self.running.remove(&msg.job_id);
         let (job_id, run_id, started) = (msg.job_id.clone(), msg.run_id.clone(), msg.started_at);
         let result = msg.result.clone();
-        let updated = self.apply(msg);
+        let updated = self.apply(&msg);
         let now = self.now();
         let next = updated.as_ref().and_then(|j| j.state.next_run_at_ms);
         let mut entry = json!({"ts": now, "jobId": job_id, "action": "finished", "runId": run_id,

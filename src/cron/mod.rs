@@ -6,6 +6,7 @@
 pub mod command;
 pub mod execute;
 pub mod job;
+pub mod lifecycle;
 pub mod normalize;
 pub mod schedule;
 pub mod webhook;
