@@ -6,6 +6,7 @@
 //!     ├── shard arbiter 0 … N-1 (one per core)
 //!     │   └── Session (one per session key; one turn at a time, queue behind it)
 //!     │       └── AgentRun (one per turn; model ⇄ tool loop; fans RunEvents out)
+//!     Scheduler (cron jobs and their timer; starts turns through the Router)
 //!     HTTP workers (one per core) → handlers send messages to Router,
 //!     then read RunEvents from a bounded channel and write SSE/JSON.
 //! ```
@@ -16,6 +17,7 @@
 pub mod agent_run;
 pub mod channels;
 pub mod router;
+pub mod scheduler;
 pub mod session;
 pub mod ws_conn;
 pub mod ws_hub;

@@ -118,6 +118,21 @@ pub struct SystemEvent {
 #[rtype(result = "Vec<String>")]
 pub struct DrainSystemEvents;
 
+/// The queued system events (oldest first), left in the queue.
+#[derive(Message)]
+#[rtype(result = "Vec<String>")]
+pub struct PeekSystemEvents;
+
+/// Broadcast a gateway event (`cron`, …) to every OpenClaw client with read access.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct BroadcastEvent {
+    /// Event name.
+    pub event: &'static str,
+    /// Payload.
+    pub payload: Value,
+}
+
 /// The current presence list.
 #[derive(Message)]
 #[rtype(result = "Value")]
@@ -449,6 +464,20 @@ impl Handler<DrainSystemEvents> for WsHub {
     type Result = MessageResult<DrainSystemEvents>;
     fn handle(&mut self, _: DrainSystemEvents, _: &mut Self::Context) -> Self::Result {
         MessageResult(self.system_events.drain(..).collect())
+    }
+}
+
+impl Handler<PeekSystemEvents> for WsHub {
+    type Result = MessageResult<PeekSystemEvents>;
+    fn handle(&mut self, _: PeekSystemEvents, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.system_events.iter().cloned().collect())
+    }
+}
+
+impl Handler<BroadcastEvent> for WsHub {
+    type Result = ();
+    fn handle(&mut self, msg: BroadcastEvent, _: &mut Self::Context) {
+        self.broadcast(msg.event, &msg.payload, Client::can_read);
     }
 }
 

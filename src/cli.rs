@@ -29,6 +29,9 @@ pub enum Command {
     /// Send messages through a running gateway's chat channels.
     #[command(subcommand)]
     Message(MessageCmd),
+    /// Manage cron jobs on a running gateway.
+    #[command(subcommand)]
+    Cron(crate::cli_cron::CronCmd),
 }
 
 /// `clawgate message …`.

@@ -12,6 +12,12 @@
 //! - [`channels`]: chat-channel wire types, access policy, session keys, chunking; the
 //!   connector actors are in `actors/channels/`.
 //! - [`config`], [`auth`], [`error`], [`startup`], [`cli`], [`commands`], [`telemetry`].
+//! - [`storage`]: SQLite (WAL) sessions, messages, runs, cron jobs and the cron run log.
+//! - [`hooks`]: HTTP webhooks (`/hooks/*`) behind `http::hooks`; [`cron`]: the cron job model,
+//!   schedules and job execution behind the `Scheduler` actor; [`channels`]: the delivery
+//!   interface chat-channel connectors implement.
+//! - [`config`], [`auth`], [`error`], [`startup`], [`cli`] (+ [`cli_cron`]), [`commands`],
+//!   [`client`] (HTTP) and [`client_rpc`] (WebSocket RPC) for the CLI, [`telemetry`].
 //!
 //! The `actors/` folder sits beside `src/` because the project's design card asks for it; it is
 //! compiled into this one crate with a `#[path]` attribute (the only one in the crate).
@@ -22,11 +28,15 @@ pub mod agent;
 pub mod auth;
 pub mod channels;
 pub mod cli;
+pub mod cli_cron;
 pub mod client;
 pub mod client_message;
+pub mod client_rpc;
 pub mod commands;
 pub mod config;
+pub mod cron;
 pub mod error;
+pub mod hooks;
 pub mod http;
 pub mod providers;
 pub mod responses;

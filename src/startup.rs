@@ -196,9 +196,23 @@ impl Gateway {
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
         let ws = crate::ws::shared::WsShared::start(router.clone(), &config.ws);
-        let channels =
-            crate::actors::channels::Channels::new(router.clone(), config.clone(), store.clone())
-                .start();
+        let registry =
+            crate::actors::channels::Channels::new(router.clone(), config.clone(), store.clone());
+        let delivery_ids = registry.delivery_ids();
+        let channels = registry.start();
+        // Webhooks and cron announce through `Outbound`; the channel registry serves it.
+        let outbound = crate::channels::Outbound::default();
+        if !delivery_ids.is_empty() {
+            outbound.register(delivery_ids, channels.clone().recipient());
+        }
+        let scheduler = crate::actors::scheduler::Scheduler::new(
+            config.clone(),
+            store.clone(),
+            router.clone(),
+            ws.hub.clone(),
+            outbound.clone(),
+        )
+        .start();
         let state = AppState {
             channels,
             ws,
@@ -208,6 +222,9 @@ impl Gateway {
             store,
             started: Instant::now(),
             port,
+            hooks: Arc::new(crate::hooks::HookState::default()),
+            outbound,
+            scheduler,
         };
         let data = web::Data::new(state.clone());
         let hsts = config.hsts.clone();

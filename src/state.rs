@@ -28,6 +28,12 @@ pub struct AppState {
     pub ws: crate::ws::shared::WsShared,
     /// Chat-channel registry: connector status, inbound dispatch, outbound `Deliver`.
     pub channels: Addr<crate::actors::channels::Channels>,
+    /// Webhook token limiter and replay cache.
+    pub hooks: Arc<crate::hooks::HookState>,
+    /// Channel delivery (a channel subsystem registers itself here).
+    pub outbound: crate::channels::Outbound,
+    /// The cron scheduler.
+    pub scheduler: Addr<crate::actors::scheduler::Scheduler>,
 }
 
 impl AppState {

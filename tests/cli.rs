@@ -309,6 +309,130 @@ async fn the_agent_and_status_commands_talk_to_a_running_gateway() {
     assert!(err.contains("401"), "{err}");
 }
 
+#[actix_web::test]
+async fn the_cron_command_manages_jobs_on_a_running_gateway() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(&cfg, format!(r#"{{ gateway: {{ auth: {{ token: "t0k" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }} }}"#, upstream.base_url())).unwrap();
+    let port = free_port();
+    let _p = start(dir.path(), port, &[]).await;
+    let url = format!("http://127.0.0.1:{port}");
+    let cli = |args: Vec<String>| {
+        let url = url.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            all.extend(["--url", &url, "--token", "t0k"]);
+            run_cmd(&all)
+        })
+    };
+    let args = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+
+    let (code, out, err) = cli(args(
+        "cron add --name Brief --every 1h --session isolated --message hello --no-deliver --json",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let job: Value = serde_json::from_str(out.trim()).unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        job["schedule"],
+        json!({"kind": "every", "everyMs": 3_600_000})
+    );
+    assert_eq!(job["delivery"]["mode"], "none");
+
+    let (code, out, _) = cli(args("cron list")).await.unwrap();
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains(&id) && out.contains("Brief") && out.contains("every 3600000 ms"),
+        "{out}"
+    );
+
+    let (code, out, _) = cli(args(&format!("cron edit {id} --disable --json")))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        serde_json::from_str::<Value>(out.trim()).unwrap()["enabled"],
+        false
+    );
+    let (_, out, _) = cli(args("cron list")).await.unwrap();
+    assert_eq!(out.trim(), "no cron jobs");
+    let (_, out, _) = cli(args("cron list --all --json")).await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(out.trim()).unwrap()["total"],
+        1
+    );
+
+    let (code, out, _) = cli(args(&format!("cron run {id} --json"))).await.unwrap();
+    assert_eq!(code, Some(0));
+    let run: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (run["ok"].as_bool(), run["enqueued"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let mut entries = Value::Null;
+    for _ in 0..100 {
+        let (_, out, _) = cli(args(&format!("cron runs --id {id} --json")))
+            .await
+            .unwrap();
+        entries = serde_json::from_str::<Value>(out.trim()).unwrap()["entries"].clone();
+        if entries.as_array().is_some_and(|e| !e.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(entries[0]["status"], "ok", "{entries}");
+    assert_eq!(entries[0]["summary"], "Hello from the mock model.");
+
+    let (code, out, _) = cli(args("cron status")).await.unwrap();
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("cron enabled — 1 job(s)"), "{out}");
+    let (code, out, _) = cli(args(&format!("cron remove {id}"))).await.unwrap();
+    assert_eq!((code, out.trim()), (Some(0), "removed"));
+
+    let (code, _, err) = cli(args("cron add --name x --message y")).await.unwrap();
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--at, --every or --cron"), "{err}");
+    let (code, _, err) = actix_web::rt::task::spawn_blocking(move || {
+        run_cmd(&["cron", "list", "--url", &url, "--token", "wrong"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("unauthorized") || err.contains("Unauthorized") || err.contains("token"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_hook_mapping_with_a_js_transform_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(
+        &cfg,
+        r#"{ hooks: { enabled: true, token: "hook-secret", mappings: [{ match: { path: "x" }, transform: { module: "x.js" } }] } }"#,
+    )
+    .unwrap();
+    let (code, _, err) = run_cmd(&["config", "validate", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("hooks.mappings[0].transform"), "{err}");
+    assert!(err.contains("cannot run in clawgate"), "{err}");
+    std::fs::write(
+        &cfg,
+        r#"{ gateway: { auth: { token: "same" } }, hooks: { enabled: true, token: "same" } }"#,
+    )
+    .unwrap();
+    let (code, _, err) = run_cmd(&["config", "validate", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("hooks.token must not match gateway auth token"),
+        "{err}"
+    );
+}
+
 fn run_cmd(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(BIN)
         .args(args)

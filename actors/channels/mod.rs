@@ -12,6 +12,7 @@
 
 pub mod discord;
 mod dispatch;
+mod outbound_bridge;
 pub mod slack;
 pub mod supervise;
 pub mod telegram;

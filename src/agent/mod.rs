@@ -1,7 +1,9 @@
 //! Agent turn inputs: what one turn asks for ([`TurnRequest`]), the system prompt, and the
 //! conversation folding OpenClaw applies to client-supplied histories.
 
+pub mod isolated;
 pub mod prompt;
+pub mod system_events;
 
 use crate::config::ModelRef;
 use crate::providers::types::{ImageData, Message, ThinkingLevel, ToolChoice, ToolSpec};

@@ -9,6 +9,7 @@ pub mod chunk;
 pub mod discord;
 pub mod hmac;
 pub mod http_out;
+mod outbound;
 pub mod policy;
 pub mod routing;
 pub mod slack;
@@ -16,6 +17,8 @@ pub mod telegram;
 pub mod webhook;
 
 use crate::config::ChannelKind;
+
+pub use outbound::{Deliver, Delivered, DeliveryError, Outbound, KNOWN_CHANNELS};
 
 /// The silent reply token: a reply that is exactly this (ignoring whitespace) is not sent.
 pub const SILENT_REPLY_TOKEN: &str = "NO_REPLY";

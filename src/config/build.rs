@@ -410,6 +410,11 @@ pub(super) fn build(
         .unwrap_or_else(|| "main".into());
 
     let channels = super::channels::build(&raw, source, &file)?;
+    let hooks = super::automation::hooks(raw.hooks.as_ref(), token.as_ref())
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let cron = super::automation::cron(raw.cron.as_ref())
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+
     Ok(Config {
         channels,
         path: file,
@@ -446,6 +451,8 @@ pub(super) fn build(
         tools: global_tools,
         ws: ws_config(&g.ws),
         gateway_tools: g.tools.clone(),
+        hooks,
+        cron,
     })
 }
 

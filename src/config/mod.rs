@@ -4,6 +4,7 @@
 //! Key names follow OpenClaw's (`gateway.auth.token`, `models.providers.<id>.baseUrl`, …) so an
 //! `openclaw.json` can be read. Unknown keys are errors that name the key and its line.
 
+mod automation;
 mod build;
 mod channel_types;
 mod channels;
@@ -14,6 +15,12 @@ mod types;
 
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
+pub mod raw_automation;
+
+pub use automation::{
+    gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
+    DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
+};
 pub use types::*;
 
 use raw::RawConfig;

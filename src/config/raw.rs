@@ -34,10 +34,10 @@ pub struct RawConfig {
     /// Inline environment defaults (only fill variables that are not already set).
     #[serde(default)]
     pub env: BTreeMap<String, Value>,
-    /// OpenClaw sections read but not interpreted yet by this version of clawgate.
-    pub hooks: Option<Value>,
-    /// See `hooks`.
-    pub cron: Option<Value>,
+    /// HTTP webhooks (`/hooks/*`).
+    pub hooks: Option<super::raw_automation::RawHooks>,
+    /// The cron scheduler.
+    pub cron: Option<super::raw_automation::RawCron>,
     /// Chat channels (Telegram, Slack, Discord, webhook; others accepted and ignored).
     pub channels: Option<super::raw_channels::RawChannels>,
     /// See `hooks`.

@@ -365,6 +365,10 @@ pub struct Config {
     pub gateway_tools: Option<Value>,
     /// Chat channels, DM scoping, inbound queue mode.
     pub channels: super::ChannelsConfig,
+    /// HTTP webhooks (`hooks.*`).
+    pub hooks: super::HooksConfig,
+    /// The cron scheduler (`cron.*`).
+    pub cron: super::CronConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

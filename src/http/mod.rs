@@ -5,6 +5,7 @@ pub mod body;
 mod channels;
 mod chat_completions;
 pub mod chat_input;
+pub mod hooks;
 mod models;
 mod probes;
 pub mod responses;
@@ -35,6 +36,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/{tail:.*}")
             .guard(actix_web::guard::fn_guard(ws::is_gateway_upgrade))
             .route(web::get().to(ws::upgrade)),
+    );
+    // Then webhooks under `hooks.path` (OpenClaw's first HTTP stage), when enabled.
+    cfg.service(
+        web::resource("/{hook_tail:.*}")
+            .guard(actix_web::guard::fn_guard(hooks::is_hook_path))
+            .to(hooks::handle),
     );
     cfg.service(
         web::resource("/v1/chat/completions")

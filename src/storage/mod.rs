@@ -5,9 +5,11 @@
 //! with `synchronous=NORMAL` keeps committed transactions across a process kill. Connections
 //! are pooled so any thread can read or write; SQLite serialises writers itself.
 
+mod cron;
 mod schema;
 
 use crate::providers::types::{Role, ToolCall, Usage};
+pub use cron::RunLogQuery;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -113,7 +115,8 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
-    fn as_str(self) -> &'static str {
+    /// The stored name (`ok`, `error`, …).
+    pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
             RunStatus::Ok => "ok",

@@ -66,6 +66,22 @@ CREATE TABLE responses (
 );
 CREATE INDEX responses_created ON responses(created_at);
 "#,
+    r#"
+CREATE TABLE cron_jobs (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE cron_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    delivery_status TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX cron_runs_job ON cron_runs(job_id, id);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

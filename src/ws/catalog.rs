@@ -32,6 +32,13 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "channels.status",
     "system-presence",
     "send",
+    "cron.list",
+    "cron.status",
+    "cron.add",
+    "cron.update",
+    "cron.remove",
+    "cron.run",
+    "cron.runs",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -45,6 +52,7 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "shutdown",
     "health",
     "heartbeat",
+    "cron",
 ];
 
 /// Scopes granted to simple-dialect clients that authenticated with the
@@ -109,8 +117,8 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 24);
-        assert_eq!(ADVERTISED_EVENTS.len(), 9);
+        assert_eq!(ADVERTISED_METHODS.len(), 31);
+        assert_eq!(ADVERTISED_EVENTS.len(), 10);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
         assert!(!is_advertised_method("chat.run"));

@@ -130,3 +130,26 @@ async fn send_delivers_through_the_callback_and_returns_its_message_id() {
     assert_eq!(got[0].body["to"], "room-9");
     assert_eq!(got[0].body["silent"], true);
 }
+
+#[actix_web::test]
+async fn a_hook_with_deliver_sends_its_reply_through_the_channel_connector() {
+    let cb = callback().await;
+    let top = format!(
+        "{} hooks: {{ enabled: true, token: \"hooks-token-9\" }},",
+        cfg(&cb.url(), true)
+    );
+    let t = spawn_with("openai-completions", "", &top).await;
+    t.upstream.push(Reply::text("inbox summarised"));
+    let mut resp = t
+        .client()
+        .post(t.url("/hooks/agent"))
+        .insert_header(("authorization", "Bearer hooks-token-9"))
+        .send_json(&json!({"message": "summarise inbox", "name": "Email", "deliver": true, "channel": "webhook", "to": "room-42"}))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["ok"], true);
+    let got = cb.wait_for("/reply", 1).await;
+    assert_eq!(got[0].body["to"], "room-42");
+    assert_eq!(got[0].body["text"], "inbox summarised");
+}

@@ -8,6 +8,7 @@
 mod agent;
 mod channels;
 mod chat;
+mod cron;
 mod sessions;
 mod system;
 pub mod wait;
@@ -179,6 +180,13 @@ pub fn handler(method: &str) -> Option<Handler> {
         "sessions.delete" => |c| Box::pin(sessions::delete(c)),
         "sessions.subscribe" => |c| Box::pin(sessions::subscribe(c, true)),
         "sessions.unsubscribe" => |c| Box::pin(sessions::subscribe(c, false)),
+        "cron.list" => |c| Box::pin(cron::list(c)),
+        "cron.status" => |c| Box::pin(cron::status(c)),
+        "cron.add" => |c| Box::pin(cron::add(c)),
+        "cron.update" => |c| Box::pin(cron::update(c)),
+        "cron.remove" => |c| Box::pin(cron::remove(c)),
+        "cron.run" => |c| Box::pin(cron::run(c)),
+        "cron.runs" => |c| Box::pin(cron::runs(c)),
         _ => return None,
     };
     Some(h)

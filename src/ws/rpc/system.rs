@@ -2,9 +2,9 @@
 //! `last-heartbeat`, `logs.tail`, `wake`, `system-event`, `system-presence`.
 
 use super::{bad_param, Call};
-use crate::actors::router::{GetStats, StartTurn};
-use crate::actors::ws_hub::{DrainSystemEvents, Heartbeat, LastHeartbeat, Presence, SystemEvent};
-use crate::agent::TurnRequest;
+use crate::actors::router::GetStats;
+use crate::actors::ws_hub::{LastHeartbeat, PeekSystemEvents, Presence};
+use crate::agent::system_events::MainSession;
 use crate::storage::now_ms;
 use crate::ws::logs::ring;
 use serde_json::{json, Map, Value};
@@ -54,7 +54,13 @@ fn rss_bytes() -> Option<u64> {
 pub async fn status(call: Call) {
     let cfg = &call.app.config;
     let stats = call.app.router.send(GetStats).await.unwrap_or_default();
-    let queued: Vec<String> = Vec::new();
+    let queued = call
+        .app
+        .ws
+        .hub
+        .send(PeekSystemEvents)
+        .await
+        .unwrap_or_default();
     let by_agent: Vec<Value> = cfg
         .agents
         .iter()
@@ -191,7 +197,7 @@ pub async fn system_event(call: Call) {
             "invalid system-event params: must have required property 'text'",
         ));
     };
-    call.app.ws.hub.do_send(SystemEvent { text });
+    MainSession::of(&call.app).enqueue(&text, true);
     call.reply.ok(json!({"ok": true}))
 }
 
@@ -209,26 +215,10 @@ pub async fn wake(call: Call) {
             "invalid wake params: must have required property 'text'",
         ));
     };
-    let hub = &call.app.ws.hub;
-    hub.do_send(SystemEvent { text });
+    let main = MainSession::of(&call.app);
+    main.enqueue(&text, true);
     if mode == "now" {
-        let events = hub.send(DrainSystemEvents).await.unwrap_or_default();
-        let cfg = &call.app.config;
-        let agent = cfg.default_agent.clone();
-        let key = cfg.main_session_key(&agent);
-        let run_id = format!("heartbeat_{}", uuid::Uuid::now_v7());
-        let body: Vec<String> = events.iter().map(|e| format!("System: {e}")).collect();
-        let mut req = TurnRequest::new(run_id.clone(), agent, key.clone(), body.join("\n"));
-        req.channel = "heartbeat".into();
-        call.app.router.do_send(StartTurn {
-            req,
-            subscribers: vec![],
-            home: None,
-        });
-        hub.do_send(Heartbeat {
-            payload: json!({"ts": now_ms(), "status": "sent", "reason": "wake", "sessionKey": key,
-                            "runId": run_id, "preview": events.last()}),
-        });
+        main.heartbeat_now("wake").await;
     }
     call.reply.ok(json!({"ok": true, "mode": mode}))
 }

@@ -1,0 +1,535 @@
+//! `Scheduler`: the cron service.
+//!
+//! - Owns: the job table (every job, mirrored to SQLite on each change), the set of running
+//!   jobs, the timer, and the clock it reads (injectable for tests).
+//! - Started by: [`crate::startup::Gateway::build`], once, on the system arbiter (always, so
+//!   jobs can be managed while `cron.enabled` is false; timers are armed only when enabled).
+//! - Talks to: the router (agent turns, through [`crate::cron::execute`]), the WebSocket hub
+//!   (system events, heartbeats and the `cron` event), the channel delivery interface and the
+//!   store (jobs and the run log).
+//!
+//! On start it replays missed runs: stale `runningAtMs` markers are cleared (an interrupted
+//! job is due again), overdue jobs run at once up to [`lifecycle::MAX_MISSED_AT_START`], the
+//! rest are spread [`lifecycle::MISSED_STAGGER`] apart. The timer is re-armed after every
+//! change, at most [`MAX_TIMER_DELAY`] ahead, so a changed clock is noticed.
+
+use super::router::Router;
+use super::ws_hub::{BroadcastEvent, WsHub};
+use crate::channels::Outbound;
+use crate::config::Config;
+use crate::cron::execute::{self, Deps, RunResult};
+use crate::cron::schedule::next_run_ms;
+use crate::cron::{lifecycle, normalize, CronJob};
+use crate::storage::Store;
+use crate::ws::clock::{Clock, SystemClock};
+use actix::prelude::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest sleep between timer checks.
+pub const MAX_TIMER_DELAY: Duration = Duration::from_secs(60);
+
+/// Errors returned to RPC callers (the message is shown as is).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CronError {
+    /// Bad parameters.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such job.
+    #[error("unknown cron job id: {0}")]
+    NotFound(String),
+    /// The store failed.
+    #[error("cron store error: {0}")]
+    Store(String),
+}
+
+/// Add a job from `cron.add` parameters.
+#[derive(Message)]
+#[rtype(result = "Result<CronJob, CronError>")]
+pub struct AddJob {
+    /// Parameters (OpenClaw's `CronJobCreate`, legacy shapes accepted).
+    pub params: Value,
+}
+
+/// Patch a job.
+#[derive(Message)]
+#[rtype(result = "Result<CronJob, CronError>")]
+pub struct UpdateJob {
+    /// Job id.
+    pub id: String,
+    /// The patch.
+    pub patch: Value,
+}
+
+/// Remove a job; `true` when it existed.
+#[derive(Message)]
+#[rtype(result = "Result<bool, CronError>")]
+pub struct RemoveJob {
+    /// Job id.
+    pub id: String,
+}
+
+/// Every job (sorted by creation).
+#[derive(Message)]
+#[rtype(result = "Vec<CronJob>")]
+pub struct ListJobs;
+
+/// Scheduler status.
+#[derive(Message)]
+#[rtype(result = "CronStatus")]
+pub struct GetStatus;
+
+/// Scheduler status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronStatus {
+    /// Timers armed.
+    pub enabled: bool,
+    /// Jobs stored.
+    pub jobs: usize,
+    /// Next due time of any enabled job.
+    pub next_wake_at_ms: Option<i64>,
+}
+
+/// Run a job now (`due_only`: only when it is due).
+#[derive(Message)]
+#[rtype(result = "Result<RunDecision, CronError>")]
+pub struct RunJob {
+    /// Job id.
+    pub id: String,
+    /// `mode: "due"`.
+    pub due_only: bool,
+}
+
+/// What [`RunJob`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunDecision {
+    /// Started (or queued behind the concurrency limit) under this run id.
+    Enqueued(String),
+    /// Not run: `already-running` or `not-due`.
+    NotRun(&'static str),
+}
+
+/// Check for due jobs now (the timer sends this; tests send it after moving the clock).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Tick;
+
+/// Replace the clock (tests drive time with [`crate::ws::clock::ManualClock`]).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetClock {
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A job run ended (sent by the run's own future).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Finished {
+    job_id: String,
+    run_id: String,
+    started_at: i64,
+    result: RunResult,
+}
+
+/// The actor.
+pub struct Scheduler {
+    deps: Deps,
+    hub: Addr<WsHub>,
+    clock: Arc<dyn Clock>,
+    enabled: bool,
+    jobs: BTreeMap<String, CronJob>,
+    running: HashMap<String, String>,
+    queued: VecDeque<(String, String)>,
+    timer: Option<SpawnHandle>,
+}
+
+impl Scheduler {
+    /// A scheduler over the jobs stored in `store`.
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        router: Addr<Router>,
+        hub: Addr<WsHub>,
+        outbound: Outbound,
+    ) -> Self {
+        let mut jobs = BTreeMap::new();
+        for body in store.cron_jobs().unwrap_or_default() {
+            match serde_json::from_str::<CronJob>(&body) {
+                Ok(j) => {
+                    jobs.insert(j.id.clone(), j);
+                }
+                Err(e) => tracing::warn!(error = %e, "skipping an unreadable cron job"),
+            }
+        }
+        Scheduler {
+            enabled: config.cron.enabled,
+            deps: Deps {
+                router,
+                hub: hub.clone(),
+                config,
+                outbound,
+                store,
+            },
+            hub,
+            clock: Arc::new(SystemClock),
+            jobs,
+            running: HashMap::new(),
+            queued: VecDeque::new(),
+            timer: None,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms() as i64
+    }
+
+    fn save(&self, job: &CronJob) {
+        if let Err(e) = self
+            .deps
+            .store
+            .cron_put_job(&job.id, &job.to_value().to_string())
+        {
+            tracing::error!(job = %job.id, error = %e, "could not persist a cron job");
+        }
+    }
+
+    fn event(&self, job_id: &str, action: &str, extra: Value) {
+        let mut payload = json!({"jobId": job_id, "action": action});
+        if let (Some(p), Value::Object(extra)) = (payload.as_object_mut(), extra) {
+            p.extend(extra);
+        }
+        self.hub.do_send(BroadcastEvent {
+            event: "cron",
+            payload,
+        });
+    }
+
+    fn schedule_next(&self, job: &mut CronJob, now: i64) {
+        job.state.next_run_at_ms = if job.enabled {
+            next_run_ms(job, now).unwrap_or(None)
+        } else {
+            None
+        };
+    }
+
+    fn due(&self, now: i64) -> Vec<String> {
+        let mut due: Vec<(i64, String)> = self
+            .jobs
+            .values()
+            .filter(|j| j.enabled && !self.running.contains_key(&j.id))
+            .filter_map(|j| {
+                j.state
+                    .next_run_at_ms
+                    .filter(|t| *t <= now)
+                    .map(|t| (t, j.id.clone()))
+            })
+            .collect();
+        due.sort();
+        due.into_iter().map(|(_, id)| id).collect()
+    }
+
+    fn capacity(&self) -> usize {
+        self.deps
+            .config
+            .cron
+            .max_concurrent_runs
+            .saturating_sub(self.running.len())
+    }
+
+    fn start(&mut self, job_id: &str, run_id: String, ctx: &mut Context<Self>) {
+        let now = self.now();
+        let Some(job) = self.jobs.get_mut(job_id) else {
+            return;
+        };
+        job.state.running_at_ms = Some(now);
+        let job = job.clone();
+        self.save(&job);
+        self.running.insert(job_id.to_string(), run_id.clone());
+        self.event(job_id, "started", json!({"runAtMs": now, "runId": run_id}));
+        let deps = self.deps.clone();
+        let me = ctx.address();
+        let job_id = job_id.to_string();
+        actix::spawn(async move {
+            let result = execute::run(deps, job, run_id.clone()).await;
+            me.do_send(Finished {
+                job_id,
+                run_id,
+                started_at: now,
+                result,
+            });
+        });
+    }
+
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        while self.capacity() > 0 {
+            let Some((job_id, run_id)) = self.queued.pop_front() else {
+                break;
+            };
+            if self.jobs.contains_key(&job_id) && !self.running.contains_key(&job_id) {
+                self.start(&job_id, run_id, ctx);
+            }
+        }
+        if self.enabled {
+            let now = self.now();
+            for id in self.due(now) {
+                if self.capacity() == 0 {
+                    break;
+                }
+                self.start(&id, uuid::Uuid::new_v4().to_string(), ctx);
+            }
+        }
+        self.arm(ctx);
+    }
+
+    fn arm(&mut self, ctx: &mut Context<Self>) {
+        if let Some(h) = self.timer.take() {
+            ctx.cancel_future(h);
+        }
+        if !self.enabled {
+            return;
+        }
+        let now = self.now();
+        let next = self
+            .jobs
+            .values()
+            .filter(|j| j.enabled && !self.running.contains_key(&j.id))
+            .filter_map(|j| j.state.next_run_at_ms)
+            .min();
+        let Some(next) = next else {
+            return;
+        };
+        let wait = Duration::from_millis((next - now).max(0) as u64).min(MAX_TIMER_DELAY);
+        let wait = if self.capacity() == 0 {
+            MAX_TIMER_DELAY
+        } else {
+            wait
+        };
+        self.timer = Some(ctx.run_later(wait, |act, ctx| {
+            act.timer = None;
+            act.tick(ctx);
+        }));
+    }
+
+    /// Missed-run replay at start-up.
+    fn catch_up(&mut self) {
+        let now = self.now();
+        lifecycle::catch_up(&mut self.jobs, now);
+        for j in self.jobs.values() {
+            self.save(j);
+        }
+    }
+
+    fn apply(&mut self, msg: &Finished) -> Option<CronJob> {
+        let now = self.now();
+        let job = self.jobs.get_mut(&msg.job_id)?;
+        lifecycle::apply_result(
+            job,
+            &msg.result,
+            msg.started_at,
+            now,
+            &self.deps.config.cron,
+        );
+        Some(job.clone())
+    }
+}
+
+impl Actor for Scheduler {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if self.enabled {
+            self.catch_up();
+            tracing::info!(jobs = self.jobs.len(), "cron scheduler started");
+        }
+        self.tick(ctx);
+    }
+}
+
+impl Handler<AddJob> for Scheduler {
+    type Result = Result<CronJob, CronError>;
+    fn handle(&mut self, msg: AddJob, ctx: &mut Self::Context) -> Self::Result {
+        let now = self.now();
+        let mut job = normalize::build(
+            &msg.params,
+            &self.deps.config,
+            uuid::Uuid::new_v4().to_string(),
+            now,
+            now,
+        )
+        .map_err(CronError::Invalid)?;
+        self.schedule_next(&mut job, now);
+        self.deps
+            .store
+            .cron_put_job(&job.id, &job.to_value().to_string())
+            .map_err(|e| CronError::Store(e.to_string()))?;
+        self.jobs.insert(job.id.clone(), job.clone());
+        self.event(
+            &job.id,
+            "added",
+            json!({"nextRunAtMs": job.state.next_run_at_ms}),
+        );
+        self.tick(ctx);
+        Ok(job)
+    }
+}
+
+impl Handler<UpdateJob> for Scheduler {
+    type Result = Result<CronJob, CronError>;
+    fn handle(&mut self, msg: UpdateJob, ctx: &mut Self::Context) -> Self::Result {
+        let now = self.now();
+        let old = self
+            .jobs
+            .get(&msg.id)
+            .ok_or_else(|| CronError::NotFound(msg.id.clone()))?;
+        let mut job = normalize::patch(old, &msg.patch, &self.deps.config, now)
+            .map_err(CronError::Invalid)?;
+        if job.schedule != old.schedule || job.enabled != old.enabled {
+            self.schedule_next(&mut job, now);
+        }
+        self.save(&job);
+        self.jobs.insert(job.id.clone(), job.clone());
+        self.event(
+            &job.id,
+            "updated",
+            json!({"nextRunAtMs": job.state.next_run_at_ms}),
+        );
+        self.tick(ctx);
+        Ok(job)
+    }
+}
+
+impl Handler<RemoveJob> for Scheduler {
+    type Result = Result<bool, CronError>;
+    fn handle(&mut self, msg: RemoveJob, ctx: &mut Self::Context) -> Self::Result {
+        let existed = self.jobs.remove(&msg.id).is_some();
+        self.deps
+            .store
+            .cron_delete_job(&msg.id)
+            .map_err(|e| CronError::Store(e.to_string()))?;
+        self.queued.retain(|(j, _)| *j != msg.id);
+        if existed {
+            self.event(&msg.id, "removed", json!({}));
+        }
+        self.arm(ctx);
+        Ok(existed)
+    }
+}
+
+impl Handler<ListJobs> for Scheduler {
+    type Result = MessageResult<ListJobs>;
+    fn handle(&mut self, _: ListJobs, _: &mut Self::Context) -> Self::Result {
+        let mut jobs: Vec<CronJob> = self.jobs.values().cloned().collect();
+        jobs.sort_by(|a, b| (a.created_at_ms, &a.id).cmp(&(b.created_at_ms, &b.id)));
+        MessageResult(jobs)
+    }
+}
+
+impl Handler<GetStatus> for Scheduler {
+    type Result = MessageResult<GetStatus>;
+    fn handle(&mut self, _: GetStatus, _: &mut Self::Context) -> Self::Result {
+        MessageResult(CronStatus {
+            enabled: self.enabled,
+            jobs: self.jobs.len(),
+            next_wake_at_ms: self
+                .enabled
+                .then(|| {
+                    self.jobs
+                        .values()
+                        .filter(|j| j.enabled)
+                        .filter_map(|j| j.state.next_run_at_ms)
+                        .min()
+                })
+                .flatten(),
+        })
+    }
+}
+
+impl Handler<RunJob> for Scheduler {
+    type Result = Result<RunDecision, CronError>;
+    fn handle(&mut self, msg: RunJob, ctx: &mut Self::Context) -> Self::Result {
+        let job = self
+            .jobs
+            .get(&msg.id)
+            .ok_or_else(|| CronError::NotFound(msg.id.clone()))?;
+        if self.running.contains_key(&msg.id) || self.queued.iter().any(|(j, _)| *j == msg.id) {
+            return Ok(RunDecision::NotRun("already-running"));
+        }
+        if msg.due_only && job.state.next_run_at_ms.is_none_or(|t| t > self.now()) {
+            return Ok(RunDecision::NotRun("not-due"));
+        }
+        let run_id = uuid::Uuid::new_v4().to_string();
+        self.queued.push_back((msg.id, run_id.clone()));
+        self.tick(ctx);
+        Ok(RunDecision::Enqueued(run_id))
+    }
+}
+
+impl Handler<Tick> for Scheduler {
+    type Result = ();
+    fn handle(&mut self, _: Tick, ctx: &mut Self::Context) {
+        self.tick(ctx);
+    }
+}
+
+impl Handler<SetClock> for Scheduler {
+    type Result = ();
+    fn handle(&mut self, msg: SetClock, ctx: &mut Self::Context) {
+        self.clock = msg.clock;
+        self.arm(ctx);
+    }
+}
+
+impl Handler<Finished> for Scheduler {
+    type Result = ();
+    fn handle(&mut self, msg: Finished, ctx: &mut Self::Context) {
+        self.running.remove(&msg.job_id);
+        let (job_id, run_id, started) = (msg.job_id.clone(), msg.run_id.clone(), msg.started_at);
+        let result = msg.result.clone();
+        let updated = self.apply(&msg);
+        let now = self.now();
+        let next = updated.as_ref().and_then(|j| j.state.next_run_at_ms);
+        let mut entry = json!({"ts": now, "jobId": job_id, "action": "finished", "runId": run_id,
+                               "runAtMs": started, "durationMs": now - started});
+        if let Some(o) = entry.as_object_mut() {
+            o.extend(result.fields());
+            if let Some(n) = next {
+                o.insert("nextRunAtMs".into(), json!(n));
+            }
+        }
+        if let Err(e) = self.deps.store.cron_append_run(
+            &job_id,
+            now,
+            &result.status,
+            Some(&result.delivery_status),
+            &entry.to_string(),
+            self.deps.config.cron.run_log_keep,
+        ) {
+            tracing::error!(job = %job_id, error = %e, "could not append to the cron run log");
+        }
+        let mut event = entry.clone();
+        if let Some(o) = event.as_object_mut() {
+            o.remove("ts");
+        }
+        self.hub.do_send(BroadcastEvent {
+            event: "cron",
+            payload: event,
+        });
+        if let Some(job) = updated {
+            let delete = job.is_one_shot()
+                && !job.enabled
+                && result.status != "error"
+                && job.delete_after_run.unwrap_or(true);
+            if delete {
+                self.jobs.remove(&job.id);
+                let _ = self.deps.store.cron_delete_job(&job.id);
+                self.event(&job.id, "removed", json!({}));
+            } else {
+                self.save(&job);
+            }
+        }
+        self.tick(ctx);
+    }
+}
