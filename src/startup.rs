@@ -133,6 +133,7 @@ async fn probe_ollama(config: &mut Config) {
                     images: false,
                     reasoning: false,
                     max_tokens: None,
+                    context_window: None,
                 })
                 .collect(),
         },

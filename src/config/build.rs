@@ -269,6 +269,7 @@ pub(super) fn build(
                     .is_some_and(|i| i.iter().any(|x| x == "image")),
                 reasoning: m.reasoning.unwrap_or(false),
                 max_tokens: m.max_tokens,
+                context_window: m.context_window,
             })
             .collect();
         providers.insert(
@@ -446,6 +447,7 @@ pub(super) fn build(
         run_timeout,
         idle_timeout,
         max_concurrent: d.max_concurrent.unwrap_or(0),
+        context_tokens: d.context_tokens,
         main_key,
         global_scope: raw.session.scope.as_deref() == Some("global"),
         tools: global_tools,
@@ -523,6 +525,7 @@ fn detect_providers(
                     images: true,
                     reasoning: false,
                     max_tokens: None,
+                    context_window: None,
                 }],
             },
         );
@@ -551,6 +554,7 @@ fn detect_providers(
                     images: true,
                     reasoning: true,
                     max_tokens: None,
+                    context_window: None,
                 }],
             },
         );

@@ -370,8 +370,8 @@ pub struct RawAgentDefaults {
     pub image_model: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub pdf_model: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
-    pub context_tokens: Option<Value>,
+    /// History budget per model call, in tokens (older messages are left out beyond it).
+    pub context_tokens: Option<u64>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub subagents: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.

@@ -209,6 +209,8 @@ pub struct ModelInfo {
     pub reasoning: bool,
     /// Max output tokens to request (Anthropic requires one).
     pub max_tokens: Option<u64>,
+    /// Context window in tokens, when configured (`contextWindow`).
+    pub context_window: Option<u64>,
 }
 
 /// A model reference `provider/model`.
@@ -353,6 +355,8 @@ pub struct Config {
     pub idle_timeout: Option<Duration>,
     /// Max agent turns running at once (0 = unlimited).
     pub max_concurrent: usize,
+    /// `agents.defaults.contextTokens`: history budget per model call, in tokens.
+    pub context_tokens: Option<u64>,
     /// `session.mainKey`.
     pub main_key: String,
     /// `session.scope: "global"`.

@@ -112,3 +112,30 @@ async fn workspace_bootstrap_files_join_the_system_prompt() {
         sys.len()
     );
 }
+
+#[actix_web::test]
+async fn a_long_session_sends_only_the_newest_history_that_fits() {
+    let upstream = clawgate_bench::mock::MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // ~600 characters of history budget beyond the system prompt.
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }}, agents: {{ defaults: {{ contextTokens: 400 }} }} }}"#,
+        upstream.base_url()
+    );
+    let t = start_gateway(upstream, dir, &cfg).await;
+    for i in 0..6 {
+        let text = format!("turn {i} {}", "words ".repeat(40));
+        t.chat(json!({"user":"long","messages":[{"role":"user","content":text}]}))
+            .await;
+    }
+    let last = t.upstream.requests().last().unwrap().body.clone();
+    let texts = user_texts(&last);
+    assert!(texts.last().unwrap().starts_with("turn 5"), "{texts:?}");
+    assert!(
+        !texts.iter().any(|t| t.starts_with("turn 0")),
+        "oldest turn left out: {texts:?}"
+    );
+    // Nothing is lost from the store.
+    let sessions = t.store().list_sessions(None, 10).unwrap();
+    assert_eq!(sessions[0].message_count, 12);
+}
