@@ -203,12 +203,23 @@ impl Store {
     /// left `running` by a previous process as `interrupted`. Returns the store and how many
     /// runs were marked.
     pub fn open(state_dir: &Path) -> Result<(Store, usize), StoreError> {
+        let fresh_dir = !state_dir.exists();
         std::fs::create_dir_all(state_dir).map_err(|source| StoreError::Dir {
             path: state_dir.to_path_buf(),
             source,
         })?;
         let path = state_dir.join("clawgate.sqlite");
         let conn = open_conn(&path)?;
+        // Transcripts are private: a state dir we create is 0700, the database 0600 (SQLite
+        // gives its -wal/-shm files the database's mode).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if fresh_dir {
+                let _ = std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o700));
+            }
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
         schema::migrate(&conn)?;
         let interrupted = conn.execute(
             "UPDATE runs SET status='interrupted', ended_at=?1, error='gateway stopped while the run was in progress' WHERE status='running'",
@@ -640,6 +651,15 @@ mod tests {
         drop(store);
         let (store, interrupted) = Store::open(dir.path()).unwrap();
         assert_eq!(interrupted, 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("clawgate.sqlite"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         assert_eq!(store.get_run("r2").unwrap().unwrap().status, "interrupted");
         let msgs = store.load_messages(&s.session_id, 10).unwrap();
         assert_eq!(
