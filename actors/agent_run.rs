@@ -188,6 +188,8 @@ pub struct Abort;
 pub struct RunParams {
     /// The turn.
     pub req: TurnRequest,
+    /// Resolves once the turn's input and run row are committed; awaited before the model call.
+    pub input_persisted: Option<crate::storage::Pending>,
     /// Conversation for the model, oldest first, ending with this turn's user message.
     pub context: Vec<Message>,
     /// Transcript id to append to.
@@ -324,9 +326,19 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
     let timeout = p.req.timeout.unwrap_or(p.config.run_timeout);
     let context = std::mem::take(&mut p.context);
     let usage_acc = Rc::new(RefCell::new(Usage::default()));
-    let result = tokio::select! {
+    let persisted = match p.input_persisted.take() {
+        Some(f) => f
+            .await
+            .map_err(|e| RunFailure::Internal(format!("cannot persist the turn: {e}"))),
+        None => Ok(()),
+    };
+    let result = if let Err(f) = persisted {
+        Err(f)
+    } else {
+        tokio::select! {
         r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &usage_acc)) => r.unwrap_or(Err(RunFailure::Timeout)),
         reason = cancelled(cancel, owners) => Err(RunFailure::Aborted(reason)),
+        }
     };
     let (status, failure, turn) = match result {
         Ok(t) => (RunStatus::Ok, None, t),
@@ -364,17 +376,17 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
             tool_call_id: m.tool_call_id.clone(),
         })
         .collect();
-    let error_text = failure.as_ref().map(|f| f.to_string());
-    if let Err(e) = p.store.end_turn(
-        &p.req.session_key,
-        &p.session_id,
-        &p.req.run_id,
-        &to_store,
+    let end = crate::storage::TurnEnd {
+        key: p.req.session_key.clone(),
+        session_id: p.session_id.clone(),
+        run_id: p.req.run_id.clone(),
+        messages: to_store,
         status,
-        &turn.usage,
-        turn.model.as_deref(),
-        error_text.as_deref(),
-    ) {
+        usage: turn.usage,
+        model: turn.model.clone(),
+        error: failure.as_ref().map(|f| f.to_string()),
+    };
+    if let Err(e) = p.store.end_turn(end).await {
         tracing::error!(error = %e, run_id = %p.req.run_id, "cannot persist the end of a run");
     }
     let ended_at = now_ms();

@@ -188,18 +188,16 @@ impl Session {
             None => self.config.model_for(&agent),
         };
         let run_id = req.run_id.clone();
-        // Persist this turn's input and its run row before anything else happens: once
-        // accepted, a turn must survive a crash.
+        // The turn's input and its run row are committed (group commit) before the run calls
+        // the model: once accepted, a turn must survive a crash.
         let model_name = model.primary.as_ref().map(ToString::to_string);
-        self.store
-            .begin_turn(
-                &self.key,
-                &session_id,
-                &run_id,
-                model_name.as_deref(),
-                &to_store,
-            )
-            .map_err(|e| e.to_string())?;
+        let persisted = Box::pin(self.store.begin_turn(
+            &self.key,
+            &session_id,
+            &run_id,
+            model_name.as_deref(),
+            to_store,
+        ));
         let history = self.history.get_or_insert_with(Vec::new);
         let mut context = history.clone();
         context.extend(input.iter().cloned());
@@ -218,6 +216,7 @@ impl Session {
             config: self.config.clone(),
             store: self.store.clone(),
             subscribers,
+            input_persisted: Some(persisted),
             session: ctx.address(),
             router: self.router.clone(),
         };

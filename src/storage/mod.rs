@@ -7,6 +7,7 @@
 
 mod cron;
 mod schema;
+mod writer;
 
 use crate::providers::types::{Role, ToolCall, Usage};
 pub use cron::RunLogQuery;
@@ -22,6 +23,9 @@ pub enum StoreError {
     /// SQLite failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A batched commit failed (the message is SQLite's).
+    #[error("store: commit failed: {0}")]
+    Commit(String),
     /// The state directory could not be created.
     #[error("store: cannot create {path}: {source}")]
     Dir {
@@ -150,7 +154,9 @@ struct Inner {
     pool: Mutex<Vec<Connection>>,
     /// Serialises writers inside the process: a thread waits microseconds on this lock
     /// instead of SQLite's busy handler sleeping milliseconds on `SQLITE_BUSY`.
-    write: Mutex<()>,
+    write: Arc<Mutex<()>>,
+    /// The group-commit writer (see `writer.rs`).
+    writer: std::sync::mpsc::Sender<writer::WriteReq>,
 }
 
 /// Handle to the store; cheap to clone and usable from any thread.
@@ -225,11 +231,18 @@ impl Store {
             "UPDATE runs SET status='interrupted', ended_at=?1, error='gateway stopped while the run was in progress' WHERE status='running'",
             params![now_ms()],
         )?;
+        let write = Arc::new(Mutex::new(()));
+        let writer =
+            writer::spawn(open_conn(&path)?, write.clone()).map_err(|source| StoreError::Dir {
+                path: path.clone(),
+                source,
+            })?;
         let store = Store {
             inner: Arc::new(Inner {
                 path,
                 pool: Mutex::new(vec![conn]),
-                write: Mutex::new(()),
+                write,
+                writer,
             }),
         };
         Ok((store, interrupted))
@@ -360,48 +373,61 @@ impl Store {
         self.write(|tx| insert_messages(tx, key, session_id, run_id, msgs))
     }
 
-    /// Starts a turn in one transaction: the turn's input messages and the run row (`running`).
+    /// Queues `job` for the group-commit writer; resolves once its transaction committed.
+    fn write_async(
+        &self,
+        job: writer::Job,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + 'static {
+        let (done, rx) = tokio::sync::oneshot::channel();
+        let sent = self.inner.writer.send(writer::WriteReq { job, done });
+        async move {
+            sent.map_err(|_| StoreError::Commit("the store writer has stopped".into()))?;
+            rx.await
+                .map_err(|_| StoreError::Commit("the store writer has stopped".into()))?
+        }
+    }
+
+    /// Starts a turn: the turn's input messages and the run row (`running`), committed together
+    /// (group commit; await it before relying on the turn being durable).
     pub fn begin_turn(
         &self,
         key: &str,
         session_id: &str,
         run_id: &str,
         model: Option<&str>,
-        msgs: &[NewMessage],
-    ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            insert_messages(tx, key, session_id, Some(run_id), msgs)?;
-            tx.prepare_cached("INSERT OR REPLACE INTO runs(run_id, session_key, status, started_at, model) VALUES (?1, ?2, 'running', ?3, ?4)")?
+        msgs: Vec<NewMessage>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + 'static {
+        let (key, session_id, run_id, model) = (
+            key.to_string(),
+            session_id.to_string(),
+            run_id.to_string(),
+            model.map(str::to_string),
+        );
+        self.write_async(Box::new(move |c| {
+            insert_messages(c, &key, &session_id, Some(&run_id), &msgs)?;
+            c.prepare_cached("INSERT OR REPLACE INTO runs(run_id, session_key, status, started_at, model) VALUES (?1, ?2, 'running', ?3, ?4)")?
                 .execute(params![run_id, key, now_ms(), model])?;
             Ok(())
-        })
+        }))
     }
 
-    /// Ends a turn in one transaction: the messages it produced, the run's status and usage,
-    /// and the session's token counters.
-    #[allow(clippy::too_many_arguments)]
+    /// Ends a turn: the messages it produced, the run's status and usage, and the session's
+    /// token counters, committed together (group commit).
     pub fn end_turn(
         &self,
-        key: &str,
-        session_id: &str,
-        run_id: &str,
-        msgs: &[NewMessage],
-        status: RunStatus,
-        usage: &Usage,
-        model: Option<&str>,
-        error: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let (p, o, t) = usage.openai_triple();
-        self.write(|tx| {
-            insert_messages(tx, key, session_id, Some(run_id), msgs)?;
-            tx.prepare_cached(
+        end: TurnEnd,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + 'static {
+        self.write_async(Box::new(move |c| {
+            let (p, o, t) = end.usage.openai_triple();
+            insert_messages(c, &end.key, &end.session_id, Some(&end.run_id), &end.messages)?;
+            c.prepare_cached(
                 "UPDATE runs SET status=?2, ended_at=?3, input_tokens=?4, output_tokens=?5, cache_read=?6, cache_write=?7, total_tokens=?8, model=COALESCE(?9, model), error=?10 WHERE run_id=?1",
             )?
-            .execute(params![run_id, status.as_str(), now_ms(), usage.input as i64, usage.output as i64, usage.cache_read as i64, usage.cache_write as i64, t as i64, model, error])?;
-            tx.prepare_cached("UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_tokens = total_tokens + ?4 WHERE key = ?1")?
-                .execute(params![key, p as i64, o as i64, t as i64])?;
+            .execute(params![end.run_id, end.status.as_str(), now_ms(), end.usage.input as i64, end.usage.output as i64, end.usage.cache_read as i64, end.usage.cache_write as i64, t as i64, end.model, end.error])?;
+            c.prepare_cached("UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_tokens = total_tokens + ?4 WHERE key = ?1")?
+                .execute(params![end.key, p as i64, o as i64, t as i64])?;
             Ok(())
-        })
+        }))
     }
 
     /// A run's row.
@@ -502,7 +528,7 @@ impl Store {
 }
 
 fn insert_messages(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     key: &str,
     session_id: &str,
     run_id: Option<&str>,
@@ -534,6 +560,30 @@ fn insert_messages(
     )?
     .execute(params![key, now, msgs.len() as i64])?;
     Ok(())
+}
+
+/// A store write the caller awaits (group commit).
+pub type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>>>>;
+
+/// Everything [`Store::end_turn`] records.
+#[derive(Debug, Clone)]
+pub struct TurnEnd {
+    /// Session key.
+    pub key: String,
+    /// Transcript id.
+    pub session_id: String,
+    /// Run id.
+    pub run_id: String,
+    /// Messages the turn produced.
+    pub messages: Vec<NewMessage>,
+    /// Final status.
+    pub status: RunStatus,
+    /// Usage summed over the run.
+    pub usage: Usage,
+    /// `provider/model` that answered.
+    pub model: Option<String>,
+    /// Failure text.
+    pub error: Option<String>,
 }
 
 /// A stored `/v1/responses` result (for `previous_response_id` and `GET /v1/responses/{id}`).
@@ -639,15 +689,17 @@ mod tests {
                 &[msg(Role::User, "hi"), msg(Role::Assistant, "hello")],
             )
             .unwrap();
-        store
-            .begin_turn(
-                &s.key,
-                &s.session_id,
-                "r2",
-                None,
-                &[msg(Role::User, "third")],
-            )
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
             .unwrap();
+        rt.block_on(store.begin_turn(
+            &s.key,
+            &s.session_id,
+            "r2",
+            None,
+            vec![msg(Role::User, "third")],
+        ))
+        .unwrap();
         drop(store);
         let (store, interrupted) = Store::open(dir.path()).unwrap();
         assert_eq!(interrupted, 1);
@@ -667,6 +719,36 @@ mod tests {
             ["hi", "hello", "third"]
         );
         assert_eq!(store.get_session(&s.key).unwrap().unwrap().message_count, 3);
+    }
+
+    #[test]
+    fn concurrent_writes_share_commits_and_a_failing_one_does_not_undo_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let s = store.ensure_session("k", "main").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let futs: Vec<_> = (0..50)
+            .map(|i| {
+                store.begin_turn(
+                    "k",
+                    &s.session_id,
+                    &format!("r{i}"),
+                    None,
+                    vec![msg(Role::User, &format!("m{i}"))],
+                )
+            })
+            .collect();
+        let bad = store.write_async(Box::new(|c| {
+            c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
+            Ok(())
+        }));
+        let results =
+            rt.block_on(async { (futures_util::future::join_all(futs).await, bad.await) });
+        assert!(results.0.iter().all(Result::is_ok));
+        assert!(results.1.is_err());
+        assert_eq!(store.load_messages(&s.session_id, 100).unwrap().len(), 50);
     }
 
     #[test]
