@@ -155,8 +155,8 @@ struct Inner {
     /// Serialises writers inside the process: a thread waits microseconds on this lock
     /// instead of SQLite's busy handler sleeping milliseconds on `SQLITE_BUSY`.
     write: Arc<Mutex<()>>,
-    /// The group-commit writer (see `writer.rs`).
-    writer: std::sync::mpsc::Sender<writer::WriteReq>,
+    /// The group-commit writer (see `writer.rs`), started on the first contended write.
+    writer: Mutex<Option<std::sync::mpsc::Sender<writer::WriteReq>>>,
 }
 
 /// Handle to the store; cheap to clone and usable from any thread.
@@ -232,11 +232,7 @@ impl Store {
             params![now_ms()],
         )?;
         let write = Arc::new(Mutex::new(()));
-        let writer =
-            writer::spawn(open_conn(&path)?, write.clone()).map_err(|source| StoreError::Dir {
-                path: path.clone(),
-                source,
-            })?;
+        let writer = Mutex::new(None);
         let store = Store {
             inner: Arc::new(Inner {
                 path,
@@ -373,18 +369,51 @@ impl Store {
         self.write(|tx| insert_messages(tx, key, session_id, run_id, msgs))
     }
 
-    /// Queues `job` for the group-commit writer; resolves once its transaction committed.
-    fn write_async(
-        &self,
-        job: writer::Job,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + 'static {
+    /// Runs `job` in its own transaction. Uncontended, it runs right here (no thread hop);
+    /// when another write holds the lock it is queued for the group-commit writer, which runs
+    /// everything queued meanwhile in one transaction. Resolves once committed.
+    fn write_async(&self, job: writer::Job) -> Pending {
+        if let Ok(guard) = self.inner.write.try_lock() {
+            let result = (|| {
+                let mut c = self.conn()?;
+                let tx = c
+                    .conn
+                    .as_mut()
+                    .expect("pooled connection present")
+                    .transaction()?;
+                job(&tx)?;
+                tx.commit()?;
+                Ok(())
+            })();
+            drop(guard);
+            return Box::pin(std::future::ready(result));
+        }
         let (done, rx) = tokio::sync::oneshot::channel();
-        let sent = self.inner.writer.send(writer::WriteReq { job, done });
-        async move {
-            sent.map_err(|_| StoreError::Commit("the store writer has stopped".into()))?;
+        let sent = self.writer().and_then(|w| {
+            w.send(writer::WriteReq { job, done })
+                .map_err(|_| StoreError::Commit("the store writer has stopped".into()))
+        });
+        Box::pin(async move {
+            sent?;
             rx.await
                 .map_err(|_| StoreError::Commit("the store writer has stopped".into()))?
+        })
+    }
+
+    /// The writer thread's queue, starting the thread on first use.
+    fn writer(&self) -> Result<std::sync::mpsc::Sender<writer::WriteReq>, StoreError> {
+        let mut slot = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = slot.as_ref() {
+            return Ok(w.clone());
         }
+        let w = writer::spawn(open_conn(&self.inner.path)?, self.inner.write.clone()).map_err(
+            |source| StoreError::Dir {
+                path: self.inner.path.clone(),
+                source,
+            },
+        )?;
+        *slot = Some(w.clone());
+        Ok(w)
     }
 
     /// Starts a turn: the turn's input messages and the run row (`running`), committed together
@@ -729,6 +758,8 @@ mod tests {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
+        // Hold the write lock so every write below queues for the group-commit writer.
+        let held = store.inner.write.lock().unwrap();
         let futs: Vec<_> = (0..50)
             .map(|i| {
                 store.begin_turn(
@@ -744,6 +775,7 @@ mod tests {
             c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
             Ok(())
         }));
+        drop(held);
         let results =
             rt.block_on(async { (futures_util::future::join_all(futs).await, bad.await) });
         assert!(results.0.iter().all(Result::is_ok));
