@@ -26,6 +26,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
+mod history;
+use history::history_budget;
+pub use history::{fit_history, sanitize_history, DEFAULT_CONTEXT_TOKENS};
+
 /// Tool rounds allowed in one turn before the run stops calling the model.
 pub const MAX_TOOL_STEPS: usize = 16;
 /// Events buffered per subscriber before it is considered too slow and dropped.
@@ -419,92 +423,6 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
     });
 }
 
-/// History budget when neither `agents.defaults.contextTokens` nor the model's `contextWindow`
-/// is configured, in tokens.
-pub const DEFAULT_CONTEXT_TOKENS: u64 = 32_000;
-/// Rough characters per token used to turn a token budget into a character budget.
-const CHARS_PER_TOKEN: usize = 4;
-
-/// The history budget (in characters) for a run: `contextTokens`, else ¾ of the model's
-/// `contextWindow`, else [`DEFAULT_CONTEXT_TOKENS`].
-fn history_budget(config: &Config, model: &ModelChoice, system_len: usize) -> usize {
-    let window = model.primary.as_ref().and_then(|m| {
-        config
-            .providers
-            .get(&m.provider)?
-            .models
-            .iter()
-            .find(|i| i.id == m.model)?
-            .context_window
-    });
-    let tokens = config
-        .context_tokens
-        .or(window.map(|w| w * 3 / 4))
-        .unwrap_or(DEFAULT_CONTEXT_TOKENS);
-    (tokens as usize * CHARS_PER_TOKEN).saturating_sub(system_len)
-}
-
-/// Keeps the most recent messages that fit in `budget` characters (always at least the last
-/// one), so a long session does not overflow the model's context; the transcript in the store
-/// keeps everything.
-pub fn fit_history(messages: Vec<Message>, budget: usize) -> Vec<Message> {
-    let cost = |m: &Message| {
-        16 + m.content.len()
-            + m.tool_calls
-                .iter()
-                .map(|c| c.name.len() + c.arguments.len() + 16)
-                .sum::<usize>()
-    };
-    let mut used = 0;
-    let mut keep = 0;
-    for m in messages.iter().rev() {
-        used += cost(m);
-        if used > budget && keep > 0 {
-            break;
-        }
-        keep += 1;
-    }
-    let drop = messages.len() - keep;
-    messages.into_iter().skip(drop).collect()
-}
-
-/// Makes a history acceptable to strict upstreams: every assistant tool call gets a result and
-/// no tool result is orphaned.
-pub fn sanitize_history(messages: Vec<Message>) -> Vec<Message> {
-    let mut out: Vec<Message> = Vec::with_capacity(messages.len());
-    let mut open: Vec<String> = Vec::new();
-    for m in messages {
-        match m.role {
-            Role::Tool => {
-                let id = m.tool_call_id.clone().unwrap_or_default();
-                if let Some(pos) = open.iter().position(|o| *o == id) {
-                    open.remove(pos);
-                    out.push(m);
-                }
-            }
-            _ => {
-                for id in open.drain(..) {
-                    out.push(Message {
-                        tool_call_id: Some(id),
-                        ..Message::text(Role::Tool, "(no result)")
-                    });
-                }
-                if m.role == Role::Assistant {
-                    open = m.tool_calls.iter().map(|c| c.id.clone()).collect();
-                }
-                out.push(m);
-            }
-        }
-    }
-    for id in open {
-        out.push(Message {
-            tool_call_id: Some(id),
-            ..Message::text(Role::Tool, "(no result)")
-        });
-    }
-    out
-}
-
 async fn run_turn(
     p: &RunParams,
     context: Vec<Message>,
@@ -659,46 +577,4 @@ async fn run_turn(
         pending: vec![],
         model: model_used,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_histories_keep_the_newest_messages_within_budget() {
-        let msgs: Vec<Message> = (0..10)
-            .map(|i| Message::text(Role::User, format!("message {i} {}", "x".repeat(100))))
-            .collect();
-        let kept = fit_history(msgs.clone(), 400);
-        assert!(kept.len() < 10 && !kept.is_empty());
-        assert_eq!(kept.last(), msgs.last());
-        // The current message survives even when it alone is over budget.
-        assert_eq!(fit_history(msgs.clone(), 10).len(), 1);
-        assert_eq!(fit_history(msgs, 1_000_000).len(), 10);
-    }
-
-    #[test]
-    fn history_is_repaired_for_strict_upstreams() {
-        let call = ToolCall {
-            id: "c1".into(),
-            name: "x".into(),
-            arguments: "{}".into(),
-        };
-        let h = vec![
-            Message {
-                tool_call_id: Some("orphan".into()),
-                ..Message::text(Role::Tool, "lost")
-            },
-            Message {
-                tool_calls: vec![call],
-                ..Message::text(Role::Assistant, "")
-            },
-            Message::text(Role::User, "next"),
-        ];
-        let out = sanitize_history(h);
-        let roles: Vec<_> = out.iter().map(|m| m.role).collect();
-        assert_eq!(roles, [Role::Assistant, Role::Tool, Role::User]);
-        assert_eq!(out[1].tool_call_id.as_deref(), Some("c1"));
-    }
 }

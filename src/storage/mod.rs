@@ -6,8 +6,11 @@
 //! are pooled so any thread can read or write; SQLite serialises writers itself.
 
 mod cron;
+mod responses;
 mod schema;
 mod writer;
+
+pub use responses::StoredResponse;
 
 use crate::providers::types::{Role, ToolCall, Usage};
 pub use cron::RunLogQuery;
@@ -615,56 +618,6 @@ pub struct TurnEnd {
     pub error: Option<String>,
 }
 
-/// A stored `/v1/responses` result (for `previous_response_id` and `GET /v1/responses/{id}`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredResponse {
-    /// `resp_…` id.
-    pub id: String,
-    /// Session the response belongs to.
-    pub session_key: String,
-    /// Agent that answered.
-    pub agent_id: String,
-    /// Who may read or continue it (hash of the credential, never the credential).
-    pub auth_subject: String,
-    /// `x-openclaw-session-key` the request carried, if any.
-    pub requested_session_key: Option<String>,
-    /// Creation time (ms).
-    pub created_at: i64,
-    /// The final ResponseResource JSON.
-    pub body: String,
-}
-
-impl Store {
-    /// Saves (or replaces) a response.
-    pub fn put_response(&self, r: &StoredResponse) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.prepare_cached("INSERT OR REPLACE INTO responses(id, session_key, agent_id, auth_subject, requested_session_key, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                .execute(params![r.id, r.session_key, r.agent_id, r.auth_subject, r.requested_session_key, r.created_at, r.body])?;
-            Ok(())
-        })
-    }
-
-    /// A stored response by id.
-    pub fn get_response(&self, id: &str) -> Result<Option<StoredResponse>, StoreError> {
-        let c = self.conn()?;
-        let row = c
-            .prepare_cached("SELECT id, session_key, agent_id, auth_subject, requested_session_key, created_at, body FROM responses WHERE id = ?1")?
-            .query_row(params![id], |r| {
-                Ok(StoredResponse {
-                    id: r.get(0)?,
-                    session_key: r.get(1)?,
-                    agent_id: r.get(2)?,
-                    auth_subject: r.get(3)?,
-                    requested_session_key: r.get(4)?,
-                    created_at: r.get(5)?,
-                    body: r.get(6)?,
-                })
-            })
-            .optional()?;
-        Ok(row)
-    }
-}
-
 const SESSION_COLS: &str = "key, session_id, agent_id, label, created_at, updated_at, message_count, input_tokens, output_tokens, total_tokens, model, thinking_level";
 
 fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
@@ -693,108 +646,4 @@ fn get_session(c: &Connection, key: &str) -> Result<Option<SessionRow>, StoreErr
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn msg(role: Role, text: &str) -> NewMessage {
-        NewMessage {
-            role,
-            content: text.into(),
-            tool_calls: vec![],
-            tool_call_id: None,
-        }
-    }
-
-    #[test]
-    fn messages_append_and_survive_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::open(dir.path()).unwrap();
-        let s = store.ensure_session("agent:main:main", "main").unwrap();
-        store
-            .append_messages(
-                &s.key,
-                &s.session_id,
-                Some("r1"),
-                &[msg(Role::User, "hi"), msg(Role::Assistant, "hello")],
-            )
-            .unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(store.begin_turn(
-            &s.key,
-            &s.session_id,
-            "r2",
-            None,
-            vec![msg(Role::User, "third")],
-        ))
-        .unwrap();
-        drop(store);
-        let (store, interrupted) = Store::open(dir.path()).unwrap();
-        assert_eq!(interrupted, 1);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("clawgate.sqlite"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        assert_eq!(store.get_run("r2").unwrap().unwrap().status, "interrupted");
-        let msgs = store.load_messages(&s.session_id, 10).unwrap();
-        assert_eq!(
-            msgs.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
-            ["hi", "hello", "third"]
-        );
-        assert_eq!(store.get_session(&s.key).unwrap().unwrap().message_count, 3);
-    }
-
-    #[test]
-    fn concurrent_writes_share_commits_and_a_failing_one_does_not_undo_the_others() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::open(dir.path()).unwrap();
-        let s = store.ensure_session("k", "main").unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        // Hold the write lock so every write below queues for the group-commit writer.
-        let held = store.inner.write.lock().unwrap();
-        let futs: Vec<_> = (0..50)
-            .map(|i| {
-                store.begin_turn(
-                    "k",
-                    &s.session_id,
-                    &format!("r{i}"),
-                    None,
-                    vec![msg(Role::User, &format!("m{i}"))],
-                )
-            })
-            .collect();
-        let bad = store.write_async(Box::new(|c| {
-            c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
-            Ok(())
-        }));
-        drop(held);
-        let results =
-            rt.block_on(async { (futures_util::future::join_all(futs).await, bad.await) });
-        assert!(results.0.iter().all(Result::is_ok));
-        assert!(results.1.is_err());
-        assert_eq!(store.load_messages(&s.session_id, 100).unwrap().len(), 50);
-    }
-
-    #[test]
-    fn reset_starts_an_empty_transcript() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::open(dir.path()).unwrap();
-        let s = store.ensure_session("k", "main").unwrap();
-        store
-            .append_messages("k", &s.session_id, None, &[msg(Role::User, "x")])
-            .unwrap();
-        let r = store.reset_session("k").unwrap().unwrap();
-        assert_ne!(r.session_id, s.session_id);
-        assert!(store.load_messages(&r.session_id, 10).unwrap().is_empty());
-        assert!(store.delete_session("k").unwrap());
-        assert!(store.get_session("k").unwrap().is_none());
-    }
-}
+mod tests;

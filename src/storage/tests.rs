@@ -1,0 +1,104 @@
+//! Store tests: durability across reopen, group commit, resets, permissions.
+
+use super::*;
+
+fn msg(role: Role, text: &str) -> NewMessage {
+    NewMessage {
+        role,
+        content: text.into(),
+        tool_calls: vec![],
+        tool_call_id: None,
+    }
+}
+
+#[test]
+fn messages_append_and_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let s = store.ensure_session("agent:main:main", "main").unwrap();
+    store
+        .append_messages(
+            &s.key,
+            &s.session_id,
+            Some("r1"),
+            &[msg(Role::User, "hi"), msg(Role::Assistant, "hello")],
+        )
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(store.begin_turn(
+        &s.key,
+        &s.session_id,
+        "r2",
+        None,
+        vec![msg(Role::User, "third")],
+    ))
+    .unwrap();
+    drop(store);
+    let (store, interrupted) = Store::open(dir.path()).unwrap();
+    assert_eq!(interrupted, 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("clawgate.sqlite"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_eq!(store.get_run("r2").unwrap().unwrap().status, "interrupted");
+    let msgs = store.load_messages(&s.session_id, 10).unwrap();
+    assert_eq!(
+        msgs.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+        ["hi", "hello", "third"]
+    );
+    assert_eq!(store.get_session(&s.key).unwrap().unwrap().message_count, 3);
+}
+
+#[test]
+fn concurrent_writes_share_commits_and_a_failing_one_does_not_undo_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let s = store.ensure_session("k", "main").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    // Hold the write lock so every write below queues for the group-commit writer.
+    let held = store.inner.write.lock().unwrap();
+    let futs: Vec<_> = (0..50)
+        .map(|i| {
+            store.begin_turn(
+                "k",
+                &s.session_id,
+                &format!("r{i}"),
+                None,
+                vec![msg(Role::User, &format!("m{i}"))],
+            )
+        })
+        .collect();
+    let bad = store.write_async(Box::new(|c| {
+        c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
+        Ok(())
+    }));
+    drop(held);
+    let results = rt.block_on(async { (futures_util::future::join_all(futs).await, bad.await) });
+    assert!(results.0.iter().all(Result::is_ok));
+    assert!(results.1.is_err());
+    assert_eq!(store.load_messages(&s.session_id, 100).unwrap().len(), 50);
+}
+
+#[test]
+fn reset_starts_an_empty_transcript() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let s = store.ensure_session("k", "main").unwrap();
+    store
+        .append_messages("k", &s.session_id, None, &[msg(Role::User, "x")])
+        .unwrap();
+    let r = store.reset_session("k").unwrap().unwrap();
+    assert_ne!(r.session_id, s.session_id);
+    assert!(store.load_messages(&r.session_id, 10).unwrap().is_empty());
+    assert!(store.delete_session("k").unwrap());
+    assert!(store.get_session("k").unwrap().is_none());
+}
