@@ -1,4 +1,5 @@
-//! SSRF-guarded outbound POST for user-configured URLs (the webhook channel's `callbackUrl`).
+//! SSRF-guarded outbound POST for user-configured URLs (the webhook channel's `callbackUrl`
+//! and cron webhook deliveries).
 //!
 //! The same policy as `crate::responses::fetch`: `http`/`https` only, no credentials in the
 //! URL, blocked host names refused, every resolved address checked by

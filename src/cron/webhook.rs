@@ -5,12 +5,8 @@
 //! connection goes to exactly the checked addresses (no DNS rebinding), and redirects are
 //! not followed.
 
-use crate::responses::fetch::PinnedResolver;
-use crate::responses::net_guard::{is_blocked_hostname, is_forbidden_ip, normalize_host};
-use actix_tls::connect::{Connector as TcpConnector, Resolver};
-use awc::http::Uri;
+use crate::channels::http_out::post_json;
 use serde_json::Value;
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// Deadline for one delivery.
@@ -27,66 +23,23 @@ pub struct WebhookTarget {
     pub allow_private: bool,
 }
 
-/// Posts `body` to the target; `Err` says why it was not delivered.
+/// Posts `body` to the target through the shared SSRF-guarded POST
+/// ([`crate::channels::http_out::post_json`]); `Err` says why it was not delivered.
 pub async fn post(target: &WebhookTarget, body: &Value) -> Result<(), String> {
-    let uri: Uri = target
-        .url
-        .trim()
-        .parse()
-        .map_err(|e| format!("invalid webhook URL: {e}"))?;
-    let scheme = uri.scheme_str().unwrap_or("");
-    if scheme != "http" && scheme != "https" {
-        return Err("webhook URL must be http(s)".into());
-    }
-    let authority = uri.authority().ok_or("webhook URL has no host")?;
-    if authority.as_str().contains('@') {
-        return Err("credentials in the webhook URL are not allowed".into());
-    }
-    let host = normalize_host(authority.host());
-    if !target.allow_private && is_blocked_hostname(&host) {
-        return Err(format!("webhook host `{host}` is blocked"));
-    }
-    let port = uri
-        .port_u16()
-        .unwrap_or(if scheme == "https" { 443 } else { 80 });
-    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| format!("cannot resolve `{host}`: {e}"))?
-            .collect(),
-    };
-    if addrs.is_empty() {
-        return Err(format!("cannot resolve `{host}`"));
-    }
-    if !target.allow_private && addrs.iter().any(|a| is_forbidden_ip(a.ip(), false)) {
-        return Err("webhook URL resolves to a private address (blocked)".into());
-    }
-    let resolver = Resolver::custom(PinnedResolver::new(&host, addrs));
-    let connector = awc::Connector::new()
-        .connector(TcpConnector::new(resolver).service())
-        .timeout(WEBHOOK_TIMEOUT);
-    let client = awc::Client::builder()
-        .connector(connector)
-        .disable_redirects()
-        .timeout(WEBHOOK_TIMEOUT)
-        .finish();
-    let mut req = client
-        .post(uri)
-        .insert_header(("content-type", "application/json"))
-        .insert_header(("user-agent", "clawgate-cron"));
+    let mut headers = vec![("user-agent", "clawgate-cron".to_string())];
     if let Some(t) = &target.token {
-        req = req.insert_header(("authorization", format!("Bearer {t}")));
+        headers.push(("authorization", format!("Bearer {t}")));
     }
-    let resp = req
-        .send_body(body.to_string())
-        .await
-        .map_err(|e| format!("webhook request failed: {e}"))?;
-    if resp.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("webhook answered HTTP {}", resp.status().as_u16()))
-    }
+    post_json(
+        &target.url,
+        body.to_string().into_bytes(),
+        &headers,
+        target.allow_private,
+        WEBHOOK_TIMEOUT,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("webhook: {e}"))
 }
 
 #[cfg(test)]
