@@ -12,11 +12,12 @@
 
 use super::router::{self, Router};
 use super::session::{self, Session};
-use crate::agent::{prompt, TurnRequest};
+use crate::agent::prompt;
 use crate::config::{AgentConfig, Config, ModelChoice};
+use crate::core::run::{EventRef, RunEvent, RunFailure, RunOutcome, Subscriber, TurnRequest};
+use crate::providers;
 use crate::providers::types::Message;
 use crate::providers::types::*;
-use crate::providers::{self, ProviderError};
 use crate::storage::{now_ms, NewMessage, RunStatus, Store};
 use crate::tools::{self, Tool, ToolContext, ToolError};
 use actix::prelude::*;
@@ -32,122 +33,6 @@ pub use history::{fit_history, sanitize_history, DEFAULT_CONTEXT_TOKENS};
 
 /// Tool rounds allowed in one turn before the run stops calling the model.
 pub const MAX_TOOL_STEPS: usize = 16;
-/// Events buffered per subscriber before it is considered too slow and dropped.
-pub const SUBSCRIBER_BUFFER: usize = 4096;
-
-/// Why a run did not complete.
-#[derive(Debug, Clone)]
-pub enum RunFailure {
-    /// The provider failed.
-    Provider(ProviderError),
-    /// The run exceeded its timeout.
-    Timeout,
-    /// Cancelled (`chat.abort`, client disconnect, shutdown); the reason is given.
-    Aborted(&'static str),
-    /// Unexpected internal failure.
-    Internal(String),
-}
-
-impl std::fmt::Display for RunFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunFailure::Provider(e) => write!(f, "{e}"),
-            RunFailure::Timeout => f.write_str("run timed out"),
-            RunFailure::Aborted(r) => write!(f, "aborted: {r}"),
-            RunFailure::Internal(e) => write!(f, "internal error: {e}"),
-        }
-    }
-}
-
-/// The end of a run, delivered once as [`RunEvent::Done`].
-#[derive(Debug, Clone)]
-pub struct RunOutcome {
-    /// Run id.
-    pub run_id: String,
-    /// Session key.
-    pub session_key: String,
-    /// Agent id.
-    pub agent_id: String,
-    /// Final status.
-    pub status: RunStatus,
-    /// Final assistant text (last model step).
-    pub text: String,
-    /// Usage summed over every model call.
-    pub usage: Usage,
-    /// Why the model stopped.
-    pub stop: StopReason,
-    /// Client-tool calls the caller must answer (stop reason `tool_calls`).
-    pub pending_tool_calls: Vec<ToolCall>,
-    /// Failure, when status is not `ok`.
-    pub failure: Option<RunFailure>,
-    /// `provider/model` that answered.
-    pub model: Option<String>,
-    /// Start (ms since epoch).
-    pub started_at: i64,
-    /// End (ms since epoch).
-    pub ended_at: i64,
-}
-
-/// What subscribers receive.
-#[derive(Debug, Clone)]
-pub enum RunEvent {
-    /// The run started.
-    Start {
-        /// Run id.
-        run_id: String,
-        /// Session key.
-        session_key: String,
-        /// Start (ms).
-        started_at: i64,
-    },
-    /// Assistant text.
-    Delta(String),
-    /// Reasoning text.
-    Reasoning(String),
-    /// The model called a tool (server or client).
-    ToolCall {
-        /// Call id.
-        call_id: String,
-        /// Tool name.
-        name: String,
-        /// JSON arguments.
-        arguments: String,
-    },
-    /// A server tool returned.
-    ToolResult {
-        /// Call id.
-        call_id: String,
-        /// Tool name.
-        name: String,
-        /// OpenClaw-shaped result.
-        result: Value,
-        /// Whether it failed.
-        is_error: bool,
-    },
-    /// The run ended (always the last event).
-    Done(RunOutcome),
-}
-
-/// Shared event (one allocation fanned out to every subscriber).
-pub type EventRef = Arc<RunEvent>;
-
-/// A subscriber's handle.
-#[derive(Debug, Clone)]
-pub struct Subscriber {
-    /// Where events go.
-    pub tx: mpsc::Sender<EventRef>,
-    /// When every owner is gone the run is aborted.
-    pub owner: bool,
-}
-
-impl Subscriber {
-    /// A new channel; returns the handle and the receiving end.
-    pub fn channel(owner: bool) -> (Subscriber, mpsc::Receiver<EventRef>) {
-        let (tx, rx) = mpsc::channel(SUBSCRIBER_BUFFER);
-        (Subscriber { tx, owner }, rx)
-    }
-}
-
 /// Subscribers plus the text streamed so far in the current step.
 #[derive(Default)]
 struct Fanout {

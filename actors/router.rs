@@ -7,10 +7,11 @@
 //!   to, forwards turns, aborts, invalidations) and [`super::agent_run::AgentRun`] (subscribe,
 //!   abort by run id).
 
-use super::agent_run::{self, AgentRun, Subscriber};
+use super::agent_run::{self, AgentRun};
 use super::session::{self, Session};
-use crate::agent::TurnRequest;
 use crate::config::Config;
+use crate::core::run::Subscriber;
+use crate::core::run::TurnRequest;
 use crate::storage::Store;
 use crate::tools::ToolRegistry;
 use actix::prelude::*;
@@ -33,7 +34,7 @@ pub struct StartTurn {
     pub home: Option<ArbiterHandle>,
 }
 
-/// An `AgentRun` started (sent by the run itself).
+/// A registered run began (sent by the `AgentRun` itself).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct RunStarted {
@@ -45,7 +46,8 @@ pub struct RunStarted {
     pub addr: Addr<AgentRun>,
 }
 
-/// An `AgentRun` stopped.
+/// A registered run is over: its `AgentRun` stopped, or its session dropped it before it
+/// started (aborted while queued, or it could not start).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct RunEnded {
@@ -53,15 +55,35 @@ pub struct RunEnded {
     pub run_id: String,
 }
 
-/// Attach a subscriber to a running turn; `false` when no such run is live.
+/// Attach a subscriber to a queued or running turn.
 #[derive(Message)]
-#[rtype(result = "bool")]
+#[rtype(result = "RunLookup")]
 pub struct SubscribeRun {
     /// Run id.
     pub run_id: String,
     /// The subscriber.
     pub sub: Subscriber,
+    /// When no such run is registered, keep the subscriber and attach it if a run with this id
+    /// is started later (until the subscriber's receiver is dropped).
+    pub await_unknown: bool,
 }
+
+/// What [`SubscribeRun`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunLookup {
+    /// The run is queued or running; the subscriber receives its events up to `Done` (or its
+    /// channel closes without one if the run ended while the subscriber was on its way).
+    Live,
+    /// Not registered; the subscriber waits for a run with this id to start.
+    Awaiting,
+    /// Not registered (and not awaited).
+    Unknown,
+}
+
+/// Resolves once no run is queued or running (shutdown drains with it).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct WhenIdle;
 
 /// Abort one run (by id) or every turn of a session; `true` when something was aborted.
 #[derive(Message)]
@@ -83,12 +105,17 @@ pub struct ReleaseSession {
     pub received: u64,
 }
 
-/// The store changed a session under the live actor (reset/delete): drop its cached history.
+/// Apply a change to a session through its `Session` actor (started if needed), so the
+/// change is ordered with the session's turns.
 #[derive(Message)]
-#[rtype(result = "()")]
-pub struct InvalidateSession {
+#[rtype(result = "Result<session::Mutated, String>")]
+pub struct MutateSession {
     /// Session key.
     pub key: String,
+    /// Owning agent.
+    pub agent_id: String,
+    /// The change.
+    pub op: session::SessionOp,
 }
 
 /// Run one tool directly (no model), under the agent's tool policy.
@@ -131,7 +158,7 @@ pub struct Stats {
     pub active_runs: usize,
 }
 
-/// Ids of runs in progress, with their session keys.
+/// Ids of runs queued or in progress, with their session keys.
 #[derive(Message)]
 #[rtype(result = "Vec<(String, String)>")]
 pub struct ActiveRuns;
@@ -148,7 +175,7 @@ pub struct RunObserved {
     /// Agent id.
     pub agent_id: String,
     /// The run's events.
-    pub rx: tokio::sync::mpsc::Receiver<agent_run::EventRef>,
+    pub rx: tokio::sync::mpsc::Receiver<crate::core::run::EventRef>,
 }
 
 /// Sets (or clears) the observer attached to every turn started from now on (the WebSocket hub
@@ -158,6 +185,12 @@ pub struct RunObserved {
 pub struct SetObserver {
     /// Who receives [`RunObserved`].
     pub observer: Option<Recipient<RunObserved>>,
+}
+
+/// A registered run: queued on its session until its `AgentRun` reports in.
+struct RunEntry {
+    session_key: String,
+    addr: Option<Addr<AgentRun>>,
 }
 
 struct LiveSession {
@@ -172,7 +205,11 @@ pub struct Router {
     tools: ToolRegistry,
     shards: Vec<ArbiterHandle>,
     sessions: HashMap<String, LiveSession>,
-    runs: HashMap<String, (String, Addr<AgentRun>)>,
+    runs: HashMap<String, RunEntry>,
+    /// Subscribers waiting for a run id that is not registered yet.
+    awaiting: HashMap<String, Vec<Subscriber>>,
+    /// Resolved when `runs` becomes empty.
+    idle_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     observer: Option<Recipient<RunObserved>>,
 }
 
@@ -191,6 +228,8 @@ impl Router {
             shards,
             sessions: HashMap::new(),
             runs: HashMap::new(),
+            awaiting: HashMap::new(),
+            idle_waiters: Vec::new(),
             observer: None,
         }
     }
@@ -251,6 +290,17 @@ impl Handler<StartTurn> for Router {
                 rx,
             });
         }
+        if let Some(waiting) = self.awaiting.remove(&msg.req.run_id) {
+            msg.subscribers
+                .extend(waiting.into_iter().filter(|s| !s.tx.is_closed()));
+        }
+        self.runs.insert(
+            msg.req.run_id.clone(),
+            RunEntry {
+                session_key: key.clone(),
+                addr: None,
+            },
+        );
         let s = self.session(&key, &agent, msg.home, ctx);
         s.forwarded += 1;
         s.addr.do_send(session::Enqueue {
@@ -263,7 +313,11 @@ impl Handler<StartTurn> for Router {
 impl Handler<RunStarted> for Router {
     type Result = ();
     fn handle(&mut self, msg: RunStarted, _: &mut Self::Context) {
-        self.runs.insert(msg.run_id, (msg.session_key, msg.addr));
+        let entry = self.runs.entry(msg.run_id).or_insert(RunEntry {
+            session_key: msg.session_key,
+            addr: None,
+        });
+        entry.addr = Some(msg.addr);
     }
 }
 
@@ -271,19 +325,53 @@ impl Handler<RunEnded> for Router {
     type Result = ();
     fn handle(&mut self, msg: RunEnded, _: &mut Self::Context) {
         self.runs.remove(&msg.run_id);
+        if self.runs.is_empty() {
+            for w in self.idle_waiters.drain(..) {
+                let _ = w.send(());
+            }
+        }
+    }
+}
+
+impl Handler<WhenIdle> for Router {
+    type Result = ResponseFuture<()>;
+    fn handle(&mut self, _: WhenIdle, _: &mut Self::Context) -> Self::Result {
+        if self.runs.is_empty() {
+            return Box::pin(std::future::ready(()));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.idle_waiters.push(tx);
+        Box::pin(async move {
+            let _ = rx.await;
+        })
     }
 }
 
 impl Handler<SubscribeRun> for Router {
-    type Result = bool;
-    fn handle(&mut self, msg: SubscribeRun, _: &mut Self::Context) -> bool {
-        match self.runs.get(&msg.run_id) {
-            Some((_, addr)) if addr.connected() => {
-                addr.do_send(agent_run::Subscribe { sub: msg.sub });
-                true
+    type Result = MessageResult<SubscribeRun>;
+    fn handle(&mut self, msg: SubscribeRun, _: &mut Self::Context) -> Self::Result {
+        let Some(entry) = self.runs.get(&msg.run_id) else {
+            if !msg.await_unknown {
+                return MessageResult(RunLookup::Unknown);
             }
-            _ => false,
+            self.awaiting.retain(|_, subs| {
+                subs.retain(|s| !s.tx.is_closed());
+                !subs.is_empty()
+            });
+            self.awaiting.entry(msg.run_id).or_default().push(msg.sub);
+            return MessageResult(RunLookup::Awaiting);
+        };
+        match &entry.addr {
+            Some(addr) => addr.do_send(agent_run::Subscribe { sub: msg.sub }),
+            None => match self.sessions.get(&entry.session_key) {
+                Some(s) => s.addr.do_send(session::Attach {
+                    run_id: msg.run_id,
+                    sub: msg.sub,
+                }),
+                None => return MessageResult(RunLookup::Unknown),
+            },
         }
+        MessageResult(RunLookup::Live)
     }
 }
 
@@ -293,13 +381,13 @@ impl Handler<Abort> for Router {
         let key = msg.session_key.clone().or_else(|| {
             msg.run_id
                 .as_ref()
-                .and_then(|r| self.runs.get(r).map(|(k, _)| k.clone()))
+                .and_then(|r| self.runs.get(r).map(|e| e.session_key.clone()))
         });
         let target = key.and_then(|k| self.sessions.get(&k).map(|s| s.addr.clone()));
         let direct = msg
             .run_id
             .as_ref()
-            .and_then(|r| self.runs.get(r).map(|(_, a)| a.clone()));
+            .and_then(|r| self.runs.get(r).and_then(|e| e.addr.clone()));
         Box::pin(async move {
             if let Some(s) = target {
                 return s
@@ -330,12 +418,13 @@ impl Handler<ReleaseSession> for Router {
     }
 }
 
-impl Handler<InvalidateSession> for Router {
-    type Result = ();
-    fn handle(&mut self, msg: InvalidateSession, _: &mut Self::Context) {
-        if let Some(s) = self.sessions.get(&msg.key) {
-            s.addr.do_send(session::Invalidate);
-        }
+impl Handler<MutateSession> for Router {
+    type Result = ResponseFuture<Result<session::Mutated, String>>;
+    fn handle(&mut self, msg: MutateSession, ctx: &mut Self::Context) -> Self::Result {
+        let s = self.session(&msg.key, &msg.agent_id, None, ctx);
+        s.forwarded += 1;
+        let req = s.addr.send(session::Mutate { op: msg.op });
+        Box::pin(async move { req.await.map_err(|e| format!("session unavailable: {e}"))? })
     }
 }
 
@@ -366,7 +455,7 @@ impl Handler<GetStats> for Router {
     fn handle(&mut self, _: GetStats, _: &mut Self::Context) -> Self::Result {
         MessageResult(Stats {
             live_sessions: self.sessions.len(),
-            active_runs: self.runs.len(),
+            active_runs: self.runs.values().filter(|e| e.addr.is_some()).count(),
         })
     }
 }
@@ -384,7 +473,7 @@ impl Handler<ActiveRuns> for Router {
         MessageResult(
             self.runs
                 .iter()
-                .map(|(id, (k, _))| (id.clone(), k.clone()))
+                .map(|(id, e)| (id.clone(), e.session_key.clone()))
                 .collect(),
         )
     }

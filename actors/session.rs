@@ -1,18 +1,23 @@
 //! `Session`: one conversation (one session key).
 //!
-//! - Owns: the in-memory transcript (loaded lazily from the store on the first turn), the
-//!   running turn and the queue of turns waiting behind it (at most one runs at a time).
+//! - Owns: its session row and in-memory transcript (loaded lazily from the store on the first
+//!   turn), the running turn and the queue of turns waiting behind it (at most one runs at a
+//!   time). It is the only writer of its session: create, patch, reset and delete arrive as
+//!   [`Mutate`] messages in the same mailbox as turns, so they are ordered with them, and a
+//!   patched model or thinking level applies from the next turn.
 //! - Started by: [`super::router::Router`], on the arbiter its key hashes to.
-//! - Talks to: the store (loads history, persists each user message before the turn starts),
+//! - Talks to: the store (loads history, persists each user message before the turn starts,
+//!   applies mutations),
 //!   [`super::agent_run::AgentRun`] (starts one per turn), the router (asks to be released when
 //!   idle so memory stays bounded with many sessions).
 
-use super::agent_run::{self, AgentRun, RunEvent, RunOutcome, RunParams, Subscriber};
+use super::agent_run::{self, AgentRun, RunParams};
 use super::router::{self, Router};
-use crate::agent::TurnRequest;
 use crate::config::{Config, ModelChoice};
+use crate::core::run::TurnRequest;
+use crate::core::run::{RunEvent, RunOutcome, Subscriber};
 use crate::providers::types::{Message, Role, StopReason, Usage};
-use crate::storage::{now_ms, NewMessage, RunStatus, Store};
+use crate::storage::{now_ms, NewMessage, RunStatus, SessionPatch, SessionRow, Store};
 use crate::tools::ToolRegistry;
 use actix::prelude::*;
 use std::collections::VecDeque;
@@ -54,10 +59,48 @@ pub struct AbortTurns {
     pub run_id: Option<String>,
 }
 
-/// Forget the in-memory transcript (after a reset or delete in the store).
+/// Attach a subscriber to one of this session's runs (queued or running); dropped when the
+/// run is no longer here.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Invalidate;
+pub struct Attach {
+    /// Run id.
+    pub run_id: String,
+    /// The subscriber.
+    pub sub: Subscriber,
+}
+
+/// A change to the session, applied by the session itself.
+#[derive(Debug, Clone)]
+pub enum SessionOp {
+    /// Create the row if missing, then apply the patch.
+    Create(SessionPatch),
+    /// Create the row if missing, then set (or clear) label, model and thinking overrides.
+    Patch(SessionPatch),
+    /// Abort the running turn and the queued ones, then start a new transcript.
+    Reset,
+    /// Abort the running turn and the queued ones, then delete the session and its messages.
+    Delete,
+}
+
+/// What [`Mutate`] did.
+#[derive(Debug, Clone)]
+pub struct Mutated {
+    /// The row after the change (`None` after a delete).
+    pub row: Option<SessionRow>,
+    /// For a delete: whether the session existed.
+    pub deleted: bool,
+    /// Runs aborted by a reset or delete.
+    pub aborted: Vec<String>,
+}
+
+/// Apply a [`SessionOp`]; answered once the change is committed.
+#[derive(Message)]
+#[rtype(result = "Result<Mutated, String>")]
+pub struct Mutate {
+    /// The change.
+    pub op: SessionOp,
+}
 
 struct Queued {
     req: TurnRequest,
@@ -72,9 +115,12 @@ pub struct Session {
     store: Store,
     tools: ToolRegistry,
     router: Addr<Router>,
-    session_id: Option<String>,
+    /// The stored row (transcript id and overrides), loaded with the history.
+    row: Option<SessionRow>,
     history: Option<Vec<Message>>,
     active: Option<(String, Addr<AgentRun>)>,
+    /// A run aborted by a reset or delete: what it produced is not part of the new transcript.
+    discard: Option<String>,
     queue: VecDeque<Queued>,
     last_activity: Instant,
     /// Turns received (compared with the router's count before releasing).
@@ -99,9 +145,10 @@ impl Session {
             store,
             tools,
             router,
-            session_id: None,
+            row: None,
             history: None,
             active: None,
+            discard: None,
             queue: VecDeque::new(),
             last_activity: Instant::now(),
             received: 0,
@@ -131,8 +178,70 @@ impl Session {
                 })
                 .collect(),
         );
-        self.session_id = Some(row.session_id);
+        self.row = Some(row);
         Ok(())
+    }
+
+    /// Aborts the running turn and fails the queued ones; returns their run ids.
+    fn abort_all(&mut self, run_id: Option<&str>) -> Vec<String> {
+        let mut ids = Vec::new();
+        if let Some((id, addr)) = &self.active {
+            if run_id.is_none_or(|r| r == id) {
+                addr.do_send(agent_run::Abort);
+                ids.push(id.clone());
+            }
+        }
+        let mut keep = VecDeque::new();
+        for q in self.queue.drain(..) {
+            if run_id.is_none_or(|r| r == q.req.run_id) {
+                ids.push(q.req.run_id.clone());
+                self.router.do_send(router::RunEnded {
+                    run_id: q.req.run_id.clone(),
+                });
+                fail_queued(q, "aborted before it started");
+            } else {
+                keep.push_back(q);
+            }
+        }
+        self.queue = keep;
+        ids
+    }
+
+    fn mutate(&mut self, op: SessionOp) -> Result<Mutated, String> {
+        let err = |e: crate::storage::StoreError| e.to_string();
+        let mut out = Mutated {
+            row: None,
+            deleted: false,
+            aborted: vec![],
+        };
+        match op {
+            SessionOp::Create(patch) | SessionOp::Patch(patch) => {
+                self.store
+                    .ensure_session(&self.key, &self.agent_id)
+                    .map_err(err)?;
+                out.row = self.store.patch_session(&self.key, &patch).map_err(err)?;
+            }
+            SessionOp::Reset => {
+                out.aborted = self.abort_all(None);
+                self.discard = self.active.as_ref().map(|(id, _)| id.clone());
+                self.store
+                    .ensure_session(&self.key, &self.agent_id)
+                    .map_err(err)?;
+                out.row = self.store.reset_session(&self.key).map_err(err)?;
+                self.history = out.row.as_ref().map(|_| Vec::new());
+            }
+            SessionOp::Delete => {
+                out.aborted = self.abort_all(None);
+                self.discard = self.active.as_ref().map(|(id, _)| id.clone());
+                out.deleted = self.store.delete_session(&self.key).map_err(err)?;
+                self.history = None;
+            }
+        }
+        self.row = out.row.clone();
+        if self.row.is_none() {
+            self.history = None;
+        }
+        Ok(out)
     }
 
     fn start_next(&mut self, ctx: &mut Context<Self>) {
@@ -142,6 +251,9 @@ impl Session {
             };
             if let Err(e) = self.start(q.req.clone(), q.subscribers.clone(), ctx) {
                 tracing::error!(session = %self.key, error = %e, "cannot start turn");
+                self.router.do_send(router::RunEnded {
+                    run_id: q.req.run_id.clone(),
+                });
                 fail_queued(q, &e);
             }
         }
@@ -154,7 +266,27 @@ impl Session {
         ctx: &mut Context<Self>,
     ) -> Result<(), String> {
         self.load()?;
-        let session_id = self.session_id.clone().unwrap_or_default();
+        let row = self.row.as_ref().ok_or("session row missing after load")?;
+        let session_id = row.session_id.clone();
+        // Session overrides (sessions.patch) apply when the turn does not set its own.
+        let session_model = row.model.as_deref().and_then(|m| {
+            let r = crate::config::ModelRef::parse(m);
+            if r.is_none() {
+                tracing::warn!(session = %self.key, model = m, "ignoring an unparsable session model override");
+            }
+            r
+        });
+        let session_thinking = row
+            .thinking_level
+            .as_deref()
+            .and_then(crate::providers::types::ThinkingLevel::parse);
+        let mut req = req;
+        if req.model_override.is_none() {
+            req.model_override = session_model;
+        }
+        if req.thinking.is_none() {
+            req.thinking = session_thinking;
+        }
         let agent = self
             .config
             .agent(&req.agent_id)
@@ -238,7 +370,7 @@ fn fail_queued(q: Queued, reason: &str) {
         usage: Usage::default(),
         stop: StopReason::Stop,
         pending_tool_calls: vec![],
-        failure: Some(agent_run::RunFailure::Internal(reason.to_string())),
+        failure: Some(crate::core::run::RunFailure::Internal(reason.to_string())),
         model: None,
         started_at: now,
         ended_at: now,
@@ -297,7 +429,11 @@ impl Handler<RunFinished> for Session {
         {
             self.active = None;
         }
-        if let Some(h) = self.history.as_mut() {
+        let discarded = self.discard.as_deref() == Some(msg.run_id.as_str());
+        if discarded {
+            self.discard = None;
+        }
+        if let Some(h) = self.history.as_mut().filter(|_| !discarded) {
             h.extend(msg.new_messages);
             if h.len() > HISTORY_LIMIT * 2 {
                 let cut = h.len() - HISTORY_LIMIT;
@@ -312,31 +448,34 @@ impl Handler<RunFinished> for Session {
 impl Handler<AbortTurns> for Session {
     type Result = bool;
     fn handle(&mut self, msg: AbortTurns, _: &mut Self::Context) -> bool {
-        let mut any = false;
-        if let Some((id, addr)) = &self.active {
-            if msg.run_id.as_ref().is_none_or(|r| r == id) {
-                addr.do_send(agent_run::Abort);
-                any = true;
-            }
-        }
-        let mut keep = VecDeque::new();
-        for q in self.queue.drain(..) {
-            if msg.run_id.as_ref().is_none_or(|r| *r == q.req.run_id) {
-                any = true;
-                fail_queued(q, "aborted before it started");
-            } else {
-                keep.push_back(q);
-            }
-        }
-        self.queue = keep;
-        any
+        !self.abort_all(msg.run_id.as_deref()).is_empty()
     }
 }
 
-impl Handler<Invalidate> for Session {
+impl Handler<Attach> for Session {
     type Result = ();
-    fn handle(&mut self, _: Invalidate, _: &mut Self::Context) {
-        self.history = None;
-        self.session_id = None;
+    fn handle(&mut self, msg: Attach, _: &mut Self::Context) {
+        if let Some((id, addr)) = &self.active {
+            if *id == msg.run_id {
+                addr.do_send(agent_run::Subscribe { sub: msg.sub });
+                return;
+            }
+        }
+        if let Some(q) = self.queue.iter_mut().find(|q| q.req.run_id == msg.run_id) {
+            q.subscribers.push(msg.sub);
+        }
+    }
+}
+
+impl Handler<Mutate> for Session {
+    type Result = Result<Mutated, String>;
+    fn handle(&mut self, msg: Mutate, _: &mut Self::Context) -> Self::Result {
+        self.received += 1;
+        self.last_activity = Instant::now();
+        let out = self.mutate(msg.op);
+        if let Err(e) = &out {
+            tracing::error!(session = %self.key, error = %e, "session change failed");
+        }
+        out
     }
 }

@@ -11,7 +11,7 @@
 //!   `WsConn` actors register with `Connect`/`Disconnect`.
 
 use super::router::{self, Router, RunObserved};
-use crate::actors::agent_run::EventRef;
+use crate::core::run::EventRef;
 use crate::ws::clock::{Clock, SystemClock};
 use crate::ws::dedupe::DedupeCache;
 use crate::ws::dialect::simple_event;
@@ -541,7 +541,7 @@ impl Handler<Tapped> for WsHub {
             return;
         };
         let out = t.on_event(&msg.ev);
-        let done = matches!(&*msg.ev, crate::actors::agent_run::RunEvent::Done(_));
+        let done = matches!(&*msg.ev, crate::core::run::RunEvent::Done(_));
         for e in out {
             self.emit(e.kind, &e.payload);
         }

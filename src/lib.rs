@@ -25,6 +25,7 @@
 #[path = "../actors/mod.rs"]
 pub mod actors;
 pub mod agent;
+pub mod app;
 pub mod auth;
 pub mod channels;
 pub mod cli;
@@ -34,6 +35,7 @@ pub mod client_message;
 pub mod client_rpc;
 pub mod commands;
 pub mod config;
+pub mod core;
 pub mod cron;
 pub mod error;
 pub mod hooks;

@@ -214,7 +214,9 @@ impl Gateway {
             outbound.clone(),
         )
         .start();
+        let app = crate::app::App::new(router.clone(), config.clone(), store.clone());
         let state = AppState {
+            app,
             channels,
             ws,
             router,

@@ -11,7 +11,9 @@ use std::time::Instant;
 /// Shared handler state. No globals, so several gateways can run in one test process.
 #[derive(Clone)]
 pub struct AppState {
-    /// The supervisor actor; all work goes through it.
+    /// The application service every handler uses for turns and sessions.
+    pub app: crate::app::App,
+    /// The supervisor actor (edges not yet moved onto [`crate::app::App`] message it).
     pub router: Addr<Router>,
     /// Validated configuration.
     pub config: Arc<Config>,

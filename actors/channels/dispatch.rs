@@ -15,11 +15,11 @@
 //!   after the other.
 
 use super::{send_chunks, Channels, Inbound, SendText};
-use crate::actors::agent_run::{RunEvent, Subscriber};
 use crate::actors::router::StartTurn;
-use crate::agent::TurnRequest;
 use crate::channels::{is_silent_reply, policy, routing};
 use crate::config::{ChannelAccount, QueueMode, ReplyToMode};
+use crate::core::run::TurnRequest;
+use crate::core::run::{RunEvent, Subscriber};
 use crate::storage::{now_ms, RunStatus};
 use actix::prelude::*;
 use std::collections::VecDeque;

@@ -1,9 +1,9 @@
 //! Running one agent turn outside any client request and waiting for its end: the runner
 //! behind `/hooks/agent`, hook mappings and cron jobs.
 
-use crate::actors::agent_run::{RunEvent, RunOutcome, Subscriber};
 use crate::actors::router::{Router, StartTurn};
-use crate::agent::TurnRequest;
+use crate::core::run::TurnRequest;
+use crate::core::run::{RunEvent, RunOutcome, Subscriber};
 use actix::Addr;
 
 /// The reply OpenClaw treats as "nothing to say": never delivered.

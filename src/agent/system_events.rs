@@ -5,11 +5,11 @@
 //! which also records and broadcasts `heartbeat` events); this module is the one place that
 //! turns queued events into a heartbeat turn on the default agent's main session.
 
-use crate::actors::agent_run::{EventRef, Subscriber};
 use crate::actors::router::{Router, StartTurn};
 use crate::actors::ws_hub::{DrainSystemEvents, Heartbeat, SystemEvent, WsHub};
-use crate::agent::TurnRequest;
 use crate::config::Config;
+use crate::core::run::TurnRequest;
+use crate::core::run::{EventRef, Subscriber};
 use crate::storage::now_ms;
 use actix::Addr;
 use serde_json::json;

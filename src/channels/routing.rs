@@ -8,6 +8,7 @@
 
 use super::InboundMessage;
 use crate::config::{ChannelKind, Config, DmScope};
+use crate::core::SessionKey;
 
 /// The session key for `m`, handled by `agent_id`.
 pub fn session_key(cfg: &Config, agent_id: &str, m: &InboundMessage) -> String {
@@ -18,17 +19,22 @@ pub fn session_key(cfg: &Config, agent_id: &str, m: &InboundMessage) -> String {
             ChannelKind::Slack | ChannelKind::Discord => "channel",
             ChannelKind::Telegram | ChannelKind::Webhook => "group",
         };
-        format!("agent:{agent_id}:{ch}:{kind}:{chat}")
+        SessionKey::under(agent_id, &format!("{ch}:{kind}:{chat}")).into_string()
     } else {
         let peer = m.sender.id.to_ascii_lowercase();
         match cfg.channels.dm_scope {
             DmScope::Main => return cfg.main_session_key(agent_id),
-            DmScope::PerPeer => format!("agent:{agent_id}:direct:{peer}"),
-            DmScope::PerChannelPeer => format!("agent:{agent_id}:{ch}:direct:{peer}"),
-            DmScope::PerAccountChannelPeer => format!(
-                "agent:{agent_id}:{ch}:{}:direct:{peer}",
-                m.account.to_ascii_lowercase()
-            ),
+            DmScope::PerPeer => {
+                SessionKey::under(agent_id, &format!("direct:{peer}")).into_string()
+            }
+            DmScope::PerChannelPeer => {
+                SessionKey::under(agent_id, &format!("{ch}:direct:{peer}")).into_string()
+            }
+            DmScope::PerAccountChannelPeer => SessionKey::under(
+                agent_id,
+                &format!("{ch}:{}:direct:{peer}", m.account.to_ascii_lowercase()),
+            )
+            .into_string(),
         }
     };
     if let Some(t) = &m.thread_id {

@@ -403,7 +403,7 @@ impl Config {
         if self.global_scope {
             "global".into()
         } else {
-            format!("agent:{agent_id}:{}", self.main_key)
+            crate::core::SessionKey::main(agent_id, &self.main_key).into_string()
         }
     }
 

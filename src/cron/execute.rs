@@ -10,14 +10,16 @@
 use super::job::{CronJob, Payload};
 use super::schedule::run_timeout;
 use super::webhook::{self, WebhookTarget};
-use crate::actors::agent_run::{RunEvent, RunOutcome};
-use crate::actors::router::{InvalidateSession, Router};
+use crate::actors::router::{MutateSession, Router};
+use crate::actors::session::SessionOp;
 use crate::actors::ws_hub::WsHub;
 use crate::agent::isolated::{is_silent, run_turn};
 use crate::agent::system_events::MainSession;
-use crate::agent::TurnRequest;
 use crate::channels::{Deliver, Outbound};
 use crate::config::Config;
+use crate::core::run::TurnRequest;
+use crate::core::run::{RunEvent, RunOutcome};
+use crate::core::SessionKey;
 use crate::providers::types::ThinkingLevel;
 use crate::storage::{now_ms, RunStatus, Store};
 use actix::Addr;
@@ -277,14 +279,26 @@ pub async fn run(deps: Deps, job: CronJob, run_id: String) -> RunResult {
                 .unwrap_or_else(|| deps.config.default_agent.clone());
             let key = match target.strip_prefix("session:") {
                 Some(k) if k.starts_with("agent:") => k.to_string(),
-                Some(k) => format!("agent:{agent}:{}", k.to_lowercase()),
+                Some(k) => SessionKey::under(&agent, &k.to_lowercase()).into_string(),
                 None => {
-                    let key = format!("agent:{agent}:cron:{}", job.id);
-                    // A fresh session id for every isolated run.
-                    if let Err(e) = deps.store.reset_session(&key) {
-                        tracing::warn!(error = %e, "could not reset the cron session");
+                    let key = SessionKey::under(&agent, &format!("cron:{}", job.id)).into_string();
+                    // A fresh transcript for every isolated run, applied by the session itself
+                    // so it is ordered with any turn still queued there.
+                    let reset = deps
+                        .router
+                        .send(MutateSession {
+                            key: key.clone(),
+                            agent_id: agent.clone(),
+                            op: SessionOp::Reset,
+                        })
+                        .await;
+                    match reset {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "could not reset the cron session")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "could not reset the cron session"),
                     }
-                    deps.router.do_send(InvalidateSession { key: key.clone() });
                     key
                 }
             };

@@ -7,12 +7,12 @@
 use super::external;
 use super::policy::PreparedAgent;
 use super::WakeAction;
-use crate::actors::agent_run::RunOutcome;
 use crate::agent::isolated::{is_silent, run_turn};
 use crate::agent::system_events::MainSession;
-use crate::agent::TurnRequest;
 use crate::channels::Deliver;
 use crate::config::WakeMode;
+use crate::core::run::RunOutcome;
+use crate::core::run::TurnRequest;
 use crate::state::AppState;
 use crate::storage::RunStatus;
 use std::time::Duration;

@@ -47,8 +47,10 @@ pub fn resolve_agent(cfg: &Config, requested: Option<&str>) -> Result<String, St
 
 /// Rebinds `agent:<other>:<rest>` to `agent:<agent>:<rest>`; other keys are unchanged.
 pub fn rebind(key: &str, agent: &str) -> String {
-    match key.strip_prefix("agent:").and_then(|r| r.split_once(':')) {
-        Some((_, rest)) => format!("agent:{agent}:{rest}"),
+    match crate::core::ids::split(key) {
+        Some(_) => crate::core::SessionKey::from_trusted(key)
+            .reowned(agent)
+            .into_string(),
         None => key.to_string(),
     }
 }

@@ -2,9 +2,9 @@
 //! `POST /v1/agent/run/stream` (SSE `event: delta` / `event: done`), through the same actors.
 
 use super::{body, run, select, sse};
-use crate::actors::agent_run::{RunEvent, RunOutcome};
-use crate::agent::TurnRequest;
 use crate::config::ModelRef;
+use crate::core::run::TurnRequest;
+use crate::core::run::{RunEvent, RunOutcome};
 use crate::error::GatewayError;
 use crate::providers::types::ThinkingLevel;
 use crate::state::AppState;
@@ -159,7 +159,7 @@ pub async fn status(
         .send(crate::actors::router::GetStats)
         .await
         .unwrap_or_default();
-    let total = state.store().count_sessions().unwrap_or(0);
+    let total = state.store().count_sessions(None).unwrap_or(0);
     let channels = state
         .channels
         .send(crate::actors::channels::ListAccounts)

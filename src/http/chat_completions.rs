@@ -2,8 +2,8 @@
 //! model and session selection (and client tools returned as `tool_calls`).
 
 use super::{body, chat_input, run, select, sse};
-use crate::actors::agent_run::{RunEvent, RunOutcome};
-use crate::agent::TurnRequest;
+use crate::core::run::TurnRequest;
+use crate::core::run::{RunEvent, RunOutcome};
 use crate::error::GatewayError;
 use crate::providers::types::StopReason;
 use crate::state::AppState;

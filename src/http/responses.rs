@@ -3,7 +3,7 @@
 
 use super::responses_turn::{self as rt, PrevInfo};
 use super::{body, run, sse};
-use crate::actors::agent_run::RunEvent;
+use crate::core::run::RunEvent;
 use crate::error::GatewayError;
 use crate::responses::media::ResolveOptions;
 use crate::responses::{parse_request, to_sse_frame, StreamEmitter};

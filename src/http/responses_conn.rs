@@ -10,7 +10,7 @@
 //!   client (`response.*` events as JSON text frames). Closes after [`CONNECTION_LIMIT`].
 
 use super::responses_turn::{self as rt, PrevInfo};
-use crate::actors::agent_run::RunEvent;
+use crate::core::run::RunEvent;
 use crate::error::GatewayError;
 use crate::responses::media::ResolveOptions;
 use crate::responses::StreamEmitter;

@@ -2,9 +2,9 @@
 //! OpenResponses events — shared by the HTTP (JSON/SSE) and WebSocket modes.
 
 use super::select;
-use crate::actors::agent_run::{RunEvent, RunOutcome};
-use crate::agent::TurnRequest;
 use crate::auth::Presented;
+use crate::core::run::TurnRequest;
+use crate::core::run::{RunEvent, RunOutcome};
 use crate::error::GatewayError;
 use crate::providers::types::{ImageData, Message, Role, ToolCall, ToolChoice, ToolSpec};
 use crate::responses::media::{self, MediaConfig, ResolveOptions};

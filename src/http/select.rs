@@ -2,6 +2,7 @@
 //! (OpenClaw's `http-utils.ts` rules).
 
 use crate::config::{normalize_agent_id, Config, ModelRef};
+use crate::core::SessionKey;
 use crate::error::GatewayError;
 use actix_web::HttpRequest;
 
@@ -115,9 +116,10 @@ pub fn session_key(req: &HttpRequest, agent_id: &str, user: Option<&str>, prefix
         return k.to_string();
     }
     match user.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(u) => format!("agent:{agent_id}:{prefix}-user:{}", u.to_lowercase()),
-        None => format!("agent:{agent_id}:{prefix}:{}", uuid::Uuid::new_v4()),
+        Some(u) => SessionKey::for_user(agent_id, prefix, u),
+        None => SessionKey::fresh(agent_id, prefix),
     }
+    .into_string()
 }
 
 /// The ingress channel (`x-openclaw-message-channel`, default `webchat`).
@@ -139,22 +141,9 @@ pub fn scoped_session_key(
     if raw.is_empty() || raw.eq_ignore_ascii_case("main") {
         return Ok(config.main_session_key(agent_id));
     }
-    if raw == "global" && config.global_scope {
-        return Ok(raw.to_string());
-    }
-    if let Some(rest) = raw.strip_prefix("agent:") {
-        let (owner, tail) = rest.split_once(':').ok_or_else(|| {
-            GatewayError::bad_param(format!("malformed session key `{raw}`"), "sessionKey")
-        })?;
-        if normalize_agent_id(owner).is_none() || tail.is_empty() {
-            return Err(GatewayError::bad_param(
-                format!("malformed session key `{raw}`"),
-                "sessionKey",
-            ));
-        }
-        return Ok(raw.to_string());
-    }
-    Ok(format!("agent:{agent_id}:{}", raw.to_lowercase()))
+    SessionKey::scoped(agent_id, &config.main_key, config.global_scope, raw)
+        .map(SessionKey::into_string)
+        .map_err(|e| GatewayError::bad_param(e.to_string(), "sessionKey"))
 }
 
 /// Resolves an explicit agent id (`default` → the default agent).

@@ -1,6 +1,6 @@
 //! Server-Sent-Events responses: headers, framing and the run-event stream adapter.
 
-use crate::actors::agent_run::EventRef;
+use crate::core::run::EventRef;
 use actix_web::HttpResponse;
 use bytes::Bytes;
 use futures_util::Stream;
@@ -49,7 +49,7 @@ pub fn from_events<F>(
     map: F,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>>
 where
-    F: FnMut(&crate::actors::agent_run::RunEvent, &mut Vec<Bytes>) -> bool + 'static,
+    F: FnMut(&crate::core::run::RunEvent, &mut Vec<Bytes>) -> bool + 'static,
 {
     struct St<F> {
         rx: mpsc::Receiver<EventRef>,

@@ -84,10 +84,7 @@ pub async fn invoke(
     };
     let cfg = &state.config;
     let raw_key = v.get("sessionKey").and_then(Value::as_str);
-    let agent_id = match raw_key
-        .and_then(|k| k.strip_prefix("agent:"))
-        .and_then(|r| r.split(':').next())
-    {
+    let agent_id = match raw_key.and_then(crate::core::ids::agent_of) {
         Some(a) if cfg.agent(a).is_some() => a.to_string(),
         _ => cfg.default_agent.clone(),
     };

@@ -92,6 +92,24 @@ pub struct StoredMessage {
     pub created_at: i64,
 }
 
+/// A change to a session's label and overrides: `None` leaves a field, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionPatch {
+    /// Label.
+    pub label: Option<Option<String>>,
+    /// Model override (`provider/model`).
+    pub model: Option<Option<String>>,
+    /// Thinking level override.
+    pub thinking_level: Option<Option<String>>,
+}
+
+impl SessionPatch {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.label.is_none() && self.model.is_none() && self.thinking_level.is_none()
+    }
+}
+
 /// A message about to be appended.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -105,34 +123,7 @@ pub struct NewMessage {
     pub tool_call_id: Option<String>,
 }
 
-/// Final state of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    /// Still running.
-    Running,
-    /// Finished.
-    Ok,
-    /// Failed.
-    Error,
-    /// Cancelled by a client or timeout.
-    Aborted,
-    /// The gateway stopped while it ran.
-    Interrupted,
-}
-
-impl RunStatus {
-    /// The stored name (`ok`, `error`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Ok => "ok",
-            RunStatus::Error => "error",
-            RunStatus::Aborted => "aborted",
-            RunStatus::Interrupted => "interrupted",
-        }
-    }
-}
+pub use crate::core::run::RunStatus;
 
 /// A persisted run.
 #[derive(Debug, Clone, Serialize)]
@@ -247,9 +238,20 @@ impl Store {
         Ok((store, interrupted))
     }
 
-    /// Path of the database file.
+    /// Path of the database file (for tests and diagnostics; never put in a reply).
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// What clients are told the store is: the backend and file name, never the directory.
+    pub fn describe(&self) -> String {
+        let name = self
+            .inner
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("sqlite:{name}")
     }
 
     fn write_guard(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -303,11 +305,13 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Number of sessions.
-    pub fn count_sessions(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn()?
-            .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))?)
+    /// Number of sessions (of one agent, or all).
+    pub fn count_sessions(&self, agent_id: Option<&str>) -> Result<i64, StoreError> {
+        Ok(self.conn()?.query_row(
+            "SELECT COUNT(*) FROM sessions WHERE (?1 IS NULL OR agent_id = ?1)",
+            params![agent_id],
+            |r| r.get(0),
+        )?)
     }
 
     /// The last `limit` messages of a transcript, oldest first.
@@ -505,16 +509,19 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Sets (or clears with `None`) the label, model and thinking overrides of a session.
+    /// Sets (or clears) the label, model and thinking overrides of a session.
     pub fn patch_session(
         &self,
         key: &str,
-        label: Option<Option<&str>>,
-        model: Option<Option<&str>>,
-        thinking: Option<Option<&str>>,
+        patch: &SessionPatch,
     ) -> Result<Option<SessionRow>, StoreError> {
         let _w = self.write_guard();
         let c = self.conn()?;
+        let SessionPatch {
+            label,
+            model,
+            thinking_level: thinking,
+        } = patch;
         if let Some(v) = label {
             c.execute(
                 "UPDATE sessions SET label = ?2 WHERE key = ?1",

@@ -66,6 +66,8 @@ struct Inner {
 /// Thread-safe idempotency cache with an injectable clock.
 pub struct DedupeCache {
     inner: Mutex<Inner>,
+    /// Bumped whenever an entry finishes or is removed (waiters re-check their key).
+    changes: tokio::sync::watch::Sender<u64>,
     clock: Arc<dyn Clock>,
     ttl_ms: u64,
     max_entries: usize,
@@ -97,6 +99,7 @@ impl DedupeCache {
     pub fn with_limits(clock: Arc<dyn Clock>, ttl_ms: u64, max_entries: usize) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
+            changes: tokio::sync::watch::Sender::new(0),
             clock,
             ttl_ms,
             max_entries: max_entries.max(1),
@@ -138,11 +141,27 @@ impl DedupeCache {
         let mut inner = self.lock();
         let state = DedupeState::Done { payload, at: now };
         self.insert(&mut inner, key, state, now);
+        drop(inner);
+        self.changes.send_modify(|v| *v += 1);
     }
 
     /// Forgets `key` (e.g. the run could not be started); returns its state.
     pub fn remove(&self, key: &str) -> Option<DedupeState> {
-        self.lock().map.remove(key).map(|e| e.state)
+        let removed = self.lock().map.remove(key).map(|e| e.state);
+        self.changes.send_modify(|v| *v += 1);
+        removed
+    }
+
+    /// Waits until `key` is finished (its payload) or forgotten (`None`).
+    pub async fn wait_done(&self, key: &str) -> Option<Value> {
+        let mut changes = self.changes.subscribe();
+        loop {
+            match self.get(key)? {
+                DedupeState::Done { payload, .. } => return Some(payload),
+                DedupeState::Running { .. } => {}
+            }
+            changes.changed().await.ok()?;
+        }
     }
 
     /// Current (unexpired) state of `key`.

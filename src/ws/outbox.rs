@@ -95,6 +95,11 @@ impl Outbox {
         }
     }
 
+    /// Resolves once the connection's writer is gone (the socket closed).
+    pub async fn closed(&self) {
+        self.tx.closed().await
+    }
+
     /// Whether the connection is closed or closing.
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Relaxed) || self.tx.is_closed()

@@ -13,7 +13,7 @@
 
 use super::clock::Clock;
 use super::throttle::ChatDeltaThrottle;
-use crate::actors::agent_run::{RunEvent, RunFailure, RunOutcome};
+use crate::core::run::{RunEvent, RunFailure, RunOutcome};
 use crate::providers::types::StopReason;
 use crate::storage::RunStatus;
 use serde_json::{json, Value};

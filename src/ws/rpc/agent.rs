@@ -1,15 +1,14 @@
 //! `agent` (ack `accepted`, then the final result on the same request id, deduplicated by
 //! `idempotencyKey`) and `agent.wait`.
 
-use super::wait::{outcome, wait_for_run, wait_payload};
+use super::wait::wait_payload;
 use super::{bad_param, Call};
-use crate::actors::agent_run::{RunOutcome, Subscriber};
-use crate::actors::router::StartTurn;
-use crate::agent::TurnRequest;
+use crate::app::Placement;
+use crate::core::run::{RunOutcome, TurnRequest};
 use crate::http::select::{agent_by_id, scoped_session_key};
 use crate::providers::types::ThinkingLevel;
 use crate::storage::{now_ms, RunStatus};
-use crate::ws::dedupe::{Begin, DedupeState};
+use crate::ws::dedupe::Begin;
 use crate::ws::frames::ErrorShape;
 use crate::ws::run_events::stop_reason_name;
 use crate::ws::scopes::{has_scope, SCOPE_ADMIN};
@@ -18,8 +17,6 @@ use std::time::Duration;
 
 /// Default `agent.wait` timeout.
 pub const DEFAULT_WAIT_MS: u64 = 30_000;
-/// How often a retry of an in-flight `agent` looks for the first request's final result.
-const DEDUPE_POLL: Duration = Duration::from_millis(50);
 
 /// The agent and session a call targets: `agentId` (default agent) and `sessionKey` (its main
 /// session), rejecting a key owned by another agent.
@@ -28,9 +25,8 @@ pub fn target(call: &Call) -> Result<(String, String), ErrorShape> {
     let explicit = call.str_param("agentId");
     let key_raw = call.str_param("sessionKey");
     let key_agent = key_raw
-        .and_then(|k| k.strip_prefix("agent:"))
-        .and_then(|rest| rest.split_once(':'))
-        .map(|(a, _)| a.to_string());
+        .and_then(crate::core::ids::agent_of)
+        .map(str::to_string);
     let agent_id = match (explicit, &key_agent) {
         (None, Some(a)) => agent_by_id(cfg, Some(a)),
         _ => agent_by_id(cfg, explicit),
@@ -191,26 +187,22 @@ pub async fn agent(call: Call) {
         Begin::Done(rec) => replay(&call, &rec),
         Begin::InFlight(_) => {
             call.reply.ack(ack);
-            // Answer this request too once the first one's final result is cached.
-            while !call.reply.outbox().is_closed() {
-                if let Some(DedupeState::Done { payload, .. }) = dedupe.get(&dedupe_key) {
-                    return replay(&call, &payload);
+            // Answer this request too once the first one's final result is cached (or give
+            // up when this client goes away).
+            let closed = call.reply.outbox().clone();
+            tokio::select! {
+                done = dedupe.wait_done(&dedupe_key) => {
+                    if let Some(payload) = done {
+                        replay(&call, &payload);
+                    }
                 }
-                if dedupe.get(&dedupe_key).is_none() {
-                    return;
-                }
-                tokio::time::sleep(DEDUPE_POLL).await;
+                _ = closed.closed() => {}
             }
         }
         Begin::New => {
-            let (sub, mut rx) = Subscriber::channel(false);
-            call.app.router.do_send(StartTurn {
-                req,
-                subscribers: vec![sub],
-                home: Some(actix::Arbiter::current()),
-            });
+            let run = call.app.app.start_detached(req, Placement::Here);
             call.reply.ack(ack);
-            let Some(o) = outcome(&mut rx).await else {
+            let Some(o) = run.outcome().await else {
                 dedupe.remove(&dedupe_key);
                 return call
                     .reply
@@ -239,6 +231,6 @@ pub async fn agent_wait(call: Call) {
         ));
     };
     let timeout = Duration::from_millis(call.u64_param("timeoutMs").unwrap_or(DEFAULT_WAIT_MS));
-    let end = wait_for_run(&call.app, &run_id, timeout).await;
+    let end = call.app.app.wait_run(&run_id, timeout).await;
     call.reply.ok(wait_payload(&run_id, &end));
 }

@@ -1,10 +1,10 @@
 //! `chat.send` / `chat.history` / `chat.abort`, and the simple dialect's streaming `chat.run`.
 
 use super::agent::{target, turn};
-use super::wait::outcome;
 use super::{bad_param, Call};
-use crate::actors::agent_run::{RunEvent, Subscriber};
-use crate::actors::router::{Abort, ActiveRuns, StartTurn};
+use crate::app::turns::AbortTarget;
+use crate::app::Placement;
+use crate::core::run::RunEvent;
 use crate::providers::types::Role;
 use crate::storage::{RunStatus, StoredMessage};
 use crate::ws::dedupe::Begin;
@@ -67,14 +67,9 @@ pub async fn send(call: Call) {
             .reply
             .ok(json!({"runId": run_id, "status": "in_flight"})),
         Begin::New => {
-            let (sub, mut rx) = Subscriber::channel(false);
-            call.app.router.do_send(StartTurn {
-                req,
-                subscribers: vec![sub],
-                home: Some(actix::Arbiter::current()),
-            });
+            let run = call.app.app.start_detached(req, Placement::Here);
             call.reply.ok(json!({"runId": idk, "status": "started"}));
-            let status = match outcome(&mut rx).await.map(|o| o.status) {
+            let status = match run.outcome().await.map(|o| o.status) {
                 Some(RunStatus::Ok) => "ok",
                 Some(RunStatus::Aborted) => "aborted",
                 _ => "error",
@@ -86,20 +81,20 @@ pub async fn send(call: Call) {
 
 /// Aborts the runs of `key` (or just `run_id`); returns the ids that were running.
 async fn abort_session(call: &Call, key: &str, run_id: Option<&str>) -> Vec<String> {
-    let active = call.app.router.send(ActiveRuns).await.unwrap_or_default();
+    let active = call.app.app.active_runs().await;
     let ids: Vec<String> = active
         .into_iter()
         .filter(|(id, k)| k == key && run_id.is_none_or(|r| r == id))
         .map(|(id, _)| id)
         .collect();
-    let _ = call
-        .app
-        .router
-        .send(Abort {
-            run_id: run_id.map(str::to_string),
-            session_key: Some(key.to_string()),
-        })
-        .await;
+    let target = match run_id {
+        Some(r) => AbortTarget::RunOfSession {
+            run_id: r.to_string(),
+            session_key: key.to_string(),
+        },
+        None => AbortTarget::Session(key.to_string()),
+    };
+    call.app.app.abort(target).await;
     ids
 }
 
@@ -112,7 +107,7 @@ pub async fn abort(call: Call) {
                 "invalid chat.abort params: sessionKey or runId required",
             ));
         };
-        let active = call.app.router.send(ActiveRuns).await.unwrap_or_default();
+        let active = call.app.app.active_runs().await;
         let Some((_, key)) = active.into_iter().find(|(id, _)| *id == run_id) else {
             return call
                 .reply
@@ -232,21 +227,16 @@ pub async fn run_simple(mut call: Call) {
         Ok(t) => t,
         Err(e) => return call.reply.err(e),
     };
-    let run_id = format!("run_{}", uuid::Uuid::now_v7());
+    let run_id = crate::core::ids::new_run_id("run_");
     let req = match turn(&call, &run_id, &agent_id, &key, &message) {
         Ok(r) => r,
         Err(e) => return call.reply.err(e),
     };
-    let (sub, mut rx) = Subscriber::channel(false);
-    call.app.router.do_send(StartTurn {
-        req,
-        subscribers: vec![sub],
-        home: Some(actix::Arbiter::current()),
-    });
+    let mut run = call.app.app.start_detached(req, Placement::Here);
     call.reply
         .ok(json!({"runId": run_id, "sessionKey": key, "status": "started"}));
     let out = call.reply.outbox().clone();
-    while let Some(ev) = rx.recv().await {
+    while let Some(ev) = run.next().await {
         let frame = match &*ev {
             RunEvent::Delta(d) => simple_chat_delta(&key, &run_id, d),
             RunEvent::ToolCall {

@@ -120,7 +120,7 @@ pub async fn status(call: Call) {
     };
     call.reply.ok(json!({
         "enabled": s.enabled,
-        "storePath": format!("{}#cron_jobs", call.app.store.path().display()),
+        "storePath": format!("{}#cron_jobs", call.app.store.describe()),
         "jobs": s.jobs,
         "nextWakeAtMs": s.next_wake_at_ms,
     }))

@@ -3,10 +3,10 @@
 
 use super::agent::turn;
 use super::{bad_param, Call};
-use crate::actors::router::{Abort, InvalidateSession, StartTurn};
 use crate::actors::ws_hub::{SessionsChanged, SubscribeSessions};
+use crate::app::Placement;
 use crate::http::select::{agent_by_id, scoped_session_key};
-use crate::storage::{now_ms, SessionRow};
+use crate::storage::{now_ms, SessionPatch, SessionRow};
 use crate::ws::frames::ErrorShape;
 use serde_json::{json, Value};
 
@@ -37,10 +37,6 @@ pub fn session_row(r: &SessionRow, main_key: &str) -> Value {
     })
 }
 
-fn store_err(e: impl std::fmt::Display) -> ErrorShape {
-    ErrorShape::unavailable(e.to_string())
-}
-
 /// The session key named by `key` (or `sessionKey`), scoped to its agent.
 fn key_param(call: &Call) -> Result<(String, String), ErrorShape> {
     let raw = call
@@ -48,10 +44,7 @@ fn key_param(call: &Call) -> Result<(String, String), ErrorShape> {
         .or_else(|| call.str_param("sessionKey"))
         .ok_or_else(|| bad_param("invalid params: must have required property 'key'"))?;
     let cfg = &call.app.config;
-    let owner = raw
-        .strip_prefix("agent:")
-        .and_then(|r| r.split_once(':'))
-        .map(|(a, _)| a);
+    let owner = crate::core::ids::agent_of(raw);
     let agent = agent_by_id(cfg, owner.or(call.str_param("agentId")))
         .map_err(|e| bad_param(e.to_string()))?;
     let key = scoped_session_key(cfg, &agent, Some(raw)).map_err(|e| bad_param(e.to_string()))?;
@@ -71,7 +64,8 @@ pub async fn list(call: Call) {
         .u64_param("limit")
         .map(|n| (n as usize).clamp(1, LIST_MAX_LIMIT))
         .unwrap_or(LIST_DEFAULT_LIMIT);
-    let cfg = &call.app.config;
+    let app = &call.app.app;
+    let cfg = app.config();
     let agent = match call.str_param("agentId") {
         Some(a) => match agent_by_id(cfg, Some(a)) {
             Ok(a) => Some(a),
@@ -79,9 +73,9 @@ pub async fn list(call: Call) {
         },
         None => None,
     };
-    let rows = match call.app.store.list_sessions(agent.as_deref(), limit) {
+    let rows = match app.list_sessions(agent.as_deref(), limit).await {
         Ok(r) => r,
-        Err(e) => return call.reply.err(store_err(e)),
+        Err(e) => return call.reply.err(e.into()),
     };
     let label = call.str_param("label");
     let search = call.str_param("search").map(str::to_lowercase);
@@ -98,10 +92,10 @@ pub async fn list(call: Call) {
         })
         .map(|r| session_row(r, &cfg.main_session_key(&r.agent_id)))
         .collect();
-    let total = call.app.store.count_sessions().unwrap_or(0);
+    let total = app.count_sessions(None).await.unwrap_or(0);
     let model = cfg.default_model.primary.as_ref();
     call.reply.ok(json!({
-        "ts": now_ms(), "path": call.app.store.path().display().to_string(),
+        "ts": now_ms(), "path": call.app.store.describe(),
         "count": sessions.len(), "totalCount": total,
         "defaults": {"modelProvider": model.map(|m| m.provider.clone()), "model": model.map(|m| m.model.clone()), "contextTokens": null},
         "sessions": sessions,
@@ -114,7 +108,7 @@ pub async fn get(call: Call) {
         Ok(k) => k,
         Err(e) => return call.reply.err(e),
     };
-    match call.app.store.get_session(&key) {
+    match call.app.app.get_session(&key).await {
         Ok(Some(r)) => {
             let main = call.app.config.main_session_key(&agent);
             call.reply
@@ -123,14 +117,14 @@ pub async fn get(call: Call) {
         Ok(None) => call
             .reply
             .err(bad_param(format!("session not found: {key}"))),
-        Err(e) => call.reply.err(store_err(e)),
+        Err(e) => call.reply.err(e.into()),
     }
 }
 
 /// `sessions.create {key?, agentId?, label?, model?, message?}`.
 pub async fn create(call: Call) {
-    let cfg = call.app.config.clone();
-    let agent = match agent_by_id(&cfg, call.str_param("agentId")) {
+    let app = call.app.app.clone();
+    let agent = match agent_by_id(app.config(), call.str_param("agentId")) {
         Ok(a) => a,
         Err(e) => return call.reply.err(bad_param(e.to_string())),
     };
@@ -139,105 +133,66 @@ pub async fn create(call: Call) {
             Ok((_, k)) => k,
             Err(e) => return call.reply.err(e),
         },
-        None => format!("agent:{agent}:dashboard:{}", uuid::Uuid::now_v7()),
+        None => crate::core::SessionKey::fresh(&agent, "dashboard").into_string(),
     };
-    let store = &call.app.store;
-    let row = match store.ensure_session(&key, &agent) {
+    let patch = SessionPatch {
+        label: call.str_param("label").map(|l| Some(l.to_string())),
+        model: call.str_param("model").map(|m| Some(m.to_string())),
+        thinking_level: None,
+    };
+    let row = match app.create_session(&key, &agent, patch).await {
         Ok(r) => r,
-        Err(e) => return call.reply.err(store_err(e)),
-    };
-    let label = call.str_param("label");
-    let model = call.str_param("model");
-    let row = if label.is_some() || model.is_some() {
-        match store.patch_session(&key, label.map(Some), model.map(Some), None) {
-            Ok(Some(r)) => r,
-            Ok(None) => row,
-            Err(e) => return call.reply.err(store_err(e)),
-        }
-    } else {
-        row
+        Err(e) => return call.reply.err(e.into()),
     };
     let mut run_id = Value::Null;
     if let Some(message) = call.str_param("message").map(str::to_string) {
-        let id = format!("run_{}", uuid::Uuid::now_v7());
+        let id = crate::core::ids::new_run_id("run_");
         match turn(&call, &id, &agent, &key, &message) {
             Ok(req) => {
-                call.app.router.do_send(StartTurn {
-                    req,
-                    subscribers: vec![],
-                    home: Some(actix::Arbiter::current()),
-                });
+                app.spawn_turn(req, Placement::Here);
                 run_id = json!(id);
             }
             Err(e) => return call.reply.err(e),
         }
     }
     changed(&call, &key, "create");
-    let main = cfg.main_session_key(&agent);
+    let main = app.config().main_session_key(&agent);
     call.reply
         .ok(json!({"ok": true, "key": key, "sessionId": row.session_id,
                          "entry": session_row(&row, &main), "runId": run_id}))
 }
 
-fn nullable<'a>(call: &'a Call, k: &str) -> Option<Option<&'a str>> {
+fn nullable(call: &Call, k: &str) -> Option<Option<String>> {
     match call.params.get(k) {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(v) => Some(v.as_str()),
+        Some(v) => Some(v.as_str().map(str::to_string)),
     }
 }
 
-/// `sessions.patch {key, label?, thinkingLevel?, model?}` (`null` clears).
+/// `sessions.patch {key, label?, thinkingLevel?, model?}` (`null` clears). The model and
+/// thinking level apply from the session's next turn.
 pub async fn patch(call: Call) {
     let (agent, key) = match key_param(&call) {
         Ok(k) => k,
         Err(e) => return call.reply.err(e),
     };
-    let store = &call.app.store;
-    if let Err(e) = store.ensure_session(&key, &agent) {
-        return call.reply.err(store_err(e));
-    }
-    let thinking = nullable(&call, "thinkingLevel");
-    if let Some(Some(t)) = thinking {
-        if crate::providers::types::ThinkingLevel::parse(t).is_none() {
-            return call
-                .reply
-                .err(bad_param(format!("invalid thinkingLevel: {t}")));
-        }
-    }
-    match store.patch_session(
-        &key,
-        nullable(&call, "label"),
-        nullable(&call, "model"),
-        thinking,
-    ) {
-        Ok(Some(r)) => {
-            call.app
-                .router
-                .do_send(InvalidateSession { key: key.clone() });
+    let patch = SessionPatch {
+        label: nullable(&call, "label"),
+        model: nullable(&call, "model"),
+        thinking_level: nullable(&call, "thinkingLevel"),
+    };
+    match call.app.app.patch_session(&key, &agent, patch).await {
+        Ok(r) => {
             changed(&call, &key, "patch");
             let main = call.app.config.main_session_key(&agent);
             call.reply.ok(
-                json!({"ok": true, "path": store.path().display().to_string(), "key": key,
+                json!({"ok": true, "path": call.app.store.describe(), "key": key,
                                  "entry": session_row(&r, &main)}),
             )
         }
-        Ok(None) => call
-            .reply
-            .err(bad_param(format!("session not found: {key}"))),
-        Err(e) => call.reply.err(store_err(e)),
+        Err(e) => call.reply.err(e.into()),
     }
-}
-
-async fn stop_runs(call: &Call, key: &str) {
-    let _ = call
-        .app
-        .router
-        .send(Abort {
-            run_id: None,
-            session_key: Some(key.to_string()),
-        })
-        .await;
 }
 
 /// `sessions.reset {key}`: aborts its runs and starts a new transcript.
@@ -246,25 +201,19 @@ pub async fn reset(call: Call) {
         Ok(k) => k,
         Err(e) => return call.reply.err(e),
     };
-    stop_runs(&call, &key).await;
-    let store = &call.app.store;
-    if let Err(e) = store.ensure_session(&key, &agent) {
-        return call.reply.err(store_err(e));
-    }
-    match store.reset_session(&key) {
-        Ok(Some(r)) => {
-            call.app
-                .router
-                .do_send(InvalidateSession { key: key.clone() });
-            changed(&call, &key, "reset");
-            let main = call.app.config.main_session_key(&agent);
-            call.reply
-                .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
-        }
-        Ok(None) => call
-            .reply
-            .err(bad_param(format!("session not found: {key}"))),
-        Err(e) => call.reply.err(store_err(e)),
+    match call.app.app.reset_session(&key, &agent).await {
+        Ok(m) => match m.row {
+            Some(r) => {
+                changed(&call, &key, "reset");
+                let main = call.app.config.main_session_key(&agent);
+                call.reply
+                    .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
+            }
+            None => call
+                .reply
+                .err(bad_param(format!("session not found: {key}"))),
+        },
+        Err(e) => call.reply.err(e.into()),
     }
 }
 
@@ -280,19 +229,15 @@ pub async fn delete(call: Call) {
             "Cannot delete the main session ({main})."
         )));
     }
-    stop_runs(&call, &key).await;
-    match call.app.store.delete_session(&key) {
-        Ok(deleted) => {
-            call.app
-                .router
-                .do_send(InvalidateSession { key: key.clone() });
-            if deleted {
+    match call.app.app.delete_session(&key, &agent).await {
+        Ok(m) => {
+            if m.deleted {
                 changed(&call, &key, "delete");
             }
             call.reply
-                .ok(json!({"ok": true, "key": key, "deleted": deleted, "archived": []}))
+                .ok(json!({"ok": true, "key": key, "deleted": m.deleted, "archived": []}))
         }
-        Err(e) => call.reply.err(store_err(e)),
+        Err(e) => call.reply.err(e.into()),
     }
 }
 

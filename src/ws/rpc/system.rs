@@ -26,8 +26,8 @@ fn recent_sessions(call: &Call, agent: Option<&str>) -> Value {
 pub async fn health(call: Call) {
     let started = now_ms();
     let cfg = &call.app.config;
-    let path = call.app.store.path().display().to_string();
-    let count = call.app.store.count_sessions().unwrap_or(0);
+    let path = call.app.store.describe();
+    let count = call.app.store.count_sessions(None).unwrap_or(0);
     let agents: Vec<Value> = cfg
         .agents
         .iter()
@@ -65,12 +65,7 @@ pub async fn status(call: Call) {
         .agents
         .iter()
         .map(|a| {
-            let n = call
-                .app
-                .store
-                .list_sessions(Some(&a.id), 100_000)
-                .map(|r| r.len())
-                .unwrap_or(0);
+            let n = call.app.store.count_sessions(Some(&a.id)).unwrap_or(0);
             json!({"agentId": a.id, "count": n, "recent": recent_sessions(&call, Some(&a.id))})
         })
         .collect();
@@ -80,7 +75,7 @@ pub async fn status(call: Call) {
         "uptimeMs": call.app.uptime_ms(),
         "heartbeat": {"defaultAgentId": cfg.default_agent, "agents": []},
         "channelSummary": [], "queuedSystemEvents": queued,
-        "sessions": {"count": call.app.store.count_sessions().unwrap_or(0), "live": stats.live_sessions,
+        "sessions": {"count": call.app.store.count_sessions(None).unwrap_or(0), "live": stats.live_sessions,
                      "defaults": {"model": model, "contextTokens": null},
                      "recent": recent_sessions(&call, None), "byAgent": by_agent},
         "runs": {"active": stats.active_runs},

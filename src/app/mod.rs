@@ -1,0 +1,58 @@
+//! The application service: one cloneable handle, [`App`], that every edge (HTTP families,
+//! the WebSocket RPC, hooks, cron, channels, tools, the CLI's server side) holds.
+//!
+//! It is the design card's supervisor seen from the edges: a typed façade over the
+//! [`Router`](crate::actors::router::Router)'s messages. It keeps no state of its own; reads of
+//! persisted data go straight to the store. Each concern has its own file:
+//!
+//! - [`turns`]: start a turn and get a [`RunHandle`], attach to a run, wait for one, abort;
+//! - [`sessions`]: list/get (reads) and create/patch/reset/delete (applied by the `Session`
+//!   actor, the only writer of its session);
+//! - [`error`]: [`AppError`], converted into each edge's error shape.
+
+pub mod error;
+pub mod sessions;
+pub mod turns;
+
+pub use error::AppError;
+pub use turns::{Placement, RunEnd, RunHandle};
+
+use crate::actors::router::Router;
+use crate::config::Config;
+use crate::storage::Store;
+use actix::Addr;
+use std::sync::Arc;
+
+/// The application handle (cheap to clone).
+#[derive(Clone)]
+pub struct App {
+    router: Addr<Router>,
+    config: Arc<Config>,
+    store: Store,
+}
+
+impl App {
+    /// A handle over a started router.
+    pub fn new(router: Addr<Router>, config: Arc<Config>, store: Store) -> Self {
+        App {
+            router,
+            config,
+            store,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The supervisor (for the few edges that still message it directly).
+    pub fn router(&self) -> &Addr<Router> {
+        &self.router
+    }
+
+    /// The store, for reads of persisted data.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

@@ -1,0 +1,105 @@
+//! Sessions: reads straight from the store, changes through the session's own actor (the only
+//! writer of its row and transcript), so a change is ordered with the session's turns.
+
+use super::{App, AppError};
+use crate::actors::router::MutateSession;
+use crate::actors::session::{Mutated, SessionOp};
+use crate::storage::{SessionPatch, SessionRow};
+
+pub use crate::actors::session::Mutated as SessionChange;
+
+impl App {
+    /// Sessions ordered by most recent update, optionally for one agent.
+    pub async fn list_sessions(
+        &self,
+        agent_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SessionRow>, AppError> {
+        Ok(self.store.list_sessions(agent_id, limit)?)
+    }
+
+    /// Number of stored sessions (of one agent, or all).
+    pub async fn count_sessions(&self, agent_id: Option<&str>) -> Result<i64, AppError> {
+        Ok(self.store.count_sessions(agent_id)?)
+    }
+
+    /// One session's row.
+    pub async fn get_session(&self, key: &str) -> Result<Option<SessionRow>, AppError> {
+        Ok(self.store.get_session(key)?)
+    }
+
+    async fn mutate(&self, key: &str, agent_id: &str, op: SessionOp) -> Result<Mutated, AppError> {
+        self.router
+            .send(MutateSession {
+                key: key.to_string(),
+                agent_id: agent_id.to_string(),
+                op,
+            })
+            .await
+            .map_err(|e| AppError::Unavailable(format!("router unavailable: {e}")))?
+            .map_err(AppError::Unavailable)
+    }
+
+    /// Creates the session if missing and applies `patch`.
+    pub async fn create_session(
+        &self,
+        key: &str,
+        agent_id: &str,
+        patch: SessionPatch,
+    ) -> Result<SessionRow, AppError> {
+        self.mutate(key, agent_id, SessionOp::Create(patch))
+            .await?
+            .row
+            .ok_or_else(|| AppError::NotFound(format!("session not found: {key}")))
+    }
+
+    /// Sets or clears the label, model and thinking overrides (the model and thinking level
+    /// apply from the session's next turn). Creates the session if missing.
+    pub async fn patch_session(
+        &self,
+        key: &str,
+        agent_id: &str,
+        patch: SessionPatch,
+    ) -> Result<SessionRow, AppError> {
+        if let Some(Some(t)) = &patch.thinking_level {
+            if crate::providers::types::ThinkingLevel::parse(t).is_none() {
+                return Err(AppError::invalid(
+                    format!("invalid thinkingLevel: {t}"),
+                    "thinkingLevel",
+                ));
+            }
+        }
+        if let Some(Some(m)) = &patch.model {
+            self.check_model(agent_id, m)?;
+        }
+        self.mutate(key, agent_id, SessionOp::Patch(patch))
+            .await?
+            .row
+            .ok_or_else(|| AppError::NotFound(format!("session not found: {key}")))
+    }
+
+    fn check_model(&self, agent_id: &str, model: &str) -> Result<(), AppError> {
+        let agent = self
+            .config
+            .agent(agent_id)
+            .ok_or_else(|| AppError::invalid(format!("Unknown agent '{agent_id}'."), "agentId"))?;
+        match self.config.resolve_model_override(agent, model) {
+            Ok(Some(_)) => Ok(()),
+            _ => Err(AppError::invalid(
+                format!("Model '{model}' is not allowed for agent '{agent_id}'."),
+                "model",
+            )),
+        }
+    }
+
+    /// Aborts the session's queued and running turns and starts a new transcript; turns sent
+    /// after the reset run on the new transcript.
+    pub async fn reset_session(&self, key: &str, agent_id: &str) -> Result<Mutated, AppError> {
+        self.mutate(key, agent_id, SessionOp::Reset).await
+    }
+
+    /// Aborts the session's turns and deletes it with its messages.
+    pub async fn delete_session(&self, key: &str, agent_id: &str) -> Result<Mutated, AppError> {
+        self.mutate(key, agent_id, SessionOp::Delete).await
+    }
+}

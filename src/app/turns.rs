@@ -1,0 +1,231 @@
+//! Turns: start one and hold a [`RunHandle`], attach to a run by id, wait for a run's end,
+//! abort. The router registers a run when it is queued, so attaching and waiting subscribe
+//! to the run's events (or to its registration) and never poll.
+
+use super::App;
+use crate::actors::router::{Abort, RunLookup, StartTurn, SubscribeRun, WhenIdle};
+use crate::core::run::{EventRef, RunEvent, RunOutcome, Subscriber, TurnRequest};
+use crate::storage::{RunRow, RunStatus};
+use actix::{Arbiter, ArbiterHandle};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Where a new session's actor is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// On the calling thread (an HTTP or WebSocket worker): the turn and the request it
+    /// answers share a thread and skip two cross-thread wake-ups.
+    Here,
+    /// On the shard its key hashes to (background work: cron, hooks, channels).
+    Hashed,
+}
+
+impl Placement {
+    fn home(self) -> Option<ArbiterHandle> {
+        match self {
+            Placement::Here => Some(Arbiter::current()),
+            Placement::Hashed => None,
+        }
+    }
+}
+
+/// A started (or attached) run: its id and its events, ending with one `Done`.
+pub struct RunHandle {
+    run_id: String,
+    rx: mpsc::Receiver<EventRef>,
+    app: App,
+}
+
+impl RunHandle {
+    /// The run id.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// The next event; `None` once the run is over (after `Done`, or if it vanished).
+    pub async fn next(&mut self) -> Option<EventRef> {
+        self.rx.recv().await
+    }
+
+    /// The raw event receiver (for edges that stream events themselves).
+    pub fn into_events(self) -> mpsc::Receiver<EventRef> {
+        self.rx
+    }
+
+    /// Waits for the run's outcome; `None` when the run ended without reporting one to this
+    /// handle (it ended while the handle was being attached).
+    pub async fn outcome(mut self) -> Option<RunOutcome> {
+        outcome_of(&mut self.rx).await
+    }
+
+    /// Asks the run to stop (its outcome still arrives, as aborted).
+    pub fn abort(&self) {
+        self.app.router.do_send(Abort {
+            run_id: Some(self.run_id.clone()),
+            session_key: None,
+        });
+    }
+}
+
+/// Waits for the `Done` event on a subscriber channel; `None` if it closes first.
+pub async fn outcome_of(rx: &mut mpsc::Receiver<EventRef>) -> Option<RunOutcome> {
+    while let Some(ev) = rx.recv().await {
+        if let RunEvent::Done(o) = &*ev {
+            return Some(o.clone());
+        }
+    }
+    None
+}
+
+/// How a wait ended.
+#[derive(Debug, Clone)]
+pub enum RunEnd {
+    /// The run ended while we watched.
+    Outcome(Box<RunOutcome>),
+    /// It had already ended; its persisted row.
+    Stored(RunRow),
+    /// The wait expired (the run may still be going, or may never have existed).
+    Timeout,
+}
+
+/// What a reset or abort targets.
+#[derive(Debug, Clone)]
+pub enum AbortTarget {
+    /// One run.
+    Run(String),
+    /// One run, only if it belongs to this session.
+    RunOfSession {
+        /// The run.
+        run_id: String,
+        /// Its session.
+        session_key: String,
+    },
+    /// Every queued and running turn of a session.
+    Session(String),
+}
+
+impl App {
+    /// Starts (or queues) a turn owned by the caller: dropping the handle before the run ends
+    /// aborts it (a client that disconnects stops paying for the turn).
+    pub fn start_turn(&self, req: TurnRequest, placement: Placement) -> RunHandle {
+        self.start_with(req, placement, true)
+    }
+
+    /// Starts a turn that keeps running whether or not anyone reads the handle.
+    pub fn start_detached(&self, req: TurnRequest, placement: Placement) -> RunHandle {
+        self.start_with(req, placement, false)
+    }
+
+    /// Starts a turn nobody watches.
+    pub fn spawn_turn(&self, req: TurnRequest, placement: Placement) {
+        self.router.do_send(StartTurn {
+            req,
+            subscribers: vec![],
+            home: placement.home(),
+        });
+    }
+
+    fn start_with(&self, req: TurnRequest, placement: Placement, owner: bool) -> RunHandle {
+        let (sub, rx) = Subscriber::channel(owner);
+        let run_id = req.run_id.clone();
+        self.router.do_send(StartTurn {
+            req,
+            subscribers: vec![sub],
+            home: placement.home(),
+        });
+        RunHandle {
+            run_id,
+            rx,
+            app: self.clone(),
+        }
+    }
+
+    /// Attaches to a queued or running run (never its owner); `None` when no such run is live.
+    pub async fn attach(&self, run_id: &str) -> Option<RunHandle> {
+        let (sub, rx) = Subscriber::channel(false);
+        let found = self
+            .router
+            .send(SubscribeRun {
+                run_id: run_id.to_string(),
+                sub,
+                await_unknown: false,
+            })
+            .await
+            .ok()?;
+        (found == RunLookup::Live).then(|| RunHandle {
+            run_id: run_id.to_string(),
+            rx,
+            app: self.clone(),
+        })
+    }
+
+    /// Waits up to `timeout` for run `run_id` to end: a live run is watched, a finished one
+    /// answers from its stored row, and an id not seen yet is awaited in case it starts.
+    pub async fn wait_run(&self, run_id: &str, timeout: Duration) -> RunEnd {
+        let (sub, mut rx) = Subscriber::channel(false);
+        let found = self
+            .router
+            .send(SubscribeRun {
+                run_id: run_id.to_string(),
+                sub,
+                await_unknown: true,
+            })
+            .await
+            .unwrap_or(RunLookup::Unknown);
+        if found != RunLookup::Live {
+            if let Some(row) = self.finished_run(run_id).await {
+                return RunEnd::Stored(row);
+            }
+        }
+        match tokio::time::timeout(timeout, outcome_of(&mut rx)).await {
+            Ok(Some(o)) => RunEnd::Outcome(Box::new(o)),
+            // The run ended before our subscriber reached it; its row is final by then (a
+            // run persists its end before announcing it).
+            Ok(None) => match self.finished_run(run_id).await {
+                Some(row) => RunEnd::Stored(row),
+                None => RunEnd::Timeout,
+            },
+            Err(_) => RunEnd::Timeout,
+        }
+    }
+
+    async fn finished_run(&self, run_id: &str) -> Option<RunRow> {
+        self.store
+            .get_run(run_id)
+            .ok()
+            .flatten()
+            .filter(|r| r.status != RunStatus::Running.as_str())
+    }
+
+    /// Aborts what `target` names; `true` when something was queued or running.
+    pub async fn abort(&self, target: AbortTarget) -> bool {
+        let (run_id, session_key) = match target {
+            AbortTarget::Run(r) => (Some(r), None),
+            AbortTarget::RunOfSession {
+                run_id,
+                session_key,
+            } => (Some(run_id), Some(session_key)),
+            AbortTarget::Session(k) => (None, Some(k)),
+        };
+        self.router
+            .send(Abort {
+                run_id,
+                session_key,
+            })
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Ids (and session keys) of the runs queued or running.
+    pub async fn active_runs(&self) -> Vec<(String, String)> {
+        self.router
+            .send(crate::actors::router::ActiveRuns)
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Resolves once no run is queued or running.
+    pub async fn when_idle(&self) {
+        let _ = self.router.send(WhenIdle).await;
+    }
+}
