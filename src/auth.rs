@@ -158,6 +158,35 @@ pub struct Auth {
     limiter: RateLimiter,
 }
 
+/// An authenticated caller: which credential it presented and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The credential (`token`, `password`, `none`, or `device:<id>` on the WebSocket); runs
+    /// and idempotency keys are scoped by it.
+    pub credential: crate::core::CredentialId,
+    /// Granted operator scopes (a shared-secret HTTP caller is a full operator, as in
+    /// OpenClaw).
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    /// A full operator holding the shared gateway secret of `mode`.
+    pub fn shared_secret(mode: AuthMode) -> Principal {
+        let credential = match mode {
+            AuthMode::Token => "token",
+            AuthMode::Password => "password",
+            AuthMode::None => "none",
+        };
+        Principal {
+            credential: crate::core::CredentialId::new(credential),
+            scopes: crate::ws::scopes::KNOWN_OPERATOR_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
 /// Outcome of checking presented credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -232,6 +261,12 @@ impl Auth {
                 Err(GatewayError::Unauthorized)
             }
         }
+    }
+
+    /// [`Auth::check`], producing the caller's [`Principal`].
+    pub fn authenticate(&self, req: &HttpRequest) -> Result<Principal, GatewayError> {
+        self.check(req)?;
+        Ok(Principal::shared_secret(self.mode))
     }
 
     /// Records a failure from another transport (WebSocket connect).

@@ -1,7 +1,7 @@
 //! Building and running a gateway: token resolution, the store, the actor tree, the HTTP
 //! server (port 0 works for tests), and graceful shutdown.
 
-use crate::actors::router::{self, Router};
+use crate::actors::router::Router;
 use crate::auth::{generate_token, Auth};
 use crate::config::{AuthMode, Config, ModelInfo, ModelRef, ProviderApi, ProviderConfig, Secret};
 use crate::state::AppState;
@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 /// How long shutdown waits for running turns before aborting them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// How long aborted turns get to record their end during shutdown.
+const ABORT_GRACE: Duration = Duration::from_secs(2);
 
 /// Start-up failures.
 #[derive(Debug, thiserror::Error)]
@@ -317,44 +319,9 @@ impl Gateway {
             }
         }
         let deadline = Instant::now() + SHUTDOWN_GRACE;
-        let _ = self
-            .state
-            .ws
-            .hub
-            .send(crate::actors::ws_hub::Shutdown {
-                reason: "gateway stopping".into(),
-            })
-            .await;
-        let _ = self
-            .state
-            .channels
-            .send(crate::actors::channels::StopAll)
-            .await;
+        stop_edges(&self.state).await;
         let stop = handle.stop(true);
-        let router = self.state.router.clone();
-        loop {
-            let active = router.send(router::ActiveRuns).await.unwrap_or_default();
-            if active.is_empty() {
-                break;
-            }
-            if Instant::now() >= deadline {
-                tracing::warn!(
-                    count = active.len(),
-                    "aborting turns still running at the shutdown deadline"
-                );
-                for (run_id, _) in active {
-                    let _ = router
-                        .send(router::Abort {
-                            run_id: Some(run_id),
-                            session_key: None,
-                        })
-                        .await;
-                }
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        drain_runs(&self.state.app, deadline).await;
         let _ = tokio::time::timeout(
             deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1),
             stop,
@@ -379,24 +346,42 @@ pub struct RunningGateway {
 impl RunningGateway {
     /// Stops accepting, waits for in-flight requests, stops the shard arbiters.
     pub async fn stop(self) {
-        let _ = self
-            .state
-            .ws
-            .hub
-            .send(crate::actors::ws_hub::Shutdown {
-                reason: "gateway stopping".into(),
-            })
-            .await;
-        let _ = self
-            .state
-            .channels
-            .send(crate::actors::channels::StopAll)
-            .await;
+        stop_edges(&self.state).await;
         self.handle.stop(true).await;
         for a in self.shards {
             a.stop();
         }
     }
+}
+
+/// Tells WebSocket clients the gateway is going away and stops the channel connectors.
+async fn stop_edges(state: &AppState) {
+    let _ = state
+        .ws
+        .hub
+        .send(crate::actors::ws_hub::Shutdown {
+            reason: "gateway stopping".into(),
+        })
+        .await;
+    let _ = state.channels.send(crate::actors::channels::StopAll).await;
+}
+
+/// Lets queued and running turns finish until `deadline`, then aborts what is left (persisted
+/// as aborted) and gives the aborted runs a moment to record their end.
+async fn drain_runs(app: &crate::app::App, deadline: Instant) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if tokio::time::timeout(left, app.when_idle()).await.is_ok() {
+        return;
+    }
+    let active = app.active_runs().await;
+    tracing::warn!(
+        count = active.len(),
+        "aborting turns still running at the shutdown deadline"
+    );
+    for (run_id, _) in active {
+        app.abort(crate::app::turns::AbortTarget::Run(run_id)).await;
+    }
+    let _ = tokio::time::timeout(ABORT_GRACE, app.when_idle()).await;
 }
 
 async fn shutdown_signal() {

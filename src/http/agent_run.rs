@@ -6,6 +6,7 @@ use crate::config::ModelRef;
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, RunOutcome};
 use crate::error::GatewayError;
+use crate::http::routes::Authenticated;
 use crate::providers::types::ThinkingLevel;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -80,11 +81,11 @@ fn usage_json(o: &RunOutcome) -> Value {
 
 /// `POST /v1/agent/run`.
 pub async fn run_json(
+    _auth: Authenticated,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    state.auth.check(&req)?;
     let body = body::read_json(payload, MAX_BODY).await?;
     let turn = build_turn(&state, &req, &body, false)?;
     let out = run::outcome(run::start(&state, turn)).await?;
@@ -99,11 +100,11 @@ pub async fn run_json(
 
 /// `POST /v1/agent/run/stream`.
 pub async fn run_stream(
+    _auth: Authenticated,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    state.auth.check(&req)?;
     let body = body::read_json(payload, MAX_BODY).await?;
     let turn = build_turn(&state, &req, &body, true)?;
     let run_id = turn.run_id.clone();
@@ -150,10 +151,10 @@ pub async fn run_stream(
 
 /// `GET /status` (seed form): gateway summary.
 pub async fn status(
-    req: HttpRequest,
+    _auth: Authenticated,
+    _req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    state.auth.check(&req)?;
     let stats = state
         .router
         .send(crate::actors::router::GetStats)

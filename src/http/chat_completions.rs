@@ -5,6 +5,7 @@ use super::{body, chat_input, run, select, sse};
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, RunOutcome};
 use crate::error::GatewayError;
+use crate::http::routes::Authenticated;
 use crate::providers::types::StopReason;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,15 +17,12 @@ pub const NO_RESPONSE: &str = "No response from OpenClaw.";
 
 /// Handler.
 pub async fn create(
+    _auth: Authenticated,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
     let cfg = &state.config;
-    if !cfg.chat_completions.enabled {
-        return Err(GatewayError::NotFound("Not Found".into()));
-    }
-    state.auth.check(&req)?;
     let body = body::read_json(payload, cfg.chat_completions.max_body_bytes).await?;
     let input = chat_input::parse(&body)?;
     let sel = select::select(cfg, &req, input.model.as_deref())?;

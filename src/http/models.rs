@@ -1,6 +1,7 @@
 //! `GET /v1/models` and `GET /v1/models/{id}`: the agent targets a client can name as `model`.
 
 use crate::error::GatewayError;
+use crate::http::routes::Authenticated;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -24,14 +25,6 @@ fn model_obj(id: &str) -> Value {
     json!({"id": id, "object": "model", "created": 0, "owned_by": "openclaw", "permission": []})
 }
 
-fn enabled(state: &AppState) -> Result<(), GatewayError> {
-    if state.config.chat_completions.enabled || state.config.responses.enabled {
-        Ok(())
-    } else {
-        Err(GatewayError::NotFound("Not Found".into()))
-    }
-}
-
 fn json_ok(v: Value) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("content-type", "application/json; charset=utf-8"))
@@ -40,22 +33,20 @@ fn json_ok(v: Value) -> HttpResponse {
 
 /// `GET /v1/models`.
 pub async fn list(
-    req: HttpRequest,
+    _auth: Authenticated,
+    _req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    enabled(&state)?;
-    state.auth.check(&req)?;
     let data: Vec<Value> = ids(&state).iter().map(|i| model_obj(i)).collect();
     Ok(json_ok(json!({"object": "list", "data": data})))
 }
 
 /// `GET /v1/models/{id}` (the id may be percent-encoded, e.g. `openclaw%2Fmain`).
 pub async fn get(
+    _auth: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    enabled(&state)?;
-    state.auth.check(&req)?;
     let raw = req.match_info().query("id");
     let id = percent_decode(raw)
         .filter(|s| !s.trim().is_empty())

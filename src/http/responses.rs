@@ -5,20 +5,13 @@ use super::responses_turn::{self as rt, PrevInfo};
 use super::{body, run, sse};
 use crate::core::run::RunEvent;
 use crate::error::GatewayError;
+use crate::http::routes::Authenticated;
 use crate::responses::media::ResolveOptions;
 use crate::responses::{parse_request, to_sse_frame, StreamEmitter};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use serde_json::{json, Value};
-
-pub(super) fn enabled(state: &AppState) -> Result<(), GatewayError> {
-    if state.config.responses.enabled {
-        Ok(())
-    } else {
-        Err(GatewayError::NotFound("Not Found".into()))
-    }
-}
 
 fn json_ok(v: &Value) -> HttpResponse {
     HttpResponse::Ok()
@@ -40,12 +33,11 @@ pub(crate) fn store_lookup(state: &AppState) -> impl Fn(&str) -> Option<PrevInfo
 
 /// `POST /v1/responses`.
 pub async fn create(
+    _auth: Authenticated,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    enabled(&state)?;
-    state.auth.check(&req)?;
     let raw = body::read_body(payload, state.config.responses.max_body_bytes).await?;
     let parsed = parse_request(&raw).map_err(|e| GatewayError::bad_request(e.to_string()))?;
     let stream = parsed.is_stream();
@@ -98,11 +90,10 @@ pub async fn create(
 
 /// `GET /v1/responses/{id}`: a stored response, to the credential that created it.
 pub async fn get(
+    _auth: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    enabled(&state)?;
-    state.auth.check(&req)?;
     let id = req.match_info().query("id").to_string();
     let subject = rt::auth_subject(&state, &req);
     let row = state
@@ -178,12 +169,11 @@ fn transcript_of(input: &Value, out: &mut Vec<String>) {
 /// `POST /v1/responses/compact`: folds a conversation into one opaque `compaction` item the
 /// client sends back in a later `input` (the transcript is carried, not summarised by a model).
 pub async fn compact(
+    _auth: Authenticated,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    enabled(&state)?;
-    state.auth.check(&req)?;
     let v = body::read_json(payload, state.config.responses.max_body_bytes).await?;
     let model = v
         .get("model")

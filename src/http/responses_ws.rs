@@ -1,9 +1,9 @@
 //! `GET /v1/responses` with a WebSocket upgrade: OpenResponses WebSocket mode. Authorization
 //! is checked on the upgrade; each connection is a [`ResponsesConn`] actor.
 
-use super::responses::enabled;
 use super::responses_conn::ResponsesConn;
 use crate::error::GatewayError;
+use crate::http::routes::Authenticated;
 use crate::state::AppState;
 use actix::{Actor, AsyncContext};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -13,20 +13,11 @@ pub const MAX_FRAME: usize = 32 * 1024 * 1024;
 
 /// Upgrade handler; a plain GET (no upgrade) is 405 like OpenClaw.
 pub async fn upgrade(
+    _auth: Authenticated,
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    let is_upgrade = req
-        .headers()
-        .get("upgrade")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if !is_upgrade {
-        return Err(GatewayError::MethodNotAllowed { allow: "POST" });
-    }
-    enabled(&state)?;
-    state.auth.check(&req)?;
     let (resp, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| GatewayError::bad_request(format!("WebSocket handshake failed: {e}")))?;
     let stream = stream.max_frame_size(MAX_FRAME);

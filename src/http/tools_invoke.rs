@@ -4,6 +4,7 @@
 use super::{body, select};
 use crate::actors::router::{InvokeError, InvokeTool};
 use crate::error::GatewayError;
+use crate::http::routes::Authenticated;
 use crate::state::AppState;
 use crate::tools::ToolError;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -66,11 +67,11 @@ pub fn http_allowed(state: &AppState, name: &str) -> bool {
 
 /// Handler.
 pub async fn invoke(
-    req: HttpRequest,
+    _auth: Authenticated,
+    _req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    state.auth.check(&req)?;
     let v = body::read_json(payload, MAX_BODY).await?;
     let Some(name) = v
         .get("tool")

@@ -8,6 +8,7 @@ mod fake_http;
 mod fake_telegram;
 mod helpers;
 
+mod app_layer;
 mod channels_discord;
 mod channels_slack;
 mod channels_telegram;
@@ -18,6 +19,7 @@ mod errors;
 mod hooks;
 mod misc;
 mod responses;
+mod routes;
 mod sessions;
 mod tools_invoke;
 mod upstream;

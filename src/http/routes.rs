@@ -1,0 +1,214 @@
+//! The route table: every HTTP route with its access rule, registered from one list.
+//!
+//! A route is either [`Access::Gateway`] (the gateway credential is checked by the
+//! [`require_auth`] middleware wrapped around each of its methods, before the handler runs;
+//! the handler receives the [`Principal`] through the [`Authenticated`] extractor) or
+//! [`Access::Public`] with the reason it needs no gateway credential (probes, inbound channel
+//! webhooks that carry their own signatures). A wrong method is answered `405` before any
+//! authentication, as OpenClaw does. An endpoint switched off in the config does not match at
+//! all (the JSON 404). `tests/api/routes.rs` walks [`ROUTES`] and checks that every gateway
+//! route refuses a request without credentials.
+
+use super::{agent_run, channels, chat_completions, models, probes, responses, responses_ws};
+use super::{not_allowed, tools_invoke};
+use crate::auth::Principal;
+use crate::config::Config;
+use crate::error::GatewayError;
+use crate::state::AppState;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::guard::{fn_guard, GuardContext};
+use actix_web::http::Method;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Gateway credentials required.
+    Gateway,
+    /// No gateway credential; the reason (the route authenticates its caller another way, or
+    /// reveals nothing).
+    Public(&'static str),
+}
+
+/// One registered route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteInfo {
+    /// Path pattern.
+    pub path: &'static str,
+    /// Access rule.
+    pub access: Access,
+    /// Methods served (others get `405`).
+    pub methods: &'static [&'static str],
+}
+
+/// Whether an endpoint is switched on in the config.
+type Gate = fn(&Config) -> bool;
+
+fn always(_: &Config) -> bool {
+    true
+}
+fn chat_completions_on(c: &Config) -> bool {
+    c.chat_completions.enabled
+}
+fn responses_on(c: &Config) -> bool {
+    c.responses.enabled
+}
+fn models_on(c: &Config) -> bool {
+    c.chat_completions.enabled || c.responses.enabled
+}
+
+fn gate_open(ctx: &GuardContext<'_>, gate: Gate) -> bool {
+    ctx.app_data::<web::Data<AppState>>()
+        .is_some_and(|s| gate(&s.config))
+}
+
+fn websocket_upgrade(ctx: &GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+fn method_route(name: &str) -> actix_web::Route {
+    web::route().method(Method::from_bytes(name.as_bytes()).expect("a valid method name"))
+}
+
+const SIGNED_INBOUND: &str = "inbound channel webhook, verified by the channel's own signature";
+const PROBE: &str = "health probe; details only for local or authenticated callers";
+
+macro_rules! route_table {
+    ($( $path:literal, $access:expr, allow $allow:literal, $gate:expr => {
+        $( $method:ident $(if $guard:path)? => $handler:path ),+ $(,)?
+    } )*) => {
+        /// Every HTTP route (the WebSocket upgrade on any path and the webhooks under
+        /// `hooks.path` are registered before these, with their own authentication).
+        pub const ROUTES: &[RouteInfo] = &[
+            $( RouteInfo { path: $path, access: $access, methods: &[ $( stringify!($method) ),+ ] } ),*
+        ];
+
+        /// Registers [`ROUTES`].
+        pub fn register(cfg: &mut web::ServiceConfig) {
+            $(
+                let gate: Gate = $gate;
+                let access: Access = $access;
+                let mut res = web::resource($path)
+                    .guard(fn_guard(move |ctx| gate_open(ctx, gate)));
+                $(
+                    let route = method_route(stringify!($method))
+                        $( .guard(fn_guard($guard)) )?
+                        .to($handler);
+                    res = res.route(protect(access, route));
+                )+
+                cfg.service(res.default_service(web::to(not_allowed($allow))));
+            )*
+        }
+    };
+}
+
+route_table! {
+    "/v1/chat/completions", Access::Gateway, allow "POST", chat_completions_on => {
+        POST => chat_completions::create,
+    }
+    "/v1/responses", Access::Gateway, allow "POST", responses_on => {
+        POST => responses::create,
+        GET if websocket_upgrade => responses_ws::upgrade,
+    }
+    "/v1/responses/compact", Access::Gateway, allow "POST", responses_on => {
+        POST => responses::compact,
+    }
+    "/v1/responses/{id}", Access::Gateway, allow "GET", responses_on => {
+        GET => responses::get,
+    }
+    "/tools/invoke", Access::Gateway, allow "POST", always => {
+        POST => tools_invoke::invoke,
+    }
+    "/v1/models", Access::Gateway, allow "GET", models_on => {
+        GET => models::list,
+    }
+    "/v1/models/{id:.*}", Access::Gateway, allow "GET", models_on => {
+        GET => models::get,
+    }
+    "/v1/agent/run", Access::Gateway, allow "POST", always => {
+        POST => agent_run::run_json,
+    }
+    "/v1/agent/run/stream", Access::Gateway, allow "POST", always => {
+        POST => agent_run::run_stream,
+    }
+    "/status", Access::Gateway, allow "GET", always => {
+        GET => agent_run::status,
+    }
+    "/channels/webhook/{account}", Access::Public(SIGNED_INBOUND), allow "POST", always => {
+        POST => channels::webhook_inbound,
+    }
+    "/channels/slack/events", Access::Public(SIGNED_INBOUND), allow "POST", always => {
+        POST => channels::slack_events,
+    }
+    "/health", Access::Public(PROBE), allow "GET, HEAD", always => {
+        GET => probes::live,
+        HEAD => probes::live,
+    }
+    "/healthz", Access::Public(PROBE), allow "GET, HEAD", always => {
+        GET => probes::live,
+        HEAD => probes::live,
+    }
+    "/ready", Access::Public(PROBE), allow "GET, HEAD", always => {
+        GET => probes::ready,
+        HEAD => probes::ready,
+    }
+    "/readyz", Access::Public(PROBE), allow "GET, HEAD", always => {
+        GET => probes::ready,
+        HEAD => probes::ready,
+    }
+}
+
+/// Wraps a gateway route in [`require_auth`].
+fn protect(access: Access, route: actix_web::Route) -> actix_web::Route {
+    match access {
+        Access::Gateway => route.wrap(from_fn(require_auth)),
+        Access::Public(_) => route,
+    }
+}
+
+/// Checks the gateway credential (lockout, constant-time compare, failure accounting) and
+/// hands the handler a [`Principal`]; answers 401/429 without running the handler.
+pub async fn require_auth(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let checked = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.auth.authenticate(req.request()),
+        None => Err(GatewayError::Internal("gateway state missing".into())),
+    };
+    match checked {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.call(req).await
+        }
+        Err(e) => Ok(req.error_response(e)),
+    }
+}
+
+/// The authenticated caller of a gateway route.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequest for Authenticated {
+    type Error = GatewayError;
+    type Future = std::future::Ready<Result<Self, GatewayError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Routes in the table are authenticated by the middleware; anything else that asks
+        // for a principal is authenticated here, so a handler can never run unauthenticated.
+        let principal = match req.extensions().get::<Principal>() {
+            Some(p) => Ok(p.clone()),
+            None => match req.app_data::<web::Data<AppState>>() {
+                Some(state) => state.auth.authenticate(req),
+                None => Err(GatewayError::Internal("gateway state missing".into())),
+            },
+        };
+        std::future::ready(principal.map(Authenticated))
+    }
+}

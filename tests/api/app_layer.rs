@@ -1,0 +1,195 @@
+//! The application layer's guarantees, seen from the WebSocket RPC: session changes reach the
+//! next turn and are ordered with queued turns; waiting for a run never polls.
+
+use crate::helpers::*;
+use crate::ws_client::{WsClient, ALL};
+use clawgate_bench::mock::Reply;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn texts(body: &Value) -> String {
+    body["messages"].to_string()
+}
+
+#[actix_web::test]
+async fn sessions_patch_changes_the_model_and_thinking_level_the_upstream_sees_next() {
+    let t = spawn().await;
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    let patched = c
+        .call(
+            "sessions.patch",
+            json!({"key": "work", "model": "mock/vision-model", "thinkingLevel": "high"}),
+        )
+        .await;
+    assert_eq!(patched["ok"], true, "{patched}");
+    let id = c
+        .req(
+            "agent",
+            json!({"message": "after the patch", "sessionKey": "work", "idempotencyKey": "p1"}),
+        )
+        .await;
+    let (fin, _) = c
+        .until(|v| {
+            v["type"] == "res" && v["id"] == id.as_str() && v["payload"]["status"] != "accepted"
+        })
+        .await;
+    assert_eq!(fin["payload"]["status"], "ok", "{fin}");
+    let reqs = t.upstream.requests();
+    let body = &reqs.last().unwrap().body;
+    assert_eq!(body["model"], "vision-model");
+    assert_eq!(body["reasoning_effort"], "high");
+
+    // Clearing the overrides restores the agent's defaults on the following turn.
+    c.call(
+        "sessions.patch",
+        json!({"key": "work", "model": null, "thinkingLevel": null}),
+    )
+    .await;
+    let id = c
+        .req(
+            "agent",
+            json!({"message": "cleared", "sessionKey": "work", "idempotencyKey": "p2"}),
+        )
+        .await;
+    c.until(|v| {
+        v["type"] == "res" && v["id"] == id.as_str() && v["payload"]["status"] != "accepted"
+    })
+    .await;
+    let reqs = t.upstream.requests();
+    let body = &reqs.last().unwrap().body;
+    assert_eq!(body["model"], "mock-model");
+    assert!(body.get("reasoning_effort").is_none(), "{body}");
+
+    // A model the agent may not use is refused at patch time.
+    let bad = c
+        .call("sessions.patch", json!({"key": "work", "model": "other/x"}))
+        .await;
+    assert_eq!(bad["ok"], false);
+    assert!(bad["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not allowed"));
+}
+
+#[actix_web::test]
+async fn a_reset_sent_while_a_turn_is_queued_never_runs_it_on_the_old_transcript() {
+    let t = spawn().await;
+    t.upstream
+        .push(Reply::chunks(&["slow", " answer"]).with_first_byte_delay(Duration::from_secs(3)));
+    t.upstream.set_default(Reply::text("fresh"));
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    let key = "agent:main:resettable";
+    let a = c
+        .req(
+            "agent",
+            json!({"message": "alpha", "sessionKey": key, "idempotencyKey": "ra"}),
+        )
+        .await;
+    // Wait until run A is running, then queue B behind it.
+    c.until(|v| {
+        v["event"] == "agent"
+            && v["payload"]["runId"] == "ra"
+            && v["payload"]["data"]["phase"] == "start"
+    })
+    .await;
+    let b = c
+        .req(
+            "agent",
+            json!({"message": "bravo", "sessionKey": key, "idempotencyKey": "rb"}),
+        )
+        .await;
+    // Reset and a new turn C, sent back to back without waiting for the reset's answer.
+    let r = c.req("sessions.reset", json!({"key": key})).await;
+    let cc = c
+        .req(
+            "agent",
+            json!({"message": "charlie", "sessionKey": key, "idempotencyKey": "rc"}),
+        )
+        .await;
+    let mut finals = std::collections::HashMap::new();
+    while finals.len() < 4 {
+        let v = c.recv_json().await;
+        if v["type"] != "res" || v["payload"]["status"] == "accepted" {
+            continue;
+        }
+        finals.insert(v["id"].as_str().unwrap().to_string(), v);
+    }
+    assert_eq!(finals[&r]["ok"], true, "{}", finals[&r]);
+    assert_eq!(finals[&a]["payload"]["status"], "ok");
+    assert_eq!(finals[&a]["payload"]["summary"], "aborted");
+    assert_eq!(finals[&b]["payload"]["summary"], "aborted");
+    assert_eq!(finals[&cc]["payload"]["status"], "ok", "{}", finals[&cc]);
+    let reqs = t.upstream.requests();
+    assert!(
+        reqs.iter().all(|r| !texts(&r.body).contains("bravo")),
+        "the queued turn reached the model"
+    );
+    let last = texts(&reqs.last().unwrap().body);
+    assert!(last.contains("charlie"), "{last}");
+    assert!(
+        !last.contains("alpha"),
+        "turn C saw the old transcript: {last}"
+    );
+}
+
+#[actix_web::test]
+async fn agent_wait_follows_a_queued_run_to_its_end() {
+    let t = spawn().await;
+    t.upstream
+        .push(Reply::chunks(&["first"]).with_first_byte_delay(Duration::from_millis(400)));
+    t.upstream.set_default(Reply::text("second"));
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    c.req(
+        "agent",
+        json!({"message": "one", "sessionKey": "q", "idempotencyKey": "w1"}),
+    )
+    .await;
+    c.req(
+        "agent",
+        json!({"message": "two", "sessionKey": "q", "idempotencyKey": "w2"}),
+    )
+    .await;
+    // w2 is queued behind w1: the wait subscribes to it and answers with its end.
+    let (mut waiter, _) = WsClient::operator(&t, ALL).await;
+    let res = waiter
+        .call("agent.wait", json!({"runId": "w2", "timeoutMs": 10_000}))
+        .await;
+    assert_eq!(res["payload"]["status"], "ok", "{res}");
+    assert!(
+        res["payload"]["endedAt"].as_i64().unwrap()
+            >= res["payload"]["startedAt"].as_i64().unwrap()
+    );
+    let stored = t.store().get_run("w2").unwrap().unwrap();
+    assert_eq!(stored.status, "ok");
+
+    // A run that has not been started yet is awaited, not reported as a timeout at once.
+    let id = waiter
+        .req("agent.wait", json!({"runId": "w3", "timeoutMs": 10_000}))
+        .await;
+    c.req(
+        "agent",
+        json!({"message": "three", "sessionKey": "q", "idempotencyKey": "w3"}),
+    )
+    .await;
+    let res = waiter.res(&id).await;
+    assert_eq!(res["payload"]["status"], "ok", "{res}");
+}
+
+/// Waiting is event-driven: nothing in the run-waiting paths sleeps in a loop.
+#[test]
+fn run_waits_do_not_poll() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "src/app/turns.rs",
+        "src/ws/rpc/agent.rs",
+        "src/ws/rpc/wait.rs",
+        "src/ws/rpc/chat.rs",
+        "src/startup.rs",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(
+            !text.contains("sleep("),
+            "{file} sleeps: waits must subscribe to the run, not poll"
+        );
+    }
+}
