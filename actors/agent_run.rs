@@ -78,7 +78,7 @@ pub struct RunParams {
     /// The turn.
     pub req: TurnRequest,
     /// Resolves once the turn's input and run row are committed; awaited before the model call.
-    pub input_persisted: Option<crate::storage::Pending>,
+    pub input_persisted: Option<crate::storage::StoreFuture<()>>,
     /// Conversation for the model, oldest first, ending with this turn's user message.
     pub context: Vec<Message>,
     /// Transcript id to append to.
@@ -93,6 +93,8 @@ pub struct RunParams {
     pub store: Store,
     /// Server tools the agent may call.
     pub tools: Vec<Arc<dyn Tool>>,
+    /// What those tools reach the gateway through.
+    pub tool_host: Arc<dyn tools::ToolHost>,
     /// Initial subscribers.
     pub subscribers: Vec<Subscriber>,
     /// Owning session.
@@ -322,6 +324,8 @@ async fn run_turn(
     let mut new_messages = Vec::new();
     let mut model_used = None;
     let tool_ctx = ToolContext {
+        host: p.tool_host.clone(),
+        run_id: Some(p.req.run_id.clone()),
         store: p.store.clone(),
         config: p.config.clone(),
         session_key: p.req.session_key.clone(),

@@ -118,31 +118,6 @@ pub struct MutateSession {
     pub op: session::SessionOp,
 }
 
-/// Run one tool directly (no model), under the agent's tool policy.
-#[derive(Message)]
-#[rtype(result = "Result<serde_json::Value, InvokeError>")]
-pub struct InvokeTool {
-    /// Tool name.
-    pub name: String,
-    /// Arguments.
-    pub args: serde_json::Value,
-    /// Session the call acts in.
-    pub session_key: String,
-    /// Agent whose policy applies.
-    pub agent_id: String,
-}
-
-/// Why [`InvokeTool`] failed.
-#[derive(Debug, thiserror::Error)]
-pub enum InvokeError {
-    /// No such tool, or the policy denies it.
-    #[error("Tool not available: {0}")]
-    NotAvailable(String),
-    /// The tool ran and failed.
-    #[error(transparent)]
-    Tool(#[from] crate::tools::ToolError),
-}
-
 /// Live counts.
 #[derive(Message)]
 #[rtype(result = "Stats")]
@@ -425,28 +400,6 @@ impl Handler<MutateSession> for Router {
         s.forwarded += 1;
         let req = s.addr.send(session::Mutate { op: msg.op });
         Box::pin(async move { req.await.map_err(|e| format!("session unavailable: {e}"))? })
-    }
-}
-
-impl Handler<InvokeTool> for Router {
-    type Result = ResponseFuture<Result<serde_json::Value, InvokeError>>;
-    fn handle(&mut self, msg: InvokeTool, _: &mut Self::Context) -> Self::Result {
-        let tool = self.config.agent(&msg.agent_id).and_then(|agent| {
-            self.tools
-                .for_agent(agent)
-                .into_iter()
-                .find(|t| t.name() == msg.name)
-        });
-        let ctx = crate::tools::ToolContext {
-            store: self.store.clone(),
-            config: self.config.clone(),
-            session_key: msg.session_key,
-            agent_id: msg.agent_id,
-        };
-        Box::pin(async move {
-            let tool = tool.ok_or(InvokeError::NotAvailable(msg.name))?;
-            Ok(tool.call(ctx, msg.args).await?)
-        })
     }
 }
 

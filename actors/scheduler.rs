@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::cron::execute::{self, Deps, RunResult};
 use crate::cron::schedule::next_run_ms;
 use crate::cron::{lifecycle, normalize, CronJob};
-use crate::storage::Store;
+use crate::storage::{Store, StoreFuture};
 use crate::ws::clock::{Clock, SystemClock};
 use actix::prelude::*;
 use serde_json::{json, Value};
@@ -147,16 +147,28 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler over the jobs stored in `store`.
+    /// Reads the stored jobs (before the scheduler starts).
+    pub async fn load_jobs(store: &Store) -> Vec<String> {
+        match store.cron_jobs().await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the cron jobs");
+                vec![]
+            }
+        }
+    }
+
+    /// A scheduler over `stored` jobs (JSON bodies from [`Scheduler::load_jobs`]).
     pub fn new(
         config: Arc<Config>,
         store: Store,
+        stored: Vec<String>,
         router: Addr<Router>,
         hub: Addr<WsHub>,
         outbound: Outbound,
     ) -> Self {
         let mut jobs = BTreeMap::new();
-        for body in store.cron_jobs().unwrap_or_default() {
+        for body in stored {
             match serde_json::from_str::<CronJob>(&body) {
                 Ok(j) => {
                     jobs.insert(j.id.clone(), j);
@@ -186,14 +198,29 @@ impl Scheduler {
         self.clock.now_ms() as i64
     }
 
-    fn save(&self, job: &CronJob) {
-        if let Err(e) = self
+    /// Writes `job` through to the store; the scheduler handles nothing else until it is
+    /// committed, so stored jobs change in the order the scheduler changed them.
+    fn save(&self, job: &CronJob, ctx: &mut Context<Self>) {
+        let write = self
             .deps
             .store
-            .cron_put_job(&job.id, &job.to_value().to_string())
-        {
-            tracing::error!(job = %job.id, error = %e, "could not persist a cron job");
-        }
+            .cron_put_job(&job.id, &job.to_value().to_string());
+        self.persist(write, &job.id, "a cron job", ctx);
+    }
+
+    fn persist(
+        &self,
+        write: StoreFuture<()>,
+        job_id: &str,
+        what: &'static str,
+        ctx: &mut Context<Self>,
+    ) {
+        let job_id = job_id.to_string();
+        ctx.wait(write.into_actor(self).map(move |r, _, _| {
+            if let Err(e) = r {
+                tracing::error!(job = %job_id, error = %e, "could not persist {what}");
+            }
+        }));
     }
 
     fn event(&self, job_id: &str, action: &str, extra: Value) {
@@ -246,7 +273,7 @@ impl Scheduler {
         };
         job.state.running_at_ms = Some(now);
         let job = job.clone();
-        self.save(&job);
+        self.save(&job, ctx);
         self.running.insert(job_id.to_string(), run_id.clone());
         self.event(job_id, "started", json!({"runAtMs": now, "runId": run_id}));
         let deps = self.deps.clone();
@@ -314,11 +341,12 @@ impl Scheduler {
     }
 
     /// Missed-run replay at start-up.
-    fn catch_up(&mut self) {
+    fn catch_up(&mut self, ctx: &mut Context<Self>) {
         let now = self.now();
         lifecycle::catch_up(&mut self.jobs, now);
-        for j in self.jobs.values() {
-            self.save(j);
+        let jobs: Vec<CronJob> = self.jobs.values().cloned().collect();
+        for j in &jobs {
+            self.save(j, ctx);
         }
     }
 
@@ -341,7 +369,7 @@ impl Actor for Scheduler {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         if self.enabled {
-            self.catch_up();
+            self.catch_up(ctx);
             tracing::info!(jobs = self.jobs.len(), "cron scheduler started");
         }
         self.tick(ctx);
@@ -349,30 +377,39 @@ impl Actor for Scheduler {
 }
 
 impl Handler<AddJob> for Scheduler {
-    type Result = Result<CronJob, CronError>;
-    fn handle(&mut self, msg: AddJob, ctx: &mut Self::Context) -> Self::Result {
+    type Result = AtomicResponse<Self, Result<CronJob, CronError>>;
+    fn handle(&mut self, msg: AddJob, _: &mut Self::Context) -> Self::Result {
         let now = self.now();
-        let mut job = normalize::build(
+        let built = normalize::build(
             &msg.params,
             &self.deps.config,
             uuid::Uuid::new_v4().to_string(),
             now,
             now,
-        )
-        .map_err(CronError::Invalid)?;
-        self.schedule_next(&mut job, now);
-        self.deps
-            .store
-            .cron_put_job(&job.id, &job.to_value().to_string())
-            .map_err(|e| CronError::Store(e.to_string()))?;
-        self.jobs.insert(job.id.clone(), job.clone());
-        self.event(
-            &job.id,
-            "added",
-            json!({"nextRunAtMs": job.state.next_run_at_ms}),
         );
-        self.tick(ctx);
-        Ok(job)
+        let mut job = match built {
+            Ok(j) => j,
+            Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(CronError::Invalid(e))))),
+        };
+        self.schedule_next(&mut job, now);
+        // Stored first: a job the caller was told about survives a restart.
+        let write = self
+            .deps
+            .store
+            .cron_put_job(&job.id, &job.to_value().to_string());
+        AtomicResponse::new(Box::pin(write.into_actor(self).map(
+            move |stored, act, ctx| {
+                stored.map_err(|e| CronError::Store(e.to_string()))?;
+                act.jobs.insert(job.id.clone(), job.clone());
+                act.event(
+                    &job.id,
+                    "added",
+                    json!({"nextRunAtMs": job.state.next_run_at_ms}),
+                );
+                act.tick(ctx);
+                Ok(job)
+            },
+        )))
     }
 }
 
@@ -389,7 +426,7 @@ impl Handler<UpdateJob> for Scheduler {
         if job.schedule != old.schedule || job.enabled != old.enabled {
             self.schedule_next(&mut job, now);
         }
-        self.save(&job);
+        self.save(&job, ctx);
         self.jobs.insert(job.id.clone(), job.clone());
         self.event(
             &job.id,
@@ -402,19 +439,21 @@ impl Handler<UpdateJob> for Scheduler {
 }
 
 impl Handler<RemoveJob> for Scheduler {
-    type Result = Result<bool, CronError>;
-    fn handle(&mut self, msg: RemoveJob, ctx: &mut Self::Context) -> Self::Result {
-        let existed = self.jobs.remove(&msg.id).is_some();
-        self.deps
-            .store
-            .cron_delete_job(&msg.id)
-            .map_err(|e| CronError::Store(e.to_string()))?;
-        self.queued.retain(|(j, _)| *j != msg.id);
-        if existed {
-            self.event(&msg.id, "removed", json!({}));
-        }
-        self.arm(ctx);
-        Ok(existed)
+    type Result = AtomicResponse<Self, Result<bool, CronError>>;
+    fn handle(&mut self, msg: RemoveJob, _: &mut Self::Context) -> Self::Result {
+        let write = self.deps.store.cron_delete_job(&msg.id);
+        AtomicResponse::new(Box::pin(write.into_actor(self).map(
+            move |deleted, act, ctx| {
+                deleted.map_err(|e| CronError::Store(e.to_string()))?;
+                let existed = act.jobs.remove(&msg.id).is_some();
+                act.queued.retain(|(j, _)| *j != msg.id);
+                if existed {
+                    act.event(&msg.id, "removed", json!({}));
+                }
+                act.arm(ctx);
+                Ok(existed)
+            },
+        )))
     }
 }
 
@@ -499,16 +538,15 @@ impl Handler<Finished> for Scheduler {
                 o.insert("nextRunAtMs".into(), json!(n));
             }
         }
-        if let Err(e) = self.deps.store.cron_append_run(
+        let write = self.deps.store.cron_append_run(
             &job_id,
             now,
             &result.status,
             Some(&result.delivery_status),
             &entry.to_string(),
             self.deps.config.cron.run_log_keep,
-        ) {
-            tracing::error!(job = %job_id, error = %e, "could not append to the cron run log");
-        }
+        );
+        self.persist(write, &job_id, "the cron run log", ctx);
         let mut event = entry.clone();
         if let Some(o) = event.as_object_mut() {
             o.remove("ts");
@@ -524,10 +562,11 @@ impl Handler<Finished> for Scheduler {
                 && job.delete_after_run.unwrap_or(true);
             if delete {
                 self.jobs.remove(&job.id);
-                let _ = self.deps.store.cron_delete_job(&job.id);
+                let write = self.deps.store.cron_delete_job(&job.id);
+                ctx.wait(write.into_actor(self).map(|_, _, _| ()));
                 self.event(&job.id, "removed", json!({}));
             } else {
-                self.save(&job);
+                self.save(&job, ctx);
             }
         }
         self.tick(ctx);

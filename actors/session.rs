@@ -121,6 +121,8 @@ pub struct Session {
     active: Option<(String, Addr<AgentRun>)>,
     /// A run aborted by a reset or delete: what it produced is not part of the new transcript.
     discard: Option<String>,
+    /// The row and history are being loaded (turns wait in the queue).
+    loading: bool,
     queue: VecDeque<Queued>,
     last_activity: Instant,
     /// Turns received (compared with the router's count before releasing).
@@ -149,6 +151,7 @@ impl Session {
             history: None,
             active: None,
             discard: None,
+            loading: false,
             queue: VecDeque::new(),
             last_activity: Instant::now(),
             received: 0,
@@ -156,30 +159,44 @@ impl Session {
         }
     }
 
-    fn load(&mut self) -> Result<(), String> {
-        if self.history.is_some() {
-            return Ok(());
-        }
-        let row = self
-            .store
-            .ensure_session(&self.key, &self.agent_id)
-            .map_err(|e| e.to_string())?;
-        let stored = self
-            .store
-            .load_messages(&row.session_id, HISTORY_LIMIT)
-            .map_err(|e| e.to_string())?;
-        self.history = Some(
-            stored
-                .into_iter()
-                .map(|m| Message {
-                    tool_calls: m.tool_calls,
-                    tool_call_id: m.tool_call_id,
-                    ..Message::text(m.role, m.content)
-                })
-                .collect(),
-        );
-        self.row = Some(row);
-        Ok(())
+    /// Loads the row and the stored history before the first turn; the mailbox waits, so
+    /// nothing reaches the session half-loaded.
+    fn load(&mut self, ctx: &mut Context<Self>) {
+        self.loading = true;
+        let (store, key, agent) = (self.store.clone(), self.key.clone(), self.agent_id.clone());
+        let fut = async move {
+            let row = store.ensure_session(&key, &agent).await?;
+            let stored = store.load_messages(&row.session_id, HISTORY_LIMIT).await?;
+            Ok::<_, crate::storage::StoreError>((row, stored))
+        };
+        ctx.wait(fut.into_actor(self).map(|loaded, act, ctx| {
+            act.loading = false;
+            match loaded {
+                Ok((row, stored)) => {
+                    act.history = Some(
+                        stored
+                            .into_iter()
+                            .map(|m| Message {
+                                tool_calls: m.tool_calls,
+                                tool_call_id: m.tool_call_id,
+                                ..Message::text(m.role, m.content)
+                            })
+                            .collect(),
+                    );
+                    act.row = Some(row);
+                    act.start_next(ctx);
+                }
+                Err(e) => {
+                    tracing::error!(session = %act.key, error = %e, "cannot load the session");
+                    for q in std::mem::take(&mut act.queue) {
+                        act.router.do_send(router::RunEnded {
+                            run_id: q.req.run_id.clone(),
+                        });
+                        fail_queued(q, &format!("cannot load the session: {e}"));
+                    }
+                }
+            }
+        }));
     }
 
     /// Aborts the running turn and fails the queued ones; returns their run ids.
@@ -207,44 +224,13 @@ impl Session {
         ids
     }
 
-    fn mutate(&mut self, op: SessionOp) -> Result<Mutated, String> {
-        let err = |e: crate::storage::StoreError| e.to_string();
-        let mut out = Mutated {
-            row: None,
-            deleted: false,
-            aborted: vec![],
-        };
-        match op {
-            SessionOp::Create(patch) | SessionOp::Patch(patch) => {
-                self.store
-                    .ensure_session(&self.key, &self.agent_id)
-                    .map_err(err)?;
-                out.row = self.store.patch_session(&self.key, &patch).map_err(err)?;
-            }
-            SessionOp::Reset => {
-                out.aborted = self.abort_all(None);
-                self.discard = self.active.as_ref().map(|(id, _)| id.clone());
-                self.store
-                    .ensure_session(&self.key, &self.agent_id)
-                    .map_err(err)?;
-                out.row = self.store.reset_session(&self.key).map_err(err)?;
-                self.history = out.row.as_ref().map(|_| Vec::new());
-            }
-            SessionOp::Delete => {
-                out.aborted = self.abort_all(None);
-                self.discard = self.active.as_ref().map(|(id, _)| id.clone());
-                out.deleted = self.store.delete_session(&self.key).map_err(err)?;
-                self.history = None;
-            }
-        }
-        self.row = out.row.clone();
-        if self.row.is_none() {
-            self.history = None;
-        }
-        Ok(out)
-    }
-
     fn start_next(&mut self, ctx: &mut Context<Self>) {
+        if self.loading || self.active.is_some() || self.queue.is_empty() {
+            return;
+        }
+        if self.history.is_none() || self.row.is_none() {
+            return self.load(ctx);
+        }
         while self.active.is_none() {
             let Some(q) = self.queue.pop_front() else {
                 return;
@@ -265,7 +251,6 @@ impl Session {
         subscribers: Vec<Subscriber>,
         ctx: &mut Context<Self>,
     ) -> Result<(), String> {
-        self.load()?;
         let row = self.row.as_ref().ok_or("session row missing after load")?;
         let session_id = row.session_id.clone();
         // Session overrides (sessions.patch) apply when the turn does not set its own.
@@ -323,13 +308,13 @@ impl Session {
         // The turn's input and its run row are committed (group commit) before the run calls
         // the model: once accepted, a turn must survive a crash.
         let model_name = model.primary.as_ref().map(ToString::to_string);
-        let persisted = Box::pin(self.store.begin_turn(
+        let persisted = self.store.begin_turn(
             &self.key,
             &session_id,
             &run_id,
             model_name.as_deref(),
             to_store,
-        ));
+        );
         let history = self.history.get_or_insert_with(Vec::new);
         let mut context = history.clone();
         context.extend(input.iter().cloned());
@@ -340,6 +325,7 @@ impl Session {
         }));
         let params = RunParams {
             tools: self.tools.for_agent(&agent),
+            tool_host: self.tools.host(),
             req,
             context,
             session_id,
@@ -468,14 +454,56 @@ impl Handler<Attach> for Session {
 }
 
 impl Handler<Mutate> for Session {
-    type Result = Result<Mutated, String>;
+    type Result = AtomicResponse<Self, Result<Mutated, String>>;
     fn handle(&mut self, msg: Mutate, _: &mut Self::Context) -> Self::Result {
         self.received += 1;
         self.last_activity = Instant::now();
-        let out = self.mutate(msg.op);
-        if let Err(e) = &out {
-            tracing::error!(session = %self.key, error = %e, "session change failed");
-        }
-        out
+        let clears = matches!(msg.op, SessionOp::Reset | SessionOp::Delete);
+        let aborted = if clears {
+            let aborted = self.abort_all(None);
+            // The aborted run's output belongs to the old transcript, not the new one.
+            self.discard = self.active.as_ref().map(|(id, _)| id.clone());
+            aborted
+        } else {
+            vec![]
+        };
+        let (store, key, agent) = (self.store.clone(), self.key.clone(), self.agent_id.clone());
+        let op = msg.op;
+        let reset = matches!(op, SessionOp::Reset);
+        let fut = async move {
+            match op {
+                SessionOp::Create(patch) | SessionOp::Patch(patch) => {
+                    store.ensure_session(&key, &agent).await?;
+                    Ok((store.patch_session(&key, &patch).await?, false))
+                }
+                SessionOp::Reset => {
+                    store.ensure_session(&key, &agent).await?;
+                    Ok((store.reset_session(&key).await?, false))
+                }
+                SessionOp::Delete => Ok((None, store.delete_session(&key).await?)),
+            }
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(
+            move |done: Result<(Option<SessionRow>, bool), crate::storage::StoreError>, act, _| {
+                let (row, deleted) = done.map_err(|e| {
+                    tracing::error!(session = %act.key, error = %e, "session change failed");
+                    e.to_string()
+                })?;
+                if reset {
+                    act.history = row.as_ref().map(|_| Vec::new());
+                } else if clears {
+                    act.history = None;
+                }
+                act.row = row.clone();
+                if act.row.is_none() {
+                    act.history = None;
+                }
+                Ok(Mutated {
+                    row,
+                    deleted,
+                    aborted,
+                })
+            },
+        )))
     }
 }

@@ -5,7 +5,6 @@ use crate::actors::router::Router;
 use crate::auth::{generate_token, Auth};
 use crate::config::{AuthMode, Config, ModelInfo, ModelRef, ProviderApi, ProviderConfig, Secret};
 use crate::state::AppState;
-use crate::storage::Store;
 use crate::tools::ToolRegistry;
 use actix::prelude::*;
 use actix_web::middleware::DefaultHeaders;
@@ -164,7 +163,7 @@ impl Gateway {
         if config.default_model.primary.is_none() {
             tracing::warn!("{}", crate::providers::not_configured_hint(&config));
         }
-        let (store, interrupted_runs) = Store::open(&config.state_dir)?;
+        let (store, interrupted_runs) = crate::storage::open(&config.state_dir)?;
         if interrupted_runs > 0 {
             tracing::warn!(
                 count = interrupted_runs,
@@ -180,10 +179,11 @@ impl Gateway {
             .and_then(|v| v.parse().ok())
             .unwrap_or(cores);
         let shards: Vec<Arbiter> = (0..n_shards).map(|_| Arbiter::new()).collect();
+        let tools = ToolRegistry::default();
         let router = Router::new(
             config.clone(),
             store.clone(),
-            ToolRegistry::default(),
+            tools.clone(),
             shards.iter().map(|a| a.handle()).collect(),
         )
         .start();
@@ -208,15 +208,17 @@ impl Gateway {
         if !delivery_ids.is_empty() {
             outbound.register(delivery_ids, channels.clone().recipient());
         }
+        let stored_jobs = crate::actors::scheduler::Scheduler::load_jobs(&store).await;
         let scheduler = crate::actors::scheduler::Scheduler::new(
             config.clone(),
             store.clone(),
+            stored_jobs,
             router.clone(),
             ws.hub.clone(),
             outbound.clone(),
         )
         .start();
-        let app = crate::app::App::new(router.clone(), config.clone(), store.clone());
+        let app = crate::app::App::new(router.clone(), config.clone(), store, tools);
         let state = AppState {
             app,
             channels,
@@ -224,7 +226,6 @@ impl Gateway {
             router,
             config: config.clone(),
             auth: Arc::new(Auth::new(&config.auth)),
-            store,
             started: Instant::now(),
             port,
             hooks: Arc::new(crate::hooks::HookState::default()),

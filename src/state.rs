@@ -3,7 +3,6 @@
 use crate::actors::router::Router;
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::storage::Store;
 use actix::Addr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,9 +18,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Authentication and the failed-attempt limiter.
     pub auth: Arc<Auth>,
-    /// The store, for read-only queries of persisted data (sessions, transcripts); anything
-    /// that runs or changes a conversation goes through the router.
-    pub store: crate::storage::Store,
     /// When the gateway became ready.
     pub started: Instant,
     /// The port actually bound.
@@ -42,11 +38,6 @@ impl AppState {
     /// Uptime in milliseconds.
     pub fn uptime_ms(&self) -> u64 {
         self.started.elapsed().as_millis() as u64
-    }
-
-    /// The store (alias for readability at call sites).
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 }
 

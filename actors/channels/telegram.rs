@@ -107,37 +107,43 @@ impl TelegramConnector {
     }
 
     fn poll(&mut self, ctx: &mut Context<Self>) {
-        let offset = match self.offset {
-            Some(o) => o,
-            None => {
-                let stored = self
-                    .store
-                    .kv_get(&self.offset_key())
+        let Some(offset) = self.offset else {
+            // First poll: resume from the persisted offset.
+            let load = self.store.kv_get(&self.offset_key());
+            ctx.wait(load.into_actor(self).map(|stored, act, ctx| {
+                let stored = stored
                     .ok()
                     .flatten()
                     .and_then(|v| v.parse::<i64>().ok())
                     .unwrap_or(0);
-                self.offset = Some(stored);
-                stored
-            }
+                act.offset = Some(stored);
+                act.poll(ctx);
+            }));
+            return;
         };
         let api = Api::new(&self.client, &self.cfg);
         let body = wire::get_updates_body(offset, POLL_TIMEOUT_SECS);
         let fut = async move { api.call::<Vec<Update>>("getUpdates", &body).await };
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
-            Ok(updates) => {
-                act.accept(updates);
-                act.poll(ctx);
-            }
+            Ok(updates) => match act.accept(updates) {
+                // Persist the next offset before polling again.
+                Some(saved) => {
+                    ctx.wait(saved.into_actor(act).map(|res, act, ctx| {
+                        if let Err(e) = res {
+                            tracing::error!(account = %act.cfg.key(), error = %e, "cannot persist the telegram offset");
+                        }
+                        act.poll(ctx);
+                    }));
+                }
+                None => act.poll(ctx),
+            },
             Err(e) => act.fail(ctx, e),
         }));
     }
 
-    /// Hands the updates to the registry and persists the next offset before polling again.
-    fn accept(&mut self, updates: Vec<Update>) {
-        let Some(max) = updates.iter().map(|u| u.update_id).max() else {
-            return;
-        };
+    /// Hands the updates to the registry; returns the write of the next offset, if any.
+    fn accept(&mut self, updates: Vec<Update>) -> Option<crate::storage::StoreFuture<()>> {
+        let max = updates.iter().map(|u| u.update_id).max()?;
         for u in &updates {
             if let Some(msg) = wire::normalize(&self.cfg.id, self.username.as_deref(), u) {
                 self.registry.do_send(Inbound { msg });
@@ -145,9 +151,7 @@ impl TelegramConnector {
         }
         let next = max + 1;
         self.offset = Some(next);
-        if let Err(e) = self.store.kv_put(&self.offset_key(), &next.to_string()) {
-            tracing::error!(account = %self.cfg.key(), error = %e, "cannot persist the telegram offset");
-        }
+        Some(self.store.kv_put(&self.offset_key(), &next.to_string()))
     }
 }
 

@@ -8,10 +8,14 @@
 //! - [`turns`]: start a turn and get a [`RunHandle`], attach to a run, wait for one, abort;
 //! - [`sessions`]: list/get (reads) and create/patch/reset/delete (applied by the `Session`
 //!   actor, the only writer of its session);
+//! - reads of persisted data for the edges (history, run log, stored responses);
+//! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
 pub mod error;
+mod reads;
 pub mod sessions;
+pub mod tools;
 pub mod turns;
 
 pub use error::AppError;
@@ -20,6 +24,7 @@ pub use turns::{Placement, RunEnd, RunHandle};
 use crate::actors::router::Router;
 use crate::config::Config;
 use crate::storage::Store;
+use crate::tools::ToolRegistry;
 use actix::Addr;
 use std::sync::Arc;
 
@@ -29,16 +34,25 @@ pub struct App {
     router: Addr<Router>,
     config: Arc<Config>,
     store: Store,
+    tools: ToolRegistry,
 }
 
 impl App {
-    /// A handle over a started router.
-    pub fn new(router: Addr<Router>, config: Arc<Config>, store: Store) -> Self {
-        App {
+    /// A handle over a started router; binds itself as the tools' host.
+    pub fn new(
+        router: Addr<Router>,
+        config: Arc<Config>,
+        store: Store,
+        tools: ToolRegistry,
+    ) -> Self {
+        let app = App {
             router,
             config,
             store,
-        }
+            tools,
+        };
+        app.tools.bind_host(Arc::new(app.clone()));
+        app
     }
 
     /// The validated configuration.
@@ -51,7 +65,7 @@ impl App {
         &self.router
     }
 
-    /// The store, for reads of persisted data.
+    /// The store (for tools and tests; edges use the typed methods).
     pub fn store(&self) -> &Store {
         &self.store
     }

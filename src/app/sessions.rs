@@ -15,17 +15,17 @@ impl App {
         agent_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<SessionRow>, AppError> {
-        Ok(self.store.list_sessions(agent_id, limit)?)
+        Ok(self.store.list_sessions(agent_id, limit).await?)
     }
 
     /// Number of stored sessions (of one agent, or all).
     pub async fn count_sessions(&self, agent_id: Option<&str>) -> Result<i64, AppError> {
-        Ok(self.store.count_sessions(agent_id)?)
+        Ok(self.store.count_sessions(agent_id).await?)
     }
 
     /// One session's row.
     pub async fn get_session(&self, key: &str) -> Result<Option<SessionRow>, AppError> {
-        Ok(self.store.get_session(key)?)
+        Ok(self.store.get_session(key).await?)
     }
 
     async fn mutate(&self, key: &str, agent_id: &str, op: SessionOp) -> Result<Mutated, AppError> {

@@ -192,6 +192,7 @@ impl App {
     async fn finished_run(&self, run_id: &str) -> Option<RunRow> {
         self.store
             .get_run(run_id)
+            .await
             .ok()
             .flatten()
             .filter(|r| r.status != RunStatus::Running.as_str())

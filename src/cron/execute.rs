@@ -324,6 +324,7 @@ pub async fn run(deps: Deps, job: CronJob, run_id: String) -> RunResult {
         r.session_id = deps
             .store
             .get_session(k)
+            .await
             .ok()
             .flatten()
             .map(|s| s.session_id);

@@ -160,7 +160,7 @@ pub async fn status(
         .send(crate::actors::router::GetStats)
         .await
         .unwrap_or_default();
-    let total = state.store().count_sessions(None).unwrap_or(0);
+    let total = state.app.count_sessions(None).await.unwrap_or(0);
     let channels = state
         .channels
         .send(crate::actors::channels::ListAccounts)

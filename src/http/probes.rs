@@ -33,7 +33,7 @@ pub async fn live(req: HttpRequest) -> HttpResponse {
 /// `/ready`, `/readyz`: ready to serve; details for local-direct or authenticated callers.
 pub async fn ready(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let mut failing = Vec::new();
-    if state.store().count_sessions(None).is_err() {
+    if !state.app.store_ready().await {
         failing.push("store");
     }
     let ready = failing.is_empty();

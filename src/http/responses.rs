@@ -19,16 +19,10 @@ fn json_ok(v: &Value) -> HttpResponse {
         .body(v.to_string())
 }
 
-/// Looks a stored response up for a continuation.
-pub(crate) fn store_lookup(state: &AppState) -> impl Fn(&str) -> Option<PrevInfo> + '_ {
-    move |id: &str| {
-        state
-            .store
-            .get_response(id)
-            .ok()
-            .flatten()
-            .map(|r| PrevInfo::from_stored(&r))
-    }
+/// The stored response a continuation names (`previous_response_id`), if any.
+pub(crate) async fn stored_prev(state: &AppState, id: Option<&str>) -> Option<PrevInfo> {
+    let row = state.app.stored_response(id?).await.ok().flatten()?;
+    Some(PrevInfo::from_stored(&row))
 }
 
 /// `POST /v1/responses`.
@@ -41,14 +35,9 @@ pub async fn create(
     let raw = body::read_body(payload, state.config.responses.max_body_bytes).await?;
     let parsed = parse_request(&raw).map_err(|e| GatewayError::bad_request(e.to_string()))?;
     let stream = parsed.is_stream();
-    let prepared = rt::prepare(
-        &state,
-        &req,
-        parsed,
-        &store_lookup(&state),
-        ResolveOptions::default(),
-    )
-    .await?;
+    let prev = stored_prev(&state, parsed.previous_response_id.as_deref()).await;
+    let lookup = move |_: &str| prev.clone();
+    let prepared = rt::prepare(&state, &req, parsed, &lookup, ResolveOptions::default()).await?;
     let meta = prepared.meta();
     let client_tools = prepared.client_tools.clone();
     let mut em = StreamEmitter::new(prepared.resource);
@@ -60,7 +49,7 @@ pub async fn create(
             rt::on_event(&mut em, &ev, &client_tools);
             if let RunEvent::Done(o) = &*ev {
                 let body = em.response();
-                rt::save(&state, &meta, &body);
+                rt::save(&state, &meta, &body).await;
                 if let Some(f) = &o.failure {
                     return Err(run::failure_error(f));
                 }
@@ -79,7 +68,9 @@ pub async fn create(
                 out.push(to_sse_frame(&v));
             }
             if matches!(ev, RunEvent::Done(_)) {
-                rt::save(&state, &meta, &em.response());
+                // The last event is queued before this write resolves; with the embedded
+                // store the write has already happened when `save` returns.
+                actix_web::rt::spawn(rt::save(&state, &meta, &em.response()));
                 out.push(Bytes::from_static(crate::responses::DONE_FRAME));
                 return true;
             }
@@ -97,8 +88,9 @@ pub async fn get(
     let id = req.match_info().query("id").to_string();
     let subject = rt::auth_subject(&state, &req);
     let row = state
-        .store
-        .get_response(&id)
+        .app
+        .stored_response(&id)
+        .await
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
     match row.filter(|r| r.auth_subject == subject) {
         Some(r) => Ok(HttpResponse::Ok()
@@ -186,8 +178,9 @@ pub async fn compact(
     if let Some(prev) = v.get("previous_response_id").and_then(Value::as_str) {
         let subject = rt::auth_subject(&state, &req);
         let row = state
-            .store
-            .get_response(prev)
+            .app
+            .stored_response(prev)
+            .await
             .ok()
             .flatten()
             .filter(|r| r.auth_subject == subject)

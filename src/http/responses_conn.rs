@@ -159,8 +159,13 @@ async fn run_turn(
         }
     };
     let prev_id = parsed.previous_response_id.clone();
-    let store_lookup = super::responses::store_lookup(&state);
-    let lookup = |id: &str| cache.get(id).cloned().or_else(|| store_lookup(id));
+    let stored = match prev_id.as_deref() {
+        Some(id) if !cache.contains_key(id) => {
+            super::responses::stored_prev(&state, Some(id)).await
+        }
+        _ => None,
+    };
+    let lookup = |id: &str| cache.get(id).cloned().or_else(|| stored.clone());
     let prepared = match rt::prepare(&state, &req, parsed, &lookup, ResolveOptions::default()).await
     {
         Ok(p) => p,
@@ -187,7 +192,7 @@ async fn run_turn(
         }
         if let RunEvent::Done(o) = &*ev {
             let body = em.response();
-            rt::save(&state, &meta, &body);
+            rt::save(&state, &meta, &body).await;
             if o.failure.is_some() {
                 upd.evict = prev_id;
             }

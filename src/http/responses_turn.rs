@@ -344,22 +344,33 @@ pub fn finish(em: &mut StreamEmitter, o: &RunOutcome) -> Vec<Value> {
     }
 }
 
-/// Persists a finished response when `store` allows it.
-pub fn save(state: &AppState, p: &PreparedMeta, body: &Value) {
-    if !p.store {
-        return;
-    }
-    let row = StoredResponse {
-        id: p.id.clone(),
-        session_key: p.session_key.clone(),
-        agent_id: p.agent_id.clone(),
-        auth_subject: p.auth_subject.clone(),
-        requested_session_key: p.requested_session_key.clone(),
-        created_at: crate::storage::now_ms(),
-        body: body.to_string(),
-    };
-    if let Err(e) = state.store.put_response(&row) {
-        tracing::error!(error = %e, id = %p.id, "cannot store response");
+/// Persists a finished response when `store` allows it; resolves once it is written.
+pub fn save(
+    state: &AppState,
+    p: &PreparedMeta,
+    body: &Value,
+) -> impl std::future::Future<Output = ()> + 'static {
+    let write = p.store.then(|| {
+        let row = StoredResponse {
+            id: p.id.clone(),
+            session_key: p.session_key.clone(),
+            agent_id: p.agent_id.clone(),
+            auth_subject: p.auth_subject.clone(),
+            requested_session_key: p.requested_session_key.clone(),
+            created_at: crate::storage::now_ms(),
+            body: body.to_string(),
+        };
+        let app = state.app.clone();
+        async move { app.save_response(&row).await }
+    });
+    let id = p.id.clone();
+    async move {
+        if let Some(Err(e)) = match write {
+            Some(w) => Some(w.await),
+            None => None,
+        } {
+            tracing::error!(error = %e, id = %id, "cannot store response");
+        }
     }
 }
 

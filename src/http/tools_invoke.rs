@@ -2,7 +2,7 @@
 //! authenticated, under the agent's tool policy plus an HTTP deny list of dangerous tools).
 
 use super::{body, select};
-use crate::actors::router::{InvokeError, InvokeTool};
+use crate::app::tools::InvokeError;
 use crate::error::GatewayError;
 use crate::http::routes::Authenticated;
 use crate::state::AppState;
@@ -102,15 +102,9 @@ pub async fn invoke(
         obj.entry("action").or_insert_with(|| action.clone());
     }
     let res = state
-        .router
-        .send(InvokeTool {
-            name: name.to_string(),
-            args,
-            session_key,
-            agent_id,
-        })
-        .await
-        .map_err(|e| GatewayError::Internal(e.to_string()))?;
+        .app
+        .invoke_tool(name, args, session_key, agent_id)
+        .await;
     Ok(match res {
         Ok(result) => reply(200, json!({"ok": true, "result": result})),
         Err(InvokeError::NotAvailable(n)) => not_available(&n),

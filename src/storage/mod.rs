@@ -1,656 +1,142 @@
-//! The embedded store: SQLite in WAL mode under the state directory.
+//! Storage behind async traits.
 //!
-//! Sessions are rows; every message is its own appended row (never a growing blob); runs are
-//! rows with status and usage. A write returns only after its transaction committed, and WAL
-//! with `synchronous=NORMAL` keeps committed transactions across a process kill. Connections
-//! are pooled so any thread can read or write; SQLite serialises writers itself.
+//! Callers (the application layer, actors, tools) see [`Store`], a shared `dyn Storage`, and
+//! await its methods; they never learn which backend answers or on which thread. Each trait
+//! covers one kind of data: [`SessionStore`], [`TranscriptStore`], [`RunStore`],
+//! [`CronStore`], [`ResponseStore`], [`KvStore`]. The embedded backend is SQLite
+//! ([`sqlite`]), the only module that knows SQL; a second backend implements the same traits
+//! and is chosen in [`open`].
+//!
+//! Futures are `'static` and `Send`: the arguments are copied in, so a caller may drop its
+//! borrows and hold the future across awaits on any thread.
 
-mod cron;
-mod responses;
-mod schema;
-mod writer;
-
-pub use responses::StoredResponse;
-
-use crate::providers::types::{Role, ToolCall, Usage};
-pub use cron::RunLogQuery;
-use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// Store errors.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// SQLite failed.
-    #[error("store: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A batched commit failed (the message is SQLite's).
-    #[error("store: commit failed: {0}")]
-    Commit(String),
-    /// The state directory could not be created.
-    #[error("store: cannot create {path}: {source}")]
-    Dir {
-        /// Directory.
-        path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
-}
-
-/// A persisted session.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionRow {
-    /// Session key (`agent:main:main`, `agent:main:openai-user:alice`, …).
-    pub key: String,
-    /// Current transcript id (changes on reset).
-    pub session_id: String,
-    /// Owning agent.
-    pub agent_id: String,
-    /// Optional label.
-    pub label: Option<String>,
-    /// Creation time (ms since epoch).
-    pub created_at: i64,
-    /// Last update (ms since epoch).
-    pub updated_at: i64,
-    /// Messages in the current transcript.
-    pub message_count: i64,
-    /// Accumulated input tokens.
-    pub input_tokens: i64,
-    /// Accumulated output tokens.
-    pub output_tokens: i64,
-    /// Accumulated total tokens.
-    pub total_tokens: i64,
-    /// Model override (`provider/model`).
-    pub model: Option<String>,
-    /// Thinking level override.
-    pub thinking_level: Option<String>,
-}
-
-/// A persisted message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredMessage {
-    /// Row id (monotonic).
-    pub id: i64,
-    /// Speaker.
-    pub role: Role,
-    /// Text.
-    pub content: String,
-    /// Tool calls (assistant).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tool_calls: Vec<ToolCall>,
-    /// Answered call (tool).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool_call_id: Option<String>,
-    /// Run that produced it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub run_id: Option<String>,
-    /// Creation time (ms since epoch).
-    pub created_at: i64,
-}
-
-/// A change to a session's label and overrides: `None` leaves a field, `Some(None)` clears it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionPatch {
-    /// Label.
-    pub label: Option<Option<String>>,
-    /// Model override (`provider/model`).
-    pub model: Option<Option<String>>,
-    /// Thinking level override.
-    pub thinking_level: Option<Option<String>>,
-}
-
-impl SessionPatch {
-    /// Whether it changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.label.is_none() && self.model.is_none() && self.thinking_level.is_none()
-    }
-}
-
-/// A message about to be appended.
-#[derive(Debug, Clone)]
-pub struct NewMessage {
-    /// Speaker.
-    pub role: Role,
-    /// Text.
-    pub content: String,
-    /// Tool calls.
-    pub tool_calls: Vec<ToolCall>,
-    /// Answered call.
-    pub tool_call_id: Option<String>,
-}
+pub mod sqlite;
+mod types;
 
 pub use crate::core::run::RunStatus;
+pub use types::*;
 
-/// A persisted run.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunRow {
-    /// Run id.
-    pub run_id: String,
-    /// Session key.
-    pub session_key: String,
-    /// Status name.
-    pub status: String,
-    /// Start (ms).
-    pub started_at: i64,
-    /// End (ms).
-    pub ended_at: Option<i64>,
-    /// Error text.
-    pub error: Option<String>,
-}
+use futures_util::future::BoxFuture;
+use std::path::Path;
+use std::sync::Arc;
 
-struct Inner {
-    path: PathBuf,
-    pool: Mutex<Vec<Connection>>,
-    /// Serialises writers inside the process: a thread waits microseconds on this lock
-    /// instead of SQLite's busy handler sleeping milliseconds on `SQLITE_BUSY`.
-    write: Arc<Mutex<()>>,
-    /// The group-commit writer (see `writer.rs`), started on the first contended write.
-    writer: Mutex<Option<std::sync::mpsc::Sender<writer::WriteReq>>>,
-}
+/// What every store method returns.
+pub type StoreFuture<T> = BoxFuture<'static, Result<T, StoreError>>;
 
-/// Handle to the store; cheap to clone and usable from any thread.
-#[derive(Clone)]
-pub struct Store {
-    inner: Arc<Inner>,
-}
-
-/// Connections kept idle in the pool.
-const POOL_MAX_IDLE: usize = 16;
-
-/// Current time in ms since the epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-struct Pooled<'a> {
-    store: &'a Store,
-    conn: Option<Connection>,
-}
-
-impl std::ops::Deref for Pooled<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-            .as_ref()
-            .expect("pooled connection present until drop")
-    }
-}
-
-impl Drop for Pooled<'_> {
-    fn drop(&mut self) {
-        if let (Some(c), Ok(mut pool)) = (self.conn.take(), self.store.inner.pool.lock()) {
-            if pool.len() < POOL_MAX_IDLE {
-                pool.push(c);
-            }
-        }
-    }
-}
-
-fn open_conn(path: &Path) -> Result<Connection, StoreError> {
-    let c = Connection::open(path)?;
-    c.busy_timeout(Duration::from_secs(10))?;
-    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;")?;
-    Ok(c)
-}
-
-impl Store {
-    /// Opens (creating if needed) `<state_dir>/clawgate.sqlite`, migrates it, and marks runs
-    /// left `running` by a previous process as `interrupted`. Returns the store and how many
-    /// runs were marked.
-    pub fn open(state_dir: &Path) -> Result<(Store, usize), StoreError> {
-        let fresh_dir = !state_dir.exists();
-        std::fs::create_dir_all(state_dir).map_err(|source| StoreError::Dir {
-            path: state_dir.to_path_buf(),
-            source,
-        })?;
-        let path = state_dir.join("clawgate.sqlite");
-        let conn = open_conn(&path)?;
-        // Transcripts are private: a state dir we create is 0700, the database 0600 (SQLite
-        // gives its -wal/-shm files the database's mode).
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            if fresh_dir {
-                let _ = std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o700));
-            }
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
-        schema::migrate(&conn)?;
-        let interrupted = conn.execute(
-            "UPDATE runs SET status='interrupted', ended_at=?1, error='gateway stopped while the run was in progress' WHERE status='running'",
-            params![now_ms()],
-        )?;
-        let write = Arc::new(Mutex::new(()));
-        let writer = Mutex::new(None);
-        let store = Store {
-            inner: Arc::new(Inner {
-                path,
-                pool: Mutex::new(vec![conn]),
-                write,
-                writer,
-            }),
-        };
-        Ok((store, interrupted))
-    }
-
-    /// Path of the database file (for tests and diagnostics; never put in a reply).
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
-    /// What clients are told the store is: the backend and file name, never the directory.
-    pub fn describe(&self) -> String {
-        let name = self
-            .inner
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        format!("sqlite:{name}")
-    }
-
-    fn write_guard(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.inner.write.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn conn(&self) -> Result<Pooled<'_>, StoreError> {
-        let pooled = self.inner.pool.lock().ok().and_then(|mut p| p.pop());
-        let conn = match pooled {
-            Some(c) => c,
-            None => open_conn(&self.inner.path)?,
-        };
-        Ok(Pooled {
-            store: self,
-            conn: Some(conn),
-        })
-    }
-
-    /// Returns the session row, creating it when missing.
-    pub fn ensure_session(&self, key: &str, agent_id: &str) -> Result<SessionRow, StoreError> {
-        let c = self.conn()?;
-        if let Some(row) = get_session(&c, key)? {
-            return Ok(row);
-        }
-        let now = now_ms();
-        let _w = self.write_guard();
-        c.prepare_cached(
-            "INSERT OR IGNORE INTO sessions(key, session_id, agent_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-        )?
-        .execute(params![key, uuid::Uuid::now_v7().to_string(), agent_id, now])?;
-        Ok(get_session(&c, key)?.expect("row inserted or present"))
-    }
-
+/// Session rows: one per session key, with its current transcript id and overrides.
+pub trait SessionStore: Send + Sync {
+    /// The session row, created when missing.
+    fn ensure_session(&self, key: &str, agent_id: &str) -> StoreFuture<SessionRow>;
     /// The session row, if it exists.
-    pub fn get_session(&self, key: &str) -> Result<Option<SessionRow>, StoreError> {
-        let c = self.conn()?;
-        get_session(&c, key)
-    }
+    fn get_session(&self, key: &str) -> StoreFuture<Option<SessionRow>>;
+    /// Sessions by most recent update, optionally of one agent.
+    fn list_sessions(&self, agent_id: Option<&str>, limit: usize) -> StoreFuture<Vec<SessionRow>>;
+    /// Number of sessions, optionally of one agent.
+    fn count_sessions(&self, agent_id: Option<&str>) -> StoreFuture<i64>;
+    /// Sets or clears label and overrides; `None` when the session does not exist.
+    fn patch_session(&self, key: &str, patch: &SessionPatch) -> StoreFuture<Option<SessionRow>>;
+    /// Starts a new transcript (the old one stays stored); `None` when missing.
+    fn reset_session(&self, key: &str) -> StoreFuture<Option<SessionRow>>;
+    /// Deletes the session and its messages; `true` when it existed.
+    fn delete_session(&self, key: &str) -> StoreFuture<bool>;
+}
 
-    /// Sessions ordered by most recent update, optionally for one agent.
-    pub fn list_sessions(
-        &self,
-        agent_id: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<SessionRow>, StoreError> {
-        let c = self.conn()?;
-        let mut st = c.prepare_cached(&format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE (?1 IS NULL OR agent_id = ?1) ORDER BY updated_at DESC, key LIMIT ?2"
-        ))?;
-        let rows = st.query_map(params![agent_id, limit as i64], session_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Number of sessions (of one agent, or all).
-    pub fn count_sessions(&self, agent_id: Option<&str>) -> Result<i64, StoreError> {
-        Ok(self.conn()?.query_row(
-            "SELECT COUNT(*) FROM sessions WHERE (?1 IS NULL OR agent_id = ?1)",
-            params![agent_id],
-            |r| r.get(0),
-        )?)
-    }
-
+/// Transcripts: appended messages, and the two commits of a turn.
+pub trait TranscriptStore: Send + Sync {
     /// The last `limit` messages of a transcript, oldest first.
-    pub fn load_messages(
-        &self,
-        session_id: &str,
-        limit: usize,
-    ) -> Result<Vec<StoredMessage>, StoreError> {
-        let c = self.conn()?;
-        let mut st = c.prepare_cached(
-            "SELECT id, role, content, tool_calls, tool_call_id, run_id, created_at FROM messages WHERE session_id = ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
-        let mut rows: Vec<StoredMessage> = st
-            .query_map(params![session_id, limit as i64], |r| {
-                let tool_calls: Option<String> = r.get(3)?;
-                Ok(StoredMessage {
-                    id: r.get(0)?,
-                    role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::System),
-                    content: r.get(2)?,
-                    tool_calls: tool_calls
-                        .and_then(|t| serde_json::from_str(&t).ok())
-                        .unwrap_or_default(),
-                    tool_call_id: r.get(4)?,
-                    run_id: r.get(5)?,
-                    created_at: r.get(6)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        rows.reverse();
-        Ok(rows)
-    }
-
-    /// Runs `f` inside one write transaction (writers serialised in-process), committed before
-    /// returning.
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let _w = self.write_guard();
-        let mut c = self.conn()?;
-        let tx = c
-            .conn
-            .as_mut()
-            .expect("pooled connection present")
-            .transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
-    }
-
-    /// Appends messages to a transcript in one transaction and bumps the session's counters.
-    pub fn append_messages(
+    fn load_messages(&self, session_id: &str, limit: usize) -> StoreFuture<Vec<StoredMessage>>;
+    /// Appends messages in one transaction and bumps the session's counters.
+    fn append_messages(
         &self,
         key: &str,
         session_id: &str,
         run_id: Option<&str>,
-        msgs: &[NewMessage],
-    ) -> Result<(), StoreError> {
-        if msgs.is_empty() {
-            return Ok(());
-        }
-        self.write(|tx| insert_messages(tx, key, session_id, run_id, msgs))
-    }
-
-    /// Runs `job` in its own transaction. Uncontended, it runs right here (no thread hop);
-    /// when another write holds the lock it is queued for the group-commit writer, which runs
-    /// everything queued meanwhile in one transaction. Resolves once committed.
-    fn write_async(&self, job: writer::Job) -> Pending {
-        if let Ok(guard) = self.inner.write.try_lock() {
-            let result = (|| {
-                let mut c = self.conn()?;
-                let tx = c
-                    .conn
-                    .as_mut()
-                    .expect("pooled connection present")
-                    .transaction()?;
-                job(&tx)?;
-                tx.commit()?;
-                Ok(())
-            })();
-            drop(guard);
-            return Box::pin(std::future::ready(result));
-        }
-        let (done, rx) = tokio::sync::oneshot::channel();
-        let sent = self.writer().and_then(|w| {
-            w.send(writer::WriteReq { job, done })
-                .map_err(|_| StoreError::Commit("the store writer has stopped".into()))
-        });
-        Box::pin(async move {
-            sent?;
-            rx.await
-                .map_err(|_| StoreError::Commit("the store writer has stopped".into()))?
-        })
-    }
-
-    /// The writer thread's queue, starting the thread on first use.
-    fn writer(&self) -> Result<std::sync::mpsc::Sender<writer::WriteReq>, StoreError> {
-        let mut slot = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(w) = slot.as_ref() {
-            return Ok(w.clone());
-        }
-        let w = writer::spawn(open_conn(&self.inner.path)?, self.inner.write.clone()).map_err(
-            |source| StoreError::Dir {
-                path: self.inner.path.clone(),
-                source,
-            },
-        )?;
-        *slot = Some(w.clone());
-        Ok(w)
-    }
-
-    /// Starts a turn: the turn's input messages and the run row (`running`), committed together
-    /// (group commit; await it before relying on the turn being durable).
-    pub fn begin_turn(
+        msgs: Vec<NewMessage>,
+    ) -> StoreFuture<()>;
+    /// The turn's input messages and its `running` run row, committed together. A run id that
+    /// is already stored is refused (a stored run is never overwritten).
+    fn begin_turn(
         &self,
         key: &str,
         session_id: &str,
         run_id: &str,
         model: Option<&str>,
         msgs: Vec<NewMessage>,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + 'static {
-        let (key, session_id, run_id, model) = (
-            key.to_string(),
-            session_id.to_string(),
-            run_id.to_string(),
-            model.map(str::to_string),
-        );
-        self.write_async(Box::new(move |c| {
-            insert_messages(c, &key, &session_id, Some(&run_id), &msgs)?;
-            c.prepare_cached("INSERT OR REPLACE INTO runs(run_id, session_key, status, started_at, model) VALUES (?1, ?2, 'running', ?3, ?4)")?
-                .execute(params![run_id, key, now_ms(), model])?;
-            Ok(())
-        }))
-    }
+    ) -> StoreFuture<()>;
+    /// The turn's output, the run's end and the session's token counters, committed together.
+    fn end_turn(&self, end: TurnEnd) -> StoreFuture<()>;
+}
 
-    /// Ends a turn: the messages it produced, the run's status and usage, and the session's
-    /// token counters, committed together (group commit).
-    pub fn end_turn(
-        &self,
-        end: TurnEnd,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + 'static {
-        self.write_async(Box::new(move |c| {
-            let (p, o, t) = end.usage.openai_triple();
-            insert_messages(c, &end.key, &end.session_id, Some(&end.run_id), &end.messages)?;
-            c.prepare_cached(
-                "UPDATE runs SET status=?2, ended_at=?3, input_tokens=?4, output_tokens=?5, cache_read=?6, cache_write=?7, total_tokens=?8, model=COALESCE(?9, model), error=?10 WHERE run_id=?1",
-            )?
-            .execute(params![end.run_id, end.status.as_str(), now_ms(), end.usage.input as i64, end.usage.output as i64, end.usage.cache_read as i64, end.usage.cache_write as i64, t as i64, end.model, end.error])?;
-            c.prepare_cached("UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_tokens = total_tokens + ?4 WHERE key = ?1")?
-                .execute(params![end.key, p as i64, o as i64, t as i64])?;
-            Ok(())
-        }))
-    }
-
+/// Runs and the idempotency keys that name them.
+pub trait RunStore: Send + Sync {
     /// A run's row.
-    pub fn get_run(&self, run_id: &str) -> Result<Option<RunRow>, StoreError> {
-        let c = self.conn()?;
-        let row = c.prepare_cached("SELECT run_id, session_key, status, started_at, ended_at, error FROM runs WHERE run_id = ?1")?
-            .query_row(params![run_id], |r| {
-                Ok(RunRow {
-                    run_id: r.get(0)?,
-                    session_key: r.get(1)?,
-                    status: r.get(2)?,
-                    started_at: r.get(3)?,
-                    ended_at: r.get(4)?,
-                    error: r.get(5)?,
-                })
-            })
-            .optional()?;
-        Ok(row)
-    }
-
-    /// Starts a new transcript for a session (the old one stays in the store). Returns the
-    /// updated row, or `None` when the session does not exist.
-    pub fn reset_session(&self, key: &str) -> Result<Option<SessionRow>, StoreError> {
-        let _w = self.write_guard();
-        let c = self.conn()?;
-        c.prepare_cached("UPDATE sessions SET session_id = ?2, updated_at = ?3, message_count = 0 WHERE key = ?1")?
-            .execute(params![key, uuid::Uuid::now_v7().to_string(), now_ms()])?;
-        get_session(&c, key)
-    }
-
-    /// Deletes a session and its messages; `true` when it existed.
-    pub fn delete_session(&self, key: &str) -> Result<bool, StoreError> {
-        let _w = self.write_guard();
-        let mut c = self.conn()?;
-        let tx = c
-            .conn
-            .as_mut()
-            .expect("pooled connection present")
-            .transaction()?;
-        tx.execute("DELETE FROM messages WHERE session_key = ?1", params![key])?;
-        let n = tx.execute("DELETE FROM sessions WHERE key = ?1", params![key])?;
-        tx.commit()?;
-        Ok(n > 0)
-    }
-
-    /// Sets (or clears) the label, model and thinking overrides of a session.
-    pub fn patch_session(
+    fn get_run(&self, run_id: &str) -> StoreFuture<Option<RunRow>>;
+    /// Claims idempotency `key` for `credential`. The first claim reserves a run id (`want`,
+    /// or a fresh one when `want` already names a stored run or another claim); a later claim
+    /// by the same credential returns the same run id and, once recorded, the final answer.
+    fn claim_idempotency(
         &self,
+        credential: &str,
         key: &str,
-        patch: &SessionPatch,
-    ) -> Result<Option<SessionRow>, StoreError> {
-        let _w = self.write_guard();
-        let c = self.conn()?;
-        let SessionPatch {
-            label,
-            model,
-            thinking_level: thinking,
-        } = patch;
-        if let Some(v) = label {
-            c.execute(
-                "UPDATE sessions SET label = ?2 WHERE key = ?1",
-                params![key, v],
-            )?;
-        }
-        if let Some(v) = model {
-            c.execute(
-                "UPDATE sessions SET model = ?2 WHERE key = ?1",
-                params![key, v],
-            )?;
-        }
-        if let Some(v) = thinking {
-            c.execute(
-                "UPDATE sessions SET thinking_level = ?2 WHERE key = ?1",
-                params![key, v],
-            )?;
-        }
-        c.execute(
-            "UPDATE sessions SET updated_at = ?2 WHERE key = ?1",
-            params![key, now_ms()],
-        )?;
-        get_session(&c, key)
-    }
-
-    /// Reads a value from the key-value table.
-    pub fn kv_get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()?
-            .prepare_cached("SELECT value FROM kv WHERE key = ?1")?
-            .query_row(params![key], |r| r.get(0))
-            .optional()?)
-    }
-
-    /// Writes a value to the key-value table.
-    pub fn kv_put(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let _w = self.write_guard();
-        self.conn()?
-            .prepare_cached("INSERT INTO kv(key, value, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")?
-            .execute(params![key, value, now_ms()])?;
-        Ok(())
-    }
+        want: &str,
+    ) -> StoreFuture<IdempotencyClaim>;
+    /// Records the final answer of a claimed key.
+    fn complete_idempotency(&self, credential: &str, key: &str, record: &str) -> StoreFuture<()>;
 }
 
-fn insert_messages(
-    tx: &Connection,
-    key: &str,
-    session_id: &str,
-    run_id: Option<&str>,
-    msgs: &[NewMessage],
-) -> Result<(), StoreError> {
-    if msgs.is_empty() {
-        return Ok(());
-    }
-    let now = now_ms();
-    let mut ins = tx.prepare_cached(
-        "INSERT INTO messages(session_key, session_id, role, content, tool_calls, tool_call_id, run_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for m in msgs {
-        let calls = (!m.tool_calls.is_empty())
-            .then(|| serde_json::to_string(&m.tool_calls).unwrap_or_default());
-        ins.execute(params![
-            key,
-            session_id,
-            m.role.as_str(),
-            m.content,
-            calls,
-            m.tool_call_id,
-            run_id,
-            now
-        ])?;
-    }
-    tx.prepare_cached(
-        "UPDATE sessions SET updated_at = ?2, message_count = message_count + ?3 WHERE key = ?1",
-    )?
-    .execute(params![key, now, msgs.len() as i64])?;
-    Ok(())
+/// Cron jobs (JSON bodies owned by the scheduler) and their run log.
+pub trait CronStore: Send + Sync {
+    /// Every stored job.
+    fn cron_jobs(&self) -> StoreFuture<Vec<String>>;
+    /// Inserts or replaces a job.
+    fn cron_put_job(&self, id: &str, body: &str) -> StoreFuture<()>;
+    /// Deletes a job; `true` when it existed.
+    fn cron_delete_job(&self, id: &str) -> StoreFuture<bool>;
+    /// Appends a run-log entry (JSON `body` with its status and delivery status for
+    /// filtering), keeping the newest `keep` of the job.
+    fn cron_append_run(
+        &self,
+        job_id: &str,
+        ts: i64,
+        status: &str,
+        delivery_status: Option<&str>,
+        body: &str,
+        keep: usize,
+    ) -> StoreFuture<()>;
+    /// A page of the run log and the total matching.
+    fn cron_runs(&self, q: &RunLogQuery) -> StoreFuture<(Vec<String>, usize)>;
 }
 
-/// A store write the caller awaits (group commit).
-pub type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>>>>;
-
-/// Everything [`Store::end_turn`] records.
-#[derive(Debug, Clone)]
-pub struct TurnEnd {
-    /// Session key.
-    pub key: String,
-    /// Transcript id.
-    pub session_id: String,
-    /// Run id.
-    pub run_id: String,
-    /// Messages the turn produced.
-    pub messages: Vec<NewMessage>,
-    /// Final status.
-    pub status: RunStatus,
-    /// Usage summed over the run.
-    pub usage: Usage,
-    /// `provider/model` that answered.
-    pub model: Option<String>,
-    /// Failure text.
-    pub error: Option<String>,
+/// Stored `/v1/responses` results.
+pub trait ResponseStore: Send + Sync {
+    /// Saves (or replaces) a response.
+    fn put_response(&self, r: &StoredResponse) -> StoreFuture<()>;
+    /// A stored response by id.
+    fn get_response(&self, id: &str) -> StoreFuture<Option<StoredResponse>>;
 }
 
-const SESSION_COLS: &str = "key, session_id, agent_id, label, created_at, updated_at, message_count, input_tokens, output_tokens, total_tokens, model, thinking_level";
-
-fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
-    Ok(SessionRow {
-        key: r.get(0)?,
-        session_id: r.get(1)?,
-        agent_id: r.get(2)?,
-        label: r.get(3)?,
-        created_at: r.get(4)?,
-        updated_at: r.get(5)?,
-        message_count: r.get(6)?,
-        input_tokens: r.get(7)?,
-        output_tokens: r.get(8)?,
-        total_tokens: r.get(9)?,
-        model: r.get(10)?,
-        thinking_level: r.get(11)?,
-    })
+/// Small named values (channel offsets and the like).
+pub trait KvStore: Send + Sync {
+    /// A value.
+    fn kv_get(&self, key: &str) -> StoreFuture<Option<String>>;
+    /// Sets a value.
+    fn kv_put(&self, key: &str, value: &str) -> StoreFuture<()>;
 }
 
-fn get_session(c: &Connection, key: &str) -> Result<Option<SessionRow>, StoreError> {
-    Ok(c.prepare_cached(&format!(
-        "SELECT {SESSION_COLS} FROM sessions WHERE key = ?1"
-    ))?
-    .query_row(params![key], session_from_row)
-    .optional()?)
+/// A complete backend.
+pub trait Storage:
+    SessionStore + TranscriptStore + RunStore + CronStore + ResponseStore + KvStore
+{
+    /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
+    fn describe(&self) -> String;
 }
 
-#[cfg(test)]
-mod tests;
+/// The store every part of the gateway shares.
+pub type Store = Arc<dyn Storage>;
+
+/// Opens the embedded store under `state_dir`; also returns how many runs a previous process
+/// left `running` (now marked interrupted).
+pub fn open(state_dir: &Path) -> Result<(Store, usize), StoreError> {
+    let (s, interrupted) = sqlite::SqliteStore::open(state_dir)?;
+    Ok((Arc::new(s), interrupted))
+}

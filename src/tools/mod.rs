@@ -1,13 +1,17 @@
-//! Agent tools: the [`Tool`] trait, the registry, and the per-agent allow/deny policy.
+//! Agent tools: the [`Tool`] trait, the registry, the per-agent allow/deny policy, and the
+//! [`ToolContext`] a call runs with. Through [`ToolHost`] (implemented by the application
+//! layer) a tool can reach the rest of the gateway, e.g. run a sub-agent turn, without this
+//! module depending on the actors or the edges.
 
 mod sessions;
 
 use crate::config::{AgentConfig, Config};
+use crate::core::run::{RunOutcome, TurnRequest};
 use crate::providers::types::ToolSpec;
 use crate::storage::Store;
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Errors a tool can return.
 #[derive(Debug, thiserror::Error)]
@@ -23,9 +27,27 @@ pub enum ToolError {
     Failed(String),
 }
 
+/// What the gateway offers tools beyond the store and the config.
+pub trait ToolHost: Send + Sync {
+    /// Runs a turn (a sub-agent, a message to another session) and waits for its outcome;
+    /// `None` when it ended without one.
+    fn run_turn(&self, req: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>>;
+}
+
+/// A host for registries not yet bound to a gateway: it can run nothing.
+struct Unbound;
+
+impl ToolHost for Unbound {
+    fn run_turn(&self, _: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>> {
+        Box::pin(std::future::ready(None))
+    }
+}
+
 /// What a tool call may use.
 #[derive(Clone)]
 pub struct ToolContext {
+    /// The gateway, for work beyond this call (sub-turns, deliveries).
+    pub host: Arc<dyn ToolHost>,
     /// The store.
     pub store: Store,
     /// Validated configuration.
@@ -34,6 +56,8 @@ pub struct ToolContext {
     pub session_key: String,
     /// Agent the call belongs to.
     pub agent_id: String,
+    /// The run that made the call (`None` for `/tools/invoke`).
+    pub run_id: Option<String>,
 }
 
 /// A function the model (or `/tools/invoke`) can call.
@@ -70,10 +94,11 @@ pub fn result_text(result: &Value) -> String {
     }
 }
 
-/// Every built-in tool.
+/// Every built-in tool, and the host their calls run with.
 #[derive(Clone)]
 pub struct ToolRegistry {
     tools: Vec<Arc<dyn Tool>>,
+    host: Arc<OnceLock<Arc<dyn ToolHost>>>,
 }
 
 impl Default for ToolRegistry {
@@ -84,11 +109,26 @@ impl Default for ToolRegistry {
                 Arc::new(sessions::SessionsHistory),
                 Arc::new(sessions::SessionStatus),
             ],
+            host: Arc::new(OnceLock::new()),
         }
     }
 }
 
 impl ToolRegistry {
+    /// Binds the host every clone of this registry hands to tool calls (once, at start-up,
+    /// when the application layer exists).
+    pub fn bind_host(&self, host: Arc<dyn ToolHost>) {
+        let _ = self.host.set(host);
+    }
+
+    /// The bound host.
+    pub fn host(&self) -> Arc<dyn ToolHost> {
+        self.host
+            .get()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Unbound))
+    }
+
     /// A tool by name, if built in.
     pub fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
         self.tools.iter().find(|t| t.name() == name).cloned()

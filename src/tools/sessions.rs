@@ -43,7 +43,11 @@ impl Tool for SessionsList {
         Box::pin(async move {
             let limit = limit_arg(&args, 100, 500)?;
             let agent = args.get("agentId").and_then(Value::as_str);
-            let mut rows = ctx.store.list_sessions(agent, limit + 1).map_err(failed)?;
+            let mut rows = ctx
+                .store
+                .list_sessions(agent, limit + 1)
+                .await
+                .map_err(failed)?;
             let has_more = rows.len() > limit;
             rows.truncate(limit);
             let main = ctx.config.main_session_key(&ctx.agent_id);
@@ -94,12 +98,13 @@ impl Tool for SessionsHistory {
                 .and_then(Value::as_str)
                 .unwrap_or(&ctx.session_key)
                 .to_string();
-            let Some(row) = ctx.store.get_session(&key).map_err(failed)? else {
+            let Some(row) = ctx.store.get_session(&key).await.map_err(failed)? else {
                 return Err(ToolError::InvalidInput(format!("Session not found: {key}")));
             };
             let messages = ctx
                 .store
                 .load_messages(&row.session_id, limit)
+                .await
                 .map_err(failed)?;
             Ok(json_result(
                 json!({"sessionKey": key, "messages": messages}),
@@ -134,7 +139,7 @@ impl Tool for SessionStatus {
                 .and_then(Value::as_str)
                 .unwrap_or(&ctx.session_key)
                 .to_string();
-            let row = ctx.store.get_session(&key).map_err(failed)?;
+            let row = ctx.store.get_session(&key).await.map_err(failed)?;
             let agent = ctx.config.agent(&ctx.agent_id);
             let model = agent
                 .map(|a| ctx.config.model_for(a))

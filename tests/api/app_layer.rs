@@ -159,7 +159,7 @@ async fn agent_wait_follows_a_queued_run_to_its_end() {
         res["payload"]["endedAt"].as_i64().unwrap()
             >= res["payload"]["startedAt"].as_i64().unwrap()
     );
-    let stored = t.store().get_run("w2").unwrap().unwrap();
+    let stored = t.store().get_run("w2").await.unwrap().unwrap();
     assert_eq!(stored.status, "ok");
 
     // A run that has not been started yet is awaited, not reported as a timeout at once.
@@ -175,21 +175,28 @@ async fn agent_wait_follows_a_queued_run_to_its_end() {
     assert_eq!(res["payload"]["status"], "ok", "{res}");
 }
 
-/// Waiting is event-driven: nothing in the run-waiting paths sleeps in a loop.
-#[test]
-fn run_waits_do_not_poll() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for file in [
-        "src/app/turns.rs",
-        "src/ws/rpc/agent.rs",
-        "src/ws/rpc/wait.rs",
-        "src/ws/rpc/chat.rs",
-        "src/startup.rs",
-    ] {
-        let text = std::fs::read_to_string(root.join(file)).unwrap();
-        assert!(
-            !text.contains("sleep("),
-            "{file} sleeps: waits must subscribe to the run, not poll"
-        );
-    }
+#[actix_web::test]
+async fn a_tool_host_runs_a_sub_turn_and_returns_its_outcome() {
+    use clawgate::tools::ToolHost;
+    let t = spawn().await;
+    t.upstream.push(Reply::text("sub-agent answer"));
+    let app = t.gw.as_ref().unwrap().state.app.clone();
+    let req = clawgate::core::TurnRequest::new(
+        "sub_1".into(),
+        "main".into(),
+        "agent:main:subagent:1".into(),
+        "do the sub-task".into(),
+    );
+    let outcome = app.run_turn(req).await.expect("an outcome");
+    assert_eq!(outcome.text, "sub-agent answer");
+    let history = app
+        .history("agent:main:subagent:1", 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        history.1.len(),
+        2,
+        "the sub-turn is persisted in its own session"
+    );
 }

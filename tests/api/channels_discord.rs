@@ -135,7 +135,7 @@ async fn guild_messages_need_a_listed_guild_and_a_mention_and_long_replies_are_s
     assert_eq!(posted[1].body["content"].as_str().unwrap().len(), 500);
     assert_eq!(t.upstream.request_count(), 1);
     let key = "agent:main:discord:channel:c-1";
-    assert!(t.store().get_session(key).unwrap().is_some());
+    assert!(t.store().get_session(key).await.unwrap().is_some());
 }
 
 #[actix_web::test]

@@ -147,5 +147,5 @@ async fn channel_messages_need_a_mention_and_replies_stay_in_the_thread() {
     );
     assert_eq!(last_user_text(&reqs[0].body), "U1: <@UBOT> help");
     let key = "agent:main:slack:channel:c1:thread:4.0";
-    assert!(t.store().get_session(key).unwrap().is_some());
+    assert!(t.store().get_session(key).await.unwrap().is_some());
 }

@@ -50,6 +50,7 @@ async fn a_direct_message_runs_a_turn_and_the_reply_goes_back_to_the_chat() {
     let session = t
         .store()
         .get_session("agent:main:telegram:direct:42")
+        .await
         .unwrap();
     assert!(session.is_some(), "per-channel-peer session key");
 }

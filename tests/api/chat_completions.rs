@@ -142,6 +142,7 @@ async fn agent_and_session_selection_follow_openclaw() {
     let keys: Vec<String> = t
         .store()
         .list_sessions(None, 100)
+        .await
         .unwrap()
         .into_iter()
         .map(|s| s.key)

@@ -96,6 +96,7 @@ async fn runs_of(t: &TestGateway, job_id: &str, n: usize) -> Vec<Value> {
                 limit: 50,
                 ..Default::default()
             })
+            .await
             .unwrap();
         if rows.len() >= n {
             return rows

@@ -6,7 +6,6 @@ use clawgate::config::{self, Overrides};
 use clawgate::startup::{Gateway, RunningGateway};
 use clawgate_bench::mock::MockUpstream;
 use serde_json::Value;
-use std::path::Path;
 use std::time::Duration;
 
 pub const TOKEN: &str = "test-token-123";
@@ -124,12 +123,8 @@ impl TestGateway {
         (self.upstream, self.dir)
     }
 
-    pub fn state_dir(&self) -> &Path {
-        self.dir.path()
-    }
-
     pub fn store(&self) -> &clawgate::storage::Store {
-        &self.gw.as_ref().unwrap().state.store
+        self.gw.as_ref().unwrap().state.app.store()
     }
 }
 

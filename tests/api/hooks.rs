@@ -165,7 +165,7 @@ async fn wake_now_runs_a_heartbeat_turn_on_the_main_session() {
         "System: [untrusted] New mail from Ann"
     );
     assert!(queued(&t).await.is_empty());
-    let s = wait_for(|| async { t.store().get_session("agent:main:main").unwrap() }).await;
+    let s = wait_for(|| async { t.store().get_session("agent:main:main").await.unwrap() }).await;
     assert_eq!(s.agent_id, "main");
 }
 
@@ -199,7 +199,7 @@ async fn agent_hook_answers_at_once_and_posts_the_undelivered_reply_to_main() {
     assert!(sent.starts_with("SECURITY NOTICE"), "{sent}");
     assert!(sent.contains("Source: Webhook\n---\nDo it\n"), "{sent}");
     // It ran in a fresh hook session of the default agent.
-    let row = t.store().get_run(&run_id).unwrap().expect("run row");
+    let row = t.store().get_run(&run_id).await.unwrap().expect("run row");
     assert!(
         row.session_key.starts_with("agent:main:hook:"),
         "{}",
@@ -268,7 +268,7 @@ async fn session_key_policy_default_request_and_prefixes() {
         (b, "agent:main:hook:github:7"),
         (c, "agent:beta:hook:x"),
     ] {
-        let row = wait_for(|| async { t.store().get_run(&id).unwrap() }).await;
+        let row = wait_for(|| async { t.store().get_run(&id).await.unwrap() }).await;
         assert_eq!(row.session_key, key);
     }
     let r = post(
@@ -313,7 +313,7 @@ async fn allowed_agent_ids_gate_explicit_agents_only() {
     )
     .await;
     let id = r.json()["runId"].as_str().unwrap().to_string();
-    let row = wait_for(|| async { t.store().get_run(&id).unwrap() }).await;
+    let row = wait_for(|| async { t.store().get_run(&id).await.unwrap() }).await;
     assert!(row.session_key.starts_with("agent:beta:hook:"));
     let r = post(
         &t,
@@ -331,7 +331,7 @@ async fn allowed_agent_ids_gate_explicit_agents_only() {
     )
     .await;
     let id = r.json()["runId"].as_str().unwrap().to_string();
-    let row = wait_for(|| async { any.store().get_run(&id).unwrap() }).await;
+    let row = wait_for(|| async { any.store().get_run(&id).await.unwrap() }).await;
     assert!(
         row.session_key.starts_with("agent:main:hook:"),
         "unknown agents fall back to the default"
@@ -447,7 +447,7 @@ async fn mappings_render_templates_and_the_gmail_preset_applies() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let id = r.json()["runId"].as_str().unwrap().to_string();
-    let row = wait_for(|| async { t.store().get_run(&id).unwrap() }).await;
+    let row = wait_for(|| async { t.store().get_run(&id).await.unwrap() }).await;
     assert_eq!(row.session_key, "agent:main:hook:gh:42");
     let sent = last_user_text(&t.upstream.requests()[0].body);
     assert!(
@@ -467,7 +467,7 @@ async fn mappings_render_templates_and_the_gmail_preset_applies() {
     let mail = json!({"messages": [{"id": "abc", "from": "bob@x", "subject": "Hi", "snippet": "s", "body": "b"}]});
     let r = post(&t, "/hooks/gmail", mail).await;
     let id = r.json()["runId"].as_str().unwrap().to_string();
-    let row = wait_for(|| async { t.store().get_run(&id).unwrap() }).await;
+    let row = wait_for(|| async { t.store().get_run(&id).await.unwrap() }).await;
     assert_eq!(row.session_key, "agent:main:hook:gmail:abc");
     let sent = wait_for(|| async {
         t.upstream

@@ -17,6 +17,7 @@ mod chat_completions;
 mod cron;
 mod errors;
 mod hooks;
+mod layers;
 mod misc;
 mod responses;
 mod routes;

@@ -136,6 +136,6 @@ async fn a_long_session_sends_only_the_newest_history_that_fits() {
         "oldest turn left out: {texts:?}"
     );
     // Nothing is lost from the store.
-    let sessions = t.store().list_sessions(None, 10).unwrap();
+    let sessions = t.store().list_sessions(None, 10).await.unwrap();
     assert_eq!(sessions[0].message_count, 12);
 }

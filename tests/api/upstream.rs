@@ -177,29 +177,25 @@ async fn a_client_disconnect_aborts_the_run() {
         .await
         .unwrap();
     use futures_util::StreamExt;
-    let _first = resp.next().await;
+    let first = resp.next().await.unwrap().unwrap();
     drop(resp);
-    let dir = t.state_dir().to_path_buf();
-    let aborted = eventually(|| runs_with_status(&dir, "aborted") > 0).await;
-    let c = rusqlite::Connection::open(dir.join("clawgate.sqlite")).unwrap();
-    let st: Vec<String> = c
-        .prepare("SELECT status || ' ' || COALESCE(error, '') FROM runs")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    assert!(aborted, "run was not aborted after the client left: {st:?}");
-}
-
-fn runs_with_status(dir: &std::path::Path, status: &str) -> usize {
-    let c = rusqlite::Connection::open(dir.join("clawgate.sqlite")).unwrap();
-    c.query_row(
-        "SELECT COUNT(*) FROM runs WHERE status = ?1",
-        [status],
-        |r| r.get::<_, i64>(0),
+    // The completion id is the run id; waiting on it ends once the abort is recorded.
+    let first = String::from_utf8_lossy(&first).to_string();
+    let chunk: serde_json::Value = serde_json::from_str(
+        first
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .expect("a data line"),
     )
-    .unwrap() as usize
+    .unwrap();
+    let run_id = chunk["id"].as_str().unwrap().to_string();
+    let (mut c, _) = crate::ws_client::WsClient::operator(&t, crate::ws_client::ALL).await;
+    let waited = c
+        .call("agent.wait", json!({"runId": run_id, "timeoutMs": 10_000}))
+        .await;
+    assert_eq!(waited["payload"]["status"], "error", "{waited}");
+    let row = t.store().get_run(&run_id).await.unwrap().expect("run row");
+    assert_eq!(row.status, "aborted", "{row:?}");
 }
 
 #[actix_web::test]

@@ -259,7 +259,12 @@ async fn sessions_can_be_created_patched_reset_and_deleted_but_not_the_main_one(
     );
     let del = c.call("sessions.delete", json!({"key": "work"})).await;
     assert_eq!(del["payload"]["deleted"], true);
-    assert!(t.store().get_session("agent:main:work").unwrap().is_none());
+    assert!(t
+        .store()
+        .get_session("agent:main:work")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[actix_web::test]

@@ -210,8 +210,9 @@ pub async fn agent(call: Call) {
             };
             let session_id = call
                 .app
-                .store
+                .app
                 .get_session(&key)
+                .await
                 .ok()
                 .flatten()
                 .map(|s| s.session_id);

@@ -189,19 +189,15 @@ pub async fn history(call: Call) {
             ))
         }
     };
-    let store = &call.app.store;
-    let row = match store.get_session(&key) {
+    let found = match call.app.app.history(&key, limit).await {
         Ok(r) => r,
-        Err(e) => return call.reply.err(ErrorShape::unavailable(e.to_string())),
+        Err(e) => return call.reply.err(e.into()),
     };
-    let Some(row) = row else {
+    let Some((row, msgs)) = found else {
         return call
             .reply
             .ok(json!({"sessionKey": key, "sessionId": null, "messages": []}));
     };
-    let msgs = store
-        .load_messages(&row.session_id, limit)
-        .unwrap_or_default();
     let messages: Vec<Value> = msgs.iter().map(|m| history_message(m, max_chars)).collect();
     call.reply.ok(
         json!({"sessionKey": key, "sessionId": row.session_id, "messages": messages,

@@ -120,7 +120,7 @@ pub async fn status(call: Call) {
     };
     call.reply.ok(json!({
         "enabled": s.enabled,
-        "storePath": format!("{}#cron_jobs", call.app.store.describe()),
+        "storePath": format!("{}#cron_jobs", call.app.app.store_name()),
         "jobs": s.jobs,
         "nextWakeAtMs": s.next_wake_at_ms,
     }))
@@ -243,7 +243,7 @@ pub async fn runs(call: Call) {
         limit,
         offset,
     };
-    let (rows, total) = match call.app.store.cron_runs(&q) {
+    let (rows, total) = match call.app.app.cron_runs(&q).await {
         Ok(r) => r,
         Err(e) => return call.reply.err(ErrorShape::unavailable(e.to_string())),
     };

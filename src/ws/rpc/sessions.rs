@@ -95,7 +95,7 @@ pub async fn list(call: Call) {
     let total = app.count_sessions(None).await.unwrap_or(0);
     let model = cfg.default_model.primary.as_ref();
     call.reply.ok(json!({
-        "ts": now_ms(), "path": call.app.store.describe(),
+        "ts": now_ms(), "path": call.app.app.store_name(),
         "count": sessions.len(), "totalCount": total,
         "defaults": {"modelProvider": model.map(|m| m.provider.clone()), "model": model.map(|m| m.model.clone()), "contextTokens": null},
         "sessions": sessions,
@@ -187,7 +187,7 @@ pub async fn patch(call: Call) {
             changed(&call, &key, "patch");
             let main = call.app.config.main_session_key(&agent);
             call.reply.ok(
-                json!({"ok": true, "path": call.app.store.describe(), "key": key,
+                json!({"ok": true, "path": call.app.app.store_name(), "key": key,
                                  "entry": session_row(&r, &main)}),
             )
         }

@@ -12,9 +12,14 @@ use serde_json::{json, Map, Value};
 /// What replaces a secret in `config.get`.
 pub const REDACTED: &str = "__OPENCLAW_REDACTED__";
 
-fn recent_sessions(call: &Call, agent: Option<&str>) -> Value {
+async fn recent_sessions(call: &Call, agent: Option<&str>) -> Value {
     let now = now_ms();
-    let rows = call.app.store.list_sessions(agent, 5).unwrap_or_default();
+    let rows = call
+        .app
+        .app
+        .list_sessions(agent, 5)
+        .await
+        .unwrap_or_default();
     Value::Array(
         rows.iter()
             .map(|r| json!({"key": r.key, "updatedAt": r.updated_at, "age": now - r.updated_at}))
@@ -26,21 +31,22 @@ fn recent_sessions(call: &Call, agent: Option<&str>) -> Value {
 pub async fn health(call: Call) {
     let started = now_ms();
     let cfg = &call.app.config;
-    let path = call.app.store.describe();
-    let count = call.app.store.count_sessions(None).unwrap_or(0);
-    let agents: Vec<Value> = cfg
-        .agents
-        .iter()
-        .map(|a| {
+    let path = call.app.app.store_name();
+    let count = call.app.app.count_sessions(None).await.unwrap_or(0);
+    let mut agents = Vec::with_capacity(cfg.agents.len());
+    for a in &cfg.agents {
+        let recent = recent_sessions(&call, Some(&a.id)).await;
+        agents.push(
             json!({"agentId": a.id, "isDefault": a.id == cfg.default_agent,
-                   "sessions": {"path": path, "recent": recent_sessions(&call, Some(&a.id))}})
-        })
-        .collect();
+                           "sessions": {"path": path, "recent": recent}}),
+        );
+    }
+    let recent = recent_sessions(&call, None).await;
     call.reply.ok(json!({
         "ok": true, "ts": started, "durationMs": now_ms() - started,
         "channels": {}, "channelOrder": [], "channelLabels": {},
         "heartbeatSeconds": 0, "defaultAgentId": cfg.default_agent, "agents": agents,
-        "sessions": {"path": path, "count": count, "recent": recent_sessions(&call, None)},
+        "sessions": {"path": path, "count": count, "recent": recent},
     }))
 }
 
@@ -61,23 +67,23 @@ pub async fn status(call: Call) {
         .send(PeekSystemEvents)
         .await
         .unwrap_or_default();
-    let by_agent: Vec<Value> = cfg
-        .agents
-        .iter()
-        .map(|a| {
-            let n = call.app.store.count_sessions(Some(&a.id)).unwrap_or(0);
-            json!({"agentId": a.id, "count": n, "recent": recent_sessions(&call, Some(&a.id))})
-        })
-        .collect();
+    let mut by_agent = Vec::with_capacity(cfg.agents.len());
+    for a in &cfg.agents {
+        let n = call.app.app.count_sessions(Some(&a.id)).await.unwrap_or(0);
+        let recent = recent_sessions(&call, Some(&a.id)).await;
+        by_agent.push(json!({"agentId": a.id, "count": n, "recent": recent}));
+    }
+    let total = call.app.app.count_sessions(None).await.unwrap_or(0);
+    let recent = recent_sessions(&call, None).await;
     let model = cfg.default_model.primary.as_ref().map(|m| m.to_string());
     call.reply.ok(json!({
         "runtimeVersion": crate::state::VERSION,
         "uptimeMs": call.app.uptime_ms(),
         "heartbeat": {"defaultAgentId": cfg.default_agent, "agents": []},
         "channelSummary": [], "queuedSystemEvents": queued,
-        "sessions": {"count": call.app.store.count_sessions(None).unwrap_or(0), "live": stats.live_sessions,
+        "sessions": {"count": total, "live": stats.live_sessions,
                      "defaults": {"model": model, "contextTokens": null},
-                     "recent": recent_sessions(&call, None), "byAgent": by_agent},
+                     "recent": recent, "byAgent": by_agent},
         "runs": {"active": stats.active_runs},
         "processMemory": {"rssBytes": rss_bytes()},
         "pid": std::process::id(),

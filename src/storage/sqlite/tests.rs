@@ -1,4 +1,4 @@
-//! Store tests: durability across reopen, group commit, resets, permissions.
+//! SqliteStore tests: durability across reopen, group commit, resets, permissions.
 
 use super::*;
 
@@ -14,7 +14,7 @@ fn msg(role: Role, text: &str) -> NewMessage {
 #[test]
 fn messages_append_and_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
     let s = store.ensure_session("agent:main:main", "main").unwrap();
     store
         .append_messages(
@@ -36,7 +36,7 @@ fn messages_append_and_survive_reopen() {
     ))
     .unwrap();
     drop(store);
-    let (store, interrupted) = Store::open(dir.path()).unwrap();
+    let (store, interrupted) = SqliteStore::open(dir.path()).unwrap();
     assert_eq!(interrupted, 1);
     #[cfg(unix)]
     {
@@ -59,7 +59,7 @@ fn messages_append_and_survive_reopen() {
 #[test]
 fn concurrent_writes_share_commits_and_a_failing_one_does_not_undo_the_others() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
     let s = store.ensure_session("k", "main").unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -91,7 +91,7 @@ fn concurrent_writes_share_commits_and_a_failing_one_does_not_undo_the_others() 
 #[test]
 fn reset_starts_an_empty_transcript() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path()).unwrap();
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
     let s = store.ensure_session("k", "main").unwrap();
     store
         .append_messages("k", &s.session_id, None, &[msg(Role::User, "x")])

@@ -1,29 +1,11 @@
 //! Stored `/v1/responses` results: what a `previous_response_id` continuation and
 //! `GET /v1/responses/{id}` read back.
 
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
+use crate::storage::StoredResponse;
 use rusqlite::{params, OptionalExtension};
 
-/// A stored `/v1/responses` result (for `previous_response_id` and `GET /v1/responses/{id}`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredResponse {
-    /// `resp_…` id.
-    pub id: String,
-    /// Session the response belongs to.
-    pub session_key: String,
-    /// Agent that answered.
-    pub agent_id: String,
-    /// Who may read or continue it (hash of the credential, never the credential).
-    pub auth_subject: String,
-    /// `x-openclaw-session-key` the request carried, if any.
-    pub requested_session_key: Option<String>,
-    /// Creation time (ms).
-    pub created_at: i64,
-    /// The final ResponseResource JSON.
-    pub body: String,
-}
-
-impl Store {
+impl SqliteStore {
     /// Saves (or replaces) a response.
     pub fn put_response(&self, r: &StoredResponse) -> Result<(), StoreError> {
         self.write(|tx| {

@@ -82,6 +82,18 @@ CREATE TABLE cron_runs (
 );
 CREATE INDEX cron_runs_job ON cron_runs(job_id, id);
 "#,
+    r#"
+CREATE TABLE idempotency (
+    credential TEXT NOT NULL,
+    key TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    record TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (credential, key)
+);
+CREATE INDEX idempotency_run ON idempotency(run_id);
+CREATE INDEX idempotency_age ON idempotency(created_at);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

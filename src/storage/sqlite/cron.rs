@@ -2,34 +2,16 @@
 //! change through) and `cron_runs` (the run log, one JSON entry per finished run, pruned to
 //! a number of rows per job).
 
-use super::{now_ms, Store, StoreError};
+use super::{now_ms, SqliteStore, StoreError};
+use crate::storage::RunLogQuery;
 use rusqlite::params;
-
-/// Filters for reading the run log (newest first unless `ascending`).
-#[derive(Debug, Clone, Default)]
-pub struct RunLogQuery {
-    /// One job, or every job.
-    pub job_id: Option<String>,
-    /// Keep entries whose status is one of these (empty = any).
-    pub statuses: Vec<String>,
-    /// Keep entries whose delivery status is one of these (empty = any).
-    pub delivery_statuses: Vec<String>,
-    /// Case-insensitive text the entry must contain.
-    pub query: Option<String>,
-    /// Oldest first.
-    pub ascending: bool,
-    /// Page size.
-    pub limit: usize,
-    /// Entries skipped.
-    pub offset: usize,
-}
 
 fn in_list(col: &str, n: usize, first: usize) -> String {
     let marks: Vec<String> = (0..n).map(|i| format!("?{}", first + i)).collect();
     format!("{col} IN ({})", marks.join(","))
 }
 
-impl Store {
+impl SqliteStore {
     /// Every stored job (JSON bodies).
     pub fn cron_jobs(&self) -> Result<Vec<String>, StoreError> {
         let c = self.conn()?;
@@ -129,7 +111,7 @@ mod tests {
     #[test]
     fn run_log_is_filtered_paged_and_pruned() {
         let dir = tempfile::tempdir().unwrap();
-        let (s, _) = Store::open(dir.path()).unwrap();
+        let (s, _) = SqliteStore::open(dir.path()).unwrap();
         for i in 0..5 {
             let status = if i % 2 == 0 { "ok" } else { "error" };
             s.cron_append_run(
@@ -172,7 +154,7 @@ mod tests {
     #[test]
     fn jobs_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let (s, _) = Store::open(dir.path()).unwrap();
+        let (s, _) = SqliteStore::open(dir.path()).unwrap();
         s.cron_put_job("j", "{}").unwrap();
         s.cron_put_job("j", "{\"x\":1}").unwrap();
         assert_eq!(s.cron_jobs().unwrap(), vec!["{\"x\":1}".to_string()]);

@@ -1,0 +1,155 @@
+//! The storage traits over [`SqliteStore`]. Point reads and short writes run inline (a ready
+//! future: no thread hop on the turn's path); contended writes go to the group-commit writer;
+//! scanning reads (lists, counts, pages) run on the reader threads.
+
+use super::SqliteStore;
+use crate::storage::{
+    CronStore, IdempotencyClaim, KvStore, NewMessage, ResponseStore, RunLogQuery, RunRow, RunStore,
+    SessionPatch, SessionRow, SessionStore, Storage, StoreFuture, StoredMessage, StoredResponse,
+    TranscriptStore, TurnEnd,
+};
+
+fn now<T: Send + 'static>(r: Result<T, crate::storage::StoreError>) -> StoreFuture<T> {
+    Box::pin(std::future::ready(r))
+}
+
+impl SessionStore for SqliteStore {
+    fn ensure_session(&self, key: &str, agent_id: &str) -> StoreFuture<SessionRow> {
+        now(SqliteStore::ensure_session(self, key, agent_id))
+    }
+    fn get_session(&self, key: &str) -> StoreFuture<Option<SessionRow>> {
+        now(SqliteStore::get_session(self, key))
+    }
+    fn list_sessions(&self, agent_id: Option<&str>, limit: usize) -> StoreFuture<Vec<SessionRow>> {
+        let (s, agent) = (self.clone(), agent_id.map(str::to_string));
+        self.inner
+            .readers
+            .run(move || SqliteStore::list_sessions(&s, agent.as_deref(), limit))
+    }
+    fn count_sessions(&self, agent_id: Option<&str>) -> StoreFuture<i64> {
+        let (s, agent) = (self.clone(), agent_id.map(str::to_string));
+        self.inner
+            .readers
+            .run(move || SqliteStore::count_sessions(&s, agent.as_deref()))
+    }
+    fn patch_session(&self, key: &str, patch: &SessionPatch) -> StoreFuture<Option<SessionRow>> {
+        now(SqliteStore::patch_session(self, key, patch))
+    }
+    fn reset_session(&self, key: &str) -> StoreFuture<Option<SessionRow>> {
+        now(SqliteStore::reset_session(self, key))
+    }
+    fn delete_session(&self, key: &str) -> StoreFuture<bool> {
+        now(SqliteStore::delete_session(self, key))
+    }
+}
+
+impl TranscriptStore for SqliteStore {
+    fn load_messages(&self, session_id: &str, limit: usize) -> StoreFuture<Vec<StoredMessage>> {
+        now(SqliteStore::load_messages(self, session_id, limit))
+    }
+    fn append_messages(
+        &self,
+        key: &str,
+        session_id: &str,
+        run_id: Option<&str>,
+        msgs: Vec<NewMessage>,
+    ) -> StoreFuture<()> {
+        now(SqliteStore::append_messages(
+            self, key, session_id, run_id, &msgs,
+        ))
+    }
+    fn begin_turn(
+        &self,
+        key: &str,
+        session_id: &str,
+        run_id: &str,
+        model: Option<&str>,
+        msgs: Vec<NewMessage>,
+    ) -> StoreFuture<()> {
+        SqliteStore::begin_turn(self, key, session_id, run_id, model, msgs)
+    }
+    fn end_turn(&self, end: TurnEnd) -> StoreFuture<()> {
+        SqliteStore::end_turn(self, end)
+    }
+}
+
+impl RunStore for SqliteStore {
+    fn get_run(&self, run_id: &str) -> StoreFuture<Option<RunRow>> {
+        now(SqliteStore::get_run(self, run_id))
+    }
+    fn claim_idempotency(
+        &self,
+        credential: &str,
+        key: &str,
+        want: &str,
+    ) -> StoreFuture<IdempotencyClaim> {
+        now(SqliteStore::claim_idempotency(self, credential, key, want))
+    }
+    fn complete_idempotency(&self, credential: &str, key: &str, record: &str) -> StoreFuture<()> {
+        now(SqliteStore::complete_idempotency(
+            self, credential, key, record,
+        ))
+    }
+}
+
+impl CronStore for SqliteStore {
+    fn cron_jobs(&self) -> StoreFuture<Vec<String>> {
+        let s = self.clone();
+        self.inner.readers.run(move || SqliteStore::cron_jobs(&s))
+    }
+    fn cron_put_job(&self, id: &str, body: &str) -> StoreFuture<()> {
+        now(SqliteStore::cron_put_job(self, id, body))
+    }
+    fn cron_delete_job(&self, id: &str) -> StoreFuture<bool> {
+        now(SqliteStore::cron_delete_job(self, id))
+    }
+    fn cron_append_run(
+        &self,
+        job_id: &str,
+        ts: i64,
+        status: &str,
+        delivery_status: Option<&str>,
+        body: &str,
+        keep: usize,
+    ) -> StoreFuture<()> {
+        now(SqliteStore::cron_append_run(
+            self,
+            job_id,
+            ts,
+            status,
+            delivery_status,
+            body,
+            keep,
+        ))
+    }
+    fn cron_runs(&self, q: &RunLogQuery) -> StoreFuture<(Vec<String>, usize)> {
+        let (s, q) = (self.clone(), q.clone());
+        self.inner
+            .readers
+            .run(move || SqliteStore::cron_runs(&s, &q))
+    }
+}
+
+impl ResponseStore for SqliteStore {
+    fn put_response(&self, r: &StoredResponse) -> StoreFuture<()> {
+        now(SqliteStore::put_response(self, r))
+    }
+    fn get_response(&self, id: &str) -> StoreFuture<Option<StoredResponse>> {
+        now(SqliteStore::get_response(self, id))
+    }
+}
+
+impl KvStore for SqliteStore {
+    fn kv_get(&self, key: &str) -> StoreFuture<Option<String>> {
+        now(SqliteStore::kv_get(self, key))
+    }
+    fn kv_put(&self, key: &str, value: &str) -> StoreFuture<()> {
+        now(SqliteStore::kv_put(self, key, value))
+    }
+}
+
+impl Storage for SqliteStore {
+    fn describe(&self) -> String {
+        SqliteStore::describe(self)
+    }
+}
