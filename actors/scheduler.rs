@@ -17,11 +17,11 @@ use super::router::Router;
 use super::ws_hub::{BroadcastEvent, WsHub};
 use crate::channels::Outbound;
 use crate::config::Config;
+use crate::core::clock::{Clock, SystemClock};
 use crate::cron::execute::{self, Deps, RunResult};
 use crate::cron::schedule::next_run_ms;
 use crate::cron::{lifecycle, normalize, CronJob};
 use crate::storage::{Store, StoreFuture};
-use crate::ws::clock::{Clock, SystemClock};
 use actix::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -116,7 +116,7 @@ pub enum RunDecision {
 #[rtype(result = "()")]
 pub struct Tick;
 
-/// Replace the clock (tests drive time with [`crate::ws::clock::ManualClock`]).
+/// Replace the clock (tests drive time with [`crate::core::clock::ManualClock`]).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct SetClock {

@@ -12,12 +12,13 @@
 
 use super::ws_hub::{self, Dialect, HelloSnapshot};
 use crate::auth::{Presented, Verdict};
+use crate::core::clock::{Clock, SystemClock};
+use crate::core::CredentialId;
 use crate::state::{AppState, VERSION};
 use crate::ws::catalog::{
     resolve_simple_method, SimpleTarget, ADVERTISED_EVENTS, ADVERTISED_METHODS,
     SIMPLE_DIALECT_CAPABILITIES, SIMPLE_DIALECT_SCOPES,
 };
-use crate::ws::clock::{Clock, SystemClock};
 use crate::ws::dialect::{
     parse_client_frame, simple_connected, simple_error, ClientFrame, SimpleReq,
 };
@@ -73,11 +74,14 @@ pub struct WsConn {
     registered: bool,
     unauthorized: u32,
     clock: SystemClock,
+    /// Which credential the client authenticated with (idempotency keys are scoped by it).
+    credential: CredentialId,
 }
 
 impl WsConn {
     /// A connection that sends through `outbox`.
     pub fn new(app: AppState, outbox: Outbox, peer: Peer) -> Self {
+        let credential = CredentialId::new(app.config.auth.mode.as_str());
         WsConn {
             app,
             conn_id: uuid::Uuid::new_v4().to_string(),
@@ -88,6 +92,7 @@ impl WsConn {
             registered: false,
             unauthorized: 0,
             clock: SystemClock,
+            credential,
         }
     }
 
@@ -207,6 +212,10 @@ impl WsConn {
             role: accepted.role,
             scopes: accepted.scopes.clone(),
         };
+        self.credential = match &accepted.device_id {
+            Some(id) => CredentialId::new(format!("device:{id}")),
+            None => CredentialId::new(accepted.auth_method.as_str()),
+        };
         tracing::info!(conn = %self.conn_id, client = %c.id, mode = %c.mode, scopes = accepted.scopes.len(), "websocket client connected");
         let req = self.register(
             Dialect::OpenClaw,
@@ -289,6 +298,7 @@ impl WsConn {
         Call {
             app: self.app.clone(),
             conn_id: self.conn_id.clone(),
+            credential: self.credential.clone(),
             scopes,
             params: params.unwrap_or_else(|| json!({})),
             reply: Replier::new(self.outbox.clone(), to),

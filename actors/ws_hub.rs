@@ -11,9 +11,9 @@
 //!   `WsConn` actors register with `Connect`/`Disconnect`.
 
 use super::router::{self, Router, RunObserved};
+use crate::core::clock::{Clock, SystemClock};
+use crate::core::dedupe::DedupeCache;
 use crate::core::run::EventRef;
-use crate::ws::clock::{Clock, SystemClock};
-use crate::ws::dedupe::DedupeCache;
 use crate::ws::dialect::simple_event;
 use crate::ws::frames::{CloseDirective, StateVersion};
 use crate::ws::outbox::Outbox;

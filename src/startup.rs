@@ -198,7 +198,12 @@ impl Gateway {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
-        let ws = crate::ws::shared::WsShared::start(router.clone(), &config.ws);
+        let app = crate::app::App::new(router.clone(), config.clone(), store.clone(), tools);
+        let ws = crate::ws::shared::WsShared::start(
+            router.clone(),
+            &config.ws,
+            app.idempotency_cache().clone(),
+        );
         let registry =
             crate::actors::channels::Channels::new(router.clone(), config.clone(), store.clone());
         let delivery_ids = registry.delivery_ids();
@@ -218,7 +223,6 @@ impl Gateway {
             outbound.clone(),
         )
         .start();
-        let app = crate::app::App::new(router.clone(), config.clone(), store, tools);
         let state = AppState {
             app,
             channels,

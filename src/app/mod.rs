@@ -10,9 +10,11 @@
 //!   actor, the only writer of its session);
 //! - reads of persisted data for the edges (history, run log, stored responses);
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
+//! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
 pub mod error;
+pub mod idempotency;
 mod reads;
 pub mod sessions;
 pub mod tools;
@@ -35,6 +37,7 @@ pub struct App {
     config: Arc<Config>,
     store: Store,
     tools: ToolRegistry,
+    idem: Arc<crate::core::dedupe::DedupeCache>,
 }
 
 impl App {
@@ -50,6 +53,7 @@ impl App {
             config,
             store,
             tools,
+            idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
         };
         app.tools.bind_host(Arc::new(app.clone()));
         app

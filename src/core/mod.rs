@@ -1,6 +1,8 @@
-//! The shared vocabulary: typed ids and the run types. No actix, no HTTP, no SQLite; every
-//! other layer may depend on it.
+//! The shared vocabulary: typed ids, the run types, the clock, and the idempotency cache.
+//! No actix, no HTTP, no SQLite; every other layer may depend on it.
 
+pub mod clock;
+pub mod dedupe;
 pub mod ids;
 pub mod run;
 

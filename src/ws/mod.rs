@@ -2,7 +2,8 @@
 //! (protocol versions 3 and 4) and with the seeds' "simple dialect"
 //! (`{"method","params","id"}` requests).
 //!
-//! Everything here is pure, synchronous logic with injectable clocks so that it
+//! Everything here is pure, synchronous logic with injectable clocks
+//! ([`crate::core::clock`]) so that it
 //! can be unit-tested without sockets; the connection actors wire it up:
 //!
 //! * [`frames`]: typed `req`/`res`/`event` frames, error codes, close codes.
@@ -12,7 +13,6 @@
 //!   and device-signature auth, `hello-ok` / `connect.challenge` builders.
 //! * [`scopes`]: method → required scope classification and authorization.
 //! * [`catalog`]: advertised methods/events and simple-dialect method names.
-//! * [`dedupe`]: idempotency cache shared across connections.
 //! * [`throttle`]: the 150 ms `chat` delta throttle.
 //! * [`outbox`]: a connection's byte-bounded outbound queue and socket writer.
 //! * [`run_events`]: a run's events as OpenClaw `agent` / `chat` payloads.
@@ -23,8 +23,6 @@
 //! upgrade in `src/http/ws.rs`.
 
 pub mod catalog;
-pub mod clock;
-pub mod dedupe;
 pub mod dialect;
 pub mod frames;
 pub mod handshake;

@@ -11,8 +11,8 @@
 //! `seq` inside the payload is the run's own event counter; the frame-level `seq` is added per
 //! connection by the hub.
 
-use super::clock::Clock;
 use super::throttle::ChatDeltaThrottle;
+use crate::core::clock::Clock;
 use crate::core::run::{RunEvent, RunFailure, RunOutcome};
 use crate::providers::types::StopReason;
 use crate::storage::RunStatus;
@@ -233,8 +233,8 @@ impl RunTranslator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::clock::ManualClock;
     use crate::providers::types::Usage;
-    use crate::ws::clock::ManualClock;
 
     fn outcome(status: RunStatus, text: &str) -> RunOutcome {
         RunOutcome {

@@ -4,7 +4,7 @@
 use crate::actors::router::Router;
 use crate::actors::ws_hub::WsHub;
 use crate::config::WsConfig;
-use crate::ws::dedupe::DedupeCache;
+use crate::core::dedupe::DedupeCache;
 use actix::{Actor, Addr};
 use std::sync::Arc;
 
@@ -20,9 +20,8 @@ pub struct WsShared {
 }
 
 impl WsShared {
-    /// Starts the hub on the current arbiter.
-    pub fn start(router: Addr<Router>, config: &WsConfig) -> WsShared {
-        let dedupe = Arc::new(DedupeCache::default());
+    /// Starts the hub on the current arbiter; `dedupe` is the application's idempotency cache.
+    pub fn start(router: Addr<Router>, config: &WsConfig, dedupe: Arc<DedupeCache>) -> WsShared {
         let hub = WsHub::new(router, config.tick_interval, dedupe.clone()).start();
         WsShared {
             hub,

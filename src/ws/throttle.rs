@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::clock::Clock;
+use crate::core::clock::Clock;
 
 /// Minimum spacing between two deltas of one run.
 pub const CHAT_DELTA_THROTTLE_MS: u64 = 150;
@@ -198,7 +198,7 @@ impl ChatDeltaThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ws::clock::ManualClock;
+    use crate::core::clock::ManualClock;
 
     fn throttle(clock: &ManualClock) -> ChatDeltaThrottle {
         ChatDeltaThrottle::new("run-1", "agent:main:main", Arc::new(clock.clone()))

@@ -200,3 +200,75 @@ async fn a_tool_host_runs_a_sub_turn_and_returns_its_outcome() {
         "the sub-turn is persisted in its own session"
     );
 }
+
+/// Sends `agent` and returns its final answer (skipping the `accepted` ack).
+async fn agent_final(c: &mut WsClient, params: Value) -> Value {
+    let id = c.req("agent", params).await;
+    c.until(|v| {
+        v["type"] == "res" && v["id"] == id.as_str() && v["payload"]["status"] != "accepted"
+    })
+    .await
+    .0
+}
+
+#[actix_web::test]
+async fn an_idempotency_key_reused_after_a_restart_returns_the_stored_run() {
+    let t = spawn().await;
+    t.upstream.push(Reply::text("stored answer"));
+    let params = json!({"message": "once", "idempotencyKey": "keep-1"});
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    let first = agent_final(&mut c, params.clone()).await;
+    assert_eq!(
+        first["payload"]["result"]["payloads"][0]["text"],
+        "stored answer"
+    );
+    let row = t.store().get_run("keep-1").await.unwrap().unwrap();
+    drop(c);
+    let (upstream, dir) = t.stop().await;
+
+    let t = spawn_in(upstream, dir, "openai-completions", "", "").await;
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    let again = agent_final(&mut c, params).await;
+    assert_eq!(again["ok"], true, "{again}");
+    assert_eq!(again["payload"]["runId"], "keep-1");
+    assert_eq!(again["payload"]["cached"], true);
+    assert_eq!(again["payload"]["result"], first["payload"]["result"]);
+    assert_eq!(t.upstream.request_count(), 1, "no second run");
+    let after = t.store().get_run("keep-1").await.unwrap().unwrap();
+    assert_eq!(
+        after.started_at, row.started_at,
+        "the stored run was overwritten"
+    );
+    assert_eq!(after.status, "ok");
+}
+
+#[actix_web::test]
+async fn two_credentials_using_the_same_key_never_share_or_overwrite_a_run() {
+    let t = spawn().await;
+    let (mut a, _) = WsClient::operator(&t, ALL).await;
+    let (mut b, _) = WsClient::device_operator(&t, ALL, 9).await;
+    let params = |m: &str| json!({"message": m, "idempotencyKey": "shared"});
+
+    t.upstream.push(Reply::text("for a"));
+    let fa = agent_final(&mut a, params("from a")).await;
+    assert_eq!(fa["payload"]["runId"], "shared");
+    let row_a = t.store().get_run("shared").await.unwrap().unwrap();
+
+    t.upstream.push(Reply::text("for b"));
+    let fb = agent_final(&mut b, params("from b")).await;
+    let run_b = fb["payload"]["runId"].as_str().unwrap().to_string();
+    assert_ne!(run_b, "shared", "another credential's run id was reused");
+    assert_eq!(fb["payload"]["result"]["payloads"][0]["text"], "for b");
+    assert!(fb["payload"].get("cached").is_none(), "{fb}");
+
+    // Each credential's retry replays its own run.
+    let fa2 = agent_final(&mut a, params("from a")).await;
+    assert_eq!(fa2["payload"]["result"]["payloads"][0]["text"], "for a");
+    let fb2 = agent_final(&mut b, params("from b")).await;
+    assert_eq!(fb2["payload"]["runId"], run_b.as_str());
+    assert_eq!(t.upstream.request_count(), 2);
+    let still_a = t.store().get_run("shared").await.unwrap().unwrap();
+    assert_eq!(still_a.started_at, row_a.started_at);
+    assert_eq!(still_a.session_key, row_a.session_key);
+    assert!(t.store().get_run(&run_b).await.unwrap().is_some());
+}

@@ -78,6 +78,7 @@ fn run_waits_do_not_poll() {
         "src/ws/rpc/agent.rs",
         "src/ws/rpc/wait.rs",
         "src/ws/rpc/chat.rs",
+        "src/ws/rpc/channels.rs",
         "src/startup.rs",
     ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();

@@ -139,3 +139,31 @@ impl WsClient {
 
 /// Full scopes, as `openclaw gateway call` with an admin profile.
 pub const ALL: &[&str] = &["operator.admin", "operator.read", "operator.write"];
+
+impl WsClient {
+    /// Like [`WsClient::operator`], but also proving a device identity (Ed25519 key from
+    /// `seed`), so the gateway sees a different credential than the shared-token client.
+    pub async fn device_operator(t: &TestGateway, scopes: &[&str], seed: u8) -> (WsClient, Value) {
+        use base64::Engine;
+        use ed25519_dalek::{Signer, SigningKey};
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        let public = key.verifying_key().to_bytes();
+        let id = clawgate::ws::handshake::device::device_id_for_key(&public);
+        let mut c = WsClient::open(t, "/", &[]).await;
+        let challenge = c.recv_json().await;
+        let nonce = challenge["payload"]["nonce"].as_str().unwrap().to_string();
+        let signed_at = chrono::Utc::now().timestamp_millis();
+        let payload = format!(
+            "v2|{id}|cli|cli|operator|{}|{signed_at}|{TOKEN}|{nonce}",
+            scopes.join(",")
+        );
+        let mut params = Self::connect_params(TOKEN, scopes, 4, 4);
+        params["device"] = json!({"id": id, "publicKey": b64(&public),
+            "signature": b64(&key.sign(payload.as_bytes()).to_bytes()),
+            "signedAt": signed_at, "nonce": nonce});
+        let res = c.call("connect", params).await;
+        assert_eq!(res["ok"], true, "{res}");
+        (c, res["payload"].clone())
+    }
+}

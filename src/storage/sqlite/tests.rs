@@ -102,3 +102,47 @@ fn reset_starts_an_empty_transcript() {
     assert!(store.delete_session("k").unwrap());
     assert!(store.get_session("k").unwrap().is_none());
 }
+
+#[test]
+fn a_stored_run_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
+    let s = store.ensure_session("k", "main").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(store.begin_turn("k", &s.session_id, "r1", Some("a/m"), vec![]))
+        .unwrap();
+    let first = store.get_run("r1").unwrap().unwrap();
+    let again = rt.block_on(store.begin_turn("k2", &s.session_id, "r1", None, vec![]));
+    assert!(again.is_err(), "a second run with the same id was accepted");
+    let row = store.get_run("r1").unwrap().unwrap();
+    assert_eq!(row.session_key, "k");
+    assert_eq!(row.started_at, first.started_at);
+}
+
+#[test]
+fn idempotency_claims_are_per_credential_and_never_reuse_a_stored_run_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
+    let a = store.claim_idempotency("token", "agent:k", "k").unwrap();
+    assert!(a.fresh);
+    assert_eq!(a.run_id, "k");
+    let again = store.claim_idempotency("token", "agent:k", "k").unwrap();
+    assert!(!again.fresh);
+    assert_eq!(again.run_id, "k");
+    assert_eq!(again.record, None);
+    let b = store.claim_idempotency("device:x", "agent:k", "k").unwrap();
+    assert!(b.fresh);
+    assert_ne!(b.run_id, "k", "another credential got the same run id");
+    store
+        .complete_idempotency("token", "agent:k", r#"{"ok":true}"#)
+        .unwrap();
+    let done = store.claim_idempotency("token", "agent:k", "k").unwrap();
+    assert_eq!(done.record.as_deref(), Some(r#"{"ok":true}"#));
+    drop(store);
+    // Claims survive a restart.
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
+    let after = store.claim_idempotency("device:x", "agent:k", "k").unwrap();
+    assert_eq!(after.run_id, b.run_id);
+}

@@ -3,12 +3,12 @@
 
 use super::wait::wait_payload;
 use super::{bad_param, Call};
+use crate::app::idempotency::Begun;
 use crate::app::Placement;
 use crate::core::run::{RunOutcome, TurnRequest};
 use crate::http::select::{agent_by_id, scoped_session_key};
 use crate::providers::types::ThinkingLevel;
 use crate::storage::{now_ms, RunStatus};
-use crate::ws::dedupe::Begin;
 use crate::ws::frames::ErrorShape;
 use crate::ws::run_events::stop_reason_name;
 use crate::ws::scopes::{has_scope, SCOPE_ADMIN};
@@ -180,46 +180,66 @@ pub async fn agent(call: Call) {
         Ok(r) => r,
         Err(e) => return call.reply.err(e),
     };
-    let dedupe_key = format!("agent:{idk}");
-    let dedupe = call.app.ws.dedupe.clone();
-    let ack = json!({"runId": idk, "sessionKey": key, "agentId": agent_id, "status": "accepted", "acceptedAt": now_ms()});
-    match dedupe.begin(&dedupe_key, &idk) {
-        Begin::Done(rec) => replay(&call, &rec),
-        Begin::InFlight(_) => {
-            call.reply.ack(ack);
-            // Answer this request too once the first one's final result is cached (or give
-            // up when this client goes away).
+    let app = call.app.app.clone();
+    let begun = match app.begin_idempotent(&call.credential, "agent", &idk).await {
+        Ok(b) => b,
+        Err(e) => return call.reply.err(e.into()),
+    };
+    let ack = |run_id: &str| json!({"runId": run_id, "sessionKey": key, "agentId": agent_id, "status": "accepted", "acceptedAt": now_ms()});
+    match begun {
+        Begun::Done(rec) => replay(&call, &rec),
+        Begun::InFlight { run_id } => {
+            call.reply.ack(ack(&run_id));
+            // Answer this request too once the first one's final result is recorded (or
+            // give up when this client goes away).
             let closed = call.reply.outbox().clone();
             tokio::select! {
-                done = dedupe.wait_done(&dedupe_key) => {
-                    if let Some(payload) = done {
-                        replay(&call, &payload);
+                done = app.wait_idempotent(&call.credential, "agent", &idk) => {
+                    if let Some(rec) = done {
+                        replay(&call, &rec);
                     }
                 }
                 _ = closed.closed() => {}
             }
         }
-        Begin::New => {
-            let run = call.app.app.start_detached(req, Placement::Here);
-            call.reply.ack(ack);
+        Begun::Orphaned { run_id, row } => {
+            let msg = row
+                .error
+                .unwrap_or_else(|| format!("run ended as {}", row.status));
+            let error = ErrorShape::unavailable(msg.clone());
+            let payload = json!({"runId": run_id, "status": "error", "summary": msg});
+            let rec = record(false, &payload, &Some(error));
+            app.finish_idempotent(&call.credential, "agent", &idk, rec.clone())
+                .await;
+            replay(&call, &rec);
+        }
+        Begun::New { run_id } => {
+            let mut req = req;
+            req.run_id = run_id.clone();
+            let run = app.start_detached(req, Placement::Here);
+            call.reply.ack(ack(&run_id));
             let Some(o) = run.outcome().await else {
-                dedupe.remove(&dedupe_key);
+                app.abandon_idempotent(&call.credential, "agent", &idk);
                 return call
                     .reply
                     .err(ErrorShape::unavailable("run ended without an outcome"));
             };
-            let session_id = call
-                .app
-                .app
+            let session_id = app
                 .get_session(&key)
                 .await
                 .ok()
                 .flatten()
                 .map(|s| s.session_id);
             let (ok, payload, error) = final_result(&o, session_id);
-            dedupe.complete(&dedupe_key, record(ok, &payload, &error));
+            app.finish_idempotent(
+                &call.credential,
+                "agent",
+                &idk,
+                record(ok, &payload, &error),
+            )
+            .await;
             call.reply
-                .final_after_run(&idk, &call.app.ws.hub, payload, error);
+                .final_after_run(&run_id, &call.app.ws.hub, payload, error);
         }
     }
 }

@@ -5,14 +5,10 @@
 use super::{bad_param, Call};
 use crate::actors::channels::{AccountStatus, ConnState, Deliver, DeliveryError, ListAccounts};
 use crate::config::ChannelKind;
+use crate::core::dedupe::Begin;
 use crate::storage::now_ms;
-use crate::ws::dedupe::{Begin, DedupeState};
 use crate::ws::frames::{ErrorCode, ErrorShape};
 use serde_json::{json, Map, Value};
-use std::time::Duration;
-
-/// How often a repeated `send` looks for the first request's result.
-const DEDUPE_POLL: Duration = Duration::from_millis(50);
 
 async fn accounts(call: &Call) -> Vec<AccountStatus> {
     call.app
@@ -201,23 +197,23 @@ pub async fn send(call: Call) {
         Ok(d) => d,
         Err(e) => return call.reply.err(e),
     };
-    let key = format!("send:{idk}");
-    let dedupe = call.app.ws.dedupe.clone();
+    // Deliveries are not runs: the key is remembered in memory only (scoped by credential).
+    let key = format!("{}\u{1f}send:{idk}", call.credential);
+    let dedupe = call.app.app.idempotency_cache().clone();
     match dedupe.begin(&key, &idk) {
         Begin::Done(payload) => call.reply.ok(payload),
-        Begin::InFlight(_) => loop {
-            match dedupe.get(&key) {
-                Some(DedupeState::Done { payload, .. }) => return call.reply.ok(payload),
-                Some(DedupeState::Running { .. }) if !call.reply.outbox().is_closed() => {
-                    tokio::time::sleep(DEDUPE_POLL).await
-                }
-                _ => {
-                    return call.reply.err(ErrorShape::unavailable(
+        Begin::InFlight(_) => {
+            let closed = call.reply.outbox().clone();
+            tokio::select! {
+                done = dedupe.wait_done(&key) => match done {
+                    Some(payload) => call.reply.ok(payload),
+                    None => call.reply.err(ErrorShape::unavailable(
                         "the first send with this key failed",
-                    ))
-                }
+                    )),
+                },
+                _ = closed.closed() => {}
             }
-        },
+        }
         Begin::New => match call.app.channels.send(deliver).await {
             Ok(Ok(r)) => {
                 let payload = json!({

@@ -2,12 +2,12 @@
 
 use super::agent::{target, turn};
 use super::{bad_param, Call};
+use crate::app::idempotency::Begun;
 use crate::app::turns::AbortTarget;
 use crate::app::Placement;
 use crate::core::run::RunEvent;
 use crate::providers::types::Role;
 use crate::storage::{RunStatus, StoredMessage};
-use crate::ws::dedupe::Begin;
 use crate::ws::dialect::{simple_chat_delta, simple_chat_done, simple_event};
 use crate::ws::frames::ErrorShape;
 use serde_json::{json, Value};
@@ -59,22 +59,32 @@ pub async fn send(call: Call) {
         Ok(r) => r,
         Err(e) => return call.reply.err(e),
     };
-    let dedupe_key = format!("chat:{idk}");
-    let dedupe = call.app.ws.dedupe.clone();
-    match dedupe.begin(&dedupe_key, &idk) {
-        Begin::Done(p) => call.reply.ok(p),
-        Begin::InFlight(run_id) => call
+    let app = call.app.app.clone();
+    match app.begin_idempotent(&call.credential, "chat", &idk).await {
+        Err(e) => call.reply.err(e.into()),
+        Ok(Begun::Done(p)) => call.reply.ok(p),
+        Ok(Begun::InFlight { run_id }) => call
             .reply
             .ok(json!({"runId": run_id, "status": "in_flight"})),
-        Begin::New => {
-            let run = call.app.app.start_detached(req, Placement::Here);
-            call.reply.ok(json!({"runId": idk, "status": "started"}));
+        Ok(Begun::Orphaned { run_id, .. }) => {
+            let p = json!({"runId": run_id, "status": "error"});
+            app.finish_idempotent(&call.credential, "chat", &idk, p.clone())
+                .await;
+            call.reply.ok(p)
+        }
+        Ok(Begun::New { run_id }) => {
+            let mut req = req;
+            req.run_id = run_id.clone();
+            let run = app.start_detached(req, Placement::Here);
+            call.reply.ok(json!({"runId": run_id, "status": "started"}));
             let status = match run.outcome().await.map(|o| o.status) {
                 Some(RunStatus::Ok) => "ok",
                 Some(RunStatus::Aborted) => "aborted",
                 _ => "error",
             };
-            dedupe.complete(&dedupe_key, json!({"runId": idk, "status": status}));
+            let p = json!({"runId": run_id, "status": status});
+            app.finish_idempotent(&call.credential, "chat", &idk, p)
+                .await;
         }
     }
 }

@@ -124,6 +124,8 @@ pub struct Call {
     pub app: AppState,
     /// The calling connection.
     pub conn_id: String,
+    /// The credential it authenticated with.
+    pub credential: crate::core::CredentialId,
     /// Its scopes.
     pub scopes: Vec<String>,
     /// Parameters (`{}` when absent).

@@ -135,6 +135,16 @@ impl DedupeCache {
         Begin::New
     }
 
+    /// Records the run id a running `key` turned out to use.
+    pub fn set_running(&self, key: &str, run_id: &str) {
+        let now = self.clock.now_ms();
+        let mut inner = self.lock();
+        let state = DedupeState::Running {
+            run_id: run_id.to_string(),
+        };
+        self.insert(&mut inner, key, state, now);
+    }
+
     /// Marks `key` finished with its final `payload` (inserting it if absent).
     pub fn complete(&self, key: &str, payload: Value) {
         let now = self.clock.now_ms();
@@ -231,7 +241,7 @@ impl DedupeCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ws::clock::ManualClock;
+    use crate::core::clock::ManualClock;
     use serde_json::json;
 
     fn cache(clock: &ManualClock) -> DedupeCache {
