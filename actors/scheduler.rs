@@ -166,6 +166,7 @@ impl Scheduler {
         router: Addr<Router>,
         hub: Addr<WsHub>,
         outbound: Outbound,
+        system_events: crate::agent::system_events::SystemEventQueue,
     ) -> Self {
         let mut jobs = BTreeMap::new();
         for body in stored {
@@ -184,6 +185,7 @@ impl Scheduler {
                 config,
                 outbound,
                 store,
+                system_events,
             },
             hub,
             clock: Arc::new(SystemClock),

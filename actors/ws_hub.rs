@@ -21,12 +21,9 @@ use crate::ws::run_events::{EventKind, RunTranslator};
 use crate::ws::scopes::{has_scope, SCOPE_READ, SCOPE_WRITE};
 use actix::prelude::*;
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// System events kept for the next heartbeat.
-pub const MAX_SYSTEM_EVENTS: usize = 100;
 
 /// Which protocol a client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,24 +101,6 @@ pub struct Heartbeat {
 #[derive(Message)]
 #[rtype(result = "Option<Value>")]
 pub struct LastHeartbeat;
-
-/// Queue a system event for the next heartbeat.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SystemEvent {
-    /// Text.
-    pub text: String,
-}
-
-/// Take the queued system events (oldest first).
-#[derive(Message)]
-#[rtype(result = "Vec<String>")]
-pub struct DrainSystemEvents;
-
-/// The queued system events (oldest first), left in the queue.
-#[derive(Message)]
-#[rtype(result = "Vec<String>")]
-pub struct PeekSystemEvents;
 
 /// Broadcast a gateway event (`cron`, …) to every OpenClaw client with read access.
 #[derive(Message)]
@@ -207,7 +186,6 @@ pub struct WsHub {
     health_version: u64,
     tick_interval: Duration,
     last_heartbeat: Option<Value>,
-    system_events: VecDeque<String>,
     dedupe: Arc<DedupeCache>,
     clock: Arc<dyn Clock>,
     self_presence: Value,
@@ -236,7 +214,6 @@ impl WsHub {
             health_version: 1,
             tick_interval,
             last_heartbeat: None,
-            system_events: VecDeque::new(),
             dedupe,
             clock,
             self_presence,
@@ -447,30 +424,6 @@ impl Handler<LastHeartbeat> for WsHub {
     type Result = MessageResult<LastHeartbeat>;
     fn handle(&mut self, _: LastHeartbeat, _: &mut Self::Context) -> Self::Result {
         MessageResult(self.last_heartbeat.clone())
-    }
-}
-
-impl Handler<SystemEvent> for WsHub {
-    type Result = ();
-    fn handle(&mut self, msg: SystemEvent, _: &mut Self::Context) {
-        if self.system_events.len() >= MAX_SYSTEM_EVENTS {
-            self.system_events.pop_front();
-        }
-        self.system_events.push_back(msg.text);
-    }
-}
-
-impl Handler<DrainSystemEvents> for WsHub {
-    type Result = MessageResult<DrainSystemEvents>;
-    fn handle(&mut self, _: DrainSystemEvents, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.system_events.drain(..).collect())
-    }
-}
-
-impl Handler<PeekSystemEvents> for WsHub {
-    type Result = MessageResult<PeekSystemEvents>;
-    fn handle(&mut self, _: PeekSystemEvents, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.system_events.iter().cloned().collect())
     }
 }
 

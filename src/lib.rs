@@ -1,23 +1,20 @@
 //! clawgate: a light, self-hosted AI-agent gateway daemon compatible with OpenClaw's APIs.
 //!
-//! # Layout
-//! - `actors/` (top-level folder, mounted here as [`actors`]): the actor tree — `Router`
-//!   (supervisor), `Session` (one per conversation), `AgentRun` (one per turn).
-//! - [`http`]: the route table and one handler file per resource; handlers only send messages
-//!   to the router and render what comes back (JSON or SSE).
-//! - [`providers`]: upstream model protocols (OpenAI Chat Completions, Anthropic Messages)
-//!   sharing one SSE decoder, with retries and fallbacks.
-//! - [`agent`]: what a turn is and how its prompt is built; [`tools`]: the tool registry.
-//! - [`storage`]: SQLite (WAL) sessions, messages and runs.
-//! - [`channels`]: chat-channel wire types, access policy, session keys, chunking; the
-//!   connector actors are in `actors/channels/`.
-//! - [`config`], [`auth`], [`error`], [`startup`], [`cli`], [`commands`], [`telemetry`].
-//! - [`storage`]: SQLite (WAL) sessions, messages, runs, cron jobs and the cron run log.
-//! - [`hooks`]: HTTP webhooks (`/hooks/*`) behind `http::hooks`; [`cron`]: the cron job model,
-//!   schedules and job execution behind the `Scheduler` actor; [`channels`]: the delivery
-//!   interface chat-channel connectors implement.
-//! - [`config`], [`auth`], [`error`], [`startup`], [`cli`] (+ [`cli_cron`]), [`commands`],
-//!   [`client`] (HTTP) and [`client_rpc`] (WebSocket RPC) for the CLI, [`telemetry`].
+//! # Layers (dependencies point down)
+//! - Edges: [`http`] (the route table in [`http::routes`], one handler file per resource),
+//!   [`ws`] (the WebSocket RPC), [`hooks`], the CLI ([`cli`], [`cli_cron`], [`commands`],
+//!   [`client`], [`client_rpc`], [`client_message`]). They parse, call one [`app::App`]
+//!   method, and render.
+//! - [`app`]: the application service every edge holds — turns and run handles, sessions,
+//!   idempotency, tool invocation, reads of persisted data, one error type.
+//! - `actors/` (top-level folder, mounted here as [`actors`]): `Router` (supervisor),
+//!   `Session` (the only writer of its session), `AgentRun`, `Scheduler`, the channel
+//!   connectors, the WebSocket hub and connections.
+//! - Below everything: [`core`] (typed ids, run types, clock, idempotency cache), [`config`],
+//!   [`storage`] (async traits; `storage::sqlite` is the one backend), [`providers`] (model
+//!   wire protocols), [`tools`], [`agent`] (prompt, heartbeat and isolated turns),
+//!   [`channels`] and [`cron`] (wire types and rules), [`responses`] (OpenResponses pieces).
+//! - [`auth`], [`error`], [`startup`], [`state`], [`telemetry`].
 //!
 //! The `actors/` folder sits beside `src/` because the project's design card asks for it; it is
 //! compiled into this one crate with a `#[path]` attribute (the only one in the crate).

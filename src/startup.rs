@@ -214,6 +214,7 @@ impl Gateway {
             outbound.register(delivery_ids, channels.clone().recipient());
         }
         let stored_jobs = crate::actors::scheduler::Scheduler::load_jobs(&store).await;
+        let system_events = crate::agent::system_events::SystemEventQueue::default();
         let scheduler = crate::actors::scheduler::Scheduler::new(
             config.clone(),
             store.clone(),
@@ -221,10 +222,12 @@ impl Gateway {
             router.clone(),
             ws.hub.clone(),
             outbound.clone(),
+            system_events.clone(),
         )
         .start();
         let state = AppState {
             app,
+            system_events,
             channels,
             ws,
             router,

@@ -30,6 +30,8 @@ pub struct AppState {
     pub hooks: Arc<crate::hooks::HookState>,
     /// Channel delivery (a channel subsystem registers itself here).
     pub outbound: crate::channels::Outbound,
+    /// The main session's system-event queue (cron, hooks and `wake` add to it).
+    pub system_events: crate::agent::system_events::SystemEventQueue,
     /// The cron scheduler.
     pub scheduler: Addr<crate::actors::scheduler::Scheduler>,
 }

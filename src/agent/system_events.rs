@@ -1,24 +1,58 @@
 //! The main session's system events and the heartbeat turn that consumes them, shared by the
 //! WebSocket `wake`/`system-event` methods, `/hooks/wake`, hook summaries and cron `main` jobs.
 //!
-//! The queue itself is owned by the WebSocket hub actor ([`crate::actors::ws_hub::WsHub`],
-//! which also records and broadcasts `heartbeat` events); this module is the one place that
-//! turns queued events into a heartbeat turn on the default agent's main session.
+//! The queue is a [`SystemEventQueue`] shared by the gateway (not the WebSocket hub: cron and
+//! hooks queue events whether or not a client is connected); the hub only records and
+//! broadcasts `heartbeat` events. This module is the one place that turns queued events into
+//! a heartbeat turn on the default agent's main session.
 
 use crate::actors::router::{Router, StartTurn};
-use crate::actors::ws_hub::{DrainSystemEvents, Heartbeat, SystemEvent, WsHub};
+use crate::actors::ws_hub::{Heartbeat, WsHub};
 use crate::config::Config;
 use crate::core::run::TurnRequest;
 use crate::core::run::{EventRef, Subscriber};
 use crate::storage::now_ms;
 use actix::Addr;
 use serde_json::json;
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// Prefix marking an event whose text came from outside (webhooks): the model is told not to
 /// take instructions from it.
 pub const UNTRUSTED_PREFIX: &str = "[untrusted] ";
+
+/// Events queued at most (the oldest are dropped).
+pub const MAX_SYSTEM_EVENTS: usize = 100;
+
+/// The main session's pending system events, consumed by the next heartbeat turn.
+#[derive(Clone, Default)]
+pub struct SystemEventQueue(Arc<Mutex<VecDeque<String>>>);
+
+impl SystemEventQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues one event, dropping the oldest beyond [`MAX_SYSTEM_EVENTS`].
+    pub fn push(&self, text: String) {
+        let mut q = self.lock();
+        if q.len() >= MAX_SYSTEM_EVENTS {
+            q.pop_front();
+        }
+        q.push_back(text);
+    }
+
+    /// Takes every queued event.
+    pub fn drain(&self) -> Vec<String> {
+        self.lock().drain(..).collect()
+    }
+
+    /// The queued events, left in place.
+    pub fn peek(&self) -> Vec<String> {
+        self.lock().iter().cloned().collect()
+    }
+}
 
 /// Handle to the main session's event queue and heartbeat.
 #[derive(Clone)]
@@ -26,6 +60,7 @@ pub struct MainSession {
     hub: Addr<WsHub>,
     router: Addr<Router>,
     config: Arc<Config>,
+    queue: SystemEventQueue,
 }
 
 /// A heartbeat turn that was started.
@@ -37,12 +72,18 @@ pub struct HeartbeatRun {
 }
 
 impl MainSession {
-    /// A handle over the hub's queue and the router.
-    pub fn new(hub: Addr<WsHub>, router: Addr<Router>, config: Arc<Config>) -> Self {
+    /// A handle over the queue, the hub (heartbeat broadcasts) and the router.
+    pub fn new(
+        hub: Addr<WsHub>,
+        router: Addr<Router>,
+        config: Arc<Config>,
+        queue: SystemEventQueue,
+    ) -> Self {
         MainSession {
             hub,
             router,
             config,
+            queue,
         }
     }
 
@@ -53,13 +94,13 @@ impl MainSession {
         } else {
             format!("{UNTRUSTED_PREFIX}{text}")
         };
-        self.hub.do_send(SystemEvent { text });
+        self.queue.push(text);
     }
 
     /// Runs a heartbeat turn now on the default agent's main session with every queued event
     /// (nothing when the queue is empty) and broadcasts the `heartbeat` event.
     pub async fn heartbeat_now(&self, reason: &str) -> Option<HeartbeatRun> {
-        let events = self.hub.send(DrainSystemEvents).await.unwrap_or_default();
+        let events = self.queue.drain();
         if events.is_empty() {
             return None;
         }
@@ -86,6 +127,11 @@ impl MainSession {
 impl MainSession {
     /// The main session of a running gateway.
     pub fn of(app: &crate::state::AppState) -> Self {
-        MainSession::new(app.ws.hub.clone(), app.router.clone(), app.config.clone())
+        MainSession::new(
+            app.ws.hub.clone(),
+            app.router.clone(),
+            app.config.clone(),
+            app.system_events.clone(),
+        )
     }
 }

@@ -11,11 +11,13 @@
 //! - reads of persisted data for the edges (history, run log, stored responses);
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
+//! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
 pub mod error;
 pub mod idempotency;
 mod reads;
+pub mod select;
 pub mod sessions;
 pub mod tools;
 pub mod turns;

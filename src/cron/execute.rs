@@ -40,6 +40,8 @@ pub struct Deps {
     pub outbound: Outbound,
     /// Session lookups and resets.
     pub store: Store,
+    /// The main session's system-event queue.
+    pub system_events: crate::agent::system_events::SystemEventQueue,
 }
 
 /// The result of one run (OpenClaw's run-log fields).
@@ -140,7 +142,12 @@ async fn main_job(deps: &Deps, job: &CronJob, text: &str) -> RunResult {
         r.error = Some("empty systemEvent text".into());
         return r;
     }
-    let main = MainSession::new(deps.hub.clone(), deps.router.clone(), deps.config.clone());
+    let main = MainSession::new(
+        deps.hub.clone(),
+        deps.router.clone(),
+        deps.config.clone(),
+        deps.system_events.clone(),
+    );
     main.enqueue(text, true);
     let mut r = RunResult::new("ok");
     r.summary = Some(text.to_string());

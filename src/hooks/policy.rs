@@ -97,7 +97,7 @@ pub fn resolve_session_key(
 pub fn prepare(cfg: &Config, action: AgentAction) -> Result<PreparedAgent, String> {
     let agent_id = resolve_agent(cfg, action.agent_id.as_deref())?;
     let policy_key = resolve_session_key(&cfg.hooks, &action, &agent_id)?;
-    let session_key = crate::http::select::scoped_session_key(cfg, &agent_id, Some(&policy_key))
+    let session_key = crate::app::select::scoped_session_key(cfg, &agent_id, Some(&policy_key))
         .map_err(|e| e.to_string())?;
     let agent = cfg
         .agent(&agent_id)

@@ -129,36 +129,4 @@ pub fn message_channel(req: &HttpRequest) -> String {
         .to_string()
 }
 
-/// Scopes a caller-given session key to an agent as OpenClaw does: `agent:…` keys are kept,
-/// `""`/`main` mean the agent's main session, anything else becomes
-/// `agent:<agentId>:<lowercased key>`.
-pub fn scoped_session_key(
-    config: &Config,
-    agent_id: &str,
-    raw: Option<&str>,
-) -> Result<String, GatewayError> {
-    let raw = raw.map(str::trim).unwrap_or("");
-    if raw.is_empty() || raw.eq_ignore_ascii_case("main") {
-        return Ok(config.main_session_key(agent_id));
-    }
-    SessionKey::scoped(agent_id, &config.main_key, config.global_scope, raw)
-        .map(SessionKey::into_string)
-        .map_err(|e| GatewayError::bad_param(e.to_string(), "sessionKey"))
-}
-
-/// Resolves an explicit agent id (`default` → the default agent).
-pub fn agent_by_id(config: &Config, raw: Option<&str>) -> Result<String, GatewayError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(config.default_agent.clone()),
-        Some(s) if s.eq_ignore_ascii_case("default") => Ok(config.default_agent.clone()),
-        Some(s) => {
-            let id = normalize_agent_id(s).ok_or_else(|| {
-                GatewayError::bad_param(format!("invalid agent id `{s}`"), "agentId")
-            })?;
-            config
-                .agent(&id)
-                .map(|a| a.id.clone())
-                .ok_or_else(|| GatewayError::bad_param(format!("Unknown agent '{id}'."), "agentId"))
-        }
-    }
-}
+pub use crate::app::select::{agent_by_id, scoped_session_key};

@@ -5,7 +5,6 @@
 use crate::helpers::{last_user_text, spawn_in, spawn_with, TestGateway};
 use crate::ws_client::{WsClient, ALL};
 use clawgate::actors::scheduler::{ListJobs, SetClock, Tick};
-use clawgate::actors::ws_hub::PeekSystemEvents;
 use clawgate::core::clock::ManualClock;
 use clawgate::storage::RunLogQuery;
 use clawgate_bench::mock::{MockUpstream, Reply};
@@ -257,9 +256,8 @@ async fn every_cron_and_at_jobs_fire_when_their_time_comes() {
         (a[0]["status"].as_str(), a[0]["deliveryStatus"].as_str()),
         (Some("ok"), Some("not-requested"))
     );
-    let hub = t.gw.as_ref().unwrap().state.ws.hub.clone();
     assert_eq!(
-        hub.send(PeekSystemEvents).await.unwrap(),
+        t.gw.as_ref().unwrap().state.system_events.peek(),
         vec!["Stand-up in 5".to_string()]
     );
     // The one-shot job was deleted after its successful run.

@@ -4,7 +4,6 @@
 use crate::helpers::{last_user_text, spawn_with, TestGateway};
 use actix::prelude::*;
 use awc::http::StatusCode;
-use clawgate::actors::ws_hub::PeekSystemEvents;
 use clawgate::channels::{Deliver, Delivered, DeliveryError};
 use clawgate_bench::mock::Reply;
 use serde_json::{json, Value};
@@ -61,8 +60,7 @@ async fn post(t: &TestGateway, path: &str, body: Value) -> Resp {
 }
 
 async fn queued(t: &TestGateway) -> Vec<String> {
-    let hub = t.gw.as_ref().unwrap().state.ws.hub.clone();
-    hub.send(PeekSystemEvents).await.unwrap()
+    t.gw.as_ref().unwrap().state.system_events.peek()
 }
 
 /// Polls `f` (async) until it returns `Some`, up to 10 s.

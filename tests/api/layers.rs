@@ -88,3 +88,30 @@ fn run_waits_do_not_poll() {
         );
     }
 }
+
+#[test]
+fn core_actors_do_not_depend_on_the_edges_or_the_app() {
+    let mut files = files_under(&["actors/channels", "actors/agent_run"]);
+    for f in [
+        "actors/router.rs",
+        "actors/session.rs",
+        "actors/agent_run.rs",
+        "actors/scheduler.rs",
+    ] {
+        files.push(root().join(f));
+    }
+    let mut offenders = Vec::new();
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if ["crate::http", "crate::ws::", "crate::app", "crate::state"]
+                .iter()
+                .any(|m| code.contains(m))
+            {
+                offenders.push(format!("{}:{}: {}", rel(&p), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}

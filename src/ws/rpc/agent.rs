@@ -4,9 +4,9 @@
 use super::wait::wait_payload;
 use super::{bad_param, Call};
 use crate::app::idempotency::Begun;
+use crate::app::select::{agent_by_id, scoped_session_key};
 use crate::app::Placement;
 use crate::core::run::{RunOutcome, TurnRequest};
-use crate::http::select::{agent_by_id, scoped_session_key};
 use crate::providers::types::ThinkingLevel;
 use crate::storage::{now_ms, RunStatus};
 use crate::ws::frames::ErrorShape;

@@ -4,8 +4,8 @@
 use super::agent::turn;
 use super::{bad_param, Call};
 use crate::actors::ws_hub::{SessionsChanged, SubscribeSessions};
+use crate::app::select::{agent_by_id, scoped_session_key};
 use crate::app::Placement;
-use crate::http::select::{agent_by_id, scoped_session_key};
 use crate::storage::{now_ms, SessionPatch, SessionRow};
 use crate::ws::frames::ErrorShape;
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 
 use super::{bad_param, Call};
 use crate::actors::router::GetStats;
-use crate::actors::ws_hub::{LastHeartbeat, PeekSystemEvents, Presence};
+use crate::actors::ws_hub::{LastHeartbeat, Presence};
 use crate::agent::system_events::MainSession;
 use crate::storage::now_ms;
 use crate::ws::logs::ring;
@@ -60,13 +60,7 @@ fn rss_bytes() -> Option<u64> {
 pub async fn status(call: Call) {
     let cfg = &call.app.config;
     let stats = call.app.router.send(GetStats).await.unwrap_or_default();
-    let queued = call
-        .app
-        .ws
-        .hub
-        .send(PeekSystemEvents)
-        .await
-        .unwrap_or_default();
+    let queued = call.app.system_events.peek();
     let mut by_agent = Vec::with_capacity(cfg.agents.len());
     for a in &cfg.agents {
         let n = call.app.app.count_sessions(Some(&a.id)).await.unwrap_or(0);
