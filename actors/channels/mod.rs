@@ -10,9 +10,9 @@
 //!   [`Inbound`]), the router (`StartTurn` for inbound messages). Anyone may send it
 //!   [`Deliver`] (the WS `send` method, `clawgate message send`, hooks, cron announce).
 
+mod delivery_ids;
 pub mod discord;
 mod dispatch;
-mod outbound_bridge;
 pub mod slack;
 pub mod supervise;
 pub mod telegram;
@@ -28,53 +28,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-/// Send text to a chat on a channel (`channel` = "telegram" | "slack" | "discord" | "webhook" |
-/// a configured account id, `to` = chat/channel id; `None` = the channel's default target).
-#[derive(Message, Debug, Clone)]
-#[rtype(result = "Result<DeliveryReceipt, DeliveryError>")]
-pub struct Deliver {
-    /// Channel id, `<channel>:<account>`, or an account id.
-    pub channel: String,
-    /// Chat / channel id; `None` uses the account's `defaultTo`.
-    pub to: Option<String>,
-    /// Text (chunked to the platform's limit).
-    pub text: String,
-    /// Thread / topic to post in.
-    pub thread_id: Option<String>,
-    /// Message to quote (first chunk only).
-    pub reply_to: Option<String>,
-    /// No notification (Telegram `disable_notification`, Discord suppress-notifications).
-    pub silent: bool,
-}
-
-/// What a successful [`Deliver`] sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryReceipt {
-    /// `<channel>` id the message went out on.
-    pub channel: String,
-    /// The resolved target.
-    pub to: String,
-    /// Platform message ids, one per chunk.
-    pub message_ids: Vec<String>,
-}
-
-/// Why a [`Deliver`] failed.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum DeliveryError {
-    /// No such channel or account.
-    #[error("unknown channel: {0}")]
-    UnknownChannel(String),
-    /// The account is disabled, not configured, or its connector is not running.
-    #[error("channel {0} is not connected")]
-    NotConnected(String),
-    /// No `to` and no `defaultTo`.
-    #[error("no target: {0}")]
-    NoTarget(String),
-    /// The platform refused or the request failed.
-    #[error("delivery failed: {0}")]
-    Failed(String),
-}
+pub use crate::channels::{Deliver, DeliveryError, DeliveryReceipt};
 
 /// One message-sized send; every connector handles it and answers the platform message id.
 #[derive(Message, Debug, Clone)]

@@ -18,7 +18,7 @@ pub mod webhook;
 
 use crate::config::ChannelKind;
 
-pub use outbound::{Deliver, Delivered, DeliveryError, Outbound, KNOWN_CHANNELS};
+pub use outbound::{Deliver, DeliveryError, DeliveryReceipt, Outbound, KNOWN_CHANNELS};
 
 /// The silent reply token: a reply that is exactly this (ignoring whitespace) is not sent.
 pub const SILENT_REPLY_TOKEN: &str = "NO_REPLY";

@@ -39,46 +39,71 @@ pub const KNOWN_CHANNELS: &[&str] = &[
     "webhook",
 ];
 
-/// Send the final text of a run to a chat.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "Result<Delivered, DeliveryError>")]
+/// Send text to a chat: the one delivery message, used by `clawgate message send` / WS `send`,
+/// hook replies and cron announcements alike.
+#[derive(Debug, Clone, PartialEq, Eq, Message)]
+#[rtype(result = "Result<DeliveryReceipt, DeliveryError>")]
 pub struct Deliver {
-    /// Channel id (`telegram`, `slack`, …) or `last` (the session's last route).
+    /// Channel id (`telegram`, `slack`, …), `<channel>:<account>`, an account id, or `last`
+    /// (the session's last route).
     pub channel: String,
-    /// Channel-specific target (`channel:C123`, `@group`, a chat id); `None` = the channel's
-    /// default target.
+    /// Channel-specific target (`channel:C123`, `@group`, a chat id); `None` = the account's
+    /// `defaultTo`.
     pub to: Option<String>,
-    /// The text.
+    /// The text (chunked to the platform's limit).
     pub text: String,
+    /// Thread / topic to post in.
+    pub thread_id: Option<String>,
+    /// Message to quote (first chunk only).
+    pub reply_to: Option<String>,
+    /// No notification (Telegram `disable_notification`, Discord suppress-notifications).
+    pub silent: bool,
 }
 
-/// A successful delivery.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Delivered {
-    /// The channel's message id, when it reports one.
-    pub message_id: Option<String>,
+impl Deliver {
+    /// Plain text to `channel` (and `to`), no thread, quote or silence.
+    pub fn text(channel: impl Into<String>, to: Option<String>, text: impl Into<String>) -> Self {
+        Deliver {
+            channel: channel.into(),
+            to,
+            text: text.into(),
+            thread_id: None,
+            reply_to: None,
+            silent: false,
+        }
+    }
 }
 
-/// Why a delivery did not happen.
+/// What a successful [`Deliver`] sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryReceipt {
+    /// `<channel>` id the message went out on.
+    pub channel: String,
+    /// The resolved target.
+    pub to: String,
+    /// Platform message ids, one per chunk.
+    pub message_ids: Vec<String>,
+}
+
+/// Why a [`Deliver`] did not happen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {
     /// No channel connector is running in this gateway.
     #[error("no channel is configured to deliver to `{0}`")]
     NoConnector(String),
-    /// The connector does not serve this channel.
-    #[error("channel `{0}` is not configured")]
+    /// No such channel or account.
+    #[error("unknown channel: {0}")]
     UnknownChannel(String),
-    /// `last` (or a missing target) could not be resolved.
-    #[error("no delivery target: {0}")]
+    /// The account is disabled, not configured, or its connector is not running.
+    #[error("channel {0} is not connected")]
+    NotConnected(String),
+    /// No `to`, no `defaultTo`, or `last` could not be resolved.
+    #[error("no target: {0}")]
     NoTarget(String),
-    /// The channel refused or failed to send.
-    #[error("delivery to `{channel}` failed: {message}")]
-    Failed {
-        /// Channel id.
-        channel: String,
-        /// What went wrong.
-        message: String,
-    },
+    /// The platform refused or the request failed.
+    #[error("delivery failed: {0}")]
+    Failed(String),
 }
 
 #[derive(Clone)]
@@ -122,7 +147,7 @@ impl Outbound {
     }
 
     /// Delivers `msg` through the registered connector.
-    pub async fn deliver(&self, msg: Deliver) -> Result<Delivered, DeliveryError> {
+    pub async fn deliver(&self, msg: Deliver) -> Result<DeliveryReceipt, DeliveryError> {
         let reg = self.inner.read().ok().and_then(|g| g.clone());
         let Some(reg) = reg else {
             return Err(DeliveryError::NoConnector(msg.channel));
@@ -134,10 +159,7 @@ impl Outbound {
         reg.recipient
             .send(msg)
             .await
-            .map_err(|e| DeliveryError::Failed {
-                channel,
-                message: e.to_string(),
-            })?
+            .map_err(|e| DeliveryError::Failed(format!("{channel}: {e}")))?
     }
 }
 
@@ -150,10 +172,12 @@ mod tests {
         type Context = Context<Self>;
     }
     impl Handler<Deliver> for Echo {
-        type Result = Result<Delivered, DeliveryError>;
+        type Result = Result<DeliveryReceipt, DeliveryError>;
         fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) -> Self::Result {
-            Ok(Delivered {
-                message_id: Some(format!("{}:{}", msg.channel, msg.text)),
+            Ok(DeliveryReceipt {
+                message_ids: vec![format!("{}:{}", msg.channel, msg.text)],
+                channel: msg.channel,
+                to: msg.to.unwrap_or_default(),
             })
         }
     }
@@ -162,11 +186,7 @@ mod tests {
     async fn without_a_connector_delivery_fails_clearly() {
         let o = Outbound::default();
         let e = o
-            .deliver(Deliver {
-                channel: "slack".into(),
-                to: None,
-                text: "hi".into(),
-            })
+            .deliver(Deliver::text("slack", None, "hi"))
             .await
             .unwrap_err();
         assert_eq!(
@@ -179,14 +199,10 @@ mod tests {
     async fn a_registered_connector_receives_its_channels_only() {
         let o = Outbound::default();
         o.register(vec!["slack".into()], Echo.start().recipient());
-        let d = Deliver {
-            channel: "slack".into(),
-            to: Some("#x".into()),
-            text: "hi".into(),
-        };
+        let d = Deliver::text("slack", Some("#x".into()), "hi");
         assert_eq!(
-            o.deliver(d.clone()).await.unwrap().message_id.as_deref(),
-            Some("slack:hi")
+            o.deliver(d.clone()).await.unwrap().message_ids,
+            vec!["slack:hi".to_string()]
         );
         let e = o
             .deliver(Deliver {

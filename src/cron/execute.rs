@@ -229,11 +229,11 @@ async fn deliver(deps: &Deps, job: &CronJob, run_id: &str, started: i64, r: &mut
     let outcome = match d.mode.as_str() {
         "announce" => deps
             .outbound
-            .deliver(Deliver {
-                channel: d.channel.clone().unwrap_or_else(|| "last".into()),
-                to: d.to.clone(),
+            .deliver(Deliver::text(
+                d.channel.clone().unwrap_or_else(|| "last".into()),
+                d.to.clone(),
                 text,
-            })
+            ))
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),

@@ -101,11 +101,7 @@ pub fn spawn_agent(app: &AppState, p: PreparedAgent, run_id: String) {
         }
         let mut delivered = false;
         if let (true, Some(text)) = (a.deliver, &ok_text) {
-            let msg = Deliver {
-                channel: a.channel.clone(),
-                to: a.to.clone(),
-                text: text.clone(),
-            };
+            let msg = Deliver::text(a.channel.clone(), a.to.clone(), text.clone());
             match app.outbound.deliver(msg).await {
                 Ok(_) => delivered = true,
                 Err(e) => tracing::warn!(run_id = %run_id, error = %e, "hook reply not delivered"),

@@ -4,7 +4,7 @@
 use crate::helpers::{last_user_text, spawn_with, TestGateway};
 use actix::prelude::*;
 use awc::http::StatusCode;
-use clawgate::channels::{Deliver, Delivered, DeliveryError};
+use clawgate::channels::{Deliver, DeliveryError, DeliveryReceipt};
 use clawgate_bench::mock::Reply;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -498,10 +498,10 @@ impl Actor for Recorder {
 }
 
 impl Handler<Deliver> for Recorder {
-    type Result = Result<Delivered, DeliveryError>;
+    type Result = Result<DeliveryReceipt, DeliveryError>;
     fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) -> Self::Result {
         self.0.lock().unwrap().push(msg);
-        Ok(Delivered::default())
+        Ok(DeliveryReceipt::default())
     }
 }
 

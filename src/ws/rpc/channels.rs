@@ -122,7 +122,9 @@ fn delivery_error(e: &DeliveryError) -> ErrorShape {
         DeliveryError::UnknownChannel(_) | DeliveryError::NoTarget(_) => {
             ErrorShape::invalid_request(e.to_string())
         }
-        DeliveryError::NotConnected(_) => ErrorShape::new(ErrorCode::NotLinked, e.to_string()),
+        DeliveryError::NotConnected(_) | DeliveryError::NoConnector(_) => {
+            ErrorShape::new(ErrorCode::NotLinked, e.to_string())
+        }
         DeliveryError::Failed(_) => ErrorShape::unavailable(e.to_string()),
     }
 }
