@@ -2,17 +2,14 @@
 //! defaults), provider auto-detection, agent and model checks.
 
 use super::env;
-use super::normalize_agent_id;
 use super::raw::{RawConfig, RawModelRef};
 use super::types::*;
-use crate::providers::types::ThinkingLevel;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-fn invalid(
+pub(super) fn invalid(
     path: &Option<PathBuf>,
     source: &str,
     key: &str,
@@ -26,8 +23,8 @@ fn invalid(
     }
 }
 
-/// Normalises an agent id (`^[a-z0-9][a-z0-9_-]{0,63}$`); `None` when it cannot be.
-fn model_choice(
+/// The model choice at `key` (a `provider/model` string or `{primary, fallbacks}`).
+pub(super) fn model_choice(
     r: &Option<RawModelRef>,
     file: &Option<PathBuf>,
     source: &str,
@@ -77,223 +74,15 @@ pub(super) fn build(
             ));
         }
     }
-    // Port: CLI > OPENCLAW_GATEWAY_PORT (also host:port) > file > default.
-    let env_port = std::env::var("OPENCLAW_GATEWAY_PORT").ok().and_then(|v| {
-        let v = v.trim();
-        v.rsplit(':')
-            .next()
-            .and_then(|p| p.trim_end_matches(']').parse::<u16>().ok())
-    });
-    let port = ov.port.or(env_port).or(g.port).unwrap_or(DEFAULT_PORT);
-    let bind_spec = ov
-        .bind
-        .clone()
-        .or_else(|| g.bind.clone())
-        .unwrap_or_else(|| "loopback".into());
-    let bind = resolve_bind(&bind_spec, g.custom_bind_host.as_deref()).ok_or_else(|| {
-        invalid(
-            &file,
-            source,
-            "gateway.bind",
-            format!(
-                "unknown bind `{bind_spec}` (use loopback, lan, custom, auto or an IP address)"
-            ),
-        )
-    })?;
-
-    // Auth: file first, then env; CLI overrides win.
-    let token = ov
-        .token
-        .clone()
-        .or_else(|| g.auth.token.clone())
-        .or_else(|| std::env::var("OPENCLAW_GATEWAY_TOKEN").ok())
-        .filter(|s| !s.trim().is_empty())
-        .map(Secret::new);
-    let password = ov
-        .password
-        .clone()
-        .or_else(|| g.auth.password.clone())
-        .or_else(|| std::env::var("OPENCLAW_GATEWAY_PASSWORD").ok())
-        .filter(|s| !s.trim().is_empty())
-        .map(Secret::new);
-    let mode_str = ov.auth.clone().or_else(|| g.auth.mode.clone());
-    let mode = match mode_str.as_deref() {
-        Some("none") => AuthMode::None,
-        Some("token") => AuthMode::Token,
-        Some("password") => AuthMode::Password,
-        Some(other) => {
-            return Err(invalid(
-                &file,
-                source,
-                "gateway.auth.mode",
-                format!("unsupported auth mode `{other}` (use none, token or password)"),
-            ))
-        }
-        None => match (&token, &password) {
-            (Some(_), Some(_)) if ov.token.is_none() && ov.password.is_none() => {
-                return Err(invalid(
-                    &file,
-                    source,
-                    "gateway.auth.mode",
-                    "both a token and a password are configured: set gateway.auth.mode",
-                ))
-            }
-            (_, Some(_)) if ov.token.is_none() => AuthMode::Password,
-            _ => AuthMode::Token,
-        },
-    };
-    if mode == AuthMode::Password && password.is_none() {
-        return Err(invalid(
-            &file,
-            source,
-            "gateway.auth.password",
-            "password mode needs gateway.auth.password or OPENCLAW_GATEWAY_PASSWORD",
-        ));
-    }
-    let rl = g.auth.rate_limit.as_ref();
-    let defaults = RateLimitConfig::default();
-    let rate_limit = RateLimitConfig {
-        max_attempts: rl
-            .and_then(|r| r.max_attempts)
-            .unwrap_or(defaults.max_attempts),
-        window: rl
-            .and_then(|r| r.window_ms)
-            .map(Duration::from_millis)
-            .unwrap_or(defaults.window),
-        lockout: rl
-            .and_then(|r| r.lockout_ms)
-            .map(Duration::from_millis)
-            .unwrap_or(defaults.lockout),
-        exempt_loopback: rl
-            .and_then(|r| r.exempt_loopback)
-            .unwrap_or(defaults.exempt_loopback),
-    };
-    if mode == AuthMode::None && bind.iter().any(|ip| !ip.is_loopback()) {
-        return Err(invalid(&file, source, "gateway.auth.mode", format!(
-            "refusing to bind gateway to {}:{port} without auth (set gateway.auth.mode to token or password)",
-            bind.first().map(|i| i.to_string()).unwrap_or_default()
-        )));
-    }
-
-    let ep = &g.http.endpoints;
-    let chat = ep.chat_completions.as_ref();
-    let chat_completions = EndpointConfig {
-        enabled: chat.and_then(|c| c.enabled).unwrap_or(true),
-        max_body_bytes: chat
-            .and_then(|c| c.max_body_bytes)
-            .unwrap_or(DEFAULT_CHAT_BODY_BYTES),
-    };
-    let resp = ep.responses.as_ref();
-    let responses = EndpointConfig {
-        enabled: resp.and_then(|c| c.enabled).unwrap_or(false),
-        max_body_bytes: resp
-            .and_then(|c| c.max_body_bytes)
-            .unwrap_or(DEFAULT_CHAT_BODY_BYTES),
-    };
-    let responses_raw = resp.map(|r| {
-        let mut m = serde_json::Map::new();
-        if let Some(v) = r.max_url_parts {
-            m.insert("maxUrlParts".into(), v.into());
-        }
-        if let Some(v) = &r.files {
-            m.insert("files".into(), v.clone());
-        }
-        if let Some(v) = &r.images {
-            m.insert("images".into(), v.clone());
-        }
-        Value::Object(m)
-    });
-
-    // Providers.
-    let mut providers = BTreeMap::new();
-    for (id, p) in &raw.models.providers {
-        let key = format!("models.providers.{id}");
-        let api = match p.api.as_deref() {
-            None | Some("openai-completions") | Some("openai") => ProviderApi::OpenAiCompletions,
-            Some("anthropic-messages") | Some("anthropic") => ProviderApi::AnthropicMessages,
-            Some(other) => {
-                return Err(invalid(
-                    &file,
-                    source,
-                    &format!("{key}.api"),
-                    format!(
-                        "unsupported api `{other}` (use openai-completions or anthropic-messages)"
-                    ),
-                ))
-            }
-        };
-        let base_url = match &p.base_url {
-            Some(u) => u.trim_end_matches('/').to_string(),
-            None => match (id.as_str(), api) {
-                ("openai", _) => "https://api.openai.com/v1".into(),
-                ("anthropic", _) | (_, ProviderApi::AnthropicMessages) => {
-                    "https://api.anthropic.com/v1".into()
-                }
-                ("ollama", _) => "http://127.0.0.1:11434/v1".into(),
-                _ => {
-                    return Err(invalid(
-                        &file,
-                        source,
-                        &format!("{key}.baseUrl"),
-                        "baseUrl is required",
-                    ))
-                }
-            },
-        };
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(invalid(
-                &file,
-                source,
-                &format!("{key}.baseUrl"),
-                "baseUrl must start with http:// or https://",
-            ));
-        }
-        let api_key = p
-            .api_key
-            .clone()
-            .or_else(|| match id.as_str() {
-                "openai" => std::env::var("OPENAI_API_KEY").ok(),
-                "anthropic" => std::env::var("ANTHROPIC_API_KEY").ok(),
-                _ => None,
-            })
-            .filter(|k| !k.is_empty())
-            .map(Secret::new);
-        let models = p
-            .models
-            .iter()
-            .map(|m| ModelInfo {
-                id: m.id.clone(),
-                images: m
-                    .input
-                    .as_ref()
-                    .is_some_and(|i| i.iter().any(|x| x == "image")),
-                reasoning: m.reasoning.unwrap_or(false),
-                max_tokens: m.max_tokens,
-                context_window: m.context_window,
-            })
-            .collect();
-        providers.insert(
-            id.clone(),
-            ProviderConfig {
-                id: id.clone(),
-                base_url,
-                api_key,
-                api,
-                headers: p
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                models,
-            },
-        );
-    }
-
+    let (port, bind) = network(g, ov, &file, source)?;
+    let auth = auth(g, ov, &bind, port, &file, source)?;
+    let (chat_completions, responses, responses_raw) = endpoints(g);
+    let mut providers = super::build_models::providers(&raw, &file, source)?;
     let d = &raw.agents.defaults;
     let mut default_model = model_choice(&d.model, &file, source, "agents.defaults.model")?;
     let mut probe_ollama = false;
     if providers.is_empty() {
-        detect_providers(&mut providers, &mut default_model);
+        super::build_models::detect_providers(&mut providers, &mut default_model);
         probe_ollama = providers.is_empty();
     }
     if default_model.primary.is_none() {
@@ -305,103 +94,9 @@ pub(super) fn build(
             })
         });
     }
-    let thinking_of = |s: &Option<String>,
-                       key: &str|
-     -> Result<Option<ThinkingLevel>, ConfigError> {
-        s.as_deref()
-            .map(|t| {
-                ThinkingLevel::parse(t).ok_or_else(|| {
-                    invalid(
-                        &file,
-                        source,
-                        key,
-                        format!("unknown thinking level `{t}` (off, minimal, low, medium, high)"),
-                    )
-                })
-            })
-            .transpose()
-    };
-    let default_thinking = thinking_of(&d.thinking_default, "agents.defaults.thinkingDefault")?;
-    let default_workspace = d
-        .workspace
-        .as_deref()
-        .map(expand_home)
-        .unwrap_or_else(|| state_dir.join("workspace"));
-    let global_tools = ToolPolicy::from_raw(&raw.tools);
-
-    let mut agents = Vec::new();
-    let mut default_agent = None;
-    for (i, a) in raw.agents.list.iter().enumerate() {
-        let key = format!("agents.list[{i}]");
-        let id = normalize_agent_id(&a.id).ok_or_else(|| {
-            invalid(
-                &file,
-                source,
-                &format!("{key}.id"),
-                format!("invalid agent id `{}`", a.id),
-            )
-        })?;
-        if agents.iter().any(|x: &AgentConfig| x.id == id) {
-            return Err(invalid(
-                &file,
-                source,
-                &format!("{key}.id"),
-                format!("duplicate agent id `{id}`"),
-            ));
-        }
-        if a.default == Some(true) && default_agent.is_none() {
-            default_agent = Some(id.clone());
-        }
-        let mut tools = a
-            .tools
-            .as_ref()
-            .map(ToolPolicy::from_raw)
-            .unwrap_or_default();
-        tools.deny.extend(global_tools.deny.iter().cloned());
-        if tools.allow.is_none() {
-            tools.allow = global_tools.allow.clone();
-        }
-        agents.push(AgentConfig {
-            model: model_choice(&a.model, &file, source, &format!("{key}.model"))?,
-            thinking: thinking_of(&a.thinking_default, &format!("{key}.thinkingDefault"))?
-                .or(default_thinking),
-            system_prompt: a.system_prompt.clone().or_else(|| d.system_prompt.clone()),
-            workspace: a
-                .workspace
-                .as_deref()
-                .map(expand_home)
-                .unwrap_or_else(|| default_workspace.clone()),
-            name: a.name.clone(),
-            id,
-            tools,
-        });
-    }
-    if agents.is_empty() {
-        agents.push(AgentConfig {
-            id: DEFAULT_AGENT.into(),
-            name: None,
-            workspace: default_workspace,
-            model: ModelChoice::default(),
-            thinking: default_thinking,
-            system_prompt: d.system_prompt.clone(),
-            tools: global_tools.clone(),
-        });
-    }
-    let default_agent = default_agent.unwrap_or_else(|| agents[0].id.clone());
-
-    let run_timeout = Duration::from_secs(match d.timeout_seconds {
-        Some(0) | None => DEFAULT_TIMEOUT_SECS,
-        Some(s) => s,
-    });
-    let idle_timeout = match d.llm.as_ref().and_then(|l| l.idle_timeout_seconds) {
-        Some(0) => None,
-        Some(s) => Some(Duration::from_secs(s)),
-        None => Some(Duration::from_secs(
-            d.timeout_seconds
-                .filter(|s| *s > 0)
-                .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
-        )),
-    };
+    let (agents, default_agent, global_tools) =
+        super::build_agents::agents(&raw, &state_dir, &file, source)?;
+    let (run_timeout, idle_timeout) = timeouts(d);
     let main_key = raw
         .session
         .main_key
@@ -411,7 +106,7 @@ pub(super) fn build(
         .unwrap_or_else(|| "main".into());
 
     let channels = super::channels::build(&raw, source, &file)?;
-    let hooks = super::automation::hooks(raw.hooks.as_ref(), token.as_ref())
+    let hooks = super::automation::hooks(raw.hooks.as_ref(), auth.token.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let cron = super::automation::cron(raw.cron.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
@@ -422,12 +117,7 @@ pub(super) fn build(
         state_dir,
         port,
         bind,
-        auth: AuthConfig {
-            mode,
-            token,
-            password,
-            rate_limit,
-        },
+        auth,
         chat_completions,
         responses,
         responses_raw,
@@ -458,6 +148,182 @@ pub(super) fn build(
     })
 }
 
+/// Port (CLI > `OPENCLAW_GATEWAY_PORT`, also `host:port` > file > default) and bind addresses.
+fn network(
+    g: &super::raw::RawGateway,
+    ov: &Overrides,
+    file: &Option<PathBuf>,
+    source: &str,
+) -> Result<(u16, Vec<IpAddr>), ConfigError> {
+    let env_port = std::env::var("OPENCLAW_GATEWAY_PORT").ok().and_then(|v| {
+        let v = v.trim();
+        v.rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches(']').parse::<u16>().ok())
+    });
+    let port = ov.port.or(env_port).or(g.port).unwrap_or(DEFAULT_PORT);
+    let bind_spec = ov
+        .bind
+        .clone()
+        .or_else(|| g.bind.clone())
+        .unwrap_or_else(|| "loopback".into());
+    let bind = resolve_bind(&bind_spec, g.custom_bind_host.as_deref()).ok_or_else(|| {
+        invalid(
+            file,
+            source,
+            "gateway.bind",
+            format!(
+                "unknown bind `{bind_spec}` (use loopback, lan, custom, auto or an IP address)"
+            ),
+        )
+    })?;
+
+    Ok((port, bind))
+}
+
+/// Auth mode and secrets (file, then env; CLI overrides win) and the failed-attempt limiter;
+/// refuses a non-loopback bind without auth.
+fn auth(
+    g: &super::raw::RawGateway,
+    ov: &Overrides,
+    bind: &[IpAddr],
+    port: u16,
+    file: &Option<PathBuf>,
+    source: &str,
+) -> Result<AuthConfig, ConfigError> {
+    let token = ov
+        .token
+        .clone()
+        .or_else(|| g.auth.token.clone())
+        .or_else(|| std::env::var("OPENCLAW_GATEWAY_TOKEN").ok())
+        .filter(|s| !s.trim().is_empty())
+        .map(Secret::new);
+    let password = ov
+        .password
+        .clone()
+        .or_else(|| g.auth.password.clone())
+        .or_else(|| std::env::var("OPENCLAW_GATEWAY_PASSWORD").ok())
+        .filter(|s| !s.trim().is_empty())
+        .map(Secret::new);
+    let mode_str = ov.auth.clone().or_else(|| g.auth.mode.clone());
+    let mode = match mode_str.as_deref() {
+        Some("none") => AuthMode::None,
+        Some("token") => AuthMode::Token,
+        Some("password") => AuthMode::Password,
+        Some(other) => {
+            return Err(invalid(
+                file,
+                source,
+                "gateway.auth.mode",
+                format!("unsupported auth mode `{other}` (use none, token or password)"),
+            ))
+        }
+        None => match (&token, &password) {
+            (Some(_), Some(_)) if ov.token.is_none() && ov.password.is_none() => {
+                return Err(invalid(
+                    file,
+                    source,
+                    "gateway.auth.mode",
+                    "both a token and a password are configured: set gateway.auth.mode",
+                ))
+            }
+            (_, Some(_)) if ov.token.is_none() => AuthMode::Password,
+            _ => AuthMode::Token,
+        },
+    };
+    if mode == AuthMode::Password && password.is_none() {
+        return Err(invalid(
+            file,
+            source,
+            "gateway.auth.password",
+            "password mode needs gateway.auth.password or OPENCLAW_GATEWAY_PASSWORD",
+        ));
+    }
+    let rl = g.auth.rate_limit.as_ref();
+    let defaults = RateLimitConfig::default();
+    let rate_limit = RateLimitConfig {
+        max_attempts: rl
+            .and_then(|r| r.max_attempts)
+            .unwrap_or(defaults.max_attempts),
+        window: rl
+            .and_then(|r| r.window_ms)
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.window),
+        lockout: rl
+            .and_then(|r| r.lockout_ms)
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.lockout),
+        exempt_loopback: rl
+            .and_then(|r| r.exempt_loopback)
+            .unwrap_or(defaults.exempt_loopback),
+    };
+    if mode == AuthMode::None && bind.iter().any(|ip| !ip.is_loopback()) {
+        return Err(invalid(file, source, "gateway.auth.mode", format!(
+            "refusing to bind gateway to {}:{port} without auth (set gateway.auth.mode to token or password)",
+            bind.first().map(|i| i.to_string()).unwrap_or_default()
+        )));
+    }
+
+    Ok(AuthConfig {
+        mode,
+        token,
+        password,
+        rate_limit,
+    })
+}
+
+/// The OpenAI-compatible endpoint switches and OpenResponses' media settings.
+fn endpoints(g: &super::raw::RawGateway) -> (EndpointConfig, EndpointConfig, Option<Value>) {
+    let ep = &g.http.endpoints;
+    let chat = ep.chat_completions.as_ref();
+    let chat_completions = EndpointConfig {
+        enabled: chat.and_then(|c| c.enabled).unwrap_or(true),
+        max_body_bytes: chat
+            .and_then(|c| c.max_body_bytes)
+            .unwrap_or(DEFAULT_CHAT_BODY_BYTES),
+    };
+    let resp = ep.responses.as_ref();
+    let responses = EndpointConfig {
+        enabled: resp.and_then(|c| c.enabled).unwrap_or(false),
+        max_body_bytes: resp
+            .and_then(|c| c.max_body_bytes)
+            .unwrap_or(DEFAULT_CHAT_BODY_BYTES),
+    };
+    let responses_raw = resp.map(|r| {
+        let mut m = serde_json::Map::new();
+        if let Some(v) = r.max_url_parts {
+            m.insert("maxUrlParts".into(), v.into());
+        }
+        if let Some(v) = &r.files {
+            m.insert("files".into(), v.clone());
+        }
+        if let Some(v) = &r.images {
+            m.insert("images".into(), v.clone());
+        }
+        Value::Object(m)
+    });
+
+    (chat_completions, responses, responses_raw)
+}
+
+/// The run timeout and the model idle timeout (`None` = off).
+fn timeouts(d: &super::raw::RawAgentDefaults) -> (Duration, Option<Duration>) {
+    let run_timeout = Duration::from_secs(match d.timeout_seconds {
+        Some(0) | None => DEFAULT_TIMEOUT_SECS,
+        Some(s) => s,
+    });
+    let idle_timeout = match d.llm.as_ref().and_then(|l| l.idle_timeout_seconds) {
+        Some(0) => None,
+        Some(s) => Some(Duration::from_secs(s)),
+        None => Some(Duration::from_secs(
+            d.timeout_seconds
+                .filter(|s| *s > 0)
+                .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
+        )),
+    };
+    (run_timeout, idle_timeout)
+}
+
 /// `gateway.ws`, with `OPENCLAW_HANDSHAKE_TIMEOUT_MS` (non-empty) winning for the handshake.
 fn ws_config(raw: &super::raw::RawWs) -> super::WsConfig {
     let d = super::WsConfig::default();
@@ -477,7 +343,7 @@ fn ws_config(raw: &super::raw::RawWs) -> super::WsConfig {
     }
 }
 
-fn expand_home(p: &str) -> PathBuf {
+pub(super) fn expand_home(p: &str) -> PathBuf {
     match p.strip_prefix("~/") {
         Some(rest) => std::env::var_os("HOME")
             .map(PathBuf::from)
@@ -498,71 +364,5 @@ fn resolve_bind(spec: &str, custom: Option<&str>) -> Option<Vec<IpAddr>> {
             .unwrap_or([0, 0, 0, 0].into())]),
         "localhost" => Some(vec![v4_loopback]),
         other => other.parse::<IpAddr>().ok().map(|ip| vec![ip]),
-    }
-}
-
-/// With no providers configured, picks them up from well-known environment variables.
-fn detect_providers(
-    providers: &mut BTreeMap<String, ProviderConfig>,
-    default_model: &mut ModelChoice,
-) {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    if let Some(key) = env("OPENAI_API_KEY") {
-        let model = env("OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into());
-        providers.insert(
-            "openai".into(),
-            ProviderConfig {
-                id: "openai".into(),
-                base_url: env("OPENAI_BASE_URL")
-                    .unwrap_or_else(|| "https://api.openai.com/v1".into())
-                    .trim_end_matches('/')
-                    .into(),
-                api_key: Some(Secret::new(key)),
-                api: ProviderApi::OpenAiCompletions,
-                headers: vec![],
-                models: vec![ModelInfo {
-                    id: model.clone(),
-                    images: true,
-                    reasoning: false,
-                    max_tokens: None,
-                    context_window: None,
-                }],
-            },
-        );
-        if default_model.primary.is_none() {
-            default_model.primary = Some(ModelRef {
-                provider: "openai".into(),
-                model,
-            });
-        }
-    }
-    if let Some(key) = env("ANTHROPIC_API_KEY") {
-        let model = env("ANTHROPIC_MODEL").unwrap_or_else(|| "claude-sonnet-4-5".into());
-        providers.insert(
-            "anthropic".into(),
-            ProviderConfig {
-                id: "anthropic".into(),
-                base_url: env("ANTHROPIC_BASE_URL")
-                    .unwrap_or_else(|| "https://api.anthropic.com/v1".into())
-                    .trim_end_matches('/')
-                    .into(),
-                api_key: Some(Secret::new(key)),
-                api: ProviderApi::AnthropicMessages,
-                headers: vec![],
-                models: vec![ModelInfo {
-                    id: model.clone(),
-                    images: true,
-                    reasoning: true,
-                    max_tokens: None,
-                    context_window: None,
-                }],
-            },
-        );
-        if default_model.primary.is_none() {
-            default_model.primary = Some(ModelRef {
-                provider: "anthropic".into(),
-                model,
-            });
-        }
     }
 }

@@ -6,6 +6,8 @@
 
 mod automation;
 mod build;
+mod build_agents;
+mod build_models;
 mod channel_types;
 mod channels;
 mod env;

@@ -1,0 +1,104 @@
+//! The `agents` section: each agent's id, model, thinking level, prompt, workspace and tool
+//! policy, and which one is the default.
+
+use super::build::{expand_home, invalid, model_choice};
+use super::normalize_agent_id;
+use super::raw::RawConfig;
+use super::types::*;
+use crate::providers::types::ThinkingLevel;
+use std::path::{Path, PathBuf};
+
+/// The agents (at least one), the default agent's id, and the global tool policy.
+pub(super) fn agents(
+    raw: &RawConfig,
+    state_dir: &Path,
+    file: &Option<PathBuf>,
+    source: &str,
+) -> Result<(Vec<AgentConfig>, String, ToolPolicy), ConfigError> {
+    let d = &raw.agents.defaults;
+    let thinking_of = |s: &Option<String>,
+                       key: &str|
+     -> Result<Option<ThinkingLevel>, ConfigError> {
+        s.as_deref()
+            .map(|t| {
+                ThinkingLevel::parse(t).ok_or_else(|| {
+                    invalid(
+                        file,
+                        source,
+                        key,
+                        format!("unknown thinking level `{t}` (off, minimal, low, medium, high)"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let default_thinking = thinking_of(&d.thinking_default, "agents.defaults.thinkingDefault")?;
+    let default_workspace = d
+        .workspace
+        .as_deref()
+        .map(expand_home)
+        .unwrap_or_else(|| state_dir.join("workspace"));
+    let global_tools = ToolPolicy::from_raw(&raw.tools);
+
+    let mut agents = Vec::new();
+    let mut default_agent = None;
+    for (i, a) in raw.agents.list.iter().enumerate() {
+        let key = format!("agents.list[{i}]");
+        let id = normalize_agent_id(&a.id).ok_or_else(|| {
+            invalid(
+                file,
+                source,
+                &format!("{key}.id"),
+                format!("invalid agent id `{}`", a.id),
+            )
+        })?;
+        if agents.iter().any(|x: &AgentConfig| x.id == id) {
+            return Err(invalid(
+                file,
+                source,
+                &format!("{key}.id"),
+                format!("duplicate agent id `{id}`"),
+            ));
+        }
+        if a.default == Some(true) && default_agent.is_none() {
+            default_agent = Some(id.clone());
+        }
+        let mut tools = a
+            .tools
+            .as_ref()
+            .map(ToolPolicy::from_raw)
+            .unwrap_or_default();
+        tools.deny.extend(global_tools.deny.iter().cloned());
+        if tools.allow.is_none() {
+            tools.allow = global_tools.allow.clone();
+        }
+        agents.push(AgentConfig {
+            model: model_choice(&a.model, file, source, &format!("{key}.model"))?,
+            thinking: thinking_of(&a.thinking_default, &format!("{key}.thinkingDefault"))?
+                .or(default_thinking),
+            system_prompt: a.system_prompt.clone().or_else(|| d.system_prompt.clone()),
+            workspace: a
+                .workspace
+                .as_deref()
+                .map(expand_home)
+                .unwrap_or_else(|| default_workspace.clone()),
+            name: a.name.clone(),
+            id,
+            tools,
+        });
+    }
+    if agents.is_empty() {
+        agents.push(AgentConfig {
+            id: DEFAULT_AGENT.into(),
+            name: None,
+            workspace: default_workspace,
+            model: ModelChoice::default(),
+            thinking: default_thinking,
+            system_prompt: d.system_prompt.clone(),
+            tools: global_tools.clone(),
+        });
+    }
+    let default_agent = default_agent.unwrap_or_else(|| agents[0].id.clone());
+
+    Ok((agents, default_agent, global_tools))
+}
