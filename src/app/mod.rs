@@ -12,6 +12,7 @@
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
+//! - [`status`]: the live and stored counts every status reply renders;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
 pub mod error;
@@ -19,6 +20,7 @@ pub mod idempotency;
 mod reads;
 pub mod select;
 pub mod sessions;
+pub mod status;
 pub mod tools;
 pub mod turns;
 

@@ -155,12 +155,8 @@ pub async fn status(
     _req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    let stats = state
-        .router
-        .send(crate::actors::router::GetStats)
-        .await
-        .unwrap_or_default();
-    let total = state.app.count_sessions(None).await.unwrap_or(0);
+    let status = state.app.status(false).await;
+    let (stats, total) = (status.live, status.sessions_total);
     let channels = state
         .channels
         .send(crate::actors::channels::ListAccounts)

@@ -2,7 +2,6 @@
 //! `last-heartbeat`, `logs.tail`, `wake`, `system-event`, `system-presence`.
 
 use super::{bad_param, Call};
-use crate::actors::router::GetStats;
 use crate::actors::ws_hub::{LastHeartbeat, Presence};
 use crate::agent::system_events::MainSession;
 use crate::storage::now_ms;
@@ -59,15 +58,14 @@ fn rss_bytes() -> Option<u64> {
 /// `status`: version, uptime, sessions, runs, memory.
 pub async fn status(call: Call) {
     let cfg = &call.app.config;
-    let stats = call.app.router.send(GetStats).await.unwrap_or_default();
+    let status = call.app.app.status(true).await;
+    let (stats, total) = (status.live, status.sessions_total);
     let queued = call.app.system_events.peek();
-    let mut by_agent = Vec::with_capacity(cfg.agents.len());
-    for a in &cfg.agents {
-        let n = call.app.app.count_sessions(Some(&a.id)).await.unwrap_or(0);
-        let recent = recent_sessions(&call, Some(&a.id)).await;
-        by_agent.push(json!({"agentId": a.id, "count": n, "recent": recent}));
+    let mut by_agent = Vec::with_capacity(status.sessions_by_agent.len());
+    for (agent, n) in &status.sessions_by_agent {
+        let recent = recent_sessions(&call, Some(agent)).await;
+        by_agent.push(json!({"agentId": agent, "count": n, "recent": recent}));
     }
-    let total = call.app.app.count_sessions(None).await.unwrap_or(0);
     let recent = recent_sessions(&call, None).await;
     let model = cfg.default_model.primary.as_ref().map(|m| m.to_string());
     call.reply.ok(json!({

@@ -1,0 +1,39 @@
+//! The gateway's live figures, shared by `GET /status` (the seeds' shape) and the WebSocket
+//! `status` / `health` methods (OpenClaw's shape): each edge renders the same numbers.
+
+use super::App;
+use crate::actors::router::{GetStats, Stats};
+
+/// Live and stored counts.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// Session actors alive and turns running.
+    pub live: Stats,
+    /// Stored sessions.
+    pub sessions_total: i64,
+    /// Stored sessions per agent (in config order).
+    pub sessions_by_agent: Vec<(String, i64)>,
+}
+
+impl App {
+    /// The live counts from the router.
+    pub async fn stats(&self) -> Stats {
+        self.router.send(GetStats).await.unwrap_or_default()
+    }
+
+    /// Live counts and stored session counts (per agent when `by_agent`).
+    pub async fn status(&self, by_agent: bool) -> Status {
+        let mut s = Status {
+            live: self.stats().await,
+            sessions_total: self.count_sessions(None).await.unwrap_or(0),
+            sessions_by_agent: vec![],
+        };
+        if by_agent {
+            for a in &self.config.agents {
+                let n = self.count_sessions(Some(&a.id)).await.unwrap_or(0);
+                s.sessions_by_agent.push((a.id.clone(), n));
+            }
+        }
+        s
+    }
+}
