@@ -148,6 +148,14 @@ impl ResponseError for GatewayError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.render(self.body())
+    }
+}
+
+impl GatewayError {
+    /// The response for this error with `body` (another family's error shape): the same
+    /// status, headers (`Retry-After`, `Allow`) and logging as the OpenAI-shaped one.
+    pub fn render(&self, body: serde_json::Value) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
@@ -172,7 +180,7 @@ impl ResponseError for GatewayError {
             }
             _ => {}
         }
-        b.body(self.body().to_string())
+        b.body(body.to_string())
     }
 }
 

@@ -15,6 +15,7 @@
 //! - [`status`]: the live and stored counts every status reply renders;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
+pub mod config_view;
 pub mod error;
 pub mod idempotency;
 mod reads;

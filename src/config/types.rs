@@ -181,6 +181,16 @@ pub enum ProviderApi {
     AnthropicMessages,
 }
 
+impl ProviderApi {
+    /// The config name (`openai-completions`, `anthropic-messages`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderApi::OpenAiCompletions => "openai-completions",
+            ProviderApi::AnthropicMessages => "anthropic-messages",
+        }
+    }
+}
+
 /// One configured model provider.
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {

@@ -2,6 +2,7 @@
 //! ([`routes`]). Handlers live one file per resource.
 
 mod agent_run;
+pub mod api_v1;
 pub mod body;
 mod channels;
 mod chat_completions;

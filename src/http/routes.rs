@@ -9,7 +9,8 @@
 //! all (the JSON 404). `tests/api/routes.rs` walks [`ROUTES`] and checks that every gateway
 //! route refuses a request without credentials.
 
-use super::{agent_run, channels, chat_completions, models, probes, responses, responses_ws};
+use super::responses_ws;
+use super::{agent_run, api_v1, channels, chat_completions, models, probes, responses};
 use super::{not_allowed, tools_invoke};
 use crate::auth::Principal;
 use crate::config::Config;
@@ -20,13 +21,15 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::guard::{fn_guard, GuardContext};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Gateway credentials required.
+    /// Gateway credentials required (errors in the OpenAI shape).
     Gateway,
+    /// Gateway credentials required; errors, 405 included, in the `/api/v1` envelope.
+    ApiV1,
     /// No gateway credential; the reason (the route authenticates its caller another way, or
     /// reveals nothing).
     Public(&'static str),
@@ -102,7 +105,7 @@ macro_rules! route_table {
                         .to($handler);
                     res = res.route(protect(access, route));
                 )+
-                cfg.service(res.default_service(web::to(not_allowed($allow))));
+                cfg.service(res.default_service(wrong_method(access, $allow)));
             )*
         }
     };
@@ -140,6 +143,25 @@ route_table! {
     "/status", Access::Gateway, allow "GET", always => {
         GET => agent_run::status,
     }
+    "/api/v1/message", Access::ApiV1, allow "POST", always => {
+        POST => api_v1::message::send,
+    }
+    "/api/v1/message/stream", Access::ApiV1, allow "POST", always => {
+        POST => api_v1::message::stream,
+    }
+    "/api/v1/sessions", Access::ApiV1, allow "GET, POST", always => {
+        GET => api_v1::sessions::list,
+        POST => api_v1::sessions::create,
+    }
+    "/api/v1/sessions/{id}", Access::ApiV1, allow "DELETE", always => {
+        DELETE => api_v1::sessions::delete,
+    }
+    "/api/v1/status", Access::ApiV1, allow "GET", always => {
+        GET => api_v1::status::status,
+    }
+    "/api/v1/config/{path:.*}", Access::ApiV1, allow "GET", always => {
+        GET => api_v1::config::get,
+    }
     "/channels/webhook/{account}", Access::Public(SIGNED_INBOUND), allow "POST", always => {
         POST => channels::webhook_inbound,
     }
@@ -164,11 +186,48 @@ route_table! {
     }
 }
 
-/// Wraps a gateway route in [`require_auth`].
+/// Wraps a gateway route in [`require_auth`] (or [`require_auth_envelope`]).
 fn protect(access: Access, route: actix_web::Route) -> actix_web::Route {
     match access {
         Access::Gateway => route.wrap(from_fn(require_auth)),
+        Access::ApiV1 => route.wrap(from_fn(require_auth_envelope)),
         Access::Public(_) => route,
+    }
+}
+
+/// The 405 for a wrong method, in the route family's error shape.
+fn wrong_method(access: Access, allow: &'static str) -> actix_web::Route {
+    match access {
+        Access::ApiV1 => web::to(move || {
+            std::future::ready(Err::<HttpResponse, _>(api_v1::ApiError(
+                GatewayError::MethodNotAllowed { allow },
+            )))
+        }),
+        _ => web::to(not_allowed(allow)),
+    }
+}
+
+/// [`require_auth`] answering in the `/api/v1` envelope.
+pub async fn require_auth_envelope(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    match authenticate(&req) {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.call(req).await
+        }
+        Err(e) => {
+            let resp = e.render(api_v1::envelope(&e));
+            Ok(req.into_response(resp))
+        }
+    }
+}
+
+fn authenticate(req: &ServiceRequest) -> Result<Principal, GatewayError> {
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.auth.authenticate(req.request()),
+        None => Err(GatewayError::Internal("gateway state missing".into())),
     }
 }
 
@@ -178,11 +237,7 @@ pub async fn require_auth(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let checked = match req.app_data::<web::Data<AppState>>() {
-        Some(state) => state.auth.authenticate(req.request()),
-        None => Err(GatewayError::Internal("gateway state missing".into())),
-    };
-    match checked {
+    match authenticate(&req) {
         Ok(principal) => {
             req.extensions_mut().insert(principal);
             next.call(req).await

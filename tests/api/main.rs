@@ -8,6 +8,7 @@ mod fake_http;
 mod fake_telegram;
 mod helpers;
 
+mod api_v1;
 mod app_layer;
 mod channels_discord;
 mod channels_slack;
