@@ -6,7 +6,9 @@ pub mod prompt;
 pub mod system_events;
 
 use crate::config::ModelRef;
-use crate::providers::types::{ImageData, Message, ThinkingLevel, ToolChoice, ToolSpec};
+use crate::providers::types::{
+    ImageData, Message, ModelOptions, ThinkingLevel, ToolChoice, ToolSpec,
+};
 use std::time::Duration;
 
 /// One agent turn as an entry point (HTTP, WS, hooks, cron, channels) asks for it.
@@ -43,6 +45,8 @@ pub struct TurnRequest {
     pub top_p: Option<f64>,
     /// Ask the upstream to stream (deltas reach subscribers as they arrive).
     pub stream: bool,
+    /// Stop sequences, structured output and provider pass-through fields.
+    pub options: ModelOptions,
     /// Ingress channel name (`webchat`, `telegram`, …).
     pub channel: String,
     /// Per-turn timeout override.
@@ -68,6 +72,7 @@ impl TurnRequest {
             temperature: None,
             top_p: None,
             stream: true,
+            options: ModelOptions::default(),
             channel: "webchat".into(),
             timeout: None,
         }

@@ -4,6 +4,8 @@ mod agent_run;
 pub mod body;
 mod channels;
 mod chat_completions;
+pub mod chat_fields;
+mod chat_history;
 pub mod chat_input;
 pub mod hooks;
 mod models;

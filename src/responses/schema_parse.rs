@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::schema::{
     CompactionItem, ContentPart, FunctionCallItem, FunctionCallOutputItem, FunctionTool, Input,
+    TextConfig, TextFormat,
     Item, ItemReference, MessageContent, MessageItem, Phase, Reasoning, ReasoningEffort,
     ReasoningItem, ReasoningSummary, ResponsesRequest, Role, TextPart, ToolChoice, Truncation,
 };
@@ -103,6 +104,11 @@ pub fn parse_value(value: &Value) -> Result<ResponsesRequest> {
         "reasoning",
         "truncation",
         "parallel_tool_calls",
+        "include",
+        "text",
+        "service_tier",
+        "prompt_cache_key",
+        "safety_identifier",
     ];
     let o = Obj::new(value, "", KEYS)?;
     let model = o.req("model", as_string)?;
@@ -134,7 +140,49 @@ pub fn parse_value(value: &Value) -> Result<ResponsesRequest> {
             )
         })?,
         parallel_tool_calls: o.opt("parallel_tool_calls", as_bool)?,
+        include: o.opt("include", |v, p| array(v, p, as_string))?,
+        text: o.opt("text", parse_text)?,
+        service_tier: o.opt("service_tier", as_string)?,
+        prompt_cache_key: o.opt("prompt_cache_key", as_string)?,
+        safety_identifier: o.opt("safety_identifier", as_string)?,
     })
+}
+
+fn parse_text(v: &Value, path: &str) -> Result<TextConfig> {
+    let o = Obj::new(v, path, &["format", "verbosity"])?;
+    Ok(TextConfig {
+        format: o.opt("format", parse_text_format)?,
+        verbosity: o.opt("verbosity", as_string)?,
+    })
+}
+
+fn parse_text_format(v: &Value, path: &str) -> Result<TextFormat> {
+    match type_of(v, path)? {
+        "text" => {
+            Obj::new(v, path, &["type"])?;
+            Ok(TextFormat::Text)
+        }
+        "json_object" => {
+            Obj::new(v, path, &["type"])?;
+            Ok(TextFormat::JsonObject)
+        }
+        "json_schema" => {
+            let o = Obj::new(v, path, &["type", "name", "schema", "description", "strict"])?;
+            Ok(TextFormat::JsonSchema {
+                name: o.req("name", non_empty_string)?,
+                schema: o.req("schema", |v, p| match v {
+                    Value::Object(_) => Ok(v.clone()),
+                    _ => expected(p, "object", v),
+                })?,
+                description: o.opt("description", as_string)?,
+                strict: o.opt("strict", as_bool)?,
+            })
+        }
+        other => err(
+            &child(path, "type"),
+            format!("unsupported format type `{other}` (text, json_object, json_schema)"),
+        ),
+    }
 }
 
 /// A JSON object whose keys were checked against an allow-list.
@@ -472,9 +520,12 @@ fn parse_reasoning(v: &Value, path: &str) -> Result<Reasoning> {
                 v,
                 p,
                 &[
+                    ("none", ReasoningEffort::None),
+                    ("minimal", ReasoningEffort::Minimal),
                     ("low", ReasoningEffort::Low),
                     ("medium", ReasoningEffort::Medium),
                     ("high", ReasoningEffort::High),
+                    ("xhigh", ReasoningEffort::Xhigh),
                 ],
             )
         })?,
