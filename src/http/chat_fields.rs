@@ -90,7 +90,10 @@ pub fn parse(obj: &Map<String, Value>) -> Result<ChatOptions, GatewayError> {
             ));
         }
     }
-    if obj.get("logprobs").is_some_and(|v| v.as_bool() == Some(true)) {
+    if obj
+        .get("logprobs")
+        .is_some_and(|v| v.as_bool() == Some(true))
+    {
         return Err(bad(
             "logprobs",
             "`logprobs` is not supported: the gateway does not relay token log probabilities.",
@@ -171,9 +174,10 @@ pub fn parse_response_format(v: Option<&Value>) -> Result<Option<ResponseFormat>
         Some("text") => Ok(None),
         Some("json_object") => Ok(Some(ResponseFormat::JsonObject)),
         Some("json_schema") => {
-            let js = v.get("json_schema").filter(|j| j.is_object()).ok_or_else(|| {
-                bad(FIELD, "`response_format.json_schema` must be an object")
-            })?;
+            let js = v
+                .get("json_schema")
+                .filter(|j| j.is_object())
+                .ok_or_else(|| bad(FIELD, "`response_format.json_schema` must be an object"))?;
             json_schema(js, FIELD).map(Some)
         }
         _ => Err(bad(
@@ -188,7 +192,12 @@ pub fn json_schema(js: &Value, field: &str) -> Result<ResponseFormat, GatewayErr
     let name = match js.get("name") {
         None | Some(Value::Null) => "response".to_string(),
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(_) => return Err(bad(field, "the JSON schema `name` must be a non-empty string")),
+        Some(_) => {
+            return Err(bad(
+                field,
+                "the JSON schema `name` must be a non-empty string",
+            ))
+        }
     };
     let schema = match js.get("schema") {
         None | Some(Value::Null) => serde_json::json!({"type": "object"}),

@@ -79,9 +79,14 @@ mod tests {
 
     #[test]
     fn only_tool_call_history_counts_as_a_round_trip() {
-        let plain = [json!({"role":"user","content":"hi"}), json!({"role":"tool","content":"x"})];
+        let plain = [
+            json!({"role":"user","content":"hi"}),
+            json!({"role":"tool","content":"x"}),
+        ];
         assert!(!has_tool_round_trip(&plain));
-        let calls = [json!({"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]})];
+        let calls = [
+            json!({"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]}),
+        ];
         assert!(has_tool_round_trip(&calls));
         let result = [json!({"role":"tool","tool_call_id":"c","content":"x"})];
         assert!(has_tool_round_trip(&result));
@@ -95,6 +100,9 @@ mod tests {
         assert_eq!(m.tool_calls[0].arguments, "{\"a\":1}");
         let t = json!({"role":"tool","tool_call_id":"c1","content":"ok"});
         let m = message(&t, 1, "ok".into()).unwrap();
-        assert_eq!((m.role, m.tool_call_id.as_deref()), (Role::Tool, Some("c1")));
+        assert_eq!(
+            (m.role, m.tool_call_id.as_deref()),
+            (Role::Tool, Some("c1"))
+        );
     }
 }

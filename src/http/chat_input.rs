@@ -107,7 +107,10 @@ fn structured(messages: &[Value]) -> Result<(Vec<String>, Vec<Message>), Gateway
         }
         history.push(chat_history::message(m, i, text)?);
     }
-    if !history.iter().any(|m| matches!(m.role, Role::User | Role::Tool)) {
+    if !history
+        .iter()
+        .any(|m| matches!(m.role, Role::User | Role::Tool))
+    {
         return Err(GatewayError::bad_param(MISSING_USER, "messages"));
     }
     if let Some((idx, urls)) = last_user {

@@ -189,7 +189,8 @@ impl Acc {
                 }
                 let block = &v["content_block"];
                 let is_tool = block.get("type").and_then(Value::as_str) == Some("tool_use");
-                if is_tool && block.get("name").and_then(Value::as_str) == Some(structured::TOOL_NAME)
+                if is_tool
+                    && block.get("name").and_then(Value::as_str) == Some(structured::TOOL_NAME)
                 {
                     self.answer_block = Some(idx);
                 } else if is_tool {
@@ -392,7 +393,11 @@ pub async fn call(
             let start = json!({"type": "content_block_start", "index": i, "content_block": block});
             acc.event(&start, on_event).map_err(status_err)?;
             if acc.answer_block == Some(i) {
-                let text = block.get("input").cloned().unwrap_or(Value::Null).to_string();
+                let text = block
+                    .get("input")
+                    .cloned()
+                    .unwrap_or(Value::Null)
+                    .to_string();
                 acc.text.push_str(&text);
                 on_event(ModelEvent::TextDelta(text));
                 continue;

@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 
 use super::schema::{
     CompactionItem, ContentPart, FunctionCallItem, FunctionCallOutputItem, FunctionTool, Input,
-    TextConfig, TextFormat,
     Item, ItemReference, MessageContent, MessageItem, Phase, Reasoning, ReasoningEffort,
-    ReasoningItem, ReasoningSummary, ResponsesRequest, Role, TextPart, ToolChoice, Truncation,
+    ReasoningItem, ReasoningSummary, ResponsesRequest, Role, TextConfig, TextFormat, TextPart,
+    ToolChoice, Truncation,
 };
 use super::schema_parts::{parse_file, parse_image};
 
@@ -167,7 +167,11 @@ fn parse_text_format(v: &Value, path: &str) -> Result<TextFormat> {
             Ok(TextFormat::JsonObject)
         }
         "json_schema" => {
-            let o = Obj::new(v, path, &["type", "name", "schema", "description", "strict"])?;
+            let o = Obj::new(
+                v,
+                path,
+                &["type", "name", "schema", "description", "strict"],
+            )?;
             Ok(TextFormat::JsonSchema {
                 name: o.req("name", non_empty_string)?,
                 schema: o.req("schema", |v, p| match v {
