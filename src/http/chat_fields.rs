@@ -115,7 +115,7 @@ pub fn parse(obj: &Map<String, Value>) -> Result<ChatOptions, GatewayError> {
         if !text_only {
             return Err(bad(
                 "modalities",
-                "only the `text` output modality is supported.",
+                "`modalities`: only the `text` output modality is supported.",
             ));
         }
     }
