@@ -8,6 +8,8 @@ pub mod chat_fields;
 mod chat_history;
 pub mod chat_input;
 pub mod hooks;
+mod lenient_target;
+pub mod listen;
 mod models;
 mod probes;
 pub mod responses;

@@ -21,6 +21,7 @@ mod errors;
 mod framing;
 mod hooks;
 mod misc;
+mod query_strings;
 mod request_fields;
 mod responses;
 mod sessions;
