@@ -6,8 +6,8 @@ use crate::helpers::*;
 use clawgate_bench::mock::MockUpstream;
 use serde_json::{json, Value};
 
-async fn spawn_close_delimited() -> (TestGateway, CloseDelimitedUpstream) {
-    let upstream = CloseDelimitedUpstream::start().await;
+async fn spawn_close_delimited(version: &'static str) -> (TestGateway, CloseDelimitedUpstream) {
+    let upstream = CloseDelimitedUpstream::start(version).await;
     let cfg = format!(
         r#"{{ gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }}, http: {{ endpoints: {{ responses: {{ enabled: true }} }} }} }},
   models: {{ providers: {{ plain: {{ baseUrl: "{}", api: "openai-completions", models: [{{ id: "m" }}] }} }} }},
@@ -36,7 +36,13 @@ async fn stream(t: &TestGateway, path: &str, body: Value) -> String {
 
 #[actix_web::test]
 async fn a_close_delimited_upstream_streams_through_every_endpoint() {
-    let (t, upstream) = spawn_close_delimited().await;
+    for version in ["HTTP/1.1", "HTTP/1.0"] {
+        every_endpoint(version).await;
+    }
+}
+
+async fn every_endpoint(version: &'static str) {
+    let (t, upstream) = spawn_close_delimited(version).await;
     let expected = WORDS.concat();
 
     let chat = stream(

@@ -1,6 +1,6 @@
 //! An OpenAI-compatible upstream that frames every response by closing the connection, as
-//! Python's `http.server` does: `HTTP/1.1 200`, no `Content-Length`, no chunked encoding, then
-//! the body, then close. Its SSE uses CRLF line ends, keep-alive comments, `data:` without the
+//! Python's `http.server` does: `HTTP/1.1 200` (or `HTTP/1.0`), no `Content-Length`, no chunked
+//! encoding, then the body, then close. Its SSE uses CRLF line ends, keep-alive comments, `data:` without the
 //! space and a long line, so every decoder path a real server may hit is exercised.
 
 use serde_json::{json, Value};
@@ -17,7 +17,8 @@ pub struct CloseDelimitedUpstream {
 }
 
 impl CloseDelimitedUpstream {
-    pub async fn start() -> CloseDelimitedUpstream {
+    /// Starts on 127.0.0.1:0; `version` is the status line's protocol (`HTTP/1.1`, `HTTP/1.0`).
+    pub async fn start(version: &'static str) -> CloseDelimitedUpstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let bodies = Arc::new(Mutex::new(Vec::new()));
@@ -26,7 +27,7 @@ impl CloseDelimitedUpstream {
             while let Ok((sock, _)) = listener.accept().await {
                 let log = log.clone();
                 actix_rt::spawn(async move {
-                    if let Some(body) = serve(sock).await {
+                    if let Some(body) = serve(sock, version).await {
                         log.lock().unwrap().push(body);
                     }
                 });
@@ -46,7 +47,7 @@ impl CloseDelimitedUpstream {
 }
 
 /// Reads one request, answers it close-delimited and closes; returns the request body.
-async fn serve(mut sock: TcpStream) -> Option<Value> {
+async fn serve(mut sock: TcpStream, version: &str) -> Option<Value> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -76,7 +77,10 @@ async fn serve(mut sock: TcpStream) -> Option<Value> {
     let stream = body["stream"].as_bool().unwrap_or(false);
     let mut out = Vec::new();
     if stream {
-        out.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
+        out.extend_from_slice(version.as_bytes());
+        out.extend_from_slice(
+            b" 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n",
+        );
         out.extend_from_slice(b": keep-alive\r\n\r\n");
         let chunk = |delta: Value, finish: Value| json!({"id":"cd-1","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":delta,"finish_reason":finish}]});
         let first = chunk(json!({"role":"assistant","content":""}), Value::Null);
@@ -93,7 +97,8 @@ async fn serve(mut sock: TcpStream) -> Option<Value> {
         out.extend_from_slice(format!("data: {usage}\r\n\r\ndata: [DONE]\r\n\r\n").as_bytes());
     } else {
         let v = json!({"id":"cd-1","object":"chat.completion","created":0,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":WORDS.concat()},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}});
-        out.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n");
+        out.extend_from_slice(version.as_bytes());
+        out.extend_from_slice(b" 200 OK\r\nContent-Type: application/json\r\n\r\n");
         out.extend_from_slice(v.to_string().as_bytes());
     }
     // Written in pieces, so the head and the events arrive in separate reads.
