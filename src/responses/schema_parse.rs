@@ -109,8 +109,23 @@ pub fn parse_value(value: &Value) -> Result<ResponsesRequest> {
         "service_tier",
         "prompt_cache_key",
         "safety_identifier",
+        "stream_options",
+        "background",
+        "top_logprobs",
     ];
     let o = Obj::new(value, "", KEYS)?;
+    // OpenAI fields whose defaults are what the gateway does: accepted at the default, refused
+    // by name otherwise (they are not in the typed request: the echo shows the defaults).
+    o.opt("stream_options", |v, p| {
+        let so = Obj::new(v, p, &["include_obfuscation"])?;
+        so.opt("include_obfuscation", as_bool)
+    })?;
+    if o.opt("background", as_bool)? == Some(true) {
+        return err("background", "background mode is not supported");
+    }
+    if o.opt("top_logprobs", as_number)?.is_some_and(|n| n != 0.0) {
+        return err("top_logprobs", "log probabilities are not returned");
+    }
     let model = o.req("model", as_string)?;
     let input = o.req("input", parse_input)?;
     Ok(ResponsesRequest {
