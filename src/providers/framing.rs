@@ -6,8 +6,8 @@
 //! a body only for HTTP/1.0 and treats an HTTP/1.1 one as *empty*, so a whole SSE stream was lost
 //! ("stream ended before completion").
 //!
-//! [`CloseDelimited`] wraps the upstream socket. After each request it holds back the bytes of
-//! the response head until the blank line, and when the head declares no length, no chunking and
+//! [`CloseDelimited`] wraps the upstream socket. After each request line it writes, it holds back
+//! the bytes of the response head until the blank line, and when the head declares no length, no chunking and
 //! a status that has a body, it rewrites the status line's `HTTP/1.1` as `HTTP/1.0` (same length).
 //! actix then reads the body to EOF and does not reuse the connection, exactly what the server
 //! meant. Everything else passes through untouched. TLS sits above this layer, so the rewrite only
@@ -27,7 +27,7 @@ const MAX_HEAD: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct CloseDelimited<T> {
     io: T,
-    /// A request was written and its response head has not been seen yet.
+    /// A request line was written and its response head has not been seen yet.
     expect_head: bool,
     /// `Some(false)` once the peer is known not to speak plain HTTP (TLS): never touch it.
     plain: Option<bool>,
@@ -71,6 +71,21 @@ fn head_end(buf: &[u8]) -> Option<usize> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// Whether `buf` begins the request line of a request whose response may carry a body (`HEAD`
+/// and `CONNECT` responses never do, so they are left alone).
+fn starts_request(buf: &[u8]) -> bool {
+    const METHODS: [&[u8]; 7] = [
+        b"GET ",
+        b"POST ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"PATCH ",
+        b"TRACE ",
+    ];
+    METHODS.iter().any(|m| buf.starts_with(m))
 }
 
 /// Rewrites `HTTP/1.1` to `HTTP/1.0` in a complete head that has a body but no framing.
@@ -154,7 +169,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for CloseDelimited<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let n = ready!(Pin::new(&mut this.io).poll_write(cx, buf))?;
-        if n > 0 {
+        // A new request starts with its request line (a body chunk or TLS record does not);
+        // its response head is the next thing to read.
+        if n > 0 && starts_request(buf) {
             this.expect_head = true;
         }
         Poll::Ready(Ok(n))
