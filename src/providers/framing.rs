@@ -51,11 +51,6 @@ impl<T> CloseDelimited<T> {
         }
     }
 
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &T {
-        &self.io
-    }
-
     fn release_head(&mut self) {
         self.out = std::mem::take(&mut self.head);
         self.pos = 0;
