@@ -82,6 +82,7 @@ pub fn parse(obj: &Map<String, Value>) -> Result<ChatOptions, GatewayError> {
             return Err(bad(k, msg));
         }
     }
+    check_types(obj)?;
     if let Some(n) = obj.get("n").filter(|v| !v.is_null()) {
         if n.as_u64() != Some(1) {
             return Err(bad(
@@ -140,6 +141,24 @@ pub fn parse(obj: &Map<String, Value>) -> Result<ChatOptions, GatewayError> {
         }
     };
     Ok(out)
+}
+
+/// Fields the gateway reads by type: a value of another type is refused, not ignored.
+fn check_types(obj: &Map<String, Value>) -> Result<(), GatewayError> {
+    for (k, v) in obj.iter().filter(|(_, v)| !v.is_null()) {
+        let (ok, what) = match k.as_str() {
+            "temperature" | "top_p" => (v.is_number(), "a number"),
+            "max_tokens" | "max_completion_tokens" => (v.is_u64(), "a non-negative integer"),
+            "stream" => (v.is_boolean(), "a boolean"),
+            "user" => (v.is_string(), "a string"),
+            "stream_options" | "metadata" => (v.is_object(), "an object"),
+            _ => (true, ""),
+        };
+        if !ok {
+            return Err(bad(k, format!("`{k}` must be {what}")));
+        }
+    }
+    Ok(())
 }
 
 fn parse_stop(v: Option<&Value>) -> Result<Vec<String>, GatewayError> {
@@ -256,6 +275,8 @@ mod tests {
             (json!({"functions":[]}), "functions"),
             (json!({"response_format":{"type":"xml"}}), "response_format"),
             (json!({"stop":[1]}), "stop"),
+            (json!({"temperature":"hot"}), "temperature"),
+            (json!({"max_tokens":-1}), "max_tokens"),
         ] {
             let e = fields(body).unwrap_err();
             assert!(e.to_string().contains(field), "{e}");
