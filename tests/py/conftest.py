@@ -42,12 +42,25 @@ def _start(mock_flag, providers, agents):
     """Starts `mock-upstream <mock_flag>` and a clawgate in front of it; yields the /v1 base URL."""
     mock_port = _free_port()
     mock = subprocess.Popen([_bin("mock-upstream"), "--port", str(mock_port), mock_flag], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
+        yield from _start_with_upstream(providers % {"port": mock_port}, agents)
+    finally:
+        mock.terminate()
+        try:
+            mock.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            mock.kill()
+
+
+def _start_with_upstream(providers, agents):
+    """Starts a clawgate with these `models.providers` and `agents`; yields the /v1 base URL."""
     state = tempfile.mkdtemp(prefix="clawgate-sdk-")
     cfg = os.path.join(state, "clawgate.json5")
     with open(cfg, "w") as f:
         f.write(
             '{ gateway: { auth: { mode: "token", token: "%s" }, http: { endpoints: { responses: { enabled: true } } } },'
-            ' models: { providers: { %s } }, agents: { %s } }' % (TOKEN, providers % {"port": mock_port}, agents)
+            ' models: { providers: { %s } }, agents: { %s } }' % (TOKEN, providers, agents)
         )
     port = _free_port()
     env = dict(os.environ, RUST_LOG="warn")
@@ -56,16 +69,14 @@ def _start(mock_flag, providers, agents):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
         _wait_ready(f"http://127.0.0.1:{port}/healthz")
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        for p in (gw, mock):
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        gw.terminate()
+        try:
+            gw.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            gw.kill()
 
 
 @pytest.fixture(scope="session")
