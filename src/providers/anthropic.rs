@@ -496,4 +496,64 @@ mod tests {
         assert_eq!(b["thinking"]["budget_tokens"], 2048);
         assert!(b.get("temperature").is_none());
     }
+
+    #[test]
+    fn structured_output_is_a_forced_tool_unless_thinking_forbids_forcing() {
+        let mut req = ModelRequest {
+            model: "claude".into(),
+            system: "s".into(),
+            messages: vec![Message::text(Role::User, "who?")],
+            tools: vec![],
+            tool_choice: ToolChoice::Auto,
+            thinking: None,
+            max_tokens: None,
+            temperature: None,
+            top_p: None,
+            stream: true,
+            options: ModelOptions {
+                response_format: Some(ResponseFormat::JsonObject),
+                ..ModelOptions::default()
+            },
+        };
+        let b = request_body(&req);
+        assert_eq!(b["tools"][0]["name"], structured::TOOL_NAME);
+        assert_eq!(b["tools"][0]["input_schema"], json!({"type": "object"}));
+        assert_eq!(
+            b["tool_choice"],
+            json!({"type": "tool", "name": structured::TOOL_NAME})
+        );
+        req.thinking = Some(ThinkingLevel::Low);
+        let b = request_body(&req);
+        assert!(b.get("tool_choice").is_none(), "{b}");
+        assert!(b["system"]
+            .as_str()
+            .unwrap()
+            .ends_with("Give your final answer by calling the `structured_output` tool."));
+    }
+
+    #[test]
+    fn the_structured_answer_streams_as_text_and_ends_with_stop() {
+        let mut acc = Acc::default();
+        let mut events = vec![];
+        let mut sink = |e: ModelEvent| events.push(e);
+        for e in [
+            json!({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"structured_output","input":{}}}),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"1}"}}),
+            json!({"type":"message_delta","delta":{"stop_reason":"tool_use"}}),
+        ] {
+            acc.event(&e, &mut sink).unwrap();
+        }
+        let out = acc.finish();
+        assert_eq!(out.text, "{\"a\":1}");
+        assert!(out.tool_calls.is_empty());
+        assert_eq!(out.stop, StopReason::Stop);
+        assert_eq!(
+            events,
+            vec![
+                ModelEvent::TextDelta("{\"a\":".into()),
+                ModelEvent::TextDelta("1}".into())
+            ]
+        );
+    }
 }
