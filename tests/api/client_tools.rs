@@ -157,3 +157,43 @@ async fn a_responses_tool_loop_reaches_an_anthropic_upstream_as_tool_result_bloc
     assert_eq!(last["content"][0]["tool_use_id"], call["call_id"]);
     assert_eq!(last["content"][0]["content"], "-3C");
 }
+
+#[actix_web::test]
+async fn a_tool_loop_in_a_persistent_session_sends_each_tool_use_once() {
+    // With `user`, the session keeps the first turn; the client then resends it with the result.
+    let t = spawn_with("anthropic-messages", "", "").await;
+    t.upstream
+        .push(Reply::tool_call("get_weather", r#"{"city":"Paris"}"#));
+    let user = json!({"role":"user","content":"weather in Paris?"});
+    let (s, first) = t
+        .chat(json!({"user":"u-loop","messages":[user.clone()],"tools":chat_tools()}))
+        .await;
+    assert_eq!(s, 200, "{first}");
+    let assistant = first["choices"][0]["message"].clone();
+    let call_id = assistant["tool_calls"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.upstream.push(Reply::text("Sunny."));
+    let messages =
+        json!([user, assistant, {"role":"tool","tool_call_id":call_id,"content":"sunny"}]);
+    let (s, second) = t
+        .chat(json!({"user":"u-loop","messages":messages,"tools":chat_tools()}))
+        .await;
+    assert_eq!(s, 200, "{second}");
+    let body = t.upstream.requests().last().unwrap().body.clone();
+    let blocks: Vec<Value> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let uses = blocks.iter().filter(|b| b["type"] == "tool_use").count();
+    let results: Vec<&Value> = blocks
+        .iter()
+        .filter(|b| b["type"] == "tool_result")
+        .collect();
+    assert_eq!(uses, 1, "{body}");
+    assert_eq!(results.len(), 1, "{body}");
+    assert_eq!(results[0]["content"], "sunny");
+}
