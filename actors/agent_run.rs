@@ -344,6 +344,7 @@ async fn run_turn(
         temperature: p.req.temperature,
         top_p: p.req.top_p,
         stream: p.req.stream,
+        options: p.req.options.clone(),
     };
     for step in 0..=MAX_TOOL_STEPS {
         let offer_tools = step < MAX_TOOL_STEPS;

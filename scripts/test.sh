@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: Rust unit + integration tests (both crates), then the official
-# OpenAI Python SDK against the real binaries. Idempotent; installs what it needs.
+# The whole test suite: Rust unit + integration tests (both crates), then real client libraries
+# against the real binaries: Python (openai, LangChain, LiteLLM; pinned in tests/py/requirements.txt,
+# installed in .venv) and JS (openai, Vercel AI SDK; pinned in tests/js/package-lock.json, installed
+# with `npm ci`). Idempotent: installs only when a pin file changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -12,10 +14,21 @@ VENV="$ROOT/.venv"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import openai, pytest' 2>/dev/null; then
+PY_STAMP="$VENV/.requirements.sha256"
+PY_SUM=$(sha256sum tests/py/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$PY_STAMP" 2>/dev/null)" != "$PY_SUM" ]; then
   "$VENV/bin/pip" install -q -r tests/py/requirements.txt
+  echo "$PY_SUM" > "$PY_STAMP"
 fi
-# OpenClaw's own CLI for tests/py/test_openclaw_cli.py (installed once under .tools/).
+# OpenClaw's own CLI for tests/py/test_openclaw_cli.py (installed once under .tools/). It also
+# provides Node 24 from PyPI (.tools/bin), which the JS client libraries need (Node >= 22).
 "$ROOT/scripts/openclaw-cli.sh" --version >/dev/null
+export PATH="$ROOT/.tools/bin:$PATH"
+JS_STAMP="tests/js/node_modules/.lock.sha256"
+JS_SUM=$(sha256sum tests/js/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$JS_STAMP" 2>/dev/null)" != "$JS_SUM" ]; then
+  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$JS_SUM" > "$JS_STAMP"
+fi
 cd tests/py
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider .

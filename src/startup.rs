@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::tools::ToolRegistry;
 use actix::prelude::*;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -241,7 +241,9 @@ impl Gateway {
         };
         let data = web::Data::new(state.clone());
         let hsts = config.hsts.clone();
-        let mut server = HttpServer::new(move || {
+        // Served by `http::listen` rather than `HttpServer`: it wraps each socket so raw UTF-8
+        // in a URL is accepted (see `http::lenient_target`).
+        let app = move || {
             let mut headers = DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))
                 .add(("Referrer-Policy", "no-referrer"))
@@ -257,21 +259,9 @@ impl Gateway {
                 .wrap(headers)
                 .configure(crate::http::configure)
                 .default_service(web::to(crate::http::not_found))
-        })
-        .workers(cores)
-        .disable_signals()
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-        .on_connect(|conn, _| {
-            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                let _ = tcp.set_nodelay(true);
-            }
-        });
-        for l in listeners {
-            server = server
-                .listen(l)
-                .map_err(|e| StartupError::Io(e.to_string()))?;
-        }
-        let server = server.run();
+        };
+        let server = crate::http::listen::serve(app, listeners, cores, SHUTDOWN_GRACE.as_secs())
+            .map_err(|e| StartupError::Io(e.to_string()))?;
         Ok(Gateway {
             server,
             state,

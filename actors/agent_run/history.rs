@@ -3,6 +3,7 @@
 
 use crate::config::{Config, ModelChoice};
 use crate::providers::types::{Message, Role};
+use std::collections::HashMap;
 
 /// History budget when neither `agents.defaults.contextTokens` nor the model's `contextWindow`
 /// is configured, in tokens.
@@ -53,9 +54,11 @@ pub fn fit_history(messages: Vec<Message>, budget: usize) -> Vec<Message> {
     messages.into_iter().skip(drop).collect()
 }
 
-/// Makes a history acceptable to strict upstreams: every assistant tool call gets a result and
-/// no tool result is orphaned.
+/// Makes a history acceptable to strict upstreams: every assistant tool call gets a result, no
+/// tool result is orphaned, and a call id appears once (when a client resends a stored turn with
+/// its tool result, only the later copy is kept; Anthropic refuses duplicate `tool_use` ids).
 pub fn sanitize_history(messages: Vec<Message>) -> Vec<Message> {
+    let messages = drop_repeated_calls(messages);
     let mut out: Vec<Message> = Vec::with_capacity(messages.len());
     let mut open: Vec<String> = Vec::new();
     for m in messages {
@@ -88,6 +91,39 @@ pub fn sanitize_history(messages: Vec<Message>) -> Vec<Message> {
         });
     }
     out
+}
+
+/// Removes assistant tool calls whose id is called again later (and assistant messages left
+/// empty by that); their results then count as orphans.
+fn drop_repeated_calls(messages: Vec<Message>) -> Vec<Message> {
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, m) in messages.iter().enumerate() {
+        for c in m.tool_calls.iter().filter(|c| !c.id.is_empty()) {
+            last.insert(c.id.as_str(), i);
+        }
+    }
+    let keep: Vec<Vec<bool>> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            m.tool_calls
+                .iter()
+                .map(|c| c.id.is_empty() || last.get(c.id.as_str()) == Some(&i))
+                .collect()
+        })
+        .collect();
+    messages
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(mut m, keep)| {
+            if keep.iter().all(|k| *k) {
+                return Some(m);
+            }
+            let mut flags = keep.into_iter();
+            m.tool_calls.retain(|_| flags.next().unwrap_or(true));
+            (!m.tool_calls.is_empty() || !m.content.is_empty()).then_some(m)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -130,5 +166,32 @@ mod tests {
         let roles: Vec<_> = out.iter().map(|m| m.role).collect();
         assert_eq!(roles, [Role::Assistant, Role::Tool, Role::User]);
         assert_eq!(out[1].tool_call_id.as_deref(), Some("c1"));
+    }
+
+    #[test]
+    fn a_resent_tool_call_keeps_only_its_later_copy_and_result() {
+        let call = ToolCall {
+            id: "c1".into(),
+            name: "x".into(),
+            arguments: "{}".into(),
+        };
+        let asked = Message {
+            tool_calls: vec![call],
+            ..Message::text(Role::Assistant, "")
+        };
+        let h = vec![
+            Message::text(Role::User, "q"),
+            asked.clone(),
+            Message::text(Role::User, "q"),
+            asked,
+            Message {
+                tool_call_id: Some("c1".into()),
+                ..Message::text(Role::Tool, "answer")
+            },
+        ];
+        let out = sanitize_history(h);
+        let roles: Vec<_> = out.iter().map(|m| m.role).collect();
+        assert_eq!(roles, [Role::User, Role::User, Role::Assistant, Role::Tool]);
+        assert_eq!(out[3].content, "answer");
     }
 }

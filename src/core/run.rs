@@ -6,7 +6,8 @@
 
 use crate::config::ModelRef;
 use crate::providers::types::{
-    ImageData, Message, StopReason, ThinkingLevel, ToolCall, ToolChoice, ToolSpec, Usage,
+    ImageData, Message, ModelOptions, StopReason, ThinkingLevel, ToolCall, ToolChoice, ToolSpec,
+    Usage,
 };
 use crate::providers::ProviderError;
 use serde::Serialize;
@@ -49,6 +50,8 @@ pub struct TurnRequest {
     pub top_p: Option<f64>,
     /// Ask the upstream to stream (deltas reach subscribers as they arrive).
     pub stream: bool,
+    /// Stop sequences, structured output and provider pass-through fields.
+    pub options: ModelOptions,
     /// Ingress channel name (`webchat`, `telegram`, …).
     pub channel: String,
     /// Per-turn timeout override.
@@ -74,6 +77,7 @@ impl TurnRequest {
             temperature: None,
             top_p: None,
             stream: true,
+            options: ModelOptions::default(),
             channel: "webchat".into(),
             timeout: None,
         }

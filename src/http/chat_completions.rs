@@ -1,9 +1,8 @@
 //! `POST /v1/chat/completions`: OpenAI-compatible chat, JSON or SSE, with OpenClaw's agent,
 //! model and session selection (and client tools returned as `tool_calls`).
 
-use super::{body, chat_input, run, select, sse};
-use crate::core::run::TurnRequest;
-use crate::core::run::{RunEvent, RunOutcome};
+use super::{body, chat_fields, chat_input, run, select, sse};
+use crate::core::run::{RunEvent, RunOutcome, TurnRequest};
 use crate::error::GatewayError;
 use crate::http::routes::Authenticated;
 use crate::providers::types::StopReason;
@@ -26,22 +25,33 @@ pub async fn create(
     let body = body::read_json(payload, cfg.chat_completions.max_body_bytes).await?;
     let input = chat_input::parse(&body)?;
     let sel = select::select(cfg, &req, input.model.as_deref())?;
-    if !input.images.is_empty() {
-        let agent = cfg
-            .agent(&sel.agent_id)
-            .ok_or_else(|| GatewayError::Internal("agent vanished".into()))?;
-        let model = sel
-            .model_override
-            .clone()
-            .or_else(|| cfg.model_for(agent).primary);
-        if let Some(m) = model.filter(|m| !crate::providers::accepts_images(cfg, m)) {
+    let agent = cfg
+        .agent(&sel.agent_id)
+        .ok_or_else(|| GatewayError::Internal("agent vanished".into()))?;
+    let choice = match &sel.model_override {
+        Some(m) => crate::config::ModelChoice {
+            primary: Some(m.clone()),
+            fallbacks: vec![],
+        },
+        None => cfg.model_for(agent),
+    };
+    if input.has_images() {
+        if let Some(m) = choice
+            .primary
+            .as_ref()
+            .filter(|m| !crate::providers::accepts_images(cfg, m))
+        {
             return Err(GatewayError::bad_param(format!("Model '{m}' does not accept image input (declare input: [\"text\", \"image\"] in its models entry)."), "messages"));
         }
     }
+    chat_fields::check_provider(cfg, &choice, &input.options)?;
     let session_key = select::session_key(&req, &sel.agent_id, input.user.as_deref(), "openai");
     let run_id = run::run_id("chatcmpl_");
     let mut turn = TurnRequest::new(run_id.clone(), sel.agent_id, session_key, input.message);
     turn.images = input.images;
+    turn.extra_messages = input.history;
+    turn.options = input.options;
+    turn.thinking = input.thinking;
     turn.extra_system_prompt = input.extra_system;
     turn.model_override = sel.model_override;
     turn.client_tools = input.tools;

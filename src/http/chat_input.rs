@@ -1,8 +1,11 @@
 //! Parsing a `/v1/chat/completions` body into one agent turn (OpenClaw's folding rules).
 
+use super::{chat_fields, chat_history};
 use crate::agent::{render_conversation, ConversationEntry};
 use crate::error::GatewayError;
-use crate::providers::types::{ImageData, ToolChoice, ToolSpec};
+use crate::providers::types::{
+    ImageData, Message, ModelOptions, Role, ThinkingLevel, ToolChoice, ToolSpec,
+};
 use base64::Engine;
 use serde_json::Value;
 
@@ -33,8 +36,11 @@ pub struct ChatInput {
     pub include_usage: bool,
     /// `user`.
     pub user: Option<String>,
-    /// The folded current message.
+    /// The folded current message (empty when `history` carries the conversation).
     pub message: String,
+    /// The conversation as structured messages, when it carries a client tool round trip
+    /// (images of the latest user message are attached there).
+    pub history: Vec<Message>,
     /// System and developer text.
     pub extra_system: Option<String>,
     /// Images of the latest user message.
@@ -49,6 +55,68 @@ pub struct ChatInput {
     pub temperature: Option<f64>,
     /// `top_p`.
     pub top_p: Option<f64>,
+    /// Stop sequences, structured output and provider pass-through fields.
+    pub options: ModelOptions,
+    /// `reasoning_effort`.
+    pub thinking: Option<ThinkingLevel>,
+}
+
+impl ChatInput {
+    /// Whether any message of this turn carries images.
+    pub fn has_images(&self) -> bool {
+        !self.images.is_empty() || self.history.iter().any(|m| !m.images.is_empty())
+    }
+}
+
+/// Decodes and checks the image URLs of the latest user message.
+fn decode_images(urls: &[&str]) -> Result<Vec<ImageData>, GatewayError> {
+    if urls.len() > MAX_IMAGE_PARTS {
+        return Err(GatewayError::bad_param(INVALID_IMAGE, "messages"));
+    }
+    let mut images = Vec::new();
+    let mut total = 0;
+    for u in urls {
+        let img = decode_data_url(u)
+            .filter(|i| IMAGE_MIMES.contains(&i.mime.as_str()))
+            .ok_or_else(|| GatewayError::bad_param(INVALID_IMAGE, "messages"))?;
+        total += img.base64.len() * 3 / 4;
+        if total > MAX_TOTAL_IMAGE_BYTES {
+            return Err(GatewayError::bad_param(INVALID_IMAGE, "messages"));
+        }
+        images.push(img);
+    }
+    Ok(images)
+}
+
+/// The structured form of a history with a tool round trip: (system texts, messages).
+fn structured(messages: &[Value]) -> Result<(Vec<String>, Vec<Message>), GatewayError> {
+    let mut system = Vec::new();
+    let mut history = Vec::new();
+    let mut last_user: Option<(usize, Vec<&str>)> = None;
+    for (i, m) in messages.iter().enumerate() {
+        let role = m.get("role").and_then(Value::as_str).unwrap_or("");
+        let (text, urls) = text_of(m.get("content").unwrap_or(&Value::Null));
+        if role == "system" || role == "developer" {
+            if !text.is_empty() {
+                system.push(text);
+            }
+            continue;
+        }
+        if role == "user" {
+            last_user = Some((history.len(), urls));
+        }
+        history.push(chat_history::message(m, i, text)?);
+    }
+    if !history
+        .iter()
+        .any(|m| matches!(m.role, Role::User | Role::Tool))
+    {
+        return Err(GatewayError::bad_param(MISSING_USER, "messages"));
+    }
+    if let Some((idx, urls)) = last_user {
+        history[idx].images = decode_images(&urls)?;
+    }
+    Ok((system, history))
 }
 
 fn text_of(content: &Value) -> (String, Vec<&str>) {
@@ -173,6 +241,46 @@ pub fn parse(body: &Value) -> Result<ChatInput, GatewayError> {
             ))
         }
     };
+    let fields = chat_fields::parse(obj)?;
+    let (tools, tool_choice) = parse_tools(body)?;
+    let num = |k: &str| obj.get(k).and_then(Value::as_f64);
+    let mut input = ChatInput {
+        model,
+        stream: obj.get("stream").and_then(Value::as_bool).unwrap_or(false),
+        include_usage: obj
+            .get("stream_options")
+            .and_then(|o| o.get("include_usage"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        user: obj.get("user").and_then(Value::as_str).map(str::to_string),
+        tools,
+        tool_choice,
+        max_tokens: obj
+            .get("max_completion_tokens")
+            .or_else(|| obj.get("max_tokens"))
+            .and_then(Value::as_u64),
+        temperature: num("temperature"),
+        top_p: num("top_p"),
+        options: fields.options,
+        thinking: fields.thinking,
+        ..ChatInput::default()
+    };
+    let (system, message, images, history) = if chat_history::has_tool_round_trip(messages) {
+        let (system, history) = structured(messages)?;
+        (system, String::new(), vec![], history)
+    } else {
+        let (system, message, images) = folded(messages)?;
+        (system, message, images, vec![])
+    };
+    input.extra_system = (!system.is_empty()).then(|| system.join("\n\n"));
+    input.message = message;
+    input.images = images;
+    input.history = history;
+    Ok(input)
+}
+
+/// OpenClaw's folding: (system texts, folded current message, its images).
+fn folded(messages: &[Value]) -> Result<(Vec<String>, String, Vec<ImageData>), GatewayError> {
     let mut system = Vec::new();
     let mut entries: Vec<(ConversationEntry, bool, Vec<&str>)> = Vec::new();
     for m in messages {
@@ -224,20 +332,7 @@ pub fn parse(body: &Value) -> Result<ChatInput, GatewayError> {
         Some(i) => {
             let (cur, is_user, urls) = &entries[i];
             if *is_user {
-                if urls.len() > MAX_IMAGE_PARTS {
-                    return Err(GatewayError::bad_param(INVALID_IMAGE, "messages"));
-                }
-                let mut total = 0;
-                for u in urls {
-                    let img = decode_data_url(u)
-                        .filter(|i| IMAGE_MIMES.contains(&i.mime.as_str()))
-                        .ok_or_else(|| GatewayError::bad_param(INVALID_IMAGE, "messages"))?;
-                    total += img.base64.len() * 3 / 4;
-                    if total > MAX_TOTAL_IMAGE_BYTES {
-                        return Err(GatewayError::bad_param(INVALID_IMAGE, "messages"));
-                    }
-                    images.push(img);
-                }
+                images = decode_images(urls)?;
             }
             let mut cur = cur.clone();
             let empty = cur.text.trim().is_empty();
@@ -255,29 +350,7 @@ pub fn parse(body: &Value) -> Result<ChatInput, GatewayError> {
     if current_text_empty {
         return Err(GatewayError::bad_param(MISSING_USER, "messages"));
     }
-    let (tools, tool_choice) = parse_tools(body)?;
-    let num = |k: &str| obj.get(k).and_then(Value::as_f64);
-    Ok(ChatInput {
-        model,
-        stream: obj.get("stream").and_then(Value::as_bool).unwrap_or(false),
-        include_usage: obj
-            .get("stream_options")
-            .and_then(|o| o.get("include_usage"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        user: obj.get("user").and_then(Value::as_str).map(str::to_string),
-        message,
-        extra_system: (!system.is_empty()).then(|| system.join("\n\n")),
-        images,
-        tools,
-        tool_choice,
-        max_tokens: obj
-            .get("max_completion_tokens")
-            .or_else(|| obj.get("max_tokens"))
-            .and_then(Value::as_u64),
-        temperature: num("temperature"),
-        top_p: num("top_p"),
-    })
+    Ok((system, message, images))
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use crate::auth::Presented;
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, RunOutcome};
 use crate::error::GatewayError;
-use crate::providers::types::{ImageData, Message, Role, ToolCall, ToolChoice, ToolSpec};
+use crate::providers::types::{
+    ImageData, Message, Role, StopReason, ToolCall, ToolChoice, ToolSpec,
+};
 use crate::responses::media::{self, MediaConfig, ResolveOptions};
 use crate::responses::prompt::{ConversationItem, HistoryRole};
 use crate::responses::schema::{self as rschema, Input, Item};
@@ -255,6 +257,17 @@ pub async fn prepare(
     turn.max_tokens = input.max_output_tokens.map(u64::from);
     turn.temperature = parsed.temperature;
     turn.top_p = parsed.top_p;
+    turn.thinking = parsed
+        .reasoning
+        .as_ref()
+        .and_then(|r| r.effort)
+        .map(rschema::ReasoningEffort::thinking_level);
+    turn.options.response_format = parsed
+        .text
+        .as_ref()
+        .and_then(|t| t.format.as_ref())
+        .and_then(rschema::TextFormat::response_format);
+    turn.options.parallel_tool_calls = parsed.parallel_tool_calls;
     turn.stream = true;
     turn.channel = select::message_channel(req);
     let client_tools = turn.client_tools.iter().map(|t| t.name.clone()).collect();
@@ -332,6 +345,13 @@ pub fn finish(em: &mut StreamEmitter, o: &RunOutcome) -> Vec<Value> {
     match &o.failure {
         Some(f) => em.fail(&super::run::failure_error(f).to_string()),
         None => {
+            if o.pending_tool_calls.is_empty() {
+                match o.stop {
+                    StopReason::Length => em.set_incomplete("max_output_tokens"),
+                    StopReason::ContentFilter => em.set_incomplete("content_filter"),
+                    _ => {}
+                }
+            }
             let u = &o.usage;
             em.finish(Usage::from_run(
                 u.input,

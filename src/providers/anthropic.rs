@@ -6,6 +6,8 @@ use crate::config::ProviderConfig;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
+mod structured;
+
 /// Provider type name used in logs.
 pub const PROVIDER_TYPE: &str = "anthropic-messages";
 /// API version header value.
@@ -44,22 +46,51 @@ pub fn request_body(req: &ModelRequest) -> Value {
     }
     body.insert("messages".into(), Value::Array(messages));
     body.insert("stream".into(), req.stream.into());
-    if !req.tools.is_empty() && req.tool_choice != ToolChoice::None {
-        let tools: Vec<Value> = req
+    let client_tools = !req.tools.is_empty() && req.tool_choice != ToolChoice::None;
+    let mut tools: Vec<Value> = Vec::new();
+    if client_tools {
+        tools = req
             .tools
             .iter()
             .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
             .collect();
-        body.insert("tools".into(), Value::Array(tools));
-        match &req.tool_choice {
-            ToolChoice::Auto | ToolChoice::None => {}
-            ToolChoice::Required => {
-                body.insert("tool_choice".into(), json!({"type": "any"}));
-            }
-            ToolChoice::Named(n) => {
-                body.insert("tool_choice".into(), json!({"type": "tool", "name": n}));
-            }
+    }
+    let mut choice = match (&req.tool_choice, client_tools) {
+        (_, false) | (ToolChoice::Auto | ToolChoice::None, _) => None,
+        (ToolChoice::Required, true) => Some(json!({"type": "any"})),
+        (ToolChoice::Named(n), true) => Some(json!({"type": "tool", "name": n})),
+    };
+    if let Some(format) = &req.options.response_format {
+        // Structured output rides on a tool whose input is the answer; see `structured`.
+        tools.push(structured::tool(format));
+        if budget.is_some() {
+            // Extended thinking refuses forced tool use: ask in the system prompt instead.
+            let system = body
+                .get("system")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            body.insert("system".into(), structured::system_hint(&system).into());
+        } else if choice.is_none() {
+            choice = Some(if client_tools && req.tool_choice == ToolChoice::Auto {
+                json!({"type": "any"})
+            } else {
+                json!({"type": "tool", "name": structured::TOOL_NAME})
+            });
         }
+    }
+    if req.options.parallel_tool_calls == Some(false) && !tools.is_empty() {
+        let c = choice.get_or_insert_with(|| json!({"type": "auto"}));
+        c["disable_parallel_tool_use"] = true.into();
+    }
+    if !tools.is_empty() {
+        body.insert("tools".into(), Value::Array(tools));
+    }
+    if let Some(c) = choice {
+        body.insert("tool_choice".into(), c);
+    }
+    if !req.options.stop.is_empty() {
+        body.insert("stop_sequences".into(), json!(req.options.stop));
     }
     if budget.is_none() {
         if let Some(t) = req.temperature {
@@ -116,6 +147,8 @@ struct Acc {
     calls: Vec<ToolCall>,
     /// Content block index → tool call index.
     block_call: Vec<Option<usize>>,
+    /// Content block carrying the structured-output tool's input (streamed as text).
+    answer_block: Option<usize>,
     stop: Option<StopReason>,
     usage: Usage,
     done: bool,
@@ -155,7 +188,12 @@ impl Acc {
                     self.block_call.push(None);
                 }
                 let block = &v["content_block"];
-                if block.get("type").and_then(Value::as_str) == Some("tool_use") {
+                let is_tool = block.get("type").and_then(Value::as_str) == Some("tool_use");
+                if is_tool
+                    && block.get("name").and_then(Value::as_str) == Some(structured::TOOL_NAME)
+                {
+                    self.answer_block = Some(idx);
+                } else if is_tool {
                     let call = ToolCall {
                         id: block
                             .get("id")
@@ -205,7 +243,12 @@ impl Acc {
                     }
                     "input_json_delta" => {
                         let frag = d.get("partial_json").and_then(Value::as_str).unwrap_or("");
-                        if let Some(Some(ci)) = self.block_call.get(idx) {
+                        if self.answer_block == Some(idx) {
+                            if !frag.is_empty() {
+                                self.text.push_str(frag);
+                                on_event(ModelEvent::TextDelta(frag.to_string()));
+                            }
+                        } else if let Some(Some(ci)) = self.block_call.get(idx) {
                             if !frag.is_empty() {
                                 self.calls[*ci].arguments.push_str(frag);
                                 on_event(ModelEvent::ToolCallArgs {
@@ -251,6 +294,12 @@ impl Acc {
     }
 
     fn finish(mut self) -> ModelOutput {
+        if self.answer_block.is_some() && self.calls.is_empty() {
+            // The structured answer arrived as a tool call; to the client it is the answer.
+            if self.stop == Some(StopReason::ToolCalls) {
+                self.stop = Some(StopReason::Stop);
+            }
+        }
         for c in &mut self.calls {
             if c.arguments.is_empty() {
                 c.arguments = "{}".into();
@@ -343,6 +392,16 @@ pub async fn call(
         {
             let start = json!({"type": "content_block_start", "index": i, "content_block": block});
             acc.event(&start, on_event).map_err(status_err)?;
+            if acc.answer_block == Some(i) {
+                let text = block
+                    .get("input")
+                    .cloned()
+                    .unwrap_or(Value::Null)
+                    .to_string();
+                acc.text.push_str(&text);
+                on_event(ModelEvent::TextDelta(text));
+                continue;
+            }
             if let Some(input) = block
                 .get("input")
                 .filter(|_| block.get("type").and_then(Value::as_str) == Some("tool_use"))
@@ -427,6 +486,7 @@ mod tests {
             temperature: Some(0.5),
             top_p: None,
             stream: false,
+            options: ModelOptions::default(),
         };
         let b = request_body(&req);
         assert_eq!(b["messages"].as_array().unwrap().len(), 3);
@@ -435,5 +495,65 @@ mod tests {
         assert_eq!(b["messages"][2]["content"][0]["type"], "tool_result");
         assert_eq!(b["thinking"]["budget_tokens"], 2048);
         assert!(b.get("temperature").is_none());
+    }
+
+    #[test]
+    fn structured_output_is_a_forced_tool_unless_thinking_forbids_forcing() {
+        let mut req = ModelRequest {
+            model: "claude".into(),
+            system: "s".into(),
+            messages: vec![Message::text(Role::User, "who?")],
+            tools: vec![],
+            tool_choice: ToolChoice::Auto,
+            thinking: None,
+            max_tokens: None,
+            temperature: None,
+            top_p: None,
+            stream: true,
+            options: ModelOptions {
+                response_format: Some(ResponseFormat::JsonObject),
+                ..ModelOptions::default()
+            },
+        };
+        let b = request_body(&req);
+        assert_eq!(b["tools"][0]["name"], structured::TOOL_NAME);
+        assert_eq!(b["tools"][0]["input_schema"], json!({"type": "object"}));
+        assert_eq!(
+            b["tool_choice"],
+            json!({"type": "tool", "name": structured::TOOL_NAME})
+        );
+        req.thinking = Some(ThinkingLevel::Low);
+        let b = request_body(&req);
+        assert!(b.get("tool_choice").is_none(), "{b}");
+        assert!(b["system"]
+            .as_str()
+            .unwrap()
+            .ends_with("Give your final answer by calling the `structured_output` tool."));
+    }
+
+    #[test]
+    fn the_structured_answer_streams_as_text_and_ends_with_stop() {
+        let mut acc = Acc::default();
+        let mut events = vec![];
+        let mut sink = |e: ModelEvent| events.push(e);
+        for e in [
+            json!({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"structured_output","input":{}}}),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"1}"}}),
+            json!({"type":"message_delta","delta":{"stop_reason":"tool_use"}}),
+        ] {
+            acc.event(&e, &mut sink).unwrap();
+        }
+        let out = acc.finish();
+        assert_eq!(out.text, "{\"a\":1}");
+        assert!(out.tool_calls.is_empty());
+        assert_eq!(out.stop, StopReason::Stop);
+        assert_eq!(
+            events,
+            vec![
+                ModelEvent::TextDelta("{\"a\":".into()),
+                ModelEvent::TextDelta("1}".into())
+            ]
+        );
     }
 }

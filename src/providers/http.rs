@@ -1,6 +1,7 @@
 //! Upstream HTTP plumbing: one `awc` client per thread (awc clients are `!Send` and pool their
 //! connections), TCP_NODELAY on every upstream socket, and the provider error type.
 
+use super::framing::CloseDelimited;
 use actix_service::Service;
 use actix_tls::connect::{ConnectError, ConnectInfo, Connection, ConnectorService};
 use actix_web::http::Uri;
@@ -81,12 +82,13 @@ impl ProviderError {
 }
 
 /// Wraps the TCP connector so every upstream socket gets TCP_NODELAY (small SSE frames and
-/// request bodies must not wait for Nagle plus delayed ACK).
+/// request bodies must not wait for Nagle plus delayed ACK) and reads close-delimited bodies
+/// (see [`super::framing`]).
 #[derive(Clone, Default)]
 struct NoDelay(ConnectorService);
 
 impl Service<ConnectInfo<Uri>> for NoDelay {
-    type Response = Connection<Uri, TcpStream>;
+    type Response = Connection<Uri, CloseDelimited<TcpStream>>;
     type Error = ConnectError;
     type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -103,6 +105,9 @@ impl Service<ConnectInfo<Uri>> for NoDelay {
             let conn = fut.await?;
             // Failure to set the option only costs latency; the connection is still usable.
             let _ = conn.io_ref().set_nodelay(true);
+            // Close-delimited HTTP/1.1 bodies (no length, no chunking) must be read to EOF.
+            let (io, conn) = conn.replace_io(());
+            let (_, conn) = conn.replace_io(CloseDelimited::new(io));
             Ok(conn)
         })
     }

@@ -2,6 +2,7 @@
 //! which adds retries (429/5xx/connect, before the first byte only) and fallback models.
 
 pub mod anthropic;
+mod framing;
 pub mod http;
 pub mod openai;
 mod openai_body;

@@ -302,6 +302,7 @@ mod tests {
             temperature: None,
             top_p: None,
             stream: true,
+            options: ModelOptions::default(),
         };
         let b: Value =
             serde_json::from_slice(&super::super::openai_body::request_bytes(&req)).unwrap();

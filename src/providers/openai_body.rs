@@ -51,6 +51,19 @@ impl Serialize for Body<'_> {
         if let Some(p) = r.top_p {
             m.serialize_entry("top_p", &p)?;
         }
+        let o = &r.options;
+        if !o.stop.is_empty() {
+            m.serialize_entry("stop", &o.stop)?;
+        }
+        if let Some(f) = &o.response_format {
+            m.serialize_entry("response_format", &f.openai_value())?;
+        }
+        if let (Some(p), false) = (o.parallel_tool_calls, r.tools.is_empty()) {
+            m.serialize_entry("parallel_tool_calls", &p)?;
+        }
+        for (k, v) in &o.openai_passthrough {
+            m.serialize_entry(k, v)?;
+        }
         m.end()
     }
 }

@@ -1,8 +1,9 @@
 //! The single upstream Server-Sent-Events decoder.
 //!
 //! Fed raw bytes as they arrive, it yields complete events. It copes with `\r\n` and `\n`
-//! line endings, comment lines (`: keep-alive`), multi-line `data:` fields, events split at
-//! any byte (including inside a UTF-8 sequence) and a final event without a trailing blank line.
+//! line endings, comment lines (`: keep-alive`), `data:` with or without the space, `event:`
+//! lines, multi-line `data:` fields, very long lines, events split at any byte (including inside
+//! a UTF-8 sequence) and a final event without a trailing blank line.
 
 /// One decoded event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub struct SseEvent {
 #[derive(Debug, Default)]
 pub struct SseDecoder {
     buf: Vec<u8>,
+    /// Bytes of `buf` already searched for a line end (a very long line arriving in many small
+    /// reads is then scanned once, not once per read).
+    scanned: usize,
     event: String,
     data: String,
     has_data: bool,
@@ -32,8 +36,10 @@ impl SseDecoder {
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) {
         self.buf.extend_from_slice(bytes);
         let mut start = 0;
-        while let Some(rel) = self.buf[start..].iter().position(|b| *b == b'\n') {
-            let end = start + rel;
+        let mut from = self.scanned;
+        while let Some(rel) = self.buf[from..].iter().position(|b| *b == b'\n') {
+            let end = from + rel;
+            from = end + 1;
             let line_end = if end > start && self.buf[end - 1] == b'\r' {
                 end - 1
             } else {
@@ -44,6 +50,7 @@ impl SseDecoder {
             start = end + 1;
         }
         self.buf.drain(..start);
+        self.scanned = self.buf.len();
     }
 
     /// Flushes a final event that was not followed by a blank line.
@@ -53,6 +60,7 @@ impl SseDecoder {
                 .trim_end_matches('\r')
                 .to_string();
             self.buf.clear();
+            self.scanned = 0;
             self.line(&rest, out);
         }
         self.dispatch(out);
@@ -142,5 +150,15 @@ mod tests {
     #[test]
     fn comments_and_empty_events_yield_nothing() {
         assert!(decode_in_pieces(b": ping\n\n: ping\n\nevent: x\n\n", 3).is_empty());
+    }
+
+    #[test]
+    fn data_without_a_space_and_a_long_line_in_small_reads() {
+        let long = "x".repeat(1 << 20);
+        let input = format!("event:delta\r\ndata:{long}\r\n\r\n:ping\r\n\r\ndata:[DONE]\r\n\r\n");
+        let ev = decode_in_pieces(input.as_bytes(), 1000);
+        assert_eq!(ev.len(), 2);
+        assert_eq!((ev[0].event.as_str(), ev[0].data.len()), ("delta", 1 << 20));
+        assert_eq!(ev[1].data, "[DONE]");
     }
 }

@@ -187,6 +187,66 @@ pub struct ModelRequest {
     pub top_p: Option<f64>,
     /// Stream the answer (always true inside agent runs that have streaming subscribers).
     pub stream: bool,
+    /// Output controls beyond the basics (stop sequences, structured output, pass-through).
+    pub options: ModelOptions,
+}
+
+/// Structured output the client asked for (`response_format` / `text.format`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseFormat {
+    /// Any JSON object (OpenAI "JSON mode").
+    JsonObject,
+    /// JSON matching a schema.
+    JsonSchema {
+        /// Schema name (`[a-zA-Z0-9_-]`, as OpenAI requires).
+        name: String,
+        /// The JSON schema.
+        schema: Value,
+        /// `strict`, when the client set it.
+        strict: Option<bool>,
+    },
+}
+
+impl ResponseFormat {
+    /// The OpenAI Chat Completions `response_format` value.
+    pub fn openai_value(&self) -> Value {
+        match self {
+            ResponseFormat::JsonObject => serde_json::json!({"type": "json_object"}),
+            ResponseFormat::JsonSchema {
+                name,
+                schema,
+                strict,
+            } => {
+                let mut js = serde_json::json!({"name": name, "schema": schema});
+                if let Some(s) = strict {
+                    js["strict"] = (*s).into();
+                }
+                serde_json::json!({"type": "json_schema", "json_schema": js})
+            }
+        }
+    }
+
+    /// The schema the answer must match (`{"type":"object"}` for JSON mode).
+    pub fn schema(&self) -> Value {
+        match self {
+            ResponseFormat::JsonObject => serde_json::json!({"type": "object"}),
+            ResponseFormat::JsonSchema { schema, .. } => schema.clone(),
+        }
+    }
+}
+
+/// Request options a client may set beyond the basics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelOptions {
+    /// Stop sequences (OpenAI `stop`, Anthropic `stop_sequences`).
+    pub stop: Vec<String>,
+    /// Structured output; `None` means free text.
+    pub response_format: Option<ResponseFormat>,
+    /// `parallel_tool_calls` (Anthropic: `disable_parallel_tool_use` when false).
+    pub parallel_tool_calls: Option<bool>,
+    /// Chat Completions fields forwarded verbatim to OpenAI-compatible upstreams only (`seed`,
+    /// penalties, `logit_bias`, ...). The HTTP layer refuses them for other protocols.
+    pub openai_passthrough: serde_json::Map<String, Value>,
 }
 
 /// Token usage as reported upstream (unreported fields are zero).

@@ -62,7 +62,8 @@ pub struct StreamEmitter {
     finished: bool,
     message: Option<OpenMessage>,
     calls: Vec<OpenCall>,
-    tool_called: bool,
+    /// `incomplete_details.reason` when the output budget ran out.
+    incomplete: Option<&'static str>,
     empty_fallback: Option<String>,
     /// Output index of the next item to open.
     next_index: usize,
@@ -80,7 +81,7 @@ impl StreamEmitter {
             finished: false,
             message: None,
             calls: Vec::new(),
-            tool_called: false,
+            incomplete: None,
             empty_fallback: Some(EMPTY_RESPONSE_TEXT.to_owned()),
             next_index: 0,
             completed: Vec::new(),
@@ -183,7 +184,12 @@ impl StreamEmitter {
             return Vec::new();
         };
         let (id, idx) = (m.id.as_str(), m.output_index);
-        let item = message_item(id, Some(&m.text), Some(phase), "completed");
+        let status = if self.incomplete.is_some() {
+            "incomplete"
+        } else {
+            "completed"
+        };
+        let item = message_item(id, Some(&m.text), Some(phase), status);
         let out = vec![
             self.event(
                 "response.output_text.done",
@@ -224,7 +230,6 @@ impl StreamEmitter {
             output_index,
             arguments: String::new(),
         });
-        self.tool_called = true;
         out
     }
 
@@ -286,8 +291,16 @@ impl StreamEmitter {
         out
     }
 
+    /// Marks the response as cut short (`max_output_tokens`): [`Self::finish`] then ends it with
+    /// status `incomplete`, `incomplete_details: {reason}`, the open message item `incomplete`
+    /// and the terminal event `response.incomplete`, as OpenAI does.
+    pub fn set_incomplete(&mut self, reason: &'static str) {
+        self.incomplete = Some(reason);
+    }
+
     /// Ends the response: closes open items (message phase `final_answer`) and emits
-    /// `response.completed` with status `completed`, or `incomplete` if a client tool was called.
+    /// `response.completed` with status `completed` (also when client tools were called, as
+    /// OpenAI does), or `response.incomplete` after [`Self::set_incomplete`].
     pub fn finish(&mut self, usage: Usage) -> Vec<Value> {
         let mut out = self.start();
         if self.finished {
@@ -302,15 +315,21 @@ impl StreamEmitter {
         for call in std::mem::take(&mut self.calls) {
             out.extend(self.close_call(call));
         }
-        self.resource.status = if self.tool_called {
-            ResponseStatus::Incomplete
-        } else {
-            ResponseStatus::Completed
+        let terminal = match self.incomplete {
+            Some(reason) => {
+                self.resource.status = ResponseStatus::Incomplete;
+                self.resource.incomplete_details = Some(json!({ "reason": reason }));
+                "response.incomplete"
+            }
+            None => {
+                self.resource.status = ResponseStatus::Completed;
+                "response.completed"
+            }
         };
         self.resource.completed_at = Some(chrono::Utc::now().timestamp());
         self.resource.usage = Some(usage);
         self.finished = true;
-        out.push(self.response_event("response.completed"));
+        out.push(self.response_event(terminal));
         out
     }
 

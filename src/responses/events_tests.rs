@@ -158,7 +158,7 @@ fn text_stream_has_the_canonical_order() {
 }
 
 #[test]
-fn text_then_tool_call_is_incomplete_with_commentary() {
+fn text_then_tool_call_completes_with_commentary() {
     let mut em = emitter();
     let mut ev = em.text_delta("Checking.");
     ev.extend(em.tool_call_start("call_1", "get_weather"));
@@ -194,7 +194,8 @@ fn text_then_tool_call_is_incomplete_with_commentary() {
     assert!(added["item"]["id"].as_str().unwrap().starts_with("fc_"));
     assert_eq!(ev[11]["arguments"], "{\"city\":\"Paris\"}");
     let resp = &ev[13]["response"];
-    assert_eq!(resp["status"], "incomplete");
+    // OpenAI answers `completed` with the function_call items (OpenClaw said `incomplete`).
+    assert_eq!(resp["status"], "completed");
     let kinds: Vec<&str> = resp["output"]
         .as_array()
         .unwrap()
@@ -228,7 +229,7 @@ fn tool_call_only() {
     );
     assert_sequence(&ev);
     assert_eq!(ev[2]["output_index"], 0);
-    assert_eq!(ev[6]["response"]["status"], "incomplete");
+    assert_eq!(ev[6]["response"]["status"], "completed");
     assert_eq!(ev[6]["response"]["output"][0]["name"], "get_time");
 }
 
@@ -307,4 +308,21 @@ fn sse_frame_is_one_buffer_with_event_equal_to_type() {
         b"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":4,\"delta\":\"hi\"}\n\n"
     );
     assert_eq!(DONE_FRAME, b"data: [DONE]\n\n");
+}
+
+#[test]
+fn a_response_cut_by_the_budget_ends_incomplete_with_its_reason() {
+    let mut em = emitter();
+    let mut ev = em.text_delta("Once upon");
+    em.set_incomplete("max_output_tokens");
+    ev.extend(em.finish(Usage::default()));
+    assert_sequence(&ev);
+    let last = ev.last().unwrap();
+    assert_eq!(last["type"], "response.incomplete");
+    assert_eq!(last["response"]["status"], "incomplete");
+    assert_eq!(
+        last["response"]["incomplete_details"],
+        json!({"reason": "max_output_tokens"})
+    );
+    assert_eq!(last["response"]["output"][0]["status"], "incomplete");
 }

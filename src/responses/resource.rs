@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::schema::{ResponsesRequest, Truncation};
+use super::schema::{ResponsesRequest, TextFormat, Truncation};
 
 /// A fresh response id, `resp_<uuid>`.
 pub fn new_response_id() -> String {
@@ -155,6 +155,14 @@ pub struct ResponseResource {
     pub store: bool,
     /// Echo (default `{}`).
     pub metadata: Map<String, Value>,
+    /// Echo of `text` (default `{"format":{"type":"text"}}`).
+    pub text: Value,
+    /// Echo (default `"default"`).
+    pub service_tier: String,
+    /// Echo.
+    pub prompt_cache_key: Option<String>,
+    /// Echo.
+    pub safety_identifier: Option<String>,
 }
 
 impl ResponseResource {
@@ -183,6 +191,10 @@ impl ResponseResource {
             max_tool_calls: None,
             store: true,
             metadata: Map::new(),
+            text: json!({"format": {"type": "text"}}),
+            service_tier: "default".to_string(),
+            prompt_cache_key: None,
+            safety_identifier: None,
         }
     }
 
@@ -220,6 +232,18 @@ impl ResponseResource {
         r.max_tool_calls = req.max_tool_calls;
         r.store = req.store.unwrap_or(true);
         r.metadata = req.metadata.clone().unwrap_or_default();
+        if let Some(text) = &req.text {
+            let mut t = json!({"format": text.format.clone().unwrap_or(TextFormat::Text)});
+            if let Some(v) = &text.verbosity {
+                t["verbosity"] = v.clone().into();
+            }
+            r.text = t;
+        }
+        if let Some(tier) = &req.service_tier {
+            r.service_tier.clone_from(tier);
+        }
+        r.prompt_cache_key.clone_from(&req.prompt_cache_key);
+        r.safety_identifier.clone_from(&req.safety_identifier);
         r
     }
 
@@ -244,7 +268,7 @@ impl ResponseResource {
                 Truncation::Disabled => "disabled",
             },
             "parallel_tool_calls": self.parallel_tool_calls,
-            "text": {"format": {"type": "text"}},
+            "text": self.text,
             "top_p": self.top_p,
             "presence_penalty": 0.0,
             "frequency_penalty": 0.0,
@@ -256,10 +280,10 @@ impl ResponseResource {
             "max_tool_calls": self.max_tool_calls,
             "store": self.store,
             "background": false,
-            "service_tier": "default",
+            "service_tier": self.service_tier,
             "metadata": self.metadata,
-            "safety_identifier": null,
-            "prompt_cache_key": null,
+            "safety_identifier": self.safety_identifier,
+            "prompt_cache_key": self.prompt_cache_key,
         })
     }
 }

@@ -8,6 +8,7 @@
 //! Both the OpenAI content-part forms (`image_url`, `file_data`/`file_url`) and OpenClaw's
 //! `source` form are accepted and normalized into [`MediaSource`].
 
+use crate::providers::types::{ResponseFormat, ThinkingLevel};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -74,9 +75,25 @@ pub struct ResponsesRequest {
     /// Accepted and echoed.
     #[serde(default)]
     pub truncation: Option<Truncation>,
-    /// Accepted and echoed.
+    /// Echoed; `false` is passed to the model.
     #[serde(default)]
     pub parallel_tool_calls: Option<bool>,
+    /// Extra output the client asks for (`reasoning.encrypted_content`, logprobs, ...):
+    /// accepted; the gateway has none of it to add.
+    #[serde(default)]
+    pub include: Option<Vec<String>>,
+    /// Output text format: `json_object` / `json_schema` ask the model for structured output.
+    #[serde(default)]
+    pub text: Option<TextConfig>,
+    /// Accepted and echoed (the gateway has one tier).
+    #[serde(default)]
+    pub service_tier: Option<String>,
+    /// Accepted and echoed.
+    #[serde(default)]
+    pub prompt_cache_key: Option<String>,
+    /// Accepted and echoed.
+    #[serde(default)]
+    pub safety_identifier: Option<String>,
 }
 
 impl ResponsesRequest {
@@ -374,12 +391,86 @@ impl ToolChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasoningEffort {
+    /// No reasoning.
+    None,
+    /// Minimal.
+    Minimal,
     /// Low.
     Low,
     /// Medium.
     Medium,
     /// High.
     High,
+    /// Extra high (mapped to the highest thinking level).
+    Xhigh,
+}
+
+impl ReasoningEffort {
+    /// The gateway thinking level for this effort.
+    pub fn thinking_level(self) -> ThinkingLevel {
+        match self {
+            ReasoningEffort::None => ThinkingLevel::Off,
+            ReasoningEffort::Minimal => ThinkingLevel::Minimal,
+            ReasoningEffort::Low => ThinkingLevel::Low,
+            ReasoningEffort::Medium => ThinkingLevel::Medium,
+            ReasoningEffort::High | ReasoningEffort::Xhigh => ThinkingLevel::High,
+        }
+    }
+}
+
+/// `text`: output text configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextConfig {
+    /// `text.format` (default `{type:"text"}`).
+    #[serde(default)]
+    pub format: Option<TextFormat>,
+    /// `text.verbosity` (`low`/`medium`/`high`), echoed.
+    #[serde(default)]
+    pub verbosity: Option<String>,
+}
+
+/// `text.format`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TextFormat {
+    /// Free text.
+    Text,
+    /// Any JSON object.
+    JsonObject,
+    /// JSON matching `schema`.
+    JsonSchema {
+        /// Schema name.
+        name: String,
+        /// The JSON schema.
+        schema: Value,
+        /// Description (echoed).
+        #[serde(default)]
+        description: Option<String>,
+        /// Strict mode, when set.
+        #[serde(default)]
+        strict: Option<bool>,
+    },
+}
+
+impl TextFormat {
+    /// The structured-output request for the model (`None` for free text).
+    pub fn response_format(&self) -> Option<ResponseFormat> {
+        match self {
+            TextFormat::Text => None,
+            TextFormat::JsonObject => Some(ResponseFormat::JsonObject),
+            TextFormat::JsonSchema {
+                name,
+                schema,
+                strict,
+                ..
+            } => Some(ResponseFormat::JsonSchema {
+                name: name.clone(),
+                schema: schema.clone(),
+                strict: *strict,
+            }),
+        }
+    }
 }
 
 /// Reasoning summary style.

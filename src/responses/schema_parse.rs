@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use super::schema::{
     CompactionItem, ContentPart, FunctionCallItem, FunctionCallOutputItem, FunctionTool, Input,
     Item, ItemReference, MessageContent, MessageItem, Phase, Reasoning, ReasoningEffort,
-    ReasoningItem, ReasoningSummary, ResponsesRequest, Role, TextPart, ToolChoice, Truncation,
+    ReasoningItem, ReasoningSummary, ResponsesRequest, Role, TextConfig, TextFormat, TextPart,
+    ToolChoice, Truncation,
 };
 use super::schema_parts::{parse_file, parse_image};
 
@@ -103,8 +104,28 @@ pub fn parse_value(value: &Value) -> Result<ResponsesRequest> {
         "reasoning",
         "truncation",
         "parallel_tool_calls",
+        "include",
+        "text",
+        "service_tier",
+        "prompt_cache_key",
+        "safety_identifier",
+        "stream_options",
+        "background",
+        "top_logprobs",
     ];
     let o = Obj::new(value, "", KEYS)?;
+    // OpenAI fields whose defaults are what the gateway does: accepted at the default, refused
+    // by name otherwise (they are not in the typed request: the echo shows the defaults).
+    o.opt("stream_options", |v, p| {
+        let so = Obj::new(v, p, &["include_obfuscation"])?;
+        so.opt("include_obfuscation", as_bool)
+    })?;
+    if o.opt("background", as_bool)? == Some(true) {
+        return err("background", "background mode is not supported");
+    }
+    if o.opt("top_logprobs", as_number)?.is_some_and(|n| n != 0.0) {
+        return err("top_logprobs", "log probabilities are not returned");
+    }
     let model = o.req("model", as_string)?;
     let input = o.req("input", parse_input)?;
     Ok(ResponsesRequest {
@@ -134,7 +155,53 @@ pub fn parse_value(value: &Value) -> Result<ResponsesRequest> {
             )
         })?,
         parallel_tool_calls: o.opt("parallel_tool_calls", as_bool)?,
+        include: o.opt("include", |v, p| array(v, p, as_string))?,
+        text: o.opt("text", parse_text)?,
+        service_tier: o.opt("service_tier", as_string)?,
+        prompt_cache_key: o.opt("prompt_cache_key", as_string)?,
+        safety_identifier: o.opt("safety_identifier", as_string)?,
     })
+}
+
+fn parse_text(v: &Value, path: &str) -> Result<TextConfig> {
+    let o = Obj::new(v, path, &["format", "verbosity"])?;
+    Ok(TextConfig {
+        format: o.opt("format", parse_text_format)?,
+        verbosity: o.opt("verbosity", as_string)?,
+    })
+}
+
+fn parse_text_format(v: &Value, path: &str) -> Result<TextFormat> {
+    match type_of(v, path)? {
+        "text" => {
+            Obj::new(v, path, &["type"])?;
+            Ok(TextFormat::Text)
+        }
+        "json_object" => {
+            Obj::new(v, path, &["type"])?;
+            Ok(TextFormat::JsonObject)
+        }
+        "json_schema" => {
+            let o = Obj::new(
+                v,
+                path,
+                &["type", "name", "schema", "description", "strict"],
+            )?;
+            Ok(TextFormat::JsonSchema {
+                name: o.req("name", non_empty_string)?,
+                schema: o.req("schema", |v, p| match v {
+                    Value::Object(_) => Ok(v.clone()),
+                    _ => expected(p, "object", v),
+                })?,
+                description: o.opt("description", as_string)?,
+                strict: o.opt("strict", as_bool)?,
+            })
+        }
+        other => err(
+            &child(path, "type"),
+            format!("unsupported format type `{other}` (text, json_object, json_schema)"),
+        ),
+    }
 }
 
 /// A JSON object whose keys were checked against an allow-list.
@@ -472,9 +539,12 @@ fn parse_reasoning(v: &Value, path: &str) -> Result<Reasoning> {
                 v,
                 p,
                 &[
+                    ("none", ReasoningEffort::None),
+                    ("minimal", ReasoningEffort::Minimal),
                     ("low", ReasoningEffort::Low),
                     ("medium", ReasoningEffort::Medium),
                     ("high", ReasoningEffort::High),
+                    ("xhigh", ReasoningEffort::Xhigh),
                 ],
             )
         })?,

@@ -319,3 +319,35 @@ fn typed_request_round_trips_through_serde() {
     let back: ResponsesRequest = serde_json::from_value(v).unwrap();
     assert_eq!(back, r);
 }
+
+#[test]
+fn sdk_fields_are_accepted_at_their_defaults_and_refused_by_name_otherwise() {
+    let ok = parse(
+        json!({"model": "m", "input": "x", "include": [], "background": false,
+        "top_logprobs": 0, "stream_options": {"include_obfuscation": false}, "service_tier": "auto",
+        "text": {"format": {"type": "json_object"}, "verbosity": "low"}}),
+    )
+    .unwrap();
+    let base = |k: &str, v: serde_json::Value| {
+        let mut b = json!({"model": "m", "input": "x"});
+        b[k] = v;
+        b
+    };
+    assert_eq!(ok.include, Some(vec![]));
+    assert_eq!(ok.text.unwrap().format, Some(TextFormat::JsonObject));
+    assert_eq!(
+        error(base("background", json!(true))),
+        "background: background mode is not supported"
+    );
+    assert_eq!(
+        error(base("top_logprobs", json!(3))),
+        "top_logprobs: log probabilities are not returned"
+    );
+    assert_eq!(
+        error(base(
+            "text",
+            json!({"format": {"type": "json_schema", "name": "n"}})
+        )),
+        "text.format.schema: Required"
+    );
+}

@@ -1,5 +1,7 @@
 //! Integration tests: the real gateway over real HTTP against a real scripted upstream.
 
+#[path = "../support/close_delimited.rs"]
+mod close_delimited;
 #[path = "../support/fake_discord.rs"]
 mod fake_discord;
 #[path = "../support/fake_http.rs"]
@@ -15,11 +17,15 @@ mod channels_slack;
 mod channels_telegram;
 mod channels_webhook;
 mod chat_completions;
+mod client_tools;
 mod cron;
 mod errors;
+mod framing;
 mod hooks;
 mod layers;
 mod misc;
+mod query_strings;
+mod request_fields;
 mod responses;
 mod routes;
 mod sessions;

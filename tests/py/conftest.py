@@ -38,17 +38,29 @@ def _wait_ready(url, timeout=10.0):
     raise RuntimeError(f"{url} not ready")
 
 
-@pytest.fixture(scope="session")
-def gateway():
+def _start(mock_flag, providers, agents):
+    """Starts `mock-upstream <mock_flag>` and a clawgate in front of it; yields the /v1 base URL."""
     mock_port = _free_port()
-    mock = subprocess.Popen([_bin("mock-upstream"), "--port", str(mock_port), "--auto-tools"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mock = subprocess.Popen([_bin("mock-upstream"), "--port", str(mock_port), mock_flag], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
+        yield from _start_with_upstream(providers % {"port": mock_port}, agents)
+    finally:
+        mock.terminate()
+        try:
+            mock.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            mock.kill()
+
+
+def _start_with_upstream(providers, agents):
+    """Starts a clawgate with these `models.providers` and `agents`; yields the /v1 base URL."""
     state = tempfile.mkdtemp(prefix="clawgate-sdk-")
     cfg = os.path.join(state, "clawgate.json5")
     with open(cfg, "w") as f:
         f.write(
             '{ gateway: { auth: { mode: "token", token: "%s" }, http: { endpoints: { responses: { enabled: true } } } },'
-            ' models: { providers: { mock: { baseUrl: "http://127.0.0.1:%d/v1", api: "openai-completions", models: [{ id: "mock-model" }] } } },'
-            ' agents: { defaults: { model: "mock/mock-model" } } }' % (TOKEN, mock_port)
+            ' models: { providers: { %s } }, agents: { %s } }' % (TOKEN, providers, agents)
         )
     port = _free_port()
     env = dict(os.environ, RUST_LOG="warn")
@@ -57,13 +69,39 @@ def gateway():
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
         _wait_ready(f"http://127.0.0.1:{port}/healthz")
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        for p in (gw, mock):
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        gw.terminate()
+        try:
+            gw.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            gw.kill()
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    yield from _start(
+        "--auto-tools",
+        'mock: { baseUrl: "http://127.0.0.1:%(port)d/v1", api: "openai-completions", models: [{ id: "mock-model" }] }',
+        'defaults: { model: "mock/mock-model" }',
+    )
+
+
+# Model ids of `model_gateway`: the same model-like mock behind each upstream protocol.
+OPENAI_AGENT = "openclaw/main"
+ANTHROPIC_AGENT = "openclaw/claude"
+
+
+@pytest.fixture(scope="session")
+def model_gateway():
+    """A gateway in front of the mock in `--model-like` mode, as a plain OpenAI-compatible
+    endpoint: agent `main` reaches it over OpenAI Chat Completions, agent `claude` over
+    Anthropic Messages; server tools are denied so the model sees only the client's tools."""
+    yield from _start(
+        "--model-like",
+        'oai: { baseUrl: "http://127.0.0.1:%(port)d/v1", api: "openai-completions", models: [{ id: "mock-model" }] },'
+        ' anth: { baseUrl: "http://127.0.0.1:%(port)d/v1", api: "anthropic-messages", models: [{ id: "mock-model" }] }',
+        'defaults: { model: "oai/mock-model" }, list: [{ id: "main", default: true, tools: { deny: ["*"] } },'
+        ' { id: "claude", model: "anth/mock-model", tools: { deny: ["*"] } }]',
+    )

@@ -1,10 +1,13 @@
 //! `mock-upstream`: the scripted mock model as a standalone server.
 //!
 //! ```text
-//! mock-upstream --port 0 [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W] [--auto-tools]
+//! mock-upstream --port 0 [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W] [--auto-tools] [--model-like]
 //!
 //! `--auto-tools`: when a request offers tools and does not end with a tool result, answer with
 //! a call to the first tool (a deterministic stand-in for a model that uses tools).
+//! `--model-like`: decide every reply from the request as a compliant model would (call offered
+//! tools, use tool results, answer JSON for `response_format`, honour `max_tokens`); used by the
+//! client-library tests.
 //! ```
 //! Prints `mock-upstream listening on http://127.0.0.1:PORT` and serves the default reply
 //! (N chunks of text, M ms apart, L ms before the first byte) until killed. Requests are not
@@ -15,7 +18,7 @@ use std::time::Duration;
 
 use clawgate_bench::mock::{MockOptions, MockUpstream, Reply};
 
-const USAGE: &str = "usage: mock-upstream [--port P] [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W] [--auto-tools]";
+const USAGE: &str = "usage: mock-upstream [--port P] [--chunks N] [--chunk-delay-ms M] [--latency-ms L] [--workers W] [--auto-tools] [--model-like]";
 
 /// Parsed command line.
 struct Args {
@@ -25,6 +28,7 @@ struct Args {
     latency_ms: u64,
     workers: usize,
     auto_tools: bool,
+    model_like: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -35,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
         latency_ms: 0,
         workers: 2,
         auto_tools: false,
+        model_like: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -43,6 +48,10 @@ fn parse_args() -> Result<Args, String> {
         }
         if flag == "--auto-tools" {
             args.auto_tools = true;
+            continue;
+        }
+        if flag == "--model-like" {
+            args.model_like = true;
             continue;
         }
         let value = it
@@ -98,6 +107,7 @@ fn main() {
         record: false,
         default_reply: reply(&args),
         auto_tools: args.auto_tools,
+        model_like: args.model_like,
     };
     let result = actix_rt::System::new().block_on(async move {
         let mock = MockUpstream::start_with(options).await?;

@@ -52,6 +52,15 @@ fn tool_input(call: &ToolCall) -> String {
 }
 
 /// Non-stream message body for a text or tool-call reply (`None` for other variants).
+/// `stop_reason` of a text reply.
+fn stop_of(truncated: bool) -> &'static str {
+    if truncated {
+        "max_tokens"
+    } else {
+        "end_turn"
+    }
+}
+
 pub(crate) fn message(reply: &Reply, ctx: &Ctx) -> Option<String> {
     let mut blocks = Vec::new();
     let (stop, usage) = match reply {
@@ -59,6 +68,7 @@ pub(crate) fn message(reply: &Reply, ctx: &Ctx) -> Option<String> {
             chunks,
             reasoning,
             usage,
+            truncated,
             ..
         } => {
             if !reasoning.is_empty() {
@@ -71,7 +81,7 @@ pub(crate) fn message(reply: &Reply, ctx: &Ctx) -> Option<String> {
                 r#"{{"type":"text","text":{}}}"#,
                 q(&chunks.concat())
             ));
-            ("end_turn", *usage)
+            (stop_of(*truncated), *usage)
         }
         Reply::ToolCalls { text, calls, usage } => {
             if let Some(text) = text {
@@ -184,6 +194,7 @@ pub(crate) fn stream(reply: &Reply, ctx: &Ctx) -> Option<Script> {
             reasoning,
             chunk_delay,
             usage,
+            truncated,
             ..
         } => {
             if !reasoning.is_empty() {
@@ -192,7 +203,7 @@ pub(crate) fn stream(reply: &Reply, ctx: &Ctx) -> Option<Script> {
             }
             ev.text_block("text", chunks, *chunk_delay, &mut first);
             ev.stop_block(ev.next_index - 1);
-            ("end_turn", *usage)
+            (stop_of(*truncated), *usage)
         }
         Reply::ToolCalls { text, calls, usage } => {
             if let Some(text) = text {

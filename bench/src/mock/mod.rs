@@ -11,6 +11,7 @@
 //! (see [`MockUpstream::requests`]) unless recording is turned off in [`MockOptions`].
 
 mod anthropic;
+mod model;
 mod openai;
 mod reply;
 mod script;
@@ -69,6 +70,10 @@ pub struct MockOptions {
     /// When no reply is queued and a request offers tools, call the first tool (a stand-in for
     /// a model that decides to use a tool; default false).
     pub auto_tools: bool,
+    /// When no reply is queued, decide the reply from the request as a compliant model would:
+    /// call offered tools, use tool results, answer JSON for `response_format`, honour
+    /// `max_tokens` (see the `model` module; default false).
+    pub model_like: bool,
 }
 
 impl Default for MockOptions {
@@ -79,6 +84,7 @@ impl Default for MockOptions {
             record: true,
             default_reply: Reply::default(),
             auto_tools: false,
+            model_like: false,
         }
     }
 }
@@ -91,6 +97,7 @@ struct Shared {
     default: Mutex<Arc<Reply>>,
     record: bool,
     auto_tools: bool,
+    model_like: bool,
     requests: Mutex<Vec<RecordedRequest>>,
     count: AtomicUsize,
     seq: AtomicU64,
@@ -138,6 +145,7 @@ impl MockUpstream {
             default: Mutex::new(Arc::new(options.default_reply)),
             record: options.record,
             auto_tools: options.auto_tools,
+            model_like: options.model_like,
             requests: Mutex::new(Vec::new()),
             count: AtomicUsize::new(0),
             seq: AtomicU64::new(0),
@@ -221,6 +229,14 @@ struct CompletionRequest {
     tools: Vec<serde_json::Value>,
     #[serde(default)]
     messages: Vec<serde_json::Value>,
+    #[serde(default)]
+    tool_choice: serde_json::Value,
+    #[serde(default)]
+    response_format: serde_json::Value,
+    #[serde(default)]
+    max_tokens: Option<u64>,
+    #[serde(default)]
+    max_completion_tokens: Option<u64>,
 }
 
 impl CompletionRequest {
@@ -336,13 +352,29 @@ async fn handle(req: HttpRequest, body: Bytes, shared: web::Data<Shared>) -> Htt
             return json_response(400, protocol.error_body(400, &msg));
         }
     };
-    let reply = match (shared.auto_tools && shared.queued.load(Ordering::Acquire) == 0)
-        .then(|| request.auto_tool_call())
-        .flatten()
-    {
+    let unscripted = shared.queued.load(Ordering::Acquire) == 0;
+    let decided = if shared.model_like && unscripted {
+        let view = model::View {
+            tools: &request.tools,
+            messages: &request.messages,
+            tool_choice: &request.tool_choice,
+            response_format: &request.response_format,
+        };
+        model::decide(&view, shared.seq.fetch_add(1, Ordering::Relaxed))
+    } else if shared.auto_tools && unscripted {
+        request.auto_tool_call()
+    } else {
+        None
+    };
+    let mut reply = match decided {
         Some(r) => Arc::new(r),
         None => shared.next_reply(),
     };
+    if shared.model_like {
+        if let Some(max) = request.max_completion_tokens.or(request.max_tokens) {
+            reply = Arc::new((*reply).clone().capped(max));
+        }
+    }
     respond(protocol, &request, &reply, &shared).await
 }
 

@@ -69,6 +69,7 @@ pub(crate) fn completion(reply: &Reply, ctx: &Ctx) -> Option<String> {
             chunks,
             reasoning,
             usage,
+            truncated,
             ..
         } => {
             let reasoning = if reasoning.is_empty() {
@@ -80,7 +81,7 @@ pub(crate) fn completion(reply: &Reply, ctx: &Ctx) -> Option<String> {
                 r#"{{"role":"assistant","content":{}{reasoning},"refusal":null}}"#,
                 q(&chunks.concat())
             );
-            (msg, "stop", *usage)
+            (msg, if *truncated { "length" } else { "stop" }, *usage)
         }
         Reply::ToolCalls { text, calls, usage } => {
             let content = text.as_deref().map_or_else(|| "null".to_string(), q);
@@ -167,11 +168,12 @@ pub(crate) fn stream(reply: &Reply, ctx: &Ctx, include_usage: bool) -> Option<Sc
             reasoning,
             chunk_delay,
             usage,
+            truncated,
             ..
         } => {
             out.text_deltas("reasoning_content", reasoning, *chunk_delay, &mut first);
             out.text_deltas("content", chunks, *chunk_delay, &mut first);
-            ("stop", *usage)
+            (if *truncated { "length" } else { "stop" }, *usage)
         }
         Reply::ToolCalls { text, calls, usage } => {
             if let Some(text) = text {

@@ -57,6 +57,9 @@ pub enum Reply {
         chunk_delay: Duration,
         /// Reported token usage.
         usage: Usage,
+        /// The answer was cut by the output cap (`finish_reason: "length"`, Anthropic
+        /// `stop_reason: "max_tokens"`).
+        truncated: bool,
     },
     /// One or more tool calls, optionally preceded by some text.
     ToolCalls {
@@ -108,7 +111,28 @@ impl Reply {
             first_byte_delay: Duration::ZERO,
             chunk_delay: Duration::ZERO,
             usage,
+            truncated: false,
         }
+    }
+
+    /// Cuts a text reply to at most `max_tokens` chunks (one chunk is one token), marking it
+    /// truncated when anything was cut. No effect on other variants.
+    pub fn capped(mut self, max_tokens: u64) -> Reply {
+        if let Reply::Text {
+            chunks,
+            usage,
+            truncated,
+            ..
+        } = &mut self
+        {
+            let max = usize::try_from(max_tokens).unwrap_or(usize::MAX);
+            if chunks.len() > max {
+                chunks.truncate(max);
+                usage.completion_tokens = max as u64;
+                *truncated = true;
+            }
+        }
+        self
     }
 
     /// A reply with a single tool call (id `call_mock_0`); `arguments` is a JSON text.
