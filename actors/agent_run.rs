@@ -19,9 +19,8 @@ use crate::providers;
 use crate::providers::types::Message;
 use crate::providers::types::*;
 use crate::storage::{now_ms, NewMessage, RunStatus, Store};
-use crate::tools::{self, Tool, ToolContext, ToolError};
+use crate::tools::{self, Tool, ToolContext};
 use actix::prelude::*;
-use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -198,6 +197,58 @@ struct TurnResult {
     model: Option<String>,
 }
 
+impl TurnResult {
+    /// What a failed turn keeps: the text streamed on its last step, as an assistant message.
+    fn partial(text: String, usage: Usage, model: Option<String>) -> TurnResult {
+        let new_messages = if text.is_empty() {
+            vec![]
+        } else {
+            vec![Message::text(Role::Assistant, text.clone())]
+        };
+        TurnResult {
+            text,
+            new_messages,
+            usage,
+            stop: StopReason::Stop,
+            pending: vec![],
+            model,
+        }
+    }
+}
+
+/// Commits the turn's output, the run's end and the session's counters (before anyone hears
+/// of the end, so a finished run is always stored).
+async fn persist_end(
+    p: &RunParams,
+    status: RunStatus,
+    failure: Option<&RunFailure>,
+    turn: &TurnResult,
+) {
+    let messages = turn
+        .new_messages
+        .iter()
+        .map(|m| NewMessage {
+            role: m.role,
+            content: m.content.clone(),
+            tool_calls: m.tool_calls.clone(),
+            tool_call_id: m.tool_call_id.clone(),
+        })
+        .collect();
+    let end = crate::storage::TurnEnd {
+        key: p.req.session_key.clone(),
+        session_id: p.session_id.clone(),
+        run_id: p.req.run_id.clone(),
+        messages,
+        status,
+        usage: turn.usage,
+        model: turn.model.clone(),
+        error: failure.map(|f| f.to_string()),
+    };
+    if let Err(e) = p.store.end_turn(end).await {
+        tracing::error!(error = %e, run_id = %p.req.run_id, "cannot persist the end of a run");
+    }
+}
+
 /// Runs the turn, persists it, announces the outcome and tells the session.
 async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receiver<bool>) {
     let started_at = now_ms();
@@ -236,50 +287,11 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         Err(f) => {
             // Keep what the model already said on this step.
             let partial = std::mem::take(&mut fanout.borrow_mut().step_text);
-            let status = if matches!(f, RunFailure::Aborted(_)) {
-                RunStatus::Aborted
-            } else {
-                RunStatus::Error
-            };
-            let new_messages = if partial.is_empty() {
-                vec![]
-            } else {
-                vec![Message::text(Role::Assistant, partial.clone())]
-            };
-            let turn = TurnResult {
-                text: partial,
-                new_messages,
-                usage: *usage_acc.borrow(),
-                stop: StopReason::Stop,
-                pending: vec![],
-                model: model_name.clone(),
-            };
-            (status, Some(f), turn)
+            let turn = TurnResult::partial(partial, *usage_acc.borrow(), model_name.clone());
+            (f.status(), Some(f), turn)
         }
     };
-    let to_store: Vec<NewMessage> = turn
-        .new_messages
-        .iter()
-        .map(|m| NewMessage {
-            role: m.role,
-            content: m.content.clone(),
-            tool_calls: m.tool_calls.clone(),
-            tool_call_id: m.tool_call_id.clone(),
-        })
-        .collect();
-    let end = crate::storage::TurnEnd {
-        key: p.req.session_key.clone(),
-        session_id: p.session_id.clone(),
-        run_id: p.req.run_id.clone(),
-        messages: to_store,
-        status,
-        usage: turn.usage,
-        model: turn.model.clone(),
-        error: failure.as_ref().map(|f| f.to_string()),
-    };
-    if let Err(e) = p.store.end_turn(end).await {
-        tracing::error!(error = %e, run_id = %p.req.run_id, "cannot persist the end of a run");
-    }
+    persist_end(&p, status, failure.as_ref(), &turn).await;
     let ended_at = now_ms();
     match &failure {
         None => {
@@ -310,30 +322,15 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
     });
 }
 
-async fn run_turn(
-    p: &RunParams,
-    context: Vec<Message>,
-    fanout: &Rc<RefCell<Fanout>>,
-    usage_acc: &Rc<RefCell<Usage>>,
-) -> Result<TurnResult, RunFailure> {
-    // The caller's own tools first: they are what this request is about.
+/// The model request of the turn's first step (reused across tool rounds: the history is
+/// moved in once and extended) and the tools to offer, the caller's own first.
+fn first_request(p: &RunParams, context: Vec<Message>) -> (ModelRequest, Vec<ToolSpec>) {
     let mut specs = p.req.client_tools.clone();
     specs.extend(tools::ToolRegistry::specs(&p.tools));
     let tool_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let system = prompt::system_prompt(&p.agent, p.req.extra_system_prompt.as_deref(), &tool_names);
-    let mut new_messages = Vec::new();
-    let mut model_used = None;
-    let tool_ctx = ToolContext {
-        host: p.tool_host.clone(),
-        run_id: Some(p.req.run_id.clone()),
-        store: p.store.clone(),
-        config: p.config.clone(),
-        session_key: p.req.session_key.clone(),
-        agent_id: p.req.agent_id.clone(),
-    };
-    // One request reused across tool rounds: the history is moved in once and extended.
     let budget = history_budget(&p.config, &p.model, system.len());
-    let mut req = ModelRequest {
+    let req = ModelRequest {
         model: String::new(),
         system,
         messages: sanitize_history(fit_history(context, budget)),
@@ -345,6 +342,28 @@ async fn run_turn(
         top_p: p.req.top_p,
         stream: p.req.stream,
         options: p.req.options.clone(),
+    };
+    (req, specs)
+}
+
+/// The model ⇄ tool loop: up to [`MAX_TOOL_STEPS`] rounds of server tools; a client tool call
+/// ends the turn with the calls pending.
+async fn run_turn(
+    p: &RunParams,
+    context: Vec<Message>,
+    fanout: &Rc<RefCell<Fanout>>,
+    usage_acc: &Rc<RefCell<Usage>>,
+) -> Result<TurnResult, RunFailure> {
+    let (mut req, specs) = first_request(p, context);
+    let mut new_messages = Vec::new();
+    let mut model_used = None;
+    let tool_ctx = ToolContext {
+        host: p.tool_host.clone(),
+        run_id: Some(p.req.run_id.clone()),
+        store: p.store.clone(),
+        config: p.config.clone(),
+        session_key: p.req.session_key.clone(),
+        agent_id: p.req.agent_id.clone(),
     };
     for step in 0..=MAX_TOOL_STEPS {
         let offer_tools = step < MAX_TOOL_STEPS;
@@ -401,39 +420,7 @@ async fn run_turn(
                 pending.push(call.clone());
                 continue;
             }
-            let (result, is_error) = match p.tools.iter().find(|t| t.name() == call.name) {
-                None => (
-                    tools::json_result(
-                        serde_json::json!({"error": format!("Tool not available: {}", call.name)}),
-                    ),
-                    true,
-                ),
-                Some(tool) => {
-                    let args: Value = if call.arguments.trim().is_empty() {
-                        Value::Object(Default::default())
-                    } else {
-                        match serde_json::from_str(&call.arguments) {
-                            Ok(v) => v,
-                            Err(e) => Value::String(format!("invalid JSON arguments: {e}")),
-                        }
-                    };
-                    if let Value::String(err) = args {
-                        (tools::json_result(serde_json::json!({"error": err})), true)
-                    } else {
-                        match tool.call(tool_ctx.clone(), args).await {
-                            Ok(r) => (r, false),
-                            Err(
-                                e @ (ToolError::InvalidInput(_)
-                                | ToolError::Forbidden(_)
-                                | ToolError::Failed(_)),
-                            ) => (
-                                tools::json_result(serde_json::json!({"error": e.to_string()})),
-                                true,
-                            ),
-                        }
-                    }
-                }
-            };
+            let (result, is_error) = tools::executor::execute(&p.tools, &tool_ctx, call).await;
             let text = tools::result_text(&result);
             fanout.borrow_mut().emit(RunEvent::ToolResult {
                 call_id: call.id.clone(),

@@ -129,6 +129,16 @@ pub enum RunFailure {
     Internal(String),
 }
 
+impl RunFailure {
+    /// The run status this failure ends a run with.
+    pub fn status(&self) -> RunStatus {
+        match self {
+            RunFailure::Aborted(_) => RunStatus::Aborted,
+            _ => RunStatus::Error,
+        }
+    }
+}
+
 impl std::fmt::Display for RunFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -10,7 +10,7 @@ use crate::providers::types::{
     ImageData, Message, Role, StopReason, ToolCall, ToolChoice, ToolSpec,
 };
 use crate::responses::media::{self, MediaConfig, ResolveOptions};
-use crate::responses::prompt::{ConversationItem, HistoryRole};
+use crate::responses::prompt::{ConversationItem, HistoryRole, TurnInput};
 use crate::responses::schema::{self as rschema, Input, Item};
 use crate::responses::{build_turn, ResponseResource, ResponsesRequest, StreamEmitter, Usage};
 use crate::state::AppState;
@@ -110,19 +110,8 @@ pub fn media_config(state: &AppState) -> Result<MediaConfig, GatewayError> {
     }
 }
 
-/// Validates and prepares a turn. `lookup` finds an earlier response by id (connection cache,
-/// then the store). `media_opts` relaxes fetch rules only in tests.
-pub async fn prepare(
-    state: &AppState,
-    req: &HttpRequest,
-    parsed: ResponsesRequest,
-    lookup: &dyn Fn(&str) -> Option<PrevInfo>,
-    media_opts: ResolveOptions,
-) -> Result<Prepared, GatewayError> {
-    let cfg = &state.config;
-    let sel = select::select(cfg, req, Some(&parsed.model))?;
-    let mut input = build_turn(&parsed).map_err(bad)?;
-    // Compacted history comes back as an opaque item: expand it into context.
+/// Compacted history comes back as an opaque item: expand it into the system context.
+fn expand_compaction(parsed: &ResponsesRequest, input: &mut TurnInput) {
     if let Input::Items(items) = &parsed.input {
         let restored: Vec<String> = items
             .iter()
@@ -139,6 +128,15 @@ pub async fn prepare(
             });
         }
     }
+}
+
+/// Fetches and checks the request's images and files (SSRF-guarded); files become context
+/// text, images are returned for the model.
+async fn resolve_media(
+    state: &AppState,
+    input: &mut TurnInput,
+    media_opts: ResolveOptions,
+) -> Result<Vec<ImageData>, GatewayError> {
     let mcfg = media_config(state)?;
     media::check_url_parts(&input.images, &input.files, &mcfg).map_err(bad)?;
     let resolved = media::resolve_media(&input.images, &input.files, &mcfg, media_opts)
@@ -155,6 +153,63 @@ pub async fn prepare(
             base64: i.data_base64,
         })
         .collect();
+    Ok(images)
+}
+
+/// The session a request continues: `x-openclaw-session-key`, else the session of the
+/// `previous_response_id` it continues (which must be this caller's, for this agent, and must
+/// have made every call the request answers), else one per `user` or a fresh one.
+fn session_for(
+    req: &HttpRequest,
+    parsed: &ResponsesRequest,
+    (agent_id, subject, header_key): (&str, &str, &Option<String>),
+    input: &TurnInput,
+    lookup: &dyn Fn(&str) -> Option<PrevInfo>,
+) -> Result<String, GatewayError> {
+    let mut prev_session = None;
+    if let Some(prev_id) = &parsed.previous_response_id {
+        let prev = lookup(prev_id)
+            .filter(|p| {
+                p.auth_subject == subject
+                    && p.agent_id == agent_id
+                    && p.requested_session_key == *header_key
+            })
+            .ok_or_else(|| previous_not_found(prev_id))?;
+        for item in &input.items {
+            if let ConversationItem::FunctionCallOutput { call_id, .. } = item {
+                if !prev.call_ids.iter().any(|c| c == call_id) {
+                    return Err(GatewayError::bad_param(
+                        format!(
+                            "No tool call found for function call output with call_id {call_id}."
+                        ),
+                        "input",
+                    ));
+                }
+            }
+        }
+        prev_session = Some(prev.session_key);
+    }
+    Ok(match (&header_key, prev_session) {
+        (Some(k), _) => k.clone(),
+        (None, Some(k)) => k,
+        (None, None) => select::session_key(req, agent_id, parsed.user.as_deref(), "openresponses"),
+    })
+}
+
+/// Validates and prepares a turn. `lookup` finds an earlier response by id (connection cache,
+/// then the store). `media_opts` relaxes fetch rules only in tests.
+pub async fn prepare(
+    state: &AppState,
+    req: &HttpRequest,
+    parsed: ResponsesRequest,
+    lookup: &dyn Fn(&str) -> Option<PrevInfo>,
+    media_opts: ResolveOptions,
+) -> Result<Prepared, GatewayError> {
+    let cfg = &state.config;
+    let sel = select::select(cfg, req, Some(&parsed.model))?;
+    let mut input = build_turn(&parsed).map_err(bad)?;
+    expand_compaction(&parsed, &mut input);
+    let images = resolve_media(state, &mut input, media_opts).await?;
     let agent = cfg
         .agent(&sel.agent_id)
         .ok_or_else(|| GatewayError::Internal("agent vanished".into()))?;
@@ -176,36 +231,8 @@ pub async fn prepare(
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_string);
-    let mut prev_session = None;
-    if let Some(prev_id) = &parsed.previous_response_id {
-        let prev = lookup(prev_id)
-            .filter(|p| {
-                p.auth_subject == subject
-                    && p.agent_id == sel.agent_id
-                    && p.requested_session_key == header_key
-            })
-            .ok_or_else(|| previous_not_found(prev_id))?;
-        for item in &input.items {
-            if let ConversationItem::FunctionCallOutput { call_id, .. } = item {
-                if !prev.call_ids.iter().any(|c| c == call_id) {
-                    return Err(GatewayError::bad_param(
-                        format!(
-                            "No tool call found for function call output with call_id {call_id}."
-                        ),
-                        "input",
-                    ));
-                }
-            }
-        }
-        prev_session = Some(prev.session_key);
-    }
-    let session_key = match (&header_key, prev_session) {
-        (Some(k), _) => k.clone(),
-        (None, Some(k)) => k,
-        (None, None) => {
-            select::session_key(req, &sel.agent_id, parsed.user.as_deref(), "openresponses")
-        }
-    };
+    let who = (sel.agent_id.as_str(), subject.as_str(), &header_key);
+    let session_key = session_for(req, &parsed, who, &input, lookup)?;
 
     let resp_id = crate::responses::resource::new_response_id();
     let mut turn = TurnRequest::new(

@@ -365,17 +365,12 @@ pub async fn call(
             Ok(acc.done)
         })
         .await;
-        match res {
-            Ok(()) => {}
-            Err(ProviderError::Interrupted { .. }) if acc.stop.is_some() => {}
-            Err(e) if received && e.retryable() && !acc.text.is_empty() => {
-                return Err(ProviderError::Interrupted {
-                    provider: p.id.clone(),
-                    message: e.to_string(),
-                })
-            }
-            Err(e) => return Err(e),
-        }
+        http::stream_end(
+            &p.id,
+            res,
+            acc.stop.is_some(),
+            received && !acc.text.is_empty(),
+        )?;
         Ok(acc.finish())
     } else {
         let v = http::read_json(&p.id, &mut resp, idle).await?;

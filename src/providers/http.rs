@@ -195,6 +195,28 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// How a streamed response ended, the same way for every wire protocol: a stream that already
+/// finished (it carried its stop reason) and then closed early is fine; a retryable failure
+/// after output reached the caller becomes [`ProviderError::Interrupted`] (never retried: the
+/// caller has seen part of the answer); anything else is returned as it is (and may be
+/// retried or fall back).
+pub fn stream_end(
+    provider: &str,
+    res: Result<(), ProviderError>,
+    finished: bool,
+    delivered: bool,
+) -> Result<(), ProviderError> {
+    match res {
+        Ok(()) => Ok(()),
+        Err(ProviderError::Interrupted { .. }) if finished => Ok(()),
+        Err(e) if delivered && e.retryable() => Err(ProviderError::Interrupted {
+            provider: provider.to_string(),
+            message: e.to_string(),
+        }),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads an upstream SSE body, calling `on_event` for each event until it returns `true`
 /// (done) or the body ends. Each read waits at most `idle`.
 pub async fn read_sse<S, F>(

@@ -179,18 +179,8 @@ pub async fn call(
             Ok(false)
         })
         .await;
-        match res {
-            Ok(()) => {}
-            // Some servers close without [DONE] after a finish_reason: accept that.
-            Err(ProviderError::Interrupted { .. }) if acc.stop.is_some() => {}
-            Err(e) if received && e.retryable() => {
-                return Err(ProviderError::Interrupted {
-                    provider: p.id.clone(),
-                    message: e.to_string(),
-                })
-            }
-            Err(e) => return Err(e),
-        }
+        // Some servers close without [DONE] after a finish_reason: that counts as finished.
+        http::stream_end(&p.id, res, acc.stop.is_some(), received)?;
         Ok(acc.finish())
     } else {
         let v = http::read_json(&p.id, &mut resp, idle).await?;

@@ -3,6 +3,7 @@
 //! layer) a tool can reach the rest of the gateway, e.g. run a sub-agent turn, without this
 //! module depending on the actors or the edges.
 
+pub mod executor;
 mod sessions;
 
 use crate::config::{AgentConfig, Config};
