@@ -18,6 +18,14 @@ impl App {
         Ok(self.store.list_sessions(agent_id, limit).await?)
     }
 
+    /// A filtered page of sessions and the number matching.
+    pub async fn query_sessions(
+        &self,
+        q: &crate::storage::SessionQuery,
+    ) -> Result<(Vec<SessionRow>, i64), AppError> {
+        Ok(self.store.query_sessions(q).await?)
+    }
+
     /// Number of stored sessions (of one agent, or all).
     pub async fn count_sessions(&self, agent_id: Option<&str>) -> Result<i64, AppError> {
         Ok(self.store.count_sessions(agent_id).await?)

@@ -18,6 +18,7 @@ pub mod responses;
 mod responses_conn;
 pub mod responses_turn;
 mod responses_ws;
+pub mod rest;
 pub mod routes;
 pub mod run;
 pub mod select;

@@ -10,7 +10,7 @@
 //! route refuses a request without credentials.
 
 use super::responses_ws;
-use super::{agent_run, api_v1, channels, chat_completions, models, probes, responses};
+use super::{agent_run, api_v1, channels, chat_completions, models, probes, responses, rest};
 use super::{not_allowed, tools_invoke};
 use crate::auth::Principal;
 use crate::config::Config;
@@ -30,6 +30,9 @@ pub enum Access {
     Gateway,
     /// Gateway credentials required; errors, 405 included, in the `/api/v1` envelope.
     ApiV1,
+    /// Gateway credentials required; errors in seed 003's `{"error": {code, message, type,
+    /// param}}` shape (`/v1/sessions`, `/sessions/{key}/…`).
+    Rest,
     /// No gateway credential; the reason (the route authenticates its caller another way, or
     /// reveals nothing).
     Public(&'static str),
@@ -162,6 +165,19 @@ route_table! {
     "/api/v1/config/{path:.*}", Access::ApiV1, allow "GET", always => {
         GET => api_v1::config::get,
     }
+    "/v1/sessions", Access::Rest, allow "GET", always => {
+        GET => rest::sessions::list,
+    }
+    "/v1/sessions/{key}", Access::Rest, allow "GET, DELETE", always => {
+        GET => rest::sessions::get,
+        DELETE => rest::sessions::delete,
+    }
+    "/sessions/{key}/history", Access::Rest, allow "GET", always => {
+        GET => rest::sessions::history,
+    }
+    "/sessions/{key}/kill", Access::Rest, allow "POST", always => {
+        POST => rest::sessions::kill,
+    }
     "/channels/webhook/{account}", Access::Public(SIGNED_INBOUND), allow "POST", always => {
         POST => channels::webhook_inbound,
     }
@@ -191,6 +207,7 @@ fn protect(access: Access, route: actix_web::Route) -> actix_web::Route {
     match access {
         Access::Gateway => route.wrap(from_fn(require_auth)),
         Access::ApiV1 => route.wrap(from_fn(require_auth_envelope)),
+        Access::Rest => route.wrap(from_fn(require_auth_rest)),
         Access::Public(_) => route,
     }
 }
@@ -203,7 +220,29 @@ fn wrong_method(access: Access, allow: &'static str) -> actix_web::Route {
                 GatewayError::MethodNotAllowed { allow },
             )))
         }),
+        Access::Rest => web::to(move || {
+            std::future::ready(Err::<HttpResponse, _>(rest::RestError(
+                GatewayError::MethodNotAllowed { allow },
+            )))
+        }),
         _ => web::to(not_allowed(allow)),
+    }
+}
+
+/// [`require_auth`] answering in seed 003's error shape.
+pub async fn require_auth_rest(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    match authenticate(&req) {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.call(req).await
+        }
+        Err(e) => {
+            let resp = e.render(rest::body(&e));
+            Ok(req.into_response(resp))
+        }
     }
 }
 

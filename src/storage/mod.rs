@@ -31,6 +31,8 @@ pub trait SessionStore: Send + Sync {
     fn get_session(&self, key: &str) -> StoreFuture<Option<SessionRow>>;
     /// Sessions by most recent update, optionally of one agent.
     fn list_sessions(&self, agent_id: Option<&str>, limit: usize) -> StoreFuture<Vec<SessionRow>>;
+    /// A filtered page of sessions and how many match in all.
+    fn query_sessions(&self, q: &SessionQuery) -> StoreFuture<(Vec<SessionRow>, i64)>;
     /// Number of sessions, optionally of one agent.
     fn count_sessions(&self, agent_id: Option<&str>) -> StoreFuture<i64>;
     /// Sets or clears label and overrides; `None` when the session does not exist.

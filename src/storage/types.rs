@@ -190,6 +190,22 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// A page of sessions: filters, most recently updated first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionQuery {
+    /// Only this agent's sessions.
+    pub agent_id: Option<String>,
+    /// Only keys containing this segment after the agent (`telegram` matches
+    /// `agent:main:telegram:…`).
+    pub channel: Option<String>,
+    /// Only sessions updated at or after this time (ms since epoch).
+    pub updated_since: Option<i64>,
+    /// Page size.
+    pub limit: usize,
+    /// Rows skipped.
+    pub offset: usize,
+}
+
 /// The outcome of [`crate::storage::RunStore::claim_idempotency`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdempotencyClaim {

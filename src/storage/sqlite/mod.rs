@@ -192,6 +192,36 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// See [`crate::storage::SessionStore::query_sessions`].
+    pub fn query_sessions(
+        &self,
+        q: &crate::storage::SessionQuery,
+    ) -> Result<(Vec<SessionRow>, i64), StoreError> {
+        let c = self.conn()?;
+        // `agent:<id>:<channel>:…`: the channel is the first segment after the agent id.
+        let pattern = q.channel.as_ref().map(|ch| format!("agent:%:{ch}:%"));
+        let filter = "(?1 IS NULL OR agent_id = ?1) AND (?2 IS NULL OR key LIKE ?2) AND (?3 IS NULL OR updated_at >= ?3)";
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE {filter} ORDER BY updated_at DESC, key LIMIT ?4 OFFSET ?5"
+        ))?;
+        let rows = st
+            .query_map(
+                params![
+                    q.agent_id,
+                    pattern,
+                    q.updated_since,
+                    q.limit as i64,
+                    q.offset as i64
+                ],
+                session_from_row,
+            )?
+            .collect::<Result<_, _>>()?;
+        let total = c
+            .prepare_cached(&format!("SELECT COUNT(*) FROM sessions WHERE {filter}"))?
+            .query_row(params![q.agent_id, pattern, q.updated_since], |r| r.get(0))?;
+        Ok((rows, total))
+    }
+
     /// Number of sessions (of one agent, or all).
     pub fn count_sessions(&self, agent_id: Option<&str>) -> Result<i64, StoreError> {
         Ok(self.conn()?.query_row(

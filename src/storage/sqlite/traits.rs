@@ -5,8 +5,8 @@
 use super::SqliteStore;
 use crate::storage::{
     CronStore, IdempotencyClaim, KvStore, NewMessage, ResponseStore, RunLogQuery, RunRow, RunStore,
-    SessionPatch, SessionRow, SessionStore, Storage, StoreFuture, StoredMessage, StoredResponse,
-    TranscriptStore, TurnEnd,
+    SessionPatch, SessionQuery, SessionRow, SessionStore, Storage, StoreFuture, StoredMessage,
+    StoredResponse, TranscriptStore, TurnEnd,
 };
 
 fn now<T: Send + 'static>(r: Result<T, crate::storage::StoreError>) -> StoreFuture<T> {
@@ -25,6 +25,12 @@ impl SessionStore for SqliteStore {
         self.inner
             .readers
             .run(move || SqliteStore::list_sessions(&s, agent.as_deref(), limit))
+    }
+    fn query_sessions(&self, q: &SessionQuery) -> StoreFuture<(Vec<SessionRow>, i64)> {
+        let (s, q) = (self.clone(), q.clone());
+        self.inner
+            .readers
+            .run(move || SqliteStore::query_sessions(&s, &q))
     }
     fn count_sessions(&self, agent_id: Option<&str>) -> StoreFuture<i64> {
         let (s, agent) = (self.clone(), agent_id.map(str::to_string));
