@@ -198,16 +198,27 @@ impl Gateway {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
-        let app = crate::app::App::new(router.clone(), config.clone(), store.clone(), tools);
+        let overrides = crate::actors::channels::Channels::load_overrides(&store).await;
+        let registry = crate::actors::channels::Channels::new(
+            router.clone(),
+            config.clone(),
+            store.clone(),
+            overrides,
+        );
+        let delivery_ids = registry.delivery_ids();
+        let channels = registry.start();
+        let app = crate::app::App::new(
+            router.clone(),
+            config.clone(),
+            store.clone(),
+            tools,
+            channels.clone(),
+        );
         let ws = crate::ws::shared::WsShared::start(
             router.clone(),
             &config.ws,
             app.idempotency_cache().clone(),
         );
-        let registry =
-            crate::actors::channels::Channels::new(router.clone(), config.clone(), store.clone());
-        let delivery_ids = registry.delivery_ids();
-        let channels = registry.start();
         // Webhooks and cron announce through `Outbound`; the channel registry serves it.
         let outbound = crate::channels::Outbound::default();
         if !delivery_ids.is_empty() {

@@ -111,6 +111,20 @@ pub struct Inbound {
 #[rtype(result = "Vec<AccountStatus>")]
 pub struct ListAccounts;
 
+/// Switch an account on or off at run time (`channel` as for [`Deliver`]: a kind, a
+/// `kind:account` key or an account id); the choice is stored and survives restarts.
+#[derive(Message)]
+#[rtype(result = "Result<AccountStatus, DeliveryError>")]
+pub struct SetEnabled {
+    /// The account.
+    pub channel: String,
+    /// On or off.
+    pub enabled: bool,
+}
+
+/// The kv key holding run-time enable/disable choices (`{"<kind>:<account>": bool}`).
+pub const ENABLED_OVERRIDES_KEY: &str = "channels.enabled";
+
 /// Stop every connector (gateway shutdown).
 #[derive(Message, Debug, Clone, Copy)]
 #[rtype(result = "()")]
@@ -173,18 +187,46 @@ pub struct Channels {
     config: Arc<Config>,
     store: Store,
     entries: BTreeMap<String, Entry>,
+    /// Run-time enable/disable choices (persisted under [`ENABLED_OVERRIDES_KEY`]).
+    overrides: BTreeMap<String, bool>,
     /// Per-session inbound queues (see `dispatch`).
     queues: HashMap<String, dispatch::SessionQueue>,
 }
 
 impl Channels {
-    /// A registry for the configured accounts (connectors start in `started`).
-    pub fn new(router: Addr<Router>, config: Arc<Config>, store: Store) -> Self {
+    /// Run-time enable/disable choices stored by [`SetEnabled`] (read before the registry
+    /// starts).
+    pub async fn load_overrides(store: &Store) -> BTreeMap<String, bool> {
+        match store.kv_get(ENABLED_OVERRIDES_KEY).await {
+            Ok(Some(v)) => serde_json::from_str(&v).unwrap_or_default(),
+            Ok(None) => BTreeMap::new(),
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the channel enable/disable choices");
+                BTreeMap::new()
+            }
+        }
+    }
+
+    /// A registry for the configured accounts (connectors start in `started`), with the stored
+    /// run-time enable/disable choices applied.
+    pub fn new(
+        router: Addr<Router>,
+        config: Arc<Config>,
+        store: Store,
+        overrides: BTreeMap<String, bool>,
+    ) -> Self {
         let entries = config
             .channels
             .accounts
             .iter()
             .map(|a| {
+                let a = match overrides.get(&a.key()) {
+                    Some(on) if *on != a.enabled => Arc::new(ChannelAccount {
+                        enabled: *on,
+                        ..(**a).clone()
+                    }),
+                    _ => a.clone(),
+                };
                 let state = if !a.configured {
                     ConnState::NotConfigured
                 } else if !a.enabled {
@@ -215,7 +257,27 @@ impl Channels {
             config,
             store,
             entries,
+            overrides,
             queues: HashMap::new(),
+        }
+    }
+
+    fn status_of(&self, e: &Entry) -> AccountStatus {
+        let defaults = &self.config.channels.default_accounts;
+        AccountStatus {
+            channel: e.cfg.kind.as_str(),
+            label: e.cfg.kind.label(),
+            account_id: e.cfg.id.clone(),
+            name: e.cfg.name.clone(),
+            is_default: defaults.get(&e.cfg.kind) == Some(&e.cfg.id),
+            enabled: e.cfg.enabled,
+            configured: e.cfg.configured,
+            state: e.state,
+            user: e.user.clone(),
+            error: e.error.clone(),
+            restarts: e.restarts,
+            last_inbound_at: e.last_inbound_at,
+            last_outbound_at: e.last_outbound_at,
         }
     }
 
@@ -398,26 +460,8 @@ impl Handler<ListAccounts> for Channels {
     type Result = MessageResult<ListAccounts>;
 
     fn handle(&mut self, _: ListAccounts, _: &mut Context<Self>) -> Self::Result {
-        let defaults = &self.config.channels.default_accounts;
-        let mut out: Vec<AccountStatus> = self
-            .entries
-            .values()
-            .map(|e| AccountStatus {
-                channel: e.cfg.kind.as_str(),
-                label: e.cfg.kind.label(),
-                account_id: e.cfg.id.clone(),
-                name: e.cfg.name.clone(),
-                is_default: defaults.get(&e.cfg.kind) == Some(&e.cfg.id),
-                enabled: e.cfg.enabled,
-                configured: e.cfg.configured,
-                state: e.state,
-                user: e.user.clone(),
-                error: e.error.clone(),
-                restarts: e.restarts,
-                last_inbound_at: e.last_inbound_at,
-                last_outbound_at: e.last_outbound_at,
-            })
-            .collect();
+        let mut out: Vec<AccountStatus> =
+            self.entries.values().map(|e| self.status_of(e)).collect();
         out.sort_by_key(|s| {
             (
                 ChannelKind::parse(s.channel),
@@ -426,6 +470,46 @@ impl Handler<ListAccounts> for Channels {
             )
         });
         MessageResult(out)
+    }
+}
+
+impl Handler<SetEnabled> for Channels {
+    type Result = AtomicResponse<Self, Result<AccountStatus, DeliveryError>>;
+
+    fn handle(&mut self, msg: SetEnabled, ctx: &mut Context<Self>) -> Self::Result {
+        let key = match self.resolve(&msg.channel) {
+            Ok(k) => k,
+            Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(e)))),
+        };
+        let me = ctx.address();
+        let e = self.entries.get_mut(&key).expect("resolved keys exist");
+        if e.cfg.enabled != msg.enabled {
+            e.cfg = Arc::new(ChannelAccount {
+                enabled: msg.enabled,
+                ..(*e.cfg).clone()
+            });
+            if msg.enabled {
+                if e.cfg.configured && e.cfg.unsupported.is_none() {
+                    e.state = ConnState::Connecting;
+                    e.error = None;
+                    self.start_connector(&key, me);
+                }
+            } else {
+                if let Some(s) = e.stop.take() {
+                    s.do_send(StopConnector);
+                }
+                e.sender = None;
+                e.state = ConnState::Disabled;
+            }
+            tracing::info!(account = %key, enabled = msg.enabled, "channel account switched");
+        }
+        self.overrides.insert(key.clone(), msg.enabled);
+        let stored = serde_json::to_string(&self.overrides).unwrap_or_default();
+        let write = self.store.kv_put(ENABLED_OVERRIDES_KEY, &stored);
+        AtomicResponse::new(Box::pin(write.into_actor(self).map(move |w, act, _| {
+            w.map_err(|e| DeliveryError::Failed(format!("could not store the choice: {e}")))?;
+            Ok(act.status_of(&act.entries[&key]))
+        })))
     }
 }
 

@@ -9,12 +9,14 @@
 //! - [`sessions`]: list/get (reads) and create/patch/reset/delete (applied by the `Session`
 //!   actor, the only writer of its session);
 //! - reads of persisted data for the edges (history, run log, stored responses);
+//! - [`channels`]: chat-channel accounts, their status and run-time enable/disable;
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
+pub mod channels;
 pub mod config_view;
 pub mod error;
 pub mod idempotency;
@@ -43,6 +45,7 @@ pub struct App {
     store: Store,
     tools: ToolRegistry,
     idem: Arc<crate::core::dedupe::DedupeCache>,
+    channels: Addr<crate::actors::channels::Channels>,
 }
 
 impl App {
@@ -52,12 +55,14 @@ impl App {
         config: Arc<Config>,
         store: Store,
         tools: ToolRegistry,
+        channels: Addr<crate::actors::channels::Channels>,
     ) -> Self {
         let app = App {
             router,
             config,
             store,
             tools,
+            channels,
             idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
         };
         app.tools.bind_host(Arc::new(app.clone()));

@@ -178,6 +178,18 @@ route_table! {
     "/sessions/{key}/kill", Access::Rest, allow "POST", always => {
         POST => rest::sessions::kill,
     }
+    "/v1/channels", Access::Rest, allow "GET", always => {
+        GET => rest::channels::list,
+    }
+    "/v1/channels/{id}/status", Access::Rest, allow "GET", always => {
+        GET => rest::channels::status,
+    }
+    "/v1/channels/{id}/enable", Access::Rest, allow "POST", always => {
+        POST => rest::channels::enable,
+    }
+    "/v1/channels/{id}/disable", Access::Rest, allow "POST", always => {
+        POST => rest::channels::disable,
+    }
     "/channels/webhook/{account}", Access::Public(SIGNED_INBOUND), allow "POST", always => {
         POST => channels::webhook_inbound,
     }

@@ -27,6 +27,7 @@ mod misc;
 mod query_strings;
 mod request_fields;
 mod responses;
+mod rest_channels;
 mod rest_sessions;
 mod routes;
 mod sessions;

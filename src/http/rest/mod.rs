@@ -1,9 +1,10 @@
-//! The seeds' management REST family (seed 003): `/v1/sessions`, and OpenClaw's
+//! The seeds' management REST family (seed 003): `/v1/sessions`, `/v1/channels`, and OpenClaw's
 //! `/sessions/{key}/history|kill`. Errors take seed 003's shape:
 //! `{"error": {"code", "message", "type": "client_error" | "server_error", "param"}}` with
 //! `code` one of `invalid_request`, `unauthorized`, `forbidden`, `not_found`,
 //! `method_not_allowed`, `rate_limited`, `internal_error`, `service_unavailable`.
 
+pub mod channels;
 pub mod sessions;
 
 use crate::error::GatewayError;
