@@ -22,6 +22,14 @@ pub enum GatewayError {
     /// Missing or wrong credentials.
     #[error("Unauthorized")]
     Unauthorized,
+    /// A credential went over a request limit (`gateway.http.limits`).
+    #[error("{message}")]
+    RateLimited {
+        /// What was exceeded.
+        message: String,
+        /// Seconds until a retry may succeed.
+        retry_after: u64,
+    },
     /// Too many failed authentication attempts.
     #[error("Too many failed authentication attempts. Please try again later.")]
     AuthRateLimited {
@@ -85,6 +93,7 @@ impl GatewayError {
             GatewayError::BadRequest { code, .. } => ("invalid_request_error", *code),
             GatewayError::Unauthorized => ("unauthorized", None),
             GatewayError::AuthRateLimited { .. } => ("rate_limited", None),
+            GatewayError::RateLimited { .. } => ("rate_limit_error", Some("rate_limited")),
             GatewayError::Forbidden(_) => ("forbidden", None),
             GatewayError::NotFound(_) => ("invalid_request_error", Some("not_found")),
             GatewayError::MethodNotAllowed { .. } => {
@@ -126,7 +135,9 @@ impl ResponseError for GatewayError {
         match self {
             GatewayError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             GatewayError::Unauthorized => StatusCode::UNAUTHORIZED,
-            GatewayError::AuthRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            GatewayError::AuthRateLimited { .. } | GatewayError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             GatewayError::Forbidden(_) => StatusCode::FORBIDDEN,
             GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -165,7 +176,8 @@ impl GatewayError {
         let mut b = HttpResponse::build(status);
         b.insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"));
         match self {
-            GatewayError::AuthRateLimited { retry_after } => {
+            GatewayError::AuthRateLimited { retry_after }
+            | GatewayError::RateLimited { retry_after, .. } => {
                 b.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             GatewayError::MethodNotAllowed { allow } => {

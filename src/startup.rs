@@ -237,6 +237,7 @@ impl Gateway {
         )
         .start();
         let state = AppState {
+            limits: Arc::new(crate::http::limits::Limiter::new(config.http_limits)),
             app,
             system_events,
             channels,

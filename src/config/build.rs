@@ -121,6 +121,16 @@ pub(super) fn build(
         chat_completions,
         responses,
         responses_raw,
+        http_limits: {
+            let d = HttpLimits::default();
+            let l = g.http.limits.as_ref();
+            HttpLimits {
+                requests_per_minute: l
+                    .and_then(|l| l.requests_per_minute)
+                    .unwrap_or(d.requests_per_minute),
+                concurrency: l.and_then(|l| l.concurrency).unwrap_or(d.concurrency),
+            }
+        },
         hsts: g
             .http
             .security_headers

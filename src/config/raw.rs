@@ -197,8 +197,21 @@ pub struct RawHttp {
     /// Per-endpoint switches.
     #[serde(default)]
     pub endpoints: RawEndpoints,
+    /// Request limits of the seeds' REST families.
+    pub limits: Option<RawLimits>,
     /// Extra response headers.
     pub security_headers: Option<RawSecurityHeaders>,
+}
+
+/// `gateway.http.limits`: per credential, for `/api/v1`, `/v1/sessions`, `/v1/channels`,
+/// `/sessions/…` and `/v1/agent/…` (0 turns a limit off).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawLimits {
+    /// Requests per minute (default 100).
+    pub requests_per_minute: Option<u32>,
+    /// Requests in flight at once (default 10).
+    pub concurrency: Option<u32>,
 }
 
 /// `gateway.http.securityHeaders`

@@ -163,6 +163,25 @@ impl Default for WsConfig {
     }
 }
 
+/// Request limits of the seeds' REST families, per credential (0 = off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Requests per minute.
+    pub requests_per_minute: u32,
+    /// Requests in flight at once.
+    pub concurrency: u32,
+}
+
+impl Default for HttpLimits {
+    /// Seed 003's limits: 100 requests a minute, 10 at once.
+    fn default() -> Self {
+        HttpLimits {
+            requests_per_minute: 100,
+            concurrency: 10,
+        }
+    }
+}
+
 /// `gateway.http.endpoints.*` switches.
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {
@@ -339,6 +358,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `/v1/chat/completions`.
     pub chat_completions: EndpointConfig,
+    /// Limits of the seeds' REST families.
+    pub http_limits: HttpLimits,
     /// `/v1/responses`.
     pub responses: EndpointConfig,
     /// Raw `gateway.http.endpoints.responses` (files/images policy), for the responses module.

@@ -11,6 +11,7 @@ mod chat_history;
 pub mod chat_input;
 pub mod hooks;
 mod lenient_target;
+pub mod limits;
 pub mod listen;
 mod models;
 mod probes;

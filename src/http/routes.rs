@@ -106,7 +106,7 @@ macro_rules! route_table {
                     let route = method_route(stringify!($method))
                         $( .guard(fn_guard($guard)) )?
                         .to($handler);
-                    res = res.route(protect(access, route));
+                    res = res.route(protect(access, $path, route));
                 )+
                 cfg.service(res.default_service(wrong_method(access, $allow)));
             )*
@@ -214,8 +214,21 @@ route_table! {
     }
 }
 
-/// Wraps a gateway route in [`require_auth`] (or [`require_auth_envelope`]).
-fn protect(access: Access, route: actix_web::Route) -> actix_web::Route {
+/// Whether a route belongs to the seeds' REST families, which carry request limits.
+pub fn is_limited(access: Access, path: &str) -> bool {
+    matches!(access, Access::ApiV1 | Access::Rest) || path.starts_with("/v1/agent/")
+}
+
+/// Wraps a gateway route in its family's authentication (and, for the seeds' families, the
+/// request limits, checked after authentication).
+fn protect(access: Access, path: &str, route: actix_web::Route) -> actix_web::Route {
+    let route = if is_limited(access, path) {
+        route.wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
+            rate_limit(access, req, next)
+        }))
+    } else {
+        route
+    };
     match access {
         Access::Gateway => route.wrap(from_fn(require_auth)),
         Access::ApiV1 => route.wrap(from_fn(require_auth_envelope)),
@@ -238,6 +251,45 @@ fn wrong_method(access: Access, allow: &'static str) -> actix_web::Route {
             )))
         }),
         _ => web::to(not_allowed(allow)),
+    }
+}
+
+/// The error response in the route family's shape.
+fn render(access: Access, e: &GatewayError) -> HttpResponse {
+    match access {
+        Access::ApiV1 => e.render(api_v1::envelope(e)),
+        Access::Rest => e.render(rest::body(e)),
+        _ => e.render(e.body()),
+    }
+}
+
+/// Applies the per-credential request limits (see [`crate::http::limits`]).
+async fn rate_limit(
+    access: Access,
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let credential = req
+        .extensions()
+        .get::<Principal>()
+        .map(|p| p.credential.to_string())
+        .unwrap_or_default();
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await;
+    };
+    match state.limits.admit(&credential) {
+        Err((e, headers)) => {
+            let mut resp = render(access, &e);
+            crate::http::limits::add_headers(resp.headers_mut(), headers);
+            Ok(req.into_response(resp))
+        }
+        Ok(admitted) => {
+            let headers = admitted.headers;
+            let res = next.call(req).await?;
+            let mut res = res.map_body(|_, body| admitted.hold(body));
+            crate::http::limits::add_headers(res.headers_mut(), headers);
+            Ok(res)
+        }
     }
 }
 

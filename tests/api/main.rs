@@ -23,6 +23,7 @@ mod errors;
 mod framing;
 mod hooks;
 mod layers;
+mod limits;
 mod misc;
 mod query_strings;
 mod request_fields;
