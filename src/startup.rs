@@ -269,6 +269,7 @@ impl Gateway {
             App::new()
                 .app_data(data.clone())
                 .wrap(headers)
+                .wrap(actix_web::middleware::from_fn(crate::http::cors::cors))
                 .configure(crate::http::configure)
                 .default_service(web::to(crate::http::not_found))
         };

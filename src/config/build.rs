@@ -121,6 +121,12 @@ pub(super) fn build(
         chat_completions,
         responses,
         responses_raw,
+        cors_origins: g
+            .http
+            .cors
+            .as_ref()
+            .map(|c| c.allowed_origins.clone())
+            .unwrap_or_default(),
         http_limits: {
             let d = HttpLimits::default();
             let l = g.http.limits.as_ref();

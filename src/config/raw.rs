@@ -199,6 +199,8 @@ pub struct RawHttp {
     pub endpoints: RawEndpoints,
     /// Request limits of the seeds' REST families.
     pub limits: Option<RawLimits>,
+    /// CORS for browser callers.
+    pub cors: Option<RawCors>,
     /// Extra response headers.
     pub security_headers: Option<RawSecurityHeaders>,
 }
@@ -212,6 +214,15 @@ pub struct RawLimits {
     pub requests_per_minute: Option<u32>,
     /// Requests in flight at once (default 10).
     pub concurrency: Option<u32>,
+}
+
+/// `gateway.http.cors`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawCors {
+    /// Origins allowed to call the gateway from a browser page (`*` = any).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// `gateway.http.securityHeaders`

@@ -360,6 +360,8 @@ pub struct Config {
     pub chat_completions: EndpointConfig,
     /// Limits of the seeds' REST families.
     pub http_limits: HttpLimits,
+    /// Origins allowed to call the HTTP API from a browser page (`*` = any).
+    pub cors_origins: Vec<String>,
     /// `/v1/responses`.
     pub responses: EndpointConfig,
     /// Raw `gateway.http.endpoints.responses` (files/images policy), for the responses module.

@@ -9,6 +9,7 @@ mod chat_completions;
 pub mod chat_fields;
 mod chat_history;
 pub mod chat_input;
+pub mod cors;
 pub mod hooks;
 mod lenient_target;
 pub mod limits;

@@ -18,6 +18,7 @@ mod channels_telegram;
 mod channels_webhook;
 mod chat_completions;
 mod client_tools;
+mod cors;
 mod cron;
 mod errors;
 mod framing;
