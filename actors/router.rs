@@ -80,6 +80,17 @@ pub enum RunLookup {
     Unknown,
 }
 
+/// Follow a session: `sub` receives the events of every turn started on `session_key` from
+/// now on (as a non-owner), until its receiver is dropped.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct WatchSession {
+    /// Session key.
+    pub session_key: String,
+    /// The watcher.
+    pub sub: Subscriber,
+}
+
 /// Resolves once no run is queued or running (shutdown drains with it).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -186,6 +197,8 @@ pub struct Router {
     /// Resolved when `runs` becomes empty.
     idle_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     observer: Option<Recipient<RunObserved>>,
+    /// Session watchers (history follow mode).
+    watchers: HashMap<String, Vec<Subscriber>>,
 }
 
 impl Router {
@@ -206,6 +219,7 @@ impl Router {
             awaiting: HashMap::new(),
             idle_waiters: Vec::new(),
             observer: None,
+            watchers: HashMap::new(),
         }
     }
 
@@ -265,6 +279,13 @@ impl Handler<StartTurn> for Router {
                 rx,
             });
         }
+        if let Some(watchers) = self.watchers.get_mut(&key) {
+            watchers.retain(|w| !w.tx.is_closed());
+            msg.subscribers.extend(watchers.iter().cloned());
+            if watchers.is_empty() {
+                self.watchers.remove(&key);
+            }
+        }
         if let Some(waiting) = self.awaiting.remove(&msg.req.run_id) {
             msg.subscribers
                 .extend(waiting.into_iter().filter(|s| !s.tx.is_closed()));
@@ -305,6 +326,20 @@ impl Handler<RunEnded> for Router {
                 let _ = w.send(());
             }
         }
+    }
+}
+
+impl Handler<WatchSession> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: WatchSession, _: &mut Self::Context) {
+        self.watchers.retain(|_, subs| {
+            subs.retain(|s| !s.tx.is_closed());
+            !subs.is_empty()
+        });
+        self.watchers
+            .entry(msg.session_key)
+            .or_default()
+            .push(msg.sub);
     }
 }
 

@@ -225,6 +225,17 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The events of every turn started on `session_key` from now on (never their owner),
+    /// until the receiver is dropped.
+    pub fn watch_session(&self, session_key: &str) -> mpsc::Receiver<EventRef> {
+        let (sub, rx) = Subscriber::channel(false);
+        self.router.do_send(crate::actors::router::WatchSession {
+            session_key: session_key.to_string(),
+            sub,
+        });
+        rx
+    }
+
     /// Resolves once no run is queued or running.
     pub async fn when_idle(&self) {
         let _ = self.router.send(WhenIdle).await;

@@ -164,3 +164,58 @@ async fn rest_errors_use_seed_003_shape() {
     let v: Value = serde_json::from_slice(&resp.body().await.unwrap()).unwrap();
     assert_eq!(v["error"]["code"], "forbidden");
 }
+
+#[actix_web::test]
+async fn history_follow_mode_streams_messages_written_by_another_connection() {
+    use futures_util::StreamExt;
+    let t = spawn().await;
+    chat_as(&t, "erin").await;
+    let key = "agent:main:openai-user:erin";
+    let mut follow = t
+        .get(&format!("/sessions/{key}/history?follow=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(follow.status(), 200);
+    assert!(follow
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    // Another connection runs a turn in the same session.
+    t.upstream.push(Reply::text("written elsewhere"));
+    let (s, v) = t
+        .chat(json!({"model": "openclaw", "user": "erin",
+                     "messages": [{"role": "user", "content": "second question"}]}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let mut seen = String::new();
+    let read = async {
+        while let Some(chunk) = follow.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+            if seen.contains("written elsewhere") {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("the new messages arrive");
+    let contents: Vec<String> = seen
+        .split("\n\n")
+        .filter_map(|f| f.lines().find_map(|l| l.strip_prefix("data: ")))
+        .map(|d| {
+            serde_json::from_str::<Value>(d).unwrap()["content"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        contents,
+        ["hi", "hello", "second question", "written elsewhere"],
+        "{seen}"
+    );
+}

@@ -7,14 +7,18 @@ use super::{json_ok, RestError};
 use crate::app::select::scoped_session_key;
 use crate::app::turns::AbortTarget;
 use crate::core::ids::split;
+use crate::core::run::{EventRef, RunEvent};
 use crate::error::GatewayError;
 use crate::http::api_v1::iso;
 use crate::http::routes::Authenticated;
 use crate::state::AppState;
-use crate::storage::{SessionQuery, SessionRow};
+use crate::storage::{SessionQuery, SessionRow, StoredMessage};
 use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::Bytes;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::mpsc;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -22,6 +26,8 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
 /// Largest history page.
 pub const MAX_HISTORY: usize = 1000;
+/// How often follow mode sends a keep-alive comment.
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 fn query(req: &HttpRequest) -> HashMap<String, String> {
     web::Query::<HashMap<String, String>>::from_query(req.query_string())
@@ -150,8 +156,22 @@ pub async fn delete(
     Ok(json_ok(json!({"deleted": true, "sessionKey": key})))
 }
 
-/// `GET /sessions/{key}/history?limit=`: the last `limit` messages of the current transcript,
-/// oldest first.
+fn message_json(m: &StoredMessage) -> Value {
+    let mut v = json!({"id": m.id, "role": m.role.as_str(), "content": m.content,
+                       "createdAt": iso(m.created_at), "runId": m.run_id});
+    if !m.tool_calls.is_empty() {
+        v["toolCalls"] = json!(m.tool_calls);
+    }
+    if let Some(id) = &m.tool_call_id {
+        v["toolCallId"] = json!(id);
+    }
+    v
+}
+
+/// `GET /sessions/{key}/history?limit=&follow=`: the last `limit` messages of the current
+/// transcript, oldest first. With `follow=1` the answer is SSE: `event: message` per stored
+/// message, then every message written afterwards (by a turn from any connection) as it is
+/// stored, with `: keep-alive` comments in between, until the client leaves.
 pub async fn history(
     _auth: Authenticated,
     path: web::Path<String>,
@@ -159,29 +179,77 @@ pub async fn history(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
     let (_, key) = key_of(&state, &path)?;
-    let limit = number(&query(&req), "limit", MAX_HISTORY)?
-        .unwrap_or(100)
-        .max(1);
-    let Some((row, messages)) = state.app.history(&key, limit).await? else {
-        return Err(GatewayError::NotFound(format!("session not found: {key}")).into());
+    let q = query(&req);
+    let limit = number(&q, "limit", MAX_HISTORY)?.unwrap_or(100).max(1);
+    let follow = matches!(q.get("follow").map(String::as_str), Some("1" | "true"));
+    // Watch before reading, so nothing written in between is missed.
+    let watch = follow.then(|| state.app.watch_session(&key));
+    let found = state.app.history(&key, limit).await?;
+    let Some(watch) = watch else {
+        let Some((row, messages)) = found else {
+            return Err(GatewayError::NotFound(format!("session not found: {key}")).into());
+        };
+        let messages: Vec<Value> = messages.iter().map(message_json).collect();
+        return Ok(json_ok(
+            json!({"sessionKey": key, "sessionId": row.session_id, "messages": messages}),
+        ));
     };
-    let messages: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let mut v = json!({"id": m.id, "role": m.role.as_str(), "content": m.content,
-                               "createdAt": iso(m.created_at), "runId": m.run_id});
-            if !m.tool_calls.is_empty() {
-                v["toolCalls"] = json!(m.tool_calls);
+    let first = found.map(|(_, m)| m).unwrap_or_default();
+    Ok(follow_stream(state.into_inner(), key, first, watch))
+}
+
+fn message_frame(m: &StoredMessage) -> Bytes {
+    Bytes::from(format!("event: message\ndata: {}\n\n", message_json(m)))
+}
+
+/// The SSE body of follow mode: `first`, then whatever the session's turns store.
+fn follow_stream(
+    state: Arc<AppState>,
+    key: String,
+    first: Vec<StoredMessage>,
+    mut watch: mpsc::Receiver<EventRef>,
+) -> HttpResponse {
+    let (tx, mut rx) = mpsc::channel::<Bytes>(64);
+    actix_web::rt::spawn(async move {
+        let mut last = first.last().map(|m| m.id).unwrap_or(0);
+        for m in &first {
+            if tx.send(message_frame(m)).await.is_err() {
+                return;
             }
-            if let Some(id) = &m.tool_call_id {
-                v["toolCallId"] = json!(id);
+        }
+        let mut tick = tokio::time::interval(KEEP_ALIVE);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                ev = watch.recv() => {
+                    let Some(ev) = ev else { return };
+                    // The input is stored before a turn starts, the output before it ends.
+                    if !matches!(&*ev, RunEvent::Start { .. } | RunEvent::Done(_)) {
+                        continue;
+                    }
+                    let Ok(Some((_, msgs))) = state.app.history(&key, MAX_HISTORY).await else {
+                        continue;
+                    };
+                    let seen = last;
+                    for m in msgs.iter().filter(|m| m.id > seen) {
+                        last = m.id;
+                        if tx.send(message_frame(m)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                _ = tick.tick() => {
+                    if tx.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+                        return;
+                    }
+                }
+                _ = tx.closed() => return,
             }
-            v
-        })
-        .collect();
-    Ok(json_ok(
-        json!({"sessionKey": key, "sessionId": row.session_id, "messages": messages}),
-    ))
+        }
+    });
+    crate::http::sse::response(futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx).map(|b| b.map(Ok::<_, actix_web::Error>))
+    }))
 }
 
 /// `POST /sessions/{key}/kill`: aborts the session's queued and running turns.
