@@ -322,6 +322,9 @@ pub struct RawAgents {
     /// Configured agents.
     #[serde(default)]
     pub list: Vec<RawAgent>,
+    /// Configured agents, newer spelling: `agents.entries.<id>` (the `id` field may be left out).
+    #[serde(default)]
+    pub entries: BTreeMap<String, RawAgent>,
 }
 
 /// A model reference: `"provider/model"` or `{primary, fallbacks}`.
@@ -428,7 +431,8 @@ pub struct RawLlm {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawAgent {
-    /// Agent id (`^[a-z0-9][a-z0-9_-]{0,63}$`).
+    /// Agent id (`^[a-z0-9][a-z0-9_-]{0,63}$`); under `agents.entries` the key is the id.
+    #[serde(default)]
     pub id: String,
     /// Marks the default agent.
     pub default: Option<bool>,
@@ -472,7 +476,7 @@ pub struct RawAgent {
     pub human_delay: Option<Value>,
 }
 
-/// Tool policy (`tools` or `agents.list[].tools`).
+/// Tool policy (`tools`, `agents.list[].tools` or `agents.entries.<id>.tools`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawToolPolicy {

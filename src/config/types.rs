@@ -261,48 +261,39 @@ pub struct ModelChoice {
     pub fallbacks: Vec<ModelRef>,
 }
 
-/// Which tools an agent may use.
+/// One `tools` block as configured (the global `tools` or an agent's `tools`): names and
+/// `group:*` entries as written; `crate::tools::policy` expands and applies them.
 #[derive(Debug, Clone, Default)]
-pub struct ToolPolicy {
-    /// When set, only these names.
+pub struct ToolRules {
+    /// `minimal` | `coding` | `messaging` | `full`.
+    pub profile: Option<String>,
+    /// When set (and non-empty), only these tools.
     pub allow: Option<Vec<String>>,
-    /// Never these names.
+    /// Added to the profile's (or `allow`'s) set.
+    pub also_allow: Vec<String>,
+    /// Never these tools (wins over every allow).
     pub deny: Vec<String>,
 }
 
-impl ToolPolicy {
-    /// Whether `name` passes this policy.
-    pub fn permits(&self, name: &str) -> bool {
-        if self.deny.iter().any(|d| d == name || d == "*") {
-            return false;
-        }
-        match &self.allow {
-            Some(list) => list.iter().any(|a| a == name || a == "*"),
-            None => true,
-        }
-    }
-
-    pub(super) fn from_raw(raw: &RawToolPolicy) -> ToolPolicy {
-        let mut allow = match raw.profile.as_deref() {
-            Some("minimal") => Some(vec!["session_status".to_string()]),
-            Some("messaging") => Some(
-                ["sessions_list", "sessions_history", "session_status"]
-                    .map(String::from)
-                    .to_vec(),
-            ),
-            _ => None,
-        };
-        if let Some(a) = &raw.allow {
-            allow = Some(a.clone());
-        }
-        if let (Some(list), Some(also)) = (allow.as_mut(), &raw.also_allow) {
-            list.extend(also.iter().cloned());
-        }
-        ToolPolicy {
-            allow,
+impl ToolRules {
+    pub(super) fn from_raw(raw: &RawToolPolicy) -> ToolRules {
+        ToolRules {
+            profile: raw.profile.clone(),
+            allow: raw.allow.clone(),
+            also_allow: raw.also_allow.clone().unwrap_or_default(),
             deny: raw.deny.clone().unwrap_or_default(),
         }
     }
+}
+
+/// Which tools an agent may use: the global `tools` block, then the agent's own; both apply
+/// (see `crate::tools::policy` for the resolution).
+#[derive(Debug, Clone, Default)]
+pub struct ToolPolicy {
+    /// The top-level `tools` block.
+    pub global: ToolRules,
+    /// `agents.list[].tools` (or `agents.entries.<id>.tools`).
+    pub agent: ToolRules,
 }
 
 /// One agent.
@@ -320,7 +311,7 @@ pub struct AgentConfig {
     pub thinking: Option<ThinkingLevel>,
     /// Extra system prompt text.
     pub system_prompt: Option<String>,
-    /// Tool policy (global policy applied too).
+    /// Tool policy (the global block and the agent's own).
     pub tools: ToolPolicy,
 }
 

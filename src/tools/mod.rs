@@ -4,6 +4,7 @@
 //! module depending on the actors or the edges.
 
 pub mod executor;
+pub mod policy;
 mod sessions;
 
 use crate::config::{AgentConfig, Config};
@@ -135,11 +136,12 @@ impl ToolRegistry {
         self.tools.iter().find(|t| t.name() == name).cloned()
     }
 
-    /// Tools an agent may use under its policy.
+    /// Tools an agent may use under its policy ([`policy::Resolved`]).
     pub fn for_agent(&self, agent: &AgentConfig) -> Vec<Arc<dyn Tool>> {
+        let policy = policy::Resolved::new(&agent.tools);
         self.tools
             .iter()
-            .filter(|t| agent.tools.permits(t.name()))
+            .filter(|t| policy.permits(t.name()))
             .cloned()
             .collect()
     }
@@ -160,7 +162,7 @@ impl ToolRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ToolPolicy;
+    use crate::config::{ToolPolicy, ToolRules};
 
     #[test]
     fn policy_filters_tools() {
@@ -173,15 +175,21 @@ mod tests {
             thinking: None,
             system_prompt: None,
             tools: ToolPolicy {
-                allow: None,
-                deny: vec!["sessions_history".into()],
+                agent: ToolRules {
+                    deny: vec!["sessions_history".into()],
+                    ..Default::default()
+                },
+                ..Default::default()
             },
         };
         let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
         assert_eq!(names, ["sessions_list", "session_status"]);
         agent.tools = ToolPolicy {
-            allow: Some(vec!["session_status".into()]),
-            deny: vec![],
+            agent: ToolRules {
+                allow: Some(vec!["session_status".into()]),
+                ..Default::default()
+            },
+            ..Default::default()
         };
         let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
         assert_eq!(names, ["session_status"]);
