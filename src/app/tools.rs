@@ -44,6 +44,7 @@ impl App {
             agent_id,
             run_id: None,
         };
+        let args = crate::tools::args::prepare(tool.as_ref(), args)?;
         Ok(tool.call(ctx, args).await?)
     }
 }

@@ -3,6 +3,7 @@
 //! layer) a tool can reach the rest of the gateway, e.g. run a sub-agent turn, without this
 //! module depending on the actors or the edges.
 
+pub mod args;
 pub mod executor;
 pub mod policy;
 mod sessions;
@@ -70,6 +71,10 @@ pub trait Tool: Send + Sync {
     fn description(&self) -> &'static str;
     /// JSON schema of its arguments.
     fn parameters(&self) -> Value;
+    /// Rewrites accepted alternative argument names to the schema's (default: none).
+    fn normalize_args(&self, args: Value) -> Value {
+        args
+    }
     /// Runs it. The result is OpenClaw-shaped: `{content:[{type:"text",text}], details:{…}}`.
     fn call(
         &self,
