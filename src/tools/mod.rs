@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod executor;
+pub mod fs;
 pub mod policy;
 mod sessions;
 
@@ -115,6 +116,12 @@ impl Default for ToolRegistry {
                 Arc::new(sessions::SessionsList),
                 Arc::new(sessions::SessionsHistory),
                 Arc::new(sessions::SessionStatus),
+                Arc::new(fs::read::Read),
+                Arc::new(fs::write::Write),
+                Arc::new(fs::edit::Edit),
+                Arc::new(fs::list::Ls),
+                Arc::new(fs::find::Find),
+                Arc::new(fs::grep::Grep),
             ],
             host: Arc::new(OnceLock::new()),
         }
