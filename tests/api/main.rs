@@ -21,6 +21,7 @@ mod client_tools;
 mod cron;
 mod errors;
 mod framing;
+mod fs_tools;
 mod hooks;
 mod layers;
 mod misc;
