@@ -42,7 +42,7 @@ impl Tool for Edit {
                 let old = opt_str(&args, "oldText").unwrap_or_default();
                 let new = opt_str(&args, "newText").unwrap_or_default();
                 let path = ws.existing(user)?;
-                let text = load_text(&path, user)?;
+                let text = load_text(&path, user, true)?;
                 let updated = replace_once(&text, old, new, user)?;
                 std::fs::write(&path, &updated).map_err(|e| io_error(user, e))?;
                 let shown = ws.display(&path);

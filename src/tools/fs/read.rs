@@ -46,7 +46,7 @@ impl Tool for Read {
             in_workspace(&ctx, move |ws| {
                 let user = opt_str(&args, "path").unwrap_or_default();
                 let path = ws.existing(user)?;
-                let text = load_text(&path, user)?;
+                let text = load_text(&path, user, false)?;
                 let offset = opt_usize(&args, "offset", 1);
                 let limit = args
                     .get("limit")
@@ -64,8 +64,9 @@ impl Tool for Read {
     }
 }
 
-/// A file's text, if it is a readable, not too large, non-binary file.
-pub(super) fn load_text(path: &Path, user: &str) -> Result<String, ToolError> {
+/// A file's text, if it is a readable, not too large, non-binary file (invalid UTF-8 is
+/// replaced, or refused when `strict`, for tools that write the text back).
+pub(super) fn load_text(path: &Path, user: &str, strict: bool) -> Result<String, ToolError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(user, e))?;
     if meta.is_dir() {
         return Err(ToolError::InvalidInput(format!(
@@ -82,7 +83,11 @@ pub(super) fn load_text(path: &Path, user: &str) -> Result<String, ToolError> {
     if looks_binary(&bytes) {
         return Err(ToolError::InvalidInput(format!("{user} is a binary file")));
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) if strict => Err(ToolError::InvalidInput(format!("{user} is not UTF-8 text"))),
+        Err(e) => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
 }
 
 /// The lines shown by one call.
@@ -105,16 +110,22 @@ fn slice(text: &str, offset: usize, limit: Option<usize>, user: &str) -> Result<
     let want = limit.unwrap_or(MAX_LINES).min(MAX_LINES);
     let mut out = String::new();
     let mut end = offset - 1;
+    let mut cut_line = false;
     for line in lines.iter().skip(offset - 1).take(want) {
         if out.len() + line.len() + 1 > MAX_OUTPUT {
             if end == offset - 1 {
-                // A single line over the cap: show its beginning.
+                // A single line over the cap: show its beginning, say so.
                 let mut cut = MAX_OUTPUT;
                 while !line.is_char_boundary(cut) {
                     cut -= 1;
                 }
                 out.push_str(&line[..cut]);
+                out.push_str(&format!(
+                    "\n\n[Line {offset} is cut at {cut} of {} bytes.]",
+                    line.len()
+                ));
                 end += 1;
+                cut_line = true;
             }
             break;
         }
@@ -136,7 +147,7 @@ fn slice(text: &str, offset: usize, limit: Option<usize>, user: &str) -> Result<
         total,
         start: offset,
         end,
-        more,
+        more: more || cut_line,
     })
 }
 
@@ -167,6 +178,12 @@ mod tests {
         let huge = "y".repeat(MAX_OUTPUT * 2);
         let s = slice(&huge, 1, None, "f").unwrap();
         assert_eq!(s.end, 1);
-        assert!(!s.more);
+        assert!(
+            s.more
+                && s.text.ends_with(&format!(
+                    "[Line 1 is cut at {MAX_OUTPUT} of {} bytes.]",
+                    huge.len()
+                ))
+        );
     }
 }
