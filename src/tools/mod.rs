@@ -119,6 +119,7 @@ impl Default for ToolRegistry {
                 Arc::new(fs::read::Read),
                 Arc::new(fs::write::Write),
                 Arc::new(fs::edit::Edit),
+                Arc::new(fs::apply_patch::ApplyPatch),
                 Arc::new(fs::list::Ls),
                 Arc::new(fs::find::Find),
                 Arc::new(fs::grep::Grep),

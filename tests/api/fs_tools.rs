@@ -270,7 +270,7 @@ async fn deny_beats_allow_and_groups() {
     let reqs = run_calls(&t, &[("write", json!({"path": "w.txt", "content": "x"}))]).await;
     assert_eq!(
         offered_tools(&reqs[0]),
-        ["read", "edit", "ls", "find", "grep"]
+        ["read", "edit", "apply_patch", "ls", "find", "grep"]
     );
     assert!(last_tool_result(&reqs[1]).contains("Tool not available: write"));
     assert!(!workspace(&t).join("w.txt").exists());
@@ -319,4 +319,54 @@ async fn per_agent_policy_under_agents_entries() {
     assert_eq!(status("beta", "read").await.0, 400); // available; `.` is a directory
     assert_eq!(status("gamma", "ls").await.0, 404);
     assert_eq!(status("gamma", "session_status").await.0, 200);
+}
+
+#[actix_web::test]
+async fn the_model_applies_a_patch_and_a_bad_patch_changes_nothing() {
+    let t = spawn_with("openai-completions", "", CODING).await;
+    let ws = workspace(&t);
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("main.txt"), "alpha\nbeta\ngamma\n").unwrap();
+    std::fs::write(ws.join("old.txt"), "bye\n").unwrap();
+    let good = "*** Begin Patch\n*** Add File: new/added.txt\n+fresh\n*** Delete File: old.txt\n\
+                *** Update File: main.txt\n*** Move to: moved.txt\n@@\n alpha\n-beta\n+BETA\n\
+                *** End Patch";
+    let bad = "*** Begin Patch\n*** Add File: other.txt\n+x\n*** Update File: moved.txt\n\
+               @@\n-no such line\n+y\n*** End Patch";
+    let escape = "*** Begin Patch\n*** Add File: ../escaped.txt\n+x\n*** End Patch";
+    let reqs = run_calls(
+        &t,
+        &[
+            ("apply_patch", json!({"input": good})),
+            ("apply_patch", json!({"input": bad})),
+            ("apply_patch", json!({"input": escape})),
+        ],
+    )
+    .await;
+    assert!(offered_tools(&reqs[0]).iter().any(|n| n == "apply_patch"));
+    assert_eq!(
+        last_tool_result(&reqs[1]),
+        "Success. Updated the following files:\nA new/added.txt\nD old.txt\nD main.txt\nM moved.txt"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("new/added.txt")).unwrap(),
+        "fresh\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("moved.txt")).unwrap(),
+        "alpha\nBETA\ngamma\n"
+    );
+    assert!(!ws.join("old.txt").exists() && !ws.join("main.txt").exists());
+    assert!(last_tool_result(&reqs[2]).contains("could not find these lines in moved.txt"));
+    assert!(!ws.join("other.txt").exists());
+    assert!(last_tool_result(&reqs[3]).contains("path escapes the workspace"));
+    assert!(!t.dir.path().join("escaped.txt").exists());
+    // On OpenClaw's HTTP deny list: not callable over /tools/invoke.
+    let (s, _, _) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "apply_patch", "args": {"input": good}}),
+        )
+        .await;
+    assert_eq!(s, 404);
 }

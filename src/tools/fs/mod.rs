@@ -1,13 +1,15 @@
-//! Workspace file tools: `read`, `write`, `edit`, `ls`, `find`, `grep` (policy group
-//! `group:fs`). Every path is confined to the agent's workspace by [`confine`]; the file work
+//! Workspace file tools: `read`, `write`, `edit`, `apply_patch`, `ls`, `find`, `grep`
+//! (policy group `group:fs`). Every path is confined to the agent's workspace by [`confine`]; the file work
 //! runs on a blocking thread so a large file never stalls the agent's arbiter.
 
+pub mod apply_patch;
 pub mod confine;
 pub mod edit;
 pub mod find;
 mod glob;
 pub mod grep;
 pub mod list;
+pub mod patch;
 pub mod read;
 mod walk;
 pub mod write;
