@@ -488,8 +488,8 @@ pub struct RawToolPolicy {
     pub also_allow: Option<Vec<String>>,
     /// Never these tools.
     pub deny: Option<Vec<String>>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
-    pub by_provider: Option<Value>,
+    /// Extra rules for one provider (`openai`) or model (`openai/gpt-5`).
+    pub by_provider: Option<BTreeMap<String, RawToolPolicy>>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub exec: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.

@@ -273,6 +273,9 @@ pub struct ToolRules {
     pub also_allow: Vec<String>,
     /// Never these tools (wins over every allow).
     pub deny: Vec<String>,
+    /// `byProvider`: rules for a provider or `provider/model` key (lower-cased), applied
+    /// after these when a turn runs on a matching model.
+    pub by_provider: Vec<(String, ToolRules)>,
 }
 
 impl ToolRules {
@@ -282,7 +285,21 @@ impl ToolRules {
             allow: raw.allow.clone(),
             also_allow: raw.also_allow.clone().unwrap_or_default(),
             deny: raw.deny.clone().unwrap_or_default(),
+            by_provider: raw
+                .by_provider
+                .iter()
+                .flatten()
+                .map(|(k, r)| (k.trim().to_ascii_lowercase(), ToolRules::from_raw(r)))
+                .collect(),
         }
+    }
+
+    /// The `byProvider` rules for `model`: its `provider/model` key, else its provider's.
+    pub fn for_model(&self, model: &ModelRef) -> Option<&ToolRules> {
+        let full = model.to_string().to_ascii_lowercase();
+        let provider = model.provider.to_ascii_lowercase();
+        let find = |key: &str| self.by_provider.iter().find(|(k, _)| k == key);
+        find(&full).or_else(|| find(&provider)).map(|(_, r)| r)
     }
 }
 

@@ -9,7 +9,7 @@ pub mod fs;
 pub mod policy;
 mod sessions;
 
-use crate::config::{AgentConfig, Config};
+use crate::config::{AgentConfig, Config, ModelRef};
 use crate::core::run::{RunOutcome, TurnRequest};
 use crate::providers::types::ToolSpec;
 use crate::storage::Store;
@@ -149,9 +149,14 @@ impl ToolRegistry {
         self.tools.iter().find(|t| t.name() == name).cloned()
     }
 
-    /// Tools an agent may use under its policy ([`policy::Resolved`]).
+    /// Tools an agent may use under its policy ([`policy::Resolved`]), no model known.
     pub fn for_agent(&self, agent: &AgentConfig) -> Vec<Arc<dyn Tool>> {
-        let policy = policy::Resolved::new(&agent.tools);
+        self.for_turn(agent, None)
+    }
+
+    /// Tools an agent may use on `model` (its policy's `byProvider` rules apply).
+    pub fn for_turn(&self, agent: &AgentConfig, model: Option<&ModelRef>) -> Vec<Arc<dyn Tool>> {
+        let policy = policy::Resolved::for_model(&agent.tools, model);
         self.tools
             .iter()
             .filter(|t| policy.permits(t.name()))

@@ -8,6 +8,10 @@
 //! 2. the **global** block: `tools.allow` (∪ `tools.alsoAllow`) and `tools.deny`;
 //! 3. the **agent's** block: its `allow` (∪ its `alsoAllow`) and `deny`.
 //!
+//! `byProvider` (in either block, keyed `provider/model` or `provider`) adds, for a turn on a
+//! matching model, a second profile filter after the first and its own allow/deny filter after
+//! the block it is in, as in OpenClaw.
+//!
 //! In each filter deny wins over allow, and an absent or empty allow list lets everything
 //! through. Entries are case-insensitive tool names, `group:<name>`, `*`-globs, or the aliases
 //! `bash` (→ `exec`) and `apply-patch`. An allow entry naming no known tool or group is ignored
@@ -17,7 +21,7 @@
 //! global and own blocks set neither a `profile` nor an `allow` list gets every other tool;
 //! naming them anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
 
-use crate::config::{ToolPolicy, ToolRules};
+use crate::config::{ModelRef, ToolPolicy, ToolRules};
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
@@ -208,31 +212,46 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// Resolves `policy` (see the module documentation for the chain).
+    /// Resolves `policy` with no model known (`byProvider` rules do not apply).
     pub fn new(policy: &ToolPolicy) -> Resolved {
+        Resolved::for_model(policy, None)
+    }
+
+    /// Resolves `policy` for a turn on `model` (see the module documentation for the chain).
+    pub fn for_model(policy: &ToolPolicy, model: Option<&ModelRef>) -> Resolved {
+        let none = ToolRules::default();
         let (g, a) = (&policy.global, &policy.agent);
-        let also = if a.also_allow.is_empty() {
-            &g.also_allow
-        } else {
-            &a.also_allow
-        };
-        let profile = a.profile.as_deref().or(g.profile.as_deref());
+        let by = |r| model.and_then(|m| ToolRules::for_model(r, m));
+        let (gp, ap) = (by(g).unwrap_or(&none), by(a).unwrap_or(&none));
         let mut filters = Vec::new();
-        if let Some(list) = profile.and_then(profile_allow) {
-            let mut allow: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-            allow.extend(also.iter().cloned());
-            warn_unknown(also, "tools.alsoAllow");
-            filters.push(Filter {
-                allow,
-                deny: vec![],
-            });
+        for (outer, inner) in [(a, g), (ap, gp)] {
+            let also = if outer.also_allow.is_empty() {
+                &inner.also_allow
+            } else {
+                &outer.also_allow
+            };
+            let profile = outer.profile.as_deref().or(inner.profile.as_deref());
+            if let Some(list) = profile.and_then(profile_allow) {
+                let mut allow: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+                allow.extend(also.iter().cloned());
+                warn_unknown(also, "tools.alsoAllow");
+                filters.push(Filter {
+                    allow,
+                    deny: vec![],
+                });
+            }
         }
         filters.push(Filter::of(g, "tools.allow"));
+        filters.push(Filter::of(gp, "tools.byProvider.allow"));
         filters.push(Filter::of(a, "agents.tools.allow"));
-        let configured = profile.is_some() || g.allow.is_some() || a.allow.is_some();
-        if !configured {
+        filters.push(Filter::of(ap, "agents.tools.byProvider.allow"));
+        let blocks = [g, a, gp, ap];
+        if blocks
+            .iter()
+            .all(|r| r.profile.is_none() && r.allow.is_none())
+        {
             // clawgate: workspace file tools are opt-in (see the module documentation).
-            let opted_in: Vec<&String> = also.iter().collect();
+            let opted_in: Vec<&String> = blocks.iter().flat_map(|r| &r.also_allow).collect();
             let fs = group("group:fs").unwrap_or_default();
             let deny = fs
                 .iter()
@@ -270,6 +289,7 @@ mod tests {
             allow: allow.map(v),
             also_allow: v(also),
             deny: v(deny),
+            by_provider: vec![],
         }
     }
 
@@ -411,6 +431,30 @@ mod tests {
             agent: rules(None, Some(&["session_status", "read"]), &[], &[]),
         };
         assert_eq!(allowed(p), ["session_status"]);
+    }
+
+    #[test]
+    fn by_provider_rules_apply_to_matching_models_only() {
+        let mut g = rules(Some("coding"), None, &[], &[]);
+        g.by_provider = vec![
+            ("mock".into(), rules(None, None, &[], &["write"])),
+            ("mock/small".into(), rules(Some("minimal"), None, &[], &[])),
+        ];
+        let p = global(g);
+        let on = |provider: &str, model: &str| {
+            let m = ModelRef {
+                provider: provider.into(),
+                model: model.into(),
+            };
+            let r = Resolved::for_model(&p, Some(&m));
+            ["read", "write", "session_status"]
+                .into_iter()
+                .filter(|t| r.permits(t))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(on("mock", "big"), ["read", "session_status"]);
+        assert_eq!(on("MOCK", "small"), ["session_status"]);
+        assert_eq!(on("other", "x"), ["read", "write", "session_status"]);
     }
 
     #[test]

@@ -370,3 +370,24 @@ async fn the_model_applies_a_patch_and_a_bad_patch_changes_nothing() {
         .await;
     assert_eq!(s, 404);
 }
+
+#[actix_web::test]
+async fn by_provider_rules_follow_the_model_of_the_turn() {
+    let t = spawn_with(
+        "openai-completions",
+        "",
+        "tools: { profile: \"coding\", byProvider: { \"mock/mock-model\": { deny: [\"write\"] }, other: { deny: [\"read\"] } } }",
+    )
+    .await;
+    let reqs = run_calls(&t, &[]).await;
+    let offered = offered_tools(&reqs[0]);
+    assert!(offered.iter().any(|n| n == "read"), "{offered:?}");
+    assert!(!offered.iter().any(|n| n == "write"), "{offered:?}");
+    let (s, _, _) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "write", "args": {"path": "w.txt", "content": "x"}}),
+        )
+        .await;
+    assert_eq!(s, 404);
+}
