@@ -168,6 +168,9 @@ async fn paths_out_of_the_workspace_are_refused_for_read_and_write() {
             "edit",
             json!({"path": "leak", "oldText": "TOP", "newText": "x"}),
         ),
+        ("ls", json!({"path": "link"})),
+        ("grep", json!({"pattern": "TOP", "path": "link"})),
+        ("find", json!({"pattern": "*", "path": "../outside"})),
     ];
     let reqs = run_calls(&t, &calls).await;
     for (i, req) in reqs.iter().enumerate().skip(1) {
@@ -180,6 +183,16 @@ async fn paths_out_of_the_workspace_are_refused_for_read_and_write() {
         "TOP-SECRET"
     );
     assert!(!outside.join("new.txt").exists());
+    // Searching the whole workspace does not follow the symlinks out of it.
+    t.upstream.push(Reply::tool_call(
+        "grep",
+        &json!({"pattern": "TOP"}).to_string(),
+    ));
+    t.upstream.push(Reply::text("done"));
+    t.chat(json!({"user":"fs","messages":[{"role":"user","content":"again"}]}))
+        .await;
+    let last = t.upstream.requests().pop().unwrap();
+    assert_eq!(last_tool_result(&last), "No matches found");
 
     for (tool, args) in [
         ("read", json!({"path": "../outside/secret.txt"})),
