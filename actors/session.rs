@@ -324,7 +324,7 @@ impl Session {
             ..m
         }));
         let params = RunParams {
-            tools: self.tools.for_agent(&agent),
+            tools: self.tools.for_turn(&agent, model.primary.as_ref()),
             tool_host: self.tools.host(),
             req,
             context,

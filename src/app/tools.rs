@@ -30,8 +30,9 @@ impl App {
         agent_id: String,
     ) -> Result<Value, InvokeError> {
         let tool = self.config.agent(&agent_id).and_then(|agent| {
+            let model = self.config.model_for(agent).primary;
             self.tools
-                .for_agent(agent)
+                .for_turn(agent, model.as_ref())
                 .into_iter()
                 .find(|t| t.name() == name)
         });
@@ -44,6 +45,7 @@ impl App {
             agent_id,
             run_id: None,
         };
+        let args = crate::tools::args::prepare(tool.as_ref(), args)?;
         Ok(tool.call(ctx, args).await?)
     }
 }

@@ -38,18 +38,32 @@ pub(super) fn agents(
         .as_deref()
         .map(expand_home)
         .unwrap_or_else(|| state_dir.join("workspace"));
-    let global_tools = ToolPolicy::from_raw(&raw.tools);
+    let global_tools = ToolPolicy {
+        global: ToolRules::from_raw(&raw.tools),
+        agent: ToolRules::default(),
+    };
 
     let mut agents = Vec::new();
     let mut default_agent = None;
-    for (i, a) in raw.agents.list.iter().enumerate() {
-        let key = format!("agents.list[{i}]");
-        let id = normalize_agent_id(&a.id).ok_or_else(|| {
+    // `agents.list[]` and its newer spelling `agents.entries.<id>` (the key is the id).
+    let listed = raw
+        .agents
+        .list
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("agents.list[{i}]"), a.id.as_str(), a));
+    let entries = raw
+        .agents
+        .entries
+        .iter()
+        .map(|(id, a)| (format!("agents.entries.{id}"), id.as_str(), a));
+    for (key, raw_id, a) in listed.chain(entries) {
+        let id = normalize_agent_id(raw_id).ok_or_else(|| {
             invalid(
                 file,
                 source,
                 &format!("{key}.id"),
-                format!("invalid agent id `{}`", a.id),
+                format!("invalid agent id `{raw_id}`"),
             )
         })?;
         if agents.iter().any(|x: &AgentConfig| x.id == id) {
@@ -63,15 +77,14 @@ pub(super) fn agents(
         if a.default == Some(true) && default_agent.is_none() {
             default_agent = Some(id.clone());
         }
-        let mut tools = a
-            .tools
-            .as_ref()
-            .map(ToolPolicy::from_raw)
-            .unwrap_or_default();
-        tools.deny.extend(global_tools.deny.iter().cloned());
-        if tools.allow.is_none() {
-            tools.allow = global_tools.allow.clone();
-        }
+        let tools = ToolPolicy {
+            global: global_tools.global.clone(),
+            agent: a
+                .tools
+                .as_ref()
+                .map(ToolRules::from_raw)
+                .unwrap_or_default(),
+        };
         agents.push(AgentConfig {
             model: model_choice(&a.model, file, source, &format!("{key}.model"))?,
             thinking: thinking_of(&a.thinking_default, &format!("{key}.thinkingDefault"))?

@@ -346,6 +346,9 @@ pub struct RawAgents {
     /// Configured agents.
     #[serde(default)]
     pub list: Vec<RawAgent>,
+    /// Configured agents, newer spelling: `agents.entries.<id>` (the `id` field may be left out).
+    #[serde(default)]
+    pub entries: BTreeMap<String, RawAgent>,
 }
 
 /// A model reference: `"provider/model"` or `{primary, fallbacks}`.
@@ -452,7 +455,8 @@ pub struct RawLlm {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawAgent {
-    /// Agent id (`^[a-z0-9][a-z0-9_-]{0,63}$`).
+    /// Agent id (`^[a-z0-9][a-z0-9_-]{0,63}$`); under `agents.entries` the key is the id.
+    #[serde(default)]
     pub id: String,
     /// Marks the default agent.
     pub default: Option<bool>,
@@ -496,7 +500,7 @@ pub struct RawAgent {
     pub human_delay: Option<Value>,
 }
 
-/// Tool policy (`tools` or `agents.list[].tools`).
+/// Tool policy (`tools`, `agents.list[].tools` or `agents.entries.<id>.tools`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawToolPolicy {
@@ -508,8 +512,8 @@ pub struct RawToolPolicy {
     pub also_allow: Option<Vec<String>>,
     /// Never these tools.
     pub deny: Option<Vec<String>>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
-    pub by_provider: Option<Value>,
+    /// Extra rules for one provider (`openai`) or model (`openai/gpt-5`).
+    pub by_provider: Option<BTreeMap<String, RawToolPolicy>>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub exec: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.

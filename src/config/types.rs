@@ -280,48 +280,56 @@ pub struct ModelChoice {
     pub fallbacks: Vec<ModelRef>,
 }
 
-/// Which tools an agent may use.
+/// One `tools` block as configured (the global `tools` or an agent's `tools`): names and
+/// `group:*` entries as written; `crate::tools::policy` expands and applies them.
 #[derive(Debug, Clone, Default)]
-pub struct ToolPolicy {
-    /// When set, only these names.
+pub struct ToolRules {
+    /// `minimal` | `coding` | `messaging` | `full`.
+    pub profile: Option<String>,
+    /// When set (and non-empty), only these tools.
     pub allow: Option<Vec<String>>,
-    /// Never these names.
+    /// Added to the profile's (or `allow`'s) set.
+    pub also_allow: Vec<String>,
+    /// Never these tools (wins over every allow).
     pub deny: Vec<String>,
+    /// `byProvider`: rules for a provider or `provider/model` key (lower-cased), applied
+    /// after these when a turn runs on a matching model.
+    pub by_provider: Vec<(String, ToolRules)>,
 }
 
-impl ToolPolicy {
-    /// Whether `name` passes this policy.
-    pub fn permits(&self, name: &str) -> bool {
-        if self.deny.iter().any(|d| d == name || d == "*") {
-            return false;
-        }
-        match &self.allow {
-            Some(list) => list.iter().any(|a| a == name || a == "*"),
-            None => true,
+impl ToolRules {
+    pub(super) fn from_raw(raw: &RawToolPolicy) -> ToolRules {
+        ToolRules {
+            profile: raw.profile.clone(),
+            allow: raw.allow.clone(),
+            also_allow: raw.also_allow.clone().unwrap_or_default(),
+            deny: raw.deny.clone().unwrap_or_default(),
+            by_provider: raw
+                .by_provider
+                .iter()
+                .flatten()
+                .map(|(k, r)| (k.trim().to_ascii_lowercase(), ToolRules::from_raw(r)))
+                .collect(),
         }
     }
 
-    pub(super) fn from_raw(raw: &RawToolPolicy) -> ToolPolicy {
-        let mut allow = match raw.profile.as_deref() {
-            Some("minimal") => Some(vec!["session_status".to_string()]),
-            Some("messaging") => Some(
-                ["sessions_list", "sessions_history", "session_status"]
-                    .map(String::from)
-                    .to_vec(),
-            ),
-            _ => None,
-        };
-        if let Some(a) = &raw.allow {
-            allow = Some(a.clone());
-        }
-        if let (Some(list), Some(also)) = (allow.as_mut(), &raw.also_allow) {
-            list.extend(also.iter().cloned());
-        }
-        ToolPolicy {
-            allow,
-            deny: raw.deny.clone().unwrap_or_default(),
-        }
+    /// The `byProvider` rules for `model`: its `provider/model` key, else its provider's.
+    pub fn for_model(&self, model: &ModelRef) -> Option<&ToolRules> {
+        let full = model.to_string().to_ascii_lowercase();
+        let provider = model.provider.to_ascii_lowercase();
+        let find = |key: &str| self.by_provider.iter().find(|(k, _)| k == key);
+        find(&full).or_else(|| find(&provider)).map(|(_, r)| r)
     }
+}
+
+/// Which tools an agent may use: the global `tools` block, then the agent's own; both apply
+/// (see `crate::tools::policy` for the resolution).
+#[derive(Debug, Clone, Default)]
+pub struct ToolPolicy {
+    /// The top-level `tools` block.
+    pub global: ToolRules,
+    /// `agents.list[].tools` (or `agents.entries.<id>.tools`).
+    pub agent: ToolRules,
 }
 
 /// One agent.
@@ -339,7 +347,7 @@ pub struct AgentConfig {
     pub thinking: Option<ThinkingLevel>,
     /// Extra system prompt text.
     pub system_prompt: Option<String>,
-    /// Tool policy (global policy applied too).
+    /// Tool policy (the global block and the agent's own).
     pub tools: ToolPolicy,
 }
 

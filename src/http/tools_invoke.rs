@@ -1,5 +1,7 @@
 //! `POST /tools/invoke`: run one agent tool directly, without a model turn (always enabled,
 //! authenticated, under the agent's tool policy plus an HTTP deny list of dangerous tools).
+//! The tool is named by `tool` (or its alias `name`); `agentId` picks the agent, else the
+//! agent of `sessionKey`, else the default agent.
 
 use super::{body, select};
 use crate::app::tools::InvokeError;
@@ -12,8 +14,9 @@ use serde_json::{json, Value};
 
 /// Body limit (OpenClaw: 2 MiB).
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
-/// Tools never callable over HTTP unless `gateway.tools.allow` names them (OpenClaw's list).
-pub const HTTP_DENY: [&str; 13] = [
+/// Tools never callable over HTTP unless `gateway.tools.allow` names them (OpenClaw's list as
+/// of 2026.9; `whatsapp_login` left it).
+pub const HTTP_DENY: [&str; 12] = [
     "exec",
     "spawn",
     "shell",
@@ -26,7 +29,6 @@ pub const HTTP_DENY: [&str; 13] = [
     "cron",
     "gateway",
     "nodes",
-    "whatsapp_login",
 ];
 
 fn reply(status: u16, v: Value) -> HttpResponse {
@@ -73,11 +75,12 @@ pub async fn invoke(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
     let v = body::read_json(payload, MAX_BODY).await?;
-    let Some(name) = v
-        .get("tool")
-        .and_then(Value::as_str)
-        .filter(|t| !t.trim().is_empty())
-    else {
+    let named = |key| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .filter(|t| !t.trim().is_empty())
+    };
+    let Some(name) = named("tool").or_else(|| named("name")) else {
         return Err(GatewayError::bad_param(
             "tools.invoke requires body.tool",
             "tool",
@@ -85,8 +88,14 @@ pub async fn invoke(
     };
     let cfg = &state.config;
     let raw_key = v.get("sessionKey").and_then(Value::as_str);
-    let agent_id = match raw_key.and_then(crate::core::ids::agent_of) {
-        Some(a) if cfg.agent(a).is_some() => a.to_string(),
+    let agent_id = match (
+        named("agentId"),
+        raw_key.and_then(crate::core::ids::agent_of),
+    ) {
+        (Some(a), _) => crate::config::normalize_agent_id(a)
+            .filter(|id| cfg.agent(id).is_some())
+            .ok_or_else(|| GatewayError::bad_param(format!("unknown agent: {a}"), "agentId"))?,
+        (None, Some(a)) if cfg.agent(a).is_some() => a.to_string(),
         _ => cfg.default_agent.clone(),
     };
     let session_key = select::scoped_session_key(cfg, &agent_id, raw_key)?;

@@ -1,6 +1,7 @@
 //! Running one server-tool call the model made: find the tool (only among those the agent's
-//! policy allows), parse its JSON arguments, run it, and shape a failure as a result the model
-//! can read. A tool failure never fails the turn.
+//! policy allows), parse its JSON arguments and check them against the tool's schema, run it,
+//! and shape a failure as a result the model can read (naming the bad field, so it can retry).
+//! A tool failure never fails the turn.
 
 use super::{json_result, Tool, ToolContext, ToolError};
 use crate::providers::types::ToolCall;
@@ -16,6 +17,10 @@ pub async fn execute(tools: &[Arc<dyn Tool>], ctx: &ToolContext, call: &ToolCall
     let args = match parse_arguments(&call.arguments) {
         Ok(a) => a,
         Err(msg) => return (json_result(json!({"error": msg})), true),
+    };
+    let args = match super::args::prepare(tool.as_ref(), args) {
+        Ok(a) => a,
+        Err(e) => return (json_result(json!({"error": e.to_string()})), true),
     };
     match tool.call(ctx.clone(), args).await {
         Ok(r) => (r, false),

@@ -3,10 +3,13 @@
 //! layer) a tool can reach the rest of the gateway, e.g. run a sub-agent turn, without this
 //! module depending on the actors or the edges.
 
+pub mod args;
 pub mod executor;
+pub mod fs;
+pub mod policy;
 mod sessions;
 
-use crate::config::{AgentConfig, Config};
+use crate::config::{AgentConfig, Config, ModelRef};
 use crate::core::run::{RunOutcome, TurnRequest};
 use crate::providers::types::ToolSpec;
 use crate::storage::Store;
@@ -69,6 +72,10 @@ pub trait Tool: Send + Sync {
     fn description(&self) -> &'static str;
     /// JSON schema of its arguments.
     fn parameters(&self) -> Value;
+    /// Rewrites accepted alternative argument names to the schema's (default: none).
+    fn normalize_args(&self, args: Value) -> Value {
+        args
+    }
     /// Runs it. The result is OpenClaw-shaped: `{content:[{type:"text",text}], details:{…}}`.
     fn call(
         &self,
@@ -109,6 +116,13 @@ impl Default for ToolRegistry {
                 Arc::new(sessions::SessionsList),
                 Arc::new(sessions::SessionsHistory),
                 Arc::new(sessions::SessionStatus),
+                Arc::new(fs::read::Read),
+                Arc::new(fs::write::Write),
+                Arc::new(fs::edit::Edit),
+                Arc::new(fs::apply_patch::ApplyPatch),
+                Arc::new(fs::list::Ls),
+                Arc::new(fs::find::Find),
+                Arc::new(fs::grep::Grep),
             ],
             host: Arc::new(OnceLock::new()),
         }
@@ -135,11 +149,17 @@ impl ToolRegistry {
         self.tools.iter().find(|t| t.name() == name).cloned()
     }
 
-    /// Tools an agent may use under its policy.
+    /// Tools an agent may use under its policy ([`policy::Resolved`]), no model known.
     pub fn for_agent(&self, agent: &AgentConfig) -> Vec<Arc<dyn Tool>> {
+        self.for_turn(agent, None)
+    }
+
+    /// Tools an agent may use on `model` (its policy's `byProvider` rules apply).
+    pub fn for_turn(&self, agent: &AgentConfig, model: Option<&ModelRef>) -> Vec<Arc<dyn Tool>> {
+        let policy = policy::Resolved::for_model(&agent.tools, model);
         self.tools
             .iter()
-            .filter(|t| agent.tools.permits(t.name()))
+            .filter(|t| policy.permits(t.name()))
             .cloned()
             .collect()
     }
@@ -160,7 +180,7 @@ impl ToolRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ToolPolicy;
+    use crate::config::{ToolPolicy, ToolRules};
 
     #[test]
     fn policy_filters_tools() {
@@ -173,15 +193,21 @@ mod tests {
             thinking: None,
             system_prompt: None,
             tools: ToolPolicy {
-                allow: None,
-                deny: vec!["sessions_history".into()],
+                agent: ToolRules {
+                    deny: vec!["sessions_history".into()],
+                    ..Default::default()
+                },
+                ..Default::default()
             },
         };
         let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
         assert_eq!(names, ["sessions_list", "session_status"]);
         agent.tools = ToolPolicy {
-            allow: Some(vec!["session_status".into()]),
-            deny: vec![],
+            agent: ToolRules {
+                allow: Some(vec!["session_status".into()]),
+                ..Default::default()
+            },
+            ..Default::default()
         };
         let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
         assert_eq!(names, ["session_status"]);

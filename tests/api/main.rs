@@ -22,6 +22,7 @@ mod cors;
 mod cron;
 mod errors;
 mod framing;
+mod fs_tools;
 mod hooks;
 mod layers;
 mod limits;
