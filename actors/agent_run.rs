@@ -94,6 +94,8 @@ pub struct RunParams {
     pub tools: Vec<Arc<dyn Tool>>,
     /// What those tools reach the gateway through.
     pub tool_host: Arc<dyn tools::ToolHost>,
+    /// Where the turn's timings and counts go.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Initial subscribers.
     pub subscribers: Vec<Subscriber>,
     /// Owning session.
@@ -197,6 +199,47 @@ struct TurnResult {
     model: Option<String>,
 }
 
+/// Where a turn's time went: before the first model call, in model calls, after them.
+struct TurnClock {
+    start: std::time::Instant,
+    first_call: Option<std::time::Instant>,
+    provider: std::time::Duration,
+}
+
+impl TurnClock {
+    fn new() -> Self {
+        TurnClock {
+            start: std::time::Instant::now(),
+            first_call: None,
+            provider: std::time::Duration::ZERO,
+        }
+    }
+
+    /// A model call starts now.
+    fn provider_call(&mut self) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        self.first_call.get_or_insert(now);
+        now
+    }
+
+    /// The model call started at `at` returned.
+    fn provider_done(&mut self, at: std::time::Instant) {
+        self.provider += at.elapsed();
+    }
+
+    /// Records the finished turn.
+    fn record(&self, p: &RunParams, status: RunStatus, usage: Usage) {
+        let total = self.start.elapsed();
+        let pre = self
+            .first_call
+            .map_or(total, |f| f.duration_since(self.start));
+        p.metrics.turn(status.as_str(), total, pre, self.provider);
+        let m = &p.metrics.tokens;
+        m.with_label_values(&["input"]).inc_by(usage.input);
+        m.with_label_values(&["output"]).inc_by(usage.output);
+    }
+}
+
 impl TurnResult {
     /// What a failed turn keeps: the text streamed on its last step, as an assistant message.
     fn partial(text: String, usage: Usage, model: Option<String>) -> TurnResult {
@@ -252,6 +295,7 @@ async fn persist_end(
 /// Runs the turn, persists it, announces the outcome and tells the session.
 async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receiver<bool>) {
     let started_at = now_ms();
+    let clock = Rc::new(RefCell::new(TurnClock::new()));
     let owners: Vec<_> = fanout
         .borrow()
         .subs
@@ -278,7 +322,7 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         Err(f)
     } else {
         tokio::select! {
-        r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &usage_acc)) => r.unwrap_or(Err(RunFailure::Timeout)),
+        r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &usage_acc, &clock)) => r.unwrap_or(Err(RunFailure::Timeout)),
         reason = cancelled(cancel, owners) => Err(RunFailure::Aborted(reason)),
         }
     };
@@ -292,6 +336,7 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         }
     };
     persist_end(&p, status, failure.as_ref(), &turn).await;
+    clock.borrow().record(&p, status, turn.usage);
     let ended_at = now_ms();
     match &failure {
         None => {
@@ -353,6 +398,7 @@ async fn run_turn(
     context: Vec<Message>,
     fanout: &Rc<RefCell<Fanout>>,
     usage_acc: &Rc<RefCell<Usage>>,
+    clock: &Rc<RefCell<TurnClock>>,
 ) -> Result<TurnResult, RunFailure> {
     let (mut req, specs) = first_request(p, context);
     let mut new_messages = Vec::new();
@@ -382,15 +428,28 @@ async fn run_turn(
                 ModelEvent::ToolCallStart { .. } | ModelEvent::ToolCallArgs { .. } => {}
             }
         };
-        let (out, model_ref) = providers::complete(
+        let call = clock.borrow_mut().provider_call();
+        let res = providers::complete(
             &p.config,
             &p.model,
             &mut req,
             p.config.idle_timeout,
             &mut on_event,
         )
-        .await
-        .map_err(RunFailure::Provider)?;
+        .await;
+        clock.borrow_mut().provider_done(call);
+        let (out, model_ref) = res.map_err(|e| {
+            let provider = p
+                .model
+                .primary
+                .as_ref()
+                .map_or("none", |m| m.provider.as_str());
+            p.metrics
+                .upstream_errors
+                .with_label_values(&[provider])
+                .inc();
+            RunFailure::Provider(e)
+        })?;
         usage_acc.borrow_mut().add(&out.usage);
         model_used = Some(model_ref.to_string());
         let assistant = Message {

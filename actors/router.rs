@@ -197,6 +197,8 @@ pub struct Router {
     /// Resolved when `runs` becomes empty.
     idle_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     observer: Option<Recipient<RunObserved>>,
+    /// The gateway's metrics (handed to sessions and runs).
+    metrics: Arc<crate::metrics::Metrics>,
     /// Session watchers (history follow mode).
     watchers: HashMap<String, Vec<Subscriber>>,
 }
@@ -208,8 +210,10 @@ impl Router {
         store: Store,
         tools: ToolRegistry,
         shards: Vec<ArbiterHandle>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         Router {
+            metrics,
             config,
             store,
             tools,
@@ -242,16 +246,17 @@ impl Router {
         let alive = self.sessions.get(key).is_some_and(|s| s.addr.connected());
         if !alive {
             let shard = home.unwrap_or_else(|| self.shard_for(key));
-            let (k, a, cfg, store, tools, me) = (
+            let (k, a, cfg, store, tools, me, metrics) = (
                 key.to_string(),
                 agent_id.to_string(),
                 self.config.clone(),
                 self.store.clone(),
                 self.tools.clone(),
                 ctx.address(),
+                self.metrics.clone(),
             );
             let addr = Session::start_in_arbiter(&shard, move |_| {
-                Session::new(k, a, cfg, store, tools, me)
+                Session::new(k, a, cfg, store, tools, me, metrics)
             });
             self.sessions
                 .insert(key.to_string(), LiveSession { addr, forwarded: 0 });

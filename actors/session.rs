@@ -115,6 +115,7 @@ pub struct Session {
     store: Store,
     tools: ToolRegistry,
     router: Addr<Router>,
+    metrics: Arc<crate::metrics::Metrics>,
     /// The stored row (transcript id and overrides), loaded with the history.
     row: Option<SessionRow>,
     history: Option<Vec<Message>>,
@@ -139,8 +140,10 @@ impl Session {
         store: Store,
         tools: ToolRegistry,
         router: Addr<Router>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         Session {
+            metrics,
             key,
             agent_id,
             config,
@@ -326,6 +329,7 @@ impl Session {
         let params = RunParams {
             tools: self.tools.for_turn(&agent, model.primary.as_ref()),
             tool_host: self.tools.host(),
+            metrics: self.metrics.clone(),
             req,
             context,
             session_id,

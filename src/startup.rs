@@ -180,11 +180,13 @@ impl Gateway {
             .unwrap_or(cores);
         let shards: Vec<Arbiter> = (0..n_shards).map(|_| Arbiter::new()).collect();
         let tools = ToolRegistry::default();
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let router = Router::new(
             config.clone(),
             store.clone(),
             tools.clone(),
             shards.iter().map(|a| a.handle()).collect(),
+            metrics.clone(),
         )
         .start();
 
@@ -237,6 +239,7 @@ impl Gateway {
         )
         .start();
         let state = AppState {
+            metrics,
             limits: Arc::new(crate::http::limits::Limiter::new(config.http_limits)),
             app,
             system_events,
@@ -270,6 +273,7 @@ impl Gateway {
                 .app_data(data.clone())
                 .wrap(headers)
                 .wrap(actix_web::middleware::from_fn(crate::http::cors::cors))
+                .wrap(actix_web::middleware::from_fn(crate::http::metrics::count))
                 .configure(crate::http::configure)
                 .default_service(web::to(crate::http::not_found))
         };

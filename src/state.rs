@@ -32,6 +32,8 @@ pub struct AppState {
     pub outbound: crate::channels::Outbound,
     /// The main session's system-event queue (cron, hooks and `wake` add to it).
     pub system_events: crate::agent::system_events::SystemEventQueue,
+    /// The gateway's Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Request limits of the seeds' REST families.
     pub limits: Arc<crate::http::limits::Limiter>,
     /// The cron scheduler.

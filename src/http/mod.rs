@@ -14,6 +14,7 @@ pub mod hooks;
 mod lenient_target;
 pub mod limits;
 pub mod listen;
+pub mod metrics;
 mod models;
 mod probes;
 pub mod responses;

@@ -190,6 +190,12 @@ route_table! {
     "/v1/channels/{id}/disable", Access::Rest, allow "POST", always => {
         POST => rest::channels::disable,
     }
+    "/metrics", Access::Gateway, allow "GET", always => {
+        GET => super::metrics::scrape,
+    }
+    "/api/diagnostics/prometheus", Access::Gateway, allow "GET", always => {
+        GET => super::metrics::scrape,
+    }
     "/channels/webhook/{account}", Access::Public(SIGNED_INBOUND), allow "POST", always => {
         POST => channels::webhook_inbound,
     }
