@@ -32,13 +32,6 @@ pub mod ws;
 use crate::error::GatewayError;
 use actix_web::{web, HttpResponse};
 
-/// A handler answering 405 with the given `Allow` header.
-fn not_allowed(
-    allow: &'static str,
-) -> impl Fn() -> std::future::Ready<Result<HttpResponse, GatewayError>> + Clone {
-    move || std::future::ready(Err(GatewayError::MethodNotAllowed { allow }))
-}
-
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // First: a WebSocket upgrade on any path is the gateway RPC (as in OpenClaw), except

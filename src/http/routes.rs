@@ -10,8 +10,8 @@
 //! route refuses a request without credentials.
 
 use super::responses_ws;
+use super::tools_invoke;
 use super::{agent_run, api_v1, channels, chat_completions, models, probes, responses, rest};
-use super::{not_allowed, tools_invoke};
 use crate::auth::Principal;
 use crate::config::Config;
 use crate::error::GatewayError;
@@ -236,28 +236,19 @@ fn protect(access: Access, path: &str, route: actix_web::Route) -> actix_web::Ro
         route
     };
     match access {
-        Access::Gateway => route.wrap(from_fn(require_auth)),
-        Access::ApiV1 => route.wrap(from_fn(require_auth_envelope)),
-        Access::Rest => route.wrap(from_fn(require_auth_rest)),
         Access::Public(_) => route,
+        _ => route.wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
+            require_auth(access, req, next)
+        })),
     }
 }
 
 /// The 405 for a wrong method, in the route family's error shape.
 fn wrong_method(access: Access, allow: &'static str) -> actix_web::Route {
-    match access {
-        Access::ApiV1 => web::to(move || {
-            std::future::ready(Err::<HttpResponse, _>(api_v1::ApiError(
-                GatewayError::MethodNotAllowed { allow },
-            )))
-        }),
-        Access::Rest => web::to(move || {
-            std::future::ready(Err::<HttpResponse, _>(rest::RestError(
-                GatewayError::MethodNotAllowed { allow },
-            )))
-        }),
-        _ => web::to(not_allowed(allow)),
-    }
+    web::to(move || {
+        let e = GatewayError::MethodNotAllowed { allow };
+        std::future::ready(render(access, &e))
+    })
 }
 
 /// The error response in the route family's shape.
@@ -299,40 +290,6 @@ async fn rate_limit(
     }
 }
 
-/// [`require_auth`] answering in seed 003's error shape.
-pub async fn require_auth_rest(
-    req: ServiceRequest,
-    next: Next<BoxBody>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    match authenticate(&req) {
-        Ok(principal) => {
-            req.extensions_mut().insert(principal);
-            next.call(req).await
-        }
-        Err(e) => {
-            let resp = e.render(rest::body(&e));
-            Ok(req.into_response(resp))
-        }
-    }
-}
-
-/// [`require_auth`] answering in the `/api/v1` envelope.
-pub async fn require_auth_envelope(
-    req: ServiceRequest,
-    next: Next<BoxBody>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    match authenticate(&req) {
-        Ok(principal) => {
-            req.extensions_mut().insert(principal);
-            next.call(req).await
-        }
-        Err(e) => {
-            let resp = e.render(api_v1::envelope(&e));
-            Ok(req.into_response(resp))
-        }
-    }
-}
-
 fn authenticate(req: &ServiceRequest) -> Result<Principal, GatewayError> {
     match req.app_data::<web::Data<AppState>>() {
         Some(state) => state.auth.authenticate(req.request()),
@@ -341,8 +298,10 @@ fn authenticate(req: &ServiceRequest) -> Result<Principal, GatewayError> {
 }
 
 /// Checks the gateway credential (lockout, constant-time compare, failure accounting) and
-/// hands the handler a [`Principal`]; answers 401/429 without running the handler.
+/// hands the handler a [`Principal`]; answers 401/429 in the route family's error shape
+/// without running the handler.
 pub async fn require_auth(
+    access: Access,
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -351,7 +310,10 @@ pub async fn require_auth(
             req.extensions_mut().insert(principal);
             next.call(req).await
         }
-        Err(e) => Ok(req.error_response(e)),
+        Err(e) => {
+            let resp = render(access, &e);
+            Ok(req.into_response(resp))
+        }
     }
 }
 
