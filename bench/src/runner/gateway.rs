@@ -56,7 +56,7 @@ pub fn free_port() -> std::io::Result<u16> {
 pub fn config(mock_base_url: &str) -> String {
     format!(
         r#"{{
-  gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }}, http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }} }} }},
+  gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }}, http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }}, limits: {{ requestsPerMinute: 0, concurrency: 0 }} }} }},
   models: {{ providers: {{ mock: {{ baseUrl: "{mock_base_url}", apiKey: "bench", api: "openai-completions", models: [{{ id: "mock-model" }}] }} }} }},
   agents: {{ defaults: {{ model: {{ primary: "mock/mock-model" }} }} }},
 }}

@@ -102,6 +102,31 @@ impl Client {
             .await
     }
 
+    /// One authenticated `GET path`; returns its latency. Non-200 is an error.
+    pub async fn get(&mut self, path: &str) -> std::io::Result<Duration> {
+        let auth = self.target.auth();
+        let result = tokio::time::timeout(REQUEST_TIMEOUT, async {
+            let t0 = Instant::now();
+            self.conn()
+                .await?
+                .send("GET", path, &[("Authorization", auth)], b"")
+                .await?;
+            let conn = self.conn().await?;
+            let head = conn.read_head().await?;
+            let _ = conn.read_body().await?;
+            if head.status != 200 {
+                return Err(Error::other(format!("GET {path}: status {}", head.status)));
+            }
+            Ok(t0.elapsed())
+        })
+        .await
+        .unwrap_or_else(|_| Err(Error::new(ErrorKind::TimedOut, "request timed out")));
+        if result.is_err() {
+            self.conn = None;
+        }
+        result
+    }
+
     /// One non-stream turn; returns its latency and the response body. Non-200 is an error.
     pub async fn turn(&mut self, user: &str) -> std::io::Result<(Duration, bytes::Bytes)> {
         let body = self.target.body(user, false);
@@ -396,6 +421,65 @@ pub async fn streaming(
         direct: direct_side,
         gateway: gateway_side,
     })
+}
+
+/// `GET /v1/sessions` (first page) latency with many stored sessions while turns run.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionsListFigure {
+    /// Sessions in the store.
+    pub sessions: u64,
+    /// Connections running turns meanwhile.
+    pub turn_connections: usize,
+    /// Turns completed meanwhile.
+    pub turns_during: u64,
+    /// Successful list requests.
+    pub samples: usize,
+    /// Failed list requests.
+    pub errors: usize,
+    /// Median latency, µs.
+    pub p50_us: f64,
+    /// 99th percentile latency, µs.
+    pub p99_us: f64,
+    /// Slowest, µs.
+    pub max_us: f64,
+}
+
+/// Lists sessions `samples` times, one at a time, while `turn_connections` run turns for
+/// `duration` (which should outlast the sampling).
+pub async fn sessions_list(
+    target: Target,
+    sessions: u64,
+    samples: usize,
+    turn_connections: usize,
+    duration: Duration,
+) -> SessionsListFigure {
+    let turns: UserFn = Arc::new(|c, n| Some(format!("list-load-{c}-{}", n / 50)));
+    let load = load(target, turn_connections, duration, u64::MAX, turns);
+    let sample = async move {
+        // Let the turn load get going first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut client = Client::new(target);
+        let (mut times, mut errors) = (Vec::with_capacity(samples), 0);
+        for _ in 0..samples {
+            match client.get("/v1/sessions?limit=50").await {
+                Ok(d) => times.push(d.as_secs_f64() * 1e6),
+                Err(_) => errors += 1,
+            }
+        }
+        (times, errors)
+    };
+    let (load_run, (times, errors)) = tokio::join!(load, sample);
+    let sorted = crate::stats::sorted(&times);
+    SessionsListFigure {
+        sessions,
+        turn_connections,
+        turns_during: load_run.requests,
+        samples: times.len(),
+        errors,
+        p50_us: crate::stats::round1(crate::stats::percentile(&sorted, 50.0)),
+        p99_us: crate::stats::round1(crate::stats::percentile(&sorted, 99.0)),
+        max_us: crate::stats::round1(sorted.last().copied().unwrap_or(0.0)),
+    }
 }
 
 /// Result of a closed-loop load run.

@@ -58,6 +58,8 @@ struct Plan {
     ws_idle: usize,
     ws_fanout: usize,
     ws_fanout_chunks: usize,
+    list_sessions: u64,
+    list_samples: usize,
 }
 
 impl Plan {
@@ -82,6 +84,8 @@ impl Plan {
                 ws_idle: 100,
                 ws_fanout: 20,
                 ws_fanout_chunks: 20,
+                list_sessions: 1_000,
+                list_samples: 50,
             }
         } else {
             Plan {
@@ -103,6 +107,8 @@ impl Plan {
                 ws_idle: 10_000,
                 ws_fanout: 1_000,
                 ws_fanout_chunks: 100,
+                list_sessions: 10_000,
+                list_samples: 200,
             }
         }
     }
@@ -350,6 +356,18 @@ async fn figures(
     if let Some(m) = out.memory.as_mut() {
         m.after_throughput_kib = gw.rss_kib().ok();
     }
+
+    progress("sessions list under load");
+    // One turn per new session until the store holds `list_sessions` of them.
+    let next = Arc::new(AtomicU64::new(0));
+    let wanted = plan.list_sessions;
+    let users: measure::UserFn = Arc::new(move |_, _| {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        (i < wanted).then(|| format!("list-{i}"))
+    });
+    measure::load(target, 16, plan.time_limit, wanted, users).await;
+    out.sessions_list =
+        Some(measure::sessions_list(target, wanted, plan.list_samples, 8, plan.load_duration).await);
 
     if plan.ws_idle > 0 {
         progress(&format!("{} idle WebSocket connections", plan.ws_idle));

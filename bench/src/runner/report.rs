@@ -134,6 +134,8 @@ pub struct Figures {
     pub ws_idle: Option<super::ws::IdleFigure>,
     /// One run's events fanned out to many WebSocket subscribers.
     pub ws_fanout: Option<super::ws::FanoutFigure>,
+    /// `GET /v1/sessions` with many sessions stored while turns run.
+    pub sessions_list: Option<super::measure::SessionsListFigure>,
 }
 
 /// One run's results file.
@@ -291,6 +293,16 @@ pub fn table(r: &Results) -> String {
             format!("   gateway, {} conns", t.connections),
             line,
             "≥ 10k turns/s",
+        ));
+    }
+    if let Some(s) = &f.sessions_list {
+        rows.push((
+            format!("GET /v1/sessions, {} sessions, {} turn conns", s.sessions, s.turn_connections),
+            format!(
+                "p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} samples, {} errors, {} turns meanwhile)",
+                s.p50_us, s.p99_us, s.max_us, s.samples, s.errors, s.turns_during
+            ),
+            "p99 ≤ 5 ms",
         ));
     }
     if let Some(w) = &f.ws_idle {
