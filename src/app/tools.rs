@@ -21,6 +21,11 @@ pub enum InvokeError {
 }
 
 impl App {
+    /// The tool registry (tests use it to let `web_fetch` reach their local pages).
+    pub fn tools(&self) -> &crate::tools::ToolRegistry {
+        &self.tools
+    }
+
     /// Runs tool `name` with `args` in `session_key`, as agent `agent_id` (no model).
     pub async fn invoke_tool(
         &self,

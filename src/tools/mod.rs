@@ -8,6 +8,7 @@ pub mod executor;
 pub mod fs;
 pub mod policy;
 mod sessions;
+pub mod web_fetch;
 
 use crate::config::{AgentConfig, Config, ModelRef};
 use crate::core::run::{RunOutcome, TurnRequest};
@@ -107,10 +108,12 @@ pub fn result_text(result: &Value) -> String {
 pub struct ToolRegistry {
     tools: Vec<Arc<dyn Tool>>,
     host: Arc<OnceLock<Arc<dyn ToolHost>>>,
+    web_fetch: web_fetch::WebFetch,
 }
 
 impl Default for ToolRegistry {
     fn default() -> Self {
+        let web_fetch = web_fetch::WebFetch::default();
         ToolRegistry {
             tools: vec![
                 Arc::new(sessions::SessionsList),
@@ -123,8 +126,10 @@ impl Default for ToolRegistry {
                 Arc::new(fs::list::Ls),
                 Arc::new(fs::find::Find),
                 Arc::new(fs::grep::Grep),
+                Arc::new(web_fetch.clone()),
             ],
             host: Arc::new(OnceLock::new()),
+            web_fetch,
         }
     }
 }
@@ -134,6 +139,12 @@ impl ToolRegistry {
     /// when the application layer exists).
     pub fn bind_host(&self, host: Arc<dyn ToolHost>) {
         let _ = self.host.set(host);
+    }
+
+    /// Lets `web_fetch` reach loopback addresses. **Tests only** (see
+    /// [`web_fetch::WebFetch::allow_loopback_for_tests`]).
+    pub fn allow_loopback_fetches_for_tests(&self) {
+        self.web_fetch.allow_loopback_for_tests();
     }
 
     /// The bound host.

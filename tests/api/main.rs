@@ -6,6 +6,8 @@ mod close_delimited;
 mod fake_discord;
 #[path = "../support/fake_http.rs"]
 mod fake_http;
+#[path = "../support/fake_site.rs"]
+mod fake_site;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
 mod helpers;
@@ -36,6 +38,7 @@ mod routes;
 mod sessions;
 mod tools_invoke;
 mod upstream;
+mod web_fetch;
 mod ws;
 mod ws_client;
 mod ws_runs;
