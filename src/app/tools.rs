@@ -60,4 +60,9 @@ impl ToolHost for App {
         let run = self.start_detached(req, Placement::Hashed);
         Box::pin(run.outcome())
     }
+
+    fn start_turn(&self, req: TurnRequest) -> bool {
+        self.spawn_turn(req, Placement::Hashed);
+        true
+    }
 }

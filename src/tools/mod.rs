@@ -8,6 +8,7 @@ pub mod executor;
 pub mod fs;
 pub mod policy;
 mod sessions;
+mod sessions_send;
 pub mod web_fetch;
 
 use crate::config::{AgentConfig, Config, ModelRef};
@@ -37,6 +38,8 @@ pub trait ToolHost: Send + Sync {
     /// Runs a turn (a sub-agent, a message to another session) and waits for its outcome;
     /// `None` when it ended without one.
     fn run_turn(&self, req: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>>;
+    /// Starts a turn without waiting for it; `false` when it could not be started.
+    fn start_turn(&self, req: TurnRequest) -> bool;
 }
 
 /// A host for registries not yet bound to a gateway: it can run nothing.
@@ -45,6 +48,9 @@ struct Unbound;
 impl ToolHost for Unbound {
     fn run_turn(&self, _: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>> {
         Box::pin(std::future::ready(None))
+    }
+    fn start_turn(&self, _: TurnRequest) -> bool {
+        false
     }
 }
 
@@ -119,6 +125,7 @@ impl Default for ToolRegistry {
                 Arc::new(sessions::SessionsList),
                 Arc::new(sessions::SessionsHistory),
                 Arc::new(sessions::SessionStatus),
+                Arc::new(sessions_send::SessionsSend),
                 Arc::new(fs::read::Read),
                 Arc::new(fs::write::Write),
                 Arc::new(fs::edit::Edit),

@@ -36,6 +36,7 @@ mod rest_channels;
 mod rest_sessions;
 mod routes;
 mod sessions;
+mod sessions_send;
 mod tools_invoke;
 mod upstream;
 mod web_fetch;
