@@ -3,6 +3,7 @@
 //! layer) a tool can reach the rest of the gateway, e.g. run a sub-agent turn, without this
 //! module depending on the actors or the edges.
 
+mod agents_list;
 pub mod args;
 pub mod executor;
 pub mod fs;
@@ -126,6 +127,7 @@ impl Default for ToolRegistry {
                 Arc::new(sessions::SessionsHistory),
                 Arc::new(sessions::SessionStatus),
                 Arc::new(sessions_send::SessionsSend),
+                Arc::new(agents_list::AgentsList),
                 Arc::new(fs::read::Read),
                 Arc::new(fs::write::Write),
                 Arc::new(fs::edit::Edit),

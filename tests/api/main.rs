@@ -12,6 +12,7 @@ mod fake_site;
 mod fake_telegram;
 mod helpers;
 
+mod agents_list;
 mod api_v1;
 mod app_layer;
 mod channels_discord;
