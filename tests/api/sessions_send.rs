@@ -99,3 +99,24 @@ async fn sessions_send_stays_on_the_http_deny_list_by_default() {
         .await;
     assert_eq!(s, 404, "{b}");
 }
+
+#[actix_web::test]
+async fn a_slow_reply_is_a_timeout_and_a_failed_turn_an_error() {
+    let t = spawn_with("openai-completions", HTTP_ALLOW, SEND).await;
+    let send = |key: &str, secs: u64| {
+        json!({"tool": "sessions_send", "args": {"sessionKey": key, "message": "x",
+            "timeoutSeconds": secs}})
+    };
+
+    t.upstream
+        .push(Reply::text("too late").with_first_byte_delay(std::time::Duration::from_secs(3)));
+    let (s, _, b) = t.post_json("/tools/invoke", send("slow", 1)).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["result"]["details"]["status"], "timeout", "{b}");
+
+    t.upstream.push(Reply::error(400, "bad request upstream"));
+    let (s, _, b) = t.post_json("/tools/invoke", send("broken", 10)).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["result"]["details"]["status"], "error", "{b}");
+    assert!(b["result"]["details"]["error"].as_str().is_some(), "{b}");
+}
