@@ -389,6 +389,23 @@ mod tests {
     }
 
     #[test]
+    fn network_and_cross_session_tools_are_opt_in_too() {
+        let none = Resolved::new(&ToolPolicy::default());
+        for t in ["web_fetch", "sessions_send", "agents_list"] {
+            assert!(!none.permits(t), "{t} offered without being named");
+        }
+        assert!(none.permits("sessions_list"));
+        let also = Resolved::new(&global(rules(None, None, &["web_fetch"], &[])));
+        assert!(also.permits("web_fetch") && !also.permits("sessions_send"));
+        let coding = Resolved::new(&global(rules(Some("coding"), None, &[], &[])));
+        assert!(coding.permits("web_fetch") && coding.permits("sessions_send"));
+        assert!(
+            !coding.permits("agents_list"),
+            "group:agents is not in the coding profile"
+        );
+    }
+
+    #[test]
     fn deny_wins_and_groups_globs_and_aliases_expand() {
         let p = global(rules(
             None,
