@@ -21,6 +21,11 @@ pub enum InvokeError {
 }
 
 impl App {
+    /// The tool registry (tests use it to let `web_fetch` reach their local pages).
+    pub fn tools(&self) -> &crate::tools::ToolRegistry {
+        &self.tools
+    }
+
     /// Runs tool `name` with `args` in `session_key`, as agent `agent_id` (no model).
     pub async fn invoke_tool(
         &self,
@@ -54,5 +59,10 @@ impl ToolHost for App {
     fn run_turn(&self, req: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>> {
         let run = self.start_detached(req, Placement::Hashed);
         Box::pin(run.outcome())
+    }
+
+    fn start_turn(&self, req: TurnRequest) -> bool {
+        self.spawn_turn(req, Placement::Hashed);
+        true
     }
 }

@@ -3,11 +3,14 @@
 //! layer) a tool can reach the rest of the gateway, e.g. run a sub-agent turn, without this
 //! module depending on the actors or the edges.
 
+mod agents_list;
 pub mod args;
 pub mod executor;
 pub mod fs;
 pub mod policy;
 mod sessions;
+mod sessions_send;
+pub mod web_fetch;
 
 use crate::config::{AgentConfig, Config, ModelRef};
 use crate::core::run::{RunOutcome, TurnRequest};
@@ -36,6 +39,8 @@ pub trait ToolHost: Send + Sync {
     /// Runs a turn (a sub-agent, a message to another session) and waits for its outcome;
     /// `None` when it ended without one.
     fn run_turn(&self, req: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>>;
+    /// Starts a turn without waiting for it; `false` when it could not be started.
+    fn start_turn(&self, req: TurnRequest) -> bool;
 }
 
 /// A host for registries not yet bound to a gateway: it can run nothing.
@@ -44,6 +49,9 @@ struct Unbound;
 impl ToolHost for Unbound {
     fn run_turn(&self, _: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>> {
         Box::pin(std::future::ready(None))
+    }
+    fn start_turn(&self, _: TurnRequest) -> bool {
+        false
     }
 }
 
@@ -107,15 +115,19 @@ pub fn result_text(result: &Value) -> String {
 pub struct ToolRegistry {
     tools: Vec<Arc<dyn Tool>>,
     host: Arc<OnceLock<Arc<dyn ToolHost>>>,
+    web_fetch: web_fetch::WebFetch,
 }
 
 impl Default for ToolRegistry {
     fn default() -> Self {
+        let web_fetch = web_fetch::WebFetch::default();
         ToolRegistry {
             tools: vec![
                 Arc::new(sessions::SessionsList),
                 Arc::new(sessions::SessionsHistory),
                 Arc::new(sessions::SessionStatus),
+                Arc::new(sessions_send::SessionsSend),
+                Arc::new(agents_list::AgentsList),
                 Arc::new(fs::read::Read),
                 Arc::new(fs::write::Write),
                 Arc::new(fs::edit::Edit),
@@ -123,8 +135,10 @@ impl Default for ToolRegistry {
                 Arc::new(fs::list::Ls),
                 Arc::new(fs::find::Find),
                 Arc::new(fs::grep::Grep),
+                Arc::new(web_fetch.clone()),
             ],
             host: Arc::new(OnceLock::new()),
+            web_fetch,
         }
     }
 }
@@ -134,6 +148,12 @@ impl ToolRegistry {
     /// when the application layer exists).
     pub fn bind_host(&self, host: Arc<dyn ToolHost>) {
         let _ = self.host.set(host);
+    }
+
+    /// Lets `web_fetch` reach loopback addresses. **Tests only** (see
+    /// [`web_fetch::WebFetch::allow_loopback_for_tests`]).
+    pub fn allow_loopback_fetches_for_tests(&self) {
+        self.web_fetch.allow_loopback_for_tests();
     }
 
     /// The bound host.

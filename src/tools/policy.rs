@@ -17,9 +17,10 @@
 //! `bash` (→ `exec`) and `apply-patch`. An allow entry naming no known tool or group is ignored
 //! (it matches nothing) and logged once.
 //!
-//! One clawgate rule on top: the workspace file tools (`group:fs`) are opt-in. An agent whose
-//! global and own blocks set neither a `profile` nor an `allow` list gets every other tool;
-//! naming them anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
+//! One clawgate rule on top: the workspace file tools (`group:fs`), `web_fetch`,
+//! `sessions_send` and `agents_list` are opt-in ([`OPT_IN`]). An agent whose global and own
+//! blocks set neither a `profile` nor an `allow` list gets every other tool; naming them
+//! anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
 
 use crate::config::{ModelRef, ToolPolicy, ToolRules};
 use std::collections::HashSet;
@@ -93,6 +94,11 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// Tools an agent gets only when its policy names them (a profile, `allow` or `alsoAllow`):
+/// they reach the file system or the network, start turns elsewhere, or were added after the
+/// default tool set was fixed (so no agent's tools change silently on upgrade).
+pub const OPT_IN: &[&str] = &["group:fs", "web_fetch", "sessions_send", "agents_list"];
 
 /// A profile's allow list (`None`: no restriction, i.e. `full`, or an unknown profile).
 pub fn profile_allow(profile: &str) -> Option<&'static [&'static str]> {
@@ -250,11 +256,11 @@ impl Resolved {
             .iter()
             .all(|r| r.profile.is_none() && r.allow.is_none())
         {
-            // clawgate: workspace file tools are opt-in (see the module documentation).
+            // clawgate: some tools are opt-in (see the module documentation).
             let opted_in: Vec<&String> = blocks.iter().flat_map(|r| &r.also_allow).collect();
-            let fs = group("group:fs").unwrap_or_default();
-            let deny = fs
+            let deny = OPT_IN
                 .iter()
+                .flat_map(|e| group(e).unwrap_or(std::slice::from_ref(e)))
                 .filter(|t| !opted_in.iter().any(|e| entry_matches(e, t)))
                 .map(|t| t.to_string())
                 .collect();
@@ -380,6 +386,23 @@ mod tests {
         );
         let allow = allowed(global(rules(None, Some(&["group:fs"]), &[], &[])));
         assert_eq!(allow, ["read", "write", "edit", "ls", "find", "grep"]);
+    }
+
+    #[test]
+    fn network_and_cross_session_tools_are_opt_in_too() {
+        let none = Resolved::new(&ToolPolicy::default());
+        for t in ["web_fetch", "sessions_send", "agents_list"] {
+            assert!(!none.permits(t), "{t} offered without being named");
+        }
+        assert!(none.permits("sessions_list"));
+        let also = Resolved::new(&global(rules(None, None, &["web_fetch"], &[])));
+        assert!(also.permits("web_fetch") && !also.permits("sessions_send"));
+        let coding = Resolved::new(&global(rules(Some("coding"), None, &[], &[])));
+        assert!(coding.permits("web_fetch") && coding.permits("sessions_send"));
+        assert!(
+            !coding.permits("agents_list"),
+            "group:agents is not in the coding profile"
+        );
     }
 
     #[test]

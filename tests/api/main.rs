@@ -6,10 +6,13 @@ mod close_delimited;
 mod fake_discord;
 #[path = "../support/fake_http.rs"]
 mod fake_http;
+#[path = "../support/fake_site.rs"]
+mod fake_site;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
 mod helpers;
 
+mod agents_list;
 mod api_v1;
 mod app_layer;
 mod channels_discord;
@@ -34,8 +37,10 @@ mod rest_channels;
 mod rest_sessions;
 mod routes;
 mod sessions;
+mod sessions_send;
 mod tools_invoke;
 mod upstream;
+mod web_fetch;
 mod ws;
 mod ws_client;
 mod ws_runs;
