@@ -366,8 +366,9 @@ async fn figures(
         (i < wanted).then(|| format!("list-{i}"))
     });
     measure::load(target, 16, plan.time_limit, wanted, users).await;
-    out.sessions_list =
-        Some(measure::sessions_list(target, wanted, plan.list_samples, 8, plan.load_duration).await);
+    out.sessions_list = Some(
+        measure::sessions_list(target, wanted, plan.list_samples, 8, plan.load_duration).await,
+    );
 
     if plan.ws_idle > 0 {
         progress(&format!("{} idle WebSocket connections", plan.ws_idle));
