@@ -100,8 +100,9 @@ impl RunStore for SqliteStore {
 
 impl CronStore for SqliteStore {
     fn cron_jobs(&self) -> StoreFuture<Vec<String>> {
-        let s = self.clone();
-        self.inner.readers.run(move || SqliteStore::cron_jobs(&s))
+        // Read once, at start-up: inline, so the reader threads start only when a list is
+        // first asked for (they cost idle memory).
+        now(SqliteStore::cron_jobs(self))
     }
     fn cron_put_job(&self, id: &str, body: &str) -> StoreFuture<()> {
         now(SqliteStore::cron_put_job(self, id, body))
