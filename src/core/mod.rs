@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod dedupe;
+pub mod held;
 pub mod ids;
 pub mod run;
 

@@ -117,14 +117,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for CloseDelimited<T> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
-            if this.pos < this.out.len() {
-                let n = (this.out.len() - this.pos).min(buf.remaining());
-                buf.put_slice(&this.out[this.pos..this.pos + n]);
-                this.pos += n;
-                if this.pos == this.out.len() {
-                    this.out.clear();
-                    this.pos = 0;
-                }
+            if crate::core::held::release_into(&mut this.out, &mut this.pos, buf) {
                 return Poll::Ready(Ok(()));
             }
             if !this.expect_head || this.plain == Some(false) {
