@@ -16,6 +16,7 @@ pub mod limits;
 pub mod listen;
 pub mod metrics;
 mod models;
+pub mod openapi;
 mod probes;
 pub mod responses;
 mod responses_conn;

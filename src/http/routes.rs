@@ -196,6 +196,9 @@ route_table! {
     "/api/diagnostics/prometheus", Access::Gateway, allow "GET", always => {
         GET => super::metrics::scrape,
     }
+    "/openapi.json", Access::Public("the API's description, no data"), allow "GET", always => {
+        GET => super::openapi::serve,
+    }
     "/channels/webhook/{account}", Access::Public(SIGNED_INBOUND), allow "POST", always => {
         POST => channels::webhook_inbound,
     }
