@@ -166,7 +166,7 @@ pub struct Principal {
     pub credential: crate::core::CredentialId,
     /// Granted operator scopes (a shared-secret HTTP caller is a full operator, as in
     /// OpenClaw).
-    pub scopes: Vec<String>,
+    pub scopes: &'static [&'static str],
 }
 
 impl Principal {
@@ -179,10 +179,7 @@ impl Principal {
         };
         Principal {
             credential: crate::core::CredentialId::new(credential),
-            scopes: crate::ws::scopes::KNOWN_OPERATOR_SCOPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            scopes: crate::ws::scopes::KNOWN_OPERATOR_SCOPES,
         }
     }
 }

@@ -6,8 +6,6 @@ use crate::actors::router::MutateSession;
 use crate::actors::session::{Mutated, SessionOp};
 use crate::storage::{SessionPatch, SessionRow};
 
-pub use crate::actors::session::Mutated as SessionChange;
-
 impl App {
     /// Sessions ordered by most recent update, optionally for one agent.
     pub async fn list_sessions(

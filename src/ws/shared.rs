@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub struct WsShared {
     /// The broadcast hub.
     pub hub: Addr<WsHub>,
-    /// `idempotencyKey` deduplication for `agent` and `chat.send` (5 minutes).
+    /// The application's in-memory idempotency cache (the hub prunes it on its tick).
     pub dedupe: Arc<DedupeCache>,
     /// Limits.
     pub config: WsConfig,
