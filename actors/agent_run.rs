@@ -322,7 +322,7 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         Err(f)
     } else {
         tokio::select! {
-        r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &usage_acc, &clock)) => r.unwrap_or(Err(RunFailure::Timeout)),
+        r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &usage_acc, &clock, tools::Cancel::from_watch(cancel.clone()))) => r.unwrap_or(Err(RunFailure::Timeout)),
         reason = cancelled(cancel, owners) => Err(RunFailure::Aborted(reason)),
         }
     };
@@ -399,6 +399,7 @@ async fn run_turn(
     fanout: &Rc<RefCell<Fanout>>,
     usage_acc: &Rc<RefCell<Usage>>,
     clock: &Rc<RefCell<TurnClock>>,
+    cancel: tools::Cancel,
 ) -> Result<TurnResult, RunFailure> {
     let (mut req, specs) = first_request(p, context);
     let mut new_messages = Vec::new();
@@ -410,6 +411,8 @@ async fn run_turn(
         config: p.config.clone(),
         session_key: p.req.session_key.clone(),
         agent_id: p.req.agent_id.clone(),
+        sender_is_owner: p.req.sender_is_owner,
+        cancel,
     };
     for step in 0..=MAX_TOOL_STEPS {
         let offer_tools = step < MAX_TOOL_STEPS;

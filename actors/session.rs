@@ -327,7 +327,9 @@ impl Session {
             ..m
         }));
         let params = RunParams {
-            tools: self.tools.for_turn(&agent, model.primary.as_ref()),
+            tools: self
+                .tools
+                .for_turn(&agent, model.primary.as_ref(), req.sender_is_owner),
             tool_host: self.tools.host(),
             metrics: self.metrics.clone(),
             req,

@@ -182,6 +182,11 @@ impl Principal {
             scopes: crate::ws::scopes::KNOWN_OPERATOR_SCOPES,
         }
     }
+
+    /// Whether the caller is an owner (holds `operator.admin`): owner-only tools are theirs.
+    pub fn is_owner(&self) -> bool {
+        crate::ws::scopes::has_scope(self.scopes, crate::ws::scopes::SCOPE_ADMIN)
+    }
 }
 
 /// Outcome of checking presented credentials.

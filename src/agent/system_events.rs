@@ -110,6 +110,7 @@ impl MainSession {
         let body: Vec<String> = events.iter().map(|e| format!("System: {e}")).collect();
         let mut req = TurnRequest::new(run_id.clone(), agent, key.clone(), body.join("\n"));
         req.channel = "heartbeat".into();
+        req.sender_is_owner = true;
         let (sub, rx) = Subscriber::channel(false);
         self.router.do_send(StartTurn {
             req,

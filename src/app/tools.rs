@@ -26,18 +26,20 @@ impl App {
         &self.tools
     }
 
-    /// Runs tool `name` with `args` in `session_key`, as agent `agent_id` (no model).
+    /// Runs tool `name` with `args` in `session_key`, as agent `agent_id` (no model), for a
+    /// caller who is an owner or not (owner-only tools are not available to others).
     pub async fn invoke_tool(
         &self,
         name: &str,
         args: Value,
         session_key: String,
         agent_id: String,
+        owner: bool,
     ) -> Result<Value, InvokeError> {
         let tool = self.config.agent(&agent_id).and_then(|agent| {
             let model = self.config.model_for(agent).primary;
             self.tools
-                .for_turn(agent, model.as_ref())
+                .for_turn(agent, model.as_ref(), owner)
                 .into_iter()
                 .find(|t| t.name() == name)
         });
@@ -49,6 +51,8 @@ impl App {
             session_key,
             agent_id,
             run_id: None,
+            sender_is_owner: owner,
+            cancel: crate::tools::Cancel::never(),
         };
         let args = crate::tools::args::prepare(tool.as_ref(), args)?;
         Ok(tool.call(ctx, args).await?)

@@ -56,6 +56,10 @@ pub struct TurnRequest {
     pub channel: String,
     /// Per-turn timeout override.
     pub timeout: Option<Duration>,
+    /// Whether the sender is an owner (owner-only tools such as `cron` are offered only then):
+    /// shared-secret HTTP callers, WS operators with `operator.admin`, cron jobs. `false` for
+    /// hooks and channel senders.
+    pub sender_is_owner: bool,
 }
 
 impl TurnRequest {
@@ -80,6 +84,7 @@ impl TurnRequest {
             options: ModelOptions::default(),
             channel: "webchat".into(),
             timeout: None,
+            sender_is_owner: false,
         }
     }
 }

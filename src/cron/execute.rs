@@ -201,6 +201,8 @@ fn turn_for(deps: &Deps, job: &CronJob, run_id: &str, key: String) -> Result<Tur
         .ok_or_else(|| format!("unknown agent `{agent_id}`"))?;
     let mut req = TurnRequest::new(run_id.into(), agent_id.clone(), key, message.clone());
     req.channel = "cron".into();
+    // Jobs are created by owners (the `cron` tool and methods are owner-only).
+    req.sender_is_owner = true;
     req.timeout = run_timeout(job);
     if let Some(m) = model {
         req.model_override = Some(

@@ -44,6 +44,8 @@ fn build_turn(
         message.to_string(),
     );
     turn.stream = stream;
+    // Callers hold the gateway secret: owners, as in OpenClaw.
+    turn.sender_is_owner = true;
     turn.channel = select::message_channel(req);
     if let Some(t) = options.get("thinking").and_then(Value::as_str) {
         turn.thinking = Some(ThinkingLevel::parse(t).ok_or_else(|| {

@@ -16,7 +16,7 @@ pub const NO_RESPONSE: &str = "No response from OpenClaw.";
 
 /// Handler.
 pub async fn create(
-    _auth: Authenticated,
+    auth: Authenticated,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -49,6 +49,7 @@ pub async fn create(
     let run_id = run::run_id("chatcmpl_");
     let mut turn = TurnRequest::new(run_id.clone(), sel.agent_id, session_key, input.message);
     turn.images = input.images;
+    turn.sender_is_owner = auth.0.is_owner();
     turn.extra_messages = input.history;
     turn.options = input.options;
     turn.thinking = input.thinking;

@@ -241,6 +241,8 @@ pub async fn prepare(
         session_key,
         String::new(),
     );
+    // Authenticated callers of /v1/responses hold the gateway secret: owners, as in OpenClaw.
+    turn.sender_is_owner = true;
     let structured = input
         .items
         .iter()

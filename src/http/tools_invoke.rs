@@ -4,6 +4,7 @@
 //! agent of `sessionKey`, else the default agent.
 
 use super::{body, select};
+use crate::app::idempotency::Begun;
 use crate::app::tools::InvokeError;
 use crate::error::GatewayError;
 use crate::http::routes::Authenticated;
@@ -69,7 +70,7 @@ pub fn http_allowed(state: &AppState, name: &str) -> bool {
 
 /// Handler.
 pub async fn invoke(
-    _auth: Authenticated,
+    auth: Authenticated,
     _req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -110,27 +111,62 @@ pub async fn invoke(
     if let (Some(action), Some(obj)) = (v.get("action"), args.as_object_mut()) {
         obj.entry("action").or_insert_with(|| action.clone());
     }
-    let res = state
-        .app
-        .invoke_tool(name, args, session_key, agent_id)
-        .await;
-    Ok(match res {
-        Ok(result) => reply(200, json!({"ok": true, "result": result})),
-        Err(InvokeError::NotAvailable(n)) => not_available(&n),
-        Err(InvokeError::Tool(ToolError::InvalidInput(m))) => reply(
-            400,
-            json!({"ok": false, "error": {"type": "tool_error", "message": m}}),
+    let owner = auth.0.is_owner();
+    let app = &state.app;
+    let run = || {
+        app.invoke_tool(
+            name,
+            args.clone(),
+            session_key.clone(),
+            agent_id.clone(),
+            owner,
+        )
+    };
+    let Some(key) = named("idempotencyKey") else {
+        let (status, body) = answer(name, run().await);
+        return Ok(reply(status, body));
+    };
+    // A retry with the same key gets the first call's answer instead of a second call.
+    let cred = &auth.0.credential;
+    let record = match app.begin_idempotent(cred, "tool", key).await? {
+        Begun::Done(v) => v,
+        Begun::InFlight { .. } => match app.wait_idempotent(cred, "tool", key).await {
+            Some(v) => v,
+            None => {
+                return Err(GatewayError::Unavailable(
+                    "the first call with this idempotencyKey did not finish".into(),
+                ))
+            }
+        },
+        Begun::New { .. } | Begun::Orphaned { .. } => {
+            let (status, body) = answer(name, run().await);
+            let record = json!({"status": status, "body": body});
+            app.finish_idempotent(cred, "tool", key, record.clone())
+                .await;
+            record
+        }
+    };
+    let status = record["status"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or(500);
+    Ok(reply(status, record["body"].clone()))
+}
+
+/// The HTTP status and body of a tool call's result.
+fn answer(name: &str, res: Result<Value, InvokeError>) -> (u16, Value) {
+    let tool_error = |m: &str| json!({"ok": false, "error": {"type": "tool_error", "message": m}});
+    match res {
+        Ok(result) => (200, json!({"ok": true, "result": result})),
+        Err(InvokeError::NotAvailable(n)) => (
+            404,
+            json!({"ok": false, "error": {"type": "not_found", "message": format!("Tool not available: {n}")}}),
         ),
-        Err(InvokeError::Tool(ToolError::Forbidden(m))) => reply(
-            403,
-            json!({"ok": false, "error": {"type": "tool_error", "message": m}}),
-        ),
+        Err(InvokeError::Tool(ToolError::InvalidInput(m))) => (400, tool_error(&m)),
+        Err(InvokeError::Tool(ToolError::Forbidden(m))) => (403, tool_error(&m)),
         Err(InvokeError::Tool(ToolError::Failed(m))) => {
             tracing::error!(tool = name, error = %m, "tool failed");
-            reply(
-                500,
-                json!({"ok": false, "error": {"type": "tool_error", "message": "tool execution failed"}}),
-            )
+            (500, tool_error("tool execution failed"))
         }
-    })
+    }
 }

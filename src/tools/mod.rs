@@ -70,6 +70,43 @@ pub struct ToolContext {
     pub agent_id: String,
     /// The run that made the call (`None` for `/tools/invoke`).
     pub run_id: Option<String>,
+    /// Whether the turn's sender is an owner (an operator with `operator.admin`, a shared-secret
+    /// HTTP caller, a cron job); owner-only tools are never offered to anyone else.
+    pub sender_is_owner: bool,
+    /// Fires when the run is aborted (by request, timeout, or its client going away). A tool
+    /// whose future is dropped is cancelled too; this lets long work stop cleanly first.
+    pub cancel: Cancel,
+}
+
+/// A run's cancellation signal as a tool sees it.
+#[derive(Clone, Default)]
+pub struct Cancel(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl Cancel {
+    /// A signal that never fires (`/tools/invoke`: the call ends when its request does).
+    pub fn never() -> Self {
+        Cancel(None)
+    }
+
+    /// Follows a run's abort switch (`true` = aborted).
+    pub fn from_watch(rx: tokio::sync::watch::Receiver<bool>) -> Self {
+        Cancel(Some(rx))
+    }
+
+    /// Whether it has fired.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.as_ref().is_some_and(|rx| *rx.borrow())
+    }
+
+    /// Resolves when it fires (never, for [`Cancel::never`] or once the run is gone).
+    pub async fn cancelled(&self) {
+        let Some(mut rx) = self.0.clone() else {
+            return std::future::pending().await;
+        };
+        if rx.wait_for(|v| *v).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// A function the model (or `/tools/invoke`) can call.
@@ -80,6 +117,11 @@ pub trait Tool: Send + Sync {
     fn description(&self) -> &'static str;
     /// JSON schema of its arguments.
     fn parameters(&self) -> Value;
+    /// Whether only owners may call it (OpenClaw: `cron`, `gateway`, `nodes`); such a tool is
+    /// left out of the tool list of a turn whose sender is not an owner, whatever the policy.
+    fn owner_only(&self) -> bool {
+        false
+    }
     /// Rewrites accepted alternative argument names to the schema's (default: none).
     fn normalize_args(&self, args: Value) -> Value {
         args
@@ -169,17 +211,24 @@ impl ToolRegistry {
         self.tools.iter().find(|t| t.name() == name).cloned()
     }
 
-    /// Tools an agent may use under its policy ([`policy::Resolved`]), no model known.
+    /// Tools an agent may use under its policy ([`policy::Resolved`]), no model known, for an
+    /// owner.
     pub fn for_agent(&self, agent: &AgentConfig) -> Vec<Arc<dyn Tool>> {
-        self.for_turn(agent, None)
+        self.for_turn(agent, None, true)
     }
 
-    /// Tools an agent may use on `model` (its policy's `byProvider` rules apply).
-    pub fn for_turn(&self, agent: &AgentConfig, model: Option<&ModelRef>) -> Vec<Arc<dyn Tool>> {
+    /// Tools an agent may use on `model` (its policy's `byProvider` rules apply); owner-only
+    /// tools only when `owner`.
+    pub fn for_turn(
+        &self,
+        agent: &AgentConfig,
+        model: Option<&ModelRef>,
+        owner: bool,
+    ) -> Vec<Arc<dyn Tool>> {
         let policy = policy::Resolved::for_model(&agent.tools, model);
         self.tools
             .iter()
-            .filter(|t| policy.permits(t.name()))
+            .filter(|t| policy.permits(t.name()) && (owner || !t.owner_only()))
             .cloned()
             .collect()
     }

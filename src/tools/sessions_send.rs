@@ -61,6 +61,7 @@ impl Tool for SessionsSend {
             let agent_id = agent_of(&target).unwrap_or(&ctx.agent_id).to_owned();
             let mut req = TurnRequest::new(run_id.clone(), agent_id, target.clone(), message);
             req.channel = "internal".into();
+            req.sender_is_owner = ctx.sender_is_owner;
             req.extra_system_prompt = Some(format!(
                 "This message was sent by session {} with the sessions_send tool.",
                 ctx.session_key

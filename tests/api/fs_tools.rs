@@ -404,3 +404,29 @@ async fn by_provider_rules_follow_the_model_of_the_turn() {
         .await;
     assert_eq!(s, 404);
 }
+
+#[actix_web::test]
+async fn a_retried_invoke_with_the_same_idempotency_key_replays_the_first_answer() {
+    let t = spawn_with("openai-completions", "", CODING).await;
+    let call = |text: &str, key: &str| {
+        json!({"tool": "write", "idempotencyKey": key,
+               "args": {"path": "once.txt", "content": text}})
+    };
+    let (s, _, first) = t.post_json("/tools/invoke", call("first", "k1")).await;
+    assert_eq!(s, 200, "{first}");
+    let (s, _, again) = t.post_json("/tools/invoke", call("second", "k1")).await;
+    assert_eq!(s, 200);
+    assert_eq!(again, first, "the retry is answered from the first call");
+    let on_disk = std::fs::read_to_string(workspace(&t).join("once.txt")).unwrap();
+    assert_eq!(on_disk, "first", "the retry did not write again");
+    // Errors are replayed too; a new key runs the tool again.
+    let bad = json!({"tool": "read", "idempotencyKey": "k2", "args": {"path": "../x"}});
+    let (s1, _, b1) = t.post_json("/tools/invoke", bad.clone()).await;
+    let (s2, _, b2) = t.post_json("/tools/invoke", bad).await;
+    assert_eq!((s1.as_u16(), s2.as_u16()), (403, 403));
+    assert_eq!(b1, b2);
+    let (s, _, _) = t.post_json("/tools/invoke", call("third", "k3")).await;
+    assert_eq!(s, 200);
+    let on_disk = std::fs::read_to_string(workspace(&t).join("once.txt")).unwrap();
+    assert_eq!(on_disk, "third");
+}

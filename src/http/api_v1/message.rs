@@ -58,6 +58,8 @@ fn parse(state: &AppState, v: &Value) -> Result<MessageRequest, GatewayError> {
     let key = scoped_session_key(cfg, &agent_id, Some(session))?;
     let mut turn = TurnRequest::new(run::run_id("msg_"), agent_id.clone(), key, text);
     turn.channel = "api".into();
+    // Every /api/v1 caller holds the gateway secret (or a key standing in for it).
+    turn.sender_is_owner = true;
     match obj.get("model") {
         None | Some(Value::Null) => {}
         Some(Value::String(m)) => {

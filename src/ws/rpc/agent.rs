@@ -53,6 +53,7 @@ pub fn turn(
 ) -> Result<TurnRequest, ErrorShape> {
     let mut req = TurnRequest::new(run_id.into(), agent_id.into(), key.into(), message.into());
     req.stream = true;
+    req.sender_is_owner = has_scope(&call.scopes, SCOPE_ADMIN);
     req.channel = call.str_param("channel").unwrap_or("webchat").to_string();
     if let Some(t) = call.str_param("thinking") {
         req.thinking = Some(
