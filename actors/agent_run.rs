@@ -412,6 +412,7 @@ async fn run_turn(
         session_key: p.req.session_key.clone(),
         agent_id: p.req.agent_id.clone(),
         sender_is_owner: p.req.sender_is_owner,
+        spawn_depth: p.req.spawn_depth,
         cancel,
     };
     for step in 0..=MAX_TOOL_STEPS {

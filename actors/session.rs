@@ -18,7 +18,7 @@ use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, RunOutcome, Subscriber};
 use crate::providers::types::{Message, Role, StopReason, Usage};
 use crate::storage::{now_ms, NewMessage, RunStatus, SessionPatch, SessionRow, Store};
-use crate::tools::ToolRegistry;
+use crate::tools::{self, ToolRegistry};
 use actix::prelude::*;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -327,9 +327,14 @@ impl Session {
             ..m
         }));
         let params = RunParams {
-            tools: self
-                .tools
-                .for_turn(&agent, model.primary.as_ref(), req.sender_is_owner),
+            tools: self.tools.for_turn(
+                &agent,
+                model.primary.as_ref(),
+                tools::Caller {
+                    owner: req.sender_is_owner,
+                    spawn_depth: req.spawn_depth,
+                },
+            ),
             tool_host: self.tools.host(),
             metrics: self.metrics.clone(),
             req,

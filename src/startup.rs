@@ -238,6 +238,7 @@ impl Gateway {
             system_events.clone(),
         )
         .start();
+        app.bind_scheduler(scheduler.clone());
         let state = AppState {
             metrics,
             limits: Arc::new(crate::http::limits::Limiter::new(config.http_limits)),

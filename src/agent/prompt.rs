@@ -102,6 +102,7 @@ mod tests {
             thinking: None,
             system_prompt: Some("Speak French.".into()),
             tools: ToolPolicy::default(),
+            subagents: Default::default(),
         };
         let p = system_prompt(&agent, Some("be brief"), &[]);
         assert!(p.contains("## SOUL.md\nBe kind."), "{p}");

@@ -9,6 +9,7 @@
 //! - [`sessions`]: list/get (reads) and create/patch/reset/delete (applied by the `Session`
 //!   actor, the only writer of its session);
 //! - reads of persisted data for the edges (history, run log, stored responses);
+//! - [`cron`]: cron jobs and their run log (through the `Scheduler` actor);
 //! - [`channels`]: chat-channel accounts, their status and run-time enable/disable;
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
@@ -18,6 +19,7 @@
 
 pub mod channels;
 pub mod config_view;
+pub mod cron;
 pub mod error;
 pub mod idempotency;
 mod reads;
@@ -46,6 +48,7 @@ pub struct App {
     tools: ToolRegistry,
     idem: Arc<crate::core::dedupe::DedupeCache>,
     channels: Addr<crate::actors::channels::Channels>,
+    scheduler: Arc<std::sync::OnceLock<Addr<crate::actors::scheduler::Scheduler>>>,
 }
 
 impl App {
@@ -63,6 +66,7 @@ impl App {
             store,
             tools,
             channels,
+            scheduler: Default::default(),
             idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
         };
         app.tools.bind_host(Arc::new(app.clone()));

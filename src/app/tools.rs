@@ -2,9 +2,10 @@
 //! thread, under the agent's tool policy), and [`App`] is the [`ToolHost`] tool calls reach
 //! the gateway through.
 
-use super::{App, Placement};
+use super::{App, AppError, Placement};
 use crate::core::run::{RunOutcome, TurnRequest};
-use crate::tools::{ToolContext, ToolError, ToolHost};
+use crate::storage::SessionPatch;
+use crate::tools::{Caller, ToolContext, ToolError, ToolHost};
 use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 use std::sync::Arc;
@@ -39,7 +40,14 @@ impl App {
         let tool = self.config.agent(&agent_id).and_then(|agent| {
             let model = self.config.model_for(agent).primary;
             self.tools
-                .for_turn(agent, model.as_ref(), owner)
+                .for_turn(
+                    agent,
+                    model.as_ref(),
+                    Caller {
+                        owner,
+                        spawn_depth: 0,
+                    },
+                )
                 .into_iter()
                 .find(|t| t.name() == name)
         });
@@ -52,6 +60,7 @@ impl App {
             agent_id,
             run_id: None,
             sender_is_owner: owner,
+            spawn_depth: 0,
             cancel: crate::tools::Cancel::never(),
         };
         let args = crate::tools::args::prepare(tool.as_ref(), args)?;
@@ -68,5 +77,65 @@ impl ToolHost for App {
     fn start_turn(&self, req: TurnRequest) -> bool {
         self.spawn_turn(req, Placement::Hashed);
         true
+    }
+
+    fn cron(
+        &self,
+        action: &str,
+        params: Value,
+    ) -> LocalBoxFuture<'static, Result<Value, ToolError>> {
+        let app = self.clone();
+        let action = action.to_string();
+        Box::pin(async move {
+            let r = match action.as_str() {
+                "status" => app.cron_status().await,
+                "list" => app.cron_list(&params).await,
+                "add" => app.cron_add(params).await,
+                "update" => app.cron_update(&params).await,
+                "remove" => app.cron_remove(&params).await,
+                "run" => app.cron_run(&params).await,
+                "runs" => app.cron_runs_page(&params).await,
+                other => {
+                    return Err(ToolError::InvalidInput(format!(
+                        "unknown cron action: {other}"
+                    )))
+                }
+            };
+            r.map_err(|e| match e {
+                AppError::Invalid { message, .. } | AppError::NotFound(message) => {
+                    ToolError::InvalidInput(message)
+                }
+                AppError::Forbidden(m) => ToolError::Forbidden(m),
+                AppError::Unavailable(m) => ToolError::Failed(m),
+            })
+        })
+    }
+
+    fn create_session(
+        &self,
+        key: String,
+        agent_id: String,
+        label: Option<String>,
+    ) -> LocalBoxFuture<'static, Result<(), ToolError>> {
+        let app = self.clone();
+        Box::pin(async move {
+            let patch = SessionPatch {
+                label: label.map(Some),
+                ..Default::default()
+            };
+            app.create_session(&key, &agent_id, patch)
+                .await
+                .map(drop)
+                .map_err(|e| ToolError::Failed(e.to_string()))
+        })
+    }
+
+    fn delete_session(&self, key: String, agent_id: String) -> LocalBoxFuture<'static, bool> {
+        let app = self.clone();
+        Box::pin(async move {
+            app.delete_session(&key, &agent_id)
+                .await
+                .is_ok_and(|m| m.deleted)
+        })
     }
 }

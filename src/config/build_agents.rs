@@ -4,6 +4,7 @@
 use super::build::{expand_home, invalid, model_choice};
 use super::normalize_agent_id;
 use super::raw::RawConfig;
+use super::subagents::SubagentPolicy;
 use super::types::*;
 use crate::providers::types::ThinkingLevel;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,21 @@ pub(super) fn agents(
         .as_deref()
         .map(expand_home)
         .unwrap_or_else(|| state_dir.join("workspace"));
+    let sub_block = |base: &SubagentPolicy, v: Option<&serde_json::Value>, key: &str| {
+        super::subagents::merge(base, v).map_err(|(k, m)| {
+            let key = if k.is_empty() {
+                key.to_string()
+            } else {
+                format!("{key}.{k}")
+            };
+            invalid(file, source, &key, m)
+        })
+    };
+    let default_subagents = sub_block(
+        &SubagentPolicy::default(),
+        d.subagents.as_ref(),
+        "agents.defaults.subagents",
+    )?;
     let global_tools = ToolPolicy {
         global: ToolRules::from_raw(&raw.tools),
         agent: ToolRules::default(),
@@ -96,6 +112,11 @@ pub(super) fn agents(
                 .map(expand_home)
                 .unwrap_or_else(|| default_workspace.clone()),
             name: a.name.clone(),
+            subagents: sub_block(
+                &default_subagents,
+                a.subagents.as_ref(),
+                &format!("{key}.subagents"),
+            )?,
             id,
             tools,
         });
@@ -109,6 +130,7 @@ pub(super) fn agents(
             thinking: default_thinking,
             system_prompt: d.system_prompt.clone(),
             tools: global_tools.clone(),
+            subagents: default_subagents,
         });
     }
     let default_agent = default_agent.unwrap_or_else(|| agents[0].id.clone());

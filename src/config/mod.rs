@@ -13,6 +13,7 @@ mod channels;
 mod env;
 pub mod raw;
 pub mod raw_channels;
+mod subagents;
 mod types;
 
 pub use channel_types::*;
@@ -23,6 +24,7 @@ pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
+pub use subagents::SubagentPolicy;
 pub use types::*;
 
 use raw::RawConfig;

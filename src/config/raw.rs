@@ -399,7 +399,7 @@ pub struct RawAgentDefaults {
     pub pdf_model: Option<Value>,
     /// History budget per model call, in tokens (older messages are left out beyond it).
     pub context_tokens: Option<u64>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// `sessions_spawn` limits (`allowAgents`, `maxSpawnDepth`, `maxConcurrent`, `model`).
     pub subagents: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub heartbeat: Option<Value>,
@@ -490,7 +490,7 @@ pub struct RawAgent {
     pub sandbox: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub runtime: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// `sessions_spawn` limits (`allowAgents`, `maxSpawnDepth`, `maxConcurrent`, `model`).
     pub subagents: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub heartbeat: Option<Value>,
@@ -532,7 +532,7 @@ pub struct RawToolPolicy {
     pub links: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub message: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// `sessions_spawn` limits (`allowAgents`, `maxSpawnDepth`, `maxConcurrent`, `model`).
     pub subagents: Option<Value>,
 }
 

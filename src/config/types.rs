@@ -349,6 +349,8 @@ pub struct AgentConfig {
     pub system_prompt: Option<String>,
     /// Tool policy (the global block and the agent's own).
     pub tools: ToolPolicy,
+    /// `sessions_spawn` limits (`subagents`, over `agents.defaults.subagents`).
+    pub subagents: super::SubagentPolicy,
 }
 
 /// Validated configuration.

@@ -60,6 +60,8 @@ pub struct TurnRequest {
     /// shared-secret HTTP callers, WS operators with `operator.admin`, cron jobs. `false` for
     /// hooks and channel senders.
     pub sender_is_owner: bool,
+    /// How deep in `sessions_spawn` nesting this turn runs (0: not a sub-agent).
+    pub spawn_depth: u32,
 }
 
 impl TurnRequest {
@@ -85,6 +87,7 @@ impl TurnRequest {
             channel: "webchat".into(),
             timeout: None,
             sender_is_owner: false,
+            spawn_depth: 0,
         }
     }
 }

@@ -5,11 +5,13 @@
 
 mod agents_list;
 pub mod args;
+pub mod cron;
 pub mod executor;
 pub mod fs;
 pub mod policy;
 mod sessions;
 mod sessions_send;
+mod sessions_spawn;
 pub mod web_fetch;
 
 use crate::config::{AgentConfig, Config, ModelRef};
@@ -41,6 +43,22 @@ pub trait ToolHost: Send + Sync {
     fn run_turn(&self, req: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>>;
     /// Starts a turn without waiting for it; `false` when it could not be started.
     fn start_turn(&self, req: TurnRequest) -> bool;
+    /// Runs cron operation `action` (`status`, `list`, `add`, `update`, `remove`, `run`,
+    /// `runs`) with the `cron.*` methods' parameters.
+    fn cron(
+        &self,
+        action: &str,
+        params: Value,
+    ) -> LocalBoxFuture<'static, Result<Value, ToolError>>;
+    /// Creates session `key` of `agent_id` if missing, with `label`.
+    fn create_session(
+        &self,
+        key: String,
+        agent_id: String,
+        label: Option<String>,
+    ) -> LocalBoxFuture<'static, Result<(), ToolError>>;
+    /// Deletes session `key` (aborting its turns); whether it existed.
+    fn delete_session(&self, key: String, agent_id: String) -> LocalBoxFuture<'static, bool>;
 }
 
 /// A host for registries not yet bound to a gateway: it can run nothing.
@@ -52,6 +70,24 @@ impl ToolHost for Unbound {
     }
     fn start_turn(&self, _: TurnRequest) -> bool {
         false
+    }
+    fn cron(&self, _: &str, _: Value) -> LocalBoxFuture<'static, Result<Value, ToolError>> {
+        Box::pin(std::future::ready(Err(ToolError::Failed(
+            "no gateway to run cron operations".into(),
+        ))))
+    }
+    fn create_session(
+        &self,
+        _: String,
+        _: String,
+        _: Option<String>,
+    ) -> LocalBoxFuture<'static, Result<(), ToolError>> {
+        Box::pin(std::future::ready(Err(ToolError::Failed(
+            "no gateway to create sessions".into(),
+        ))))
+    }
+    fn delete_session(&self, _: String, _: String) -> LocalBoxFuture<'static, bool> {
+        Box::pin(std::future::ready(false))
     }
 }
 
@@ -73,9 +109,28 @@ pub struct ToolContext {
     /// Whether the turn's sender is an owner (an operator with `operator.admin`, a shared-secret
     /// HTTP caller, a cron job); owner-only tools are never offered to anyone else.
     pub sender_is_owner: bool,
+    /// How deep in `sessions_spawn` nesting the call's turn runs (0: not a sub-agent).
+    pub spawn_depth: u32,
     /// Fires when the run is aborted (by request, timeout, or its client going away). A tool
     /// whose future is dropped is cancelled too; this lets long work stop cleanly first.
     pub cancel: Cancel,
+}
+
+/// Who a turn's tools are for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The sender is an owner (see [`ToolContext::sender_is_owner`]).
+    pub owner: bool,
+    /// How deep in `sessions_spawn` nesting the turn runs (0: not a sub-agent).
+    pub spawn_depth: u32,
+}
+
+impl Caller {
+    /// A top-level turn of an owner.
+    pub const OWNER: Caller = Caller {
+        owner: true,
+        spawn_depth: 0,
+    };
 }
 
 /// A run's cancellation signal as a tool sees it.
@@ -121,6 +176,11 @@ pub trait Tool: Send + Sync {
     /// left out of the tool list of a turn whose sender is not an owner, whatever the policy.
     fn owner_only(&self) -> bool {
         false
+    }
+    /// Whether to offer it in a turn of `caller` for `agent` once the policy allows it
+    /// (default: yes; `sessions_spawn` says no beyond the agent's spawn depth).
+    fn offered_to(&self, _agent: &AgentConfig, _caller: Caller) -> bool {
+        true
     }
     /// Rewrites accepted alternative argument names to the schema's (default: none).
     fn normalize_args(&self, args: Value) -> Value {
@@ -169,7 +229,9 @@ impl Default for ToolRegistry {
                 Arc::new(sessions::SessionsHistory),
                 Arc::new(sessions::SessionStatus),
                 Arc::new(sessions_send::SessionsSend),
+                Arc::new(sessions_spawn::SessionsSpawn::default()),
                 Arc::new(agents_list::AgentsList),
+                Arc::new(cron::Cron),
                 Arc::new(fs::read::Read),
                 Arc::new(fs::write::Write),
                 Arc::new(fs::edit::Edit),
@@ -211,24 +273,26 @@ impl ToolRegistry {
         self.tools.iter().find(|t| t.name() == name).cloned()
     }
 
-    /// Tools an agent may use under its policy ([`policy::Resolved`]), no model known, for an
-    /// owner.
+    /// Tools an agent may use under its policy ([`policy::Resolved`]), no model known, for a
+    /// top-level owner.
     pub fn for_agent(&self, agent: &AgentConfig) -> Vec<Arc<dyn Tool>> {
-        self.for_turn(agent, None, true)
+        self.for_turn(agent, None, Caller::OWNER)
     }
 
-    /// Tools an agent may use on `model` (its policy's `byProvider` rules apply); owner-only
-    /// tools only when `owner`.
+    /// Tools an agent may use on `model` (its policy's `byProvider` rules apply) in a turn of
+    /// `caller`: owner-only tools only for owners, and each tool's own say
+    /// ([`Tool::offered_to`]).
     pub fn for_turn(
         &self,
         agent: &AgentConfig,
         model: Option<&ModelRef>,
-        owner: bool,
+        caller: Caller,
     ) -> Vec<Arc<dyn Tool>> {
         let policy = policy::Resolved::for_model(&agent.tools, model);
         self.tools
             .iter()
-            .filter(|t| policy.permits(t.name()) && (owner || !t.owner_only()))
+            .filter(|t| policy.permits(t.name()) && (caller.owner || !t.owner_only()))
+            .filter(|t| t.offered_to(agent, caller))
             .cloned()
             .collect()
     }
@@ -261,6 +325,7 @@ mod tests {
             model: Default::default(),
             thinking: None,
             system_prompt: None,
+            subagents: Default::default(),
             tools: ToolPolicy {
                 agent: ToolRules {
                     deny: vec!["sessions_history".into()],
