@@ -69,4 +69,15 @@ impl ToolHost for App {
         self.spawn_turn(req, Placement::Hashed);
         true
     }
+
+    fn deliver(
+        &self,
+        msg: crate::channels::Deliver,
+    ) -> LocalBoxFuture<
+        'static,
+        Result<crate::channels::DeliveryReceipt, crate::channels::DeliveryError>,
+    > {
+        let app = self.clone();
+        Box::pin(async move { app.deliver(msg).await })
+    }
 }

@@ -13,7 +13,9 @@ mod channels;
 mod env;
 pub mod raw;
 pub mod raw_channels;
+pub mod raw_web;
 mod types;
+mod web;
 
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
@@ -24,6 +26,9 @@ pub use automation::{
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
 pub use types::*;
+pub use web::{
+    SearchProvider, WebSearchConfig, BRAVE_BASE_URL, DEFAULT_MAX_RESULTS, MAX_RESULTS_CAP,
+};
 
 use raw::RawConfig;
 use serde_json::Value;

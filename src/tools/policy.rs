@@ -17,10 +17,11 @@
 //! `bash` (→ `exec`) and `apply-patch`. An allow entry naming no known tool or group is ignored
 //! (it matches nothing) and logged once.
 //!
-//! One clawgate rule on top: the workspace file tools (`group:fs`), `web_fetch`,
-//! `sessions_send` and `agents_list` are opt-in ([`OPT_IN`]). An agent whose global and own
-//! blocks set neither a `profile` nor an `allow` list gets every other tool; naming them
-//! anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
+//! One clawgate rule on top: the workspace file tools (`group:fs`), `web_fetch`, `web_search`,
+//! `sessions_send`, `agents_list`, `message` and `update_plan` are opt-in ([`OPT_IN`]). An
+//! agent whose global and own blocks set neither a `profile` nor an `allow` list gets every
+//! other tool; naming them anywhere (a profile that includes them, `allow`, `alsoAllow`) turns
+//! them on.
 
 use crate::config::{ModelRef, ToolPolicy, ToolRules};
 use std::collections::HashSet;
@@ -98,7 +99,15 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 /// Tools an agent gets only when its policy names them (a profile, `allow` or `alsoAllow`):
 /// they reach the file system or the network, start turns elsewhere, or were added after the
 /// default tool set was fixed (so no agent's tools change silently on upgrade).
-pub const OPT_IN: &[&str] = &["group:fs", "web_fetch", "sessions_send", "agents_list"];
+pub const OPT_IN: &[&str] = &[
+    "group:fs",
+    "web_fetch",
+    "web_search",
+    "sessions_send",
+    "agents_list",
+    "message",
+    "update_plan",
+];
 
 /// A profile's allow list (`None`: no restriction, i.e. `full`, or an unknown profile).
 pub fn profile_allow(profile: &str) -> Option<&'static [&'static str]> {
@@ -391,7 +400,14 @@ mod tests {
     #[test]
     fn network_and_cross_session_tools_are_opt_in_too() {
         let none = Resolved::new(&ToolPolicy::default());
-        for t in ["web_fetch", "sessions_send", "agents_list"] {
+        for t in [
+            "web_fetch",
+            "web_search",
+            "sessions_send",
+            "agents_list",
+            "message",
+            "update_plan",
+        ] {
             assert!(!none.permits(t), "{t} offered without being named");
         }
         assert!(none.permits("sessions_list"));
