@@ -41,6 +41,7 @@ mod sessions_send;
 mod tools_invoke;
 mod upstream;
 mod web_fetch;
+mod web_search;
 mod ws;
 mod ws_client;
 mod ws_runs;
