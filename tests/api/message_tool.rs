@@ -99,6 +99,14 @@ async fn unknown_or_unconfigured_channels_are_tool_errors() {
         got["error"],
         "message action `react` is not supported (clawgate has `send` only)"
     );
+    // A channel switched off at run time.
+    let app = &t.gw.as_ref().unwrap().state.app;
+    app.set_channel_enabled("webhook", false).await.unwrap();
+    let got = message_via_model(&t, json!({"target": "x", "message": "hi"})).await;
+    assert_eq!(
+        got["error"],
+        "message: channel webhook:default is not connected"
+    );
     assert!(cb.requests().is_empty(), "nothing was delivered");
 
     // No channel configured at all and none named.
