@@ -1,11 +1,21 @@
-//! Chat-channel accounts seen from the edges: their live status, and switching one on or off
-//! at run time (stored, so the choice survives a restart).
+//! Chat-channel accounts seen from the edges: their live status, switching one on or off at
+//! run time (stored, so the choice survives a restart), and delivering text through them.
 
 use super::{App, AppError};
 use crate::actors::channels::{AccountStatus, ListAccounts, SetEnabled};
-use crate::channels::DeliveryError;
+use crate::channels::{Deliver, DeliveryError, DeliveryReceipt};
 
 impl App {
+    /// Sends text to a chat through the channel registry (the one delivery path: the WS
+    /// `send` method, hooks, cron announce and the `message` tool).
+    pub async fn deliver(&self, msg: Deliver) -> Result<DeliveryReceipt, DeliveryError> {
+        let channel = msg.channel.clone();
+        self.channels
+            .send(msg)
+            .await
+            .map_err(|e| DeliveryError::Failed(format!("{channel}: {e}")))?
+    }
+
     /// Every configured account with its live state.
     pub async fn channel_accounts(&self) -> Vec<AccountStatus> {
         self.channels.send(ListAccounts).await.unwrap_or_default()

@@ -138,4 +138,15 @@ impl ToolHost for App {
                 .is_ok_and(|m| m.deleted)
         })
     }
+
+    fn deliver(
+        &self,
+        msg: crate::channels::Deliver,
+    ) -> LocalBoxFuture<
+        'static,
+        Result<crate::channels::DeliveryReceipt, crate::channels::DeliveryError>,
+    > {
+        let app = self.clone();
+        Box::pin(async move { app.deliver(msg).await })
+    }
 }

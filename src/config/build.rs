@@ -110,6 +110,11 @@ pub(super) fn build(
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let cron = super::automation::cron(raw.cron.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let web_search = super::web::search(
+        raw.tools.web.as_ref().and_then(|w| w.search.as_ref()),
+        std::env::var("BRAVE_API_KEY").ok(),
+    )
+    .map_err(|(k, m)| invalid(&file, source, &k, m))?;
 
     Ok(Config {
         channels,
@@ -159,6 +164,7 @@ pub(super) fn build(
         tools: global_tools,
         ws: ws_config(&g.ws),
         gateway_tools: g.tools.clone(),
+        web_search,
         hooks,
         cron,
     })

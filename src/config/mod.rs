@@ -13,8 +13,10 @@ mod channels;
 mod env;
 pub mod raw;
 pub mod raw_channels;
+pub mod raw_web;
 mod subagents;
 mod types;
+mod web;
 
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
@@ -26,6 +28,9 @@ pub use automation::{
 };
 pub use subagents::SubagentPolicy;
 pub use types::*;
+pub use web::{
+    SearchProvider, WebSearchConfig, BRAVE_BASE_URL, DEFAULT_MAX_RESULTS, MAX_RESULTS_CAP,
+};
 
 use raw::RawConfig;
 use serde_json::Value;

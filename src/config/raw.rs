@@ -516,8 +516,8 @@ pub struct RawToolPolicy {
     pub by_provider: Option<BTreeMap<String, RawToolPolicy>>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub exec: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
-    pub web: Option<Value>,
+    /// Web tools (`search` is read from the global block only).
+    pub web: Option<super::raw_web::RawWebTools>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub media: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.

@@ -410,6 +410,8 @@ pub struct Config {
     pub ws: WsConfig,
     /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).
     pub gateway_tools: Option<Value>,
+    /// `tools.web.search` (`None`: `web_search` is off).
+    pub web_search: Option<super::WebSearchConfig>,
     /// Chat channels, DM scoping, inbound queue mode.
     pub channels: super::ChannelsConfig,
     /// HTTP webhooks (`hooks.*`).

@@ -8,11 +8,14 @@ pub mod args;
 pub mod cron;
 pub mod executor;
 pub mod fs;
+mod message;
 pub mod policy;
 mod sessions;
 mod sessions_send;
 mod sessions_spawn;
+mod update_plan;
 pub mod web_fetch;
+pub mod web_search;
 
 use crate::config::{AgentConfig, Config, ModelRef};
 use crate::core::run::{RunOutcome, TurnRequest};
@@ -59,6 +62,19 @@ pub trait ToolHost: Send + Sync {
     ) -> LocalBoxFuture<'static, Result<(), ToolError>>;
     /// Deletes session `key` (aborting its turns); whether it existed.
     fn delete_session(&self, key: String, agent_id: String) -> LocalBoxFuture<'static, bool>;
+    /// Sends text to a chat through the gateway's one delivery path (the channel registry);
+    /// the receipt, or why nothing was sent. A host without channels refuses.
+    fn deliver(
+        &self,
+        msg: crate::channels::Deliver,
+    ) -> LocalBoxFuture<
+        'static,
+        Result<crate::channels::DeliveryReceipt, crate::channels::DeliveryError>,
+    > {
+        Box::pin(std::future::ready(Err(
+            crate::channels::DeliveryError::NoConnector(msg.channel),
+        )))
+    }
 }
 
 /// A host for registries not yet bound to a gateway: it can run nothing.
@@ -240,6 +256,9 @@ impl Default for ToolRegistry {
                 Arc::new(fs::find::Find),
                 Arc::new(fs::grep::Grep),
                 Arc::new(web_fetch.clone()),
+                Arc::new(web_search::WebSearch::default()),
+                Arc::new(message::MessageTool),
+                Arc::new(update_plan::UpdatePlan),
             ],
             host: Arc::new(OnceLock::new()),
             web_fetch,

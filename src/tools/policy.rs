@@ -17,10 +17,11 @@
 //! `bash` (→ `exec`) and `apply-patch`. An allow entry naming no known tool or group is ignored
 //! (it matches nothing) and logged once.
 //!
-//! One clawgate rule on top: the workspace file tools (`group:fs`), `web_fetch`,
-//! `sessions_send`, `sessions_spawn`, `agents_list` and `cron` are opt-in ([`OPT_IN`]). An agent whose global and own
-//! blocks set neither a `profile` nor an `allow` list gets every other tool; naming them
-//! anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
+//! One clawgate rule on top: the workspace file tools (`group:fs`), `web_fetch`, `web_search`,
+//! `sessions_send`, `sessions_spawn`, `agents_list`, `message`, `update_plan` and `cron` are
+//! opt-in ([`OPT_IN`]). An agent whose global and own blocks set neither a `profile` nor an
+//! `allow` list gets every other tool; naming them anywhere (a profile that includes them,
+//! `allow`, `alsoAllow`) turns them on.
 
 use crate::config::{ModelRef, ToolPolicy, ToolRules};
 use std::collections::HashSet;
@@ -101,9 +102,12 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 pub const OPT_IN: &[&str] = &[
     "group:fs",
     "web_fetch",
+    "web_search",
     "sessions_send",
     "sessions_spawn",
     "agents_list",
+    "message",
+    "update_plan",
     "cron",
 ];
 
@@ -398,7 +402,14 @@ mod tests {
     #[test]
     fn network_and_cross_session_tools_are_opt_in_too() {
         let none = Resolved::new(&ToolPolicy::default());
-        for t in ["web_fetch", "sessions_send", "agents_list"] {
+        for t in [
+            "web_fetch",
+            "web_search",
+            "sessions_send",
+            "agents_list",
+            "message",
+            "update_plan",
+        ] {
             assert!(!none.permits(t), "{t} offered without being named");
         }
         assert!(none.permits("sessions_list"));

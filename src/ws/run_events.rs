@@ -4,7 +4,9 @@
 //!
 //! * `agent` `{runId, sessionKey, agentId, stream, data, seq, ts}` with streams `lifecycle`
 //!   (`start` / `end` / `error`), `assistant` (`{text: <accumulated>, delta}`), `thinking` and
-//!   `tool` (`start` / `result`; only for clients that declared the `tool-events` cap);
+//!   `tool` (`start` / `result`; only for clients that declared the `tool-events` cap) and
+//!   `plan` (`{status, explanation?, plan: [{step, status}]}` after each accepted
+//!   `update_plan` call);
 //! * `chat` deltas carrying the full text so far, throttled to one per 150 ms by
 //!   [`ChatDeltaThrottle`], then exactly one of `final` / `aborted` / `error`.
 //!
@@ -139,7 +141,8 @@ impl RunTranslator {
                 name,
                 arguments,
             } => {
-                let mut out: Vec<Emitted> = self.throttle.flush().into_iter().map(Self::chat).collect();
+                let mut out: Vec<Emitted> =
+                    self.throttle.flush().into_iter().map(Self::chat).collect();
                 // The next model step starts a new assistant item.
                 self.text.clear();
                 let args: Value =
@@ -155,12 +158,20 @@ impl RunTranslator {
                 call_id,
                 name,
                 is_error,
-                ..
-            } => vec![self.agent(
-                EventKind::AgentTool,
-                "tool",
-                json!({"phase": "result", "name": name, "toolCallId": call_id, "isError": is_error}),
-            )],
+                result,
+            } => {
+                let mut out = vec![self.agent(
+                    EventKind::AgentTool,
+                    "tool",
+                    json!({"phase": "result", "name": name, "toolCallId": call_id, "isError": is_error}),
+                )];
+                // An accepted `update_plan` is also the run's current plan, for every client.
+                if name == "update_plan" && !is_error {
+                    let plan = result.get("details").cloned().unwrap_or_default();
+                    out.push(self.agent(EventKind::Agent, "plan", plan));
+                }
+                out
+            }
             RunEvent::Done(o) => self.on_done(o),
         }
     }
