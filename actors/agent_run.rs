@@ -14,7 +14,9 @@ use super::router::{self, Router};
 use super::session::{self, Session};
 use crate::agent::prompt;
 use crate::config::{AgentConfig, Config, ModelChoice};
-use crate::core::run::{EventRef, RunEvent, RunFailure, RunOutcome, Subscriber, TurnRequest};
+use crate::core::run::{
+    EventRef, ReplyRoute, RunEvent, RunFailure, RunOutcome, Subscriber, TurnRequest,
+};
 use crate::providers;
 use crate::providers::types::Message;
 use crate::providers::types::*;
@@ -346,7 +348,14 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
             tracing::warn!(run_id = %p.req.run_id, session = %p.req.session_key, ms = ended_at - started_at, error = %f, "turn failed")
         }
     }
+    let delivery = match (&p.req.deliver, &failure) {
+        (Some(route), None) if !turn.text.trim().is_empty() => {
+            Some(Box::new(deliver_reply(&p, route, &turn.text).await))
+        }
+        _ => None,
+    };
     let outcome = RunOutcome {
+        delivery,
         run_id: p.req.run_id.clone(),
         session_key: p.req.session_key.clone(),
         agent_id: p.req.agent_id.clone(),
@@ -365,6 +374,19 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         run_id: p.req.run_id.clone(),
         new_messages: turn.new_messages,
     });
+}
+
+/// Sends the final reply to `route` through the gateway's one delivery path; the report.
+async fn deliver_reply(p: &RunParams, route: &ReplyRoute, text: &str) -> serde_json::Value {
+    let msg = crate::channels::Deliver::text(route.channel.clone(), route.to.clone(), text);
+    match p.tool_host.deliver(msg).await {
+        Ok(r) => serde_json::json!({"ok": true, "channel": r.channel, "to": r.to,
+                                    "messageIds": r.message_ids}),
+        Err(e) => {
+            tracing::warn!(run_id = %p.req.run_id, channel = %route.channel, error = %e, "could not deliver the reply");
+            serde_json::json!({"ok": false, "channel": route.channel, "error": e.to_string()})
+        }
+    }
 }
 
 /// The model request of the turn's first step (reused across tool rounds: the history is

@@ -371,6 +371,7 @@ fn fail_queued(q: Queued, reason: &str) {
         model: None,
         started_at: now,
         ended_at: now,
+        delivery: None,
     };
     let ev = Arc::new(RunEvent::Done(outcome));
     for s in q.subscribers {

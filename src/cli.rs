@@ -32,6 +32,18 @@ pub enum Command {
     /// Manage cron jobs on a running gateway.
     #[command(subcommand)]
     Cron(crate::cli_cron::CronCmd),
+    /// Gateway credentials.
+    #[command(subcommand)]
+    Auth(crate::cli_ops::AuthCmd),
+    /// Sessions of a running gateway.
+    #[command(subcommand)]
+    Sessions(crate::cli_ops::SessionsCmd),
+    /// A running gateway's health (WS `health`).
+    Health(crate::cli_ops::HealthCmd),
+    /// A running gateway's recent log lines (WS `logs.tail`).
+    Logs(crate::cli_ops::LogsCmd),
+    /// Print a shell completion script.
+    Completions(crate::cli_ops::CompletionsCmd),
 }
 
 /// `clawgate message …`.
@@ -115,6 +127,32 @@ pub struct AgentCmd {
     /// Run timeout in seconds.
     #[arg(long)]
     pub timeout: Option<u64>,
+    /// A chat peer (E.164 phone number, chat id): the session is that peer's, and the
+    /// default delivery target.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Send the agent's reply to a chat channel as well (`--channel`/`--reply-channel`,
+    /// `--reply-to`/`--to`).
+    #[arg(long)]
+    pub deliver: bool,
+    /// Channel of `--to` and of the delivery (telegram | slack | discord | webhook | …).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Delivery target (overrides `--to`).
+    #[arg(long)]
+    pub reply_to: Option<String>,
+    /// Delivery channel (overrides `--channel`).
+    #[arg(long)]
+    pub reply_channel: Option<String>,
+    /// Delivery account within the channel.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Run the turn in this process on the local config and state dir (no gateway needed).
+    #[arg(long)]
+    pub local: bool,
+    /// Show tool calls and their results (on stderr) as they happen.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Gateway connection.
     #[command(flatten)]
     pub remote: Remote,
@@ -144,6 +182,8 @@ pub struct GatewayCmd {
 pub enum GatewayAction {
     /// Run in the foreground (the default).
     Run(GatewayOpts),
+    /// Call one WebSocket RPC method on a running gateway and print its JSON answer.
+    Call(crate::cli_ops::GatewayCallCmd),
 }
 
 /// Where configuration and state live.
@@ -186,6 +226,37 @@ pub struct GatewayOpts {
 /// `clawgate config …`.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
+    /// Print the value at a dotted path of the config file (`gateway.auth.token`,
+    /// `agents.list[0].model`); exit 1 when it is not set.
+    Get {
+        /// Dotted path.
+        path: String,
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+        /// Print the value as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the value at a dotted path (parsed as JSON5, else taken as text); the whole file
+    /// is validated before it is replaced.
+    Set {
+        /// Dotted path.
+        path: String,
+        /// The value.
+        value: String,
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Remove the value at a dotted path.
+    Unset {
+        /// Dotted path.
+        path: String,
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+    },
     /// Check the config file; exit 0 when valid, 1 otherwise.
     Validate {
         /// Paths.

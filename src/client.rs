@@ -81,6 +81,25 @@ fn error_message(status: u16, body: &[u8]) -> String {
     format!("gateway answered HTTP {status}: {msg}")
 }
 
+/// Tells the user (stderr) where the reply was delivered; a failed delivery fails the command.
+fn report_delivery(d: &Value) -> ExitCode {
+    match d["ok"].as_bool() {
+        None => ExitCode::SUCCESS,
+        Some(true) => {
+            eprintln!(
+                "delivered to {} {}",
+                d["channel"].as_str().unwrap_or("?"),
+                d["to"].as_str().unwrap_or("")
+            );
+            ExitCode::SUCCESS
+        }
+        Some(false) => fail(format!(
+            "the reply was not delivered: {}",
+            d["error"].as_str().unwrap_or("unknown error")
+        )),
+    }
+}
+
 /// `clawgate status`.
 pub fn run_status(cmd: StatusCmd) -> ExitCode {
     let t = match resolve(&cmd.remote) {
@@ -132,18 +151,33 @@ pub fn run_status(cmd: StatusCmd) -> ExitCode {
     })
 }
 
+/// The `/v1/agent/run` body for `cmd` (also what `--local` builds its turn from).
+pub(crate) fn request_body(cmd: &AgentCmd) -> Value {
+    json!({
+        "message": cmd.message,
+        "agentId": cmd.agent,
+        "sessionKey": cmd.session,
+        "to": cmd.to,
+        "deliver": cmd.deliver,
+        "channel": cmd.channel,
+        "replyTo": cmd.reply_to,
+        "replyChannel": cmd.reply_channel,
+        "accountId": cmd.account,
+        "options": {"thinking": cmd.thinking, "model": cmd.model, "timeoutSeconds": cmd.timeout},
+    })
+}
+
 /// `clawgate agent`: streams the reply to stdout (or prints one JSON object with `--json`).
 pub fn run_agent(cmd: AgentCmd) -> ExitCode {
     let t = match resolve(&cmd.remote) {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let body = json!({
-        "message": cmd.message,
-        "agentId": cmd.agent,
-        "sessionKey": cmd.session,
-        "options": {"thinking": cmd.thinking, "model": cmd.model, "timeoutSeconds": cmd.timeout},
-    });
+    if cmd.local {
+        return crate::client_local::run(cmd);
+    }
+    let body = request_body(&cmd);
+    let verbose = cmd.verbose;
     let wait = Duration::from_secs(cmd.timeout.unwrap_or(600) + 30);
     let json_out = cmd.remote.json;
     actix_web::rt::System::new().block_on(async move {
@@ -171,7 +205,12 @@ pub fn run_agent(cmd: AgentCmd) -> ExitCode {
                 .await
                 .unwrap_or_default();
             println!("{}", String::from_utf8_lossy(&b));
-            return ExitCode::SUCCESS;
+            let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+            return if v["delivery"]["ok"] == false {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
         }
         let mut decoder = crate::providers::sse::SseDecoder::new();
         let mut events = Vec::new();
@@ -188,9 +227,22 @@ pub fn run_agent(cmd: AgentCmd) -> ExitCode {
                         let _ = write!(out, "{}", v["delta"].as_str().unwrap_or(""));
                         let _ = out.flush();
                     }
+                    "tool.call" if verbose => {
+                        eprintln!(
+                            "\n→ {} {}",
+                            v["tool"].as_str().unwrap_or("?"),
+                            v["params"].as_str().unwrap_or("")
+                        );
+                    }
+                    "tool.result" if verbose => {
+                        let text = crate::tools::result_text(&v["result"]);
+                        let short: String = text.chars().take(300).collect();
+                        let mark = if v["isError"] == true { "✗" } else { "←" };
+                        eprintln!("{mark} {} {short}", v["tool"].as_str().unwrap_or("?"));
+                    }
                     "done" => {
                         let _ = writeln!(out);
-                        return ExitCode::SUCCESS;
+                        return report_delivery(&v["delivery"]);
                     }
                     "error" => {
                         return fail(

@@ -13,6 +13,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let g = *g;
             let opts = match g.action {
                 Some(GatewayAction::Run(o)) => merge(g.opts, o),
+                Some(GatewayAction::Call(c)) => return crate::client_ops::gateway_call(c),
                 None => g.opts,
             };
             gateway(opts)
@@ -21,6 +22,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(s) => crate::client::run_status(s),
         Command::Message(crate::cli::MessageCmd::Send(m)) => crate::client_message::run_send(m),
         Command::Cron(c) => crate::cron::command::run(c),
+        Command::Auth(a) => crate::client_ops::auth(a),
+        Command::Sessions(s) => crate::client_ops::sessions(s),
+        Command::Health(h) => crate::client_ops::health(h),
+        Command::Logs(l) => crate::client_ops::logs(l),
+        Command::Completions(c) => crate::client_ops::completions(c.shell),
+        Command::Config(ConfigCmd::Get { path, paths, json }) => {
+            crate::client_ops::config_get(&path, &paths, json)
+        }
+        Command::Config(ConfigCmd::Set { path, value, paths }) => {
+            crate::client_ops::config_set(&path, Some(&value), &paths)
+        }
+        Command::Config(ConfigCmd::Unset { path, paths }) => {
+            crate::client_ops::config_set(&path, None, &paths)
+        }
         Command::Config(ConfigCmd::Validate { paths, json }) => {
             let ov = Overrides {
                 state_dir: paths.state_dir.clone(),

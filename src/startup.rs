@@ -81,7 +81,8 @@ fn ensure_token(config: &mut Config) -> Result<Option<GeneratedToken>, StartupEr
     Ok(Some(GeneratedToken { token, path }))
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+/// Writes `contents` and a newline to `path`, readable by the owner only (0600).
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

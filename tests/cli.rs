@@ -3,59 +3,12 @@
 use clawgate_bench::mock::MockUpstream;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_clawgate");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start(dir: &std::path::Path, port: u16, extra: &[&str]) -> Proc {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["gateway", "run", "--state-dir"])
-        .arg(dir)
-        .args(["--port", &port.to_string()])
-        .args(extra);
-    cmd.env_remove("OPENCLAW_GATEWAY_TOKEN")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("ANTHROPIC_API_KEY")
-        .env("RUST_LOG", "warn");
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let p = Proc(child);
-    let client = awc::Client::default();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-        {
-            if r.status() == 200 {
-                return p;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("gateway did not become ready");
-}
+#[path = "support/proc.rs"]
+mod proc;
+use proc::*;
 
 #[actix_web::test]
 async fn no_config_starts_with_a_generated_token_printed_once() {
@@ -431,18 +384,4 @@ fn a_hook_mapping_with_a_js_transform_is_refused_at_load() {
         err.contains("hooks.token must not match gateway auth token"),
         "{err}"
     );
-}
-
-fn run_cmd(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .env_remove("OPENCLAW_GATEWAY_TOKEN")
-        .env_remove("OPENCLAW_GATEWAY_URL")
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }

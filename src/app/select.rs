@@ -38,3 +38,85 @@ pub fn agent_by_id(config: &Config, raw: Option<&str>) -> Result<String, AppErro
         }
     }
 }
+
+/// The peer and delivery fields of a turn request, as OpenClaw's `agent` takes them:
+/// `to` (a chat peer: its direct session, and the default delivery target), `deliver`,
+/// `channel`, `replyTo`, `replyChannel`, `accountId`.
+#[derive(Debug, Default, Clone)]
+pub struct Routing {
+    /// Send the final reply to a chat as well.
+    pub deliver: bool,
+    /// Channel of `to` and of the delivery.
+    pub channel: Option<String>,
+    /// The chat peer.
+    pub to: Option<String>,
+    /// Delivery target (over `to`).
+    pub reply_to: Option<String>,
+    /// Delivery channel (over `channel`).
+    pub reply_channel: Option<String>,
+    /// Account within the channel.
+    pub account_id: Option<String>,
+}
+
+impl Routing {
+    /// Reads the fields from a JSON object (`deliver` must be a boolean; the others strings).
+    pub fn from_json(v: &serde_json::Value) -> Result<Routing, AppError> {
+        let text = |key: &'static str| -> Result<Option<String>, AppError> {
+            match v.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => {
+                    Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty()))
+                }
+                Some(_) => Err(AppError::invalid(format!("`{key}` must be a string"), key)),
+            }
+        };
+        let deliver = match v.get("deliver") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(_) => return Err(AppError::invalid("`deliver` must be a boolean", "deliver")),
+        };
+        Ok(Routing {
+            deliver,
+            channel: text("channel")?,
+            to: text("to")?,
+            reply_to: text("replyTo")?,
+            reply_channel: text("replyChannel")?,
+            account_id: text("accountId")?,
+        })
+    }
+
+    /// The session of the `to` peer (by `session.dmScope`), when there is one.
+    pub fn peer_session(&self, config: &Config, agent_id: &str) -> Option<String> {
+        let to = self.to.as_deref()?;
+        let channel = self.channel.as_deref().unwrap_or("direct");
+        let account = self.account_id.as_deref().unwrap_or("default");
+        Some(crate::channels::routing::direct_session_key(
+            config, agent_id, channel, account, to,
+        ))
+    }
+
+    /// Where the reply goes (`None` without `deliver`); a delivery needs a channel.
+    pub fn route(&self) -> Result<Option<crate::core::run::ReplyRoute>, AppError> {
+        if !self.deliver {
+            return Ok(None);
+        }
+        let channel = self
+            .reply_channel
+            .as_deref()
+            .or(self.channel.as_deref())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "deliver needs a channel (`replyChannel` or `channel`)",
+                    "replyChannel",
+                )
+            })?;
+        let channel = match &self.account_id {
+            Some(a) if !channel.contains(':') => format!("{channel}:{a}"),
+            _ => channel.to_string(),
+        };
+        Ok(Some(crate::core::run::ReplyRoute {
+            channel,
+            to: self.reply_to.clone().or_else(|| self.to.clone()),
+        }))
+    }
+}

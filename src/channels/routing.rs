@@ -10,6 +10,31 @@ use super::InboundMessage;
 use crate::config::{ChannelKind, Config, DmScope};
 use crate::core::SessionKey;
 
+/// The session of a direct conversation with `peer` on `channel` (`account`), by
+/// `session.dmScope` (also what `clawgate agent --to <peer>` runs in).
+pub fn direct_session_key(
+    cfg: &Config,
+    agent_id: &str,
+    channel: &str,
+    account: &str,
+    peer: &str,
+) -> String {
+    let peer = peer.to_ascii_lowercase();
+    let ch = channel.to_ascii_lowercase();
+    match cfg.channels.dm_scope {
+        DmScope::Main => cfg.main_session_key(agent_id),
+        DmScope::PerPeer => SessionKey::under(agent_id, &format!("direct:{peer}")).into_string(),
+        DmScope::PerChannelPeer => {
+            SessionKey::under(agent_id, &format!("{ch}:direct:{peer}")).into_string()
+        }
+        DmScope::PerAccountChannelPeer => SessionKey::under(
+            agent_id,
+            &format!("{ch}:{}:direct:{peer}", account.to_ascii_lowercase()),
+        )
+        .into_string(),
+    }
+}
+
 /// The session key for `m`, handled by `agent_id`.
 pub fn session_key(cfg: &Config, agent_id: &str, m: &InboundMessage) -> String {
     let ch = m.channel.as_str();
@@ -21,21 +46,10 @@ pub fn session_key(cfg: &Config, agent_id: &str, m: &InboundMessage) -> String {
         };
         SessionKey::under(agent_id, &format!("{ch}:{kind}:{chat}")).into_string()
     } else {
-        let peer = m.sender.id.to_ascii_lowercase();
-        match cfg.channels.dm_scope {
-            DmScope::Main => return cfg.main_session_key(agent_id),
-            DmScope::PerPeer => {
-                SessionKey::under(agent_id, &format!("direct:{peer}")).into_string()
-            }
-            DmScope::PerChannelPeer => {
-                SessionKey::under(agent_id, &format!("{ch}:direct:{peer}")).into_string()
-            }
-            DmScope::PerAccountChannelPeer => SessionKey::under(
-                agent_id,
-                &format!("{ch}:{}:direct:{peer}", m.account.to_ascii_lowercase()),
-            )
-            .into_string(),
+        if cfg.channels.dm_scope == DmScope::Main {
+            return cfg.main_session_key(agent_id);
         }
+        direct_session_key(cfg, agent_id, ch, &m.account, &m.sender.id)
     };
     if let Some(t) = &m.thread_id {
         let label = if m.channel == ChannelKind::Telegram {

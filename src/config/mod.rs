@@ -10,6 +10,7 @@ mod build_agents;
 mod build_models;
 mod channel_types;
 mod channels;
+pub mod edit;
 mod env;
 pub mod raw;
 pub mod raw_channels;

@@ -62,6 +62,17 @@ pub struct TurnRequest {
     pub sender_is_owner: bool,
     /// How deep in `sessions_spawn` nesting this turn runs (0: not a sub-agent).
     pub spawn_depth: u32,
+    /// Where to send the final reply as well (`agent --deliver`, WS `agent {deliver}`).
+    pub deliver: Option<ReplyRoute>,
+}
+
+/// A chat the final reply of a turn is delivered to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRoute {
+    /// Channel id, `<channel>:<account>` or an account id.
+    pub channel: String,
+    /// Target within it (`None`: the account's `defaultTo`).
+    pub to: Option<String>,
 }
 
 impl TurnRequest {
@@ -88,6 +99,7 @@ impl TurnRequest {
             timeout: None,
             sender_is_owner: false,
             spawn_depth: 0,
+            deliver: None,
         }
     }
 }
@@ -185,6 +197,9 @@ pub struct RunOutcome {
     pub started_at: i64,
     /// End (ms since epoch).
     pub ended_at: i64,
+    /// What became of the delivery the turn asked for: `{ok: true, channel, to, messageIds}`
+    /// or `{ok: false, channel, error}` (`None`: none asked, or the turn failed).
+    pub delivery: Option<Box<serde_json::Value>>,
 }
 
 /// What subscribers receive.

@@ -31,11 +31,15 @@ fn build_turn(
         .ok_or_else(|| GatewayError::bad_param("`message` is required", "message"))?;
     let cfg = &state.config;
     let agent_id = select::agent_by_id(cfg, obj.get("agentId").and_then(Value::as_str))?;
-    let session_key = select::scoped_session_key(
-        cfg,
-        &agent_id,
-        obj.get("sessionKey").and_then(Value::as_str),
-    )?;
+    let routing = crate::app::select::Routing::from_json(body)?;
+    let raw_key = obj.get("sessionKey").and_then(Value::as_str);
+    let session_key = match routing
+        .peer_session(cfg, &agent_id)
+        .filter(|_| raw_key.is_none())
+    {
+        Some(k) => k,
+        None => select::scoped_session_key(cfg, &agent_id, raw_key)?,
+    };
     let options = obj.get("options").cloned().unwrap_or(Value::Null);
     let mut turn = TurnRequest::new(
         run::run_id("run_"),
@@ -47,6 +51,7 @@ fn build_turn(
     // Callers hold the gateway secret: owners, as in OpenClaw.
     turn.sender_is_owner = true;
     turn.channel = select::message_channel(req);
+    turn.deliver = routing.route()?;
     if let Some(t) = options.get("thinking").and_then(Value::as_str) {
         turn.thinking = Some(ThinkingLevel::parse(t).ok_or_else(|| {
             GatewayError::bad_param(format!("unknown thinking level `{t}`"), "options.thinking")
@@ -81,6 +86,16 @@ fn usage_json(o: &RunOutcome) -> Value {
     json!({"promptTokens": p, "completionTokens": c, "totalTokens": t})
 }
 
+/// The JSON answer of `/v1/agent/run` (also `clawgate agent --local --json`):
+/// `{runId, sessionKey, response, model, usage, delivery?}`.
+pub fn result_json(out: &RunOutcome) -> Value {
+    let mut body = json!({"runId": out.run_id, "sessionKey": out.session_key, "response": out.text, "model": out.model, "usage": usage_json(out)});
+    if let Some(d) = &out.delivery {
+        body["delivery"] = (**d).clone();
+    }
+    body
+}
+
 /// `POST /v1/agent/run`.
 pub async fn run_json(
     _auth: Authenticated,
@@ -94,7 +109,7 @@ pub async fn run_json(
     if let Some(f) = &out.failure {
         return Err(run::failure_error(f));
     }
-    let body = json!({"runId": out.run_id, "sessionKey": out.session_key, "response": out.text, "model": out.model, "usage": usage_json(&out)});
+    let body = result_json(&out);
     Ok(HttpResponse::Ok()
         .insert_header(("content-type", "application/json; charset=utf-8"))
         .body(body.to_string()))
@@ -141,9 +156,19 @@ pub async fn run_stream(
             }
             RunEvent::Done(o) => {
                 match &o.failure {
-                None => out.push(sse::event_frame("done", &json!({"runId": o.run_id, "sessionKey": o.session_key, "finishReason": o.stop.as_openai(), "usage": usage_json(o)}).to_string())),
-                Some(f) => out.push(sse::event_frame("error", &json!({"runId": o.run_id, "error": run::failure_error(f).body()["error"]}).to_string())),
-            }
+                    None => {
+                        let mut done = json!({"runId": o.run_id, "sessionKey": o.session_key, "finishReason": o.stop.as_openai(), "usage": usage_json(o)});
+                        if let Some(d) = &o.delivery {
+                            done["delivery"] = (**d).clone();
+                        }
+                        out.push(sse::event_frame("done", &done.to_string()))
+                    }
+                    Some(f) => out.push(sse::event_frame(
+                        "error",
+                        &json!({"runId": o.run_id, "error": run::failure_error(f).body()["error"]})
+                            .to_string(),
+                    )),
+                }
                 true
             }
             _ => false,

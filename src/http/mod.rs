@@ -1,7 +1,7 @@
 //! The HTTP surface: the WebSocket and webhook entry points, then the route table
 //! ([`routes`]). Handlers live one file per resource.
 
-mod agent_run;
+pub mod agent_run;
 pub mod api_v1;
 pub mod body;
 mod channels;

@@ -142,3 +142,9 @@ pub fn open(state_dir: &Path) -> Result<(Store, usize), StoreError> {
     let (s, interrupted) = sqlite::SqliteStore::open(state_dir)?;
     Ok((Arc::new(s), interrupted))
 }
+
+/// Opens the store beside a gateway that may be running on the same state dir (nothing of
+/// the other process is touched; SQLite's locking orders the writes).
+pub fn open_shared(state_dir: &Path) -> Result<Store, StoreError> {
+    Ok(Arc::new(sqlite::SqliteStore::open_shared(state_dir)?))
+}

@@ -262,6 +262,7 @@ mod tests {
             model: None,
             started_at: 1,
             ended_at: 2,
+            delivery: None,
         }
     }
 

@@ -22,9 +22,7 @@ fn tool_results(req: &RecordedRequest) -> Vec<Value> {
 }
 
 fn offers_cron(req: &RecordedRequest) -> bool {
-    req.body["tools"]
-        .as_array()
-        .is_some_and(|a| a.iter().any(|t| t["function"]["name"] == "cron"))
+    offered_tools(req).iter().any(|t| t == "cron")
 }
 
 #[actix_web::test]

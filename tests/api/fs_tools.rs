@@ -13,28 +13,6 @@ fn workspace(t: &TestGateway) -> PathBuf {
     t.dir.path().join("workspace")
 }
 
-/// The text of the last tool result the model was sent in `req`.
-fn last_tool_result(req: &RecordedRequest) -> String {
-    let msgs = req.body["messages"].as_array().expect("messages");
-    let m = msgs
-        .iter()
-        .rev()
-        .find(|m| m["role"] == "tool")
-        .expect("a tool result");
-    m["content"].as_str().unwrap_or_default().to_string()
-}
-
-fn offered_tools(req: &RecordedRequest) -> Vec<String> {
-    req.body["tools"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|t| t["function"]["name"].as_str().unwrap().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Scripts `calls` (then a final text), runs one chat turn and returns the upstream requests.
 async fn run_calls(t: &TestGateway, calls: &[(&str, Value)]) -> Vec<RecordedRequest> {
     for (name, args) in calls {
@@ -91,22 +69,22 @@ async fn the_model_writes_edits_reads_lists_finds_and_greps_its_workspace() {
         );
     }
     assert_eq!(
-        last_tool_result(&reqs[1]),
+        last_tool_text(&reqs[1]),
         "Successfully wrote 24 bytes to notes/a.md"
     );
     assert_eq!(
-        last_tool_result(&reqs[2]),
+        last_tool_text(&reqs[2]),
         "Successfully replaced text in notes/a.md."
     );
     let file = std::fs::read_to_string(workspace(&t).join("notes/a.md")).unwrap();
     assert_eq!(file, "hello there\nsecond line\n");
     assert_eq!(
-        last_tool_result(&reqs[3]),
+        last_tool_text(&reqs[3]),
         "hello there\n\n[Showing lines 1-1 of 2. Use offset=2 to continue.]"
     );
-    assert_eq!(last_tool_result(&reqs[4]), "a.md");
-    assert_eq!(last_tool_result(&reqs[5]), "notes/a.md");
-    assert_eq!(last_tool_result(&reqs[6]), "notes/a.md:2: second line");
+    assert_eq!(last_tool_text(&reqs[4]), "a.md");
+    assert_eq!(last_tool_text(&reqs[5]), "notes/a.md");
+    assert_eq!(last_tool_text(&reqs[6]), "notes/a.md:2: second line");
 }
 
 #[actix_web::test]
@@ -130,10 +108,10 @@ async fn edit_explains_a_missing_or_ambiguous_match_and_bad_arguments_name_the_f
         ],
     )
     .await;
-    assert!(last_tool_result(&reqs[1]).contains("Could not find the exact text in x.txt"));
-    assert!(last_tool_result(&reqs[2]).contains("Found 2 occurrences of the text in x.txt"));
-    assert!(last_tool_result(&reqs[3]).contains("missing required field `path`"));
-    assert!(last_tool_result(&reqs[4]).contains("field `limit` must be an integer"));
+    assert!(last_tool_text(&reqs[1]).contains("Could not find the exact text in x.txt"));
+    assert!(last_tool_text(&reqs[2]).contains("Found 2 occurrences of the text in x.txt"));
+    assert!(last_tool_text(&reqs[3]).contains("missing required field `path`"));
+    assert!(last_tool_text(&reqs[4]).contains("field `limit` must be an integer"));
     assert_eq!(
         std::fs::read_to_string(workspace(&t).join("x.txt")).unwrap(),
         "a a"
@@ -174,7 +152,7 @@ async fn paths_out_of_the_workspace_are_refused_for_read_and_write() {
     ];
     let reqs = run_calls(&t, &calls).await;
     for (i, req) in reqs.iter().enumerate().skip(1) {
-        let r = last_tool_result(req);
+        let r = last_tool_text(req);
         assert!(r.contains("path escapes the workspace"), "call {i}: {r}");
         assert!(!req.body.to_string().contains("TOP-SECRET"));
     }
@@ -192,7 +170,7 @@ async fn paths_out_of_the_workspace_are_refused_for_read_and_write() {
     t.chat(json!({"user":"fs","messages":[{"role":"user","content":"again"}]}))
         .await;
     let last = t.upstream.requests().pop().unwrap();
-    assert_eq!(last_tool_result(&last), "No matches found");
+    assert_eq!(last_tool_text(&last), "No matches found");
 
     for (tool, args) in [
         ("read", json!({"path": "../outside/secret.txt"})),
@@ -259,7 +237,7 @@ async fn profile_minimal_hides_the_file_tools_from_the_model_and_from_http() {
     let reqs = run_calls(&t, &[("read", json!({"path": "a.txt"}))]).await;
     assert_eq!(offered_tools(&reqs[0]), ["session_status"]);
     assert_eq!(
-        last_tool_result(&reqs[1]),
+        last_tool_text(&reqs[1]),
         "{\n  \"error\": \"Tool not available: read\"\n}"
     );
     let (s, _, b) = t
@@ -285,7 +263,7 @@ async fn deny_beats_allow_and_groups() {
         offered_tools(&reqs[0]),
         ["read", "edit", "apply_patch", "ls", "find", "grep"]
     );
-    assert!(last_tool_result(&reqs[1]).contains("Tool not available: write"));
+    assert!(last_tool_text(&reqs[1]).contains("Tool not available: write"));
     assert!(!workspace(&t).join("w.txt").exists());
     let (s, _, _) = t
         .post_json(
@@ -358,7 +336,7 @@ async fn the_model_applies_a_patch_and_a_bad_patch_changes_nothing() {
     .await;
     assert!(offered_tools(&reqs[0]).iter().any(|n| n == "apply_patch"));
     assert_eq!(
-        last_tool_result(&reqs[1]),
+        last_tool_text(&reqs[1]),
         "Success. Updated the following files:\nA new/added.txt\nD old.txt\nD main.txt\nM moved.txt"
     );
     assert_eq!(
@@ -370,9 +348,9 @@ async fn the_model_applies_a_patch_and_a_bad_patch_changes_nothing() {
         "alpha\nBETA\ngamma\n"
     );
     assert!(!ws.join("old.txt").exists() && !ws.join("main.txt").exists());
-    assert!(last_tool_result(&reqs[2]).contains("could not find these lines in moved.txt"));
+    assert!(last_tool_text(&reqs[2]).contains("could not find these lines in moved.txt"));
     assert!(!ws.join("other.txt").exists());
-    assert!(last_tool_result(&reqs[3]).contains("path escapes the workspace"));
+    assert!(last_tool_text(&reqs[3]).contains("path escapes the workspace"));
     assert!(!t.dir.path().join("escaped.txt").exists());
     // On OpenClaw's HTTP deny list: not callable over /tools/invoke.
     let (s, _, _) = t

@@ -168,3 +168,36 @@ pub fn last_user_text(body: &Value) -> String {
         .map(|m| m["content"].as_str().unwrap_or("").to_string())
         .unwrap_or_default()
 }
+
+/// The text of the last tool result the model was sent in `req` (OpenAI shape).
+pub fn last_tool_text(req: &clawgate_bench::mock::RecordedRequest) -> String {
+    let msgs = req.body["messages"].as_array().expect("messages");
+    let m = msgs
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "tool")
+        .expect("a tool result");
+    m["content"].as_str().unwrap_or_default().to_string()
+}
+
+/// The last tool result the model was sent in `req`, parsed as JSON.
+pub fn last_tool_json(req: &clawgate_bench::mock::RecordedRequest) -> Value {
+    serde_json::from_str(&last_tool_text(req)).expect("JSON tool result")
+}
+
+/// Names of the tools offered to the model in `req`.
+pub fn offered_tools(req: &clawgate_bench::mock::RecordedRequest) -> Vec<String> {
+    req.body["tools"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|t| {
+                    t["function"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

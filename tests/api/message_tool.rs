@@ -5,7 +5,7 @@
 
 use crate::fake_http::FakeHttp;
 use crate::helpers::*;
-use clawgate_bench::mock::{RecordedRequest, Reply};
+use clawgate_bench::mock::Reply;
 use serde_json::{json, Value};
 
 fn cfg(callback: &str) -> String {
@@ -13,16 +13,6 @@ fn cfg(callback: &str) -> String {
         r#"tools: {{ alsoAllow: ["message"] }},
 channels: {{ webhook: {{ secret: "s3cret", callbackUrl: "{callback}/reply", allowPrivateNetwork: true, dmPolicy: "open", allowFrom: ["*"] }} }},"#
     )
-}
-
-fn last_tool_result(req: &RecordedRequest) -> Value {
-    let msgs = req.body["messages"].as_array().expect("messages");
-    let m = msgs
-        .iter()
-        .rev()
-        .find(|m| m["role"] == "tool")
-        .expect("a tool result");
-    serde_json::from_str(m["content"].as_str().unwrap_or_default()).expect("JSON result")
 }
 
 /// One chat turn in which the model calls `message` with `args`; the result it got back.
@@ -38,7 +28,7 @@ async fn message_via_model(t: &TestGateway, args: Value) -> Value {
     assert_eq!(body["choices"][0]["message"]["content"], "sent");
     let reqs = t.upstream.requests();
     assert_eq!(reqs.len(), before + 2);
-    last_tool_result(&reqs[before + 1])
+    last_tool_json(&reqs[before + 1])
 }
 
 #[actix_web::test]

@@ -10,22 +10,6 @@ use std::time::Duration;
 
 const SPAWN: &str = "tools: { alsoAllow: [\"sessions_spawn\"] }";
 
-fn offered(req: &RecordedRequest) -> Vec<String> {
-    req.body["tools"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|t| {
-                    t["function"]["name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn system_text(req: &RecordedRequest) -> String {
     req.body["messages"][0]["content"]
         .as_str()
@@ -78,11 +62,11 @@ async fn a_spawned_sub_agent_runs_in_its_own_session_and_its_result_reaches_the_
 
     let child = find(&reqs, "count the stars").expect("the child's turn");
     assert!(system_text(child).contains("sub-agent"));
-    assert!(offered(&reqs[0]).contains(&"sessions_spawn".to_string()));
+    assert!(offered_tools(&reqs[0]).contains(&"sessions_spawn".to_string()));
     assert!(
-        !offered(child).contains(&"sessions_spawn".to_string()),
+        !offered_tools(child).contains(&"sessions_spawn".to_string()),
         "a sub-agent cannot spawn at the default depth: {:?}",
-        offered(child)
+        offered_tools(child)
     );
     // Only the task: none of the parent's conversation.
     assert!(!child.body.to_string().contains("spawn a helper"));

@@ -4,18 +4,8 @@
 
 use crate::helpers::*;
 use crate::ws_client::WsClient;
-use clawgate_bench::mock::{RecordedRequest, Reply};
+use clawgate_bench::mock::Reply;
 use serde_json::{json, Value};
-
-fn last_tool_result(req: &RecordedRequest) -> Value {
-    let msgs = req.body["messages"].as_array().expect("messages");
-    let m = msgs
-        .iter()
-        .rev()
-        .find(|m| m["role"] == "tool")
-        .expect("a tool result");
-    serde_json::from_str(m["content"].as_str().unwrap_or_default()).expect("JSON result")
-}
 
 #[actix_web::test]
 async fn the_plan_comes_back_to_the_model_and_to_ws_clients_and_two_in_progress_is_an_error() {
@@ -55,11 +45,11 @@ async fn the_plan_comes_back_to_the_model_and_to_ws_clients_and_two_in_progress_
 
     let reqs = t.upstream.requests();
     assert_eq!(reqs.len(), 3);
-    let first = last_tool_result(&reqs[1]);
+    let first = last_tool_json(&reqs[1]);
     assert_eq!(first["status"], "updated");
     assert_eq!(first["explanation"], "three steps");
     assert_eq!(first["plan"], plan["plan"]);
-    let second = last_tool_result(&reqs[2]);
+    let second = last_tool_json(&reqs[2]);
     assert_eq!(
         second["error"],
         "at most one step may be in_progress, but 2 are: \"write the tool\", \"test it\""

@@ -4,7 +4,7 @@
 
 use crate::fake_site::{FakeSite, Page};
 use crate::helpers::*;
-use clawgate_bench::mock::{RecordedRequest, Reply};
+use clawgate_bench::mock::Reply;
 use serde_json::{json, Value};
 
 const WEB: &str = "tools: { alsoAllow: [\"web_fetch\"] }";
@@ -12,17 +12,6 @@ const WEB: &str = "tools: { alsoAllow: [\"web_fetch\"] }";
 const ARTICLE: &str = "<html><head><title>Clawgate notes</title></head><body>\
     <h1>Release notes</h1><p>The <b>gateway</b> fetched this page.</p>\
     <script>alert('no')</script></body></html>";
-
-/// The text of the last tool result the model was sent in `req`.
-fn last_tool_result(req: &RecordedRequest) -> String {
-    let msgs = req.body["messages"].as_array().expect("messages");
-    let m = msgs
-        .iter()
-        .rev()
-        .find(|m| m["role"] == "tool")
-        .expect("a tool result");
-    m["content"].as_str().unwrap_or_default().to_string()
-}
 
 /// Runs one chat turn in which the model calls `web_fetch` with `args`; returns the tool result
 /// the model got back.
@@ -37,7 +26,7 @@ async fn fetch_via_model(t: &TestGateway, args: Value) -> String {
     assert_eq!(s, 200, "{body}");
     let reqs = t.upstream.requests();
     assert_eq!(reqs.len(), before + 2);
-    last_tool_result(&reqs[before + 1])
+    last_tool_text(&reqs[before + 1])
 }
 
 /// A gateway whose `web_fetch` may reach loopback (the test-only switch), so it can read

@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use clawgate_bench::mock::{RecordedRequest, Reply};
+use clawgate_bench::mock::Reply;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -139,17 +139,6 @@ fn brave_cfg(base: &str, key: &str, extra: &str) -> String {
     )
 }
 
-/// The text of the last tool result the model was sent in `req`.
-fn last_tool_result(req: &RecordedRequest) -> String {
-    let msgs = req.body["messages"].as_array().expect("messages");
-    let m = msgs
-        .iter()
-        .rev()
-        .find(|m| m["role"] == "tool")
-        .expect("a tool result");
-    m["content"].as_str().unwrap_or_default().to_string()
-}
-
 /// One chat turn in which the model calls `web_search` with `args`; the result it got back.
 async fn search_via_model(t: &TestGateway, args: Value) -> Value {
     t.upstream
@@ -163,7 +152,7 @@ async fn search_via_model(t: &TestGateway, args: Value) -> Value {
     assert_eq!(body["choices"][0]["message"]["content"], "done");
     let reqs = t.upstream.requests();
     assert_eq!(reqs.len(), before + 2);
-    serde_json::from_str(&last_tool_result(&reqs[before + 1])).expect("JSON tool result")
+    serde_json::from_str(&last_tool_text(&reqs[before + 1])).expect("JSON tool result")
 }
 
 #[actix_web::test]

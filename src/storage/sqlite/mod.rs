@@ -89,6 +89,16 @@ impl SqliteStore {
     /// left `running` by a previous process as `interrupted`. Returns the store and how many
     /// runs were marked.
     pub fn open(state_dir: &Path) -> Result<(SqliteStore, usize), StoreError> {
+        Self::open_as(state_dir, true)
+    }
+
+    /// Opens the store beside a gateway that may be running on it (`clawgate agent --local`):
+    /// runs left `running` are that gateway's, so they are not touched.
+    pub fn open_shared(state_dir: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_as(state_dir, false).map(|(s, _)| s)
+    }
+
+    fn open_as(state_dir: &Path, owner: bool) -> Result<(SqliteStore, usize), StoreError> {
         let fresh_dir = !state_dir.exists();
         std::fs::create_dir_all(state_dir).map_err(|source| StoreError::Dir {
             path: state_dir.to_path_buf(),
@@ -107,10 +117,14 @@ impl SqliteStore {
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
         schema::migrate(&conn)?;
-        let interrupted = conn.execute(
-            "UPDATE runs SET status='interrupted', ended_at=?1, error='gateway stopped while the run was in progress' WHERE status='running'",
-            params![now_ms()],
-        )?;
+        let interrupted = if owner {
+            conn.execute(
+                "UPDATE runs SET status='interrupted', ended_at=?1, error='gateway stopped while the run was in progress' WHERE status='running'",
+                params![now_ms()],
+            )?
+        } else {
+            0
+        };
         let write = Arc::new(Mutex::new(()));
         let writer = Mutex::new(None);
         let store = SqliteStore {

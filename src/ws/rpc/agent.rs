@@ -4,7 +4,7 @@
 use super::wait::wait_payload;
 use super::{bad_param, Call};
 use crate::app::idempotency::Begun;
-use crate::app::select::{agent_by_id, scoped_session_key};
+use crate::app::select::{agent_by_id, scoped_session_key, Routing};
 use crate::app::Placement;
 use crate::core::run::{RunOutcome, TurnRequest};
 use crate::providers::types::ThinkingLevel;
@@ -39,7 +39,18 @@ pub fn target(call: &Call) -> Result<(String, String), ErrorShape> {
             )));
         }
     }
-    let key = scoped_session_key(cfg, &agent_id, key_raw).map_err(|e| bad_param(e.to_string()))?;
+    let peer = match key_raw {
+        None => Routing::from_json(&call.params)
+            .map_err(|e| bad_param(e.to_string()))?
+            .peer_session(cfg, &agent_id),
+        Some(_) => None,
+    };
+    let key = match peer {
+        Some(k) => k,
+        None => {
+            scoped_session_key(cfg, &agent_id, key_raw).map_err(|e| bad_param(e.to_string()))?
+        }
+    };
     Ok((agent_id, key))
 }
 
@@ -67,6 +78,9 @@ pub fn turn(
         req.timeout = Some(Duration::from_millis(ms));
     }
     req.extra_system_prompt = call.str_param("extraSystemPrompt").map(str::to_string);
+    req.deliver = Routing::from_json(&call.params)
+        .and_then(|r| r.route())
+        .map_err(|e| bad_param(e.to_string()))?;
     let model = call.str_param("model");
     if model.is_some() || call.str_param("provider").is_some() {
         if !has_scope(&call.scopes, SCOPE_ADMIN) {
@@ -126,9 +140,12 @@ pub fn final_result(
             if !aborted {
                 meta["stopReason"] = json!(stop_reason_name(o.stop));
             }
-            let payload = json!({"runId": o.run_id, "status": "ok",
+            let mut payload = json!({"runId": o.run_id, "status": "ok",
                                  "summary": if aborted { "aborted" } else { "completed" },
                                  "result": {"payloads": payloads, "meta": meta}});
+            if let Some(d) = &o.delivery {
+                payload["delivery"] = (**d).clone();
+            }
             (true, payload, None)
         }
         _ => {

@@ -1,0 +1,45 @@
+//! `clawgate agent --local`: one turn in this process, on the local config and state dir, with
+//! no gateway and no listener. It builds the part of the actor tree a turn needs (router,
+//! session and run actors, the tools) over the store opened in shared mode, so a gateway
+//! running on the same state dir is left alone: its running turns are not marked interrupted,
+//! and no chat connector, cron scheduler or hook runs here (a `--deliver` from a local turn
+//! reports that no channel is connected).
+
+use crate::actors::router::Router;
+use crate::app::{App, Placement};
+use crate::config::{ChannelsConfig, Config};
+use crate::core::run::{RunOutcome, TurnRequest};
+use crate::tools::ToolRegistry;
+use actix::{Actor, Arbiter};
+use std::sync::Arc;
+
+/// Runs `req` to its end and returns the outcome (call inside an actix `System`).
+pub async fn run_turn(config: Config, req: TurnRequest) -> Result<RunOutcome, String> {
+    let store = crate::storage::open_shared(&config.state_dir).map_err(|e| e.to_string())?;
+    // No connector may start here: a second Telegram poller would steal the gateway's updates.
+    let config = Arc::new(Config {
+        channels: ChannelsConfig::default(),
+        ..config
+    });
+    let tools = ToolRegistry::default();
+    let router = Router::new(
+        config.clone(),
+        store.clone(),
+        tools.clone(),
+        vec![Arbiter::current()],
+        Arc::new(crate::metrics::Metrics::new()),
+    )
+    .start();
+    let channels = crate::actors::channels::Channels::new(
+        router.clone(),
+        config.clone(),
+        store.clone(),
+        Default::default(),
+    )
+    .start();
+    let app = App::new(router, config, store, tools, channels);
+    app.start_detached(req, Placement::Here)
+        .outcome()
+        .await
+        .ok_or_else(|| "the turn ended without an outcome".to_string())
+}

@@ -1,0 +1,265 @@
+//! The operator commands as a user types them, against the real binary: `config
+//! get|set|unset`, `auth generate-token`, `agent --local` with no gateway, and against a running
+//! gateway `agent --deliver`, `health`, `gateway call`, `sessions …`, `logs`; `completions`.
+
+#[path = "support/fake_http.rs"]
+#[allow(dead_code)]
+mod fake_http;
+#[path = "support/proc.rs"]
+mod proc;
+
+use clawgate_bench::mock::MockUpstream;
+use fake_http::FakeHttp;
+use proc::*;
+use serde_json::{json, Value};
+
+fn in_dir(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut all: Vec<&str> = args.to_vec();
+    let d = dir.to_str().unwrap();
+    all.extend(["--state-dir", d]);
+    run_cmd(&all)
+}
+
+#[test]
+fn config_get_set_and_unset_edit_the_file_and_an_invalid_change_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (code, out, err) = in_dir(d, &["config", "set", "gateway.port", "19999"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("set gateway.port"), "{out}");
+    let (code, out, _) = in_dir(d, &["config", "get", "gateway.port"]);
+    assert_eq!((code, out.as_str()), (Some(0), "19999\n"));
+    let (code, _, _) = in_dir(
+        d,
+        &["config", "set", "hooks", "{enabled: true, token: 'h00k'}"],
+    );
+    assert_eq!(code, Some(0));
+    let (_, out, _) = in_dir(d, &["config", "get", "hooks", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap(),
+        json!({"enabled": true, "token": "h00k"})
+    );
+
+    let before = std::fs::read_to_string(d.join("clawgate.json5")).unwrap();
+    let (code, _, err) = in_dir(d, &["config", "set", "gateway.bindd", "lan"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("gateway.bindd"),
+        "the error names the key: {err}"
+    );
+    let after = std::fs::read_to_string(d.join("clawgate.json5")).unwrap();
+    assert_eq!(before, after, "an invalid change leaves the file as it was");
+
+    let (code, _, _) = in_dir(d, &["config", "unset", "gateway.port"]);
+    assert_eq!(code, Some(0));
+    let (code, _, err) = in_dir(d, &["config", "get", "gateway.port"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("not set"), "{err}");
+}
+
+#[test]
+fn auth_generate_token_rotates_the_saved_token_and_config_get_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("gateway.token"), "old-token\n").unwrap();
+    let (code, out, err) = in_dir(d, &["auth", "generate-token"]);
+    assert_eq!(code, Some(0), "{err}");
+    let token = out.trim().to_string();
+    assert_eq!(token.len(), 48);
+    assert_ne!(token, "old-token");
+    let saved = std::fs::read_to_string(d.join("gateway.token")).unwrap();
+    assert_eq!(saved.trim(), token);
+    // The seed's `config get gateway.auth.token` shows the token in use.
+    let (code, out, _) = in_dir(d, &["config", "get", "gateway.auth.token"]);
+    assert_eq!((code, out.trim()), (Some(0), token.as_str()));
+
+    // A token kept in the config file is rotated there.
+    std::fs::write(
+        d.join("clawgate.json5"),
+        "{ gateway: { auth: { token: 'in-config' } } }",
+    )
+    .unwrap();
+    let (code, out, _) = in_dir(d, &["auth", "generate-token", "--json"]);
+    assert_eq!(code, Some(0));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let (_, got, _) = in_dir(d, &["config", "get", "gateway.auth.token"]);
+    assert_eq!(got.trim(), v["token"].as_str().unwrap());
+}
+
+#[actix_web::test]
+async fn agent_local_answers_with_no_gateway_running() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }} }}"#,
+        upstream.base_url()
+    );
+    std::fs::write(dir.path().join("clawgate.json5"), cfg).unwrap();
+    let d = dir.path().to_path_buf();
+    let (code, out, err) = actix_web::rt::task::spawn_blocking(move || {
+        // Seed 004, verbatim but for the binary name.
+        in_dir(
+            &d,
+            &[
+                "agent",
+                "--local",
+                "--agent",
+                "main",
+                "--message",
+                "检查系统状态",
+                "--json",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["response"], "Hello from the mock model.");
+    assert_eq!(v["sessionKey"], "agent:main:main");
+    let reqs = upstream.requests();
+    assert_eq!(reqs.len(), 1);
+    assert!(reqs[0].body.to_string().contains("检查系统状态"));
+    assert!(
+        !dir.path().join("gateway.token").exists(),
+        "a local turn needs no gateway token"
+    );
+}
+
+#[actix_web::test]
+async fn operator_commands_talk_to_a_running_gateway_and_agent_deliver_reaches_the_channel() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let callback = FakeHttp::start(|_, _| (200, json!({"ok": true, "messageId": "m-1"}))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "t0k" }} }},
+             models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }},
+             channels: {{ webhook: {{ secret: "s3cret", callbackUrl: "{}/reply", allowPrivateNetwork: true }} }} }}"#,
+        upstream.base_url(),
+        callback.url()
+    );
+    std::fs::write(dir.path().join("clawgate.json5"), cfg).unwrap();
+    let port = free_port();
+    let _p = start(dir.path(), port, &[]).await;
+    let url = format!("http://127.0.0.1:{port}");
+    let cli = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(["--url".into(), url.clone(), "--token".into(), "t0k".into()]);
+        actix_web::rt::task::spawn_blocking(move || {
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            run_cmd(&refs)
+        })
+    };
+
+    let (code, out, err) = cli(&[
+        "agent",
+        "--message",
+        "生成周报",
+        "--deliver",
+        "--reply-channel",
+        "webhook",
+        "--reply-to",
+        "ops-room",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello from the mock model.\n");
+    assert!(err.contains("delivered to webhook"), "{err}");
+    let sent = callback.wait_for("/reply", 1).await;
+    assert_eq!(
+        sent[0].body["text"], "Hello from the mock model.",
+        "{:?}",
+        sent[0].body
+    );
+    assert_eq!(sent[0].body["to"], "ops-room", "{:?}", sent[0].body);
+
+    let (code, out, err) = cli(&["health", "--json"]).await.unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["ok"], true);
+    let (code, out, err) = cli(&[
+        "gateway",
+        "call",
+        "sessions.list",
+        "--params",
+        r#"{"limit": 5}"#,
+    ])
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sessions"][0]["key"], "agent:main:main", "{v}");
+    let (code, out, _) = cli(&["sessions", "list"]).await.unwrap();
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("agent:main:main"), "{out}");
+    let (code, out, _) = cli(&["sessions", "history", "main"]).await.unwrap();
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("[user] 生成周报") && out.contains("[assistant] Hello"),
+        "{out}"
+    );
+    let (code, _, err) = cli(&["sessions", "reset", "main"]).await.unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let (_, out, _) = cli(&["sessions", "history", "main"]).await.unwrap();
+    assert!(
+        !out.contains("生成周报"),
+        "reset cleared the transcript: {out}"
+    );
+    let (code, _, err) = cli(&["sessions", "delete", "main"]).await.unwrap();
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Cannot delete the main session"), "{err}");
+    let (code, _, _) = cli(&["agent", "-m", "x", "--session-id", "side"])
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0));
+    let (code, out, _) = cli(&["sessions", "delete", "side"]).await.unwrap();
+    assert_eq!((code, out.trim()), (Some(0), "deleted"));
+    // --verbose shows the tool calls as they happen.
+    upstream.push(clawgate_bench::mock::Reply::tool_call(
+        "session_status",
+        "{}",
+    ));
+    let (code, out, err) = cli(&["agent", "-m", "status?", "--verbose"]).await.unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("→ session_status") && err.contains("← session_status"),
+        "{err}"
+    );
+    assert_eq!(out, "Hello from the mock model.\n");
+    let (code, out, err) = cli(&["logs", "-n", "20"]).await.unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let _ = out;
+    let (code, _, err) = cli(&["gateway", "call", "no.such.method"]).await.unwrap();
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("no.such.method") || err.contains("unknown method"),
+        "{err}"
+    );
+
+    // A delivery that cannot happen fails the command and says why.
+    let (code, _, err) = cli(&[
+        "agent",
+        "-m",
+        "again",
+        "--deliver",
+        "--reply-channel",
+        "telegram",
+        "--reply-to",
+        "@x",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1));
+    assert!(err.contains("not delivered"), "{err}");
+}
+
+#[test]
+fn completions_print_a_script_for_the_shell() {
+    let (code, out, _) = run_cmd(&["completions", "bash"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("clawgate") && out.contains("generate-token"),
+        "{}",
+        &out[..200.min(out.len())]
+    );
+}
