@@ -161,6 +161,12 @@ impl Gateway {
         if config.probe_ollama {
             probe_ollama(&mut config).await;
         }
+        if !config.ignored_keys.is_empty() {
+            tracing::warn!(
+                keys = %config.ignored_keys.join(", "),
+                "config keys accepted for OpenClaw compatibility but ignored by clawgate"
+            );
+        }
         if config.default_model.primary.is_none() {
             tracing::warn!("{}", crate::providers::not_configured_hint(&config));
         }

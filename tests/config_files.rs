@@ -21,3 +21,35 @@ fn every_shipped_config_file_loads() {
     }
     assert!(n >= 2);
 }
+
+/// A config a real OpenClaw 2026.9.6 gateway ran with loads as it is; the keys clawgate
+/// accepts but ignores are named (the gateway warns about them once at start-up).
+#[test]
+fn an_openclaw_2026_9_6_config_loads_as_it_is() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/openclaw-config-2026.9.6.json5");
+    let ov = clawgate::config::Overrides {
+        state_dir: Some(std::env::temp_dir()),
+        ..Default::default()
+    };
+    let cfg = clawgate::config::load(Some(&path), &ov).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cfg.port, 18789);
+    assert_eq!(
+        cfg.default_model
+            .primary
+            .as_ref()
+            .map(|m| m.to_string())
+            .as_deref(),
+        Some("mock/mock-model")
+    );
+    assert_eq!(
+        cfg.ignored_keys,
+        [
+            "update",
+            "discovery",
+            "telemetry",
+            "models.catalogRefresh",
+            "gateway.tailscale"
+        ]
+    );
+}

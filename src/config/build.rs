@@ -116,7 +116,12 @@ pub(super) fn build(
     )
     .map_err(|(k, m)| invalid(&file, source, &k, m))?;
 
+    let ignored_keys = super::ignored::ignored_keys(&raw)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     Ok(Config {
+        ignored_keys,
         channels,
         path: file,
         state_dir,

@@ -12,6 +12,7 @@ mod channel_types;
 mod channels;
 pub mod edit;
 mod env;
+mod ignored;
 pub mod raw;
 pub mod raw_channels;
 pub mod raw_web;

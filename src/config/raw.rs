@@ -88,6 +88,8 @@ pub struct RawConfig {
     pub identity: Option<Value>,
     /// See `hooks`.
     pub routing: Option<Value>,
+    /// See `hooks` (clawgate sends no telemetry).
+    pub telemetry: Option<Value>,
     /// See `hooks`.
     pub acp: Option<Value>,
     /// See `hooks`.
@@ -284,6 +286,8 @@ pub struct RawModels {
     /// Provider id → provider.
     #[serde(default)]
     pub providers: BTreeMap<String, RawProvider>,
+    /// Accepted for OpenClaw compatibility (catalog refresh from the internet); ignored.
+    pub catalog_refresh: Option<Value>,
 }
 
 /// `models.providers.<id>`

@@ -356,6 +356,8 @@ pub struct AgentConfig {
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// OpenClaw keys the file sets that clawgate accepts but ignores (warned about once).
+    pub ignored_keys: Vec<String>,
     /// The file it came from, if any.
     pub path: Option<PathBuf>,
     /// State directory (SQLite store, generated token).
