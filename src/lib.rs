@@ -40,6 +40,7 @@ pub mod http;
 pub mod metrics;
 pub mod providers;
 pub mod responses;
+pub mod skills;
 pub mod startup;
 pub mod state;
 pub mod storage;

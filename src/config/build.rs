@@ -110,8 +110,10 @@ pub(super) fn build(
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let cron = super::automation::cron(raw.cron.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let skills = super::skills::build(&raw, source, &file)?;
 
     Ok(Config {
+        skills,
         channels,
         path: file,
         state_dir,

@@ -13,6 +13,8 @@ mod channels;
 mod env;
 pub mod raw;
 pub mod raw_channels;
+pub mod raw_skills;
+mod skills;
 mod types;
 
 pub use channel_types::*;
@@ -23,6 +25,7 @@ pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
+pub use skills::{ConfigRoot, SkillEntry, SkillsConfig};
 pub use types::*;
 
 use raw::RawConfig;
