@@ -373,7 +373,14 @@ fn first_request(p: &RunParams, context: Vec<Message>) -> (ModelRequest, Vec<Too
     let mut specs = p.req.client_tools.clone();
     specs.extend(tools::ToolRegistry::specs(&p.tools));
     let tool_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
-    let system = prompt::system_prompt(&p.agent, p.req.extra_system_prompt.as_deref(), &tool_names);
+    let skills = p.tool_host.skills(&p.agent.id);
+    let skills_section = skills.as_deref().map_or("", |s| s.prompt.as_str());
+    let system = prompt::system_prompt(
+        &p.agent,
+        p.req.extra_system_prompt.as_deref(),
+        &tool_names,
+        skills_section,
+    );
     let budget = history_budget(&p.config, &p.model, system.len());
     let req = ModelRequest {
         model: String::new(),
@@ -413,6 +420,11 @@ async fn run_turn(
         agent_id: p.req.agent_id.clone(),
         sender_is_owner: p.req.sender_is_owner,
         cancel,
+        env: p
+            .tool_host
+            .skills(&p.agent.id)
+            .map(|s| s.env.clone())
+            .unwrap_or_default(),
     };
     for step in 0..=MAX_TOOL_STEPS {
         let offer_tools = step < MAX_TOOL_STEPS;

@@ -11,6 +11,7 @@
 //! - reads of persisted data for the edges (history, run log, stored responses);
 //! - [`channels`]: chat-channel accounts, their status and run-time enable/disable;
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
+//! - [`skills`]: the skills each agent sees, `skills.status`, running a skill;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
@@ -23,6 +24,7 @@ pub mod idempotency;
 mod reads;
 pub mod select;
 pub mod sessions;
+pub mod skills;
 pub mod status;
 pub mod tools;
 pub mod turns;
@@ -46,6 +48,7 @@ pub struct App {
     tools: ToolRegistry,
     idem: Arc<crate::core::dedupe::DedupeCache>,
     channels: Addr<crate::actors::channels::Channels>,
+    skills: Arc<crate::skills::SkillCatalog>,
 }
 
 impl App {
@@ -57,6 +60,7 @@ impl App {
         tools: ToolRegistry,
         channels: Addr<crate::actors::channels::Channels>,
     ) -> Self {
+        let config_for_skills = config.clone();
         let app = App {
             router,
             config,
@@ -64,6 +68,7 @@ impl App {
             tools,
             channels,
             idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
+            skills: crate::skills::SkillCatalog::new(config_for_skills),
         };
         app.tools.bind_host(Arc::new(app.clone()));
         app

@@ -44,6 +44,10 @@ impl App {
                 .find(|t| t.name() == name)
         });
         let tool = tool.ok_or_else(|| InvokeError::NotAvailable(name.to_string()))?;
+        let env = self
+            .skills_snapshot(&agent_id)
+            .map(|s| s.env.clone())
+            .unwrap_or_default();
         let ctx = ToolContext {
             host: Arc::new(self.clone()),
             store: self.store.clone(),
@@ -53,6 +57,7 @@ impl App {
             run_id: None,
             sender_is_owner: owner,
             cancel: crate::tools::Cancel::never(),
+            env,
         };
         let args = crate::tools::args::prepare(tool.as_ref(), args)?;
         Ok(tool.call(ctx, args).await?)
@@ -68,5 +73,9 @@ impl ToolHost for App {
     fn start_turn(&self, req: TurnRequest) -> bool {
         self.spawn_turn(req, Placement::Hashed);
         true
+    }
+
+    fn skills(&self, agent_id: &str) -> Option<Arc<crate::skills::SkillSnapshot>> {
+        self.skills_snapshot(agent_id)
     }
 }

@@ -38,6 +38,7 @@ mod rest_sessions;
 mod routes;
 mod sessions;
 mod sessions_send;
+mod skills;
 mod tools_invoke;
 mod upstream;
 mod web_fetch;
