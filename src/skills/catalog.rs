@@ -242,3 +242,46 @@ impl SkillCatalog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_agent_allowlists_and_the_prompt_follow_the_config() {
+        let t = tempfile::tempdir().unwrap();
+        for (name, extra) in [
+            ("a", ""),
+            ("b", ""),
+            ("hidden", "disable-model-invocation: true\n"),
+        ] {
+            let d = t.path().join("skills").join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(
+                d.join("SKILL.md"),
+                format!("---\nname: {name}\ndescription: skill {name}\n{extra}---\n"),
+            )
+            .unwrap();
+        }
+        let cfg = crate::config::load_str_for_tests(&format!(
+            "{{ skills: {{ load: {{ includeUserDir: false }} }}, agents: {{ defaults: {{ workspace: {:?}, skills: [\"a\", \"hidden\"] }}, list: [{{ id: \"main\" }}, {{ id: \"ops\", skills: [\"b\"] }}] }} }}",
+            t.path().to_string_lossy()
+        ));
+        let names = |id: &str| -> Vec<String> {
+            let snap = SkillSnapshot::build(&cfg, cfg.agent(id).unwrap(), 1);
+            snap.skills
+                .iter()
+                .map(|s| s.skill.meta.name.clone())
+                .collect()
+        };
+        assert_eq!(names("main"), ["a", "hidden"]);
+        assert_eq!(names("ops"), ["b"]);
+        let main = SkillSnapshot::build(&cfg, cfg.agent("main").unwrap(), 1);
+        assert!(main.prompt.contains("<name>a</name>"));
+        assert!(
+            !main.prompt.contains("<name>hidden</name>"),
+            "disable-model-invocation keeps it out of the prompt"
+        );
+        assert!(main.get("hidden").unwrap().runnable());
+    }
+}

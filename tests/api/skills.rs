@@ -349,3 +349,61 @@ async fn a_new_or_edited_skill_md_reaches_the_next_turn_without_a_restart() {
     );
     assert!(!third.contains("Added while running"));
 }
+
+/// The text of the last tool result the model was sent in `req`.
+fn last_tool_result(req: &RecordedRequest) -> String {
+    let msgs = req.body["messages"].as_array().unwrap();
+    let m = msgs.iter().rev().find(|m| m["role"] == "tool").unwrap();
+    m["content"].as_str().unwrap_or_default().to_string()
+}
+
+#[actix_web::test]
+async fn the_model_reads_a_skill_outside_its_workspace_with_read_and_nothing_else_there() {
+    let upstream = clawgate_bench::mock::MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let extra = tempfile::tempdir().unwrap();
+    let file = write_skill(
+        extra.path(),
+        "deploy",
+        "---\nname: deploy\ndescription: Deploys the site\n---\nRun {baseDir}/deploy.sh then report.\n",
+    );
+    std::fs::write(extra.path().join("secret.txt"), "not a skill").unwrap();
+    let top = format!(
+        "skills: {{ load: {{ includeUserDir: false, extraDirs: [{:?}] }} }}, tools: {{ profile: \"coding\" }},",
+        extra.path().to_string_lossy()
+    );
+    let t = spawn_in(upstream, dir, "openai-completions", "", &top).await;
+    let path = file.to_string_lossy().to_string();
+    let outside = extra
+        .path()
+        .join("secret.txt")
+        .to_string_lossy()
+        .to_string();
+    t.upstream
+        .push(Reply::tool_call("read", &json!({"path": path}).to_string()));
+    t.upstream.push(Reply::tool_call(
+        "read",
+        &json!({"path": outside}).to_string(),
+    ));
+    t.upstream.push(Reply::text("done"));
+    let (s, body) = t
+        .chat(json!({"messages": [{"role": "user", "content": "deploy it"}]}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let reqs = t.upstream.requests();
+    let system = system_prompt(&reqs[0]);
+    assert!(
+        system.contains(&format!("<location>{path}</location>")),
+        "{system}"
+    );
+    let skill_dir = file.parent().unwrap().to_string_lossy().to_string();
+    assert!(
+        last_tool_result(&reqs[1]).contains(&format!("Run {skill_dir}/deploy.sh then report.")),
+        "{}",
+        last_tool_result(&reqs[1])
+    );
+    let refused = last_tool_result(&reqs[2]);
+    assert!(!refused.contains("not a skill"), "{refused}");
+    let skills = list(&t).await;
+    assert_eq!(find(&skills, "deploy")["source"], "openclaw-extra");
+}
