@@ -32,6 +32,9 @@ pub enum Command {
     /// Manage cron jobs on a running gateway.
     #[command(subcommand)]
     Cron(crate::cli_cron::CronCmd),
+    /// List and check skills (local: reads the config and the skill folders).
+    #[command(subcommand)]
+    Skills(crate::cli_skills::SkillsCmd),
 }
 
 /// `clawgate message …`.
