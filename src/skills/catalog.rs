@@ -160,6 +160,10 @@ impl SkillCatalog {
         if c.config.skills.watch {
             super::watch::register(&c);
         }
+        // Scanned once at start-up so no turn waits for it.
+        for a in &c.config.agents {
+            c.snapshot(&a.id);
+        }
         c
     }
 

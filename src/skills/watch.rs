@@ -55,16 +55,25 @@ fn on_events(res: DebounceEventResult) {
             return;
         }
     };
-    let live: Vec<Arc<SkillCatalog>> = {
+    // Events in a watched parent that concern no skill folder (the state dir's SQLite files,
+    // say) are dropped here, before any work.
+    let touched: Vec<Arc<SkillCatalog>> = {
         let mut h = hub().lock().unwrap_or_else(|e| e.into_inner());
         h.catalogs.retain(|c| c.strong_count() > 0);
-        rearm(&mut h);
-        h.catalogs.iter().filter_map(Weak::upgrade).collect()
-    };
-    for c in live {
-        if c.roots_all().iter().any(|r| touches(r, &paths)) {
-            c.refresh();
+        let touched: Vec<Arc<SkillCatalog>> = h
+            .catalogs
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|c| c.roots_all().iter().any(|r| touches(r, &paths)))
+            .collect();
+        if !touched.is_empty() {
+            rearm(&mut h);
         }
+        touched
+    };
+    // Rebuilt after re-arming: a file written before the new watch existed is still seen.
+    for c in touched {
+        c.refresh();
     }
 }
 

@@ -318,6 +318,21 @@ async fn ws_skills_status_reports_skills_and_the_malformed_file_with_its_line() 
     assert_eq!(errors[0]["line"], 3, "{}", errors[0]);
 }
 
+/// Waits for `skills.changed` events until skill `name` has `description` (a file write may
+/// reach the watcher as more than one change); returns the last event.
+async fn changed_until(t: &TestGateway, c: &mut WsClient, name: &str, description: &str) -> Value {
+    loop {
+        let (ev, _) = c.until(|v| v["event"] == "skills.changed").await;
+        let skills = list(t).await;
+        if skills
+            .iter()
+            .any(|s| s["name"] == name && s["description"] == description)
+        {
+            return ev;
+        }
+    }
+}
+
 #[actix_web::test]
 async fn a_new_or_edited_skill_md_reaches_the_next_turn_without_a_restart() {
     let t = spawn_with_skills().await;
@@ -330,7 +345,7 @@ async fn a_new_or_edited_skill_md_reaches_the_next_turn_without_a_restart() {
         "fresh",
         "---\nname: fresh\ndescription: Added while running\n---\n",
     );
-    let (ev, _) = c.until(|v| v["event"] == "skills.changed").await;
+    let ev = changed_until(&t, &mut c, "fresh", "Added while running").await;
     assert!(ev["payload"]["version"].as_u64().unwrap() > 1, "{ev}");
     let second = system_prompt(&chat_once(&t, "two").await);
     assert!(second.contains("<name>fresh</name>"), "{second}");
@@ -341,7 +356,7 @@ async fn a_new_or_edited_skill_md_reaches_the_next_turn_without_a_restart() {
         "fresh",
         "---\nname: fresh\ndescription: Edited while running\n---\n",
     );
-    c.until(|v| v["event"] == "skills.changed").await;
+    changed_until(&t, &mut c, "fresh", "Edited while running").await;
     let third = system_prompt(&chat_once(&t, "three").await);
     assert!(
         third.contains("<description>Edited while running</description>"),
