@@ -98,8 +98,11 @@ impl App {
         let snap = self
             .skills_snapshot(&agent)
             .ok_or_else(|| AppError::NotFound(format!("unknown agent {agent}")))?;
+        let agent_cfg = self.config.agent(&agent);
         Ok(json!({
             "agentId": agent,
+            "workspaceDir": agent_cfg.map(|a| a.workspace.to_string_lossy().into_owned()),
+            "managedSkillsDir": self.config.state_dir.join("skills").to_string_lossy(),
             "version": snap.version,
             "skills": snap.skills.iter().map(SkillStatus::to_json).collect::<Vec<_>>(),
             "errors": snap.errors.iter().map(|e| json!({

@@ -59,8 +59,9 @@ pub struct RawSkillsLimits {
 pub struct RawSkillEntry {
     /// `false` turns the skill off.
     pub enabled: Option<bool>,
-    /// Given to the run as the skill's `primaryEnv`.
-    pub api_key: Option<String>,
+    /// Given to the run as the skill's `primaryEnv`: a string, or a secret reference
+    /// `{source: "env", id: "VAR"}`.
+    pub api_key: Option<Value>,
     /// Env vars given to the run (when the process has no value of its own).
     #[serde(default)]
     pub env: BTreeMap<String, String>,

@@ -131,6 +131,30 @@ fn allowlist(
     }
 }
 
+/// `skills.entries.<key>.apiKey`: a string, or `{source: "env", id}` read from the
+/// environment (unset = no key). Other secret sources are not supported.
+fn api_key(
+    v: Option<&Value>,
+    key: &str,
+    err: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<Option<Secret>, ConfigError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.is_empty()).map(Secret::new)),
+        Some(Value::Object(o)) if o.get("source").and_then(Value::as_str) == Some("env") => {
+            let var = o.get("id").and_then(Value::as_str).unwrap_or_default();
+            Ok(std::env::var(var)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(Secret::new))
+        }
+        Some(_) => Err(err(
+            &format!("skills.entries.{key}.apiKey"),
+            "must be a string or {source: \"env\", id: \"VAR\"}".into(),
+        )),
+    }
+}
+
 /// Builds [`SkillsConfig`] from the raw file (`source` is its text, `root` the parsed value).
 pub(super) fn build(
     raw: &RawConfig,
@@ -192,11 +216,7 @@ pub(super) fn build(
                 key.clone(),
                 SkillEntry {
                     enabled: e.enabled.unwrap_or(true),
-                    api_key: e
-                        .api_key
-                        .as_deref()
-                        .filter(|k| !k.is_empty())
-                        .map(Secret::new),
+                    api_key: api_key(e.api_key.as_ref(), key, &err)?,
                     env: e
                         .env
                         .iter()
@@ -287,6 +307,22 @@ mod tests {
         );
         let e = load("{ agents: { defaults: { skills: \"weather\" } } }").unwrap_err();
         assert!(e.to_string().contains("agents.defaults.skills"), "{e}");
+        let c =
+            load("{ skills: { entries: { w: { apiKey: { source: \"env\", id: \"PATH\" } } } } }")
+                .unwrap();
+        let key = c.skills.entries["w"]
+            .api_key
+            .as_ref()
+            .unwrap()
+            .expose()
+            .to_string();
+        assert_eq!(
+            Some(key),
+            std::env::var("PATH").ok(),
+            "an env secret ref is read"
+        );
+        let e = load("{ skills: { entries: { w: { apiKey: 5 } } } }").unwrap_err();
+        assert!(e.to_string().contains("skills.entries.w.apiKey"), "{e}");
         let e = load("{ skills: { entries: { w: { enabeld: true } } } }").unwrap_err();
         assert!(e.to_string().contains("enabeld"), "{e}");
     }

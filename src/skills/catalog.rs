@@ -50,6 +50,13 @@ impl SkillStatus {
             "location": self.skill.location.to_string_lossy(),
             "userInvocable": m.user_invocable,
             "modelInvocable": !m.disable_model_invocation,
+            // OpenClaw's `skills.status` names for the same facts.
+            "skillKey": self.skill.key(),
+            "filePath": self.skill.location.to_string_lossy(),
+            "baseDir": self.skill.dir.to_string_lossy(),
+            "disabled": !self.enabled,
+            "always": m.openclaw.always,
+            "primaryEnv": m.openclaw.primary_env,
         });
         if let Some(e) = &m.openclaw.emoji {
             v["emoji"] = json!(e);
@@ -287,5 +294,40 @@ mod tests {
             "disable-model-invocation keeps it out of the prompt"
         );
         assert!(main.get("hidden").unwrap().runnable());
+    }
+
+    #[test]
+    fn a_runs_env_comes_from_runnable_skills_entries_only() {
+        let t = tempfile::tempdir().unwrap();
+        for name in ["on", "off"] {
+            let d = t.path().join("skills").join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(
+                d.join("SKILL.md"),
+                format!("---\nname: {name}\ndescription: d\nmetadata: {{\"openclaw\": {{\"primaryEnv\": \"CLAWGATE_TEST_{name}_KEY\"}}}}\n---\n"),
+            )
+            .unwrap();
+        }
+        let cfg = crate::config::load_str_for_tests(&format!(
+            "{{ skills: {{ load: {{ includeUserDir: false }}, entries: {{ on: {{ apiKey: \"k-on\", env: {{ CLAWGATE_TEST_EXTRA: \"x\" }} }}, off: {{ enabled: false, apiKey: \"k-off\" }} }} }}, agents: {{ defaults: {{ workspace: {:?} }} }} }}",
+            t.path().to_string_lossy()
+        ));
+        let snap = SkillSnapshot::build(&cfg, cfg.agent("main").unwrap(), 1);
+        let env: Vec<(&str, &str)> = snap
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            env,
+            [
+                ("CLAWGATE_TEST_EXTRA", "x"),
+                ("CLAWGATE_TEST_on_KEY", "k-on")
+            ]
+        );
+        assert!(
+            std::env::var_os("CLAWGATE_TEST_on_KEY").is_none(),
+            "the process env is untouched"
+        );
     }
 }

@@ -116,7 +116,9 @@ pub fn parse(text: &str, dir: &Path) -> Result<SkillMeta, ParseError> {
     let fm: Value = if yaml.trim().is_empty() {
         Value::Object(Map::new())
     } else {
-        serde_saphyr::from_str(&yaml).map_err(|e| {
+        // YAML 1.2 booleans only: `name: on` is the name "on", not `true`.
+        let options = serde_saphyr::options! { strict_booleans: true };
+        serde_saphyr::from_str_with_options(&yaml, options).map_err(|e| {
             // The frontmatter starts on the file's second line.
             let line = e.location().map_or(1, |l| l.line() as usize) + 1;
             let msg = e.to_string();
@@ -296,6 +298,8 @@ mod tests {
         let md = "---\ndescription: d\nmetadata: '{openclaw: {os: [\"darwin\"]}}'\n---\n";
         let m = parse(md, Path::new(DIR)).unwrap();
         assert_eq!(m.openclaw.os, ["darwin"]);
+        let m = parse("---\nname: on\ndescription: no\n---\n", Path::new(DIR)).unwrap();
+        assert_eq!((m.name.as_str(), m.description.as_str()), ("on", "no"));
     }
 
     #[test]
