@@ -374,12 +374,16 @@ fn first_request(p: &RunParams, context: Vec<Message>) -> (ModelRequest, Vec<Too
     specs.extend(tools::ToolRegistry::specs(&p.tools));
     let tool_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let skills = p.tool_host.skills(&p.agent.id);
-    let skills_section = skills.as_deref().map_or("", |s| s.prompt.as_str());
+    let has_read = tool_names.iter().any(|t| t == "read");
+    let skills_section = crate::skills::prompt::for_turn(
+        skills.as_deref().map_or("", |s| s.prompt.as_str()),
+        has_read,
+    );
     let system = prompt::system_prompt(
         &p.agent,
         p.req.extra_system_prompt.as_deref(),
         &tool_names,
-        skills_section,
+        &skills_section,
     );
     let budget = history_budget(&p.config, &p.model, system.len());
     let req = ModelRequest {

@@ -8,6 +8,18 @@ use super::discover::Skill;
 /// The instruction placed before the list.
 pub const INSTRUCTIONS: &str = "## Skills\nThe skills below hold instructions for specific tasks. Before replying, scan their descriptions: when exactly one clearly applies, read its SKILL.md at <location> with the `read` tool and follow it (paths in it are relative to the skill's folder). Read no skill up front that the task does not need.";
 
+/// The instruction used instead when the turn has no `read` tool (file tools are opt-in): the
+/// list still tells the model what exists, without sending it to a tool it lacks.
+pub const INSTRUCTIONS_WITHOUT_READ: &str = "## Skills\nThese skills are installed. You cannot open their files in this conversation (no `read` tool), so do not try; when one clearly fits the request, say which, since the user can run it.";
+
+/// `section` (from [`render`]) for a turn that has the `read` tool or not.
+pub fn for_turn(section: &str, has_read: bool) -> std::borrow::Cow<'_, str> {
+    match section.strip_prefix(INSTRUCTIONS) {
+        Some(rest) if !has_read => format!("{INSTRUCTIONS_WITHOUT_READ}{rest}").into(),
+        _ => section.into(),
+    }
+}
+
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -102,6 +114,12 @@ mod tests {
             tight.len()
         );
         assert!(render(&[], 10_000, 150).is_empty());
+        let no_read = for_turn(&p, false);
+        assert!(
+            no_read.starts_with(INSTRUCTIONS_WITHOUT_READ)
+                && no_read.contains("<name>weather</name>")
+        );
+        assert_eq!(for_turn(&p, true), p);
         assert!(render(&[&a], 10, 150).is_empty());
     }
 }

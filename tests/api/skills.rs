@@ -170,7 +170,10 @@ async fn skills_are_listed_with_reasons_and_only_eligible_ones_reach_the_prompt(
         )),
         "{system}"
     );
-    assert!(system.contains("`read` tool"), "{system}");
+    assert!(
+        system.contains("no `read` tool"),
+        "file tools are opt-in, and the prompt says so: {system}"
+    );
     for absent in ["needs-bin", "needs-env", "other-os", "broken", "off-skill"] {
         assert!(
             !system.contains(&format!("<name>{absent}</name>")),
@@ -409,6 +412,10 @@ async fn the_model_reads_a_skill_outside_its_workspace_with_read_and_nothing_els
     let system = system_prompt(&reqs[0]);
     assert!(
         system.contains(&format!("<location>{path}</location>")),
+        "{system}"
+    );
+    assert!(
+        system.contains("with the `read` tool and follow it"),
         "{system}"
     );
     let skill_dir = file.parent().unwrap().to_string_lossy().to_string();
