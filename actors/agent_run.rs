@@ -395,7 +395,18 @@ fn first_request(p: &RunParams, context: Vec<Message>) -> (ModelRequest, Vec<Too
     let mut specs = p.req.client_tools.clone();
     specs.extend(tools::ToolRegistry::specs(&p.tools));
     let tool_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
-    let system = prompt::system_prompt(&p.agent, p.req.extra_system_prompt.as_deref(), &tool_names);
+    let skills = p.tool_host.skills(&p.agent.id);
+    let has_read = tool_names.iter().any(|t| t == "read");
+    let skills_section = crate::skills::prompt::for_turn(
+        skills.as_deref().map_or("", |s| s.prompt.as_str()),
+        has_read,
+    );
+    let system = prompt::system_prompt(
+        &p.agent,
+        p.req.extra_system_prompt.as_deref(),
+        &tool_names,
+        &skills_section,
+    );
     let budget = history_budget(&p.config, &p.model, system.len());
     let req = ModelRequest {
         model: String::new(),
@@ -436,6 +447,11 @@ async fn run_turn(
         sender_is_owner: p.req.sender_is_owner,
         spawn_depth: p.req.spawn_depth,
         cancel,
+        env: p
+            .tool_host
+            .skills(&p.agent.id)
+            .map(|s| s.env.clone())
+            .unwrap_or_default(),
     };
     for step in 0..=MAX_TOOL_STEPS {
         let offer_tools = step < MAX_TOOL_STEPS;

@@ -44,6 +44,9 @@ pub enum Command {
     Logs(crate::cli_ops::LogsCmd),
     /// Print a shell completion script.
     Completions(crate::cli_ops::CompletionsCmd),
+    /// List and check skills (local: reads the config and the skill folders).
+    #[command(subcommand)]
+    Skills(crate::cli_skills::SkillsCmd),
 }
 
 /// `clawgate message …`.

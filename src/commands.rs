@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Config(ConfigCmd::Unset { path, paths }) => {
             crate::client_ops::config_set(&path, None, &paths)
         }
+        Command::Skills(c) => crate::cli_skills::run(c),
         Command::Config(ConfigCmd::Validate { paths, json }) => {
             let ov = Overrides {
                 state_dir: paths.state_dir.clone(),

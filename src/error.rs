@@ -42,6 +42,14 @@ pub enum GatewayError {
     /// No such resource.
     #[error("{0}")]
     NotFound(String),
+    /// The resource's state forbids the request (HTTP 409); `details` says why.
+    #[error("{message}")]
+    Conflict {
+        /// Human-readable message.
+        message: String,
+        /// Machine-readable reason, added to the error body.
+        details: serde_json::Value,
+    },
     /// Wrong method for a known path.
     #[error("Method Not Allowed")]
     MethodNotAllowed {
@@ -96,6 +104,7 @@ impl GatewayError {
             GatewayError::RateLimited { .. } => ("rate_limit_error", Some("rate_limited")),
             GatewayError::Forbidden(_) => ("forbidden", None),
             GatewayError::NotFound(_) => ("invalid_request_error", Some("not_found")),
+            GatewayError::Conflict { .. } => ("invalid_request_error", Some("conflict")),
             GatewayError::MethodNotAllowed { .. } => {
                 ("invalid_request_error", Some("method_not_allowed"))
             }
@@ -126,7 +135,11 @@ impl GatewayError {
             GatewayError::BadRequest { param, .. } => param.clone(),
             _ => None,
         };
-        json!({"error": {"message": self.to_string(), "type": kind, "param": param, "code": code}})
+        let mut body = json!({"error": {"message": self.to_string(), "type": kind, "param": param, "code": code}});
+        if let GatewayError::Conflict { details, .. } = self {
+            body["error"]["details"] = details.clone();
+        }
+        body
     }
 }
 
@@ -140,6 +153,7 @@ impl ResponseError for GatewayError {
             }
             GatewayError::Forbidden(_) => StatusCode::FORBIDDEN,
             GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
+            GatewayError::Conflict { .. } => StatusCode::CONFLICT,
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             GatewayError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             GatewayError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,

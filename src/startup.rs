@@ -233,6 +233,14 @@ impl Gateway {
         if !delivery_ids.is_empty() {
             outbound.register(delivery_ids, channels.clone().recipient());
         }
+        // Operators hear when a SKILL.md changes (the next turn already uses the new set).
+        let hub = ws.hub.clone();
+        app.skill_catalog().on_change(move |version| {
+            hub.do_send(crate::actors::ws_hub::BroadcastEvent {
+                event: "skills.changed",
+                payload: serde_json::json!({"version": version}),
+            });
+        });
         let stored_jobs = crate::actors::scheduler::Scheduler::load_jobs(&store).await;
         let system_events = crate::agent::system_events::SystemEventQueue::default();
         let scheduler = crate::actors::scheduler::Scheduler::new(

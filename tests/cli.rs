@@ -385,3 +385,62 @@ fn a_hook_mapping_with_a_js_transform_is_refused_at_load() {
         "{err}"
     );
 }
+
+#[test]
+fn the_skills_commands_read_the_skill_folders_without_a_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clawgate.json5"),
+        "{ skills: { load: { includeUserDir: false } } }",
+    )
+    .unwrap();
+    let root = dir.path().join("workspace/skills");
+    for (name, text) in [
+        ("weather", "---\nname: weather\ndescription: 查询天气预报\nversion: 1.0.0\n---\nUse {baseDir}/wttr.sh\n"),
+        ("needs-bin", "---\nname: needs-bin\ndescription: d\nmetadata: {\"openclaw\": {\"requires\": {\"bins\": [\"clawgate-no-such-binary\"]}}}\n---\n"),
+        ("broken", "---\nname: broken\n---\n"),
+    ] {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        std::fs::write(root.join(name).join("SKILL.md"), text).unwrap();
+    }
+    let state = dir.path().to_string_lossy().to_string();
+    let (code, out, err) = run_cmd(&["skills", "list", "--json", "--state-dir", &state]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["needs-bin", "weather"]);
+    assert_eq!(
+        v["skills"][0]["missing"]["bins"],
+        json!(["clawgate-no-such-binary"])
+    );
+    assert_eq!(v["errors"][0]["line"], 2);
+
+    let (code, out, _) = run_cmd(&["skills", "check", "--state-dir", &state]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.starts_with("2 skills: 1 ready, 0 disabled, 1 missing requirements, 1 malformed"),
+        "{out}"
+    );
+    assert!(out.contains("needs-bin") && out.contains("missing bins: clawgate-no-such-binary"));
+    assert!(
+        out.contains("broken/SKILL.md:2: `description` is required"),
+        "{out}"
+    );
+
+    let (code, out, _) = run_cmd(&["skills", "info", "weather", "--state-dir", &state]);
+    assert_eq!(code, Some(0));
+    let base = root.join("weather");
+    assert!(
+        out.contains(&format!("Use {}/wttr.sh", base.display())),
+        "{out}"
+    );
+    assert!(out.contains("version: 1.0.0"), "{out}");
+    let (code, _, err) = run_cmd(&["skills", "info", "nope", "--state-dir", &state]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no skill named nope"), "{err}");
+}

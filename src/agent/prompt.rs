@@ -53,8 +53,14 @@ pub fn bootstrap_section(dir: &Path) -> Arc<String> {
     fresh
 }
 
-/// Builds the system prompt for one model call.
-pub fn system_prompt(agent: &AgentConfig, extra: Option<&str>, tool_names: &[String]) -> String {
+/// Builds the system prompt for one model call; `skills` is the skills section (the
+/// `<available_skills>` list, see [`crate::skills::prompt`]) or `""`.
+pub fn system_prompt(
+    agent: &AgentConfig,
+    extra: Option<&str>,
+    tool_names: &[String],
+    skills: &str,
+) -> String {
     let name = agent.name.as_deref().unwrap_or(&agent.id);
     let mut s = format!(
         "You are {name}, a helpful personal assistant running inside clawgate. Answer directly and concisely. Current date: {}.",
@@ -72,6 +78,10 @@ pub fn system_prompt(agent: &AgentConfig, extra: Option<&str>, tool_names: &[Str
     {
         s.push_str("\n\n");
         s.push_str(p.trim());
+    }
+    if !skills.is_empty() {
+        s.push_str("\n\n");
+        s.push_str(skills);
     }
     let boot = bootstrap_section(&agent.workspace);
     if !boot.is_empty() {
@@ -104,9 +114,14 @@ mod tests {
             tools: ToolPolicy::default(),
             subagents: Default::default(),
         };
-        let p = system_prompt(&agent, Some("be brief"), &[]);
+        let p = system_prompt(
+            &agent,
+            Some("be brief"),
+            &[],
+            "## Skills\n<available_skills/>",
+        );
         assert!(p.contains("## SOUL.md\nBe kind."), "{p}");
-        assert!(p.contains("Speak French."));
+        assert!(p.contains("Speak French.\n\n## Skills\n<available_skills/>\n\n# Workspace"));
         assert!(p.ends_with("be brief"));
         assert!(!p.contains("AGENTS.md"));
     }

@@ -25,6 +25,18 @@ pub enum AppError {
     /// The gateway cannot do this right now (store or actor unavailable, shutting down).
     #[error("{0}")]
     Unavailable(String),
+    /// The thing exists but its state forbids this (a disabled or ineligible skill);
+    /// `details` says why in machine-readable form.
+    #[error("{message}")]
+    Conflict {
+        /// Human-readable message.
+        message: String,
+        /// What is in the way (e.g. `{missing: {bins, env, …}}`).
+        details: serde_json::Value,
+    },
+    /// The operation ran and failed (the detail is logged, not shown to HTTP callers).
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl AppError {
@@ -54,6 +66,8 @@ impl From<AppError> for GatewayError {
             AppError::NotFound(m) => GatewayError::NotFound(m),
             AppError::Forbidden(m) => GatewayError::Forbidden(m),
             AppError::Unavailable(m) => GatewayError::Unavailable(m),
+            AppError::Conflict { message, details } => GatewayError::Conflict { message, details },
+            AppError::Failed(m) => GatewayError::Internal(m),
         }
     }
 }
@@ -66,7 +80,8 @@ impl From<AppError> for ErrorShape {
                 ErrorShape::invalid_request(message)
             }
             AppError::Forbidden(m) => ErrorShape::new(crate::ws::frames::ErrorCode::Forbidden, m),
-            AppError::Unavailable(m) => ErrorShape::unavailable(m),
+            AppError::Unavailable(m) | AppError::Failed(m) => ErrorShape::unavailable(m),
+            AppError::Conflict { message, .. } => ErrorShape::invalid_request(message),
         }
     }
 }

@@ -12,6 +12,7 @@
 //! - [`cron`]: cron jobs and their run log (through the `Scheduler` actor);
 //! - [`channels`]: chat-channel accounts, their status and run-time enable/disable;
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
+//! - [`skills`]: the skills each agent sees, `skills.status`, running a skill;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
@@ -25,6 +26,7 @@ pub mod idempotency;
 mod reads;
 pub mod select;
 pub mod sessions;
+pub mod skills;
 pub mod status;
 pub mod tools;
 pub mod turns;
@@ -49,6 +51,7 @@ pub struct App {
     idem: Arc<crate::core::dedupe::DedupeCache>,
     channels: Addr<crate::actors::channels::Channels>,
     scheduler: Arc<std::sync::OnceLock<Addr<crate::actors::scheduler::Scheduler>>>,
+    skills: Arc<crate::skills::SkillCatalog>,
 }
 
 impl App {
@@ -60,6 +63,7 @@ impl App {
         tools: ToolRegistry,
         channels: Addr<crate::actors::channels::Channels>,
     ) -> Self {
+        let config_for_skills = config.clone();
         let app = App {
             router,
             config,
@@ -68,6 +72,7 @@ impl App {
             channels,
             scheduler: Default::default(),
             idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
+            skills: crate::skills::SkillCatalog::new(config_for_skills),
         };
         app.tools.bind_host(Arc::new(app.clone()));
         app

@@ -52,6 +52,10 @@ impl App {
                 .find(|t| t.name() == name)
         });
         let tool = tool.ok_or_else(|| InvokeError::NotAvailable(name.to_string()))?;
+        let env = self
+            .skills_snapshot(&agent_id)
+            .map(|s| s.env.clone())
+            .unwrap_or_default();
         let ctx = ToolContext {
             host: Arc::new(self.clone()),
             store: self.store.clone(),
@@ -62,6 +66,7 @@ impl App {
             sender_is_owner: owner,
             spawn_depth: 0,
             cancel: crate::tools::Cancel::never(),
+            env,
         };
         let args = crate::tools::args::prepare(tool.as_ref(), args)?;
         Ok(tool.call(ctx, args).await?)
@@ -106,7 +111,8 @@ impl ToolHost for App {
                     ToolError::InvalidInput(message)
                 }
                 AppError::Forbidden(m) => ToolError::Forbidden(m),
-                AppError::Unavailable(m) => ToolError::Failed(m),
+                AppError::Conflict { message, .. } => ToolError::InvalidInput(message),
+                AppError::Unavailable(m) | AppError::Failed(m) => ToolError::Failed(m),
             })
         })
     }
@@ -148,5 +154,9 @@ impl ToolHost for App {
     > {
         let app = self.clone();
         Box::pin(async move { app.deliver(msg).await })
+    }
+
+    fn skills(&self, agent_id: &str) -> Option<Arc<crate::skills::SkillSnapshot>> {
+        self.skills_snapshot(agent_id)
     }
 }

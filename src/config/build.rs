@@ -115,6 +115,7 @@ pub(super) fn build(
         std::env::var("BRAVE_API_KEY").ok(),
     )
     .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let skills = super::skills::build(&raw, source, &file)?;
 
     let ignored_keys = super::ignored::ignored_keys(&raw)
         .into_iter()
@@ -122,6 +123,7 @@ pub(super) fn build(
         .collect();
     Ok(Config {
         ignored_keys,
+        skills,
         channels,
         path: file,
         state_dir,

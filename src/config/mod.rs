@@ -15,7 +15,9 @@ mod env;
 mod ignored;
 pub mod raw;
 pub mod raw_channels;
+pub mod raw_skills;
 pub mod raw_web;
+mod skills;
 mod subagents;
 mod types;
 mod web;
@@ -28,6 +30,7 @@ pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
+pub use skills::{ConfigRoot, SkillEntry, SkillsConfig};
 pub use subagents::SubagentPolicy;
 pub use types::*;
 pub use web::{

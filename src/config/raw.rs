@@ -70,8 +70,8 @@ pub struct RawConfig {
     pub canvas_host: Option<Value>,
     /// See `hooks`.
     pub talk: Option<Value>,
-    /// See `hooks`.
-    pub skills: Option<Value>,
+    /// Skills: folders, limits, per-skill entries.
+    pub skills: Option<super::raw_skills::RawSkills>,
     /// See `hooks`.
     pub plugins: Option<Value>,
     /// See `hooks`.
@@ -421,7 +421,7 @@ pub struct RawAgentDefaults {
     pub params: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub embedded_harness: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// Skill allowlist (a list of names; `None` = every skill).
     pub skills: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub block_streaming_default: Option<Value>,
@@ -484,7 +484,7 @@ pub struct RawAgent {
     pub fast_mode_default: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub params: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// Skill allowlist (a list of names; `None` = every skill).
     pub skills: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub identity: Option<Value>,

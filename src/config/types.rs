@@ -420,6 +420,8 @@ pub struct Config {
     pub hooks: super::HooksConfig,
     /// The cron scheduler (`cron.*`).
     pub cron: super::CronConfig,
+    /// Skills: folders, limits, per-skill entries, per-agent allowlists (`skills.*`).
+    pub skills: super::SkillsConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

@@ -165,6 +165,12 @@ route_table! {
     "/api/v1/config/{path:.*}", Access::ApiV1, allow "GET", always => {
         GET => api_v1::config::get,
     }
+    "/api/v1/skills", Access::ApiV1, allow "GET", always => {
+        GET => api_v1::skills::list,
+    }
+    "/api/v1/skills/{name}/execute", Access::ApiV1, allow "POST", always => {
+        POST => api_v1::skills::execute,
+    }
     "/v1/sessions", Access::Rest, allow "GET", always => {
         GET => rest::sessions::list,
     }

@@ -75,6 +75,12 @@ pub trait ToolHost: Send + Sync {
             crate::channels::DeliveryError::NoConnector(msg.channel),
         )))
     }
+
+    /// The current skills snapshot of agent `agent_id` (its prompt section and the env its
+    /// skills' config gives a run); `None` when the host has none.
+    fn skills(&self, _agent_id: &str) -> Option<Arc<crate::skills::SkillSnapshot>> {
+        None
+    }
 }
 
 /// A host for registries not yet bound to a gateway: it can run nothing.
@@ -130,6 +136,11 @@ pub struct ToolContext {
     /// Fires when the run is aborted (by request, timeout, or its client going away). A tool
     /// whose future is dropped is cancelled too; this lets long work stop cleanly first.
     pub cancel: Cancel,
+    /// Env vars for processes the call spawns (`skills.entries.<key>.env` / `apiKey` of the
+    /// agent's eligible skills). The gateway serves many runs at once, so these are never
+    /// written into its own environment: a tool that starts a process merges them into that
+    /// process's environment.
+    pub env: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 /// Who a turn's tools are for.

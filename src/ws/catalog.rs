@@ -39,6 +39,7 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "cron.remove",
     "cron.run",
     "cron.runs",
+    "skills.status",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -53,6 +54,7 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "health",
     "heartbeat",
     "cron",
+    "skills.changed",
 ];
 
 /// Scopes granted to simple-dialect clients that authenticated with the
@@ -117,8 +119,8 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 31);
-        assert_eq!(ADVERTISED_EVENTS.len(), 10);
+        assert_eq!(ADVERTISED_METHODS.len(), 32);
+        assert_eq!(ADVERTISED_EVENTS.len(), 11);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
         assert!(!is_advertised_method("chat.run"));

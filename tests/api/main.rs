@@ -41,6 +41,7 @@ mod routes;
 mod sessions;
 mod sessions_send;
 mod sessions_spawn;
+mod skills;
 mod tools_invoke;
 mod update_plan;
 mod upstream;

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod message;
 pub mod sessions;
+pub mod skills;
 pub mod status;
 
 use crate::error::GatewayError;
@@ -48,6 +49,7 @@ pub fn code_for(status: StatusCode) -> &'static str {
         403 => "forbidden",
         404 => "not_found",
         405 => "method_not_allowed",
+        409 => "conflict",
         408 => "request_timeout",
         413 => "payload_too_large",
         429 => "rate_limited",
@@ -60,7 +62,11 @@ pub fn code_for(status: StatusCode) -> &'static str {
 
 /// The envelope body for a gateway error (internal details are never shown).
 pub fn envelope(e: &GatewayError) -> Value {
-    json!({"success": false, "error": {"code": code_for(e.status_code()), "message": e.to_string()}})
+    let mut v = json!({"success": false, "error": {"code": code_for(e.status_code()), "message": e.to_string()}});
+    if let GatewayError::Conflict { details, .. } = e {
+        v["error"]["details"] = details.clone();
+    }
+    v
 }
 
 impl ResponseError for ApiError {

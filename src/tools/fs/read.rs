@@ -2,6 +2,11 @@
 //! 1-based; `limit` the number of lines), at most [`MAX_LINES`] lines or [`MAX_OUTPUT`] bytes
 //! per call with a note saying where to continue. Binary files and files over
 //! [`super::MAX_FILE_BYTES`] are refused.
+//!
+//! Besides the workspace, `read` may open files inside the folder of one of the agent's
+//! runnable skills (an absolute path, as the prompt's `<available_skills>` gives it): a skill
+//! from `<state dir>/skills` or `skills.load.extraDirs` lives outside the workspace, and the
+//! model is told to read its `SKILL.md`. Nothing else outside the workspace is readable.
 
 use super::{
     in_workspace, io_error, looks_binary, opt_str, opt_usize, text_result, MAX_FILE_BYTES,
@@ -43,6 +48,17 @@ impl Tool for Read {
         args: Value,
     ) -> LocalBoxFuture<'static, Result<Value, ToolError>> {
         Box::pin(async move {
+            let user = opt_str(&args, "path").unwrap_or_default().to_string();
+            let dirs = skill_dirs(&ctx);
+            if !dirs.is_empty() && Path::new(&user).is_absolute() {
+                let (a, u) = (args.clone(), user.clone());
+                let found = tokio::task::spawn_blocking(move || read_in_skill(&dirs, &u, &a))
+                    .await
+                    .map_err(|e| ToolError::Failed(format!("file task failed: {e}")))?;
+                if let Some(result) = found {
+                    return result;
+                }
+            }
             in_workspace(&ctx, move |ws| {
                 let user = opt_str(&args, "path").unwrap_or_default();
                 let path = ws.existing(user)?;
@@ -62,6 +78,51 @@ impl Tool for Read {
             .await
         })
     }
+}
+
+/// The folders of the calling agent's runnable skills.
+fn skill_dirs(ctx: &ToolContext) -> Vec<std::path::PathBuf> {
+    ctx.host
+        .skills(&ctx.agent_id)
+        .map(|s| {
+            s.skills
+                .iter()
+                .filter(|s| s.runnable())
+                .map(|s| s.skill.dir.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads `user` when it is a file inside one of `dirs` (after resolving symlinks; a
+/// `SKILL.md` with `{baseDir}` replaced); `None` when it is not, so the workspace rules apply.
+fn read_in_skill(
+    dirs: &[std::path::PathBuf],
+    user: &str,
+    args: &Value,
+) -> Option<Result<Value, ToolError>> {
+    let path = std::fs::canonicalize(user).ok()?;
+    dirs.iter()
+        .filter_map(|d| std::fs::canonicalize(d).ok())
+        .find(|d| path.starts_with(d))?;
+    Some((|| {
+        let mut text = load_text(&path, user, false)?;
+        // A skill's `{baseDir}` is its folder, as in the prompt's copy of its instructions.
+        if path.file_name().is_some_and(|n| n == "SKILL.md") {
+            if let Some(dir) = path.parent() {
+                text = text.replace("{baseDir}", &dir.to_string_lossy());
+            }
+        }
+        let offset = opt_usize(args, "offset", 1);
+        let limit = args
+            .get("limit")
+            .and_then(Value::as_u64)
+            .map(|n| n as usize);
+        let shown = slice(&text, offset, limit, user)?;
+        let details = json!({"path": path.to_string_lossy(), "totalLines": shown.total,
+            "startLine": shown.start, "endLine": shown.end, "truncated": shown.more});
+        Ok(text_result(shown.text.clone(), details))
+    })())
 }
 
 /// A file's text, if it is a readable, not too large, non-binary file (invalid UTF-8 is

@@ -10,6 +10,7 @@ mod channels;
 mod chat;
 mod cron;
 mod sessions;
+mod skills;
 mod system;
 pub mod wait;
 
@@ -189,6 +190,7 @@ pub fn handler(method: &str) -> Option<Handler> {
         "cron.remove" => |c| Box::pin(cron::remove(c)),
         "cron.run" => |c| Box::pin(cron::run(c)),
         "cron.runs" => |c| Box::pin(cron::runs(c)),
+        "skills.status" => |c| Box::pin(skills::status(c)),
         _ => return None,
     };
     Some(h)
