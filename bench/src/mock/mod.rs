@@ -110,6 +110,7 @@ struct Shared {
     tool_rounds: Option<Arc<ToolRounds>>,
     requests: Mutex<Vec<RecordedRequest>>,
     count: AtomicUsize,
+    connections: AtomicUsize,
     seq: AtomicU64,
 }
 
@@ -161,11 +162,13 @@ impl MockUpstream {
                 .then(|| Arc::new(ToolRounds::default())),
             requests: Mutex::new(Vec::new()),
             count: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
             seq: AtomicU64::new(0),
         });
         let listener = TcpListener::bind(("127.0.0.1", options.port))?;
         let addr = listener.local_addr()?;
         let data = web::Data::from(shared.clone());
+        let counted = shared.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -175,6 +178,9 @@ impl MockUpstream {
         .workers(options.workers.max(1))
         .backlog(4096)
         .tcp_nodelay(true)
+        .on_connect(move |_, _| {
+            counted.connections.fetch_add(1, Ordering::AcqRel);
+        })
         .disable_signals()
         .shutdown_timeout(1)
         .listen(listener)?
@@ -221,6 +227,12 @@ impl MockUpstream {
     /// Number of requests received (cheap).
     pub fn request_count(&self) -> usize {
         self.shared.count.load(Ordering::Acquire)
+    }
+
+    /// Number of TCP connections accepted so far (a client that keeps its connections alive
+    /// opens few).
+    pub fn connection_count(&self) -> usize {
+        self.shared.connections.load(Ordering::Acquire)
     }
 
     /// Takes the tool-round samples recorded so far (empty unless
