@@ -598,5 +598,6 @@ async fn serves_many_concurrent_keep_alive_connections() {
         t.await.unwrap();
     }
     assert_eq!(mock.request_count(), 320);
+    assert_eq!(mock.connection_count(), 32, "one connection per client");
     mock.stop().await;
 }

@@ -268,8 +268,27 @@ where
         }
         for ev in events.drain(..) {
             if on_event(ev)? {
+                drain_ready(resp);
                 return Ok(());
             }
+        }
+    }
+}
+
+/// After a stream's last event: reads whatever of the body has already arrived (a few reads,
+/// never waiting). A body that ends right after its last event (the chunked terminator in the
+/// same segment) then hands its connection back to awc's pool; dropped unfinished, the
+/// connection would be closed and the next upstream call would open a new one (and, over
+/// TLS, handshake again).
+fn drain_ready<S>(resp: &mut awc::ClientResponse<S>)
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    use futures_util::{FutureExt, StreamExt};
+    for _ in 0..4 {
+        match resp.next().now_or_never() {
+            Some(Some(Ok(_))) => continue,
+            _ => return,
         }
     }
 }

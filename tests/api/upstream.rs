@@ -230,3 +230,31 @@ async fn a_silent_upstream_hits_the_idle_timeout_instead_of_hanging() {
         "gave up after the idle timeout, not the stream's end"
     );
 }
+
+#[actix_web::test]
+async fn streamed_upstream_calls_reuse_their_keep_alive_connection() {
+    for api in ["openai-completions", "anthropic-messages"] {
+        let t = spawn_with(api, "", "").await;
+        let body =
+            json!({"messages":[{"role":"user","content":"hi"}],"stream":true,"user":"keep-alive"});
+        let mut opened = Vec::new();
+        for _ in 0..4 {
+            let mut resp = t
+                .post("/v1/chat/completions")
+                .send_json(&body)
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            let data = read_sse_data(&mut resp).await;
+            assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{api}");
+            opened.push(t.upstream.connection_count());
+        }
+        // One session runs on one thread: its upstream connection is opened once and reused
+        // (a stream the gateway stops reading at its last event would cost a new one each turn).
+        assert_eq!(
+            opened,
+            vec![opened[0]; 4],
+            "{api}: connections after each turn"
+        );
+    }
+}

@@ -108,6 +108,7 @@ fn main() {
         default_reply: reply(&args),
         auto_tools: args.auto_tools,
         model_like: args.model_like,
+        ..MockOptions::default()
     };
     let result = actix_rt::System::new().block_on(async move {
         let mock = MockUpstream::start_with(options).await?;

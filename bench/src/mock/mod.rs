@@ -9,18 +9,21 @@
 //! Each completion request takes the next queued [`Reply`] (FIFO), or the default reply when the
 //! queue is empty, and renders it in the protocol the request used. Every request is recorded
 //! (see [`MockUpstream::requests`]) unless recording is turned off in [`MockOptions`].
+//! With [`MockOptions::measure_tool_rounds`], the time from a tool-call reply to the request
+//! carrying its result is recorded (see [`MockUpstream::take_tool_round_samples`]).
 
 mod anthropic;
 mod model;
 mod openai;
 mod reply;
 mod script;
+mod tool_rounds;
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::{Method, StatusCode};
@@ -30,6 +33,7 @@ use serde::Deserialize;
 
 pub use reply::{Reply, ToolCall, Usage};
 use script::{End, Script};
+use tool_rounds::ToolRounds;
 
 /// One request as the mock received it.
 #[derive(Clone, Debug)]
@@ -74,6 +78,10 @@ pub struct MockOptions {
     /// call offered tools, use tool results, answer JSON for `response_format`, honour
     /// `max_tokens` (see the `model` module; default false).
     pub model_like: bool,
+    /// Time every tool round: from the moment a reply carrying tool calls is fully produced to
+    /// the arrival of the request carrying their results (see
+    /// [`MockUpstream::take_tool_round_samples`]; default false).
+    pub measure_tool_rounds: bool,
 }
 
 impl Default for MockOptions {
@@ -85,6 +93,7 @@ impl Default for MockOptions {
             default_reply: Reply::default(),
             auto_tools: false,
             model_like: false,
+            measure_tool_rounds: false,
         }
     }
 }
@@ -98,8 +107,10 @@ struct Shared {
     record: bool,
     auto_tools: bool,
     model_like: bool,
+    tool_rounds: Option<Arc<ToolRounds>>,
     requests: Mutex<Vec<RecordedRequest>>,
     count: AtomicUsize,
+    connections: AtomicUsize,
     seq: AtomicU64,
 }
 
@@ -146,13 +157,18 @@ impl MockUpstream {
             record: options.record,
             auto_tools: options.auto_tools,
             model_like: options.model_like,
+            tool_rounds: options
+                .measure_tool_rounds
+                .then(|| Arc::new(ToolRounds::default())),
             requests: Mutex::new(Vec::new()),
             count: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
             seq: AtomicU64::new(0),
         });
         let listener = TcpListener::bind(("127.0.0.1", options.port))?;
         let addr = listener.local_addr()?;
         let data = web::Data::from(shared.clone());
+        let counted = shared.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -162,6 +178,9 @@ impl MockUpstream {
         .workers(options.workers.max(1))
         .backlog(4096)
         .tcp_nodelay(true)
+        .on_connect(move |_, _| {
+            counted.connections.fetch_add(1, Ordering::AcqRel);
+        })
         .disable_signals()
         .shutdown_timeout(1)
         .listen(listener)?
@@ -210,6 +229,27 @@ impl MockUpstream {
         self.shared.count.load(Ordering::Acquire)
     }
 
+    /// Number of TCP connections accepted so far (a client that keeps its connections alive
+    /// opens few).
+    pub fn connection_count(&self) -> usize {
+        self.shared.connections.load(Ordering::Acquire)
+    }
+
+    /// Takes the tool-round samples recorded so far (empty unless
+    /// [`MockOptions::measure_tool_rounds`] is on): for each tool call the mock sent, the time
+    /// from the moment its reply's body was fully produced (the body stream's last poll, right
+    /// before actix writes it) to the moment the handler got a request carrying its result
+    /// (OpenAI `role: "tool"` / `tool_call_id`, Anthropic `tool_result` / `tool_use_id`), the
+    /// whole request read and parsed. It includes one loopback hop each way and the client's
+    /// own work in between. Each call id counts once.
+    pub fn take_tool_round_samples(&self) -> Vec<Duration> {
+        self.shared
+            .tool_rounds
+            .as_ref()
+            .map(|t| t.take())
+            .unwrap_or_default()
+    }
+
     /// Stops the server (open connections are dropped).
     pub async fn stop(self) {
         self.handle.stop(false).await;
@@ -241,8 +281,9 @@ struct CompletionRequest {
 
 impl CompletionRequest {
     /// With `auto_tools`: a call to the first offered tool when the conversation does not
-    /// already end with a tool result (string properties get `"San Francisco"`).
-    fn auto_tool_call(&self) -> Option<Reply> {
+    /// already end with a tool result (string properties get `"San Francisco"`; the call id is
+    /// `call_mock_<seq>`, unique per mock).
+    fn auto_tool_call(&self, seq: u64) -> Option<Reply> {
         let tool = self.tools.first()?;
         let def = tool.get("function").unwrap_or(tool);
         let name = def.get("name")?.as_str()?;
@@ -266,10 +307,11 @@ impl CompletionRequest {
                 }
             }
         }
-        Some(Reply::tool_call(
-            name,
-            &serde_json::Value::Object(args).to_string(),
-        ))
+        let mut reply = Reply::tool_call(name, &serde_json::Value::Object(args).to_string());
+        if let Reply::ToolCalls { calls, .. } = &mut reply {
+            calls[0].id = format!("call_mock_{seq}");
+        }
+        Some(reply)
     }
 }
 
@@ -306,6 +348,8 @@ const MODELS: &str = r#"{"object":"list","data":[{"id":"mock-model","object":"mo
 
 /// The single request handler: records, routes and renders.
 async fn handle(req: HttpRequest, body: Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    // The whole request has been read: the end of a tool round (see `tool_rounds`).
+    let arrived = Instant::now();
     let parsed: Option<serde_json::Value> = if shared.record {
         let value = serde_json::from_slice(&body).ok();
         let headers = req
@@ -352,6 +396,9 @@ async fn handle(req: HttpRequest, body: Bytes, shared: web::Data<Shared>) -> Htt
             return json_response(400, protocol.error_body(400, &msg));
         }
     };
+    if let Some(rounds) = &shared.tool_rounds {
+        rounds.arrived(&request.messages, arrived);
+    }
     let unscripted = shared.queued.load(Ordering::Acquire) == 0;
     let decided = if shared.model_like && unscripted {
         let view = model::View {
@@ -362,7 +409,7 @@ async fn handle(req: HttpRequest, body: Bytes, shared: web::Data<Shared>) -> Htt
         };
         model::decide(&view, shared.seq.fetch_add(1, Ordering::Relaxed))
     } else if shared.auto_tools && unscripted {
-        request.auto_tool_call()
+        request.auto_tool_call(shared.seq.fetch_add(1, Ordering::Relaxed))
     } else {
         None
     };
@@ -447,13 +494,23 @@ async fn respond(
             }
         }
     };
+    let on_end = shared.tool_rounds.as_ref().and_then(|t| t.on_sent(reply));
     if let Some(script) = script {
         return HttpResponse::Ok()
             .content_type("text/event-stream")
             .insert_header(("cache-control", "no-cache"))
-            .body(script.into_body());
+            .body(script.into_body_then(on_end));
     }
     let json = json.unwrap_or_default();
+    if let Some(on_end) = on_end {
+        // One sized chunk, so the body has a last poll to mark the tool calls sent at.
+        let len = json.len() as u64;
+        let once = futures_util::stream::iter([Ok(Bytes::from(json))]);
+        let body = tool_rounds::then_on_end(once, Some(on_end));
+        return HttpResponse::Ok()
+            .content_type("application/json")
+            .body(actix_web::body::SizedStream::new(len, body));
+    }
     if let Reply::Disconnect { .. } = reply {
         // Announce the full length, send the first half, then drop the connection.
         let mut script = Script::new().end(End::Drop);

@@ -6,6 +6,8 @@ use actix_web::body::{BodyStream, SizedStream};
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{self, Stream};
 
+use super::tool_rounds::{then_on_end, OnEnd};
+
 /// How a scripted body ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum End {
@@ -75,6 +77,16 @@ impl Script {
     pub(crate) fn into_body(self) -> BodyStream<impl Stream<Item = Result<Bytes, std::io::Error>>> {
         let (frames, end) = self.finish();
         BodyStream::new(timed(frames, end))
+    }
+
+    /// Converts into a chunked body stream that runs `on_end` (if any) at the poll that finds
+    /// the frames exhausted, right before actix writes the end of the body.
+    pub(crate) fn into_body_then(
+        self,
+        on_end: Option<OnEnd>,
+    ) -> BodyStream<impl Stream<Item = Result<Bytes, std::io::Error>>> {
+        let (frames, end) = self.finish();
+        BodyStream::new(then_on_end(timed(frames, end), on_end))
     }
 
     /// Converts into a body announcing `Content-Length: len` (used to send a truncated body).

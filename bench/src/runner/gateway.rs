@@ -54,12 +54,28 @@ pub fn free_port() -> std::io::Result<u16> {
 
 /// The JSON5 config pointing the gateway at the mock.
 pub fn config(mock_base_url: &str) -> String {
+    config_with(mock_base_url, "")
+}
+
+/// The tool the tool-round figure offers: no parameters, a pure read of the loaded config.
+pub const NOOP_TOOL: &str = "agents_list";
+
+/// [`config`] plus a tool policy that offers exactly one tool, [`NOOP_TOOL`] (figure 7).
+pub fn tools_config(mock_base_url: &str) -> String {
+    config_with(
+        mock_base_url,
+        &format!("  tools: {{ allow: [\"{NOOP_TOOL}\"] }},\n"),
+    )
+}
+
+/// [`config`] with `extra` (whole top-level JSON5 entries, each ending in `,\n`) appended.
+fn config_with(mock_base_url: &str, extra: &str) -> String {
     format!(
         r#"{{
   gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }}, http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }}, limits: {{ requestsPerMinute: 0, concurrency: 0 }} }} }},
   models: {{ providers: {{ mock: {{ baseUrl: "{mock_base_url}", apiKey: "bench", api: "openai-completions", models: [{{ id: "mock-model" }}] }} }} }},
   agents: {{ defaults: {{ model: {{ primary: "mock/mock-model" }} }} }},
-}}
+{extra}}}
 "#
     )
 }
@@ -76,15 +92,20 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Writes a fresh state dir and config and spawns
+    /// Writes a fresh state dir and [`config`] and spawns
     /// `<bin> gateway run --config <cfg> --state-dir <dir> --port <port> --bind loopback`,
     /// with stdout and stderr going to a log file in the temp dir.
     pub fn spawn(bin: &Path, mock_base_url: &str) -> std::io::Result<Gateway> {
+        Self::spawn_with_config(bin, &config(mock_base_url))
+    }
+
+    /// As [`Gateway::spawn`], with this config text.
+    pub fn spawn_with_config(bin: &Path, config_text: &str) -> std::io::Result<Gateway> {
         let dir = TempDir::new("gw")?;
         let state = dir.path().join("state");
         std::fs::create_dir_all(&state)?;
         let cfg = dir.path().join("clawgate.json5");
-        std::fs::write(&cfg, config(mock_base_url))?;
+        std::fs::write(&cfg, config_text)?;
         let log = dir.path().join("gateway.log");
         let out = std::fs::File::create(&log)?;
         let err = out.try_clone()?;
@@ -217,6 +238,10 @@ mod tests {
         assert!(c.contains(r#"token: "bench-token""#));
         assert!(c.contains(r#"primary: "mock/mock-model""#));
         assert_eq!(BEARER, format!("Bearer {TOKEN}"));
+        assert!(!c.contains("tools:"));
+        let t = tools_config("http://127.0.0.1:9/v1");
+        assert!(t.starts_with(c.trim_end().trim_end_matches('}')));
+        assert!(t.contains(r#"tools: { allow: ["agents_list"] },"#));
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub struct StreamTiming {
     pub ttft: Duration,
     /// Gaps between consecutive content deltas.
     pub gaps: Vec<Duration>,
+    /// Request written → end of the stream.
+    pub total: Duration,
 }
 
 /// A keep-alive client for one target that reconnects after an error or a closed connection.
@@ -180,10 +182,12 @@ impl Client {
             let first = *times
                 .first()
                 .ok_or_else(|| Error::other("stream had no content delta"))?;
+            let total = t0.elapsed();
             let gaps = times.windows(2).map(|w| w[1] - w[0]).collect();
             Ok(StreamTiming {
                 ttft: first - t0,
                 gaps,
+                total,
             })
         })
         .await
@@ -207,7 +211,8 @@ pub fn is_content_delta(data: &str) -> bool {
     })
 }
 
-fn us(d: Duration) -> f64 {
+/// A duration in µs.
+pub(crate) fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 

@@ -8,6 +8,7 @@
 pub mod gateway;
 pub mod measure;
 pub mod report;
+pub mod tool_round;
 pub mod ws;
 
 use std::path::PathBuf;
@@ -60,6 +61,7 @@ struct Plan {
     ws_fanout_chunks: usize,
     list_sessions: u64,
     list_samples: usize,
+    tool_round: tool_round::ToolRoundPlan,
 }
 
 impl Plan {
@@ -86,6 +88,11 @@ impl Plan {
                 ws_fanout_chunks: 20,
                 list_sessions: 1_000,
                 list_samples: 50,
+                tool_round: tool_round::ToolRoundPlan {
+                    warmup: 10,
+                    turns: 100,
+                    turns_per_session: 10,
+                },
             }
         } else {
             Plan {
@@ -109,6 +116,11 @@ impl Plan {
                 ws_fanout_chunks: 100,
                 list_sessions: 10_000,
                 list_samples: 200,
+                tool_round: tool_round::ToolRoundPlan {
+                    warmup: 50,
+                    turns: 1_000,
+                    turns_per_session: 10,
+                },
             }
         }
     }
@@ -386,5 +398,37 @@ async fn figures(
         mock.set_default(Reply::default());
         out.ws_fanout = Some(fan?);
     }
+    // The gateway of the figures above is done: only one runs during the tool rounds.
+    drop(gateway);
+
+    progress("tool round");
+    let bin = options
+        .gateway_bin
+        .as_ref()
+        .ok_or_else(|| std::io::Error::other("--gateway-bin is required"))?;
+    out.tool_round = Some(tool_round_figure(bin, plan.tool_round).await?);
     Ok(())
+}
+
+/// Figure 7 on its own mock (auto tools, tool rounds timed) and its own gateway (one tool).
+async fn tool_round_figure(
+    bin: &std::path::Path,
+    plan: tool_round::ToolRoundPlan,
+) -> std::io::Result<tool_round::ToolRoundFigure> {
+    let mock = MockThread::spawn(MockOptions {
+        record: false,
+        auto_tools: true,
+        measure_tool_rounds: true,
+        ..MockOptions::default()
+    })?;
+    let figure = async {
+        let cfg = gateway::tools_config(&mock.mock().base_url());
+        let mut gw = Gateway::spawn_with_config(bin, &cfg)?;
+        gw.wait_ready(Duration::from_secs(10))?;
+        let target = Target::Gateway(gw.addr());
+        tool_round::tool_rounds(target, mock.mock(), gateway::NOOP_TOOL, plan).await
+    }
+    .await;
+    mock.shutdown().await;
+    figure
 }

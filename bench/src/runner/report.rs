@@ -136,6 +136,8 @@ pub struct Figures {
     pub ws_fanout: Option<super::ws::FanoutFigure>,
     /// `GET /v1/sessions` with many sessions stored while turns run.
     pub sessions_list: Option<super::measure::SessionsListFigure>,
+    /// The gateway's own time for one tool round with a no-op tool.
+    pub tool_round: Option<super::tool_round::ToolRoundFigure>,
 }
 
 /// One run's results file.
@@ -346,6 +348,26 @@ pub fn table(r: &Results) -> String {
                 "   RSS after throughput run".into(),
                 mib(m.after_throughput_kib),
                 "",
+            ));
+        }
+    }
+    if let Some(t) = &f.tool_round {
+        for (name, side, target) in [
+            ("non-stream", &t.non_stream, "p50 ≤ 200 µs"),
+            ("stream", &t.stream, "p50 ≤ 200 µs"),
+        ] {
+            rows.push((
+                format!("7. tool round ({}), {name}, {} turns", t.tool, side.turns),
+                format!(
+                    "p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} rounds); turn p50 {:.0} µs, p99 {:.0} µs",
+                    side.round_p50_us,
+                    side.round_p99_us,
+                    side.round_max_us,
+                    side.rounds,
+                    side.turn_p50_us,
+                    side.turn_p99_us
+                ),
+                target,
             ));
         }
     }
