@@ -11,11 +11,13 @@
 //! - reads of persisted data for the edges (history, run log, stored responses);
 //! - [`channels`]: chat-channel accounts, their status and run-time enable/disable;
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
+//! - [`approvals`]: exec approval requests waiting for an operator;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
+pub mod approvals;
 pub mod channels;
 pub mod config_view;
 pub mod error;
@@ -46,6 +48,7 @@ pub struct App {
     tools: ToolRegistry,
     idem: Arc<crate::core::dedupe::DedupeCache>,
     channels: Addr<crate::actors::channels::Channels>,
+    approvals: Arc<approvals::Approvals>,
 }
 
 impl App {
@@ -64,6 +67,7 @@ impl App {
             tools,
             channels,
             idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
+            approvals: Arc::default(),
         };
         app.tools.bind_host(Arc::new(app.clone()));
         app

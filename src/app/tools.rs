@@ -69,4 +69,12 @@ impl ToolHost for App {
         self.spawn_turn(req, Placement::Hashed);
         true
     }
+
+    fn request_approval(
+        &self,
+        req: crate::tools::approval::ApprovalRequest,
+    ) -> LocalBoxFuture<'static, crate::tools::approval::Approval> {
+        let app = self.clone();
+        Box::pin(async move { app.ask_approval(req).await })
+    }
 }

@@ -11,13 +11,18 @@ mod build_models;
 mod channel_types;
 mod channels;
 mod env;
+mod exec;
 pub mod raw;
 pub mod raw_channels;
 mod types;
 
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
+pub use exec::{
+    ExecAsk, ExecConfig, ExecSecurity, ExecSettings, MAX_TIMEOUT_SECS as MAX_EXEC_TIMEOUT_SECS,
+};
 pub mod raw_automation;
+pub mod raw_exec;
 
 pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,

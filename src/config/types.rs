@@ -408,6 +408,8 @@ pub struct Config {
     pub ws: WsConfig,
     /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).
     pub gateway_tools: Option<Value>,
+    /// `tools.exec` (global and per agent): the shell tools' security and limits.
+    pub exec: super::ExecSettings,
     /// Chat channels, DM scoping, inbound queue mode.
     pub channels: super::ChannelsConfig,
     /// HTTP webhooks (`hooks.*`).

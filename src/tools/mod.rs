@@ -4,7 +4,9 @@
 //! module depending on the actors or the edges.
 
 mod agents_list;
+pub mod approval;
 pub mod args;
+pub mod exec;
 pub mod executor;
 pub mod fs;
 pub mod policy;
@@ -41,6 +43,16 @@ pub trait ToolHost: Send + Sync {
     fn run_turn(&self, req: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>>;
     /// Starts a turn without waiting for it; `false` when it could not be started.
     fn start_turn(&self, req: TurnRequest) -> bool;
+    /// Asks the operators to approve a command (`exec`) and waits for the answer; no answer
+    /// in time is a denial. A host with no operators denies at once.
+    fn request_approval(
+        &self,
+        _req: approval::ApprovalRequest,
+    ) -> LocalBoxFuture<'static, approval::Approval> {
+        Box::pin(std::future::ready(approval::Approval::denied(
+            "no operator can approve commands here",
+        )))
+    }
 }
 
 /// A host for registries not yet bound to a gateway: it can run nothing.
@@ -158,11 +170,13 @@ pub struct ToolRegistry {
     tools: Vec<Arc<dyn Tool>>,
     host: Arc<OnceLock<Arc<dyn ToolHost>>>,
     web_fetch: web_fetch::WebFetch,
+    jobs: Arc<exec::jobs::Jobs>,
 }
 
 impl Default for ToolRegistry {
     fn default() -> Self {
         let web_fetch = web_fetch::WebFetch::default();
+        let jobs = Arc::new(exec::jobs::Jobs::default());
         ToolRegistry {
             tools: vec![
                 Arc::new(sessions::SessionsList),
@@ -178,9 +192,12 @@ impl Default for ToolRegistry {
                 Arc::new(fs::find::Find),
                 Arc::new(fs::grep::Grep),
                 Arc::new(web_fetch.clone()),
+                Arc::new(exec::Exec::new(jobs.clone())),
+                Arc::new(exec::process::Process::new(jobs.clone())),
             ],
             host: Arc::new(OnceLock::new()),
             web_fetch,
+            jobs,
         }
     }
 }
@@ -196,6 +213,11 @@ impl ToolRegistry {
     /// [`web_fetch::WebFetch::allow_loopback_for_tests`]).
     pub fn allow_loopback_fetches_for_tests(&self) {
         self.web_fetch.allow_loopback_for_tests();
+    }
+
+    /// The shell commands the gateway runs (`exec`, `process`); shutdown kills them.
+    pub fn jobs(&self) -> &Arc<exec::jobs::Jobs> {
+        &self.jobs
     }
 
     /// The bound host.

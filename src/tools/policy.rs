@@ -17,7 +17,8 @@
 //! `bash` (→ `exec`) and `apply-patch`. An allow entry naming no known tool or group is ignored
 //! (it matches nothing) and logged once.
 //!
-//! One clawgate rule on top: the workspace file tools (`group:fs`), `web_fetch`,
+//! One clawgate rule on top: the workspace file tools (`group:fs`), the shell tools
+//! (`group:runtime`), `web_fetch`,
 //! `sessions_send` and `agents_list` are opt-in ([`OPT_IN`]). An agent whose global and own
 //! blocks set neither a `profile` nor an `allow` list gets every other tool; naming them
 //! anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
@@ -98,7 +99,13 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 /// Tools an agent gets only when its policy names them (a profile, `allow` or `alsoAllow`):
 /// they reach the file system or the network, start turns elsewhere, or were added after the
 /// default tool set was fixed (so no agent's tools change silently on upgrade).
-pub const OPT_IN: &[&str] = &["group:fs", "web_fetch", "sessions_send", "agents_list"];
+pub const OPT_IN: &[&str] = &[
+    "group:fs",
+    "group:runtime",
+    "web_fetch",
+    "sessions_send",
+    "agents_list",
+];
 
 /// A profile's allow list (`None`: no restriction, i.e. `full`, or an unknown profile).
 pub fn profile_allow(profile: &str) -> Option<&'static [&'static str]> {

@@ -39,6 +39,9 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "cron.remove",
     "cron.run",
     "cron.runs",
+    "exec.approval.list",
+    "exec.approval.get",
+    "exec.approval.resolve",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -53,6 +56,8 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "health",
     "heartbeat",
     "cron",
+    "exec.approval.requested",
+    "exec.approval.resolved",
 ];
 
 /// Scopes granted to simple-dialect clients that authenticated with the
