@@ -24,6 +24,7 @@ mod client_tools;
 mod cors;
 mod cron;
 mod errors;
+mod exec_tools;
 mod framing;
 mod fs_tools;
 mod hooks;

@@ -192,18 +192,14 @@ impl Job {
         });
         let deadline = Instant::now() + spec.timeout;
         let threads = [
-            std::thread::Builder::new()
-                .name("exec-read".into())
-                .spawn({
-                    let s = shared.clone();
-                    move || read_output(read, &s)
-                }),
-            std::thread::Builder::new()
-                .name("exec-reap".into())
-                .spawn({
-                    let s = shared.clone();
-                    move || reap(pid, &s)
-                }),
+            std::thread::Builder::new().name("exec-read".into()).spawn({
+                let s = shared.clone();
+                move || read_output(read, &s)
+            }),
+            std::thread::Builder::new().name("exec-reap".into()).spawn({
+                let s = shared.clone();
+                move || reap(pid, &s)
+            }),
             std::thread::Builder::new()
                 .name("exec-watch".into())
                 .spawn(move || watch(pid, deadline, &shared)),
@@ -261,9 +257,9 @@ impl Job {
         self.background.store(true, Ordering::Relaxed);
     }
 
-    /// Milliseconds since it started (until it finished).
-    pub fn runtime_ms(&self) -> u64 {
-        let end = self.state().ended.unwrap_or_else(Instant::now);
+    /// Milliseconds since it started (until it finished), given its locked `state`.
+    pub fn runtime_ms(&self, state: &State) -> u64 {
+        let end = state.ended.unwrap_or_else(Instant::now);
         end.saturating_duration_since(self.started).as_millis() as u64
     }
 

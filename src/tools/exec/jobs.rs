@@ -91,9 +91,9 @@ impl Jobs {
     /// Forgets background job `id` of `session_key` (kills it if still running).
     pub fn remove(&self, session_key: &str, id: &str) -> Option<Arc<Job>> {
         let mut jobs = self.lock();
-        let i = jobs.iter().position(|j| {
-            j.is_background() && j.owner.session_key == session_key && j.id == id
-        })?;
+        let i = jobs
+            .iter()
+            .position(|j| j.is_background() && j.owner.session_key == session_key && j.id == id)?;
         let job = jobs.remove(i);
         job.kill();
         Some(job)

@@ -111,7 +111,7 @@ fn finished_result(job: &Job, timeout: Duration) -> Result<Value, ToolError> {
     };
     let Some(note) = note else {
         let details = json!({
-            "status": "completed", "exitCode": st.exit_code, "durationMs": job.runtime_ms(),
+            "status": "completed", "exitCode": st.exit_code, "durationMs": job.runtime_ms(&st),
             "cwd": job.cwd, "pid": job.pid, "outputBytes": st.out.total(),
             "truncated": st.out.dropped() > 0,
         });
@@ -147,7 +147,11 @@ struct Args {
 
 fn parse(args: &Value) -> Result<Args, ToolError> {
     let bad = |m: &str| ToolError::InvalidInput(m.to_string());
-    let command = args["command"].as_str().unwrap_or_default().trim().to_string();
+    let command = args["command"]
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if command.is_empty() {
         return Err(bad("field `command` must not be empty"));
     }
@@ -256,7 +260,9 @@ async fn run(jobs: Arc<Jobs>, ctx: ToolContext, args: Value) -> Result<Value, To
         .unwrap_or_default();
     authorize(&ctx, &jobs, &cfg, &a, &cwd.display().to_string(), &path).await?;
     if ctx.cancel.is_cancelled() {
-        return Err(ToolError::Failed("exec aborted: the run was cancelled".into()));
+        return Err(ToolError::Failed(
+            "exec aborted: the run was cancelled".into(),
+        ));
     }
     if a.background {
         jobs.reserve_background().map_err(ToolError::Failed)?;

@@ -43,7 +43,9 @@ impl OutputBuf {
 
     /// The kept output from absolute offset `from` (clamped to what is kept), as text.
     pub fn text_from(&self, from: u64) -> String {
-        let skip = from.saturating_sub(self.dropped).min(self.data.len() as u64) as usize;
+        let skip = from
+            .saturating_sub(self.dropped)
+            .min(self.data.len() as u64) as usize;
         let (a, b) = self.data.as_slices();
         let mut bytes = Vec::with_capacity(self.data.len() - skip);
         if skip < a.len() {
@@ -84,6 +86,8 @@ mod tests {
         assert_eq!(b.text_from(0), "defgh");
         assert_eq!(b.text_from(6), "gh");
         assert_eq!(b.text_from(99), "");
-        assert!(b.text().starts_with("[output truncated: first 3 bytes dropped]\n"));
+        assert!(b
+            .text()
+            .starts_with("[output truncated: first 3 bytes dropped]\n"));
     }
 }

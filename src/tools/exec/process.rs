@@ -38,7 +38,7 @@ fn summary(job: &Job) -> Value {
     let st = job.state();
     json!({
         "sessionId": job.id, "status": status_name(&st), "pid": job.pid,
-        "startedAt": job.started_at_ms, "runtimeMs": job.runtime_ms(), "cwd": job.cwd,
+        "startedAt": job.started_at_ms, "runtimeMs": job.runtime_ms(&st), "cwd": job.cwd,
         "command": job.command, "exitCode": st.exit_code,
     })
 }
@@ -59,8 +59,9 @@ fn list(jobs: &Jobs, ctx: &ToolContext) -> Value {
     let lines: Vec<String> = all
         .iter()
         .map(|j| {
-            let st = status_name(&j.state());
-            format!("{} {st} {}ms :: {}", j.id, j.runtime_ms(), j.command)
+            let st = j.state();
+            let status = status_name(&st);
+            format!("{} {status} {}ms :: {}", j.id, j.runtime_ms(&st), j.command)
         })
         .collect();
     let body = if lines.is_empty() {

@@ -65,7 +65,8 @@ pub fn environment(
         if bad_name {
             return Err(format!("invalid environment variable `{k}`"));
         }
-        if REFUSED.contains(&upper.as_str()) || REFUSED_PREFIXES.iter().any(|p| upper.starts_with(p))
+        if REFUSED.contains(&upper.as_str())
+            || REFUSED_PREFIXES.iter().any(|p| upper.starts_with(p))
         {
             return Err(format!("environment variable `{k}` may not be set"));
         }
@@ -151,8 +152,7 @@ fn entry_matches(entry: &str, segment: &str, path: &str) -> bool {
     }
     if entry.contains(' ') {
         let want: Vec<&str> = entry.split_whitespace().collect();
-        return words.len() >= want.len()
-            && want.iter().zip(&words).all(|(w, g)| glob(w, g));
+        return words.len() >= want.len() && want.iter().zip(&words).all(|(w, g)| glob(w, g));
     }
     if entry.contains('/') {
         return resolve(program, path).is_some_and(|p| glob(entry, &p));
@@ -237,7 +237,9 @@ mod tests {
         let env = environment(&[("FOO".into(), "bar".into())], cwd).unwrap();
         assert!(env.iter().any(|(k, v)| k == "FOO" && v == "bar"));
         assert!(env.iter().any(|(k, _)| k == "PATH"));
-        assert!(!env.iter().any(|(k, _)| k.contains("TOKEN") || k.contains("API_KEY")));
+        assert!(!env
+            .iter()
+            .any(|(k, _)| k.contains("TOKEN") || k.contains("API_KEY")));
         assert!(environment(&[("LD_PRELOAD".into(), "x".into())], cwd).is_err());
         assert!(environment(&[("PATH".into(), "/x".into())], cwd).is_err());
         assert!(environment(&[("A=B".into(), "x".into())], cwd).is_err());
