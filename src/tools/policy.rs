@@ -383,7 +383,7 @@ mod tests {
     fn fs_tools_are_opt_in_when_nothing_is_configured() {
         let none = allowed(ToolPolicy::default());
         assert!(
-            !none.contains(&"read") && none.contains(&"exec"),
+            !none.contains(&"read") && !none.contains(&"exec") && none.contains(&"memory_get"),
             "{none:?}"
         );
         let also = allowed(global(rules(None, None, &["read"], &[])));
