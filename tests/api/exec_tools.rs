@@ -435,3 +435,44 @@ async fn gateway_shutdown_kills_background_jobs() {
     t.stop().await;
     assert!(!exists(pid), "pid {pid} survived shutdown");
 }
+
+#[actix_web::test]
+async fn aborting_the_run_kills_its_command_and_children() {
+    let t = spawn_with("openai-completions", "", FULL).await;
+    let app = t.gw.as_ref().unwrap().state.app.clone();
+    let pid_file = t.dir.path().join("workspace/pid.txt");
+    let cmd = "sleep 100 & echo $$ > pid.tmp && mv pid.tmp pid.txt; sleep 100";
+    t.upstream.push(Reply::tool_call(
+        "exec",
+        &json!({"command": cmd}).to_string(),
+    ));
+    t.upstream.push(Reply::text("done"));
+    let chat = t.chat(json!({"user": "ab", "messages": [{"role": "user", "content": "go"}]}));
+    let abort = async {
+        // The command itself says when it runs (an external signal: a file it writes).
+        assert!(
+            eventually(|| pid_file.exists()).await,
+            "the command never started"
+        );
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(exists(pid));
+        let aborted = app
+            .abort(clawgate::app::turns::AbortTarget::Session(
+                "agent:main:openai-user:ab".into(),
+            ))
+            .await;
+        assert!(aborted);
+        pid
+    };
+    let (_, pid) = futures_util::future::join(chat, abort).await;
+    // Killed with its background child: the process table empties of its group.
+    assert!(
+        eventually(|| !processes().iter().any(|p| p.3 == pid)).await,
+        "processes of group {pid} survived the abort"
+    );
+    t.stop().await;
+}
