@@ -223,6 +223,37 @@ mod tests {
     }
 
     #[test]
+    fn agents_override_the_global_block_and_bad_values_name_their_key() {
+        let cfg = crate::config::load_str_for_tests(
+            "{ tools: { exec: { security: 'allowlist', allowlist: ['ls'], timeoutSec: 9 } },
+               agents: { list: [{ id: 'Main' }, { id: 'ops', tools: { exec: { security: 'full', ask: 'always' } } }] } }",
+        );
+        let main = cfg.exec.for_agent("main");
+        assert_eq!(
+            (main.security, main.ask),
+            (ExecSecurity::Allowlist, ExecAsk::OnMiss)
+        );
+        let ops = cfg.exec.for_agent("ops");
+        assert_eq!(
+            (ops.security, ops.ask),
+            (ExecSecurity::Full, ExecAsk::Always)
+        );
+        assert_eq!(
+            (ops.allowlist.clone(), ops.timeout),
+            (vec!["ls".to_string()], Duration::from_secs(9))
+        );
+        let raw = crate::config::raw::RawConfig {
+            tools: crate::config::raw::RawToolPolicy {
+                exec: Some(raw(None, Some("never"), None)),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let err = settings(&raw, &None, "").unwrap_err().to_string();
+        assert!(err.contains("tools.exec.ask"), "{err}");
+    }
+
+    #[test]
     fn defaults_deny_and_ask_on_miss() {
         let c = ExecConfig::default();
         assert_eq!(c.security, ExecSecurity::Deny);
