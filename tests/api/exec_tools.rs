@@ -240,6 +240,10 @@ async fn approval_turn(
         let (req, mut seen) = ws.until(|v| v["event"] == "exec.approval.requested").await;
         if let Some(d) = decision {
             let id = req["payload"]["id"].as_str().unwrap().to_string();
+            let lid = ws.req("exec.approval.list", json!({})).await;
+            let (list, more) = ws.until(|v| v["type"] == "res" && v["id"] == lid).await;
+            seen.extend(more);
+            assert_eq!(list["payload"]["approvals"][0]["id"], id.as_str(), "{list}");
             let rid = ws
                 .req("exec.approval.resolve", json!({"id": id, "decision": d}))
                 .await;

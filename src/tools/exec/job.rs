@@ -346,8 +346,7 @@ fn watch(pid: i32, deadline: Instant, s: &Shared) {
             signal_group(pid, rustix::process::Signal::TERM);
             term_at = Some(now);
         }
-        if let Some(t) = term_at.filter(|t| !killed && now >= *t + KILL_GRACE) {
-            let _ = t;
+        if !killed && term_at.is_some_and(|t| now >= t + KILL_GRACE) {
             signal_group(pid, rustix::process::Signal::KILL);
             killed = true;
         }
