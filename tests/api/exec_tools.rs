@@ -480,3 +480,26 @@ async fn aborting_the_run_kills_its_command_and_children() {
     );
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn tools_invoke_keeps_exec_denied_even_when_enabled() {
+    let t = spawn_with("openai-completions", "", FULL).await;
+    let (s, _, b) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "exec", "args": {"command": "touch http.txt"}}),
+        )
+        .await;
+    assert_eq!(s, 404, "{b}");
+    assert!(!t.dir.path().join("workspace/http.txt").exists());
+    // `process` is not on OpenClaw's HTTP deny list: it sees the session's (no) jobs.
+    let (s, _, b) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "process", "args": {"action": "list"}, "sessionKey": "main"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["result"]["details"]["sessions"], json!([]));
+    t.stop().await;
+}
