@@ -35,12 +35,23 @@ impl Approvals {
     }
 }
 
-/// Forgets a request whose caller went away (the run was aborted).
+/// Forgets a request whose caller went away (the run was aborted) and tells the operators
+/// (`resolvedBy: "cancelled"`).
 struct Forget(Arc<Approvals>, String);
 
 impl Drop for Forget {
     fn drop(&mut self) {
-        self.0.lock().remove(&self.1);
+        let Some(p) = self.0.lock().remove(&self.1) else {
+            return;
+        };
+        if let Some(hub) = self.0.hub.get() {
+            let id = &self.1;
+            hub.do_send(ApprovalEvent {
+                event: "exec.approval.resolved",
+                payload: json!({"id": id, "decision": "deny", "resolvedBy": "cancelled", "ts": now_ms()}),
+                run: p.run_id.map(|r| (r, json!({"phase": "resolved", "id": id, "decision": "deny"}))),
+            });
+        }
     }
 }
 

@@ -503,3 +503,37 @@ async fn tools_invoke_keeps_exec_denied_even_when_enabled() {
     assert_eq!(b["result"]["details"]["sessions"], json!([]));
     t.stop().await;
 }
+
+#[actix_web::test]
+async fn an_approval_is_withdrawn_when_its_run_is_aborted() {
+    let t = spawn_with(
+        "openai-completions",
+        "",
+        &ASK.replace("approvalTimeoutSec: 1", "approvalTimeoutSec: 60"),
+    )
+    .await;
+    let app = t.gw.as_ref().unwrap().state.app.clone();
+    let (mut ws, _) = WsClient::operator(&t, &["operator.approvals"]).await;
+    t.upstream.push(Reply::tool_call(
+        "exec",
+        &json!({"command": "touch never.txt"}).to_string(),
+    ));
+    t.upstream.push(Reply::text("done"));
+    let chat = t.chat(json!({"user": "wd", "messages": [{"role": "user", "content": "go"}]}));
+    let operator = async {
+        let (req, _) = ws.until(|v| v["event"] == "exec.approval.requested").await;
+        app.abort(clawgate::app::turns::AbortTarget::Session(
+            "agent:main:openai-user:wd".into(),
+        ))
+        .await;
+        let (resolved, _) = ws.until(|v| v["event"] == "exec.approval.resolved").await;
+        (req, resolved)
+    };
+    let (_, (req, resolved)) = futures_util::future::join(chat, operator).await;
+    assert_eq!(resolved["payload"]["id"], req["payload"]["id"]);
+    assert_eq!(resolved["payload"]["resolvedBy"], "cancelled");
+    let list = ws.call("exec.approval.list", json!({})).await;
+    assert_eq!(list["payload"]["approvals"], json!([]), "{list}");
+    assert!(!t.dir.path().join("workspace/never.txt").exists());
+    t.stop().await;
+}
