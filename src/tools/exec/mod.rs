@@ -236,9 +236,8 @@ async fn run(jobs: Arc<Jobs>, ctx: ToolContext, args: Value) -> Result<Value, To
     let a = parse(&args)?;
     let cfg = ctx.config.exec.for_agent(&ctx.agent_id).clone();
     if cfg.security == ExecSecurity::Deny {
-        if let rules::Verdict::Deny(m) = rules::evaluate(&cfg, &a.command, false, "") {
-            return Err(ToolError::Forbidden(m));
-        }
+        // Refused before anything else is looked at (the workspace, the environment).
+        return Err(ToolError::Forbidden(rules::DISABLED.into()));
     }
     let agent = ctx
         .config

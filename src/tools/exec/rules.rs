@@ -17,6 +17,9 @@ pub enum Verdict {
     Deny(String),
 }
 
+/// The refusal under `security: deny`.
+pub const DISABLED: &str = "exec is disabled: tools.exec.security is \"deny\" (set it to \"allowlist\" or \"full\" to allow commands)";
+
 /// Variables copied from the gateway's environment when set (nothing else is).
 const PASSED_THROUGH: &[&str] = &[
     "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
@@ -174,10 +177,7 @@ pub fn allowlisted(allowlist: &[String], command: &str, path: &str) -> bool {
 pub fn evaluate(cfg: &ExecConfig, command: &str, approved: bool, path: &str) -> Verdict {
     let hit = approved || allowlisted(&cfg.allowlist, command, path);
     match (cfg.security, cfg.ask) {
-        (ExecSecurity::Deny, _) => Verdict::Deny(
-            "exec is disabled: tools.exec.security is \"deny\" (set it to \"allowlist\" or \"full\" to allow commands)"
-                .into(),
-        ),
+        (ExecSecurity::Deny, _) => Verdict::Deny(DISABLED.into()),
         (_, ExecAsk::Always) => Verdict::Ask,
         (ExecSecurity::Full, _) => Verdict::Run,
         (ExecSecurity::Allowlist, _) if hit => Verdict::Run,
