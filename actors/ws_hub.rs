@@ -10,6 +10,10 @@
 //!   blocks: a client that stops reading is closed 1008 `slow consumer` by its outbox).
 //!   `WsConn` actors register with `Connect`/`Disconnect`.
 
+mod approvals;
+
+pub use approvals::ApprovalEvent;
+
 use super::router::{self, Router, RunObserved};
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::dedupe::DedupeCache;

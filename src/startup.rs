@@ -228,6 +228,7 @@ impl Gateway {
             &config.ws,
             app.idempotency_cache().clone(),
         );
+        app.bind_approvals_hub(ws.hub.clone());
         // Webhooks and cron announce through `Outbound`; the channel registry serves it.
         let outbound = crate::channels::Outbound::default();
         if !delivery_ids.is_empty() {
@@ -385,8 +386,15 @@ impl RunningGateway {
     }
 }
 
-/// Tells WebSocket clients the gateway is going away and stops the channel connectors.
+/// Tells WebSocket clients the gateway is going away, stops the channel connectors, and
+/// kills every shell command (`exec`/`process`) with its process group, reaping them all.
 async fn stop_edges(state: &AppState) {
+    state
+        .app
+        .tools()
+        .jobs()
+        .kill_all(crate::tools::exec::job::KILL_GRACE + Duration::from_secs(1))
+        .await;
     let _ = state
         .ws
         .hub

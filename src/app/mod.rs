@@ -13,11 +13,13 @@
 //! - [`channels`]: chat-channel accounts, their status and run-time enable/disable;
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`skills`]: the skills each agent sees, `skills.status`, running a skill;
+//! - [`approvals`]: exec approval requests waiting for an operator;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
+pub mod approvals;
 pub mod channels;
 pub mod config_view;
 pub mod cron;
@@ -52,6 +54,7 @@ pub struct App {
     channels: Addr<crate::actors::channels::Channels>,
     scheduler: Arc<std::sync::OnceLock<Addr<crate::actors::scheduler::Scheduler>>>,
     skills: Arc<crate::skills::SkillCatalog>,
+    approvals: Arc<approvals::Approvals>,
 }
 
 impl App {
@@ -73,6 +76,7 @@ impl App {
             scheduler: Default::default(),
             idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
             skills: crate::skills::SkillCatalog::new(config_for_skills),
+            approvals: Arc::default(),
         };
         app.tools.bind_host(Arc::new(app.clone()));
         app

@@ -159,4 +159,12 @@ impl ToolHost for App {
     fn skills(&self, agent_id: &str) -> Option<Arc<crate::skills::SkillSnapshot>> {
         self.skills_snapshot(agent_id)
     }
+
+    fn request_approval(
+        &self,
+        req: crate::tools::approval::ApprovalRequest,
+    ) -> LocalBoxFuture<'static, crate::tools::approval::Approval> {
+        let app = self.clone();
+        Box::pin(async move { app.ask_approval(req).await })
+    }
 }

@@ -116,6 +116,7 @@ pub(super) fn build(
     )
     .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let skills = super::skills::build(&raw, source, &file)?;
+    let exec = super::exec::settings(&raw, &file, source)?;
 
     let ignored_keys = super::ignored::ignored_keys(&raw)
         .into_iter()
@@ -174,6 +175,7 @@ pub(super) fn build(
         web_search,
         hooks,
         cron,
+        exec,
     })
 }
 

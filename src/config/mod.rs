@@ -12,6 +12,7 @@ mod channel_types;
 mod channels;
 pub mod edit;
 mod env;
+mod exec;
 mod ignored;
 pub mod raw;
 pub mod raw_channels;
@@ -24,7 +25,11 @@ mod web;
 
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
+pub use exec::{
+    ExecAsk, ExecConfig, ExecSecurity, ExecSettings, MAX_TIMEOUT_SECS as MAX_EXEC_TIMEOUT_SECS,
+};
 pub mod raw_automation;
+pub mod raw_exec;
 
 pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,

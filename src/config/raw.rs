@@ -518,8 +518,8 @@ pub struct RawToolPolicy {
     pub deny: Option<Vec<String>>,
     /// Extra rules for one provider (`openai`) or model (`openai/gpt-5`).
     pub by_provider: Option<BTreeMap<String, RawToolPolicy>>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
-    pub exec: Option<Value>,
+    /// The shell tools' security, approvals and limits (`exec`, `process`).
+    pub exec: Option<super::raw_exec::RawExec>,
     /// Web tools (`search` is read from the global block only).
     pub web: Option<super::raw_web::RawWebTools>,
     /// Accepted for OpenClaw compatibility; not interpreted.

@@ -414,6 +414,8 @@ pub struct Config {
     pub gateway_tools: Option<Value>,
     /// `tools.web.search` (`None`: `web_search` is off).
     pub web_search: Option<super::WebSearchConfig>,
+    /// `tools.exec` (global and per agent): the shell tools' security and limits.
+    pub exec: super::ExecSettings,
     /// Chat channels, DM scoping, inbound queue mode.
     pub channels: super::ChannelsConfig,
     /// HTTP webhooks (`hooks.*`).

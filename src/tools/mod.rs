@@ -4,8 +4,10 @@
 //! module depending on the actors or the edges.
 
 mod agents_list;
+pub mod approval;
 pub mod args;
 pub mod cron;
+pub mod exec;
 pub mod executor;
 pub mod fs;
 mod message;
@@ -80,6 +82,17 @@ pub trait ToolHost: Send + Sync {
     /// skills' config gives a run); `None` when the host has none.
     fn skills(&self, _agent_id: &str) -> Option<Arc<crate::skills::SkillSnapshot>> {
         None
+    }
+
+    /// Asks the operators to approve a command (`exec`) and waits for the answer; no answer
+    /// in time is a denial. A host with no operators denies at once.
+    fn request_approval(
+        &self,
+        _req: approval::ApprovalRequest,
+    ) -> LocalBoxFuture<'static, approval::Approval> {
+        Box::pin(std::future::ready(approval::Approval::denied(
+            "no operator can approve commands here",
+        )))
     }
 }
 
@@ -245,11 +258,13 @@ pub struct ToolRegistry {
     tools: Vec<Arc<dyn Tool>>,
     host: Arc<OnceLock<Arc<dyn ToolHost>>>,
     web_fetch: web_fetch::WebFetch,
+    jobs: Arc<exec::jobs::Jobs>,
 }
 
 impl Default for ToolRegistry {
     fn default() -> Self {
         let web_fetch = web_fetch::WebFetch::default();
+        let jobs = Arc::new(exec::jobs::Jobs::default());
         ToolRegistry {
             tools: vec![
                 Arc::new(sessions::SessionsList),
@@ -270,9 +285,12 @@ impl Default for ToolRegistry {
                 Arc::new(web_search::WebSearch::default()),
                 Arc::new(message::MessageTool),
                 Arc::new(update_plan::UpdatePlan),
+                Arc::new(exec::Exec::new(jobs.clone())),
+                Arc::new(exec::process::Process::new(jobs.clone())),
             ],
             host: Arc::new(OnceLock::new()),
             web_fetch,
+            jobs,
         }
     }
 }
@@ -288,6 +306,11 @@ impl ToolRegistry {
     /// [`web_fetch::WebFetch::allow_loopback_for_tests`]).
     pub fn allow_loopback_fetches_for_tests(&self) {
         self.web_fetch.allow_loopback_for_tests();
+    }
+
+    /// The shell commands the gateway runs (`exec`, `process`); shutdown kills them.
+    pub fn jobs(&self) -> &Arc<exec::jobs::Jobs> {
+        &self.jobs
     }
 
     /// The bound host.

@@ -17,11 +17,11 @@
 //! `bash` (→ `exec`) and `apply-patch`. An allow entry naming no known tool or group is ignored
 //! (it matches nothing) and logged once.
 //!
-//! One clawgate rule on top: the workspace file tools (`group:fs`), `web_fetch`, `web_search`,
-//! `sessions_send`, `sessions_spawn`, `agents_list`, `message`, `update_plan` and `cron` are
-//! opt-in ([`OPT_IN`]). An agent whose global and own blocks set neither a `profile` nor an
-//! `allow` list gets every other tool; naming them anywhere (a profile that includes them,
-//! `allow`, `alsoAllow`) turns them on.
+//! One clawgate rule on top: the workspace file tools (`group:fs`), the shell tools
+//! (`group:runtime`), `web_fetch`, `web_search`, `sessions_send`, `sessions_spawn`,
+//! `agents_list`, `message`, `update_plan` and `cron` are opt-in ([`OPT_IN`]). An agent whose
+//! global and own blocks set neither a `profile` nor an `allow` list gets every other tool;
+//! naming them anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
 
 use crate::config::{ModelRef, ToolPolicy, ToolRules};
 use std::collections::HashSet;
@@ -101,6 +101,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 /// default tool set was fixed (so no agent's tools change silently on upgrade).
 pub const OPT_IN: &[&str] = &[
     "group:fs",
+    "group:runtime",
     "web_fetch",
     "web_search",
     "sessions_send",
@@ -387,7 +388,7 @@ mod tests {
     fn fs_tools_are_opt_in_when_nothing_is_configured() {
         let none = allowed(ToolPolicy::default());
         assert!(
-            !none.contains(&"read") && none.contains(&"exec"),
+            !none.contains(&"read") && !none.contains(&"exec") && none.contains(&"memory_get"),
             "{none:?}"
         );
         let also = allowed(global(rules(None, None, &["read"], &[])));

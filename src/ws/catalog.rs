@@ -40,6 +40,9 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "cron.run",
     "cron.runs",
     "skills.status",
+    "exec.approval.list",
+    "exec.approval.get",
+    "exec.approval.resolve",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -55,6 +58,8 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "heartbeat",
     "cron",
     "skills.changed",
+    "exec.approval.requested",
+    "exec.approval.resolved",
 ];
 
 /// Scopes granted to simple-dialect clients that authenticated with the
@@ -119,8 +124,8 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 32);
-        assert_eq!(ADVERTISED_EVENTS.len(), 11);
+        assert_eq!(ADVERTISED_METHODS.len(), 35);
+        assert_eq!(ADVERTISED_EVENTS.len(), 13);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
         assert!(!is_advertised_method("chat.run"));

@@ -117,6 +117,12 @@ impl RunTranslator {
         }
     }
 
+    /// An `agent` event of another `stream` for this run (e.g. `approval`), numbered in the
+    /// run's sequence.
+    pub fn side_event(&mut self, stream: &str, data: Value) -> Emitted {
+        self.agent(EventKind::Agent, stream, data)
+    }
+
     /// Payloads produced by one run event, in order.
     pub fn on_event(&mut self, ev: &RunEvent) -> Vec<Emitted> {
         match ev {

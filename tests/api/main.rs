@@ -25,6 +25,7 @@ mod cors;
 mod cron;
 mod cron_tool;
 mod errors;
+mod exec_tools;
 mod framing;
 mod fs_tools;
 mod hooks;

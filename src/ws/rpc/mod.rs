@@ -6,6 +6,7 @@
 //! idempotency entry is completed, even if the client disconnects.
 
 mod agent;
+mod approvals;
 mod channels;
 mod chat;
 mod cron;
@@ -191,6 +192,9 @@ pub fn handler(method: &str) -> Option<Handler> {
         "cron.run" => |c| Box::pin(cron::run(c)),
         "cron.runs" => |c| Box::pin(cron::runs(c)),
         "skills.status" => |c| Box::pin(skills::status(c)),
+        "exec.approval.list" => |c| Box::pin(approvals::list(c)),
+        "exec.approval.get" => |c| Box::pin(approvals::get(c)),
+        "exec.approval.resolve" => |c| Box::pin(approvals::resolve(c)),
         _ => return None,
     };
     Some(h)
