@@ -71,7 +71,7 @@ fn ensure_token(config: &mut Config) -> Result<Option<GeneratedToken>, StartupEr
     }
     let token =
         generate_token().map_err(|e| StartupError::Io(format!("cannot generate a token: {e}")))?;
-    std::fs::create_dir_all(&config.state_dir).map_err(|e| {
+    crate::config::create_private_dir(&config.state_dir).map_err(|e| {
         StartupError::Io(format!("cannot create {}: {e}", config.state_dir.display()))
     })?;
     write_private(&path, &token).map_err(|e| {

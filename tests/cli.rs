@@ -444,3 +444,22 @@ fn the_skills_commands_read_the_skill_folders_without_a_gateway() {
     assert_eq!(code, Some(1));
     assert!(err.contains("no skill named nope"), "{err}");
 }
+
+#[actix_web::test]
+async fn a_first_start_creates_the_state_directory_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("fresh/state");
+    let port = free_port();
+    let _p = start(&state, port, &[]).await;
+    for d in [&state, &dir.path().join("fresh")] {
+        let mode = std::fs::metadata(d).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{} is {mode:o}", d.display());
+    }
+    let mode = std::fs::metadata(state.join("gateway.token"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+}

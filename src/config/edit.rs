@@ -160,7 +160,7 @@ pub fn write(file: &Path, value: &Value, overrides: &Overrides) -> Result<(), St
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    super::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())? + "\n";
     let name = file
         .file_name()

@@ -47,6 +47,19 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Creates a directory that holds state (the state dir, a config file's folder): every folder
+/// it creates is owner-only (0700), whoever creates it first; an existing folder is left as is.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(path)
+}
+
 /// Default state directory: `$CLAWGATE_STATE_DIR`, else `~/.clawgate`.
 pub fn default_state_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("CLAWGATE_STATE_DIR").filter(|d| !d.is_empty()) {

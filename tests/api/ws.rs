@@ -284,6 +284,27 @@ async fn config_get_redacts_secrets() {
 }
 
 #[actix_web::test]
+async fn config_get_redacts_provider_headers_and_env_values_for_a_read_only_client() {
+    let t = spawn_with(
+        "openai-completions",
+        "",
+        r#"env: { EXTRA_PROVIDER_KEY: "env-secret-123" },
+           models: { providers: { other: { baseUrl: "http://127.0.0.1:9/v1",
+             headers: { "x-api-key": "hdr-secret-456", "X-Org": "org-1" }, models: [{ id: "m" }] } } }"#,
+    )
+    .await;
+    let (mut c, _) = WsClient::operator(&t, &["operator.read"]).await;
+    let res = c.call("config.get", json!({})).await;
+    let text = res.to_string();
+    assert!(
+        !text.contains("hdr-secret-456") && !text.contains("env-secret-123"),
+        "{text}"
+    );
+    let headers = &res["payload"]["config"]["models"]["providers"]["other"]["headers"];
+    assert_eq!(headers["x-api-key"], "__OPENCLAW_REDACTED__", "{headers}");
+}
+
+#[actix_web::test]
 async fn clients_are_told_when_the_gateway_shuts_down() {
     let t = spawn().await;
     let (mut c, _) = WsClient::operator(&t, &["operator.read"]).await;

@@ -99,21 +99,17 @@ impl SqliteStore {
     }
 
     fn open_as(state_dir: &Path, owner: bool) -> Result<(SqliteStore, usize), StoreError> {
-        let fresh_dir = !state_dir.exists();
-        std::fs::create_dir_all(state_dir).map_err(|source| StoreError::Dir {
+        crate::config::create_private_dir(state_dir).map_err(|source| StoreError::Dir {
             path: state_dir.to_path_buf(),
             source,
         })?;
         let path = state_dir.join("clawgate.sqlite");
         let conn = open_conn(&path)?;
-        // Transcripts are private: a state dir we create is 0700, the database 0600 (SQLite
-        // gives its -wal/-shm files the database's mode).
+        // Transcripts are private: a state dir we create is 0700 (`create_private_dir`), the
+        // database 0600 (SQLite gives its -wal/-shm files the database's mode).
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            if fresh_dir {
-                let _ = std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o700));
-            }
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
         schema::migrate(&conn)?;

@@ -110,19 +110,38 @@ fn is_secret_key(k: &str) -> bool {
     k.contains("token") || k.contains("password") || k.contains("secret") || k.ends_with("apikey")
 }
 
-/// Replaces every string under a secret-looking key with [`REDACTED`].
+/// Keys whose every value may be a credential (`models.providers.*.headers` holding
+/// `x-api-key`, `env` holding `OPENAI_API_KEY`, …): all their values are redacted.
+fn is_secret_map(k: &str) -> bool {
+    matches!(k.to_ascii_lowercase().as_str(), "headers" | "env")
+}
+
+/// Replaces every string under a secret-looking key, and every value of a header or env map,
+/// with [`REDACTED`].
 pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, child) in map.iter_mut() {
                 if is_secret_key(k) && (child.is_string() || child.is_number()) {
                     *child = json!(REDACTED);
+                } else if is_secret_map(k) && child.is_object() {
+                    redact_all(child);
                 } else {
                     redact(child);
                 }
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// Replaces every scalar inside `v` with [`REDACTED`].
+fn redact_all(v: &mut Value) {
+    match v {
+        Value::Object(map) => map.values_mut().for_each(redact_all),
+        Value::Array(items) => items.iter_mut().for_each(redact_all),
+        Value::String(_) | Value::Number(_) => *v = json!(REDACTED),
         _ => {}
     }
 }
