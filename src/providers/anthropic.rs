@@ -347,11 +347,8 @@ pub async fn call(
         return Err(http::status_error(&p.id, &mut resp).await);
     }
     let mut acc = Acc::default();
-    let status_err = |(kind, msg): (String, String)| ProviderError::Status {
-        provider: p.id.clone(),
-        status: error_status(&kind),
-        message: msg,
-        retry_after: None,
+    let status_err = |(kind, msg): (String, String)| {
+        ProviderError::status(&p.id, error_status(&kind), &msg, None)
     };
     if req.stream {
         let mut received = false;

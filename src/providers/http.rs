@@ -176,11 +176,39 @@ where
                 .and_then(|m| m.as_str().map(str::to_string))
         })
         .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(300).collect());
-    ProviderError::Status {
-        provider: provider.to_string(),
-        status,
-        message: truncate(&message, 500),
-        retry_after,
+    ProviderError::status(provider, status, &message, retry_after)
+}
+
+impl ProviderError {
+    /// An error status from `provider`. Clients see only the status class: the upstream's own
+    /// words (which can quote part of an API key, or internal details) go to the log.
+    pub fn status(
+        provider: &str,
+        status: u16,
+        detail: &str,
+        retry_after: Option<u64>,
+    ) -> ProviderError {
+        tracing::warn!(provider, status, detail = %truncate(detail, 500), "upstream answered with an error");
+        ProviderError::Status {
+            provider: provider.to_string(),
+            status,
+            message: status_class(status).to_string(),
+            retry_after,
+        }
+    }
+}
+
+/// What a client is told about an upstream error status.
+fn status_class(status: u16) -> &'static str {
+    match status {
+        400 | 422 => "the upstream rejected the request (details in the gateway log)",
+        401 | 403 => "the upstream refused the gateway's credentials",
+        404 => "the upstream does not know this model or endpoint",
+        408 | 504 => "the upstream timed out",
+        413 => "the request is too large for the upstream",
+        429 => "the upstream is rate limiting requests",
+        500..=599 => "the upstream failed (details in the gateway log)",
+        _ => "the upstream returned an error (details in the gateway log)",
     }
 }
 

@@ -163,16 +163,11 @@ pub async fn call(
                 message: format!("bad chunk: {e}"),
             })?;
             if let Some(err) = v.get("error") {
-                return Err(ProviderError::Status {
-                    provider: p.id.clone(),
-                    status: 502,
-                    message: err
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("upstream error")
-                        .to_string(),
-                    retry_after: None,
-                });
+                let detail = err
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("upstream error");
+                return Err(ProviderError::status(&p.id, 502, detail, None));
             }
             received = true;
             acc.chunk(&v, on_event);

@@ -29,20 +29,23 @@ async fn a_transient_500_is_retried_transparently() {
 }
 
 #[actix_web::test]
-async fn upstream_4xx_is_a_502_with_the_upstream_message() {
+async fn upstream_4xx_is_a_502_naming_the_status_class_but_not_the_upstream_words() {
     let t = spawn().await;
-    t.upstream.push(Reply::error(400, "model not found"));
+    // OpenAI's 401 text quotes the first and last characters of the key it was sent.
+    t.upstream.push(Reply::error(
+        401,
+        "Incorrect API key provided: sk-ab****wxyz",
+    ));
     let (s, b) = t
         .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
         .await;
     assert_eq!(s, 502);
+    let msg = b["error"]["message"].as_str().unwrap();
     assert!(
-        b["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("model not found"),
+        msg.contains("HTTP 401") && msg.contains("credentials"),
         "{b}"
     );
+    assert!(!b.to_string().contains("sk-ab"), "{b}");
     assert_eq!(t.upstream.request_count(), 1, "4xx is not retried");
 }
 
