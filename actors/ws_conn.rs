@@ -119,6 +119,14 @@ impl WsConn {
         }
     }
 
+    /// Whether the client is a browser page (it sent an `Origin`).
+    fn is_browser(&self) -> bool {
+        self.peer
+            .origin
+            .as_deref()
+            .is_some_and(|o| !o.trim().is_empty())
+    }
+
     fn origin_ok(&self) -> bool {
         origin_allowed(
             self.peer.origin.as_deref(),
@@ -150,7 +158,23 @@ impl WsConn {
             return self.close(CloseDirective::preauth_too_large(), ctx);
         }
         let frame = parse_client_frame(text);
-        if let Some(secs) = self.app.auth.locked(self.peer.ip) {
+        // The origin first: a hostile page learns nothing about the secret it sent.
+        if !self.origin_ok() {
+            match &frame {
+                ClientFrame::Req(r) => {
+                    let e = ErrorShape::invalid_request(ORIGIN_NOT_ALLOWED)
+                        .with_details(json!({"code": ORIGIN_NOT_ALLOWED_CODE}));
+                    self.send(ResFrame::err(r.id.clone(), e).to_json());
+                }
+                ClientFrame::Simple(s) => {
+                    self.send(simple_error(&s.id, "forbidden", ORIGIN_NOT_ALLOWED).to_string())
+                }
+                ClientFrame::Invalid(_) => {}
+            }
+            tracing::warn!(ip = %self.peer.ip, conn = %self.conn_id, origin = ?self.peer.origin, "websocket origin refused");
+            return self.close(CloseDirective::policy(ORIGIN_NOT_ALLOWED), ctx);
+        }
+        if let Some(secs) = self.app.auth.locked(self.peer.ip, self.is_browser()) {
             let e = rate_limited_error(ClientKind::Other, self.peer.is_local, secs * 1000);
             match &frame {
                 ClientFrame::Req(r) => self.send(ResFrame::err(r.id.clone(), e.clone()).to_json()),
@@ -182,7 +206,9 @@ impl WsConn {
                     .and_then(|d| d["code"].as_str())
                     .is_some_and(|c| c.starts_with("AUTH_"));
                 if auth_failure {
-                    self.app.auth.record_failure(self.peer.ip);
+                    self.app
+                        .auth
+                        .record_failure(self.peer.ip, self.is_browser());
                     tracing::warn!(ip = %self.peer.ip, conn = %self.conn_id, reason = %r.error.message, "websocket connect refused");
                 }
                 if let Some(res) = r.response() {
@@ -194,12 +220,6 @@ impl WsConn {
     }
 
     fn accept(&mut self, request_id: String, accepted: Accepted, ctx: &mut Context<Self>) {
-        if !self.origin_ok() {
-            let e = ErrorShape::invalid_request(ORIGIN_NOT_ALLOWED)
-                .with_details(json!({"code": ORIGIN_NOT_ALLOWED_CODE}));
-            self.send(ResFrame::err(request_id, e).to_json());
-            return self.close(CloseDirective::policy(ORIGIN_NOT_ALLOWED), ctx);
-        }
         let c = &accepted.client;
         let presence = (c.mode != "cli" && c.mode != "probe").then(|| {
             let host = c.display_name.clone().unwrap_or_else(|| c.id.clone());
@@ -260,10 +280,6 @@ impl WsConn {
     }
 
     fn accept_simple(&mut self, req: SimpleReq, ctx: &mut Context<Self>) {
-        if !self.origin_ok() {
-            self.send(simple_error(&req.id, "forbidden", ORIGIN_NOT_ALLOWED).to_string());
-            return self.close(CloseDirective::policy(ORIGIN_NOT_ALLOWED), ctx);
-        }
         match self.app.auth.verify(&self.peer.presented) {
             Verdict::Ok => {}
             verdict => {
@@ -273,7 +289,9 @@ impl WsConn {
                     "mismatch"
                 };
                 if verdict == Verdict::Mismatch {
-                    self.app.auth.record_failure(self.peer.ip);
+                    self.app
+                        .auth
+                        .record_failure(self.peer.ip, self.is_browser());
                 }
                 let msg = format!("unauthorized: gateway {} {what} (send Authorization: Bearer <token> or ?token=)", self.app.config.auth.mode.as_str());
                 self.send(simple_error(&req.id, "unauthorized", &msg).to_string());

@@ -73,7 +73,8 @@ struct Attempts {
 /// Sliding-window limiter of failed authentication attempts per client IP.
 pub struct RateLimiter {
     cfg: RateLimitConfig,
-    state: Mutex<HashMap<IpAddr, Attempts>>,
+    /// Keyed by client IP and whether the attempts came from a browser page (an `Origin`).
+    state: Mutex<HashMap<(IpAddr, bool), Attempts>>,
 }
 
 /// Collapses IPv4-mapped IPv6 addresses to IPv4.
@@ -93,26 +94,39 @@ impl RateLimiter {
         }
     }
 
-    fn exempt(&self, ip: IpAddr) -> bool {
-        self.cfg.exempt_loopback && ip.is_loopback()
+    /// Loopback is exempt (when configured), except for browser pages: a hostile page on the
+    /// operator's machine connects from loopback too.
+    fn exempt(&self, ip: IpAddr, browser: bool) -> bool {
+        self.cfg.exempt_loopback && ip.is_loopback() && !browser
     }
 
     /// Seconds left of a lockout, if `ip` is locked out.
     pub fn locked(&self, ip: IpAddr) -> Option<u64> {
+        self.locked_from(ip, false)
+    }
+
+    /// Seconds left of a lockout of `ip`'s browser pages (`browser`) or other clients.
+    /// The two are counted apart, so a page guessing secrets never locks out the local CLI.
+    pub fn locked_from(&self, ip: IpAddr, browser: bool) -> Option<u64> {
         let ip = normalize_ip(ip);
-        if self.exempt(ip) {
+        if self.exempt(ip, browser) {
             return None;
         }
         let state = self.state.lock().ok()?;
-        let until = state.get(&ip)?.locked_until?;
+        let until = state.get(&(ip, browser))?.locked_until?;
         let now = Instant::now();
         (until > now).then(|| (until - now).as_secs_f64().ceil().max(1.0) as u64)
     }
 
     /// Records a failure.
     pub fn fail(&self, ip: IpAddr) {
+        self.fail_from(ip, false)
+    }
+
+    /// Records a failure of `ip`'s browser pages (`browser`) or other clients.
+    pub fn fail_from(&self, ip: IpAddr, browser: bool) {
         let ip = normalize_ip(ip);
-        if self.exempt(ip) {
+        if self.exempt(ip, browser) {
             return;
         }
         let Ok(mut state) = self.state.lock() else {
@@ -127,7 +141,7 @@ impl RateLimiter {
                         .is_some_and(|t| now - *t < self.cfg.window)
             });
         }
-        let a = state.entry(ip).or_default();
+        let a = state.entry((ip, browser)).or_default();
         while a
             .failures
             .front()
@@ -145,7 +159,9 @@ impl RateLimiter {
     /// Clears an IP after a success.
     pub fn reset(&self, ip: IpAddr) {
         if let Ok(mut state) = self.state.lock() {
-            state.remove(&normalize_ip(ip));
+            let ip = normalize_ip(ip);
+            state.remove(&(ip, false));
+            state.remove(&(ip, true));
         }
     }
 }
@@ -271,14 +287,15 @@ impl Auth {
         Ok(Principal::shared_secret(self.mode))
     }
 
-    /// Records a failure from another transport (WebSocket connect).
-    pub fn record_failure(&self, ip: IpAddr) {
-        self.limiter.fail(ip);
+    /// Records a failure from another transport (WebSocket connect); `browser` when the
+    /// client sent an `Origin` (counted even on loopback).
+    pub fn record_failure(&self, ip: IpAddr, browser: bool) {
+        self.limiter.fail_from(ip, browser);
     }
 
-    /// Lockout seconds for an IP, if locked.
-    pub fn locked(&self, ip: IpAddr) -> Option<u64> {
-        self.limiter.locked(ip)
+    /// Lockout seconds for an IP's browser pages or other clients, if locked.
+    pub fn locked(&self, ip: IpAddr, browser: bool) -> Option<u64> {
+        self.limiter.locked_from(ip, browser)
     }
 }
 

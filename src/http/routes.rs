@@ -306,6 +306,23 @@ fn authenticate(req: &ServiceRequest) -> Result<Principal, GatewayError> {
     }
 }
 
+/// Whether a WebSocket upgrade's `Origin` is allowed (requests that are not upgrades pass).
+fn upgrade_origin_allowed(req: &ServiceRequest) -> bool {
+    let h = req.headers();
+    let upgrade = h
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return true;
+    }
+    let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+    let control_ui = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.config.control_ui.clone());
+    crate::ws::origin::origin_allowed(text("origin"), text("host"), control_ui.as_ref())
+}
+
 /// Checks the gateway credential (lockout, constant-time compare, failure accounting) and
 /// hands the handler a [`Principal`]; answers 401/429 in the route family's error shape
 /// without running the handler.
@@ -314,6 +331,12 @@ pub async fn require_auth(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // A WebSocket upgrade (`GET /v1/responses`) from a browser page must come from an allowed
+    // origin, checked before the credential so a hostile page learns nothing about it.
+    if !upgrade_origin_allowed(&req) {
+        let e = GatewayError::Forbidden(crate::ws::origin::ORIGIN_NOT_ALLOWED.into());
+        return Ok(req.into_response(render(access, &e)));
+    }
     match authenticate(&req) {
         Ok(principal) => {
             req.extensions_mut().insert(principal);

@@ -2,9 +2,10 @@
 //! page must not be able to drive a gateway on the victim's machine).
 //!
 //! A request without `Origin` is not from a browser page and passes. Otherwise the origin must
-//! be listed in `gateway.controlUi.allowedOrigins` (`"*"` allows any), be the gateway's own
-//! origin (its host equals the `Host` header), or be a loopback origin (`localhost`,
-//! `127.0.0.0/8`, `[::1]`).
+//! be listed in `gateway.controlUi.allowedOrigins` (`"*"` allows any) or be a loopback origin
+//! (`localhost`, `127.0.0.0/8`, `[::1]`). An origin whose host merely equals the request's
+//! `Host` header passes only with `gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback`
+//! (as in OpenClaw): a DNS-rebinding page sends exactly that pair.
 
 use serde_json::Value;
 
@@ -63,7 +64,11 @@ pub fn origin_allowed(
     let Some(authority) = host_of(origin) else {
         return false;
     };
-    if host.is_some_and(|h| h.eq_ignore_ascii_case(authority)) {
+    let host_fallback = control_ui
+        .and_then(|c| c.get("dangerouslyAllowHostHeaderOriginFallback"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    if host_fallback && host.is_some_and(|h| h.eq_ignore_ascii_case(authority)) {
         return true;
     }
     is_loopback_host(hostname(authority))
@@ -110,5 +115,17 @@ mod tests {
             None,
             Some(&json!({"allowedOrigins": ["*"]}))
         ));
+    }
+
+    #[test]
+    fn a_rebinding_origin_equal_to_the_host_needs_the_explicit_switch() {
+        let (o, h) = (
+            Some("http://evil.example:18789"),
+            Some("evil.example:18789"),
+        );
+        assert!(!origin_allowed(o, h, None));
+        assert!(!origin_allowed(o, h, Some(&json!({"allowedOrigins": []}))));
+        let on = json!({"dangerouslyAllowHostHeaderOriginFallback": true});
+        assert!(origin_allowed(o, h, Some(&on)));
     }
 }

@@ -415,6 +415,26 @@ mod websocket {
     }
 
     #[actix_web::test]
+    async fn a_websocket_from_a_hostile_origin_is_refused_before_auth() {
+        let t = spawn_responses().await;
+        let url = format!("{}/v1/responses", t.base.replace("http://", "ws://"));
+        for token in [TOKEN, "wrong"] {
+            let res = awc::Client::new()
+                .ws(url.clone())
+                .origin("https://evil.example")
+                .header("authorization", format!("Bearer {token}"))
+                .connect()
+                .await;
+            match res {
+                Err(awc::error::WsClientError::InvalidResponseStatus(s)) => assert_eq!(s, 403),
+                Err(e) => panic!("unexpected error {e}"),
+                Ok((r, _)) => panic!("upgraded with status {}", r.status()),
+            }
+        }
+        assert_eq!(t.upstream.request_count(), 0);
+    }
+
+    #[actix_web::test]
     async fn websocket_mode_runs_sequential_turns_and_store_false_continuations() {
         let t = spawn_responses().await;
         let mut conn = connect(&t).await;

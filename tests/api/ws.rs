@@ -268,6 +268,62 @@ async fn sessions_can_be_created_patched_reset_and_deleted_but_not_the_main_one(
 }
 
 #[actix_web::test]
+async fn a_hostile_origin_is_refused_before_auth_and_a_rebinding_host_is_not_trusted() {
+    let t = spawn().await;
+    // A wrong secret from a hostile page gets the origin refusal: nothing about the secret.
+    let mut c = WsClient::open(&t, "/", &[("origin", "https://evil.example")]).await;
+    c.recv_json().await;
+    let res = c
+        .call(
+            "connect",
+            WsClient::connect_params("wrong-token", ALL, 4, 4),
+        )
+        .await;
+    assert_eq!(
+        res["error"]["details"]["code"], "CONTROL_UI_ORIGIN_NOT_ALLOWED",
+        "{res}"
+    );
+    // DNS rebinding: the page's origin equals the Host it sends.
+    let port = t.url("").rsplit(':').next().unwrap().to_string();
+    let host = format!("evil.example:{port}");
+    let origin = format!("http://{host}");
+    let mut c = WsClient::open(&t, "/", &[("origin", &origin), ("host", &host)]).await;
+    c.recv_json().await;
+    let res = c
+        .call("connect", WsClient::connect_params(TOKEN, ALL, 4, 4))
+        .await;
+    assert_eq!(
+        res["error"]["details"]["code"], "CONTROL_UI_ORIGIN_NOT_ALLOWED",
+        "{res}"
+    );
+}
+
+#[actix_web::test]
+async fn browser_pages_on_loopback_are_rate_limited_apart_from_other_local_clients() {
+    let t = spawn().await;
+    for _ in 0..10 {
+        let mut c = WsClient::open(&t, "/", &[("origin", "http://localhost:5173")]).await;
+        c.recv_json().await;
+        let res = c
+            .call("connect", WsClient::connect_params("guess", ALL, 4, 4))
+            .await;
+        assert_eq!(res["ok"], false);
+    }
+    let mut c = WsClient::open(&t, "/", &[("origin", "http://localhost:5173")]).await;
+    c.recv_json().await;
+    let res = c
+        .call("connect", WsClient::connect_params(TOKEN, ALL, 4, 4))
+        .await;
+    assert_eq!(
+        res["ok"], false,
+        "the page is locked out even with the right token: {res}"
+    );
+    // The local CLI (no Origin) is not locked out by the page.
+    let (_, hello) = WsClient::operator(&t, ALL).await;
+    assert_eq!(hello["type"], "hello-ok", "{hello}");
+}
+
+#[actix_web::test]
 async fn config_get_redacts_secrets() {
     let t = spawn().await;
     let (mut c, _) = WsClient::operator(&t, ALL).await;
