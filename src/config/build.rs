@@ -110,6 +110,7 @@ pub(super) fn build(
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let cron = super::automation::cron(raw.cron.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let memory = super::build_agents::memory(&raw, &file, source)?;
 
     Ok(Config {
         channels,
@@ -161,6 +162,7 @@ pub(super) fn build(
         gateway_tools: g.tools.clone(),
         hooks,
         cron,
+        memory,
     })
 }
 

@@ -11,6 +11,7 @@ mod build_models;
 mod channel_types;
 mod channels;
 mod env;
+mod memory;
 pub mod raw;
 pub mod raw_channels;
 mod types;
@@ -23,6 +24,7 @@ pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
+pub use memory::{ExtraPath, MemoryConfig, MemorySearchConfig, RemoteEmbeddings};
 pub use types::*;
 
 use raw::RawConfig;

@@ -414,6 +414,8 @@ pub struct Config {
     pub hooks: super::HooksConfig,
     /// The cron scheduler (`cron.*`).
     pub cron: super::CronConfig,
+    /// Memory search (`memory.search`, per agent too).
+    pub memory: super::MemoryConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.
