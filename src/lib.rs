@@ -37,6 +37,7 @@ pub mod cron;
 pub mod error;
 pub mod hooks;
 pub mod http;
+pub mod memory;
 pub mod metrics;
 pub mod providers;
 pub mod responses;

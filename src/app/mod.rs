@@ -11,6 +11,7 @@
 //! - reads of persisted data for the edges (history, run log, stored responses);
 //! - [`channels`]: chat-channel accounts, their status and run-time enable/disable;
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
+//! - [`memory`]: search, read and write an agent's memory; index status; embeddings;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
@@ -20,6 +21,7 @@ pub mod channels;
 pub mod config_view;
 pub mod error;
 pub mod idempotency;
+pub mod memory;
 mod reads;
 pub mod select;
 pub mod sessions;
@@ -46,6 +48,7 @@ pub struct App {
     tools: ToolRegistry,
     idem: Arc<crate::core::dedupe::DedupeCache>,
     channels: Addr<crate::actors::channels::Channels>,
+    memory: crate::memory::Memory,
 }
 
 impl App {
@@ -59,6 +62,7 @@ impl App {
     ) -> Self {
         let app = App {
             router,
+            memory: crate::memory::Memory::start(config.clone(), store.clone()),
             config,
             store,
             tools,

@@ -69,4 +69,8 @@ impl ToolHost for App {
         self.spawn_turn(req, Placement::Hashed);
         true
     }
+
+    fn memory(&self) -> Option<crate::memory::Memory> {
+        Some(self.memory.clone())
+    }
 }

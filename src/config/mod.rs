@@ -201,3 +201,8 @@ mod tests {
         assert!(ModelRef::parse("openai/").is_none());
     }
 }
+
+/// A configured path with a leading `~/` expanded to the home directory.
+pub fn expand_user_path(p: &str) -> PathBuf {
+    build::expand_home(p)
+}

@@ -7,6 +7,7 @@ mod agents_list;
 pub mod args;
 pub mod executor;
 pub mod fs;
+mod memory;
 pub mod policy;
 mod sessions;
 mod sessions_send;
@@ -41,6 +42,10 @@ pub trait ToolHost: Send + Sync {
     fn run_turn(&self, req: TurnRequest) -> LocalBoxFuture<'static, Option<RunOutcome>>;
     /// Starts a turn without waiting for it; `false` when it could not be started.
     fn start_turn(&self, req: TurnRequest) -> bool;
+    /// The memory service (`memory_search`, `memory_get`); `None` when there is none.
+    fn memory(&self) -> Option<crate::memory::Memory> {
+        None
+    }
 }
 
 /// A host for registries not yet bound to a gateway: it can run nothing.
@@ -170,6 +175,8 @@ impl Default for ToolRegistry {
                 Arc::new(sessions::SessionStatus),
                 Arc::new(sessions_send::SessionsSend),
                 Arc::new(agents_list::AgentsList),
+                Arc::new(memory::MemorySearch),
+                Arc::new(memory::MemoryGet),
                 Arc::new(fs::read::Read),
                 Arc::new(fs::write::Write),
                 Arc::new(fs::edit::Edit),
@@ -270,7 +277,15 @@ mod tests {
             },
         };
         let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
-        assert_eq!(names, ["sessions_list", "session_status"]);
+        assert_eq!(
+            names,
+            [
+                "sessions_list",
+                "session_status",
+                "memory_search",
+                "memory_get"
+            ]
+        );
         agent.tools = ToolPolicy {
             agent: ToolRules {
                 allow: Some(vec!["session_status".into()]),
