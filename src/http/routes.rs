@@ -165,6 +165,13 @@ route_table! {
     "/api/v1/config/{path:.*}", Access::ApiV1, allow "GET", always => {
         GET => api_v1::config::get,
     }
+    "/api/v1/memory/search", Access::ApiV1, allow "GET, POST", always => {
+        GET => api_v1::memory::search,
+        POST => api_v1::memory::search,
+    }
+    "/api/v1/memory", Access::ApiV1, allow "POST", always => {
+        POST => api_v1::memory::add,
+    }
     "/v1/sessions", Access::Rest, allow "GET", always => {
         GET => rest::sessions::list,
     }

@@ -29,6 +29,7 @@ mod fs_tools;
 mod hooks;
 mod layers;
 mod limits;
+mod memory;
 mod misc;
 mod query_strings;
 mod request_fields;

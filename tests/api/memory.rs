@@ -1,0 +1,369 @@
+//! Memory end to end over a fixture workspace of English and Chinese notes
+//! (`tests/fixtures/memory`): keyword and hybrid search through `/api/v1/memory/search`, a
+//! local fake embeddings provider (and the gateway failing closed once it stops), notes
+//! written through `POST /api/v1/memory`, files edited on disk and reindexed by the watcher,
+//! the `memory_search` / `memory_get` tools, and seed 001/004's examples.
+
+use crate::helpers::*;
+use clawgate_bench::embeddings::FakeEmbeddings;
+use clawgate_bench::mock::{MockUpstream, Reply};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Copies the fixture into `ws`; `memory/DAY-<n>-slug.md` becomes today minus n days.
+fn copy_fixture(from: &Path, ws: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(ws.join(&name)).unwrap();
+            copy_fixture(&entry.path(), &ws.join(&name));
+            continue;
+        }
+        let name = match name.strip_prefix("DAY-") {
+            Some(rest) => {
+                let (n, slug) = rest.split_once('-').unwrap();
+                let day = chrono::Local::now().date_naive()
+                    - chrono::Duration::days(n.parse().unwrap());
+                format!("{}-{slug}", day.format("%Y-%m-%d"))
+            }
+            None => name,
+        };
+        std::fs::copy(entry.path(), ws.join(name)).unwrap();
+    }
+}
+
+fn dated(days_ago: i64, slug: &str) -> String {
+    let day = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
+    format!("memory/{}-{slug}.md", day.format("%Y-%m-%d"))
+}
+
+/// A gateway whose default workspace holds the fixture; `memory` is the `memory.search` block.
+async fn spawn_memory(memory: &str) -> TestGateway {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace");
+    std::fs::create_dir_all(&ws).unwrap();
+    copy_fixture(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/memory"),
+        &ws,
+    );
+    let top = format!("memory: {{ search: {{ sync: {{ watchDebounceMs: 150 }}, {memory} }} }}");
+    spawn_in(upstream, dir, "openai-completions", "", &top).await
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn search(t: &TestGateway, query: &str, extra: &str) -> (u16, Value) {
+    let mut resp = t
+        .get(&format!(
+            "/api/v1/memory/search?query={}{extra}",
+            encode(query)
+        ))
+        .send()
+        .await
+        .unwrap();
+    let body = resp.body().await.unwrap();
+    (
+        resp.status().as_u16(),
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
+}
+
+fn paths(v: &Value) -> Vec<String> {
+    v["data"]["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| r["path"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// (query, expected file) pairs: English, Chinese of 2, 3, 4+ characters, a filename.
+fn cases() -> Vec<(&'static str, String)> {
+    vec![
+        ("project deadline", "memory/projects/alpha.md".into()),
+        ("项目截止日期", "memory/projects/alpha.md".into()),
+        ("配置", "MEMORY.md".into()),
+        ("杭州", dated(12, "trip")),
+        ("红烧", "memory/recipes.md".into()),
+        ("记忆", "memory/learning.md".into()),
+        ("数据库", "memory/projects/alpha.md".into()),
+        ("猫粮品牌", "memory/pets.md".into()),
+        ("rollback kubernetes", dated(2, "deploy")),
+        ("concise replies", "USER.md".into()),
+        ("Hangzhou workshop", dated(12, "trip")),
+        ("oat milk latte", "USER.md".into()),
+        ("recipes", "memory/recipes.md".into()),
+        ("乌龙茶", "MEMORY.md".into()),
+    ]
+}
+
+async fn assert_cases(t: &TestGateway, mode: &str) {
+    for (q, want) in cases() {
+        let (s, v) = search(t, q, "").await;
+        assert_eq!(s, 200, "{q}: {v}");
+        assert_eq!(v["data"]["mode"], mode, "{q}: {v}");
+        let got = paths(&v);
+        assert!(
+            got.iter().take(3).any(|p| *p == want),
+            "{mode} `{q}`: want {want} in the top 3, got {got:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn keyword_search_finds_english_and_chinese_notes() {
+    let t = spawn_memory("").await;
+    assert_cases(&t, "keyword").await;
+    // A good keyword hit clears the default minScore (0.35) on its own.
+    let (_, v) = search(&t, "项目截止日期", "").await;
+    assert!(v["data"]["results"][0]["score"].as_f64().unwrap() > 0.6, "{v}");
+    assert_eq!(v["data"]["results"][0]["startLine"], 1);
+    // Nothing relevant: nothing returned.
+    let (_, v) = search(&t, "quantum chromodynamics", "").await;
+    assert_eq!(paths(&v), Vec::<String>::new());
+    // Bad parameters are the envelope's 400.
+    let (s, v) = search(&t, "x", "&limit=0").await;
+    assert_eq!((s, v["success"].clone()), (400, json!(false)), "{v}");
+}
+
+#[actix_web::test]
+async fn hybrid_search_uses_the_embeddings_provider_and_fails_closed_without_it() {
+    let emb = FakeEmbeddings::start().await.unwrap();
+    let t = spawn_memory(&format!(
+        "provider: \"openai-compatible\", model: \"fake-embed\", remote: {{ baseUrl: \"{}\", apiKey: \"sk-emb\" }}",
+        emb.base_url()
+    ))
+    .await;
+    assert_cases(&t, "hybrid").await;
+    let (_, v) = search(&t, "杭州", "").await;
+    assert_eq!(v["data"]["provider"], "openai-compatible");
+    assert_eq!(v["data"]["model"], "fake-embed");
+    let embedded = emb.inputs();
+    assert!(embedded >= 8, "every chunk embedded once: {embedded}");
+    // Status shows the vectors.
+    let status = t.gw.as_ref().unwrap().state.app.memory_status("main", false).await.unwrap();
+    assert_eq!(status["mode"], "hybrid");
+    assert_eq!(status["vectors"], status["chunks"]);
+    emb.stop().await;
+    let (s, v) = search(&t, "杭州", "").await;
+    assert_eq!(s, 503, "{v}");
+    assert_eq!(v["success"], false);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("unavailable"),
+        "{v}"
+    );
+    // The tool reports it instead of failing the turn.
+    let (s, _, v) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "memory_search", "args": {"query": "杭州"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["result"]["details"]["unavailable"], true, "{v}");
+}
+
+#[actix_web::test]
+async fn a_note_written_through_the_api_is_found_by_the_next_search() {
+    let t = spawn_memory("").await;
+    // Seed 001's example, verbatim.
+    let (s, _, v) = t
+        .post_json(
+            "/api/v1/memory",
+            json!({"content": "用户偏好简洁的回复风格", "tags": ["用户偏好", "风格"], "type": "long-term"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["success"], true);
+    assert!(v["data"]["memoryId"].as_str().unwrap().starts_with("mem_"));
+    assert!(v["data"]["createdAt"].as_str().unwrap().ends_with('Z'));
+    let long = std::fs::read_to_string(t.dir.path().join("workspace/MEMORY.md")).unwrap();
+    assert!(long.contains("用户偏好简洁的回复风格") && long.contains("Tags: 用户偏好, 风格"));
+    // A daily note.
+    let (s, _, v) = t
+        .post_json(
+            "/api/v1/memory",
+            json!({"content": "Dentist appointment moved to Friday 9am"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = search(&t, "dentist appointment", "").await;
+    assert_eq!(paths(&v).first(), Some(&dated(0, "x").replace("-x", "")), "{v}");
+    let (_, v) = search(&t, "回复风格", "").await;
+    assert!(paths(&v).contains(&"MEMORY.md".to_string()), "{v}");
+    let (s, _, v) = t.post_json("/api/v1/memory", json!({"tags": []})).await;
+    assert_eq!((s.as_u16(), v["error"]["code"].clone()), (400, json!("invalid_request")));
+}
+
+#[actix_web::test]
+async fn an_edited_file_is_reindexed_without_a_restart() {
+    let t = spawn_memory("").await;
+    let (_, v) = search(&t, "zeppelin", "").await;
+    assert!(paths(&v).is_empty());
+    let file = t.dir.path().join("workspace/memory/pets.md");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\nWe saw a zeppelin over the park on Sunday.\n");
+    std::fs::write(&file, text).unwrap();
+    std::fs::write(
+        t.dir.path().join("workspace/memory/new-note.md"),
+        "飞艇在公园上空飞过。\n",
+    )
+    .unwrap();
+    // The watcher is external to the request: poll the search with a deadline.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, a) = search(&t, "zeppelin", "").await;
+        let (_, b) = search(&t, "飞艇", "").await;
+        if paths(&a).first().map(String::as_str) == Some("memory/pets.md")
+            && paths(&b).first().map(String::as_str) == Some("memory/new-note.md")
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not reindexed: {a} {b}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A deleted file leaves the index.
+    std::fs::remove_file(t.dir.path().join("workspace/memory/new-note.md")).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !paths(&search(&t, "飞艇", "").await.1).is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "deleted note still found");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn the_model_searches_memory_and_reads_a_file() {
+    let t = spawn_memory("").await;
+    t.upstream
+        .push(Reply::tool_call("memory_search", r#"{"query":"项目截止日期"}"#));
+    t.upstream.push(Reply::tool_call(
+        "memory_get",
+        r#"{"path":"memory/projects/alpha.md","from":2,"lines":2}"#,
+    ));
+    t.upstream.push(Reply::text("done"));
+    let (s, body) = t
+        .chat(json!({"user": "mem", "messages": [{"role": "user", "content": "when is the deadline?"}]}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let reqs = t.upstream.requests();
+    assert_eq!(reqs.len(), 3);
+    let offered: Vec<String> = reqs[0].body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(offered.contains(&"memory_search".to_string()), "{offered:?}");
+    let tool_text = |i: usize| {
+        reqs[i].body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|m| m["role"] == "tool")
+            .unwrap()["content"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let found: Value = serde_json::from_str(&tool_text(1)).unwrap();
+    assert_eq!(found["results"][0]["path"], "memory/projects/alpha.md");
+    assert_eq!(found["mode"], "keyword");
+    assert!(found["results"][0]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("2027年1月15日"));
+    assert_eq!(
+        tool_text(2),
+        "\nThe project deadline is 2027-01-15; the design review happens one week before."
+    );
+    // memory_get reads memory files only.
+    for path in ["../clawgate.json5", "/etc/passwd", "AGENTS.md"] {
+        let (s, _, v) = t
+            .post_json(
+                "/tools/invoke",
+                json!({"tool": "memory_get", "args": {"path": path}}),
+            )
+            .await;
+        assert_eq!(s, 400, "{path}: {v}");
+    }
+}
+
+/// Sends `GET <target>` with a body, byte for byte (raw UTF-8 in the URL, as curl does).
+async fn raw_get(t: &TestGateway, target: &[u8], body: &str) -> (u16, Value) {
+    let addr = t.base.trim_start_matches("http://").to_string();
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = b"GET ".to_vec();
+    req.extend_from_slice(target);
+    req.extend_from_slice(
+        format!(
+            " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    sock.write_all(&req).await.unwrap();
+    let mut resp = Vec::new();
+    sock.read_to_end(&mut resp).await.unwrap();
+    let text = String::from_utf8_lossy(&resp).into_owned();
+    let status = text[9..12].parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+async fn seed_examples_work_verbatim() {
+    let t = spawn_memory("").await;
+    // Seed 001: GET with the JSON body of the guide.
+    let (s, v) = raw_get(
+        &t,
+        b"/api/v1/memory/search",
+        r#"{
+  "query": "OpenClaw 配置",
+  "limit": 5,
+  "minScore": 0.7
+}"#,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["success"], true);
+    let first = &v["data"]["results"][0];
+    assert!(first["content"].as_str().unwrap().contains("OpenClaw 配置文件位于"), "{v}");
+    assert_eq!(first["source"], "MEMORY.md");
+    assert!(first["score"].as_f64().unwrap() >= 0.7);
+    // Seed 001's curl: raw UTF-8 in the query string.
+    let (s, v) = raw_get(&t, "/api/v1/memory/search?query=配置".as_bytes(), "").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["data"]["results"][0]["source"], "MEMORY.md");
+    // Seed 004: /tools/invoke memory_search.
+    let (s, _, v) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "memory_search", "args": {"query": "项目截止日期"}, "sessionKey": "main"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(
+        v["result"]["details"]["results"][0]["path"],
+        "memory/projects/alpha.md"
+    );
+}
