@@ -142,6 +142,11 @@ pub fn normalize_agent_id(id: &str) -> Option<String> {
     ok.then_some(id)
 }
 
+/// A configured path with a leading `~/` expanded to the home directory.
+pub fn expand_user_path(p: &str) -> PathBuf {
+    build::expand_home(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,9 +205,4 @@ mod tests {
         assert_eq!(r.model, "anthropic/claude");
         assert!(ModelRef::parse("openai/").is_none());
     }
-}
-
-/// A configured path with a leading `~/` expanded to the home directory.
-pub fn expand_user_path(p: &str) -> PathBuf {
-    build::expand_home(p)
 }

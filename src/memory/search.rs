@@ -1,5 +1,5 @@
 //! Retrieval: a keyword leg (FTS5 BM25), a vector leg (cosine over the agent's embeddings),
-//! a filename leg (exact path > basename > stem), merged by weight, decayed by age for dated
+//! a filename leg (exact path > basename > stem), merged by weight (see [`fuse`]), decayed by age for dated
 //! notes only, filtered by `minScore`, de-duplicated by MMR.
 //!
 //! Keyword scores are normalised into 0..1 so `minScore` means the same on a corpus of ten
@@ -179,7 +179,7 @@ pub async fn run(
         .into_values()
         .map(|c| {
             let mut s = if hybrid {
-                (vw * c.vector + tw * c.text) / (vw + tw)
+                fuse(c.vector, c.text, vw, tw)
             } else {
                 c.text
             };
@@ -213,6 +213,15 @@ pub async fn run(
             text: c.chunk.text,
         })
         .collect())
+}
+
+/// The hybrid score: a weighted "noisy OR" of the two legs, `1 − (1 − w_v·v)(1 − w_t·t)`
+/// with the weights scaled so the larger is 1 (0.7 / 0.3 → 1 / 0.43). Either leg alone can
+/// carry a result (a perfect keyword hit with an unrelated vector still scores 0.43, above
+/// the default `minScore`), and agreement of both ranks highest.
+fn fuse(vector: f64, text: f64, vw: f64, tw: f64) -> f64 {
+    let top = vw.max(tw).max(f64::EPSILON);
+    1.0 - (1.0 - vw / top * vector) * (1.0 - tw / top * text)
 }
 
 /// Maximal marginal relevance: picks `k` by `λ·score − (1−λ)·max similarity to those picked`
@@ -259,6 +268,14 @@ pub async fn query_vector(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fusion_lets_either_leg_carry_and_rewards_agreement() {
+        assert!((fuse(0.0, 1.0, 0.7, 0.3) - 3.0 / 7.0).abs() < 1e-9);
+        assert!((fuse(0.8, 0.0, 0.7, 0.3) - 0.8).abs() < 1e-9);
+        assert!(fuse(0.8, 1.0, 0.7, 0.3) > fuse(0.8, 0.0, 0.7, 0.3));
+        assert!(fuse(0.1, 0.0, 0.7, 0.3) < 0.35);
+    }
 
     #[test]
     fn filename_leg_prefers_exact_path_then_basename_then_stem() {

@@ -25,8 +25,8 @@ fn copy_fixture(from: &Path, ws: &Path) {
         let name = match name.strip_prefix("DAY-") {
             Some(rest) => {
                 let (n, slug) = rest.split_once('-').unwrap();
-                let day = chrono::Local::now().date_naive()
-                    - chrono::Duration::days(n.parse().unwrap());
+                let day =
+                    chrono::Local::now().date_naive() - chrono::Duration::days(n.parse().unwrap());
                 format!("{}-{slug}", day.format("%Y-%m-%d"))
             }
             None => name,
@@ -57,9 +57,7 @@ async fn spawn_memory(memory: &str) -> TestGateway {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -98,14 +96,14 @@ fn cases() -> Vec<(&'static str, String)> {
         ("project deadline", "memory/projects/alpha.md".into()),
         ("项目截止日期", "memory/projects/alpha.md".into()),
         ("配置", "MEMORY.md".into()),
-        ("杭州", dated(12, "trip")),
+        ("杭州", dated(5, "trip")),
         ("红烧", "memory/recipes.md".into()),
         ("记忆", "memory/learning.md".into()),
         ("数据库", "memory/projects/alpha.md".into()),
         ("猫粮品牌", "memory/pets.md".into()),
         ("rollback kubernetes", dated(2, "deploy")),
         ("concise replies", "USER.md".into()),
-        ("Hangzhou workshop", dated(12, "trip")),
+        ("Hangzhou workshop", dated(5, "trip")),
         ("oat milk latte", "USER.md".into()),
         ("recipes", "memory/recipes.md".into()),
         ("乌龙茶", "MEMORY.md".into()),
@@ -131,7 +129,10 @@ async fn keyword_search_finds_english_and_chinese_notes() {
     assert_cases(&t, "keyword").await;
     // A good keyword hit clears the default minScore (0.35) on its own.
     let (_, v) = search(&t, "项目截止日期", "").await;
-    assert!(v["data"]["results"][0]["score"].as_f64().unwrap() > 0.6, "{v}");
+    assert!(
+        v["data"]["results"][0]["score"].as_f64().unwrap() > 0.6,
+        "{v}"
+    );
     assert_eq!(v["data"]["results"][0]["startLine"], 1);
     // Nothing relevant: nothing returned.
     let (_, v) = search(&t, "quantum chromodynamics", "").await;
@@ -156,7 +157,14 @@ async fn hybrid_search_uses_the_embeddings_provider_and_fails_closed_without_it(
     let embedded = emb.inputs();
     assert!(embedded >= 8, "every chunk embedded once: {embedded}");
     // Status shows the vectors.
-    let status = t.gw.as_ref().unwrap().state.app.memory_status("main", false).await.unwrap();
+    let status =
+        t.gw.as_ref()
+            .unwrap()
+            .state
+            .app
+            .memory_status("main", false)
+            .await
+            .unwrap();
     assert_eq!(status["mode"], "hybrid");
     assert_eq!(status["vectors"], status["chunks"]);
     emb.stop().await;
@@ -164,7 +172,10 @@ async fn hybrid_search_uses_the_embeddings_provider_and_fails_closed_without_it(
     assert_eq!(s, 503, "{v}");
     assert_eq!(v["success"], false);
     assert!(
-        v["error"]["message"].as_str().unwrap().contains("unavailable"),
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unavailable"),
         "{v}"
     );
     // The tool reports it instead of failing the turn.
@@ -203,11 +214,18 @@ async fn a_note_written_through_the_api_is_found_by_the_next_search() {
         .await;
     assert_eq!(s, 200, "{v}");
     let (_, v) = search(&t, "dentist appointment", "").await;
-    assert_eq!(paths(&v).first(), Some(&dated(0, "x").replace("-x", "")), "{v}");
+    assert_eq!(
+        paths(&v).first(),
+        Some(&dated(0, "x").replace("-x", "")),
+        "{v}"
+    );
     let (_, v) = search(&t, "回复风格", "").await;
     assert!(paths(&v).contains(&"MEMORY.md".to_string()), "{v}");
     let (s, _, v) = t.post_json("/api/v1/memory", json!({"tags": []})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].clone()), (400, json!("invalid_request")));
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].clone()),
+        (400, json!("invalid_request"))
+    );
 }
 
 #[actix_web::test]
@@ -244,7 +262,10 @@ async fn an_edited_file_is_reindexed_without_a_restart() {
     std::fs::remove_file(t.dir.path().join("workspace/memory/new-note.md")).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !paths(&search(&t, "飞艇", "").await.1).is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "deleted note still found");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "deleted note still found"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -252,8 +273,10 @@ async fn an_edited_file_is_reindexed_without_a_restart() {
 #[actix_web::test]
 async fn the_model_searches_memory_and_reads_a_file() {
     let t = spawn_memory("").await;
-    t.upstream
-        .push(Reply::tool_call("memory_search", r#"{"query":"项目截止日期"}"#));
+    t.upstream.push(Reply::tool_call(
+        "memory_search",
+        r#"{"query":"项目截止日期"}"#,
+    ));
     t.upstream.push(Reply::tool_call(
         "memory_get",
         r#"{"path":"memory/projects/alpha.md","from":2,"lines":2}"#,
@@ -271,7 +294,10 @@ async fn the_model_searches_memory_and_reads_a_file() {
         .iter()
         .map(|t| t["function"]["name"].as_str().unwrap().to_string())
         .collect();
-    assert!(offered.contains(&"memory_search".to_string()), "{offered:?}");
+    assert!(
+        offered.contains(&"memory_search".to_string()),
+        "{offered:?}"
+    );
     let tool_text = |i: usize| {
         reqs[i].body["messages"]
             .as_array()
@@ -346,7 +372,13 @@ async fn seed_examples_work_verbatim() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["success"], true);
     let first = &v["data"]["results"][0];
-    assert!(first["content"].as_str().unwrap().contains("OpenClaw 配置文件位于"), "{v}");
+    assert!(
+        first["content"]
+            .as_str()
+            .unwrap()
+            .contains("OpenClaw 配置文件位于"),
+        "{v}"
+    );
     assert_eq!(first["source"], "MEMORY.md");
     assert!(first["score"].as_f64().unwrap() >= 0.7);
     // Seed 001's curl: raw UTF-8 in the query string.

@@ -35,7 +35,10 @@ fn agent_of(m: &Map<String, Value>, state: &AppState) -> Result<String, GatewayE
         Some(Value::String(a)) => crate::config::normalize_agent_id(a)
             .filter(|a| state.config.agent(a).is_some())
             .ok_or_else(|| GatewayError::NotFound(format!("unknown agent `{a}`"))),
-        Some(_) => Err(GatewayError::bad_param("`agentId` must be a string", "agentId")),
+        Some(_) => Err(GatewayError::bad_param(
+            "`agentId` must be a string",
+            "agentId",
+        )),
     }
 }
 
@@ -48,7 +51,10 @@ fn number(m: &Map<String, Value>, k: &str) -> Result<Option<f64>, GatewayError> 
             .parse::<f64>()
             .map(Some)
             .map_err(|_| GatewayError::bad_param(format!("`{k}` must be a number"), k)),
-        Some(_) => Err(GatewayError::bad_param(format!("`{k}` must be a number"), k)),
+        Some(_) => Err(GatewayError::bad_param(
+            format!("`{k}` must be a number"),
+            k,
+        )),
     }
 }
 
@@ -126,7 +132,9 @@ pub async fn add(
             .map(str::to_string)
             .collect(),
         Some(_) => {
-            return Err(GatewayError::bad_param("`tags` must be an array of strings", "tags").into())
+            return Err(
+                GatewayError::bad_param("`tags` must be an array of strings", "tags").into(),
+            )
         }
     };
     let long_term = match m.get("type") {
