@@ -32,6 +32,9 @@ pub enum Command {
     /// Manage cron jobs on a running gateway.
     #[command(subcommand)]
     Cron(crate::cli_cron::CronCmd),
+    /// Inspect, reindex and search agent memory on a running gateway.
+    #[command(subcommand)]
+    Memory(crate::cli_memory::MemoryCmd),
 }
 
 /// `clawgate message …`.

@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(s) => crate::client::run_status(s),
         Command::Message(crate::cli::MessageCmd::Send(m)) => crate::client_message::run_send(m),
         Command::Cron(c) => crate::cron::command::run(c),
+        Command::Memory(c) => crate::cli_memory::run(c),
         Command::Config(ConfigCmd::Validate { paths, json }) => {
             let ov = Overrides {
                 state_dir: paths.state_dir.clone(),

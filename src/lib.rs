@@ -27,6 +27,7 @@ pub mod auth;
 pub mod channels;
 pub mod cli;
 pub mod cli_cron;
+pub mod cli_memory;
 pub mod client;
 pub mod client_message;
 pub mod client_rpc;

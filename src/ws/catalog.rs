@@ -39,6 +39,9 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "cron.remove",
     "cron.run",
     "cron.runs",
+    "memory.search",
+    "memory.status",
+    "memory.index",
 ];
 
 /// Events advertised in `hello-ok.features.events`.

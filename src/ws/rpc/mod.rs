@@ -9,6 +9,7 @@ mod agent;
 mod channels;
 mod chat;
 mod cron;
+mod memory;
 mod sessions;
 mod system;
 pub mod wait;
@@ -189,6 +190,9 @@ pub fn handler(method: &str) -> Option<Handler> {
         "cron.remove" => |c| Box::pin(cron::remove(c)),
         "cron.run" => |c| Box::pin(cron::run(c)),
         "cron.runs" => |c| Box::pin(cron::runs(c)),
+        "memory.search" => |c| Box::pin(memory::search(c)),
+        "memory.status" => |c| Box::pin(memory::status(c)),
+        "memory.index" => |c| Box::pin(memory::index(c)),
         _ => return None,
     };
     Some(h)
