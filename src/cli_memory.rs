@@ -95,7 +95,11 @@ fn render(method: &str, v: &Value) {
                 r["unchanged"],
                 r["removed"],
                 r["embedded"],
-                if r["forced"] == true { " (rebuilt)" } else { "" }
+                if r["forced"] == true {
+                    " (rebuilt)"
+                } else {
+                    ""
+                }
             );
         }
         _ => {

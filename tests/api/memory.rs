@@ -399,3 +399,98 @@ async fn seed_examples_work_verbatim() {
         "memory/projects/alpha.md"
     );
 }
+
+fn cli(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clawgate"))
+        .arg("memory")
+        .args(args)
+        .args(["--url", url, "--token", TOKEN, "--json"])
+        .env_remove("OPENCLAW_GATEWAY_TOKEN")
+        .output()
+        .unwrap()
+}
+
+/// Runs the CLI off the test's runtime (it has its own).
+async fn cli_json(url: &str, args: &[&str]) -> Value {
+    let (url, args): (String, Vec<String>) =
+        (url.into(), args.iter().map(|a| a.to_string()).collect());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = tx.send(cli(&url, &args));
+    });
+    let out = rx.await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[actix_web::test]
+async fn a_new_embedding_model_pauses_vectors_until_a_forced_reindex() {
+    let emb = FakeEmbeddings::start().await.unwrap();
+    let block = |model: &str| {
+        format!(
+            "provider: \"openai-compatible\", model: \"{model}\", remote: {{ baseUrl: \"{}\" }}",
+            emb.base_url()
+        )
+    };
+    let t = spawn_memory(&block("m1")).await;
+    let v = cli_json(&t.base, &["search", "杭州"]).await;
+    assert_eq!(v["mode"], "hybrid", "{v}");
+    let first = emb.inputs();
+    // Restart with the same settings: nothing is embedded again.
+    let (upstream, dir) = t.stop().await;
+    let top = format!(
+        "memory: {{ search: {{ sync: {{ watchDebounceMs: 150 }}, {} }} }}",
+        block("m1")
+    );
+    let t = spawn_in(upstream, dir, "openai-completions", "", &top).await;
+    let v = cli_json(&t.base, &["status"]).await;
+    assert_eq!(
+        (v["mode"].clone(), v["stale"].clone()),
+        (json!("hybrid"), json!(false)),
+        "{v}"
+    );
+    assert_eq!(emb.inputs(), first, "unchanged chunks are not re-embedded");
+    // Another model: keyword only, with a warning, until `memory index --force`.
+    let (upstream, dir) = t.stop().await;
+    let top = top.replace("\"m1\"", "\"m2\"");
+    let t = spawn_in(upstream, dir, "openai-completions", "", &top).await;
+    let v = cli_json(&t.base, &["search", "杭州"]).await;
+    assert_eq!(v["mode"], "keyword", "{v}");
+    assert!(v["warning"]
+        .as_str()
+        .unwrap()
+        .contains("memory index --force"));
+    assert_eq!(
+        paths_of(&v).first().map(String::as_str),
+        Some(dated(5, "trip").as_str())
+    );
+    let v = cli_json(&t.base, &["status", "--deep"]).await;
+    assert_eq!(v["stale"], true, "{v}");
+    assert_eq!(v["probe"]["ok"], true, "{v}");
+    let v = cli_json(&t.base, &["index", "--force"]).await;
+    assert_eq!(v["report"]["forced"], true, "{v}");
+    assert!(v["report"]["indexed"].as_u64().unwrap() >= 8, "{v}");
+    let v = cli_json(&t.base, &["search", "杭州"]).await;
+    assert_eq!(
+        (v["mode"].clone(), v["model"].clone()),
+        (json!("hybrid"), json!("m2")),
+        "{v}"
+    );
+    assert!(v.get("warning").is_none(), "{v}");
+}
+
+fn paths_of(v: &Value) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| r["path"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
