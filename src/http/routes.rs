@@ -11,7 +11,9 @@
 
 use super::responses_ws;
 use super::tools_invoke;
-use super::{agent_run, api_v1, channels, chat_completions, models, probes, responses, rest};
+use super::{
+    agent_run, api_v1, channels, chat_completions, embeddings, models, probes, responses, rest,
+};
 use crate::auth::Principal;
 use crate::config::Config;
 use crate::error::GatewayError;
@@ -130,6 +132,9 @@ route_table! {
     }
     "/tools/invoke", Access::Gateway, allow "POST", always => {
         POST => tools_invoke::invoke,
+    }
+    "/v1/embeddings", Access::Gateway, allow "POST", models_on => {
+        POST => embeddings::create,
     }
     "/v1/models", Access::Gateway, allow "GET", models_on => {
         GET => models::list,

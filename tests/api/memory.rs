@@ -494,3 +494,79 @@ fn paths_of(v: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[actix_web::test]
+async fn v1_embeddings_serves_the_agents_memory_provider() {
+    let emb = FakeEmbeddings::start().await.unwrap();
+    let t = spawn_memory(&format!(
+        "provider: \"openai-compatible\", model: \"fake-embed\", remote: {{ baseUrl: \"{}\" }}",
+        emb.base_url()
+    ))
+    .await;
+    let (s, _, v) = t
+        .post_json(
+            "/v1/embeddings",
+            json!({"model": "openclaw", "input": ["你好", "hello"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["object"], "list");
+    assert_eq!(v["model"], "fake-embed");
+    assert_eq!(v["data"].as_array().unwrap().len(), 2);
+    assert_eq!(v["data"][1]["index"], 1);
+    assert_eq!(
+        v["data"][0]["embedding"].as_array().unwrap().len(),
+        clawgate_bench::embeddings::DIMS
+    );
+    assert!(v["usage"]["prompt_tokens"].as_u64().unwrap() > 0);
+    // base64, dimensions, and the real model from x-openclaw-model.
+    let mut resp = t
+        .post("/v1/embeddings")
+        .insert_header(("x-openclaw-model", "other-embed"))
+        .send_json(&json!({"model": "openclaw/main", "input": "hello", "encoding_format": "base64", "dimensions": 64}))
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&resp.body().await.unwrap()).unwrap();
+    assert_eq!(resp.status(), 200, "{v}");
+    assert_eq!(v["model"], "other-embed");
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(v["data"][0]["embedding"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(bytes.len(), 64 * 4);
+    for (body, param) in [
+        (json!({"model": "gpt-4", "input": "x"}), "model"),
+        (json!({"model": "openclaw/nobody", "input": "x"}), "model"),
+        (json!({"model": "openclaw", "input": []}), "input"),
+        (
+            json!({"model": "openclaw", "input": "x", "encoding_format": "hex"}),
+            "encoding_format",
+        ),
+    ] {
+        let (s, _, v) = t.post_json("/v1/embeddings", body).await;
+        assert_eq!(
+            (s.as_u16(), v["error"]["param"].clone()),
+            (400, json!(param)),
+            "{v}"
+        );
+    }
+    emb.stop().await;
+    let (s, _, v) = t
+        .post_json("/v1/embeddings", json!({"model": "openclaw", "input": "x"}))
+        .await;
+    assert_eq!(s, 503, "{v}");
+    assert_eq!(v["error"]["type"], "api_error");
+}
+
+#[actix_web::test]
+async fn v1_embeddings_without_a_provider_says_how_to_configure_one() {
+    let t = spawn_memory("").await;
+    let (s, _, v) = t
+        .post_json("/v1/embeddings", json!({"model": "openclaw", "input": "x"}))
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("memory.search.provider"));
+}
