@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 31);
+        assert_eq!(ADVERTISED_METHODS.len(), 34);
         assert_eq!(ADVERTISED_EVENTS.len(), 10);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
