@@ -583,3 +583,24 @@ async fn v1_embeddings_without_a_provider_says_how_to_configure_one() {
         .unwrap()
         .contains("memory.search.provider"));
 }
+
+#[actix_web::test]
+async fn websocket_memory_methods_follow_their_scopes() {
+    use crate::ws_client::WsClient;
+    let t = spawn_memory("").await;
+    let (mut read, _) = WsClient::operator(&t, &["operator.read"]).await;
+    let res = read.call("memory.search", json!({"query": "杭州"})).await;
+    assert_eq!(res["ok"], true, "{res}");
+    assert_eq!(res["payload"]["results"][0]["path"], dated(5, "trip"));
+    assert_eq!(res["payload"]["mode"], "keyword");
+    let res = read.call("memory.status", json!({})).await;
+    assert_eq!(res["payload"]["files"], 8, "{res}");
+    assert_eq!(res["payload"]["provider"], "none");
+    let res = read.call("memory.index", json!({})).await;
+    assert_eq!(res["error"]["message"], "missing scope: operator.admin");
+    let res = read.call("memory.search", json!({})).await;
+    assert_eq!(res["error"]["code"], "INVALID_REQUEST");
+    let (mut admin, _) = WsClient::operator(&t, &["operator.admin"]).await;
+    let res = admin.call("memory.index", json!({"force": true})).await;
+    assert_eq!(res["payload"]["report"]["indexed"], 8, "{res}");
+}
