@@ -75,6 +75,11 @@ impl Indexer {
         if !agent.settings.watch {
             return;
         }
+        // OpenClaw creates the workspace at start-up; here it must exist to be watched, so
+        // notes written into a fresh workspace are indexed without a restart.
+        if let Err(e) = std::fs::create_dir_all(&agent.workspace) {
+            tracing::warn!(agent = %agent.id, error = %e, "cannot create the agent workspace");
+        }
         if !self.watches.contains_key(&agent.id) {
             let addr = ctx.address();
             let id = agent.id.clone();

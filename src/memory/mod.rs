@@ -122,6 +122,7 @@ pub struct Memory {
     store: Store,
     agents: Arc<HashMap<String, Arc<AgentIndex>>>,
     indexer: Addr<Indexer>,
+    arbiter: actix::ArbiterHandle,
     append_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -168,8 +169,14 @@ impl Memory {
             store,
             agents,
             indexer,
+            arbiter: arbiter.handle(),
             append_lock: Arc::default(),
         }
+    }
+
+    /// Stops the indexer and its watchers (at shutdown).
+    pub fn stop(&self) {
+        self.arbiter.stop();
     }
 
     fn agent(&self, id: &str) -> Result<&Arc<AgentIndex>, MemoryError> {
