@@ -46,14 +46,21 @@ pub struct Sync {
     pub agent: String,
     /// Rebuild from scratch.
     pub force: bool,
+    /// Start watching the agent's files from now on (its memory is in use).
+    pub watch: bool,
 }
+
+/// Files changed under these paths (from the watcher).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Changed(Vec<std::path::PathBuf>);
 
 /// The indexer actor.
 pub struct Indexer {
     pub(super) config: Arc<Config>,
     pub(super) store: Store,
     pub(super) agents: Arc<HashMap<String, Arc<AgentIndex>>>,
-    watches: HashMap<String, Watch>,
+    watch: Option<Watch>,
 }
 
 impl Indexer {
@@ -67,8 +74,24 @@ impl Indexer {
             config,
             store,
             agents,
-            watches: HashMap::new(),
+            watch: None,
         }
+    }
+
+    /// The agents whose files live under `path`.
+    fn owners(&self, path: &std::path::Path) -> Vec<String> {
+        self.agents
+            .values()
+            .filter(|a| a.watching.load(Ordering::Acquire))
+            .filter(|a| {
+                path.starts_with(&a.workspace)
+                    || a.settings
+                        .extra_paths
+                        .iter()
+                        .any(|e| path.starts_with(sources::extra_root(&a.workspace, e)))
+            })
+            .map(|a| a.id.clone())
+            .collect()
     }
 
     fn ensure_watch(&mut self, agent: &AgentIndex, ctx: &mut Context<Self>) {
@@ -80,21 +103,21 @@ impl Indexer {
         if let Err(e) = std::fs::create_dir_all(&agent.workspace) {
             tracing::warn!(agent = %agent.id, error = %e, "cannot create the agent workspace");
         }
-        if !self.watches.contains_key(&agent.id) {
+        if self.watch.is_none() {
             let addr = ctx.address();
-            let id = agent.id.clone();
-            let debounce = Duration::from_millis(agent.settings.watch_debounce_ms.max(10));
-            match Watch::new(debounce, move || {
-                addr.do_send(Sync {
-                    agent: id.clone(),
-                    force: false,
-                })
+            let debounce = self
+                .agents
+                .values()
+                .map(|a| a.settings.watch_debounce_ms)
+                .min()
+                .unwrap_or(1500)
+                .max(10);
+            match Watch::new(Duration::from_millis(debounce), move |paths| {
+                addr.do_send(Changed(paths))
             }) {
-                Ok(w) => {
-                    self.watches.insert(agent.id.clone(), w);
-                }
+                Ok(w) => self.watch = Some(w),
                 Err(e) => {
-                    tracing::warn!(agent = %agent.id, error = %e, "memory watcher not started");
+                    tracing::warn!(error = %e, "memory watcher not started");
                     return;
                 }
             }
@@ -106,7 +129,7 @@ impl Indexer {
         for e in &agent.settings.extra_paths {
             paths.push((sources::extra_root(&agent.workspace, e), true));
         }
-        if let Some(w) = self.watches.get_mut(&agent.id) {
+        if let Some(w) = self.watch.as_mut() {
             w.ensure(&paths);
         }
     }
@@ -114,6 +137,23 @@ impl Indexer {
 
 impl Actor for Indexer {
     type Context = Context<Self>;
+}
+
+impl Handler<Changed> for Indexer {
+    type Result = ();
+
+    fn handle(&mut self, msg: Changed, ctx: &mut Context<Self>) {
+        let mut agents: Vec<String> = msg.0.iter().flat_map(|p| self.owners(p)).collect();
+        agents.sort();
+        agents.dedup();
+        for agent in agents {
+            ctx.notify(Sync {
+                agent,
+                force: false,
+                watch: false,
+            });
+        }
+    }
 }
 
 impl Handler<Sync> for Indexer {
@@ -128,11 +168,17 @@ impl Handler<Sync> for Indexer {
         };
         let (config, store) = (self.config.clone(), self.store.clone());
         let a = agent.clone();
+        let (force, watch) = (msg.force, msg.watch);
         AtomicResponse::new(Box::pin(
-            async move { sync(&a, &config, &store, msg.force).await }
+            async move { sync(&a, &config, &store, force).await }
                 .into_actor(self)
                 .map(move |res, act, ctx| {
-                    act.ensure_watch(&agent, ctx);
+                    if watch {
+                        agent.watching.store(true, Ordering::Release);
+                    }
+                    if agent.watching.load(Ordering::Acquire) {
+                        act.ensure_watch(&agent, ctx);
+                    }
                     if let Err(e) = &res {
                         tracing::warn!(agent = %agent.id, error = %e, "memory sync failed");
                     }

@@ -61,6 +61,8 @@ pub struct AgentIndex {
     pub settings: MemorySearchConfig,
     /// Whether one sync has finished.
     pub synced: AtomicBool,
+    /// Whether its files are watched (from its first memory call on).
+    pub watching: AtomicBool,
     /// Fired after each sync.
     pub sync_done: tokio::sync::Notify,
     /// The index identity changed: vectors are paused until a forced reindex.
@@ -143,6 +145,7 @@ impl Memory {
                         workspace: a.workspace.clone(),
                         settings,
                         synced: AtomicBool::new(false),
+                        watching: AtomicBool::new(false),
                         sync_done: tokio::sync::Notify::new(),
                         stale: AtomicBool::new(false),
                         vectors: RwLock::new(Arc::new(VectorSet::default())),
@@ -162,6 +165,7 @@ impl Memory {
             indexer.do_send(Sync {
                 agent: a.id.clone(),
                 force: false,
+                watch: false,
             });
         }
         Memory {
@@ -195,10 +199,19 @@ impl Memory {
             .send(Sync {
                 agent: agent.to_string(),
                 force,
+                watch: true,
             })
             .await
             .map_err(|_| MemoryError::Unavailable("the memory indexer has stopped".into()))?
             .map_err(MemoryError::Unavailable)
+    }
+
+    /// Syncs an agent not synced or watched yet (its memory is in use from now on).
+    async fn ensure_live(&self, a: &AgentIndex) -> Result<(), MemoryError> {
+        if !a.synced.load(Ordering::Acquire) || !a.watching.load(Ordering::Acquire) {
+            self.sync(&a.id, false).await?;
+        }
+        Ok(())
     }
 
     /// The embeddings provider of an agent (`None`: keyword only), with `model` overriding.
@@ -226,9 +239,7 @@ impl Memory {
         if query.trim().is_empty() {
             return Err(MemoryError::Invalid("query must not be empty".into()));
         }
-        if !a.synced.load(Ordering::Acquire) {
-            self.sync(agent, false).await?;
-        }
+        self.ensure_live(&a).await?;
         let embedder = self.embedder(agent, None)?;
         let stale = a.stale.load(Ordering::Acquire);
         let (provider, model) = match &embedder {
@@ -278,7 +289,8 @@ impl Memory {
         from: Option<usize>,
         lines: Option<usize>,
     ) -> Result<Value, MemoryError> {
-        let a = self.agent(agent)?;
+        let a = self.agent(agent)?.clone();
+        self.ensure_live(&a).await?;
         let f = sources::find(&a.workspace, &a.settings.extra_paths, path).ok_or_else(|| {
             MemoryError::NotFound(format!("`{path}` is not a memory file of agent `{agent}`"))
         })?;
@@ -361,6 +373,9 @@ impl Memory {
             .agents
             .get(agent)
             .ok_or_else(|| MemoryError::NotFound(format!("unknown agent `{agent}`")))?;
+        if a.settings.enabled {
+            self.ensure_live(a).await?;
+        }
         let embedder = Embedder::resolve(&a.settings, &self.config, None);
         let (provider, model, key, config_error) = match &embedder {
             Ok(Some(e)) => (e.provider.clone(), Some(e.model.clone()), e.key(), None),

@@ -1,8 +1,9 @@
 //! The file watcher: `notify` with `notify-debouncer-mini` (debounce `sync.watchDebounceMs`,
-//! 1.5 s by default) on each agent's workspace (not recursive: `MEMORY.md`, `USER.md`, the
-//! `memory` folder appearing), `memory/` (recursive) and the extra paths. A change to a
-//! Markdown file or a folder calls back (on the watcher's thread); the callback asks the
-//! indexer to sync the agent, which reads only files whose size or time changed.
+//! 1.5 s by default), one per gateway (one inotify instance), on each agent's workspace (not
+//! recursive: `MEMORY.md`, `USER.md`, the `memory` folder appearing), `memory/` (recursive)
+//! and the extra paths. Changes to Markdown files or folders call back (on the watcher's
+//! thread) with their paths; the indexer then syncs the agents those paths belong to, reading
+//! only files whose size or time changed.
 
 use notify::RecursiveMode;
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
@@ -10,7 +11,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// One agent's watcher.
+/// The gateway's memory watcher.
 pub struct Watch {
     debouncer: Debouncer<notify::RecommendedWatcher>,
     watched: HashSet<PathBuf>,
@@ -24,12 +25,20 @@ fn relevant(p: &Path) -> bool {
 }
 
 impl Watch {
-    /// A watcher calling `on_change` after each debounced batch of relevant changes.
-    pub fn new(debounce: Duration, on_change: impl Fn() + Send + 'static) -> Result<Watch, String> {
+    /// A watcher calling `on_change` with the changed paths after each debounced batch.
+    pub fn new(
+        debounce: Duration,
+        on_change: impl Fn(Vec<PathBuf>) + Send + 'static,
+    ) -> Result<Watch, String> {
         let debouncer = new_debouncer(debounce, move |res: DebounceEventResult| {
             if let Ok(events) = res {
-                if events.iter().any(|e| relevant(&e.path)) {
-                    on_change();
+                let paths: Vec<PathBuf> = events
+                    .into_iter()
+                    .map(|e| e.path)
+                    .filter(|p| relevant(p))
+                    .collect();
+                if !paths.is_empty() {
+                    on_change(paths);
                 }
             }
         })
