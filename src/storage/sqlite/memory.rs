@@ -1,6 +1,10 @@
 //! The memory index in SQLite: `memory_files`, `memory_chunks` (text, line range, hash,
 //! embedding as little-endian `f32`s), the FTS5 table `memory_fts` (rowid = chunk id, BM25,
 //! `unicode61` over text the caller pre-segmented) and `memory_embedding_cache`.
+//!
+//! The agent id is an indexed FTS5 column, matched as a phrase AND-ed with the query (a
+//! doclist intersection, not a per-row filter), with weight 0 in BM25; the best rows are
+//! picked inside FTS5 before they are joined to their chunks.
 
 use super::{SqliteStore, StoreError};
 use crate::storage::{
@@ -109,10 +113,14 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Vec<TextHit>, StoreError> {
         let c = self.conn()?;
+        let expr = format!(
+            "agent : \"{}\" AND body : ({query})",
+            agent.replace('"', "\"\"")
+        );
         let mut st = c.prepare_cached(&format!(
-            "SELECT {CHUNK_COLS}, bm25(memory_fts) AS r FROM memory_fts JOIN memory_chunks c ON c.id = memory_fts.rowid WHERE memory_fts MATCH ?1 AND memory_fts.agent = ?2 ORDER BY r LIMIT ?3"
+            "SELECT {CHUNK_COLS}, h.r FROM (SELECT rowid AS id, bm25(memory_fts, 1.0, 0.0) AS r FROM memory_fts WHERE memory_fts MATCH ?1 ORDER BY r LIMIT ?2) h JOIN memory_chunks c ON c.id = h.id ORDER BY h.r"
         ))?;
-        let rows = st.query_map(params![query, agent, limit as i64], |r| {
+        let rows = st.query_map(params![expr, limit as i64], |r| {
             Ok(TextHit {
                 chunk: chunk_from_row(r)?,
                 bm25: -r.get::<_, f64>(7)?,
@@ -268,7 +276,10 @@ impl MemoryIndex for SqliteStore {
     }
     fn memory_clear(&self, agent: &str) -> StoreFuture<()> {
         ready(self.write(|tx| {
-            tx.execute("DELETE FROM memory_fts WHERE agent = ?1", params![agent])?;
+            tx.execute(
+                "DELETE FROM memory_fts WHERE rowid IN (SELECT id FROM memory_chunks WHERE agent = ?1)",
+                params![agent],
+            )?;
             tx.execute("DELETE FROM memory_chunks WHERE agent = ?1", params![agent])?;
             tx.execute("DELETE FROM memory_files WHERE agent = ?1", params![agent])?;
             Ok(())
@@ -369,6 +380,12 @@ mod tests {
         assert_eq!(hits[0].chunk.text, "alpha beta");
         assert!(s
             .memory_text_search("other", "\"beta\"", 5)
+            .await
+            .unwrap()
+            .is_empty());
+        // The agent's id is not searchable text.
+        assert!(s
+            .memory_text_search("main", "\"main\"", 5)
             .await
             .unwrap()
             .is_empty());

@@ -118,7 +118,7 @@ CREATE TABLE memory_chunks (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX memory_chunks_file ON memory_chunks(agent, path);
-CREATE VIRTUAL TABLE memory_fts USING fts5(body, agent UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE memory_fts USING fts5(body, agent, tokenize = 'unicode61 remove_diacritics 2');
 CREATE TABLE memory_embedding_cache (
     model TEXT NOT NULL,
     hash TEXT NOT NULL,
