@@ -31,7 +31,14 @@ const HAN: &str = "记忆配置项目截止日期杭州部署数据库迁移用�
 
 fn vocab() -> Vec<String> {
     let han: Vec<char> = HAN.chars().collect();
-    let mut v: Vec<String> = (0..3000).map(|i| format!("word{i}")).collect();
+    // 3000 random 4..9-letter words (like a real vocabulary, few share a long prefix).
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    let mut v: Vec<String> = (0..3000)
+        .map(|_| {
+            let n = 4 + rng.below(6);
+            (0..n).map(|_| (b'a' + rng.below(26) as u8) as char).collect()
+        })
+        .collect();
     for i in 0..han.len() {
         for j in 0..han.len() {
             if i != j && (i * 7 + j) % 5 == 0 {
@@ -71,8 +78,8 @@ async fn run(mode: &str, chunks: usize, queries: usize, embed_url: Option<String
     std::fs::create_dir_all(&ws).unwrap();
     let vocab = vocab();
     let mut rng = Rng(0x9e3779b97f4a7c15);
-    // ~4 lines of 8 words per 64-token chunk; 100 chunks per file.
-    let files = chunks.div_ceil(100);
+    // ~3.7 lines of 8 words per 64-token chunk: about 80 chunks per 300-line file.
+    let files = chunks.div_ceil(80);
     for f in 0..files {
         let mut text = String::new();
         for _ in 0..300 {
