@@ -36,7 +36,9 @@ fn vocab() -> Vec<String> {
     let mut v: Vec<String> = (0..3000)
         .map(|_| {
             let n = 4 + rng.below(6);
-            (0..n).map(|_| (b'a' + rng.below(26) as u8) as char).collect()
+            (0..n)
+                .map(|_| (b'a' + rng.below(26) as u8) as char)
+                .collect()
         })
         .collect();
     for i in 0..han.len() {
