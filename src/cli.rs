@@ -47,6 +47,9 @@ pub enum Command {
     /// List and check skills (local: reads the config and the skill folders).
     #[command(subcommand)]
     Skills(crate::cli_skills::SkillsCmd),
+    /// Inspect, reindex and search agent memory on a running gateway.
+    #[command(subcommand)]
+    Memory(crate::cli_memory::MemoryCmd),
 }
 
 /// `clawgate message …`.

@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> ExitCode {
             crate::client_ops::config_set(&path, None, &paths)
         }
         Command::Skills(c) => crate::cli_skills::run(c),
+        Command::Memory(c) => crate::cli_memory::run(c),
         Command::Config(ConfigCmd::Validate { paths, json }) => {
             let ov = Overrides {
                 state_dir: paths.state_dir.clone(),

@@ -359,6 +359,7 @@ impl Gateway {
             stop,
         )
         .await;
+        self.state.app.memory().stop();
         for a in self.shards {
             a.stop();
         }
@@ -380,6 +381,7 @@ impl RunningGateway {
     pub async fn stop(self) {
         stop_edges(&self.state).await;
         self.handle.stop(true).await;
+        self.state.app.memory().stop();
         for a in self.shards {
             a.stop();
         }

@@ -14,6 +14,7 @@
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`skills`]: the skills each agent sees, `skills.status`, running a skill;
 //! - [`approvals`]: exec approval requests waiting for an operator;
+//! - [`memory`]: search, read and write an agent's memory; index status; embeddings;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
@@ -25,6 +26,7 @@ pub mod config_view;
 pub mod cron;
 pub mod error;
 pub mod idempotency;
+pub mod memory;
 mod reads;
 pub mod select;
 pub mod sessions;
@@ -55,6 +57,7 @@ pub struct App {
     scheduler: Arc<std::sync::OnceLock<Addr<crate::actors::scheduler::Scheduler>>>,
     skills: Arc<crate::skills::SkillCatalog>,
     approvals: Arc<approvals::Approvals>,
+    memory: crate::memory::Memory,
 }
 
 impl App {
@@ -69,6 +72,7 @@ impl App {
         let config_for_skills = config.clone();
         let app = App {
             router,
+            memory: crate::memory::Memory::start(config.clone(), store.clone()),
             config,
             store,
             tools,

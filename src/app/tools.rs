@@ -167,4 +167,8 @@ impl ToolHost for App {
         let app = self.clone();
         Box::pin(async move { app.ask_approval(req).await })
     }
+
+    fn memory(&self) -> Option<crate::memory::Memory> {
+        Some(self.memory.clone())
+    }
 }

@@ -117,6 +117,7 @@ pub(super) fn build(
     .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let skills = super::skills::build(&raw, source, &file)?;
     let exec = super::exec::settings(&raw, &file, source)?;
+    let memory = super::build_agents::memory(&raw, &file, source)?;
 
     let ignored_keys = super::ignored::ignored_keys(&raw)
         .into_iter()
@@ -176,6 +177,7 @@ pub(super) fn build(
         hooks,
         cron,
         exec,
+        memory,
     })
 }
 

@@ -137,3 +137,43 @@ pub(super) fn agents(
 
     Ok((agents, default_agent, global_tools))
 }
+
+/// Memory search settings: `memory.search`, then `agents.defaults.memorySearch` (old
+/// spelling), then per agent `memorySearch` and `memory.search`, deep-merged in that order.
+pub(super) fn memory(
+    raw: &RawConfig,
+    file: &Option<PathBuf>,
+    source: &str,
+) -> Result<super::MemoryConfig, ConfigError> {
+    use super::memory::{merge, parse};
+    use serde_json::Value;
+    let search_of = |v: &Option<Value>| v.as_ref().and_then(|m| m.get("search")).cloned();
+    let mut base = Value::Object(Default::default());
+    if let Some(v) = search_of(&raw.memory) {
+        merge(&mut base, &v);
+    }
+    if let Some(v) = &raw.agents.defaults.memory_search {
+        merge(&mut base, v);
+    }
+    let defaults = parse(&base).map_err(|e| invalid(file, source, "memory.search", e))?;
+    let mut agents = std::collections::BTreeMap::new();
+    let listed = raw.agents.list.iter().map(|a| (a.id.as_str(), a));
+    let entries = raw.agents.entries.iter().map(|(id, a)| (id.as_str(), a));
+    for (raw_id, a) in listed.chain(entries) {
+        let own = search_of(&a.memory);
+        if a.memory_search.is_none() && own.is_none() {
+            continue;
+        }
+        let Some(id) = super::normalize_agent_id(raw_id) else {
+            continue;
+        };
+        let mut v = base.clone();
+        for over in [a.memory_search.clone(), own].into_iter().flatten() {
+            merge(&mut v, &over);
+        }
+        let cfg = parse(&v)
+            .map_err(|e| invalid(file, source, &format!("agents.{id}.memory.search"), e))?;
+        agents.insert(id, cfg);
+    }
+    Ok(super::MemoryConfig { defaults, agents })
+}

@@ -14,6 +14,7 @@ pub mod edit;
 mod env;
 mod exec;
 mod ignored;
+mod memory;
 pub mod raw;
 pub mod raw_channels;
 pub mod raw_skills;
@@ -35,6 +36,7 @@ pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
+pub use memory::{ExtraPath, MemoryConfig, MemorySearchConfig, RemoteEmbeddings};
 pub use skills::{ConfigRoot, SkillEntry, SkillsConfig};
 pub use subagents::SubagentPolicy;
 pub use types::*;
@@ -168,6 +170,11 @@ pub fn normalize_agent_id(id: &str) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     ok.then_some(id)
+}
+
+/// A configured path with a leading `~/` expanded to the home directory.
+pub fn expand_user_path(p: &str) -> PathBuf {
+    build::expand_home(p)
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ pub struct RawConfig {
     pub plugins: Option<Value>,
     /// See `hooks`.
     pub secrets: Option<Value>,
-    /// See `hooks`.
+    /// `memory.search`: the memory index (see `crate::config::MemoryConfig`).
     pub memory: Option<Value>,
     /// See `hooks`.
     pub diagnostics: Option<Value>,
@@ -413,7 +413,7 @@ pub struct RawAgentDefaults {
     pub context_pruning: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub sandbox: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// Old spelling of `memory.search` (see `crate::config::MemoryConfig`).
     pub memory_search: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub user_timezone: Option<Value>,
@@ -498,8 +498,10 @@ pub struct RawAgent {
     pub subagents: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub heartbeat: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// Old spelling of `memory.search` for this agent (see `crate::config::MemoryConfig`).
     pub memory_search: Option<Value>,
+    /// `memory.search` for this agent (see `crate::config::MemoryConfig`).
+    pub memory: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub human_delay: Option<Value>,
 }

@@ -424,6 +424,8 @@ pub struct Config {
     pub cron: super::CronConfig,
     /// Skills: folders, limits, per-skill entries, per-agent allowlists (`skills.*`).
     pub skills: super::SkillsConfig,
+    /// Memory search (`memory.search`, per agent too).
+    pub memory: super::MemoryConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

@@ -10,6 +10,7 @@ pub mod chat_fields;
 mod chat_history;
 pub mod chat_input;
 pub mod cors;
+mod embeddings;
 pub mod hooks;
 mod lenient_target;
 pub mod limits;

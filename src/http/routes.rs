@@ -11,7 +11,9 @@
 
 use super::responses_ws;
 use super::tools_invoke;
-use super::{agent_run, api_v1, channels, chat_completions, models, probes, responses, rest};
+use super::{
+    agent_run, api_v1, channels, chat_completions, embeddings, models, probes, responses, rest,
+};
 use crate::auth::Principal;
 use crate::config::Config;
 use crate::error::GatewayError;
@@ -131,6 +133,9 @@ route_table! {
     "/tools/invoke", Access::Gateway, allow "POST", always => {
         POST => tools_invoke::invoke,
     }
+    "/v1/embeddings", Access::Gateway, allow "POST", models_on => {
+        POST => embeddings::create,
+    }
     "/v1/models", Access::Gateway, allow "GET", models_on => {
         GET => models::list,
     }
@@ -170,6 +175,13 @@ route_table! {
     }
     "/api/v1/skills/{name}/execute", Access::ApiV1, allow "POST", always => {
         POST => api_v1::skills::execute,
+    }
+    "/api/v1/memory/search", Access::ApiV1, allow "GET, POST", always => {
+        GET => api_v1::memory::search,
+        POST => api_v1::memory::search,
+    }
+    "/api/v1/memory", Access::ApiV1, allow "POST", always => {
+        POST => api_v1::memory::add,
     }
     "/v1/sessions", Access::Rest, allow "GET", always => {
         GET => rest::sessions::list,

@@ -3,17 +3,19 @@
 //! Callers (the application layer, actors, tools) see [`Store`], a shared `dyn Storage`, and
 //! await its methods; they never learn which backend answers or on which thread. Each trait
 //! covers one kind of data: [`SessionStore`], [`TranscriptStore`], [`RunStore`],
-//! [`CronStore`], [`ResponseStore`], [`KvStore`]. The embedded backend is SQLite
+//! [`CronStore`], [`ResponseStore`], [`KvStore`], [`MemoryIndex`]. The embedded backend is SQLite
 //! ([`sqlite`]), the only module that knows SQL; a second backend implements the same traits
 //! and is chosen in [`open`].
 //!
 //! Futures are `'static` and `Send`: the arguments are copied in, so a caller may drop its
 //! borrows and hold the future across awaits on any thread.
 
+mod memory_types;
 pub mod sqlite;
 mod types;
 
 pub use crate::core::run::RunStatus;
+pub use memory_types::*;
 pub use types::*;
 
 use futures_util::future::BoxFuture;
@@ -125,9 +127,65 @@ pub trait KvStore: Send + Sync {
     fn kv_put(&self, key: &str, value: &str) -> StoreFuture<()>;
 }
 
+/// The memory index of each agent: files, chunks, a full-text index over the chunks, their
+/// embeddings, and the embedding cache shared by every agent (keyed by model and content hash).
+pub trait MemoryIndex: Send + Sync {
+    /// The agent's indexed files.
+    fn memory_files(&self, agent: &str) -> StoreFuture<Vec<MemoryFile>>;
+    /// Replaces a file's chunks (one transaction); returns the new chunk ids in order.
+    fn memory_put_file(
+        &self,
+        agent: &str,
+        file: MemoryFile,
+        chunks: Vec<NewChunk>,
+    ) -> StoreFuture<Vec<i64>>;
+    /// Forgets a file and its chunks.
+    fn memory_remove_file(&self, agent: &str, path: &str) -> StoreFuture<()>;
+    /// Forgets the agent's whole index (the embedding cache stays).
+    fn memory_clear(&self, agent: &str) -> StoreFuture<()>;
+    /// Full-text search: `query` in FTS5 syntax, best `limit` hits by BM25.
+    fn memory_text_search(
+        &self,
+        agent: &str,
+        query: &str,
+        limit: usize,
+    ) -> StoreFuture<Vec<TextHit>>;
+    /// Chunks by id (missing ids are left out).
+    fn memory_chunks(&self, agent: &str, ids: Vec<i64>) -> StoreFuture<Vec<MemoryChunk>>;
+    /// A file's chunks in line order.
+    fn memory_file_chunks(&self, agent: &str, path: &str) -> StoreFuture<Vec<MemoryChunk>>;
+    /// Every chunk's id, path and embedding made by `model`.
+    fn memory_vectors(&self, agent: &str, model: &str)
+        -> StoreFuture<Vec<(i64, String, Vec<f32>)>>;
+    /// Chunks without an embedding by `model`: id, content hash, text (at most `limit`).
+    fn memory_missing_vectors(
+        &self,
+        agent: &str,
+        model: &str,
+        limit: usize,
+    ) -> StoreFuture<Vec<(i64, String, String)>>;
+    /// Sets chunks' embeddings (made by `model`).
+    fn memory_set_vectors(
+        &self,
+        agent: &str,
+        model: &str,
+        vectors: Vec<(i64, Vec<f32>)>,
+    ) -> StoreFuture<()>;
+    /// Cached embeddings of `model` for these content hashes.
+    fn memory_cache_get(
+        &self,
+        model: &str,
+        hashes: Vec<String>,
+    ) -> StoreFuture<Vec<(String, Vec<f32>)>>;
+    /// Caches embeddings of `model` by content hash.
+    fn memory_cache_put(&self, model: &str, entries: Vec<(String, Vec<f32>)>) -> StoreFuture<()>;
+    /// How many files, chunks and chunks embedded by `model` the agent has.
+    fn memory_counts(&self, agent: &str, model: &str) -> StoreFuture<MemoryCounts>;
+}
+
 /// A complete backend.
 pub trait Storage:
-    SessionStore + TranscriptStore + RunStore + CronStore + ResponseStore + KvStore
+    SessionStore + TranscriptStore + RunStore + CronStore + ResponseStore + KvStore + MemoryIndex
 {
     /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
     fn describe(&self) -> String;

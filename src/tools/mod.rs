@@ -10,6 +10,7 @@ pub mod cron;
 pub mod exec;
 pub mod executor;
 pub mod fs;
+mod memory;
 mod message;
 pub mod policy;
 mod sessions;
@@ -93,6 +94,11 @@ pub trait ToolHost: Send + Sync {
         Box::pin(std::future::ready(approval::Approval::denied(
             "no operator can approve commands here",
         )))
+    }
+
+    /// The memory service (`memory_search`, `memory_get`); `None` when there is none.
+    fn memory(&self) -> Option<crate::memory::Memory> {
+        None
     }
 }
 
@@ -274,6 +280,8 @@ impl Default for ToolRegistry {
                 Arc::new(sessions_spawn::SessionsSpawn::default()),
                 Arc::new(agents_list::AgentsList),
                 Arc::new(cron::Cron),
+                Arc::new(memory::MemorySearch),
+                Arc::new(memory::MemoryGet),
                 Arc::new(fs::read::Read),
                 Arc::new(fs::write::Write),
                 Arc::new(fs::edit::Edit),
@@ -388,7 +396,15 @@ mod tests {
             },
         };
         let names: Vec<_> = reg.for_agent(&agent).iter().map(|t| t.name()).collect();
-        assert_eq!(names, ["sessions_list", "session_status"]);
+        assert_eq!(
+            names,
+            [
+                "sessions_list",
+                "session_status",
+                "memory_search",
+                "memory_get"
+            ]
+        );
         agent.tools = ToolPolicy {
             agent: ToolRules {
                 allow: Some(vec!["session_status".into()]),

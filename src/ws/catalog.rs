@@ -43,6 +43,9 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "exec.approval.list",
     "exec.approval.get",
     "exec.approval.resolve",
+    "memory.search",
+    "memory.status",
+    "memory.index",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -124,7 +127,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 35);
+        assert_eq!(ADVERTISED_METHODS.len(), 38);
         assert_eq!(ADVERTISED_EVENTS.len(), 13);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));

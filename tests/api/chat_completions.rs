@@ -221,7 +221,13 @@ async fn a_tool_loop_runs_server_tools_and_feeds_results_back() {
         .collect();
     assert_eq!(
         tools,
-        ["sessions_list", "sessions_history", "session_status"]
+        [
+            "sessions_list",
+            "sessions_history",
+            "session_status",
+            "memory_search",
+            "memory_get"
+        ]
     );
     let msgs = reqs[1].body["messages"].as_array().unwrap();
     let tool_msg = msgs

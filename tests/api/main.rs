@@ -31,6 +31,7 @@ mod fs_tools;
 mod hooks;
 mod layers;
 mod limits;
+mod memory;
 mod message_tool;
 mod misc;
 mod query_strings;

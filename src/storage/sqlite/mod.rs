@@ -7,6 +7,7 @@
 //! are pooled so any thread can read or write; SQLite serialises writers itself.
 
 mod cron;
+mod memory;
 mod readers;
 mod responses;
 mod schema;

@@ -94,6 +94,39 @@ CREATE TABLE idempotency (
 CREATE INDEX idempotency_run ON idempotency(run_id);
 CREATE INDEX idempotency_age ON idempotency(created_at);
 "#,
+    r#"
+CREATE TABLE memory_files (
+    agent TEXT NOT NULL,
+    path TEXT NOT NULL,
+    source TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    mtime INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (agent, path)
+);
+CREATE TABLE memory_chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent TEXT NOT NULL,
+    path TEXT NOT NULL,
+    source TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    model TEXT,
+    embedding BLOB,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX memory_chunks_file ON memory_chunks(agent, path);
+CREATE VIRTUAL TABLE memory_fts USING fts5(body, agent, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE memory_embedding_cache (
+    model TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    embedding BLOB NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (model, hash)
+);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

@@ -10,6 +10,7 @@ mod approvals;
 mod channels;
 mod chat;
 mod cron;
+mod memory;
 mod sessions;
 mod skills;
 mod system;
@@ -195,6 +196,9 @@ pub fn handler(method: &str) -> Option<Handler> {
         "exec.approval.list" => |c| Box::pin(approvals::list(c)),
         "exec.approval.get" => |c| Box::pin(approvals::get(c)),
         "exec.approval.resolve" => |c| Box::pin(approvals::resolve(c)),
+        "memory.search" => |c| Box::pin(memory::search(c)),
+        "memory.status" => |c| Box::pin(memory::status(c)),
+        "memory.index" => |c| Box::pin(memory::index(c)),
         _ => return None,
     };
     Some(h)
