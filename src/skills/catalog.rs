@@ -8,7 +8,7 @@ use super::gate::{self, Missing};
 use crate::config::{AgentConfig, Config};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -197,6 +197,11 @@ impl SkillCatalog {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Box::new(f));
+    }
+
+    /// The gateway's state directory (busy with store writes: never watched itself).
+    pub fn state_dir(&self) -> &Path {
+        &self.config.state_dir
     }
 
     /// Every folder searched, for any agent.
