@@ -141,32 +141,5 @@ pub fn run(cmd: MemoryCmd) -> ExitCode {
     if let Some(a) = agent {
         params["agentId"] = json!(a);
     }
-    let target = match crate::client::resolve(&remote) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("clawgate: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let secret = target
-        .auth
-        .as_deref()
-        .map(|a| a.trim_start_matches("Bearer ").to_string());
-    let json_out = remote.json;
-    actix_web::rt::System::new().block_on(async move {
-        match crate::client_rpc::call(&target.base, secret.as_deref(), method, params).await {
-            Ok(v) => {
-                if json_out {
-                    println!("{v}");
-                } else {
-                    render(method, &v);
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("clawgate: {e}");
-                ExitCode::FAILURE
-            }
-        }
-    })
+    crate::client_ops::call_and_print(&remote, method, params, |v| render(method, v))
 }

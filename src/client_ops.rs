@@ -39,8 +39,14 @@ async fn rpc(remote: &Remote, method: &str, params: Value) -> Result<Value, Stri
     crate::client_rpc::call(&target.base, secret.as_deref(), method, params).await
 }
 
-/// Runs one RPC and prints its answer with `render` (or as JSON with `--json`).
-fn call_and_print(remote: &Remote, method: &str, params: Value, render: fn(&Value)) -> ExitCode {
+/// Runs one RPC on the gateway `remote` names and prints its answer with `render` (or as
+/// JSON with `--json`); the exit code of a CLI command.
+pub(crate) fn call_and_print(
+    remote: &Remote,
+    method: &str,
+    params: Value,
+    render: impl FnOnce(&Value),
+) -> ExitCode {
     let json_out = remote.json;
     actix_web::rt::System::new().block_on(async move {
         match rpc(remote, method, params).await {

@@ -203,28 +203,7 @@ fn render(method: &str, v: &Value) {
 }
 
 fn call(remote: &Remote, method: &'static str, params: Value) -> ExitCode {
-    let target = match crate::client::resolve(remote) {
-        Ok(t) => t,
-        Err(e) => return fail(e),
-    };
-    let secret = target
-        .auth
-        .as_deref()
-        .map(|a| a.trim_start_matches("Bearer ").to_string());
-    let json_out = remote.json;
-    actix_web::rt::System::new().block_on(async move {
-        match crate::client_rpc::call(&target.base, secret.as_deref(), method, params).await {
-            Ok(v) => {
-                if json_out {
-                    println!("{v}");
-                } else {
-                    render(method, &v);
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e),
-        }
-    })
+    crate::client_ops::call_and_print(remote, method, params, |v| render(method, v))
 }
 
 /// Runs a `clawgate cron` command.
