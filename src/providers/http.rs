@@ -274,7 +274,18 @@ where
             None => resp.next().await,
         };
         match next {
-            Some(Ok(bytes)) => decoder.feed(&bytes, &mut events),
+            Some(Ok(bytes)) => {
+                decoder.feed(&bytes, &mut events);
+                if decoder.overflowed() {
+                    return Err(ProviderError::Protocol {
+                        provider: provider.to_string(),
+                        message: format!(
+                            "a stream event exceeded {} MiB",
+                            super::sse::MAX_EVENT_BYTES >> 20
+                        ),
+                    });
+                }
+            }
             Some(Err(e)) => {
                 return Err(ProviderError::Interrupted {
                     provider: provider.to_string(),

@@ -4,6 +4,14 @@
 //! line endings, comment lines (`: keep-alive`), `data:` with or without the space, `event:`
 //! lines, multi-line `data:` fields, very long lines, events split at any byte (including inside
 //! a UTF-8 sequence) and a final event without a trailing blank line.
+//!
+//! Memory is bounded: an unterminated line, or an event's joined `data`, longer than
+//! [`MAX_EVENT_BYTES`] makes the decoder [`SseDecoder::overflowed`] (the caller fails the
+//! stream) instead of buffering whatever a broken or hostile upstream keeps sending.
+
+/// Largest line or event `data` accepted (an upstream chunk is a few hundred bytes; a whole
+/// non-streamed reply a few hundred KiB).
+pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 
 /// One decoded event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +32,7 @@ pub struct SseDecoder {
     event: String,
     data: String,
     has_data: bool,
+    overflowed: bool,
 }
 
 impl SseDecoder {
@@ -32,8 +41,17 @@ impl SseDecoder {
         Self::default()
     }
 
+    /// Whether a line or an event grew past [`MAX_EVENT_BYTES`]; the decoder then ignores
+    /// further input.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
     /// Feeds bytes; pushes every completed event into `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) {
+        if self.overflowed {
+            return;
+        }
         self.buf.extend_from_slice(bytes);
         let mut start = 0;
         let mut from = self.scanned;
@@ -51,10 +69,18 @@ impl SseDecoder {
         }
         self.buf.drain(..start);
         self.scanned = self.buf.len();
+        if self.buf.len() > MAX_EVENT_BYTES || self.data.len() > MAX_EVENT_BYTES {
+            self.overflowed = true;
+            self.buf = Vec::new();
+            self.data = String::new();
+        }
     }
 
     /// Flushes a final event that was not followed by a blank line.
     pub fn finish(&mut self, out: &mut Vec<SseEvent>) {
+        if self.overflowed {
+            return;
+        }
         if !self.buf.is_empty() {
             let rest = String::from_utf8_lossy(&self.buf)
                 .trim_end_matches('\r')
@@ -119,6 +145,40 @@ mod tests {
         }
         d.finish(&mut out);
         out
+    }
+
+    #[test]
+    fn an_endless_line_or_event_overflows_instead_of_growing() {
+        let piece = vec![b'x'; 64 * 1024];
+        let mut d = SseDecoder::new();
+        let mut out = vec![];
+        d.feed(b"data: ", &mut out);
+        let mut fed = 0;
+        while !d.overflowed() && fed <= MAX_EVENT_BYTES + piece.len() {
+            d.feed(&piece, &mut out);
+            fed += piece.len();
+        }
+        assert!(
+            d.overflowed(),
+            "an unterminated line past the limit overflows"
+        );
+        assert!(d.buf.capacity() == 0 && out.is_empty());
+        d.feed(b"\n\ndata: late\n\n", &mut out);
+        d.finish(&mut out);
+        assert!(out.is_empty(), "nothing is decoded after an overflow");
+
+        // Many short data lines of one event add up the same way.
+        let mut d = SseDecoder::new();
+        let line = format!("data: {}\n", "y".repeat(1024));
+        let block = line.repeat(1024);
+        let mut n = 0;
+        while !d.overflowed() && n < 20 {
+            d.feed(block.as_bytes(), &mut out);
+            n += 1;
+        }
+        assert!(d.overflowed() && out.is_empty());
+        // An ordinary stream is unaffected.
+        assert_eq!(decode_in_pieces(b"data: a\n\ndata: b\n\n", 3).len(), 2);
     }
 
     #[test]
