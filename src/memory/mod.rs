@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use vectors::VectorSet;
 
 /// Why a memory operation failed.
@@ -123,15 +123,17 @@ pub struct Memory {
     config: Arc<Config>,
     store: Store,
     agents: Arc<HashMap<String, Arc<AgentIndex>>>,
-    indexer: Addr<Indexer>,
-    arbiter: actix::ArbiterHandle,
+    /// The indexer and its thread, started at the first memory operation: a gateway whose
+    /// agents never use memory pays no thread, connection or watcher for it.
+    indexer: Arc<OnceLock<(Addr<Indexer>, actix::ArbiterHandle)>>,
     append_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 const STALE_WARNING: &str = "the memory index was built with another embeddings provider, model, chunking or tokenizer: vector search is paused until `clawgate memory index --force`";
 
 impl Memory {
-    /// Starts the indexer on its own thread and asks it to sync every enabled agent.
+    /// The memory service over `config`'s agents. Nothing runs until the first memory
+    /// operation: that starts the indexer on its own thread and syncs the agent it asks about.
     pub fn start(config: Arc<Config>, store: Store) -> Memory {
         let agents: HashMap<String, Arc<AgentIndex>> = config
             .agents
@@ -157,30 +159,34 @@ impl Memory {
                 )
             })
             .collect();
-        let agents = Arc::new(agents);
-        let arbiter = Arbiter::new();
-        let (c, s, a) = (config.clone(), store.clone(), agents.clone());
-        let indexer = Indexer::start_in_arbiter(&arbiter.handle(), move |_| Indexer::new(c, s, a));
-        for a in agents.values().filter(|a| a.settings.enabled) {
-            indexer.do_send(Sync {
-                agent: a.id.clone(),
-                force: false,
-                watch: false,
-            });
-        }
         Memory {
             config,
             store,
-            agents,
-            indexer,
-            arbiter: arbiter.handle(),
+            agents: Arc::new(agents),
+            indexer: Arc::default(),
             append_lock: Arc::default(),
         }
     }
 
-    /// Stops the indexer and its watchers (at shutdown).
+    /// The indexer, started on first use.
+    fn indexer(&self) -> &Addr<Indexer> {
+        &self
+            .indexer
+            .get_or_init(|| {
+                let arbiter = Arbiter::new();
+                let (c, s, a) = (self.config.clone(), self.store.clone(), self.agents.clone());
+                let addr =
+                    Indexer::start_in_arbiter(&arbiter.handle(), move |_| Indexer::new(c, s, a));
+                (addr, arbiter.handle())
+            })
+            .0
+    }
+
+    /// Stops the indexer and its watchers (at shutdown), if they were started.
     pub fn stop(&self) {
-        self.arbiter.stop();
+        if let Some((_, arbiter)) = self.indexer.get() {
+            arbiter.stop();
+        }
     }
 
     fn agent(&self, id: &str) -> Result<&Arc<AgentIndex>, MemoryError> {
@@ -195,7 +201,7 @@ impl Memory {
     }
 
     async fn sync(&self, agent: &str, force: bool) -> Result<SyncReport, MemoryError> {
-        self.indexer
+        self.indexer()
             .send(Sync {
                 agent: agent.to_string(),
                 force,
