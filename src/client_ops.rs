@@ -161,7 +161,7 @@ pub fn auth(cmd: AuthCmd) -> ExitCode {
     } else {
         println!("{token}");
         eprintln!(
-            "saved to {}; a running gateway picks it up on reload (SIGHUP) or restart",
+            "saved to {}; a running gateway uses it after a restart",
             saved_to.display()
         );
     }
