@@ -4,17 +4,13 @@
 
 use crate::app::select::{agent_by_id, scoped_session_key, Routing};
 use crate::cli::AgentCmd;
+use crate::client::fail;
 use crate::config::{self, Overrides};
 use crate::core::ids::new_run_id;
 use crate::core::run::TurnRequest;
 use crate::providers::types::ThinkingLevel;
 use std::process::ExitCode;
 use std::time::Duration;
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("clawgate: {msg}");
-    ExitCode::FAILURE
-}
 
 /// The turn `cmd` asks for, under `cfg`.
 fn turn(cmd: &AgentCmd, cfg: &config::Config) -> Result<TurnRequest, String> {

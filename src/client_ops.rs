@@ -5,15 +5,11 @@
 
 use crate::cli::{Paths, Remote};
 use crate::cli_ops::{AuthCmd, GatewayCallCmd, HealthCmd, LogsCmd, SessionsCmd};
+use crate::client::fail;
 use crate::config::{self, edit, Overrides};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::time::Duration;
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("clawgate: {msg}");
-    ExitCode::FAILURE
-}
 
 fn overrides(paths: &Paths) -> Overrides {
     Overrides {

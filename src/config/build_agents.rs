@@ -62,18 +62,7 @@ pub(super) fn agents(
     let mut agents = Vec::new();
     let mut default_agent = None;
     // `agents.list[]` and its newer spelling `agents.entries.<id>` (the key is the id).
-    let listed = raw
-        .agents
-        .list
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (format!("agents.list[{i}]"), a.id.as_str(), a));
-    let entries = raw
-        .agents
-        .entries
-        .iter()
-        .map(|(id, a)| (format!("agents.entries.{id}"), id.as_str(), a));
-    for (key, raw_id, a) in listed.chain(entries) {
+    for (key, raw_id, a) in raw.agents.each() {
         let id = normalize_agent_id(raw_id).ok_or_else(|| {
             invalid(
                 file,
@@ -157,9 +146,7 @@ pub(super) fn memory(
     }
     let defaults = parse(&base).map_err(|e| invalid(file, source, "memory.search", e))?;
     let mut agents = std::collections::BTreeMap::new();
-    let listed = raw.agents.list.iter().map(|a| (a.id.as_str(), a));
-    let entries = raw.agents.entries.iter().map(|(id, a)| (id.as_str(), a));
-    for (raw_id, a) in listed.chain(entries) {
+    for (_, raw_id, a) in raw.agents.each() {
         let own = search_of(&a.memory);
         if a.memory_search.is_none() && own.is_none() {
             continue;

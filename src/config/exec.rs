@@ -185,18 +185,7 @@ pub(super) fn settings(
         None => ExecConfig::default(),
     };
     let mut agents = HashMap::new();
-    let listed = raw
-        .agents
-        .list
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (format!("agents.list[{i}]"), a.id.as_str(), a));
-    let entries = raw
-        .agents
-        .entries
-        .iter()
-        .map(|(id, a)| (format!("agents.entries.{id}"), id.as_str(), a));
-    for (key, id, a) in listed.chain(entries) {
+    for (key, id, a) in raw.agents.each() {
         let Some(r) = a.tools.as_ref().and_then(|t| t.exec.as_ref()) else {
             continue;
         };

@@ -355,6 +355,23 @@ pub struct RawAgents {
     pub entries: BTreeMap<String, RawAgent>,
 }
 
+impl RawAgents {
+    /// Every configured agent, `agents.list[]` first, then `agents.entries`: its config key
+    /// (`agents.list[0]`, `agents.entries.ops`), its id as written, and its block.
+    pub fn each(&self) -> impl Iterator<Item = (String, &str, &RawAgent)> {
+        let listed = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("agents.list[{i}]"), a.id.as_str(), a));
+        let entries = self
+            .entries
+            .iter()
+            .map(|(id, a)| (format!("agents.entries.{id}"), id.as_str(), a));
+        listed.chain(entries)
+    }
+}
+
 /// A model reference: `"provider/model"` or `{primary, fallbacks}`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]

@@ -228,22 +228,9 @@ pub(super) fn build(
         }
     }
     cfg.default_allow = allowlist(&raw.agents.defaults.skills, "agents.defaults.skills", &err)?;
-    let listed = raw
-        .agents
-        .list
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (format!("agents.list[{i}].skills"), a.id.as_str(), &a.skills));
-    let entries = raw.agents.entries.iter().map(|(id, a)| {
-        (
-            format!("agents.entries.{id}.skills"),
-            id.as_str(),
-            &a.skills,
-        )
-    });
-    for (key, id, skills) in listed.chain(entries) {
+    for (key, id, a) in raw.agents.each() {
         if let (Some(list), Some(id)) = (
-            allowlist(skills, &key, &err)?,
+            allowlist(&a.skills, &format!("{key}.skills"), &err)?,
             super::normalize_agent_id(id),
         ) {
             cfg.agent_allow.insert(id, list);

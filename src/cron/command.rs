@@ -5,13 +5,9 @@
 use super::schedule::{iso, parse_at_ms, parse_duration_ms};
 use crate::cli::Remote;
 use crate::cli_cron::{CronCmd, CronJobFlags};
+use crate::client::fail;
 use serde_json::{json, Map, Value};
 use std::process::ExitCode;
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("clawgate: {msg}");
-    ExitCode::FAILURE
-}
 
 /// The schedule given by `--at`/`--every`/`--cron`, if any.
 fn schedule(f: &CronJobFlags, now_ms: i64) -> Result<Option<Value>, String> {
