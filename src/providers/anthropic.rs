@@ -320,16 +320,18 @@ fn error_status(kind: &str) -> u16 {
     }
 }
 
-/// Calls the upstream once.
+/// Calls the upstream once, waiting at most `first_byte` for the response head and `idle`
+/// between body reads.
 pub async fn call(
     p: &ProviderConfig,
     req: &ModelRequest,
-    idle: Option<Duration>,
+    (first_byte, idle): (Duration, Option<Duration>),
     on_event: &mut dyn FnMut(ModelEvent),
 ) -> Result<ModelOutput, ProviderError> {
     let url = format!("{}/messages", p.base_url);
     let mut builder = http::client()
         .post(url)
+        .timeout(first_byte)
         .insert_header(("content-type", "application/json"))
         .insert_header(("anthropic-version", ANTHROPIC_VERSION));
     if let Some(k) = &p.api_key {

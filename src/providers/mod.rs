@@ -77,7 +77,13 @@ pub async fn complete(
                 .find(|m| m.id == model_ref.model)
                 .and_then(|m| m.max_tokens)
         });
+        // Waiting for a response head, all attempts on this model share one idle budget: a
+        // hung upstream costs the idle timeout once, not once per retry.
+        let budget = WaitBudget::new(idle);
         for attempt in 0..ATTEMPTS_PER_MODEL {
+            let Some(first_byte) = budget.remaining() else {
+                break;
+            };
             let mut emitted = false;
             let mut sink = |e: ModelEvent| {
                 emitted = true;
@@ -85,10 +91,10 @@ pub async fn complete(
             };
             let res = match provider.api {
                 ProviderApi::OpenAiCompletions => {
-                    openai::call(provider, req, idle, &mut sink).await
+                    openai::call(provider, req, (first_byte, idle), &mut sink).await
                 }
                 ProviderApi::AnthropicMessages => {
-                    anthropic::call(provider, req, idle, &mut sink).await
+                    anthropic::call(provider, req, (first_byte, idle), &mut sink).await
                 }
             };
             match res {
@@ -104,14 +110,35 @@ pub async fn complete(
                         _ => RETRY_BACKOFF * 2u32.pow(attempt),
                     };
                     last_err = Some(e);
-                    if attempt + 1 < ATTEMPTS_PER_MODEL {
-                        tokio::time::sleep(wait).await;
+                    let left = budget.remaining().unwrap_or_default();
+                    if attempt + 1 == ATTEMPTS_PER_MODEL || wait >= left {
+                        break;
                     }
+                    tokio::time::sleep(wait).await;
                 }
             }
         }
     }
     Err(last_err.unwrap_or_else(|| ProviderError::NotConfigured(not_configured_hint(config))))
+}
+
+/// How long one model may still take to answer (its response head) across retries: the LLM
+/// idle timeout when one is set, [`http::FIRST_BYTE_TIMEOUT`] per attempt otherwise.
+struct WaitBudget(Option<std::time::Instant>);
+
+impl WaitBudget {
+    fn new(idle: Option<Duration>) -> WaitBudget {
+        WaitBudget(idle.map(|d| std::time::Instant::now() + d.min(http::FIRST_BYTE_TIMEOUT)))
+    }
+
+    /// The wait left for the next attempt, or `None` once the budget is spent.
+    fn remaining(&self) -> Option<Duration> {
+        match self.0 {
+            None => Some(http::FIRST_BYTE_TIMEOUT),
+            Some(end) => Some(end.saturating_duration_since(std::time::Instant::now()))
+                .filter(|d| !d.is_zero()),
+        }
+    }
 }
 
 /// Whether the model a choice resolves to first accepts images.

@@ -126,16 +126,18 @@ impl Acc {
     }
 }
 
-/// Calls the upstream once.
+/// Calls the upstream once, waiting at most `first_byte` for the response head and `idle`
+/// between body reads.
 pub async fn call(
     p: &ProviderConfig,
     req: &ModelRequest,
-    idle: Option<Duration>,
+    (first_byte, idle): (Duration, Option<Duration>),
     on_event: &mut dyn FnMut(ModelEvent),
 ) -> Result<ModelOutput, ProviderError> {
     let url = format!("{}/chat/completions", p.base_url);
     let mut builder = http::client()
         .post(url)
+        .timeout(first_byte)
         .insert_header(("content-type", "application/json"));
     if let Some(k) = &p.api_key {
         builder = builder.insert_header(("authorization", format!("Bearer {}", k.expose())));

@@ -261,3 +261,34 @@ async fn streamed_upstream_calls_reuse_their_keep_alive_connection() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_hung_upstream_costs_the_idle_timeout_once_not_once_per_retry() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }},
+             agents: {{ defaults: {{ llm: {{ idleTimeoutSeconds: 1 }} }} }} }}"#,
+        upstream.base_url()
+    );
+    let t = start_gateway(upstream, dir, &cfg).await;
+    t.upstream.push(Reply::Hang {
+        duration: Duration::from_secs(30),
+    });
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 504, "{b}");
+    assert_eq!(b["error"]["code"], "upstream_timeout", "{b}");
+    assert_eq!(
+        t.upstream.request_count(),
+        1,
+        "the first attempt spent the idle budget; no retry waits again"
+    );
+    // The gateway keeps serving.
+    t.upstream.push(Reply::text("still here"));
+    let (s, b) = t
+        .chat(json!({"messages":[{"role":"user","content":"hi"}]}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+}
