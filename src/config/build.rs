@@ -166,6 +166,13 @@ pub(super) fn build(
         allowed_models: d.models.as_ref().map(|m| m.keys().cloned().collect()),
         run_timeout,
         idle_timeout,
+        max_reply_bytes: d
+            .llm
+            .as_ref()
+            .and_then(|l| l.max_reply_bytes)
+            .map_or(crate::providers::http::DEFAULT_MAX_REPLY_BYTES, |n| {
+                n.max(1024) as usize
+            }),
         max_concurrent: d.max_concurrent.unwrap_or(0),
         context_tokens: d.context_tokens,
         main_key,

@@ -470,6 +470,9 @@ pub struct RawAgentDefaults {
 pub struct RawLlm {
     /// Seconds without a streamed byte before the model call is abandoned (0 disables).
     pub idle_timeout_seconds: Option<u64>,
+    /// Largest model reply kept, in bytes (text, reasoning and tool arguments); past it the
+    /// stream is cut and the reply ends as truncated (`finish_reason: "length"`).
+    pub max_reply_bytes: Option<u64>,
 }
 
 /// `agents.list[]`

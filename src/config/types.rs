@@ -398,6 +398,8 @@ pub struct Config {
     pub run_timeout: Duration,
     /// LLM idle timeout (`None` disables).
     pub idle_timeout: Option<Duration>,
+    /// `agents.defaults.llm.maxReplyBytes`: the cap on one model reply.
+    pub max_reply_bytes: usize,
     /// Max agent turns running at once (0 = unlimited).
     pub max_concurrent: usize,
     /// `agents.defaults.contextTokens`: history budget per model call, in tokens.

@@ -4,7 +4,6 @@ use super::http::{self, ProviderError};
 use super::types::*;
 use crate::config::ProviderConfig;
 use serde_json::{json, Map, Value};
-use std::time::Duration;
 
 mod structured;
 
@@ -325,13 +324,13 @@ fn error_status(kind: &str) -> u16 {
 pub async fn call(
     p: &ProviderConfig,
     req: &ModelRequest,
-    (first_byte, idle): (Duration, Option<Duration>),
+    limits: http::CallLimits,
     on_event: &mut dyn FnMut(ModelEvent),
 ) -> Result<ModelOutput, ProviderError> {
     let url = format!("{}/messages", p.base_url);
     let mut builder = http::client()
         .post(url)
-        .timeout(first_byte)
+        .timeout(limits.first_byte)
         .insert_header(("content-type", "application/json"))
         .insert_header(("anthropic-version", ANTHROPIC_VERSION));
     if let Some(k) = &p.api_key {
@@ -354,13 +353,23 @@ pub async fn call(
     };
     if req.stream {
         let mut received = false;
-        let res = http::read_sse(&p.id, &mut resp, idle, |ev| {
+        let meter = http::ReplyMeter::new(limits.max_reply_bytes);
+        let mut metered = |e: ModelEvent| {
+            meter.add(&e);
+            on_event(e)
+        };
+        let res = http::read_sse(&p.id, &mut resp, limits.idle, |ev| {
             let v: Value = serde_json::from_str(&ev.data).map_err(|e| ProviderError::Protocol {
                 provider: p.id.clone(),
                 message: format!("bad event: {e}"),
             })?;
-            acc.event(&v, on_event).map_err(status_err)?;
+            acc.event(&v, &mut metered).map_err(status_err)?;
             received = true;
+            if meter.over(&p.id) {
+                acc.calls.clear();
+                acc.stop = Some(StopReason::Length);
+                return Ok(true);
+            }
             Ok(acc.done)
         })
         .await;
@@ -372,7 +381,7 @@ pub async fn call(
         )?;
         Ok(acc.finish())
     } else {
-        let v = http::read_json(&p.id, &mut resp, idle).await?;
+        let v = http::read_json(&p.id, &mut resp, limits.idle).await?;
         if let Some(u) = v.get("usage") {
             usage_into(u, &mut acc.usage);
         }

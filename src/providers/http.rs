@@ -16,6 +16,63 @@ pub const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Largest non-streamed upstream body accepted.
 pub const MAX_UPSTREAM_BODY: usize = 32 * 1024 * 1024;
 
+/// Default cap on one model reply (text, reasoning and tool-call arguments together).
+pub const DEFAULT_MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Bounds of one upstream call.
+#[derive(Clone, Copy, Debug)]
+pub struct CallLimits {
+    /// Longest wait for the response head.
+    pub first_byte: Duration,
+    /// Longest silence between two body reads (`None`: no limit).
+    pub idle: Option<Duration>,
+    /// Largest reply kept: past it the stream is cut and the reply ends as truncated.
+    pub max_reply_bytes: usize,
+}
+
+/// Counts a streamed reply's bytes against [`CallLimits::max_reply_bytes`]; shared by the
+/// event sink (which adds) and the stream loop (which stops once it is over).
+pub struct ReplyMeter {
+    used: std::cell::Cell<usize>,
+    cap: usize,
+}
+
+impl ReplyMeter {
+    /// A meter for one call.
+    pub fn new(cap: usize) -> ReplyMeter {
+        ReplyMeter {
+            used: std::cell::Cell::new(0),
+            cap,
+        }
+    }
+
+    /// Adds what `e` carries.
+    pub fn add(&self, e: &super::types::ModelEvent) {
+        use super::types::ModelEvent as E;
+        let n = match e {
+            E::TextDelta(t) | E::ReasoningDelta(t) => t.len(),
+            E::ToolCallStart { id, name, .. } => id.len() + name.len(),
+            E::ToolCallArgs { fragment, .. } => fragment.len(),
+        };
+        self.used.set(self.used.get().saturating_add(n));
+    }
+
+    /// Whether the reply went past the cap (then the caller stops reading and marks the
+    /// reply truncated, with a warning in the log).
+    pub fn over(&self, provider: &str) -> bool {
+        let over = self.used.get() > self.cap;
+        if over {
+            tracing::warn!(
+                provider,
+                bytes = self.used.get(),
+                cap = self.cap,
+                "model reply cut at agents.defaults.llm.maxReplyBytes"
+            );
+        }
+        over
+    }
+}
+
 /// Errors from a model provider, normalised across protocols.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {

@@ -84,6 +84,11 @@ pub async fn complete(
             let Some(first_byte) = budget.remaining() else {
                 break;
             };
+            let limits = http::CallLimits {
+                first_byte,
+                idle,
+                max_reply_bytes: config.max_reply_bytes,
+            };
             let mut emitted = false;
             let mut sink = |e: ModelEvent| {
                 emitted = true;
@@ -91,10 +96,10 @@ pub async fn complete(
             };
             let res = match provider.api {
                 ProviderApi::OpenAiCompletions => {
-                    openai::call(provider, req, (first_byte, idle), &mut sink).await
+                    openai::call(provider, req, limits, &mut sink).await
                 }
                 ProviderApi::AnthropicMessages => {
-                    anthropic::call(provider, req, (first_byte, idle), &mut sink).await
+                    anthropic::call(provider, req, limits, &mut sink).await
                 }
             };
             match res {

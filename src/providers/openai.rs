@@ -5,7 +5,6 @@ use super::http::{self, ProviderError};
 use super::types::*;
 use crate::config::ProviderConfig;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// Provider type name used in logs.
 pub const PROVIDER_TYPE: &str = "openai-completions";
@@ -120,6 +119,12 @@ impl Acc {
         }
     }
 
+    /// Ends a reply cut at the size cap: the text so far, no half-streamed tool calls.
+    fn truncate(&mut self) {
+        self.calls.clear();
+        self.stop = Some(StopReason::Length);
+    }
+
     fn finish(mut self) -> ModelOutput {
         self.calls.retain(|c| !c.name.is_empty());
         ModelOutput::assemble(self.text, self.calls, self.stop, self.usage)
@@ -131,13 +136,13 @@ impl Acc {
 pub async fn call(
     p: &ProviderConfig,
     req: &ModelRequest,
-    (first_byte, idle): (Duration, Option<Duration>),
+    limits: http::CallLimits,
     on_event: &mut dyn FnMut(ModelEvent),
 ) -> Result<ModelOutput, ProviderError> {
     let url = format!("{}/chat/completions", p.base_url);
     let mut builder = http::client()
         .post(url)
-        .timeout(first_byte)
+        .timeout(limits.first_byte)
         .insert_header(("content-type", "application/json"));
     if let Some(k) = &p.api_key {
         builder = builder.insert_header(("authorization", format!("Bearer {}", k.expose())));
@@ -156,7 +161,12 @@ pub async fn call(
     let mut acc = Acc::default();
     if req.stream {
         let mut received = false;
-        let res = http::read_sse(&p.id, &mut resp, idle, |ev| {
+        let meter = http::ReplyMeter::new(limits.max_reply_bytes);
+        let mut metered = |e: ModelEvent| {
+            meter.add(&e);
+            on_event(e)
+        };
+        let res = http::read_sse(&p.id, &mut resp, limits.idle, |ev| {
             if ev.data == "[DONE]" {
                 return Ok(true);
             }
@@ -172,7 +182,11 @@ pub async fn call(
                 return Err(ProviderError::status(&p.id, 502, detail, None));
             }
             received = true;
-            acc.chunk(&v, on_event);
+            acc.chunk(&v, &mut metered);
+            if meter.over(&p.id) {
+                acc.truncate();
+                return Ok(true);
+            }
             Ok(false)
         })
         .await;
@@ -180,7 +194,7 @@ pub async fn call(
         http::stream_end(&p.id, res, acc.stop.is_some(), received)?;
         Ok(acc.finish())
     } else {
-        let v = http::read_json(&p.id, &mut resp, idle).await?;
+        let v = http::read_json(&p.id, &mut resp, limits.idle).await?;
         let msg = v
             .pointer("/choices/0/message")
             .ok_or_else(|| ProviderError::Protocol {

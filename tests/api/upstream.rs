@@ -292,3 +292,75 @@ async fn a_hung_upstream_costs_the_idle_timeout_once_not_once_per_retry() {
         .await;
     assert_eq!(s, 200, "{b}");
 }
+
+#[actix_web::test]
+async fn a_flooding_upstream_is_cut_at_the_reply_cap_and_the_run_still_ends_cleanly() {
+    for api in ["openai-completions", "anthropic-messages"] {
+        let upstream = MockUpstream::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = format!(
+            r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", api: "{api}", models: [{{ id: "m" }}] }} }} }},
+                 agents: {{ defaults: {{ llm: {{ maxReplyBytes: 2048 }} }} }} }}"#,
+            upstream.base_url()
+        );
+        let t = start_gateway(upstream, dir, &cfg).await;
+        let flood: Vec<String> = (0..5000).map(|_| "0123456789".to_string()).collect();
+        let flood: Vec<&str> = flood.iter().map(String::as_str).collect();
+        t.upstream.push(Reply::chunks(&flood));
+        let mut resp = t
+            .post("/v1/chat/completions")
+            .insert_header(("x-openclaw-session-key", "flood"))
+            .send_json(&json!({"stream":true,"messages":[{"role":"user","content":"hi"}]}))
+            .await
+            .unwrap();
+        let data = read_sse_data(&mut resp).await;
+        assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{api}");
+        let chunks: Vec<Value> = data[..data.len() - 1]
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        let text: String = chunks
+            .iter()
+            .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+            .collect();
+        assert!(
+            (2048..2048 + 64).contains(&text.len()),
+            "{api}: cut near the cap, got {} bytes",
+            text.len()
+        );
+        let finish = chunks
+            .iter()
+            .find_map(|c| c["choices"][0]["finish_reason"].as_str());
+        assert_eq!(finish, Some("length"), "{api}: truncation is visible");
+        // The truncated reply is stored as the session's last message.
+        let mut again = t
+            .post("/v1/chat/completions")
+            .insert_header(("x-openclaw-session-key", "flood"))
+            .send_json(&json!({"messages":[{"role":"user","content":"again"}]}))
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 200, "{api}");
+        again.body().await.unwrap();
+        let last = t.upstream.requests().last().unwrap().body.clone();
+        let stored = last["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|m| m["role"] == "assistant")
+            .map(|m| match &m["content"] {
+                Value::String(s) => s.clone(),
+                blocks => blocks
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|b| b["text"].as_str())
+                    .collect(),
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            stored, text,
+            "{api}: the stored reply is what the client saw"
+        );
+    }
+}
