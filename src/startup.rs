@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long shutdown waits for running turns before aborting them.
+/// How long shutdown waits for running turns before aborting them, by default
+/// (`gateway.shutdownGraceSeconds`).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// How long aborted turns get to record their end during shutdown.
 const ABORT_GRACE: Duration = Duration::from_secs(2);
@@ -294,7 +295,10 @@ impl Gateway {
                 .configure(crate::http::configure)
                 .default_service(web::to(crate::http::not_found))
         };
-        let server = crate::http::listen::serve(app, listeners, cores, SHUTDOWN_GRACE.as_secs())
+        // Connections outlive the drain by the abort grace, so an aborted turn's stream can
+        // still write its error end before the worker closes the socket.
+        let linger = config.shutdown_grace + ABORT_GRACE + Duration::from_secs(1);
+        let server = crate::http::listen::serve(app, listeners, cores, linger.as_secs())
             .map_err(|e| StartupError::Io(e.to_string()))?;
         Ok(Gateway {
             server,
@@ -338,7 +342,7 @@ impl Gateway {
     }
 
     /// Serves until SIGINT/SIGTERM (or the server stops), then shuts down gracefully: stop
-    /// accepting, let in-flight requests and running turns finish up to [`SHUTDOWN_GRACE`],
+    /// accepting, let in-flight requests and running turns finish up to the shutdown grace,
     /// abort what is left (persisted as aborted), and return.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
@@ -350,7 +354,7 @@ impl Gateway {
                 return Ok(());
             }
         }
-        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        let deadline = Instant::now() + self.state.config.shutdown_grace;
         stop_edges(&self.state).await;
         let stop = handle.stop(true);
         drain_runs(&self.state.app, deadline).await;

@@ -463,3 +463,67 @@ async fn a_first_start_creates_the_state_directory_owner_only() {
         & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+#[actix_web::test]
+async fn sigterm_past_the_grace_ends_running_and_queued_streams_with_an_error_then_exits_0() {
+    let upstream = MockUpstream::start().await.unwrap();
+    upstream.set_default(clawgate_bench::mock::Reply::Hang {
+        duration: Duration::from_secs(60),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clawgate.json5");
+    std::fs::write(&cfg, format!(r#"{{ gateway: {{ auth: {{ token: "t0k" }}, shutdownGraceSeconds: 1 }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }} }}"#, upstream.base_url())).unwrap();
+    let port = free_port();
+    let mut p = start(dir.path(), port, &[]).await;
+    let c = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let stream = |text: &str| {
+        c.post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+            .insert_header(("authorization", "Bearer t0k"))
+            .insert_header(("x-openclaw-session-key", "busy"))
+            .send_json(&json!({"stream":true,"messages":[{"role":"user","content":text}]}))
+    };
+    // The first turn runs (the upstream holds it); the second waits behind it on the session.
+    let mut running = stream("first").await.unwrap();
+    let mut queued = stream("second").await.unwrap();
+    assert_eq!(
+        (running.status().as_u16(), queued.status().as_u16()),
+        (200, 200)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while upstream.request_count() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the first turn never reached the upstream"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &p.0.id().to_string()])
+        .status()
+        .unwrap();
+    for (name, resp) in [("running", &mut running), ("queued", &mut queued)] {
+        let body = resp.body().limit(1 << 20).await.expect(name);
+        let body = String::from_utf8_lossy(&body);
+        let data: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .collect();
+        assert_eq!(data.last(), Some(&"[DONE]"), "{name}: {body}");
+        let end: Value = serde_json::from_str(data[data.len() - 2]).unwrap();
+        assert!(
+            end.get("error").is_some() || end["choices"][0]["finish_reason"].as_str().is_some(),
+            "{name} ends with an error or a finish, not a cut: {end}"
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = p.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "gateway did not exit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -179,6 +179,10 @@ pub(super) fn build(
         global_scope: raw.session.scope.as_deref() == Some("global"),
         tools: global_tools,
         ws: ws_config(&g.ws),
+        shutdown_grace: Duration::from_secs(
+            g.shutdown_grace_seconds
+                .unwrap_or(crate::startup::SHUTDOWN_GRACE.as_secs()),
+        ),
         gateway_tools: g.tools.clone(),
         web_search,
         hooks,

@@ -143,6 +143,9 @@ pub struct RawGateway {
     pub channel_stale_event_threshold_minutes: Option<Value>,
     /// Accepted for OpenClaw compatibility; not implemented.
     pub channel_max_restarts_per_hour: Option<Value>,
+    /// Seconds a stopping gateway lets running and queued turns finish before aborting them
+    /// (default 20; clawgate's key).
+    pub shutdown_grace_seconds: Option<u64>,
     /// clawgate's WebSocket limits (not an OpenClaw key).
     #[serde(default)]
     pub ws: RawWs,

@@ -412,6 +412,8 @@ pub struct Config {
     pub tools: ToolPolicy,
     /// WebSocket RPC limits.
     pub ws: WsConfig,
+    /// `gateway.shutdownGraceSeconds`: how long shutdown lets turns finish before aborting them.
+    pub shutdown_grace: Duration,
     /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).
     pub gateway_tools: Option<Value>,
     /// `tools.web.search` (`None`: `web_search` is off).
