@@ -87,6 +87,7 @@ pub async fn slack_events(
             !secret.is_empty() && slack::verify(secret, ts, sig, &body, now).is_ok()
         })
         .ok_or(GatewayError::Unauthorized)?;
+    super::body::value_budget(&body).map_err(|e| bad(format!("invalid body: {e}")))?;
     let v: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| bad(format!("invalid body: {e}")))?;
     match slack::parse(&v) {

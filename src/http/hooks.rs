@@ -164,7 +164,9 @@ pub async fn handle(
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
-        match serde_json::from_slice(&body) {
+        let parsed = super::body::value_budget(&body)
+            .and_then(|()| serde_json::from_slice(&body).map_err(|e| e.to_string()));
+        match parsed {
             Ok(v) => v,
             Err(e) => return fail(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")),
         }

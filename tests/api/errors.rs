@@ -227,3 +227,22 @@ async fn disabled_chat_completions_is_404() {
     assert_eq!(s, 404);
     assert_eq!(t.get("/v1/models").send().await.unwrap().status(), 404);
 }
+
+#[actix_web::test]
+async fn a_body_of_millions_of_tiny_elements_is_a_400_not_gigabytes_of_memory() {
+    let t = spawn().await;
+    let mut body = String::from(r#"{"messages":[{"role":"user","content":"hi"}],"stop":[0"#);
+    body.push_str(&",0".repeat(1_100_000));
+    body.push_str("]}");
+    for path in ["/v1/chat/completions", "/api/v1/message"] {
+        let mut r = t.post(path).send_body(body.clone()).await.unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        let b: Value = r.json().await.unwrap();
+        let msg = b["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(msg.contains("more than 1000000 values"), "{path}: {b}");
+    }
+    assert_eq!(t.upstream.request_count(), 0);
+}
