@@ -30,6 +30,10 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 /// Messages of stored history loaded into a session (older ones stay in the store).
 pub const HISTORY_LIMIT: usize = 400;
+/// Most bytes of history an idle session keeps cached between turns; a larger history is
+/// dropped after its turn and read back from the store by the next one, so memory stays
+/// bounded by the number of sessions, not by how much they have said.
+pub const HISTORY_CACHE_BYTES: usize = 512 * 1024;
 
 /// Queue a turn on this session.
 #[derive(Message)]
@@ -437,6 +441,13 @@ impl Handler<RunFinished> for Session {
                 let cut = h.len() - HISTORY_LIMIT;
                 h.drain(..cut);
             }
+        }
+        if self.queue.is_empty()
+            && self.history.as_ref().is_some_and(|h| {
+                h.iter().map(Message::heap_bytes).sum::<usize>() > HISTORY_CACHE_BYTES
+            })
+        {
+            self.history = None;
         }
         self.last_activity = Instant::now();
         self.start_next(ctx);

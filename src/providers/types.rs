@@ -137,6 +137,17 @@ impl Message {
             images: vec![],
         }
     }
+
+    /// Roughly the heap bytes this message holds (its text, tool calls and ids).
+    pub fn heap_bytes(&self) -> usize {
+        self.content.len()
+            + self.tool_call_id.as_ref().map_or(0, String::len)
+            + self
+                .tool_calls
+                .iter()
+                .map(|c| c.id.len() + c.name.len() + c.arguments.len())
+                .sum::<usize>()
+    }
 }
 
 /// A function the model may call.

@@ -139,3 +139,48 @@ async fn a_long_session_sends_only_the_newest_history_that_fits() {
     let sessions = t.store().list_sessions(None, 10).await.unwrap();
     assert_eq!(sessions[0].message_count, 12);
 }
+
+#[actix_web::test]
+async fn a_large_history_dropped_from_the_session_cache_is_read_back_whole() {
+    let upstream = clawgate_bench::mock::MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }},
+             agents: {{ defaults: {{ contextTokens: 10000000 }} }} }}"#,
+        upstream.base_url()
+    );
+    let t = start_gateway(upstream, dir, &cfg).await;
+    let big = |c: char| c.to_string().repeat(300 * 1024);
+    for (i, c) in ['a', 'b', 'c'].into_iter().enumerate() {
+        t.upstream.push(Reply::text(&format!("reply {i}")));
+        let mut r = t
+            .post("/v1/chat/completions")
+            .insert_header(("x-openclaw-session-key", "big"))
+            .send_json(&json!({"messages":[{"role":"user","content":big(c)}]}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.body().limit(1 << 20).await.unwrap();
+    }
+    // The third turn ran after the cached history passed its byte budget: everything said
+    // before still reached the model, in order.
+    let last = t.upstream.requests().last().unwrap().body.clone();
+    let seen: Vec<(String, usize)> = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] != "system")
+        .map(|m| {
+            let text = m["content"].as_str().unwrap_or_default();
+            (m["role"].as_str().unwrap().to_string(), text.len())
+        })
+        .collect();
+    let expect: Vec<(String, usize)> = vec![
+        ("user".into(), 300 * 1024),
+        ("assistant".into(), "reply 0".len()),
+        ("user".into(), 300 * 1024),
+        ("assistant".into(), "reply 1".len()),
+        ("user".into(), 300 * 1024),
+    ];
+    assert_eq!(seen, expect);
+}
