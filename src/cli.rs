@@ -50,6 +50,9 @@ pub enum Command {
     /// Inspect, reindex and search agent memory on a running gateway.
     #[command(subcommand)]
     Memory(crate::cli_memory::MemoryCmd),
+    /// Audit the configuration and state directory for risky settings.
+    #[command(subcommand)]
+    Security(crate::cli_audit::SecurityCmd),
 }
 
 /// `clawgate message …`.

@@ -26,6 +26,7 @@ pub mod app;
 pub mod auth;
 pub mod channels;
 pub mod cli;
+pub mod cli_audit;
 pub mod cli_cron;
 pub mod cli_memory;
 pub mod cli_ops;

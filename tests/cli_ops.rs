@@ -263,3 +263,72 @@ fn completions_print_a_script_for_the_shell() {
         &out[..200.min(out.len())]
     );
 }
+
+#[test]
+fn security_audit_passes_a_careful_setup_and_fails_a_risky_one_naming_each_risk() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let cfg = d.join("clawgate.json5");
+    std::fs::write(
+        &cfg,
+        r#"{ gateway: { auth: { token: "a-long-random-gateway-token-0123456789" } } }"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, out, err) = in_dir(d, &["security", "audit"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("no risky settings found"), "{out}");
+
+    // The token generated at first start lives in the state directory, where the config
+    // loader cannot compare it with the hook token.
+    std::fs::write(
+        d.join("gateway.token"),
+        "a-long-random-gateway-token-0123456789\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &cfg,
+        r#"{ gateway: { controlUi: { dangerouslyAllowHostHeaderOriginFallback: true } },
+           hooks: { enabled: true, token: "a-long-random-gateway-token-0123456789" },
+           tools: { exec: { security: "full", ask: "off" } } }"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, out, err) = in_dir(d, &["security", "audit", "--json"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "critical findings fail the audit: {out}{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ok"], false);
+    let found: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (id, severity) in [
+        ("hooks.token.shared", "critical"),
+        ("exec.full", "critical"),
+        ("state.permissions", "critical"),
+        ("controlUi.dangerous", "warn"),
+    ] {
+        assert!(
+            found.contains(&(id.to_string(), severity.to_string())),
+            "{id} ({severity}) in {found:?}"
+        );
+    }
+    assert!(
+        !out.contains("a-long-random-gateway-token"),
+        "the audit never prints a secret"
+    );
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
