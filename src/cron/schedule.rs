@@ -175,12 +175,16 @@ pub fn next_run_ms(job: &CronJob, now_ms: i64) -> Result<Option<i64>, String> {
             every_ms,
             anchor_ms,
         } => {
-            let every = (*every_ms).max(1) as i64;
+            let every = i64::try_from(*every_ms).unwrap_or(i64::MAX).max(1);
             let anchor = anchor_ms.unwrap_or(job.created_at_ms);
             if now_ms < anchor {
                 return Ok(Some(anchor));
             }
-            Ok(Some(anchor + ((now_ms - anchor) / every + 1) * every))
+            // A slot past the end of time is never.
+            let periods = (now_ms.saturating_sub(anchor) / every).saturating_add(1);
+            Ok(periods
+                .checked_mul(every)
+                .and_then(|d| anchor.checked_add(d)))
         }
         Schedule::Cron {
             expr,
@@ -189,8 +193,8 @@ pub fn next_run_ms(job: &CronJob, now_ms: i64) -> Result<Option<i64>, String> {
         } => {
             let stagger = stagger_ms(&job.id, expr, *explicit) as i64;
             // The slot whose staggered time is still ahead of `now`.
-            let slot = next_cron(expr, tz.as_deref(), now_ms - stagger)?;
-            Ok(slot.map(|s| s + stagger))
+            let slot = next_cron(expr, tz.as_deref(), now_ms.saturating_sub(stagger))?;
+            Ok(slot.and_then(|s| s.checked_add(stagger)))
         }
     }
 }
@@ -267,6 +271,22 @@ mod tests {
             anchor_ms: Some(1_030),
         });
         assert_eq!(next_run_ms(&a, 1_100).unwrap(), Some(1_130));
+    }
+
+    /// Found by `tests/fuzz.rs`: a huge `everyMs` overflowed (a panic in debug builds, a
+    /// wrapped time in release).
+    #[test]
+    fn an_interval_past_the_end_of_time_is_never_not_a_panic() {
+        let j = job(Schedule::Every {
+            every_ms: u64::MAX,
+            anchor_ms: Some(0),
+        });
+        assert_eq!(next_run_ms(&j, 1).unwrap(), Some(i64::MAX));
+        let j = job(Schedule::Every {
+            every_ms: 1 << 62,
+            anchor_ms: Some(i64::MAX - 10),
+        });
+        assert_eq!(next_run_ms(&j, i64::MAX).unwrap(), None);
     }
 
     #[test]
