@@ -158,7 +158,20 @@ impl Reloader {
     /// Re-reads the file and applies it when it changed and is valid.
     pub async fn reload(&self) -> Result<Reloaded, ReloadError> {
         let mut a = self.applied.lock().await;
-        self.reload_locked(&mut a).await
+        self.reload_locked(&mut a, false).await
+    }
+
+    /// Re-reads and applies the file even when its text is unchanged (`SIGHUP`; a new
+    /// `<state dir>/gateway.token`, which a file without `gateway.auth.token` takes its token
+    /// from).
+    pub async fn reload_forced(&self) -> Result<Reloaded, ReloadError> {
+        let mut a = self.applied.lock().await;
+        self.reload_locked(&mut a, true).await
+    }
+
+    /// The state dir (where `gateway.token` lives).
+    pub fn state_dir(&self) -> PathBuf {
+        self.live.load().state_dir.clone()
     }
 
     /// `config.set` / `config.apply`: replaces the file with `raw` (JSON5, kept as written)
@@ -172,7 +185,7 @@ impl Reloader {
         let mut a = self.applied.lock().await;
         check_base(&a, base_hash)?;
         edit::write_text(&path, raw, &self.source.overrides).map_err(ReloadError::Invalid)?;
-        self.reload_locked(&mut a).await
+        self.reload_locked(&mut a, false).await
     }
 
     /// `config.patch`: applies a JSON merge patch (RFC 7386) to the running file's value,
@@ -188,15 +201,19 @@ impl Reloader {
         let mut value = a.value.clone();
         diff::merge_patch(&mut value, patch);
         edit::write(&path, &value, &self.source.overrides).map_err(ReloadError::Invalid)?;
-        self.reload_locked(&mut a).await
+        self.reload_locked(&mut a, false).await
     }
 
-    async fn reload_locked(&self, a: &mut Applied) -> Result<Reloaded, ReloadError> {
-        let path = self.source.path.as_deref().ok_or(ReloadError::NoFile)?;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ReloadError::Io(format!("cannot read {}: {e}", path.display())))?;
+    async fn reload_locked(&self, a: &mut Applied, force: bool) -> Result<Reloaded, ReloadError> {
+        // Without a file the defaults are rebuilt (the token file may have changed).
+        let path = self.source.path.as_deref();
+        let text = match path {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| ReloadError::Io(format!("cannot read {}: {e}", p.display())))?,
+            None => String::new(),
+        };
         let hash = hash_text(&text);
-        if a.hash.as_deref() == Some(hash.as_str()) {
+        if !force && a.hash.as_deref() == Some(hash.as_str()) {
             a.issue = None;
             return Ok(Reloaded {
                 hash,
@@ -205,7 +222,7 @@ impl Reloader {
                 applied: false,
             });
         }
-        let mut new = match config::load(Some(path), &self.source.overrides) {
+        let mut new = match config::load(path, &self.source.overrides) {
             Ok(c) => c,
             Err(e) => {
                 let msg = e.to_string();
@@ -225,7 +242,7 @@ impl Reloader {
         let changed_paths = diff::changed_paths(&a.value, &value);
         let new = Arc::new(new);
         self.live.replace(new.clone());
-        a.hash = Some(hash.clone());
+        a.hash = path.map(|_| hash.clone());
         a.value = value;
         a.issue = None;
         self.apply(&old, &new).await;

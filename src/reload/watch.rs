@@ -3,13 +3,20 @@
 //!
 //! The watcher watches the file's folder, not the file: editors and
 //! [`crate::config::edit`] replace a file by renaming a new one over it, which a watch on the
-//! old inode would miss. Events for other files in the folder are ignored.
+//! old inode would miss. It also watches `<state dir>/gateway.token` (where a file without
+//! `gateway.auth.token` takes its token from; `clawgate auth generate-token` writes it).
+//! Events for other files are ignored.
 
 use super::Reloader;
 use notify::RecursiveMode;
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+
+/// Where a token-mode gateway without a configured token keeps its token.
+const TOKEN_FILE: &str = "gateway.token";
 
 /// How long the file must be quiet before a reload (OpenClaw's `gateway.reload.debounceMs`).
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -17,23 +24,24 @@ pub const DEBOUNCE: Duration = Duration::from_millis(300);
 /// Starts watching the reloader's config file on the current runtime; the watcher stops when
 /// the reloader is dropped. Returns whether a watch was set up.
 pub fn watch_file(reloader: &Arc<Reloader>) -> bool {
-    let Some(path) = reloader.path().map(|p| p.to_path_buf()) else {
-        return false;
-    };
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return false;
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        std::path::PathBuf::from(".")
-    } else {
-        dir.to_path_buf()
-    };
-    let name = name.to_os_string();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let config = reloader.path().map(|p| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        (
+            dir.map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            p.file_name().map(OsString::from).unwrap_or_default(),
+        )
+    });
+    let name = config.as_ref().map(|(_, n)| n.clone());
+    let token_name = OsString::from(TOKEN_FILE);
+    // `true`: the token file changed (the config file's text may not have).
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
     let debouncer = new_debouncer(DEBOUNCE, move |res: DebounceEventResult| {
         if let Ok(events) = res {
-            if events.iter().any(|e| e.path.file_name() == Some(&name)) {
-                let _ = tx.send(());
+            let named = |n: &OsString| events.iter().any(|e| e.path.file_name() == Some(n));
+            if named(&token_name) {
+                let _ = tx.send(true);
+            } else if name.as_ref().is_some_and(named) {
+                let _ = tx.send(false);
             }
         }
     });
@@ -44,17 +52,34 @@ pub fn watch_file(reloader: &Arc<Reloader>) -> bool {
             return false;
         }
     };
-    if let Err(e) = debouncer.watcher().watch(&dir, RecursiveMode::NonRecursive) {
-        tracing::warn!(path = %dir.display(), error = %e, "cannot watch the config file's folder; reload with SIGHUP");
+    let state_dir = reloader.state_dir();
+    let mut dirs: Vec<PathBuf> = config.into_iter().map(|(d, _)| d).collect();
+    if !dirs.contains(&state_dir) && state_dir.is_dir() {
+        dirs.push(state_dir);
+    }
+    let mut watching = false;
+    for dir in &dirs {
+        match debouncer.watcher().watch(dir, RecursiveMode::NonRecursive) {
+            Ok(()) => watching = true,
+            Err(e) => {
+                tracing::warn!(path = %dir.display(), error = %e, "cannot watch the config folder; reload with SIGHUP")
+            }
+        }
+    }
+    if !watching {
         return false;
     }
     let weak: Weak<Reloader> = Arc::downgrade(reloader);
     actix_web::rt::spawn(async move {
         let _keep = debouncer;
-        while rx.recv().await.is_some() {
+        while let Some(token_file) = rx.recv().await {
             let Some(r) = weak.upgrade() else { break };
             // An invalid file is logged by the reloader; nothing else to do here.
-            let _ = r.reload().await;
+            let _ = if token_file {
+                r.reload_forced().await
+            } else {
+                r.reload().await
+            };
         }
     });
     true
@@ -72,7 +97,7 @@ pub async fn on_sighup(reloader: Weak<Reloader>) {
         while hup.recv().await.is_some() {
             let Some(r) = reloader.upgrade() else { return };
             tracing::info!("SIGHUP: reloading the configuration");
-            let _ = r.reload().await;
+            let _ = r.reload_forced().await;
         }
     }
     #[cfg(not(unix))]
