@@ -9,7 +9,7 @@
 
 use super::agent_run::{self, AgentRun};
 use super::session::{self, Session};
-use crate::config::Config;
+use crate::config::ConfigHandle;
 use crate::core::run::Subscriber;
 use crate::core::run::TurnRequest;
 use crate::storage::Store;
@@ -186,7 +186,7 @@ struct LiveSession {
 
 /// The actor.
 pub struct Router {
-    config: Arc<Config>,
+    config: ConfigHandle,
     store: Store,
     tools: ToolRegistry,
     shards: Vec<ArbiterHandle>,
@@ -206,7 +206,7 @@ pub struct Router {
 impl Router {
     /// A router placing sessions on `shards` (at least one arbiter).
     pub fn new(
-        config: Arc<Config>,
+        config: ConfigHandle,
         store: Store,
         tools: ToolRegistry,
         shards: Vec<ArbiterHandle>,

@@ -366,6 +366,25 @@ impl Scheduler {
     }
 }
 
+/// A config reload: jobs started from now on use the new settings (running ones keep
+/// theirs); `cron.enabled` switched on arms the timer, switched off disarms it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reconfigure(pub Arc<Config>);
+
+impl Handler<Reconfigure> for Scheduler {
+    type Result = ();
+    fn handle(&mut self, msg: Reconfigure, ctx: &mut Context<Self>) {
+        let enabled = msg.0.cron.enabled;
+        if enabled != self.enabled {
+            tracing::info!(enabled, "cron scheduler switched by a config reload");
+        }
+        self.enabled = enabled;
+        self.deps.config = msg.0;
+        self.tick(ctx);
+    }
+}
+
 impl Actor for Scheduler {
     type Context = Context<Self>;
 

@@ -13,7 +13,7 @@
 
 use super::agent_run::{self, AgentRun, RunParams};
 use super::router::{self, Router};
-use crate::config::{Config, ModelChoice};
+use crate::config::{ConfigHandle, ModelChoice};
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, RunOutcome, Subscriber};
 use crate::providers::types::{Message, Role, StopReason, Usage};
@@ -115,7 +115,7 @@ struct Queued {
 pub struct Session {
     key: String,
     agent_id: String,
-    config: Arc<Config>,
+    config: ConfigHandle,
     store: Store,
     tools: ToolRegistry,
     router: Addr<Router>,
@@ -140,7 +140,7 @@ impl Session {
     pub fn new(
         key: String,
         agent_id: String,
-        config: Arc<Config>,
+        config: ConfigHandle,
         store: Store,
         tools: ToolRegistry,
         router: Addr<Router>,
@@ -279,8 +279,9 @@ impl Session {
         if req.thinking.is_none() {
             req.thinking = session_thinking;
         }
-        let agent = self
-            .config
+        // The turn's snapshot: a reload from here on applies to the next turn, not this one.
+        let config = self.config.load();
+        let agent = config
             .agent(&req.agent_id)
             .cloned()
             .ok_or_else(|| format!("unknown agent {}", req.agent_id))?;
@@ -309,7 +310,7 @@ impl Session {
                 primary: Some(m.clone()),
                 fallbacks: vec![],
             },
-            None => self.config.model_for(&agent),
+            None => config.model_for(&agent),
         };
         let run_id = req.run_id.clone();
         // The turn's input and its run row are committed (group commit) before the run calls
@@ -346,7 +347,7 @@ impl Session {
             session_id,
             agent,
             model,
-            config: self.config.clone(),
+            config,
             store: self.store.clone(),
             subscribers,
             input_persisted: Some(persisted),

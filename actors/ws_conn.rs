@@ -76,12 +76,14 @@ pub struct WsConn {
     clock: SystemClock,
     /// Which credential the client authenticated with (idempotency keys are scoped by it).
     credential: CredentialId,
+    /// Fingerprint of the shared secret it was accepted under (closed 4001 when it rotates).
+    secret_fp: Option<[u8; 32]>,
 }
 
 impl WsConn {
     /// A connection that sends through `outbox`.
     pub fn new(app: AppState, outbox: Outbox, peer: Peer) -> Self {
-        let credential = CredentialId::new(app.config.auth.mode.as_str());
+        let credential = CredentialId::new(app.config().auth.mode.as_str());
         WsConn {
             app,
             conn_id: uuid::Uuid::new_v4().to_string(),
@@ -93,6 +95,7 @@ impl WsConn {
             unauthorized: 0,
             clock: SystemClock,
             credential,
+            secret_fp: None,
         }
     }
 
@@ -107,7 +110,8 @@ impl WsConn {
     }
 
     fn secret(&self) -> SharedSecret {
-        let a = &self.app.config.auth;
+        let cfg = self.app.config();
+        let a = &cfg.auth;
         let value = match a.mode {
             crate::config::AuthMode::Token => a.token.as_ref(),
             crate::config::AuthMode::Password => a.password.as_ref(),
@@ -131,7 +135,7 @@ impl WsConn {
         origin_allowed(
             self.peer.origin.as_deref(),
             self.peer.host.as_deref(),
-            self.app.config.control_ui.as_ref(),
+            self.app.config().control_ui.as_ref(),
         )
     }
 
@@ -150,6 +154,7 @@ impl WsConn {
             scopes,
             tool_events: caps.iter().any(|c| c == "tool-events"),
             presence,
+            secret: self.secret_fp,
         })
     }
 
@@ -236,6 +241,10 @@ impl WsConn {
             Some(id) => CredentialId::new(format!("device:{id}")),
             None => CredentialId::new(accepted.auth_method.as_str()),
         };
+        self.secret_fp = accepted
+            .device_id
+            .is_none()
+            .then(|| crate::auth::secret_fingerprint(&self.app.config().auth));
         tracing::info!(conn = %self.conn_id, client = %c.id, mode = %c.mode, scopes = accepted.scopes.len(), "websocket client connected");
         let req = self.register(
             Dialect::OpenClaw,
@@ -254,7 +263,7 @@ impl WsConn {
     }
 
     fn hello(&self, accepted: &Accepted, snap: HelloSnapshot) -> Value {
-        let cfg = &self.app.config;
+        let cfg = &self.app.config();
         let state_dir = cfg.state_dir.display().to_string();
         let config_path = cfg.path.as_ref().map(|p| p.display().to_string());
         let ctx = HelloContext {
@@ -293,12 +302,13 @@ impl WsConn {
                         .auth
                         .record_failure(self.peer.ip, self.is_browser());
                 }
-                let msg = format!("unauthorized: gateway {} {what} (send Authorization: Bearer <token> or ?token=)", self.app.config.auth.mode.as_str());
+                let msg = format!("unauthorized: gateway {} {what} (send Authorization: Bearer <token> or ?token=)", self.app.config().auth.mode.as_str());
                 self.send(simple_error(&req.id, "unauthorized", &msg).to_string());
                 return self.close(CloseDirective::policy(&msg), ctx);
             }
         }
         self.phase = Phase::Simple;
+        self.secret_fp = Some(crate::auth::secret_fingerprint(&self.app.config().auth));
         let scopes: Vec<String> = SIMPLE_DIALECT_SCOPES
             .iter()
             .map(|s| s.to_string())

@@ -11,8 +11,10 @@
 //!   `WsConn` actors register with `Connect`/`Disconnect`.
 
 mod approvals;
+mod auth_rotation;
 
 pub use approvals::ApprovalEvent;
+pub use auth_rotation::{AuthChanged, AUTH_CHANGED_CODE};
 
 use super::router::{self, Router, RunObserved};
 use crate::core::clock::{Clock, SystemClock};
@@ -54,6 +56,9 @@ pub struct Connect {
     pub tool_events: bool,
     /// Presence entry (`None` for clients not tracked as presence, e.g. the CLI).
     pub presence: Option<Value>,
+    /// Fingerprint of the shared secret it was accepted under ([`crate::auth::secret_fingerprint`];
+    /// `None` for device-token clients, which a secret rotation does not close).
+    pub secret: Option<[u8; 32]>,
 }
 
 /// What a new client needs for `hello-ok`.
@@ -171,6 +176,7 @@ struct Client {
     sessions: bool,
     seq: u64,
     presence: Option<Value>,
+    secret: Option<[u8; 32]>,
 }
 
 impl Client {
@@ -371,6 +377,7 @@ impl Handler<Connect> for WsHub {
                 sessions: false,
                 seq: 0,
                 presence: msg.presence,
+                secret: msg.secret,
             },
         );
         self.update_observer();

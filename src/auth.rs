@@ -166,12 +166,47 @@ impl RateLimiter {
     }
 }
 
-/// Resolved gateway authentication.
-pub struct Auth {
+/// The shared secrets in force (swapped as a whole by a config reload).
+#[derive(Clone)]
+struct Creds {
     mode: AuthMode,
     token: Option<Secret>,
     password: Option<Secret>,
+}
+
+impl Creds {
+    fn from_config(cfg: &AuthConfig) -> Self {
+        Creds {
+            mode: cfg.mode,
+            token: cfg.token.clone(),
+            password: cfg.password.clone(),
+        }
+    }
+}
+
+/// Resolved gateway authentication. A config reload replaces the secrets
+/// ([`Auth::update`]); the failed-attempt limiter keeps its state.
+pub struct Auth {
+    creds: std::sync::RwLock<Creds>,
     limiter: RateLimiter,
+}
+
+/// A fingerprint of the shared secret a client was accepted under: the mode and a SHA-256 of
+/// the secret in force (never the secret itself). A reload that changes it closes the
+/// WebSocket clients that hold the old one.
+pub fn secret_fingerprint(cfg: &AuthConfig) -> [u8; 32] {
+    let secret = match cfg.mode {
+        AuthMode::Token => cfg.token.as_ref(),
+        AuthMode::Password => cfg.password.as_ref(),
+        AuthMode::None => None,
+    };
+    let mut h = Sha256::new();
+    h.update(cfg.mode.as_str().as_bytes());
+    h.update([0]);
+    if let Some(s) = secret {
+        h.update(s.expose().as_bytes());
+    }
+    h.finalize().into()
 }
 
 /// An authenticated caller: which credential it presented and what it may do.
@@ -220,21 +255,37 @@ impl Auth {
     /// From resolved config (the token must already be generated in token mode).
     pub fn new(cfg: &AuthConfig) -> Self {
         Auth {
-            mode: cfg.mode,
-            token: cfg.token.clone(),
-            password: cfg.password.clone(),
+            creds: std::sync::RwLock::new(Creds::from_config(cfg)),
             limiter: RateLimiter::new(cfg.rate_limit.clone()),
+        }
+    }
+
+    /// Replaces the mode and secrets with `cfg`'s (a config reload); requests from now on
+    /// are checked against them.
+    pub fn update(&self, cfg: &AuthConfig) {
+        let new = Creds::from_config(cfg);
+        match self.creds.write() {
+            Ok(mut c) => *c = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+
+    fn creds(&self) -> Creds {
+        match self.creds.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
     /// The mode.
     pub fn mode(&self) -> AuthMode {
-        self.mode
+        self.creds().mode
     }
 
     /// Checks credentials without touching the limiter.
     pub fn verify(&self, p: &Presented) -> Verdict {
-        if self.mode == AuthMode::None {
+        let creds = self.creds();
+        if creds.mode == AuthMode::None {
             return Verdict::Ok;
         }
         if p.is_empty() {
@@ -244,10 +295,10 @@ impl Auth {
             (Some(c), Some(s)) => secret_eq(c, s.expose()),
             _ => false,
         };
-        let ok = match self.mode {
-            AuthMode::Token => matches(&p.bearer, &self.token),
+        let ok = match creds.mode {
+            AuthMode::Token => matches(&p.bearer, &creds.token),
             AuthMode::Password => {
-                matches(&p.bearer, &self.password) || matches(&p.password, &self.password)
+                matches(&p.bearer, &creds.password) || matches(&p.password, &creds.password)
             }
             AuthMode::None => true,
         };
@@ -260,7 +311,7 @@ impl Auth {
 
     /// Full HTTP check: lockout, verification, failure accounting.
     pub fn check(&self, req: &HttpRequest) -> Result<(), GatewayError> {
-        if self.mode == AuthMode::None {
+        if self.mode() == AuthMode::None {
             return Ok(());
         }
         let ip = peer_ip(req);
@@ -284,7 +335,7 @@ impl Auth {
     /// [`Auth::check`], producing the caller's [`Principal`].
     pub fn authenticate(&self, req: &HttpRequest) -> Result<Principal, GatewayError> {
         self.check(req)?;
-        Ok(Principal::shared_secret(self.mode))
+        Ok(Principal::shared_secret(self.mode()))
     }
 
     /// Records a failure from another transport (WebSocket connect); `browser` when the

@@ -157,7 +157,7 @@ pub fn auth(cmd: AuthCmd) -> ExitCode {
     } else {
         println!("{token}");
         eprintln!(
-            "saved to {}; a running gateway uses it after a restart",
+            "saved to {}; a running gateway picks it up now (WebSocket clients using the old token are disconnected)",
             saved_to.display()
         );
     }

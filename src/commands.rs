@@ -109,7 +109,7 @@ fn gateway(opts: GatewayOpts) -> ExitCode {
     };
     let system = actix_web::rt::System::new();
     let result = system.block_on(async move {
-        let gw = Gateway::build(cfg).await?;
+        let gw = Gateway::build_with(cfg, ov).await?;
         if let Some(t) = &gw.generated_token {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(

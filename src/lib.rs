@@ -47,6 +47,7 @@ pub mod local;
 pub mod memory;
 pub mod metrics;
 pub mod providers;
+pub mod reload;
 pub mod responses;
 pub mod skills;
 pub mod startup;

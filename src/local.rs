@@ -22,8 +22,9 @@ pub async fn run_turn(config: Config, req: TurnRequest) -> Result<RunOutcome, St
         ..config
     });
     let tools = ToolRegistry::default();
+    let live = crate::config::ConfigHandle::new(config.clone());
     let router = Router::new(
-        config.clone(),
+        live.clone(),
         store.clone(),
         tools.clone(),
         vec![Arbiter::current()],
@@ -37,7 +38,7 @@ pub async fn run_turn(config: Config, req: TurnRequest) -> Result<RunOutcome, St
         Default::default(),
     )
     .start();
-    let app = App::new(router, config, store, tools, channels);
+    let app = App::new(router, live, store, tools, channels);
     app.start_detached(req, Placement::Here)
         .outcome()
         .await

@@ -58,7 +58,7 @@ fn token_file(state_dir: &Path) -> PathBuf {
 
 /// In token mode without a configured token: reuse the persisted one or generate, persist
 /// (0600) and report a new one.
-fn ensure_token(config: &mut Config) -> Result<Option<GeneratedToken>, StartupError> {
+pub(crate) fn ensure_token(config: &mut Config) -> Result<Option<GeneratedToken>, StartupError> {
     if config.auth.mode != AuthMode::Token || config.auth.token.is_some() {
         return Ok(None);
     }
@@ -156,8 +156,23 @@ fn listener(addr: SocketAddr) -> Result<TcpListener, StartupError> {
 }
 
 impl Gateway {
-    /// Builds everything and starts listening (call inside an actix `System`).
-    pub async fn build(mut config: Config) -> Result<Gateway, StartupError> {
+    /// Builds everything and starts listening (call inside an actix `System`); the config
+    /// file (`config.path`) is reloaded with the listen port and state dir kept.
+    pub async fn build(config: Config) -> Result<Gateway, StartupError> {
+        let overrides = crate::config::Overrides {
+            port: Some(config.port),
+            state_dir: Some(config.state_dir.clone()),
+            ..Default::default()
+        };
+        Gateway::build_with(config, overrides).await
+    }
+
+    /// [`Gateway::build`] for a config loaded with `overrides` (the command line's), which
+    /// every reload of the file applies again.
+    pub async fn build_with(
+        mut config: Config,
+        overrides: crate::config::Overrides,
+    ) -> Result<Gateway, StartupError> {
         let generated_token = ensure_token(&mut config)?;
         if config.probe_ollama {
             probe_ollama(&mut config).await;
@@ -178,7 +193,12 @@ impl Gateway {
                 "marked runs from the previous process as interrupted"
             );
         }
+        let source = crate::reload::Source {
+            path: config.path.clone(),
+            overrides,
+        };
         let config = Arc::new(config);
+        let live = crate::config::ConfigHandle::new(config.clone());
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -190,7 +210,7 @@ impl Gateway {
         let tools = ToolRegistry::default();
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let router = Router::new(
-            config.clone(),
+            live.clone(),
             store.clone(),
             tools.clone(),
             shards.iter().map(|a| a.handle()).collect(),
@@ -219,7 +239,7 @@ impl Gateway {
         let channels = registry.start();
         let app = crate::app::App::new(
             router.clone(),
-            config.clone(),
+            live.clone(),
             store.clone(),
             tools,
             channels.clone(),
@@ -256,6 +276,20 @@ impl Gateway {
         )
         .start();
         app.bind_scheduler(scheduler.clone());
+        let auth = Arc::new(Auth::new(&config.auth));
+        let reloader = crate::reload::Reloader::new(
+            live,
+            source,
+            crate::reload::Targets {
+                auth: auth.clone(),
+                hub: ws.hub.clone(),
+                channels: channels.clone(),
+                scheduler: scheduler.clone(),
+                outbound: outbound.clone(),
+            },
+        );
+        crate::reload::watch::watch_file(&reloader);
+        app.bind_reloader(reloader);
         let state = AppState {
             metrics,
             limits: Arc::new(crate::http::limits::Limiter::new(config.http_limits)),
@@ -264,8 +298,7 @@ impl Gateway {
             channels,
             ws,
             router,
-            config: config.clone(),
-            auth: Arc::new(Auth::new(&config.auth)),
+            auth,
             started: Instant::now(),
             port,
             hooks: Arc::new(crate::hooks::HookState::default()),
@@ -347,6 +380,9 @@ impl Gateway {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let server = actix_web::rt::spawn(self.server);
+        if let Some(r) = self.state.app.reloader_weak() {
+            actix_web::rt::spawn(crate::reload::watch::on_sighup(r));
+        }
         tokio::select! {
             _ = shutdown_signal() => tracing::info!("shutdown requested; finishing running turns"),
             r = server => {
@@ -354,7 +390,7 @@ impl Gateway {
                 return Ok(());
             }
         }
-        let deadline = Instant::now() + self.state.config.shutdown_grace;
+        let deadline = Instant::now() + self.state.config().shutdown_grace;
         stop_edges(&self.state).await;
         let stop = handle.stop(true);
         drain_runs(&self.state.app, deadline).await;

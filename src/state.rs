@@ -14,8 +14,6 @@ pub struct AppState {
     pub app: crate::app::App,
     /// The supervisor actor (edges not yet moved onto [`crate::app::App`] message it).
     pub router: Addr<Router>,
-    /// Validated configuration.
-    pub config: Arc<Config>,
     /// Authentication and the failed-attempt limiter.
     pub auth: Arc<Auth>,
     /// When the gateway became ready.
@@ -41,6 +39,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The current configuration snapshot (a reload swaps it; take it once per request).
+    pub fn config(&self) -> Arc<Config> {
+        self.app.config()
+    }
+
     /// Uptime in milliseconds.
     pub fn uptime_ms(&self) -> u64 {
         self.started.elapsed().as_millis() as u64

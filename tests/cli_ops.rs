@@ -332,3 +332,62 @@ fn security_audit_passes_a_careful_setup_and_fails_a_risky_one_naming_each_risk(
     );
     std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
 }
+
+/// Polls `url` with `token` until it answers `want` (the gateway is another process: its
+/// file watcher is observed from outside), up to 10 s.
+async fn status_becomes(url: &str, token: &str, want: u16) -> bool {
+    let c = awc::Client::default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let got = c
+            .get(url)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        if got.ok() == Some(want) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[actix_web::test]
+async fn a_running_gateway_picks_up_a_generated_token_and_survives_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("gateway.token"), "old-token-0123456789\n").unwrap();
+    let port = free_port();
+    let mut p = start(d, port, &[]).await;
+    let url = format!("http://127.0.0.1:{port}/status");
+    assert!(status_becomes(&url, "old-token-0123456789", 200).await);
+
+    let (code, out, err) = in_dir(d, &["auth", "generate-token"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("picks it up now"), "{err}");
+    let token = out.trim().to_string();
+    assert!(status_becomes(&url, &token, 200).await, "new token refused");
+    assert!(status_becomes(&url, "old-token-0123456789", 401).await);
+
+    // SIGHUP reloads instead of ending the process.
+    let pid = p.0.id().to_string();
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    assert!(status_becomes(&url, &token, 200).await);
+    let c = awc::Client::default();
+    let r = c
+        .get(&url)
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        p.0.try_wait().unwrap().is_none(),
+        "the gateway exited on SIGHUP"
+    );
+}

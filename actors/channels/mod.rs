@@ -13,6 +13,7 @@
 mod delivery_ids;
 pub mod discord;
 mod dispatch;
+mod reconfigure;
 pub mod slack;
 pub mod supervise;
 pub mod telegram;
@@ -29,6 +30,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 pub use crate::channels::{Deliver, DeliveryError, DeliveryReceipt};
+pub use reconfigure::Reconfigure;
 
 /// One message-sized send; every connector handles it and answers the platform message id.
 #[derive(Message, Debug, Clone)]
@@ -178,6 +180,41 @@ struct Entry {
     seen: VecDeque<String>,
 }
 
+impl Entry {
+    /// A fresh entry for account `a`, with its stored run-time enable/disable choice applied.
+    fn new(a: &Arc<ChannelAccount>, overrides: &BTreeMap<String, bool>) -> Entry {
+        let a = match overrides.get(&a.key()) {
+            Some(on) if *on != a.enabled => Arc::new(ChannelAccount {
+                enabled: *on,
+                ..(**a).clone()
+            }),
+            _ => a.clone(),
+        };
+        let state = if !a.configured {
+            ConnState::NotConfigured
+        } else if !a.enabled {
+            ConnState::Disabled
+        } else if a.unsupported.is_some() {
+            ConnState::Error
+        } else {
+            ConnState::Connecting
+        };
+        Entry {
+            error: a.unsupported.clone(),
+            cfg: a,
+            sender: None,
+            stop: None,
+            state,
+            user: None,
+            user_id: None,
+            restarts: 0,
+            last_inbound_at: None,
+            last_outbound_at: None,
+            seen: VecDeque::new(),
+        }
+    }
+}
+
 /// Recent inbound ids remembered per account.
 const SEEN_IDS: usize = 256;
 
@@ -219,38 +256,7 @@ impl Channels {
             .channels
             .accounts
             .iter()
-            .map(|a| {
-                let a = match overrides.get(&a.key()) {
-                    Some(on) if *on != a.enabled => Arc::new(ChannelAccount {
-                        enabled: *on,
-                        ..(**a).clone()
-                    }),
-                    _ => a.clone(),
-                };
-                let state = if !a.configured {
-                    ConnState::NotConfigured
-                } else if !a.enabled {
-                    ConnState::Disabled
-                } else if a.unsupported.is_some() {
-                    ConnState::Error
-                } else {
-                    ConnState::Connecting
-                };
-                let entry = Entry {
-                    cfg: a.clone(),
-                    sender: None,
-                    stop: None,
-                    state,
-                    user: None,
-                    user_id: None,
-                    error: a.unsupported.clone(),
-                    restarts: 0,
-                    last_inbound_at: None,
-                    last_outbound_at: None,
-                    seen: VecDeque::new(),
-                };
-                (a.key(), entry)
-            })
+            .map(|a| (a.key(), Entry::new(a, &overrides)))
             .collect();
         Channels {
             router,

@@ -131,7 +131,7 @@ impl MainSession {
         MainSession::new(
             app.ws.hub.clone(),
             app.router.clone(),
-            app.config.clone(),
+            app.config().clone(),
             app.system_events.clone(),
         )
     }

@@ -14,6 +14,7 @@
 //! - [`tools`]: `/tools/invoke`, and the [`crate::tools::ToolHost`] tools reach the gateway by;
 //! - [`skills`]: the skills each agent sees, `skills.status`, running a skill;
 //! - [`approvals`]: exec approval requests waiting for an operator;
+//! - [`reload`]: the running config file, reloading it, `config.set`/`config.patch` writes;
 //! - [`memory`]: search, read and write an agent's memory; index status; embeddings;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
@@ -28,6 +29,7 @@ pub mod error;
 pub mod idempotency;
 pub mod memory;
 mod reads;
+pub mod reload;
 pub mod select;
 pub mod sessions;
 pub mod skills;
@@ -39,7 +41,7 @@ pub use error::AppError;
 pub use turns::{Placement, RunEnd, RunHandle};
 
 use crate::actors::router::Router;
-use crate::config::Config;
+use crate::config::{Config, ConfigHandle};
 use crate::storage::Store;
 use crate::tools::ToolRegistry;
 use actix::Addr;
@@ -49,7 +51,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct App {
     router: Addr<Router>,
-    config: Arc<Config>,
+    config: ConfigHandle,
     store: Store,
     tools: ToolRegistry,
     idem: Arc<crate::core::dedupe::DedupeCache>,
@@ -58,21 +60,22 @@ pub struct App {
     skills: Arc<crate::skills::SkillCatalog>,
     approvals: Arc<approvals::Approvals>,
     memory: crate::memory::Memory,
+    reloader: Arc<std::sync::OnceLock<Arc<crate::reload::Reloader>>>,
 }
 
 impl App {
     /// A handle over a started router; binds itself as the tools' host.
     pub fn new(
         router: Addr<Router>,
-        config: Arc<Config>,
+        config: ConfigHandle,
         store: Store,
         tools: ToolRegistry,
         channels: Addr<crate::actors::channels::Channels>,
     ) -> Self {
-        let config_for_skills = config.clone();
+        let config_for_skills = config.load();
         let app = App {
             router,
-            memory: crate::memory::Memory::start(config.clone(), store.clone()),
+            memory: crate::memory::Memory::start(config.load(), store.clone()),
             config,
             store,
             tools,
@@ -81,13 +84,19 @@ impl App {
             idem: Arc::new(crate::core::dedupe::DedupeCache::default()),
             skills: crate::skills::SkillCatalog::new(config_for_skills),
             approvals: Arc::default(),
+            reloader: Default::default(),
         };
         app.tools.bind_host(Arc::new(app.clone()));
         app
     }
 
-    /// The validated configuration.
-    pub fn config(&self) -> &Arc<Config> {
+    /// The current configuration snapshot (take it once per unit of work: a reload swaps it).
+    pub fn config(&self) -> Arc<Config> {
+        self.config.load()
+    }
+
+    /// The live configuration handle (reloads swap what it holds).
+    pub fn live_config(&self) -> &ConfigHandle {
         &self.config
     }
 

@@ -85,11 +85,11 @@ impl App {
     }
 
     fn check_model(&self, agent_id: &str, model: &str) -> Result<(), AppError> {
-        let agent = self
-            .config
+        let cfg = self.config();
+        let agent = cfg
             .agent(agent_id)
             .ok_or_else(|| AppError::invalid(format!("Unknown agent '{agent_id}'."), "agentId"))?;
-        match self.config.resolve_model_override(agent, model) {
+        match cfg.resolve_model_override(agent, model) {
             Ok(Some(_)) => Ok(()),
             _ => Err(AppError::invalid(
                 format!("Model '{model}' is not allowed for agent '{agent_id}'."),

@@ -94,15 +94,16 @@ impl App {
     /// The skills of `agent_id` (`None`/`default` = the default agent) as `skills.status`
     /// and `GET /api/v1/skills` render them.
     pub fn skills_status(&self, agent_id: Option<&str>) -> Result<Value, AppError> {
-        let agent = super::select::agent_by_id(&self.config, agent_id)?;
+        let cfg = self.config();
+        let agent = super::select::agent_by_id(&cfg, agent_id)?;
         let snap = self
             .skills_snapshot(&agent)
             .ok_or_else(|| AppError::NotFound(format!("unknown agent {agent}")))?;
-        let agent_cfg = self.config.agent(&agent);
+        let agent_cfg = cfg.agent(&agent);
         Ok(json!({
             "agentId": agent,
             "workspaceDir": agent_cfg.map(|a| a.workspace.to_string_lossy().into_owned()),
-            "managedSkillsDir": self.config.state_dir.join("skills").to_string_lossy(),
+            "managedSkillsDir": cfg.state_dir.join("skills").to_string_lossy(),
             "version": snap.version,
             "skills": snap.skills.iter().map(SkillStatus::to_json).collect::<Vec<_>>(),
             "errors": snap.errors.iter().map(|e| json!({
@@ -114,7 +115,8 @@ impl App {
     /// Runs a skill in a session; see the module docs. Unknown skill → `NotFound`; disabled
     /// or ineligible → `Conflict` with what is missing; not user-invocable → `Forbidden`.
     pub async fn execute_skill(&self, req: SkillRequest) -> Result<SkillRun, AppError> {
-        let agent = super::select::agent_by_id(&self.config, req.agent_id.as_deref())?;
+        let cfg = self.config();
+        let agent = super::select::agent_by_id(&cfg, req.agent_id.as_deref())?;
         let snap = self
             .skills_snapshot(&agent)
             .ok_or_else(|| AppError::NotFound(format!("unknown agent {agent}")))?;
@@ -138,7 +140,7 @@ impl App {
                 meta.name
             )));
         }
-        let key = super::select::scoped_session_key(&self.config, &agent, req.session.as_deref())?;
+        let key = super::select::scoped_session_key(&cfg, &agent, req.session.as_deref())?;
         let started = Instant::now();
         let output = match &meta.dispatch {
             Some(d) => {

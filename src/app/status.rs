@@ -29,7 +29,7 @@ impl App {
             sessions_by_agent: vec![],
         };
         if by_agent {
-            for a in &self.config.agents {
+            for a in &self.config().agents {
                 let n = self.count_sessions(Some(&a.id)).await.unwrap_or(0);
                 s.sessions_by_agent.push((a.id.clone(), n));
             }

@@ -37,8 +37,9 @@ impl App {
         agent_id: String,
         owner: bool,
     ) -> Result<Value, InvokeError> {
-        let tool = self.config.agent(&agent_id).and_then(|agent| {
-            let model = self.config.model_for(agent).primary;
+        let cfg = self.config();
+        let tool = cfg.agent(&agent_id).and_then(|agent| {
+            let model = cfg.model_for(agent).primary;
             self.tools
                 .for_turn(
                     agent,
@@ -59,7 +60,7 @@ impl App {
         let ctx = ToolContext {
             host: Arc::new(self.clone()),
             store: self.store.clone(),
-            config: self.config.clone(),
+            config: cfg.clone(),
             session_key,
             agent_id,
             run_id: None,

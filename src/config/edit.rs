@@ -1,4 +1,5 @@
-//! Editing the config file from the CLI (`clawgate config get|set|unset`): dotted paths
+//! Editing the config file from the CLI (`clawgate config get|set|unset`) and the `config.*`
+//! WebSocket methods (through `crate::reload`): dotted paths
 //! (`gateway.auth.token`, `agents.list[0].model`) into the file's JSON5 value, values parsed as
 //! JSON5 (else taken as a string), the result validated as a whole before it replaces the file
 //! atomically (temp file + rename, mode kept). Comments in the file are not preserved: the new
@@ -156,18 +157,24 @@ pub fn read(file: &Path) -> Result<Value, String> {
 
 /// Validates `value` as a whole config and, when valid, replaces `file` with it atomically.
 pub fn write(file: &Path, value: &Value, overrides: &Overrides) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())? + "\n";
+    write_text(file, &text, overrides)
+}
+
+/// Validates `text` (JSON5) as a whole config and, when valid, replaces `file` with it
+/// atomically, as written (comments kept).
+pub fn write_text(file: &Path, text: &str, overrides: &Overrides) -> Result<(), String> {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     super::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())? + "\n";
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "config".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, &text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     if let Ok(meta) = std::fs::metadata(file) {
         let _ = std::fs::set_permissions(&tmp, meta.permissions());
     } else {

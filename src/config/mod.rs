@@ -14,6 +14,7 @@ pub mod edit;
 mod env;
 mod exec;
 mod ignored;
+pub mod live;
 mod memory;
 pub mod raw;
 pub mod raw_channels;
@@ -36,6 +37,7 @@ pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
+pub use live::ConfigHandle;
 pub use memory::{ExtraPath, MemoryConfig, MemorySearchConfig, RemoteEmbeddings};
 pub use skills::{ConfigRoot, SkillEntry, SkillsConfig};
 pub use subagents::SubagentPolicy;

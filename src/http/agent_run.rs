@@ -29,7 +29,7 @@ fn build_turn(
         .and_then(Value::as_str)
         .filter(|m| !m.trim().is_empty())
         .ok_or_else(|| GatewayError::bad_param("`message` is required", "message"))?;
-    let cfg = &state.config;
+    let cfg = &state.config();
     let agent_id = select::agent_by_id(cfg, obj.get("agentId").and_then(Value::as_str))?;
     let routing = crate::app::select::Routing::from_json(body)?;
     let raw_key = obj.get("sessionKey").and_then(Value::as_str);
@@ -189,7 +189,7 @@ pub async fn status(
         .send(crate::actors::channels::ListAccounts)
         .await
         .unwrap_or_default();
-    let cfg = &state.config;
+    let cfg = &state.config();
     let body = json!({
         "status": "ok",
         "version": crate::state::VERSION,

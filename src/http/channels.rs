@@ -35,8 +35,8 @@ pub async fn webhook_inbound(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
     let id = path.into_inner().to_ascii_lowercase();
-    let account = state
-        .config
+    let config = state.config();
+    let account = config
         .channels
         .account(ChannelKind::Webhook, &id)
         .filter(|a| a.configured && a.enabled)
@@ -73,8 +73,8 @@ pub async fn slack_events(
         header(&req, slack::TIMESTAMP_HEADER),
         header(&req, slack::SIGNATURE_HEADER),
     );
-    let account = state
-        .config
+    let config = state.config();
+    let account = config
         .channels
         .of_kind(ChannelKind::Slack)
         .filter(|a| a.configured && a.enabled && a.unsupported.is_none())

@@ -21,7 +21,7 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    let cfg = &state.config;
+    let cfg = &state.config();
     let body = body::read_json(payload, cfg.chat_completions.max_body_bytes).await?;
     let input = chat_input::parse(&body)?;
     let sel = select::select(cfg, &req, input.model.as_deref())?;

@@ -49,7 +49,7 @@ pub async fn cors(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let allow = match (&origin, req.app_data::<web::Data<AppState>>()) {
-        (Some(o), Some(state)) => allowed(&state.config.cors_origins, o),
+        (Some(o), Some(state)) => allowed(&state.config().cors_origins, o),
         _ => None,
     };
     let Some(allow) = allow else {

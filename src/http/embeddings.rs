@@ -45,9 +45,9 @@ fn agent_of(state: &AppState, req: &HttpRequest, model: &str) -> Result<String, 
         },
     };
     match named {
-        None => Ok(state.config.default_agent.clone()),
+        None => Ok(state.config().default_agent.clone()),
         Some(raw) => crate::config::normalize_agent_id(&raw)
-            .filter(|id| state.config.agent(id).is_some())
+            .filter(|id| state.config().agent(id).is_some())
             .ok_or_else(|| GatewayError::bad_param(format!("Unknown agent '{raw}'."), "model")),
     }
 }

@@ -27,7 +27,7 @@ pub fn is_hook_path(ctx: &GuardContext) -> bool {
     let Some(state) = ctx.app_data::<web::Data<AppState>>() else {
         return false;
     };
-    let h = &state.config.hooks;
+    let h = &state.config().hooks;
     if !h.enabled {
         return false;
     }
@@ -112,7 +112,7 @@ pub async fn handle(
     payload: web::Payload,
     app: web::Data<AppState>,
 ) -> HttpResponse {
-    let cfg = &app.config.hooks;
+    let cfg = &app.config().hooks;
     let query = query_pairs(&req);
     if query.iter().any(|(k, _)| k == "token") {
         return text(StatusCode::BAD_REQUEST, QUERY_TOKEN);
@@ -205,7 +205,7 @@ pub async fn handle(
             HttpResponse::Ok().json(json!({"ok": true, "mode": w.mode.as_str()}))
         }
         HookAction::Agent(a) => {
-            let prepared = match policy::prepare(&app.config, a) {
+            let prepared = match policy::prepare(&app.config(), a) {
                 Ok(p) => p,
                 Err(e) => return fail(StatusCode::BAD_REQUEST, e),
             };

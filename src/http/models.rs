@@ -10,9 +10,9 @@ fn ids(state: &AppState) -> Vec<String> {
     let mut ids = vec![
         "openclaw".to_string(),
         "openclaw/default".to_string(),
-        format!("openclaw/{}", state.config.default_agent),
+        format!("openclaw/{}", state.config().default_agent),
     ];
-    for a in &state.config.agents {
+    for a in &state.config().agents {
         let id = format!("openclaw/{}", a.id);
         if !ids.contains(&id) {
             ids.push(id);

@@ -32,7 +32,7 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    let raw = body::read_body(payload, state.config.responses.max_body_bytes).await?;
+    let raw = body::read_body(payload, state.config().responses.max_body_bytes).await?;
     let parsed = parse_request(&raw).map_err(|e| GatewayError::bad_request(e.to_string()))?;
     let stream = parsed.is_stream();
     let prev = stored_prev(&state, parsed.previous_response_id.as_deref()).await;
@@ -166,7 +166,7 @@ pub async fn compact(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    let v = body::read_json(payload, state.config.responses.max_body_bytes).await?;
+    let v = body::read_json(payload, state.config().responses.max_body_bytes).await?;
     let model = v
         .get("model")
         .and_then(Value::as_str)

@@ -84,7 +84,7 @@ pub fn auth_subject(state: &AppState, req: &HttpRequest) -> String {
     let p = Presented::from_request(req);
     match p.bearer.or(p.password) {
         Some(secret) => format!("bearer:{:x}", Sha256::digest(secret.as_bytes())),
-        None => format!("gateway-auth:{}", state.config.auth.mode.as_str()),
+        None => format!("gateway-auth:{}", state.config().auth.mode.as_str()),
     }
 }
 
@@ -103,7 +103,7 @@ fn bad(e: impl std::fmt::Display) -> GatewayError {
 
 /// Files/images policy from `gateway.http.endpoints.responses`.
 pub fn media_config(state: &AppState) -> Result<MediaConfig, GatewayError> {
-    match &state.config.responses_raw {
+    match &state.config().responses_raw {
         Some(v) => serde_json::from_value(v.clone())
             .map_err(|e| GatewayError::Internal(format!("responses media config: {e}"))),
         None => Ok(MediaConfig::default()),
@@ -205,7 +205,7 @@ pub async fn prepare(
     lookup: &dyn Fn(&str) -> Option<PrevInfo>,
     media_opts: ResolveOptions,
 ) -> Result<Prepared, GatewayError> {
-    let cfg = &state.config;
+    let cfg = &state.config();
     let sel = select::select(cfg, req, Some(&parsed.model))?;
     let mut input = build_turn(&parsed).map_err(bad)?;
     expand_compaction(&parsed, &mut input);

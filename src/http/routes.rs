@@ -69,7 +69,7 @@ fn models_on(c: &Config) -> bool {
 
 fn gate_open(ctx: &GuardContext<'_>, gate: Gate) -> bool {
     ctx.app_data::<web::Data<AppState>>()
-        .is_some_and(|s| gate(&s.config))
+        .is_some_and(|s| gate(&s.config()))
 }
 
 fn websocket_upgrade(ctx: &GuardContext<'_>) -> bool {
@@ -331,7 +331,7 @@ fn upgrade_origin_allowed(req: &ServiceRequest) -> bool {
     let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
     let control_ui = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.config.control_ui.clone());
+        .and_then(|s| s.config().control_ui.clone());
     crate::ws::origin::origin_allowed(text("origin"), text("host"), control_ui.as_ref())
 }
 

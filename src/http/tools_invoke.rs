@@ -61,7 +61,8 @@ fn names(v: Option<&Value>, key: &str) -> Vec<String> {
 
 /// Whether `gateway.tools` and the default deny list let HTTP callers use `name`.
 pub fn http_allowed(state: &AppState, name: &str) -> bool {
-    let cfg = state.config.gateway_tools.as_ref();
+    let config = state.config();
+    let cfg = config.gateway_tools.as_ref();
     if names(cfg, "deny").iter().any(|d| d == name) {
         return false;
     }
@@ -87,7 +88,7 @@ pub async fn invoke(
             "tool",
         ));
     };
-    let cfg = &state.config;
+    let cfg = &state.config();
     let raw_key = v.get("sessionKey").and_then(Value::as_str);
     let agent_id = match (
         named("agentId"),

@@ -27,6 +27,9 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "wake",
     "system-event",
     "config.get",
+    "config.set",
+    "config.apply",
+    "config.patch",
     "last-heartbeat",
     "logs.tail",
     "channels.status",
@@ -61,6 +64,7 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "heartbeat",
     "cron",
     "skills.changed",
+    "config.changed",
     "exec.approval.requested",
     "exec.approval.resolved",
 ];
@@ -127,8 +131,8 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 38);
-        assert_eq!(ADVERTISED_EVENTS.len(), 13);
+        assert_eq!(ADVERTISED_METHODS.len(), 41);
+        assert_eq!(ADVERTISED_EVENTS.len(), 14);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
         assert!(!is_advertised_method("chat.run"));

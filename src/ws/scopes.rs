@@ -295,9 +295,8 @@ pub fn event_required_scope(event: &str) -> Option<&'static str> {
         | "device.pair.resolved"
         | "node.pair.requested"
         | "node.pair.resolved" => Some(SCOPE_PAIRING),
-        "sessions.changed" | "session.message" | "session.tool" | "skills.changed" => {
-            Some(SCOPE_READ)
-        }
+        "sessions.changed" | "session.message" | "session.tool" | "skills.changed"
+        | "config.changed" => Some(SCOPE_READ),
         _ => None,
     }
 }

@@ -21,6 +21,7 @@ mod channels_telegram;
 mod channels_webhook;
 mod chat_completions;
 mod client_tools;
+mod config_reload;
 mod cors;
 mod cron;
 mod cron_tool;

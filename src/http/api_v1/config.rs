@@ -15,7 +15,7 @@ pub async fn get(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = crate::app::config_view::effective(&state.config, state.port);
+    let view = crate::app::config_view::effective(&state.config(), state.port);
     let mut node = &view;
     for part in path.split(['.', '/']).filter(|p| !p.is_empty()) {
         node = match node {

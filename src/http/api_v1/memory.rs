@@ -31,9 +31,9 @@ async fn params(req: &HttpRequest, payload: web::Payload) -> Result<Map<String, 
 
 fn agent_of(m: &Map<String, Value>, state: &AppState) -> Result<String, GatewayError> {
     match m.get("agentId") {
-        None | Some(Value::Null) => Ok(state.config.default_agent.clone()),
+        None | Some(Value::Null) => Ok(state.config().default_agent.clone()),
         Some(Value::String(a)) => crate::config::normalize_agent_id(a)
-            .filter(|a| state.config.agent(a).is_some())
+            .filter(|a| state.config().agent(a).is_some())
             .ok_or_else(|| GatewayError::NotFound(format!("unknown agent `{a}`"))),
         Some(_) => Err(GatewayError::bad_param(
             "`agentId` must be a string",

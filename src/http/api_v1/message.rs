@@ -53,7 +53,7 @@ fn parse(state: &AppState, v: &Value) -> Result<MessageRequest, GatewayError> {
             ))
         }
     };
-    let cfg = &state.config;
+    let cfg = &state.config();
     let agent_id = cfg.default_agent.clone();
     let key = scoped_session_key(cfg, &agent_id, Some(session))?;
     let mut turn = TurnRequest::new(run::run_id("msg_"), agent_id.clone(), key, text);

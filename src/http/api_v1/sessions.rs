@@ -47,7 +47,7 @@ pub async fn list(
                 GatewayError::bad_param(format!("`limit` must be 1..{MAX_LIMIT}"), "limit")
             })?,
     };
-    let agent = state.config.default_agent.clone();
+    let agent = state.config().default_agent.clone();
     let rows = state.app.list_sessions(Some(&agent), limit).await?;
     let total = state.app.count_sessions(Some(&agent)).await?;
     let sessions: Vec<Value> = rows.iter().map(row_json).collect();
@@ -76,19 +76,19 @@ pub async fn create(
     };
     let label = string("label")?;
     let model = string("model")?;
-    let agent = state.config.default_agent.clone();
+    let agent = state.config().default_agent.clone();
     let id = crate::core::ids::new_run_id("session_");
-    let key = scoped_session_key(&state.config, &agent, Some(&id))?;
+    let key = scoped_session_key(&state.config(), &agent, Some(&id))?;
     // A bare model id is accepted as the seeds write it (`qwen3.5-plus`); it is stored as the
     // `provider/model` it resolves to.
     let model = match model {
         None => None,
         Some(m) => {
-            let a = state
-                .config
+            let cfg = state.config();
+            let a = cfg
                 .agent(&agent)
                 .ok_or_else(|| GatewayError::Internal("default agent missing".into()))?;
-            match state.config.resolve_model_override(a, &m) {
+            match cfg.resolve_model_override(a, &m) {
                 Ok(Some(r)) => Some(r.to_string()),
                 _ => {
                     return Err(GatewayError::bad_param(
@@ -118,9 +118,9 @@ pub async fn delete(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = state.config.default_agent.clone();
-    let key = scoped_session_key(&state.config, &agent, Some(&path))?;
-    if key == state.config.main_session_key(&agent) {
+    let agent = state.config().default_agent.clone();
+    let key = scoped_session_key(&state.config(), &agent, Some(&path))?;
+    if key == state.config().main_session_key(&agent) {
         return Err(
             GatewayError::Forbidden(format!("Cannot delete the main session ({key}).")).into(),
         );

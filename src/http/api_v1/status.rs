@@ -12,7 +12,7 @@ pub async fn status(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let s = state.app.status(false).await;
-    let cfg = &state.config;
+    let cfg = &state.config();
     let available: usize = cfg.providers.values().map(|p| p.models.len()).sum();
     Ok(ok(json!({
         "gateway": {"status": "running", "version": crate::state::VERSION,

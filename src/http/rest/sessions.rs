@@ -76,7 +76,7 @@ pub async fn list(
 ) -> Result<HttpResponse, RestError> {
     let q = query(&req);
     let agent_id = match q.get("agentId").or_else(|| q.get("agent")) {
-        Some(a) => Some(crate::app::select::agent_by_id(&state.config, Some(a))?),
+        Some(a) => Some(crate::app::select::agent_by_id(&state.config(), Some(a))?),
         None => None,
     };
     let updated_since = match q.get("activeSince") {
@@ -115,7 +115,7 @@ pub async fn list(
 }
 
 fn key_of(state: &AppState, raw: &str) -> Result<(String, String), GatewayError> {
-    let cfg = &state.config;
+    let cfg = &state.config();
     let agent = match crate::core::ids::agent_of(raw) {
         Some(a) => crate::app::select::agent_by_id(cfg, Some(a))?,
         None => cfg.default_agent.clone(),
@@ -145,7 +145,7 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
     let (agent, key) = key_of(&state, &path)?;
-    if key == state.config.main_session_key(&agent) {
+    if key == state.config().main_session_key(&agent) {
         return Err(
             GatewayError::Forbidden(format!("Cannot delete the main session ({key}).")).into(),
         );

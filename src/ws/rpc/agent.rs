@@ -21,7 +21,7 @@ pub const DEFAULT_WAIT_MS: u64 = 30_000;
 /// The agent and session a call targets: `agentId` (default agent) and `sessionKey` (its main
 /// session), rejecting a key owned by another agent.
 pub fn target(call: &Call) -> Result<(String, String), ErrorShape> {
-    let cfg = &call.app.config;
+    let cfg = &call.app.config();
     let explicit = call.str_param("agentId");
     let key_raw = call.str_param("sessionKey");
     let key_agent = key_raw
@@ -94,7 +94,7 @@ pub fn turn(
             (Some(p), None) => return Err(bad_param(format!("model required with provider {p}"))),
             (None, None) => String::new(),
         };
-        let cfg = &call.app.config;
+        let cfg = &call.app.config();
         let agent = cfg
             .agent(agent_id)
             .ok_or_else(|| bad_param(format!("Unknown agent '{agent_id}'.")))?;

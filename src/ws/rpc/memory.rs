@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 
 fn agent(call: &Call) -> Result<String, ErrorShape> {
     match call.str_param("agentId") {
-        None => Ok(call.app.config.default_agent.clone()),
+        None => Ok(call.app.config().default_agent.clone()),
         Some(a) => crate::config::normalize_agent_id(a)
-            .filter(|id| call.app.config.agent(id).is_some())
+            .filter(|id| call.app.config().agent(id).is_some())
             .ok_or_else(|| bad_param(format!("unknown agent `{a}`"))),
     }
 }

@@ -9,6 +9,7 @@ mod agent;
 mod approvals;
 mod channels;
 mod chat;
+mod config;
 mod cron;
 mod memory;
 mod sessions;
@@ -165,6 +166,9 @@ pub fn handler(method: &str) -> Option<Handler> {
         "status" => |c| Box::pin(system::status(c)),
         "models.list" => |c| Box::pin(system::models_list(c)),
         "config.get" => |c| Box::pin(system::config_get(c)),
+        "config.set" => |c| Box::pin(config::set(c)),
+        "config.apply" => |c| Box::pin(config::set(c)),
+        "config.patch" => |c| Box::pin(config::patch(c)),
         "last-heartbeat" => |c| Box::pin(system::last_heartbeat(c)),
         "logs.tail" => |c| Box::pin(system::logs_tail(c)),
         "wake" => |c| Box::pin(system::wake(c)),

@@ -43,7 +43,7 @@ fn key_param(call: &Call) -> Result<(String, String), ErrorShape> {
         .str_param("key")
         .or_else(|| call.str_param("sessionKey"))
         .ok_or_else(|| bad_param("invalid params: must have required property 'key'"))?;
-    let cfg = &call.app.config;
+    let cfg = &call.app.config();
     let owner = crate::core::ids::agent_of(raw);
     let agent = agent_by_id(cfg, owner.or(call.str_param("agentId")))
         .map_err(|e| bad_param(e.to_string()))?;
@@ -67,7 +67,7 @@ pub async fn list(call: Call) {
     let app = &call.app.app;
     let cfg = app.config();
     let agent = match call.str_param("agentId") {
-        Some(a) => match agent_by_id(cfg, Some(a)) {
+        Some(a) => match agent_by_id(&cfg, Some(a)) {
             Ok(a) => Some(a),
             Err(e) => return call.reply.err(bad_param(e.to_string())),
         },
@@ -110,7 +110,7 @@ pub async fn get(call: Call) {
     };
     match call.app.app.get_session(&key).await {
         Ok(Some(r)) => {
-            let main = call.app.config.main_session_key(&agent);
+            let main = call.app.config().main_session_key(&agent);
             call.reply
                 .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
         }
@@ -124,7 +124,7 @@ pub async fn get(call: Call) {
 /// `sessions.create {key?, agentId?, label?, model?, message?}`.
 pub async fn create(call: Call) {
     let app = call.app.app.clone();
-    let agent = match agent_by_id(app.config(), call.str_param("agentId")) {
+    let agent = match agent_by_id(&app.config(), call.str_param("agentId")) {
         Ok(a) => a,
         Err(e) => return call.reply.err(bad_param(e.to_string())),
     };
@@ -185,7 +185,7 @@ pub async fn patch(call: Call) {
     match call.app.app.patch_session(&key, &agent, patch).await {
         Ok(r) => {
             changed(&call, &key, "patch");
-            let main = call.app.config.main_session_key(&agent);
+            let main = call.app.config().main_session_key(&agent);
             call.reply.ok(
                 json!({"ok": true, "path": call.app.app.store_name(), "key": key,
                                  "entry": session_row(&r, &main)}),
@@ -205,7 +205,7 @@ pub async fn reset(call: Call) {
         Ok(m) => match m.row {
             Some(r) => {
                 changed(&call, &key, "reset");
-                let main = call.app.config.main_session_key(&agent);
+                let main = call.app.config().main_session_key(&agent);
                 call.reply
                     .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
             }
@@ -223,7 +223,7 @@ pub async fn delete(call: Call) {
         Ok(k) => k,
         Err(e) => return call.reply.err(e),
     };
-    let main = call.app.config.main_session_key(&agent);
+    let main = call.app.config().main_session_key(&agent);
     if key == main {
         return call.reply.err(bad_param(format!(
             "Cannot delete the main session ({main})."

@@ -1,4 +1,5 @@
-//! Gateway-level methods: `health`, `status`, `models.list`, `config.get` (secrets redacted),
+//! Gateway-level methods: `health`, `status`, `models.list`, `config.get` (secrets redacted;
+//! writes are in `config`),
 //! `last-heartbeat`, `logs.tail`, `wake`, `system-event`, `system-presence`.
 
 use super::{bad_param, Call};
@@ -6,7 +7,7 @@ use crate::actors::ws_hub::{LastHeartbeat, Presence};
 use crate::agent::system_events::MainSession;
 use crate::storage::now_ms;
 use crate::ws::logs::ring;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// What replaces a secret in `config.get`.
 pub const REDACTED: &str = "__OPENCLAW_REDACTED__";
@@ -29,7 +30,7 @@ async fn recent_sessions(call: &Call, agent: Option<&str>) -> Value {
 /// `health`: liveness plus per-agent session summaries (golden shape, clawgate's fields).
 pub async fn health(call: Call) {
     let started = now_ms();
-    let cfg = &call.app.config;
+    let cfg = &call.app.config();
     let path = call.app.app.store_name();
     let count = call.app.app.count_sessions(None).await.unwrap_or(0);
     let mut agents = Vec::with_capacity(cfg.agents.len());
@@ -57,7 +58,7 @@ fn rss_bytes() -> Option<u64> {
 
 /// `status`: version, uptime, sessions, runs, memory.
 pub async fn status(call: Call) {
-    let cfg = &call.app.config;
+    let cfg = &call.app.config();
     let status = call.app.app.status(true).await;
     let (stats, total) = (status.live, status.sessions_total);
     let queued = call.app.system_events.peek();
@@ -84,7 +85,7 @@ pub async fn status(call: Call) {
 
 /// `models.list`: every configured backend model.
 pub async fn models_list(call: Call) {
-    let cfg = &call.app.config;
+    let cfg = &call.app.config();
     let default = cfg.default_model.primary.clone();
     let mut models = Vec::new();
     for p in cfg.providers.values() {
@@ -146,31 +147,30 @@ fn redact_all(v: &mut Value) {
     }
 }
 
-/// `config.get`: the config file, parsed, with secrets redacted (never the raw text).
+/// `config.get`: the running config file, parsed, with secrets redacted (never the raw
+/// text), and its `hash` (the `baseHash` of `config.set`/`config.patch`). When the file on
+/// disk failed to reload, `valid` is false and `issues` says why (the old one still runs).
 pub async fn config_get(call: Call) {
-    let cfg = &call.app.config;
+    let cfg = call.app.config();
     let path = cfg.path.as_ref().map(|p| p.display().to_string());
-    let raw = cfg
-        .path
-        .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok());
-    let (mut config, valid) = match raw.as_deref().map(json5::from_str::<Value>) {
-        Some(Ok(v)) => (v, true),
-        Some(Err(_)) => (Value::Object(Map::new()), false),
-        None => (
+    let running = call.app.app.running_config().await;
+    let (mut config, hash, issue) = match running {
+        Some(r) if r.hash.is_some() => (r.value, r.hash, r.issue),
+        _ => (
             json!({"gateway": {"port": call.app.port, "auth": {"mode": cfg.auth.mode.as_str()}},
                    "agents": {"list": cfg.agents.iter().map(|a| json!({"id": a.id})).collect::<Vec<_>>()}}),
-            true,
+            None,
+            None,
         ),
     };
     redact(&mut config);
-    use sha2::Digest;
-    let hash = raw
-        .as_deref()
-        .map(|r| format!("{:x}", sha2::Sha256::digest(r.as_bytes())));
+    let issues: Vec<Value> = issue
+        .iter()
+        .map(|m| json!({"path": "", "message": m}))
+        .collect();
     call.reply.ok(
-        json!({"path": path, "exists": raw.is_some(), "valid": valid, "config": config,
-                         "hash": hash, "issues": []}),
+        json!({"path": path, "exists": hash.is_some(), "valid": issue.is_none(), "config": config,
+               "hash": hash, "issues": issues}),
     )
 }
 
