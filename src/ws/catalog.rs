@@ -32,6 +32,8 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "channels.status",
     "system-presence",
     "send",
+    "poll",
+    "node.invoke",
     "cron.list",
     "cron.status",
     "cron.add",
@@ -127,7 +129,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 38);
+        assert_eq!(ADVERTISED_METHODS.len(), 40);
         assert_eq!(ADVERTISED_EVENTS.len(), 13);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
@@ -136,6 +138,20 @@ mod tests {
         m.sort_unstable();
         m.dedup();
         assert_eq!(m.len(), ADVERTISED_METHODS.len(), "no duplicates");
+    }
+
+    #[test]
+    fn every_advertised_method_answers_and_every_advertised_event_is_gated() {
+        for m in ADVERTISED_METHODS {
+            assert!(crate::ws::rpc::handler(m).is_some(), "{m} has no handler");
+        }
+        for e in ADVERTISED_EVENTS {
+            assert_ne!(
+                crate::ws::scopes::event_gate(e),
+                crate::ws::scopes::EventGate::Unknown,
+                "{e} would fail closed"
+            );
+        }
     }
 
     #[test]

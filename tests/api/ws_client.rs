@@ -1,4 +1,7 @@
 //! A small WebSocket test client speaking both dialects (awc + JSON frames).
+//!
+//! With `CLAWGATE_FRAME_LOG=<file>` set, every text frame the gateway sends to any test client
+//! is appended to that file, one line per frame (for `tests/protocol/validate.mjs`).
 
 use crate::helpers::{TestGateway, TOKEN};
 use actix_codec::Framed;
@@ -11,6 +14,8 @@ use std::time::Duration;
 pub struct WsClient {
     framed: Framed<BoxedSocket, Codec>,
     next_id: u64,
+    /// Request id → method, so a logged `res` names the method it answers.
+    methods: std::collections::HashMap<String, String>,
 }
 
 /// What the server sent.
@@ -33,7 +38,11 @@ impl WsClient {
             req = req.header(*k, *v);
         }
         let (_, framed) = req.connect().await.expect("ws connect");
-        WsClient { framed, next_id: 1 }
+        WsClient {
+            framed,
+            next_id: 1,
+            methods: Default::default(),
+        }
     }
 
     /// Sends one text frame.
@@ -45,17 +54,41 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, v: Value) {
+        if let (Some("req"), Some(id), Some(m)) =
+            (v["type"].as_str(), v["id"].as_str(), v["method"].as_str())
+        {
+            self.methods.insert(id.to_string(), m.to_string());
+        }
         self.send_text(v.to_string()).await;
     }
 
-    /// The next JSON frame or the close (10 s timeout).
+    /// The next JSON frame or the close (10 s timeout). Pings are not answered (see
+    /// [`WsClient::recv_alive`]).
     pub async fn recv(&mut self) -> Got {
+        self.next_got(false).await
+    }
+
+    /// Like [`WsClient::recv`], but answering the gateway's liveness pings as a real client
+    /// library does.
+    pub async fn recv_alive(&mut self) -> Got {
+        self.next_got(true).await
+    }
+
+    async fn next_got(&mut self, answer_pings: bool) -> Got {
         loop {
             let next = tokio::time::timeout(Duration::from_secs(10), self.framed.next())
                 .await
                 .expect("no frame within 10 s");
             match next {
-                Some(Ok(Frame::Text(b))) => return Got::Json(serde_json::from_slice(&b).unwrap()),
+                Some(Ok(Frame::Text(b))) => {
+                    let v: Value = serde_json::from_slice(&b).unwrap();
+                    let method = v["id"].as_str().and_then(|id| self.methods.get(id));
+                    frame_log::append(&v, method.map(String::as_str));
+                    return Got::Json(v);
+                }
+                Some(Ok(Frame::Ping(p))) if answer_pings => {
+                    self.framed.send(Message::Pong(p)).await.expect("ws pong");
+                }
                 Some(Ok(Frame::Close(r))) => {
                     return Got::Closed(
                         r.as_ref().map(|r| u16::from(r.code)),
@@ -165,5 +198,36 @@ impl WsClient {
         let res = c.call("connect", params).await;
         assert_eq!(res["ok"], true, "{res}");
         (c, res["payload"].clone())
+    }
+}
+
+/// The `CLAWGATE_FRAME_LOG` sink (test-side only). Each line is
+/// `{"dir":"s2c","data":<frame>,"method"?:<method a res answers>}`, the shape of the golden
+/// transcripts, so the validator reads both.
+mod frame_log {
+    use serde_json::{json, Value};
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    static LOCK: Mutex<()> = Mutex::new(());
+
+    /// Appends one frame the gateway sent, when `CLAWGATE_FRAME_LOG` is set.
+    pub fn append(frame: &Value, method: Option<&str>) {
+        let Some(path) = std::env::var_os("CLAWGATE_FRAME_LOG").filter(|p| !p.is_empty()) else {
+            return;
+        };
+        let mut line = json!({"dir": "s2c", "data": frame});
+        if let Some(m) = method {
+            line["method"] = json!(m);
+        }
+        let mut buf = line.to_string().into_bytes();
+        buf.push(b'\n');
+        let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("open CLAWGATE_FRAME_LOG");
+        f.write_all(&buf).expect("write CLAWGATE_FRAME_LOG");
     }
 }

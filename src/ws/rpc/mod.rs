@@ -11,6 +11,8 @@ mod channels;
 mod chat;
 mod cron;
 mod memory;
+mod nodes;
+mod poll;
 mod sessions;
 mod skills;
 mod system;
@@ -172,6 +174,8 @@ pub fn handler(method: &str) -> Option<Handler> {
         "system-presence" => |c| Box::pin(system::presence(c)),
         "channels.status" => |c| Box::pin(channels::channels_status(c)),
         "send" => |c| Box::pin(channels::send(c)),
+        "poll" => |c| Box::pin(poll::poll(c)),
+        "node.invoke" => |c| Box::pin(nodes::invoke(c)),
         "agent" => |c| Box::pin(agent::agent(c)),
         "agent.wait" => |c| Box::pin(agent::agent_wait(c)),
         "chat.send" => |c| Box::pin(chat::send(c)),
