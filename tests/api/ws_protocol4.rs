@@ -302,3 +302,37 @@ async fn node_invoke_without_a_node_and_poll_on_a_channel_without_polls_answer_c
         "{res}"
     );
 }
+
+#[actix_web::test]
+async fn session_rows_omit_an_unset_label_and_carry_the_agents_resolved_model() {
+    let t = spawn().await;
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    let created = c
+        .call(
+            "sessions.create",
+            json!({"key": "plain", "agentId": "main"}),
+        )
+        .await;
+    assert_eq!(created["ok"], true, "{created}");
+    let list = c.call("sessions.list", json!({})).await;
+    let rows = list["payload"]["sessions"].as_array().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["key"] == "agent:main:plain")
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(row.get("label").is_none(), "{row}");
+    assert_eq!(row["model"], "mock-model");
+    assert_eq!(row["modelProvider"], "mock");
+    for r in rows {
+        let nulls: Vec<&String> = r
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, v)| {
+                ["label", "model", "modelProvider"].contains(&k.as_str()) && v.is_null()
+            })
+            .map(|(k, _)| k)
+            .collect();
+        assert!(nulls.is_empty(), "{r}");
+    }
+}
