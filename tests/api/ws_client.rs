@@ -16,6 +16,17 @@ pub struct WsClient {
     next_id: u64,
     /// Request id → method, so a logged `res` names the method it answers.
     methods: std::collections::HashMap<String, String>,
+    /// The client spoke the seeds' simple dialect (its frames are not OpenClaw frames).
+    simple: bool,
+    /// Frame-log lines not yet written (flushed when the client is dropped, so logging costs
+    /// the reading path only a copy).
+    log: Vec<u8>,
+}
+
+impl Drop for WsClient {
+    fn drop(&mut self) {
+        frame_log::flush(&mut self.log);
+    }
 }
 
 /// What the server sent.
@@ -42,6 +53,8 @@ impl WsClient {
             framed,
             next_id: 1,
             methods: Default::default(),
+            simple: false,
+            log: Vec::new(),
         }
     }
 
@@ -54,6 +67,9 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, v: Value) {
+        if v.get("type").is_none() && v.get("method").is_some() {
+            self.simple = true;
+        }
         if let (Some("req"), Some(id), Some(m)) =
             (v["type"].as_str(), v["id"].as_str(), v["method"].as_str())
         {
@@ -83,7 +99,7 @@ impl WsClient {
                 Some(Ok(Frame::Text(b))) => {
                     let v: Value = serde_json::from_slice(&b).unwrap();
                     let method = v["id"].as_str().and_then(|id| self.methods.get(id));
-                    frame_log::append(&v, method.map(String::as_str));
+                    frame_log::append(&mut self.log, &b, method.map(String::as_str), self.simple);
                     return Got::Json(v);
                 }
                 Some(Ok(Frame::Ping(p))) if answer_pings => {
@@ -202,32 +218,61 @@ impl WsClient {
 }
 
 /// The `CLAWGATE_FRAME_LOG` sink (test-side only). Each line is
-/// `{"dir":"s2c","data":<frame>,"method"?:<method a res answers>}`, the shape of the golden
-/// transcripts, so the validator reads both.
+/// `{"dir":"s2c","data":<frame>,"method"?:<method a res answers>,"dialect"?:"simple"}`, the
+/// shape of the golden transcripts, so the validator reads both.
 mod frame_log {
-    use serde_json::{json, Value};
     use std::io::Write;
-    use std::sync::Mutex;
+    use std::path::PathBuf;
+    use std::sync::{Mutex, OnceLock};
 
-    static LOCK: Mutex<()> = Mutex::new(());
+    static WRITE: Mutex<()> = Mutex::new(());
 
-    /// Appends one frame the gateway sent, when `CLAWGATE_FRAME_LOG` is set.
-    pub fn append(frame: &Value, method: Option<&str>) {
-        let Some(path) = std::env::var_os("CLAWGATE_FRAME_LOG").filter(|p| !p.is_empty()) else {
+    fn path() -> Option<&'static PathBuf> {
+        static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
+        PATH.get_or_init(|| {
+            std::env::var_os("CLAWGATE_FRAME_LOG")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+        .as_ref()
+    }
+
+    /// Adds one frame the gateway sent (its raw compact JSON text) to `buf`, when
+    /// `CLAWGATE_FRAME_LOG` is set.
+    pub fn append(buf: &mut Vec<u8>, frame: &[u8], method: Option<&str>, simple: bool) {
+        if path().is_none() {
+            return;
+        }
+        buf.extend_from_slice(br#"{"dir":"s2c""#);
+        if let Some(m) = method {
+            buf.extend_from_slice(br#","method":"#);
+            buf.extend_from_slice(serde_json::to_string(m).unwrap_or_default().as_bytes());
+        }
+        if simple {
+            buf.extend_from_slice(br#","dialect":"simple""#);
+        }
+        buf.extend_from_slice(br#","data":"#);
+        // The gateway sends compact JSON (serde_json never emits a raw newline).
+        buf.extend_from_slice(frame);
+        buf.extend_from_slice(b"}\n");
+    }
+
+    /// Appends `buf` to the log file in one write (whole lines only) and empties it.
+    pub fn flush(buf: &mut Vec<u8>) {
+        let Some(path) = path() else {
             return;
         };
-        let mut line = json!({"dir": "s2c", "data": frame});
-        if let Some(m) = method {
-            line["method"] = json!(m);
+        if buf.is_empty() {
+            return;
         }
-        let mut buf = line.to_string().into_bytes();
-        buf.push(b'\n');
-        let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let mut f = std::fs::OpenOptions::new()
+        let _guard = WRITE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&path)
-            .expect("open CLAWGATE_FRAME_LOG");
-        f.write_all(&buf).expect("write CLAWGATE_FRAME_LOG");
+            .open(path)
+        {
+            let _ = f.write_all(buf);
+        }
+        buf.clear();
     }
 }
