@@ -1,8 +1,10 @@
 //! `WsConn`: one connected WebSocket client.
 //!
 //! - Owns: the connection's handshake state (challenge nonce, timeout), its dialect (OpenClaw
-//!   or the seeds' simple dialect, chosen by the first frame), its role and scopes, and the
-//!   unauthorized-call flood counter.
+//!   or the seeds' simple dialect, chosen by the first frame), its role and scopes, the
+//!   unauthorized-call flood counter, the tick watchdog (a ping per tick; 4000 `tick timeout`
+//!   after two silent intervals) and the registry of cancellable in-flight requests
+//!   ([`crate::ws::cancel`]).
 //! - Started by: the HTTP upgrade handler (`src/http/ws.rs`), on the worker that accepted the
 //!   socket, fed by the socket's frame stream.
 //! - Talks to: [`super::ws_hub::WsHub`] (`Connect` after the handshake, `Disconnect` when it
