@@ -1,6 +1,6 @@
 //! RPC method handlers, shared by both dialects.
 //!
-//! The connection actor authorizes a call, then [`dispatch`] returns a future that does the
+//! The connection actor authorizes a call, then [`handler`] returns a future that does the
 //! work by messaging the router/hub (or reading the store) and answers through a [`Replier`].
 //! The future is spawned detached from the connection: a run it started keeps going, and its
 //! idempotency entry is completed, even if the client disconnects.
