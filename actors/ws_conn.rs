@@ -1,8 +1,10 @@
 //! `WsConn`: one connected WebSocket client.
 //!
 //! - Owns: the connection's handshake state (challenge nonce, timeout), its dialect (OpenClaw
-//!   or the seeds' simple dialect, chosen by the first frame), its role and scopes, and the
-//!   unauthorized-call flood counter.
+//!   or the seeds' simple dialect, chosen by the first frame), its role and scopes, the
+//!   unauthorized-call flood counter, the tick watchdog (a ping per tick; 4000 `tick timeout`
+//!   after two silent intervals) and the registry of cancellable in-flight requests
+//!   ([`crate::ws::cancel`]).
 //! - Started by: the HTTP upgrade handler (`src/http/ws.rs`), on the worker that accepted the
 //!   socket, fed by the socket's frame stream.
 //! - Talks to: [`super::ws_hub::WsHub`] (`Connect` after the handshake, `Disconnect` when it
@@ -15,6 +17,7 @@ use crate::auth::{Presented, Verdict};
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::CredentialId;
 use crate::state::{AppState, VERSION};
+use crate::ws::cancel::{is_cancellable, InFlight};
 use crate::ws::catalog::{
     resolve_simple_method, SimpleTarget, ADVERTISED_EVENTS, ADVERTISED_METHODS,
     SIMPLE_DIALECT_CAPABILITIES, SIMPLE_DIALECT_SCOPES,
@@ -24,10 +27,13 @@ use crate::ws::dialect::{
 };
 use crate::ws::frames::{
     CloseDirective, ErrorShape, ReqFrame, ResFrame, CLOSE_PREAUTH_TOO_LARGE,
-    MAX_PREAUTH_PAYLOAD_BYTES, REASON_HANDSHAKE_TIMEOUT, REASON_REPEATED_UNAUTHORIZED,
+    MAX_PREAUTH_PAYLOAD_BYTES, MISSED_TICKS_BEFORE_CLOSE, REASON_HANDSHAKE_TIMEOUT,
+    REASON_REPEATED_UNAUTHORIZED,
 };
 use crate::ws::handshake::auth::{rate_limited_error, ClientKind, SharedSecret};
-use crate::ws::handshake::hello::{challenge, hello_ok, HelloContext, SessionDefaults};
+use crate::ws::handshake::hello::{
+    challenge, hello_ok, HelloContext, SessionDefaults, CHALLENGE_CAPABILITIES,
+};
 use crate::ws::handshake::{handle_first_frame, Accepted, ConnectContext, HandshakeOutcome};
 use crate::ws::origin::{origin_allowed, ORIGIN_NOT_ALLOWED, ORIGIN_NOT_ALLOWED_CODE};
 use crate::ws::outbox::Outbox;
@@ -36,6 +42,7 @@ use crate::ws::scopes::{authorize, Role};
 use actix::prelude::*;
 use serde_json::{json, Value};
 use std::net::IpAddr;
+use std::time::Instant;
 
 /// Unauthorized-role answers tolerated before the socket is closed (flood guard).
 pub const MAX_UNAUTHORIZED_CALLS: u32 = 10;
@@ -78,6 +85,10 @@ pub struct WsConn {
     credential: CredentialId,
     /// Fingerprint of the shared secret it was accepted under (closed 4001 when it rotates).
     secret_fp: Option<[u8; 32]>,
+    /// When the client last sent anything (a frame, a ping or a pong): the tick watchdog.
+    last_seen: Instant,
+    /// Requests a `cancel` frame may still stop.
+    in_flight: InFlight,
 }
 
 impl WsConn {
@@ -96,7 +107,24 @@ impl WsConn {
             clock: SystemClock,
             credential,
             secret_fp: None,
+            last_seen: Instant::now(),
+            in_flight: InFlight::default(),
         }
+    }
+
+    /// Pings on every tick and closes (4000 `tick timeout`) a client that sent nothing, not even
+    /// a pong, for [`MISSED_TICKS_BEFORE_CLOSE`] tick intervals.
+    fn start_tick_watchdog(&mut self, ctx: &mut Context<Self>) {
+        let tick = self.app.ws.config.tick_interval;
+        let limit = tick * MISSED_TICKS_BEFORE_CLOSE;
+        ctx.run_interval(tick, move |act, ctx| {
+            if act.last_seen.elapsed() >= limit {
+                tracing::info!(conn = %act.conn_id, "websocket client missed ticks; closing");
+                act.close(CloseDirective::tick_timeout(), ctx);
+            } else {
+                act.outbox.ping();
+            }
+        });
     }
 
     fn close(&mut self, directive: CloseDirective, ctx: &mut Context<Self>) {
@@ -174,7 +202,7 @@ impl WsConn {
                 ClientFrame::Simple(s) => {
                     self.send(simple_error(&s.id, "forbidden", ORIGIN_NOT_ALLOWED).to_string())
                 }
-                ClientFrame::Invalid(_) => {}
+                ClientFrame::Invalid(_) | ClientFrame::Cancel(_) => {}
             }
             tracing::warn!(ip = %self.peer.ip, conn = %self.conn_id, origin = ?self.peer.origin, "websocket origin refused");
             return self.close(CloseDirective::policy(ORIGIN_NOT_ALLOWED), ctx);
@@ -186,7 +214,7 @@ impl WsConn {
                 ClientFrame::Simple(s) => {
                     self.send(simple_error(&s.id, "unauthorized", &e.message).to_string())
                 }
-                ClientFrame::Invalid(_) => {}
+                ClientFrame::Invalid(_) | ClientFrame::Cancel(_) => {}
             }
             return self.close(CloseDirective::policy(&e.message), ctx);
         }
@@ -260,6 +288,7 @@ impl WsConn {
             let payload = act.hello(&accepted, snap);
             act.send(ResFrame::ok(request_id, payload).to_json());
         }));
+        self.start_tick_watchdog(ctx);
     }
 
     fn hello(&self, accepted: &Accepted, snap: HelloSnapshot) -> Value {
@@ -271,6 +300,9 @@ impl WsConn {
             conn_id: &self.conn_id,
             methods: ADVERTISED_METHODS,
             events: ADVERTISED_EVENTS,
+            capabilities: CHALLENGE_CAPABILITIES,
+            tick_interval_ms: u64::try_from(self.app.ws.config.tick_interval.as_millis())
+                .unwrap_or(u64::MAX),
             presence: snap.presence,
             health: json!({"ok": true, "ts": self.clock.now_ms()}),
             state_version: snap.state_version,
@@ -353,11 +385,15 @@ impl WsConn {
             }
             return;
         }
-        actix::spawn(handler(self.call(
-            req.params,
-            scopes,
-            ReplyTo::OpenClaw(req.id),
-        )));
+        let cancellable = is_cancellable(&req.method);
+        let call = self.call(req.params, scopes, ReplyTo::OpenClaw(req.id.clone()));
+        let reply = call.reply.clone();
+        let work = handler(call);
+        if cancellable {
+            actix::spawn(self.in_flight.track(req.id, work, reply));
+        } else {
+            actix::spawn(work);
+        }
     }
 
     fn on_simple(&mut self, req: SimpleReq) {
@@ -400,6 +436,11 @@ impl WsConn {
                 let (role, scopes) = (*role, scopes.clone());
                 match parse_client_frame(text) {
                     ClientFrame::Req(req) => self.on_req(req, role, scopes, ctx),
+                    ClientFrame::Cancel(id) => {
+                        if self.in_flight.cancel(&id) {
+                            tracing::debug!(conn = %self.conn_id, id = %id, "request cancelled by client");
+                        }
+                    }
                     ClientFrame::Simple(s) => {
                         let e = ErrorShape::invalid_request(
                             "invalid request frame: must have required property 'type'",
@@ -422,6 +463,10 @@ impl WsConn {
                     let v = json!({"id": i.id, "error": {"code": "invalid_request", "message": i.message_with_reason()}});
                     self.send(v.to_string());
                 }
+                ClientFrame::Cancel(id) => {
+                    let v = json!({"id": id, "error": {"code": "invalid_request", "message": "this connection speaks the simple dialect"}});
+                    self.send(v.to_string());
+                }
             },
             Phase::Closed => {}
         }
@@ -441,6 +486,7 @@ impl Actor for WsConn {
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        self.in_flight.cancel_all();
         if self.registered {
             self.app.ws.hub.do_send(ws_hub::Disconnect {
                 conn_id: self.conn_id.clone(),
@@ -458,6 +504,7 @@ impl StreamHandler<Result<actix_ws::AggregatedMessage, actix_ws::ProtocolError>>
         ctx: &mut Self::Context,
     ) {
         use actix_ws::AggregatedMessage as M;
+        self.last_seen = Instant::now();
         match msg {
             Ok(M::Text(t)) => self.on_text(&t, ctx),
             Ok(M::Binary(b)) => match std::str::from_utf8(&b) {

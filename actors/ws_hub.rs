@@ -24,7 +24,7 @@ use crate::ws::dialect::simple_event;
 use crate::ws::frames::{CloseDirective, StateVersion};
 use crate::ws::outbox::Outbox;
 use crate::ws::run_events::{EventKind, RunTranslator};
-use crate::ws::scopes::{has_scope, SCOPE_READ, SCOPE_WRITE};
+use crate::ws::scopes::{can_receive_event, has_scope, SCOPE_READ, SCOPE_WRITE};
 use actix::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -34,7 +34,7 @@ use std::time::Duration;
 /// Which protocol a client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
-    /// OpenClaw `req`/`res`/`event` frames: receives every broadcast.
+    /// OpenClaw `req`/`res`/`event` frames: receives the broadcasts its scopes allow.
     OpenClaw,
     /// The seeds' simple dialect: receives `heartbeat` only (its runs stream to it directly).
     Simple,
@@ -246,7 +246,9 @@ impl WsHub {
         }
     }
 
-    /// Sends `event` to every OpenClaw client accepted by `filter`, each with its own `seq`.
+    /// Sends `event` to every OpenClaw client whose scopes pass the event's gate
+    /// ([`can_receive_event`]: unknown families reach nobody) and that `filter` accepts; each
+    /// client counts its own `seq` (1, 2, 3… over the events *it* receives).
     fn broadcast(&mut self, event: &str, payload: &Value, filter: impl Fn(&Client) -> bool) {
         self.broadcast_with(event, payload, None, filter);
     }
@@ -269,7 +271,8 @@ impl WsHub {
             .unwrap_or_default();
         let mut gone = Vec::new();
         for (id, c) in self.clients.iter_mut() {
-            if c.dialect != Dialect::OpenClaw || !filter(c) {
+            if c.dialect != Dialect::OpenClaw || !can_receive_event(&c.scopes, event) || !filter(c)
+            {
                 continue;
             }
             c.seq += 1;
@@ -300,10 +303,19 @@ impl WsHub {
     }
 
     fn presence_changed(&mut self) {
+        self.presence_changed_except(None);
+    }
+
+    /// Broadcasts the presence list to every client but `except` (a client that is just
+    /// connecting gets the list in its `hello-ok`, never an event about itself before it).
+    fn presence_changed_except(&mut self, except: Option<&str>) {
         self.presence_version += 1;
         let payload = json!({"presence": self.presence()});
         let sv = self.state_version();
-        self.broadcast_with("presence", &payload, Some(sv), |_| true);
+        let skip = except.and_then(|id| self.clients.get(id).map(|c| c.outbox.clone()));
+        self.broadcast_with("presence", &payload, Some(sv), |c| {
+            skip.as_ref().is_none_or(|o| !o.same_as(&c.outbox))
+        });
     }
 
     /// Attaches to runs while an OpenClaw client is connected, detaches when the last leaves.
@@ -364,6 +376,7 @@ impl Handler<Connect> for WsHub {
     type Result = HelloSnapshot;
     fn handle(&mut self, msg: Connect, _: &mut Self::Context) -> HelloSnapshot {
         let tracked = msg.presence.is_some();
+        let conn_id = msg.conn_id.clone();
         if msg.dialect == Dialect::OpenClaw {
             self.openclaw_clients += 1;
         }
@@ -382,7 +395,7 @@ impl Handler<Connect> for WsHub {
         );
         self.update_observer();
         if tracked {
-            self.presence_changed();
+            self.presence_changed_except(Some(&conn_id));
         }
         HelloSnapshot {
             presence: self.presence(),

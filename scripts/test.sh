@@ -2,13 +2,20 @@
 # The whole test suite: Rust unit + integration tests (both crates), then real client libraries
 # against the real binaries: Python (openai, LangChain, LiteLLM; pinned in tests/py/requirements.txt,
 # installed in .venv) and JS (openai, Vercel AI SDK; pinned in tests/js/package-lock.json, installed
-# with `npm ci`). Idempotent: installs only when a pin file changed.
+# with `npm ci`), and the WebSocket frames the Rust tests saw against OpenClaw's protocol schema
+# (tests/protocol, pinned in its package-lock.json). Idempotent: installs only when a pin file
+# changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 cargo build --workspace --bins
+# Every WebSocket frame the gateway sends to the Rust tests' WS client is logged here and then
+# checked against OpenClaw's published protocol schema (tests/protocol/validate.mjs).
+export CLAWGATE_FRAME_LOG="$ROOT/target/ws-frames.jsonl"
+rm -f "$CLAWGATE_FRAME_LOG"
 cargo test --workspace
+unset CLAWGATE_FRAME_LOG
 
 VENV="$ROOT/.venv"
 if [ ! -x "$VENV/bin/python" ]; then
@@ -30,5 +37,12 @@ if [ "$(cat "$JS_STAMP" 2>/dev/null)" != "$JS_SUM" ]; then
   (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
   echo "$JS_SUM" > "$JS_STAMP"
 fi
+PROTO_STAMP="tests/protocol/node_modules/.lock.sha256"
+PROTO_SUM=$(sha256sum tests/protocol/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$PROTO_STAMP" 2>/dev/null)" != "$PROTO_SUM" ]; then
+  (cd tests/protocol && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$PROTO_SUM" > "$PROTO_STAMP"
+fi
+node tests/protocol/validate.mjs "$ROOT/target/ws-frames.jsonl"
 cd tests/py
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider .

@@ -159,7 +159,8 @@ pub struct RawWs {
     pub handshake_timeout_ms: Option<u64>,
     /// Bytes queued for one client before it is closed as a slow consumer (default 50 MiB).
     pub max_buffered_bytes: Option<usize>,
-    /// `tick` keepalive interval (default 30000).
+    /// `tick` keepalive interval (default 15000, protocol 4); a client silent for two intervals
+    /// is closed with 4000.
     pub tick_interval_ms: Option<u64>,
 }
 

@@ -158,7 +158,7 @@ impl Default for WsConfig {
         WsConfig {
             handshake_timeout: Duration::from_millis(10_000),
             max_buffered_bytes: 52_428_800,
-            tick_interval: Duration::from_millis(30_000),
+            tick_interval: Duration::from_millis(15_000),
         }
     }
 }

@@ -35,6 +35,8 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "channels.status",
     "system-presence",
     "send",
+    "poll",
+    "node.invoke",
     "cron.list",
     "cron.status",
     "cron.add",
@@ -131,7 +133,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 41);
+        assert_eq!(ADVERTISED_METHODS.len(), 43);
         assert_eq!(ADVERTISED_EVENTS.len(), 14);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
@@ -140,6 +142,20 @@ mod tests {
         m.sort_unstable();
         m.dedup();
         assert_eq!(m.len(), ADVERTISED_METHODS.len(), "no duplicates");
+    }
+
+    #[test]
+    fn every_advertised_method_answers_and_every_advertised_event_is_gated() {
+        for m in ADVERTISED_METHODS {
+            assert!(crate::ws::rpc::handler(m).is_some(), "{m} has no handler");
+        }
+        for e in ADVERTISED_EVENTS {
+            assert_ne!(
+                crate::ws::scopes::event_gate(e),
+                crate::ws::scopes::EventGate::Unknown,
+                "{e} would fail closed"
+            );
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! Two request dialects share the socket:
 //!
-//! * OpenClaw: `{"type":"req","id":"<non-empty string>","method":"..","params"?:..}`
-//!   with no other keys (TypeBox `additionalProperties:false`).
+//! * OpenClaw: `{"type":"req","id":"<non-empty string>","method":"..","params"?:..,
+//!   "traceparent"?:".."}` with no other keys (TypeBox `additionalProperties:false`), and the
+//!   protocol-4 `{"type":"cancel","id"}` ([`ClientFrame::Cancel`]).
 //! * Simple dialect (seed docs): `{"method":"..","params"?:..,"id":<number|string>}`
 //!   with no `type` key (a `"jsonrpc"` key is tolerated). Replies are
 //!   `{"id":..,"result":..}` / `{"id":..,"error":{"code","message"}}` and events
@@ -17,6 +18,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
 
 use super::frames::{ErrorCode, ErrorShape, ReqFrame};
+use super::trace::{parse_traceparent, MAX_TRACEPARENT_LEN};
 
 /// OpenClaw's message for frames that are not a valid request.
 pub const INVALID_REQUEST_FRAME: &str = "invalid request frame";
@@ -96,6 +98,9 @@ pub enum ClientFrame {
     Req(ReqFrame),
     /// A valid simple-dialect request.
     Simple(SimpleReq),
+    /// `{"type":"cancel","id"}`: cancel the in-flight request `id` (protocol 4; unknown ids
+    /// are ignored).
+    Cancel(String),
     /// Anything else.
     Invalid(InvalidFrame),
 }
@@ -112,6 +117,10 @@ pub fn parse_client_frame(text: &str) -> ClientFrame {
     let id_str = obj.get("id").and_then(Value::as_str).map(str::to_string);
     match obj.get("type") {
         Some(Value::String(t)) if t == "req" => parse_req(obj, id_str),
+        Some(Value::String(t)) if t == "cancel" => match id_str {
+            Some(id) if !id.is_empty() => ClientFrame::Cancel(id),
+            _ => invalid(None, "'id' must be a non-empty string"),
+        },
         Some(Value::String(t)) => invalid(id_str, &format!("unexpected frame type '{t}'")),
         Some(_) => invalid(id_str, "'type' must be string"),
         None => parse_simple(obj, id_str),
@@ -126,10 +135,12 @@ fn invalid(id: Option<String>, reason: &str) -> ClientFrame {
 }
 
 fn parse_req(obj: Map<String, Value>, id_str: Option<String>) -> ClientFrame {
-    if let Some(extra) = obj
-        .keys()
-        .find(|k| !matches!(k.as_str(), "type" | "id" | "method" | "params"))
-    {
+    if let Some(extra) = obj.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "type" | "id" | "method" | "params" | "traceparent"
+        )
+    }) {
         return invalid(
             id_str,
             &format!("must NOT have additional properties ('{extra}')"),
@@ -151,8 +162,24 @@ fn parse_req(obj: Map<String, Value>, id_str: Option<String>) -> ClientFrame {
         Some(Value::String(s)) => s.clone(),
         Some(_) => return invalid(Some(id), "'method' must be string"),
     };
+    let traceparent = match obj.get("traceparent") {
+        None => None,
+        Some(Value::String(t)) if t.chars().count() > MAX_TRACEPARENT_LEN => {
+            return invalid(
+                Some(id),
+                &format!("'traceparent' must NOT have more than {MAX_TRACEPARENT_LEN} characters"),
+            )
+        }
+        Some(Value::String(t)) => parse_traceparent(t).map(|_| t.clone()),
+        Some(_) => return invalid(Some(id), "'traceparent' must be string"),
+    };
     let params = obj.get("params").filter(|p| !p.is_null()).cloned();
-    ClientFrame::Req(ReqFrame { id, method, params })
+    ClientFrame::Req(ReqFrame {
+        id,
+        method,
+        params,
+        traceparent,
+    })
 }
 
 fn parse_simple(obj: Map<String, Value>, id_str: Option<String>) -> ClientFrame {
@@ -261,7 +288,8 @@ mod tests {
             ClientFrame::Req(ReqFrame {
                 id: "2:cdf9af03".into(),
                 method: "health".into(),
-                params: Some(json!({}))
+                params: Some(json!({})),
+                traceparent: None,
             })
         );
         let f = parse_client_frame(r#"{"type":"req","id":"3","method":"status"}"#);

@@ -27,6 +27,9 @@ pub struct ReqFrame {
     /// Method parameters; omitted on the wire when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Value>,
+    /// A well-formed W3C `traceparent` the client sent (a malformed one is dropped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// A server → client response frame (`type:"res"`).
@@ -162,6 +165,8 @@ pub enum ErrorCode {
     Unavailable,
     /// Caller lacks a required scope.
     Forbidden,
+    /// The client cancelled the request (`{"type":"cancel","id"}`, protocol 4).
+    Cancelled,
 }
 
 impl ErrorCode {
@@ -175,6 +180,7 @@ impl ErrorCode {
             ErrorCode::ApprovalNotFound => "APPROVAL_NOT_FOUND",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::Cancelled => "CANCELLED",
         }
     }
 }
@@ -261,6 +267,11 @@ pub const CLOSE_PREAUTH_TOO_LARGE: u16 = 1009;
 /// Close code: the shared token/password was rotated.
 pub const CLOSE_AUTH_CHANGED: u16 = 4001;
 
+/// Close code for a client that missed ticks (sent nothing, not even a pong, for two tick
+/// intervals).
+pub const CLOSE_TICK_TIMEOUT: u16 = 4000;
+/// Reason sent with [`CLOSE_TICK_TIMEOUT`].
+pub const REASON_TICK_TIMEOUT: &str = "tick timeout";
 /// Reason sent with [`CLOSE_PROTOCOL_MISMATCH`].
 pub const REASON_PROTOCOL_MISMATCH: &str = "protocol mismatch";
 /// Reason sent with [`CLOSE_PREAUTH_TOO_LARGE`].
@@ -282,8 +293,15 @@ pub const MAX_PREAUTH_PAYLOAD_BYTES: usize = 64 * 1024;
 pub const MAX_PAYLOAD_BYTES: usize = 26_214_400;
 /// Send-buffer limit before a client is a slow consumer (`policy.maxBufferedBytes`).
 pub const MAX_BUFFERED_BYTES: usize = 52_428_800;
-/// Keepalive `tick` interval (`policy.tickIntervalMs`).
-pub const TICK_INTERVAL_MS: u64 = 30_000;
+/// Default keepalive `tick` interval (`policy.tickIntervalMs`; protocol 4 ticks every 15 s).
+pub const TICK_INTERVAL_MS: u64 = 15_000;
+/// Largest attachment accepted on `chat.send`/`agent` (`policy.attachments.maxBytes`, 20 MiB).
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+/// Largest image attachment (`policy.attachments.maxImageBytes`, 6 MiB).
+pub const MAX_IMAGE_ATTACHMENT_BYTES: usize = 6 * 1024 * 1024;
+/// Tick intervals a client may stay silent (no frame, no pong) before it is closed with
+/// [`CLOSE_TICK_TIMEOUT`].
+pub const MISSED_TICKS_BEFORE_CLOSE: u32 = 2;
 /// Handshake timeout: close if no `connect` within this time.
 pub const HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
 /// Maximum close-reason length in bytes used by [`truncate_close_reason`].
@@ -310,6 +328,11 @@ impl CloseDirective {
     /// 1008 with `reason`.
     pub fn policy(reason: &str) -> Self {
         Self::new(CLOSE_POLICY_VIOLATION, reason)
+    }
+
+    /// `4000 tick timeout`.
+    pub fn tick_timeout() -> Self {
+        Self::new(CLOSE_TICK_TIMEOUT, REASON_TICK_TIMEOUT)
     }
 
     /// 1002 `protocol mismatch`.

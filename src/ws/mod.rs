@@ -12,8 +12,9 @@
 //! * [`handshake`]: `connect` validation, protocol negotiation, shared-secret
 //!   and device-signature auth, `hello-ok` / `connect.challenge` builders.
 //! * [`scopes`]: method → required scope classification and authorization.
+//! * [`cancel`]: cancelling in-flight requests (`{"type":"cancel","id"}`).
 //! * [`catalog`]: advertised methods/events and simple-dialect method names.
-//! * [`throttle`]: the 150 ms `chat` delta throttle.
+//! * [`throttle`]: the 150 ms `chat` delta throttle; [`trace`]: W3C `traceparent` on requests.
 //! * [`outbox`]: a connection's byte-bounded outbound queue and socket writer.
 //! * [`run_events`]: a run's events as OpenClaw `agent` / `chat` payloads.
 //! * [`rpc`]: the method handlers; [`origin`]: the browser-origin check; [`logs`]: the
@@ -22,6 +23,7 @@
 //! The connection and hub actors live in `actors/ws_conn.rs` and `actors/ws_hub.rs`; the HTTP
 //! upgrade in `src/http/ws.rs`.
 
+pub mod cancel;
 pub mod catalog;
 pub mod dialect;
 pub mod frames;
@@ -34,3 +36,4 @@ pub mod run_events;
 pub mod scopes;
 pub mod shared;
 pub mod throttle;
+pub mod trace;

@@ -19,6 +19,8 @@ pub enum OutFrame {
     Text(Arc<str>),
     /// A pong answering a ping.
     Pong(Bytes),
+    /// A liveness ping (sent on every tick; the client's pong proves it is alive).
+    Ping,
     /// Close the socket (the writer stops after it).
     Close(CloseDirective),
 }
@@ -88,6 +90,13 @@ impl Outbox {
         }
     }
 
+    /// Queues a liveness ping.
+    pub fn ping(&self) {
+        if !self.is_closed() {
+            let _ = self.tx.send(OutFrame::Ping);
+        }
+    }
+
     /// Closes the connection after what is already queued (only the first close counts).
     pub fn close(&self, directive: CloseDirective) {
         if !self.shared.closed.swap(true, Ordering::Relaxed) {
@@ -103,6 +112,11 @@ impl Outbox {
     /// Whether the connection is closed or closing.
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Relaxed) || self.tx.is_closed()
+    }
+
+    /// Whether `other` is a handle to the same connection's queue.
+    pub fn same_as(&self, other: &Outbox) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// Bytes queued and not yet handed to the socket.
@@ -132,6 +146,11 @@ pub async fn write_loop(
             }
             OutFrame::Pong(data) => {
                 if session.pong(&data).await.is_err() {
+                    break;
+                }
+            }
+            OutFrame::Ping => {
+                if session.ping(b"tick").await.is_err() {
                     break;
                 }
             }

@@ -282,28 +282,55 @@ pub fn authorize<S: AsRef<str>>(role: Role, scopes: &[S], method: &str) -> Resul
     }
 }
 
-/// Scope a client needs to receive broadcast `event`, if guarded:
-/// approval events need approvals, pairing events need pairing, session
-/// change/message/tool events need read (or write). `agent`/`chat` are unguarded.
-pub fn event_required_scope(event: &str) -> Option<&'static str> {
+/// Who may receive a broadcast event (protocol 4: broadcasts are scope-gated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventGate {
+    /// Every connected client (keepalive, presence, shutdown, health).
+    Open,
+    /// Only clients holding this scope (`operator.read` is also satisfied by write/admin).
+    Scope(&'static str),
+    /// An event family clawgate does not know: nobody receives it (fail closed).
+    Unknown,
+}
+
+/// The gate of broadcast `event`: `agent`, `chat` and tool events, session and cron events
+/// need read (or higher); approval events need approvals; pairing events need pairing;
+/// keepalive/presence/health/shutdown are open; anything else fails closed.
+pub fn event_gate(event: &str) -> EventGate {
     match event {
+        "connect.challenge" | "tick" | "presence" | "shutdown" | "health" | "heartbeat"
+        | "update.available" => EventGate::Open,
         "exec.approval.requested"
         | "exec.approval.resolved"
         | "plugin.approval.requested"
-        | "plugin.approval.resolved" => Some(SCOPE_APPROVALS),
+        | "plugin.approval.resolved" => EventGate::Scope(SCOPE_APPROVALS),
         "device.pair.requested"
         | "device.pair.resolved"
         | "node.pair.requested"
-        | "node.pair.resolved" => Some(SCOPE_PAIRING),
-        "sessions.changed" | "session.message" | "session.tool" | "skills.changed"
-        | "config.changed" => Some(SCOPE_READ),
-        _ => None,
+        | "node.pair.resolved" => EventGate::Scope(SCOPE_PAIRING),
+        "agent" | "chat" | "sessions.changed" | "session.message" | "session.tool"
+        | "skills.changed" | "cron" | "config.changed" | "talk.mode" | "node.presence" => {
+            EventGate::Scope(SCOPE_READ)
+        }
+        _ => EventGate::Unknown,
     }
 }
 
-/// Whether a client holding `scopes` may receive `event`.
+/// Scope a client needs to receive broadcast `event`, if it is a known, guarded event.
+pub fn event_required_scope(event: &str) -> Option<&'static str> {
+    match event_gate(event) {
+        EventGate::Scope(s) => Some(s),
+        EventGate::Open | EventGate::Unknown => None,
+    }
+}
+
+/// Whether a client holding `scopes` may receive `event` (unknown events: never).
 pub fn can_receive_event<S: AsRef<str>>(scopes: &[S], event: &str) -> bool {
-    event_required_scope(event).is_none_or(|s| has_scope(scopes, s))
+    match event_gate(event) {
+        EventGate::Open => true,
+        EventGate::Scope(s) => has_scope(scopes, s),
+        EventGate::Unknown => false,
+    }
 }
 
 #[cfg(test)]
@@ -405,8 +432,11 @@ mod tests {
     fn event_guards() {
         assert!(can_receive_event(&["operator.write"], "sessions.changed"));
         assert!(!can_receive_event(&[] as &[&str], "sessions.changed"));
-        assert!(can_receive_event(&[] as &[&str], "chat"));
-        assert!(can_receive_event(&[] as &[&str], "agent"));
+        assert!(!can_receive_event(&[] as &[&str], "chat"));
+        assert!(!can_receive_event(&[] as &[&str], "agent"));
+        assert!(can_receive_event(&["operator.write"], "agent"));
+        assert!(can_receive_event(&[] as &[&str], "tick"));
+        assert!(!can_receive_event(&["operator.admin"], "no.such.family"));
         assert!(!can_receive_event(
             &["operator.read"],
             "exec.approval.requested"

@@ -52,4 +52,5 @@ mod web_fetch;
 mod web_search;
 mod ws;
 mod ws_client;
+mod ws_protocol4;
 mod ws_runs;

@@ -29,7 +29,8 @@ async fn the_cli_handshake_gets_hello_ok_with_the_requested_scopes_on_protocol_4
     );
     assert_eq!(
         hello["policy"],
-        json!({"maxPayload": 26214400, "maxBufferedBytes": 52428800, "tickIntervalMs": 30000})
+        json!({"maxPayload": 26214400, "maxBufferedBytes": 52428800, "tickIntervalMs": 15000,
+               "attachments": {"maxBytes": 20971520, "maxImageBytes": 6291456}})
     );
     assert_eq!(
         hello["snapshot"]["sessionDefaults"]["mainSessionKey"],
@@ -43,13 +44,11 @@ async fn the_cli_handshake_gets_hello_ok_with_the_requested_scopes_on_protocol_4
     assert!(methods.contains(&json!("chat.send")));
     assert_eq!(c.call("health", json!({})).await["payload"]["ok"], true);
 
+    // Protocol 3 is for nodes and probes only (see ws_protocol4.rs for the operator refusal).
     let (mut old, _) = challenged(&t).await;
-    let res = old
-        .call(
-            "connect",
-            WsClient::connect_params(TOKEN, &["operator.read"], 3, 3),
-        )
-        .await;
+    let mut params = WsClient::connect_params(TOKEN, &["operator.read"], 3, 3);
+    params["client"]["mode"] = json!("probe");
+    let res = old.call("connect", params).await;
     assert_eq!(res["payload"]["protocol"], 3);
 }
 

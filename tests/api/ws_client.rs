@@ -1,4 +1,7 @@
 //! A small WebSocket test client speaking both dialects (awc + JSON frames).
+//!
+//! With `CLAWGATE_FRAME_LOG=<file>` set, every text frame the gateway sends to any test client
+//! is appended to that file, one line per frame (for `tests/protocol/validate.mjs`).
 
 use crate::helpers::{TestGateway, TOKEN};
 use actix_codec::Framed;
@@ -11,6 +14,19 @@ use std::time::Duration;
 pub struct WsClient {
     framed: Framed<BoxedSocket, Codec>,
     next_id: u64,
+    /// Request id → method, so a logged `res` names the method it answers.
+    methods: std::collections::HashMap<String, String>,
+    /// The client spoke the seeds' simple dialect (its frames are not OpenClaw frames).
+    simple: bool,
+    /// Frame-log lines not yet written (flushed when the client is dropped, so logging costs
+    /// the reading path only a copy).
+    log: Vec<u8>,
+}
+
+impl Drop for WsClient {
+    fn drop(&mut self) {
+        frame_log::flush(&mut self.log);
+    }
 }
 
 /// What the server sent.
@@ -33,7 +49,13 @@ impl WsClient {
             req = req.header(*k, *v);
         }
         let (_, framed) = req.connect().await.expect("ws connect");
-        WsClient { framed, next_id: 1 }
+        WsClient {
+            framed,
+            next_id: 1,
+            methods: Default::default(),
+            simple: false,
+            log: Vec::new(),
+        }
     }
 
     /// Sends one text frame.
@@ -45,17 +67,44 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, v: Value) {
+        if v.get("type").is_none() && v.get("method").is_some() {
+            self.simple = true;
+        }
+        if let (Some("req"), Some(id), Some(m)) =
+            (v["type"].as_str(), v["id"].as_str(), v["method"].as_str())
+        {
+            self.methods.insert(id.to_string(), m.to_string());
+        }
         self.send_text(v.to_string()).await;
     }
 
-    /// The next JSON frame or the close (10 s timeout).
+    /// The next JSON frame or the close (10 s timeout). Pings are not answered (see
+    /// [`WsClient::recv_alive`]).
     pub async fn recv(&mut self) -> Got {
+        self.next_got(false).await
+    }
+
+    /// Like [`WsClient::recv`], but answering the gateway's liveness pings as a real client
+    /// library does.
+    pub async fn recv_alive(&mut self) -> Got {
+        self.next_got(true).await
+    }
+
+    async fn next_got(&mut self, answer_pings: bool) -> Got {
         loop {
             let next = tokio::time::timeout(Duration::from_secs(10), self.framed.next())
                 .await
                 .expect("no frame within 10 s");
             match next {
-                Some(Ok(Frame::Text(b))) => return Got::Json(serde_json::from_slice(&b).unwrap()),
+                Some(Ok(Frame::Text(b))) => {
+                    let v: Value = serde_json::from_slice(&b).unwrap();
+                    let method = v["id"].as_str().and_then(|id| self.methods.get(id));
+                    frame_log::append(&mut self.log, &b, method.map(String::as_str), self.simple);
+                    return Got::Json(v);
+                }
+                Some(Ok(Frame::Ping(p))) if answer_pings => {
+                    self.framed.send(Message::Pong(p)).await.expect("ws pong");
+                }
                 Some(Ok(Frame::Close(r))) => {
                     return Got::Closed(
                         r.as_ref().map(|r| u16::from(r.code)),
@@ -165,5 +214,65 @@ impl WsClient {
         let res = c.call("connect", params).await;
         assert_eq!(res["ok"], true, "{res}");
         (c, res["payload"].clone())
+    }
+}
+
+/// The `CLAWGATE_FRAME_LOG` sink (test-side only). Each line is
+/// `{"dir":"s2c","data":<frame>,"method"?:<method a res answers>,"dialect"?:"simple"}`, the
+/// shape of the golden transcripts, so the validator reads both.
+mod frame_log {
+    use std::io::Write;
+    use std::path::PathBuf;
+    use std::sync::{Mutex, OnceLock};
+
+    static WRITE: Mutex<()> = Mutex::new(());
+
+    fn path() -> Option<&'static PathBuf> {
+        static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
+        PATH.get_or_init(|| {
+            std::env::var_os("CLAWGATE_FRAME_LOG")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+        .as_ref()
+    }
+
+    /// Adds one frame the gateway sent (its raw compact JSON text) to `buf`, when
+    /// `CLAWGATE_FRAME_LOG` is set.
+    pub fn append(buf: &mut Vec<u8>, frame: &[u8], method: Option<&str>, simple: bool) {
+        if path().is_none() {
+            return;
+        }
+        buf.extend_from_slice(br#"{"dir":"s2c""#);
+        if let Some(m) = method {
+            buf.extend_from_slice(br#","method":"#);
+            buf.extend_from_slice(serde_json::to_string(m).unwrap_or_default().as_bytes());
+        }
+        if simple {
+            buf.extend_from_slice(br#","dialect":"simple""#);
+        }
+        buf.extend_from_slice(br#","data":"#);
+        // The gateway sends compact JSON (serde_json never emits a raw newline).
+        buf.extend_from_slice(frame);
+        buf.extend_from_slice(b"}\n");
+    }
+
+    /// Appends `buf` to the log file in one write (whole lines only) and empties it.
+    pub fn flush(buf: &mut Vec<u8>) {
+        let Some(path) = path() else {
+            return;
+        };
+        if buf.is_empty() {
+            return;
+        }
+        let _guard = WRITE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(buf);
+        }
+        buf.clear();
     }
 }

@@ -6,12 +6,22 @@
 //! ```json
 //! {"type":"hello-ok","protocol":4,
 //!  "server":{"version":"..","connId":".."},
-//!  "features":{"methods":[..],"events":[..]},
+//!  "features":{"methods":[..],"events":[..],"capabilities":[..]},
 //!  "snapshot":{"presence":[..],"health":{..},"stateVersion":{"presence":n,"health":n},
 //!              "uptimeMs":n,"sessionDefaults":{"defaultAgentId","mainKey","mainSessionKey","scope"?},
 //!              "configPath"?,"stateDir"?,"authMode"?},
 //!  "auth":{"method":"token","role":"operator","scopes":[..]},
-//!  "policy":{"maxPayload":26214400,"maxBufferedBytes":52428800,"tickIntervalMs":30000}}
+//!  "policy":{"maxPayload":26214400,"maxBufferedBytes":52428800,"tickIntervalMs":15000,
+//!            "attachments":{"maxBytes":20971520,"maxImageBytes":6291456}}}
+//! ```
+//!
+//! Protocol 4 (OpenClaw 2026.9.x and later) always carries `auth {role, scopes}`,
+//! `features {methods, events, capabilities}` and `policy` with `attachments`; `auth.method`
+//! is what the real 2026.9.6 server sends beside them (its published schema lags, see
+//! `docs/websocket.md`). clawgate issues no device tokens, so `auth.deviceToken` and
+//! `auth.issuedAtMs` are never present.
+//!
+//! ```text
 //! ```
 //!
 //! `configPath`, `stateDir` and `authMode` are sensitive and only included for
@@ -22,14 +32,15 @@ use serde_json::{json, Map, Value};
 use super::auth::AuthMode;
 use super::Accepted;
 use crate::ws::frames::{
-    EventFrame, StateVersion, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES, TICK_INTERVAL_MS,
+    EventFrame, StateVersion, MAX_ATTACHMENT_BYTES, MAX_BUFFERED_BYTES, MAX_IMAGE_ATTACHMENT_BYTES,
+    MAX_PAYLOAD_BYTES,
 };
 use crate::ws::scopes::{has_scope, SCOPE_ADMIN};
 
-/// Capabilities advertised in `connect.challenge` by default. The 2026.9.6
-/// gateway advertises `["model-catalog-snapshot"]`; clawgate does not
-/// implement the `models.snapshot` event, so it advertises none.
-pub const CHALLENGE_CAPABILITIES: &[&str] = &[];
+/// Capabilities advertised in `connect.challenge` (and in `hello-ok.features.capabilities`),
+/// as the 2026.9.6 gateway does: `model-catalog-snapshot` says `models.list` answers with the
+/// whole configured catalog in one snapshot.
+pub const CHALLENGE_CAPABILITIES: &[&str] = &["model-catalog-snapshot"];
 
 /// `{"type":"event","event":"connect.challenge","payload":{"nonce","ts","capabilities":[]}}`.
 pub fn challenge(nonce: &str, ts: u64) -> EventFrame {
@@ -79,6 +90,10 @@ pub struct HelloContext<'a> {
     pub methods: &'a [&'a str],
     /// Advertised events (see `catalog::ADVERTISED_EVENTS`).
     pub events: &'a [&'a str],
+    /// Advertised server capabilities (`features.capabilities`).
+    pub capabilities: &'a [&'a str],
+    /// The tick interval (`policy.tickIntervalMs`).
+    pub tick_interval_ms: u64,
     /// Presence snapshot (array).
     pub presence: Value,
     /// Health snapshot (object).
@@ -132,7 +147,7 @@ pub fn hello_ok(accepted: &Accepted, ctx: &HelloContext<'_>) -> Value {
         "type": "hello-ok",
         "protocol": accepted.protocol,
         "server": {"version": ctx.server_version, "connId": ctx.conn_id},
-        "features": {"methods": ctx.methods, "events": ctx.events},
+        "features": {"methods": ctx.methods, "events": ctx.events, "capabilities": ctx.capabilities},
         "snapshot": Value::Object(snapshot),
         "auth": {
             "method": accepted.auth_method.as_str(),
@@ -142,7 +157,11 @@ pub fn hello_ok(accepted: &Accepted, ctx: &HelloContext<'_>) -> Value {
         "policy": {
             "maxPayload": MAX_PAYLOAD_BYTES,
             "maxBufferedBytes": MAX_BUFFERED_BYTES,
-            "tickIntervalMs": TICK_INTERVAL_MS,
+            "tickIntervalMs": ctx.tick_interval_ms,
+            "attachments": {
+                "maxBytes": MAX_ATTACHMENT_BYTES,
+                "maxImageBytes": MAX_IMAGE_ATTACHMENT_BYTES,
+            },
         },
     })
 }
@@ -180,6 +199,8 @@ mod tests {
             conn_id: "c-1",
             methods: &["health", "status"],
             events: &["connect.challenge", "tick"],
+            capabilities: &["model-catalog-snapshot"],
+            tick_interval_ms: 15_000,
             presence: json!([]),
             health: json!({"ok": true}),
             state_version: StateVersion {
@@ -201,7 +222,7 @@ mod tests {
     fn challenge_shape() {
         assert_eq!(
             challenge("n-1", 1795257604866).to_json(),
-            r#"{"type":"event","event":"connect.challenge","payload":{"nonce":"n-1","ts":1795257604866,"capabilities":[]}}"#
+            r#"{"type":"event","event":"connect.challenge","payload":{"nonce":"n-1","ts":1795257604866,"capabilities":["model-catalog-snapshot"]}}"#
         );
         assert_eq!(
             challenge_with_capabilities("n", 1, &["model-catalog-snapshot"])
@@ -218,12 +239,13 @@ mod tests {
             serde_json::to_string(&v).unwrap(),
             concat!(
                 r#"{"type":"hello-ok","protocol":4,"server":{"version":"0.1.0","connId":"c-1"},"#,
-                r#""features":{"methods":["health","status"],"events":["connect.challenge","tick"]},"#,
+                r#""features":{"methods":["health","status"],"events":["connect.challenge","tick"],"capabilities":["model-catalog-snapshot"]},"#,
                 r#""snapshot":{"presence":[],"health":{"ok":true},"stateVersion":{"presence":1,"health":3},"#,
                 r#""uptimeMs":43177,"sessionDefaults":{"defaultAgentId":"main","mainKey":"main","#,
                 r#""mainSessionKey":"agent:main:main","scope":"per-sender"}},"#,
                 r#""auth":{"method":"token","role":"operator","scopes":["operator.read"]},"#,
-                r#""policy":{"maxPayload":26214400,"maxBufferedBytes":52428800,"tickIntervalMs":30000}}"#
+                r#""policy":{"maxPayload":26214400,"maxBufferedBytes":52428800,"tickIntervalMs":15000,"#,
+                r#""attachments":{"maxBytes":20971520,"maxImageBytes":6291456}}}"#
             )
         );
     }

@@ -9,9 +9,11 @@
 //! **Scope policy (clawgate's documented choice, differs from OpenClaw):** a
 //! client that authenticates with the shared token/password keeps exactly the
 //! scopes it asked for, with or without a device identity (OpenClaw clears
-//! device-less scopes). With auth mode `none`, a verified device identity also
+//! device-less scopes), except a device-less *probe* (`client.mode: "probe"`), whose scopes are
+//! cleared as OpenClaw does. With auth mode `none`, a verified device identity also
 //! keeps its scopes; a device-less client is accepted with *no* scopes (only
-//! `health` works). Failed auth never connects. Role `node` always needs a
+//! `health` works). Failed auth never connects. Operator/UI clients must offer protocol 4;
+//! only nodes and probes may speak 3 ([`protocol_allowed`]). Role `node` always needs a
 //! device identity (`NOT_PAIRED "device identity required"`).
 
 pub mod auth;
@@ -38,6 +40,14 @@ use super::scopes::Role;
 pub const SUPPORTED_MIN: u32 = 3;
 /// Highest protocol version clawgate speaks (the 2026.9.x CLI sends 4..4).
 pub const SUPPORTED_MAX: u32 = 4;
+/// Lowest protocol an operator/UI client may speak; only `role: "node"` clients and probes
+/// (`client.mode: "probe"`) may still speak [`SUPPORTED_MIN`] (OpenClaw's N-1 window).
+pub const OPERATOR_MIN: u32 = 4;
+
+/// Whether a client of `role` and `client_mode` may speak `protocol`.
+pub fn protocol_allowed(protocol: u32, role: Role, client_mode: &str) -> bool {
+    protocol >= OPERATOR_MIN || role == Role::Node || client_mode == "probe"
+}
 
 /// Picks the highest version in both `[client_min, client_max]` and
 /// `[SUPPORTED_MIN, SUPPORTED_MAX]`, or `None` if they don't overlap.
@@ -134,11 +144,13 @@ pub enum HandshakeOutcome {
 pub fn handle_first_frame(frame: ClientFrame, ctx: &ConnectContext<'_>) -> HandshakeOutcome {
     match frame {
         ClientFrame::Simple(s) => HandshakeOutcome::Simple(s),
-        ClientFrame::Invalid(_) => HandshakeOutcome::Rejected(Rejection::new(
-            None,
-            ErrorShape::invalid_request(INVALID_REQUEST_FRAME),
-            CloseDirective::policy(INVALID_REQUEST_FRAME),
-        )),
+        ClientFrame::Invalid(_) | ClientFrame::Cancel(_) => {
+            HandshakeOutcome::Rejected(Rejection::new(
+                None,
+                ErrorShape::invalid_request(INVALID_REQUEST_FRAME),
+                CloseDirective::policy(INVALID_REQUEST_FRAME),
+            ))
+        }
         ClientFrame::Req(req) if req.method != "connect" => {
             HandshakeOutcome::Rejected(Rejection::policy(
                 &req.id,
@@ -193,6 +205,22 @@ fn connect_checks(
             ErrorShape::invalid_request("invalid role"),
         ));
     };
+    if !protocol_allowed(protocol, role, &p.client.mode) {
+        let error = ErrorShape::invalid_request(format!(
+            "{REASON_PROTOCOL_MISMATCH}: operator clients must offer protocol {OPERATOR_MIN} \
+             (minProtocol <= {OPERATOR_MIN} <= maxProtocol); only nodes and probes may speak {SUPPORTED_MIN}"
+        ))
+        .with_details(json!({
+            "code": "PROTOCOL_MISMATCH",
+            "expectedProtocol": SUPPORTED_MAX,
+            "minProtocol": OPERATOR_MIN,
+        }));
+        return Err(Rejection::new(
+            Some(request_id),
+            error,
+            CloseDirective::protocol_mismatch(),
+        ));
+    }
 
     let requested: Vec<String> = p.scopes.clone().unwrap_or_default();
     let kind = ClientKind::from_client(&p.client.id, &p.client.mode);
@@ -242,7 +270,10 @@ fn connect_checks(
 
     let auth_method = auth_result.map_err(unauthorized)?;
     let authenticated = auth_method != AuthMode::None || device_id.is_some();
-    let scopes = if authenticated {
+    // A device-less probe (`openclaw gateway probe`) gets its scopes cleared, as OpenClaw does
+    // (golden `gateway-probe`: it asks for `operator.read`, `hello-ok.auth.scopes` is `[]`).
+    let device_less_probe = device_id.is_none() && p.client.mode == "probe";
+    let scopes = if authenticated && !device_less_probe {
         normalize_scopes(&requested)
     } else {
         Vec::new()

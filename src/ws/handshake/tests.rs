@@ -83,7 +83,11 @@ fn golden_cli_connects_are_accepted_with_requested_scopes() {
         assert_eq!(accepted.role, Role::Operator);
         assert_eq!(accepted.auth_method, AuthMode::Token);
         assert_eq!(accepted.device_id, None);
-        let want: Vec<String> = serde_json::from_value(frame["params"]["scopes"].clone()).unwrap();
+        let mut want: Vec<String> =
+            serde_json::from_value(frame["params"]["scopes"].clone()).unwrap();
+        if frame["params"]["client"]["mode"] == "probe" {
+            want.clear(); // a device-less probe's scopes are cleared (golden gateway-probe)
+        }
         assert_eq!(accepted.scopes, want, "scope policy: exactly as requested");
     }
 }
@@ -145,7 +149,18 @@ fn protocol_negotiation_and_mismatch() {
     let mut p = cli_params();
     p["minProtocol"] = json!(3);
     p["maxProtocol"] = json!(3);
+    let r = rejected(&connect_frame(p.clone()), &secret());
+    assert!(
+        r.error
+            .message
+            .contains("operator clients must offer protocol 4"),
+        "{}",
+        r.error.message
+    );
+    assert_eq!(r.close.code, 1002);
+    p["client"]["mode"] = json!("probe");
     assert_eq!(accepted(&connect_frame(p.clone()), &secret()).protocol, 3);
+    p["client"]["mode"] = json!("cli");
     p["minProtocol"] = json!(5);
     p["maxProtocol"] = json!(6);
     let r = rejected(&connect_frame(p), &secret());

@@ -129,19 +129,9 @@ fn delivery_error(e: &DeliveryError) -> ErrorShape {
     }
 }
 
-/// Builds the [`Deliver`] for `send` parameters.
-async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
-    let message = call
-        .str_param("message")
-        .ok_or_else(|| bad_param("invalid send params: must have required property 'message'"))?;
-    let to = call
-        .str_param("to")
-        .ok_or_else(|| bad_param("invalid send params: must have required property 'to'"))?;
-    if call.params.get("mediaUrl").is_some_and(|v| !v.is_null())
-        || call.params.get("mediaUrls").is_some_and(|v| !v.is_null())
-    {
-        return Err(bad_param("media attachments are not supported by clawgate"));
-    }
+/// The delivery channel of `send`/`poll` params: `channel` (with `accountId` as
+/// `<channel>:<account>`), or the only configured channel.
+pub(super) async fn resolve_channel(call: &Call) -> Result<String, ErrorShape> {
     let channel = match call.str_param("channel") {
         Some(c) => c.to_string(),
         None => {
@@ -167,6 +157,23 @@ async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
         Some(acct) if ChannelKind::parse(&channel).is_some() => format!("{channel}:{acct}"),
         _ => channel,
     };
+    Ok(channel)
+}
+
+/// Builds the [`Deliver`] for `send` parameters.
+async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
+    let message = call
+        .str_param("message")
+        .ok_or_else(|| bad_param("invalid send params: must have required property 'message'"))?;
+    let to = call
+        .str_param("to")
+        .ok_or_else(|| bad_param("invalid send params: must have required property 'to'"))?;
+    if call.params.get("mediaUrl").is_some_and(|v| !v.is_null())
+        || call.params.get("mediaUrls").is_some_and(|v| !v.is_null())
+    {
+        return Err(bad_param("media attachments are not supported by clawgate"));
+    }
+    let channel = resolve_channel(call).await?;
     let text_param = |k: &str| {
         call.params.get(k).and_then(|v| match v {
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),

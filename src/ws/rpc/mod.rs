@@ -1,6 +1,6 @@
 //! RPC method handlers, shared by both dialects.
 //!
-//! The connection actor authorizes a call, then [`dispatch`] returns a future that does the
+//! The connection actor authorizes a call, then [`handler`] returns a future that does the
 //! work by messaging the router/hub (or reading the store) and answers through a [`Replier`].
 //! The future is spawned detached from the connection: a run it started keeps going, and its
 //! idempotency entry is completed, even if the client disconnects.
@@ -12,6 +12,8 @@ mod chat;
 mod config;
 mod cron;
 mod memory;
+mod nodes;
+mod poll;
 mod sessions;
 mod skills;
 mod system;
@@ -176,6 +178,8 @@ pub fn handler(method: &str) -> Option<Handler> {
         "system-presence" => |c| Box::pin(system::presence(c)),
         "channels.status" => |c| Box::pin(channels::channels_status(c)),
         "send" => |c| Box::pin(channels::send(c)),
+        "poll" => |c| Box::pin(poll::poll(c)),
+        "node.invoke" => |c| Box::pin(nodes::invoke(c)),
         "agent" => |c| Box::pin(agent::agent(c)),
         "agent.wait" => |c| Box::pin(agent::agent_wait(c)),
         "chat.send" => |c| Box::pin(chat::send(c)),

@@ -6,6 +6,7 @@ use super::{bad_param, Call};
 use crate::actors::ws_hub::{SessionsChanged, SubscribeSessions};
 use crate::app::select::{agent_by_id, scoped_session_key};
 use crate::app::Placement;
+use crate::config::Config;
 use crate::storage::{now_ms, SessionPatch, SessionRow};
 use crate::ws::frames::ErrorShape;
 use serde_json::{json, Value};
@@ -15,26 +16,46 @@ pub const LIST_DEFAULT_LIMIT: usize = 100;
 /// Maximum `sessions.list` limit.
 pub const LIST_MAX_LIMIT: usize = 1000;
 
-/// A session in OpenClaw's `GatewaySessionRow` shape.
-pub fn session_row(r: &SessionRow, main_key: &str) -> Value {
+/// A session in OpenClaw's `GatewaySessionRow` shape. As OpenClaw does, `label` is omitted
+/// when unset and `model`/`modelProvider` fall back to the agent's resolved model (never
+/// `null`: the published schema allows a string or absence).
+pub fn session_row(r: &SessionRow, cfg: &Config) -> Value {
     let kind = if r.key == "global" {
         "global"
     } else {
         "direct"
     };
-    let (provider, model) = r
-        .model
-        .as_deref()
-        .and_then(|m| m.split_once('/'))
-        .map(|(p, m)| (json!(p), json!(m)))
-        .unwrap_or((Value::Null, json!(r.model)));
-    json!({
-        "key": r.key, "kind": kind, "label": r.label, "agentId": r.agent_id,
-        "isMain": r.key == main_key, "sessionId": r.session_id,
+    let resolved = cfg.agent(&r.agent_id).map(|a| cfg.model_for(a).primary);
+    let fallback = resolved
+        .flatten()
+        .or_else(|| cfg.default_model.primary.clone());
+    let (provider, model) = match r.model.as_deref() {
+        Some(m) => match m.split_once('/') {
+            Some((p, m)) => (Some(p.to_string()), Some(m.to_string())),
+            None => (fallback.map(|f| f.provider), Some(m.to_string())),
+        },
+        None => fallback
+            .map(|f| (Some(f.provider), Some(f.model)))
+            .unwrap_or_default(),
+    };
+    let mut row = json!({
+        "key": r.key, "kind": kind, "agentId": r.agent_id,
+        "isMain": r.key == cfg.main_session_key(&r.agent_id), "sessionId": r.session_id,
         "createdAt": r.created_at, "updatedAt": r.updated_at, "messageCount": r.message_count,
         "inputTokens": r.input_tokens, "outputTokens": r.output_tokens, "totalTokens": r.total_tokens,
-        "thinkingLevel": r.thinking_level, "modelProvider": provider, "model": model,
-    })
+        "thinkingLevel": r.thinking_level,
+    });
+    let optional = [
+        ("label", r.label.clone()),
+        ("modelProvider", provider),
+        ("model", model),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            row[k] = json!(v);
+        }
+    }
+    row
 }
 
 /// The session key named by `key` (or `sessionKey`), scoped to its agent.
@@ -43,7 +64,7 @@ fn key_param(call: &Call) -> Result<(String, String), ErrorShape> {
         .str_param("key")
         .or_else(|| call.str_param("sessionKey"))
         .ok_or_else(|| bad_param("invalid params: must have required property 'key'"))?;
-    let cfg = &call.app.config();
+    let cfg = &*call.app.config();
     let owner = crate::core::ids::agent_of(raw);
     let agent = agent_by_id(cfg, owner.or(call.str_param("agentId")))
         .map_err(|e| bad_param(e.to_string()))?;
@@ -90,7 +111,7 @@ pub async fn list(call: Call) {
                         .is_some_and(|l| l.to_lowercase().contains(s))
             })
         })
-        .map(|r| session_row(r, &cfg.main_session_key(&r.agent_id)))
+        .map(|r| session_row(r, &cfg))
         .collect();
     let total = app.count_sessions(None).await.unwrap_or(0);
     let model = cfg.default_model.primary.as_ref();
@@ -104,16 +125,14 @@ pub async fn list(call: Call) {
 
 /// `sessions.get {key}`.
 pub async fn get(call: Call) {
-    let (agent, key) = match key_param(&call) {
+    let (_, key) = match key_param(&call) {
         Ok(k) => k,
         Err(e) => return call.reply.err(e),
     };
     match call.app.app.get_session(&key).await {
-        Ok(Some(r)) => {
-            let main = call.app.config().main_session_key(&agent);
-            call.reply
-                .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
-        }
+        Ok(Some(r)) => call
+            .reply
+            .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &call.app.config())})),
         Ok(None) => call
             .reply
             .err(bad_param(format!("session not found: {key}"))),
@@ -156,10 +175,9 @@ pub async fn create(call: Call) {
         }
     }
     changed(&call, &key, "create");
-    let main = app.config().main_session_key(&agent);
     call.reply
         .ok(json!({"ok": true, "key": key, "sessionId": row.session_id,
-                         "entry": session_row(&row, &main), "runId": run_id}))
+                         "entry": session_row(&row, &app.config()), "runId": run_id}))
 }
 
 fn nullable(call: &Call, k: &str) -> Option<Option<String>> {
@@ -185,10 +203,9 @@ pub async fn patch(call: Call) {
     match call.app.app.patch_session(&key, &agent, patch).await {
         Ok(r) => {
             changed(&call, &key, "patch");
-            let main = call.app.config().main_session_key(&agent);
             call.reply.ok(
                 json!({"ok": true, "path": call.app.app.store_name(), "key": key,
-                                 "entry": session_row(&r, &main)}),
+                                 "entry": session_row(&r, &call.app.config())}),
             )
         }
         Err(e) => call.reply.err(e.into()),
@@ -205,9 +222,8 @@ pub async fn reset(call: Call) {
         Ok(m) => match m.row {
             Some(r) => {
                 changed(&call, &key, "reset");
-                let main = call.app.config().main_session_key(&agent);
                 call.reply
-                    .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &main)}))
+                    .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &call.app.config())}))
             }
             None => call
                 .reply
