@@ -72,9 +72,22 @@ pub struct MessageSendCmd {
     /// Target chat: a chat/channel id (`123`, `channel:C123`, `user:456`, `@channel`).
     #[arg(long, short = 't')]
     pub target: String,
-    /// The text to send.
-    #[arg(long, short = 'm')]
+    /// The text to send (the caption when attachments go along; optional with `--media`).
+    #[arg(long, short = 'm', default_value = "")]
     pub message: String,
+    /// Attachment: a local file (read here, at most 20 MiB, images 6 MiB) or an http(s) URL
+    /// (fetched by the gateway through its SSRF guard). Repeat for several.
+    #[arg(long, value_name = "PATH|URL")]
+    pub media: Vec<String>,
+    /// Telegram inline keyboard: JSON rows of `{"text", "callback_data"|"url"}`.
+    #[arg(long, value_name = "JSON")]
+    pub buttons: Option<String>,
+    /// A card: Slack Block Kit blocks or Discord embeds (JSON); other channels refuse it.
+    #[arg(long, value_name = "JSON")]
+    pub card: Option<String>,
+    /// Send GIFs and videos as animations (Telegram `sendAnimation`).
+    #[arg(long)]
+    pub gif_playback: bool,
     /// Message id to reply to (quote).
     #[arg(long)]
     pub reply_to: Option<String>,

@@ -32,6 +32,7 @@ pub mod cli_ops;
 pub mod cli_skills;
 pub mod client;
 pub mod client_local;
+pub mod client_media;
 pub mod client_message;
 pub mod client_ops;
 pub mod client_rpc;

@@ -2,6 +2,8 @@
 //! get|set|unset`, `auth generate-token`, `agent --local` with no gateway, and against a running
 //! gateway `agent --deliver`, `health`, `gateway call`, `sessions …`, `logs`; `completions`.
 
+#[path = "support/form_body.rs"]
+mod form_body;
 #[path = "support/fake_http.rs"]
 #[allow(dead_code)]
 mod fake_http;

@@ -110,6 +110,7 @@ fn request(config: &Config, args: &Value) -> Result<Deliver, ToolError> {
         thread_id: text_of("threadId"),
         reply_to: text_of("replyTo"),
         silent: args["silent"].as_bool().unwrap_or(false),
+        rich: Default::default(),
     })
 }
 
@@ -139,9 +140,9 @@ fn only_channel(config: &Config) -> Result<String, ToolError> {
 fn delivery_error(e: DeliveryError) -> ToolError {
     let msg = format!("message: {e}");
     match e {
-        DeliveryError::UnknownChannel(_) | DeliveryError::NoTarget(_) => {
-            ToolError::InvalidInput(msg)
-        }
+        DeliveryError::UnknownChannel(_)
+        | DeliveryError::NoTarget(_)
+        | DeliveryError::Unsupported(_) => ToolError::InvalidInput(msg),
         DeliveryError::NotConnected(_) | DeliveryError::NoConnector(_) => ToolError::Forbidden(msg),
         DeliveryError::Failed(_) => ToolError::Failed(msg),
     }
