@@ -42,6 +42,9 @@ pub enum Command {
     Health(crate::cli_ops::HealthCmd),
     /// A running gateway's recent log lines (WS `logs.tail`).
     Logs(crate::cli_ops::LogsCmd),
+    /// Check the config, state dir, port, gateway credentials, providers, channels and exec
+    /// settings; exit 1 when a check fails.
+    Doctor(crate::cli_doctor::DoctorCmd),
     /// Print a shell completion script.
     Completions(crate::cli_ops::CompletionsCmd),
     /// List and check skills (local: reads the config and the skill folders).

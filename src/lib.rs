@@ -27,6 +27,7 @@ pub mod auth;
 pub mod channels;
 pub mod cli;
 pub mod cli_cron;
+pub mod cli_doctor;
 pub mod cli_memory;
 pub mod cli_ops;
 pub mod cli_skills;
