@@ -329,6 +329,37 @@ async fn doctor_passes_a_healthy_setup_with_a_running_gateway() {
         asked.iter().any(|r| r.path.ends_with("/models")),
         "the models endpoint was probed"
     );
+
+    // A wrong token is a failure.
+    let d = dir.path().to_path_buf();
+    let (code, out, _) = actix_web::rt::task::spawn_blocking(move || {
+        in_dir(&d, &["doctor", "--json", "--token", "not-the-token"])
+    })
+    .await
+    .unwrap();
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(by_id(&report, "gateway_auth")["status"], "fail");
+}
+
+#[actix_web::test]
+async fn doctor_fails_an_enabled_channel_without_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clawgate.json5"),
+        format!(
+            "{{ gateway: {{ port: {} }}, channels: {{ telegram: {{ dmPolicy: \"allowlist\", allowFrom: [\"42\"] }} }} }}",
+            free_port()
+        ),
+    )
+    .unwrap();
+
+    let (code, report, _) = doctor(dir.path()).await;
+
+    assert_eq!(code, Some(1), "{report}");
+    let c = by_id(&report, "channel:telegram:default");
+    assert_eq!(c["status"], "fail", "{report}");
+    assert!(c["message"].as_str().unwrap().contains("botToken"), "{c}");
 }
 
 #[actix_web::test]

@@ -344,3 +344,45 @@ async fn buttons_outside_telegram_are_refused_naming_the_channel() {
     );
     assert!(rest.to("/messages").is_empty());
 }
+
+#[actix_web::test]
+async fn the_webhook_channel_gets_files_as_base64_and_refuses_cards() {
+    let cb = FakeHttp::start(|_, _| (200, json!({"messageId": "cb-1"}))).await;
+    let top = format!(
+        r#"channels: {{ webhook: {{ secret: "s", callbackUrl: "{}/reply", allowPrivateNetwork: true }} }},"#,
+        cb.url()
+    );
+    let t = spawn_with("openai-completions", "", &top).await;
+    wait_channel_state(&t, "webhook", "connected").await;
+
+    let ok = ws_send(
+        &t,
+        json!({"channel": "webhook", "to": "room-1", "message": "report",
+            "media": [{"data": STANDARD.encode(b"%PDF-1.4 x"), "filename": "r.pdf"}],
+            "idempotencyKey": "w-1"}),
+    )
+    .await;
+    let refused = ws_send(
+        &t,
+        json!({"channel": "webhook", "to": "room-1", "message": "m", "card": {"title": "x"},
+            "idempotencyKey": "w-2"}),
+    )
+    .await;
+
+    assert_eq!(ok["result"]["messageIds"], json!(["cb-1"]), "{ok}");
+    let got = cb.to("/reply");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body["text"], "report");
+    assert_eq!(got[0].body["media"]["filename"], "r.pdf");
+    assert_eq!(got[0].body["media"]["mimeType"], "application/pdf");
+    assert_eq!(
+        STANDARD
+            .decode(got[0].body["media"]["data"].as_str().unwrap())
+            .unwrap(),
+        b"%PDF-1.4 x"
+    );
+    assert_eq!(
+        refused["error"]["message"],
+        "cards are not supported by the webhook channel (cards work on: slack, discord)"
+    );
+}
