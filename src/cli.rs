@@ -42,6 +42,9 @@ pub enum Command {
     Health(crate::cli_ops::HealthCmd),
     /// A running gateway's recent log lines (WS `logs.tail`).
     Logs(crate::cli_ops::LogsCmd),
+    /// Check the config, state dir, port, gateway credentials, providers, channels and exec
+    /// settings; exit 1 when a check fails.
+    Doctor(crate::cli_doctor::DoctorCmd),
     /// Print a shell completion script.
     Completions(crate::cli_ops::CompletionsCmd),
     /// List and check skills (local: reads the config and the skill folders).
@@ -75,9 +78,22 @@ pub struct MessageSendCmd {
     /// Target chat: a chat/channel id (`123`, `channel:C123`, `user:456`, `@channel`).
     #[arg(long, short = 't')]
     pub target: String,
-    /// The text to send.
-    #[arg(long, short = 'm')]
+    /// The text to send (the caption when attachments go along; optional with `--media`).
+    #[arg(long, short = 'm', default_value = "")]
     pub message: String,
+    /// Attachment: a local file (read here, at most 20 MiB, images 6 MiB) or an http(s) URL
+    /// (fetched by the gateway through its SSRF guard). Repeat for several.
+    #[arg(long, value_name = "PATH|URL")]
+    pub media: Vec<String>,
+    /// Telegram inline keyboard: JSON rows of `{"text", "callback_data"|"url"}`.
+    #[arg(long, value_name = "JSON")]
+    pub buttons: Option<String>,
+    /// A card: Slack Block Kit blocks or Discord embeds (JSON); other channels refuse it.
+    #[arg(long, value_name = "JSON")]
+    pub card: Option<String>,
+    /// Send GIFs and videos as animations (Telegram `sendAnimation`).
+    #[arg(long)]
+    pub gif_playback: bool,
     /// Message id to reply to (quote).
     #[arg(long)]
     pub reply_to: Option<String>,

@@ -1,9 +1,11 @@
 //! `clawgate message send`: one code path — the WebSocket RPC `send` method of the running
 //! gateway (simple dialect, authenticated on the upgrade), so the gateway's connectors,
-//! chunking and idempotency apply exactly as for any other caller.
+//! chunking and idempotency apply exactly as for any other caller. Attachments, buttons and
+//! cards are added by [`crate::client_media`].
 
 use crate::cli::MessageSendCmd;
 use crate::client::{fail, resolve};
+use crate::client_media::add_rich_params;
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
 use std::process::ExitCode;
@@ -12,23 +14,49 @@ use std::time::Duration;
 /// How long to wait for the gateway's answer.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The `send` parameters for a command line.
-pub fn send_params(cmd: &MessageSendCmd, idempotency_key: &str) -> Value {
-    json!({
+/// The `send` parameters for a command line (local `--media` files are read and inlined).
+pub fn send_params(cmd: &MessageSendCmd, idempotency_key: &str) -> Result<Value, String> {
+    let mut params = json!({
         "channel": cmd.channel, "accountId": cmd.account, "to": cmd.target,
         "message": cmd.message, "replyTo": cmd.reply_to, "threadId": cmd.thread_id,
         "silent": cmd.silent, "idempotencyKey": idempotency_key,
-    })
+    });
+    if cmd.message.trim().is_empty() && cmd.media.is_empty() && cmd.card.is_none() {
+        return Err(
+            "--message is required (it may be left out only with --media or --card)".into(),
+        );
+    }
+    if let Some(map) = params.as_object_mut() {
+        add_rich_params(
+            map,
+            &cmd.media,
+            cmd.buttons.as_deref(),
+            cmd.card.as_deref(),
+            cmd.gif_playback,
+        )?;
+    }
+    Ok(params)
 }
 
 /// Runs `clawgate message send`.
 pub fn run_send(cmd: MessageSendCmd) -> ExitCode {
-    let params = send_params(&cmd, &uuid::Uuid::now_v7().to_string());
+    let params = match send_params(&cmd, &uuid::Uuid::now_v7().to_string()) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
     if cmd.dry_run {
         let mut plan = params.clone();
         plan["dryRun"] = json!(true);
         if let Some(o) = plan.as_object_mut() {
             o.remove("idempotencyKey");
+            // The plan names the files, not their bytes.
+            if let Some(Value::Array(files)) = o.get_mut("media") {
+                for f in files {
+                    if let Some(f) = f.as_object_mut() {
+                        f.remove("data");
+                    }
+                }
+            }
         }
         if cmd.remote.json {
             println!("{plan}");

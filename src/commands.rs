@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sessions(s) => crate::client_ops::sessions(s),
         Command::Health(h) => crate::client_ops::health(h),
         Command::Logs(l) => crate::client_ops::logs(l),
+        Command::Doctor(d) => crate::cli_doctor::run(d),
         Command::Completions(c) => crate::client_ops::completions(c.shell),
         Command::Config(ConfigCmd::Get { path, paths, json }) => {
             crate::client_ops::config_get(&path, &paths, json)

@@ -5,6 +5,8 @@
 #[path = "support/fake_http.rs"]
 #[allow(dead_code)]
 mod fake_http;
+#[path = "support/form_body.rs"]
+mod form_body;
 #[path = "support/proc.rs"]
 mod proc;
 
@@ -389,5 +391,175 @@ async fn a_running_gateway_picks_up_a_generated_token_and_survives_sighup() {
     assert!(
         p.0.try_wait().unwrap().is_none(),
         "the gateway exited on SIGHUP"
+    );
+}
+
+/// `clawgate doctor --json` on `dir` (off the test's runtime): exit code and the checks by id.
+async fn doctor(dir: &std::path::Path) -> (Option<i32>, Value, String) {
+    let d = dir.to_path_buf();
+    let (code, out, err) =
+        actix_web::rt::task::spawn_blocking(move || in_dir(&d, &["doctor", "--json"]))
+            .await
+            .unwrap();
+    let v: Value = serde_json::from_str(out.trim()).unwrap_or(Value::Null);
+    (code, v, err)
+}
+
+fn by_id<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .unwrap_or(&Value::Null)
+}
+
+#[actix_web::test]
+async fn doctor_passes_a_healthy_setup_with_a_running_gateway() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let port = free_port();
+    std::fs::write(
+        dir.path().join("clawgate.json5"),
+        format!(
+            r#"{{ gateway: {{ port: {port} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", apiKey: "sk-secret-1", models: [{{ id: "m" }}] }} }} }} }}"#,
+            upstream.base_url()
+        ),
+    )
+    .unwrap();
+    let _gw = start(dir.path(), port, &[]).await;
+
+    let (code, report, err) = doctor(dir.path()).await;
+
+    assert_eq!(code, Some(0), "{report} {err}");
+    assert_eq!(report["ok"], true);
+    for c in report["checks"].as_array().unwrap() {
+        assert_eq!(c["status"], "ok", "{c}");
+    }
+    assert!(by_id(&report, "port")["message"]
+        .as_str()
+        .unwrap()
+        .contains("held by a running gateway"));
+    assert!(by_id(&report, "gateway_auth")["message"]
+        .as_str()
+        .unwrap()
+        .contains("accepts the configured credentials"));
+    assert!(by_id(&report, "provider:mock")["message"]
+        .as_str()
+        .unwrap()
+        .contains("HTTP 200"));
+    assert!(
+        !report.to_string().contains("sk-secret-1"),
+        "keys are never printed"
+    );
+    let asked = upstream.requests();
+    assert!(
+        asked.iter().any(|r| r.path.ends_with("/models")),
+        "the models endpoint was probed"
+    );
+
+    // A wrong token is a failure.
+    let d = dir.path().to_path_buf();
+    let (code, out, _) = actix_web::rt::task::spawn_blocking(move || {
+        in_dir(&d, &["doctor", "--json", "--token", "not-the-token"])
+    })
+    .await
+    .unwrap();
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(by_id(&report, "gateway_auth")["status"], "fail");
+}
+
+#[actix_web::test]
+async fn doctor_fails_an_enabled_channel_without_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clawgate.json5"),
+        format!(
+            "{{ gateway: {{ port: {} }}, channels: {{ telegram: {{ dmPolicy: \"allowlist\", allowFrom: [\"42\"] }} }} }}",
+            free_port()
+        ),
+    )
+    .unwrap();
+
+    let (code, report, _) = doctor(dir.path()).await;
+
+    assert_eq!(code, Some(1), "{report}");
+    let c = by_id(&report, "channel:telegram:default");
+    assert_eq!(c["status"], "fail", "{report}");
+    assert!(c["message"].as_str().unwrap().contains("botToken"), "{c}");
+}
+
+#[actix_web::test]
+async fn doctor_warns_about_an_open_state_dir_and_full_exec() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        dir.path().join("clawgate.json5"),
+        format!(
+            "{{ gateway: {{ port: {} }}, tools: {{ exec: {{ security: \"full\" }} }} }}",
+            free_port()
+        ),
+    )
+    .unwrap();
+
+    let (code, report, err) = doctor(dir.path()).await;
+
+    assert_eq!(code, Some(0), "warnings do not fail: {report} {err}");
+    let sd = by_id(&report, "state_dir");
+    assert_eq!(sd["status"], "warn", "{sd}");
+    assert!(sd["message"].as_str().unwrap().contains("0755"), "{sd}");
+    assert!(
+        sd["hint"].as_str().unwrap().starts_with("chmod 700 "),
+        "{sd}"
+    );
+    assert_eq!(by_id(&report, "exec")["status"], "warn");
+    assert_eq!(by_id(&report, "gateway_auth")["status"], "warn");
+}
+
+#[actix_web::test]
+async fn doctor_fails_on_an_unreachable_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = free_port();
+    std::fs::write(
+        dir.path().join("clawgate.json5"),
+        format!(
+            r#"{{ gateway: {{ port: {} }}, models: {{ providers: {{ gone: {{ baseUrl: "http://127.0.0.1:{dead}/v1", models: [{{ id: "m" }}] }} }} }} }}"#,
+            free_port()
+        ),
+    )
+    .unwrap();
+
+    let (code, report, _) = doctor(dir.path()).await;
+
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["ok"], false);
+    let p = by_id(&report, "provider:gone");
+    assert_eq!(p["status"], "fail", "{p}");
+    assert!(
+        p["message"].as_str().unwrap().contains("unreachable"),
+        "{p}"
+    );
+}
+
+#[actix_web::test]
+async fn doctor_names_the_line_and_key_of_a_broken_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clawgate.json5"),
+        "{\n  gateway: {\n    bindd: \"lan\",\n  },\n}\n",
+    )
+    .unwrap();
+
+    let (code, report, _) = doctor(dir.path()).await;
+
+    assert_eq!(code, Some(1), "{report}");
+    let c = by_id(&report, "config");
+    assert_eq!(c["status"], "fail", "{c}");
+    let msg = c["message"].as_str().unwrap();
+    assert!(
+        msg.contains("clawgate.json5:3") && msg.contains("gateway.bindd"),
+        "{msg}"
     );
 }

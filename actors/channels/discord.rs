@@ -9,6 +9,7 @@
 //!   intents, or RESUME after a drop; `MESSAGE_CREATE` dispatches; op 7 RECONNECT → resume at
 //!   once; op 9 INVALID_SESSION → resume or identify again; a heartbeat not acknowledged
 //!   before the next one is a dead connection), REST `POST /channels/{id}/messages`
+//!   (JSON, or multipart `payload_json` + `files[n]` for attachments; cards as `embeds`)
 //!   (`Authorization: Bot …`), and the registry ([`super::SetStatus`], [`super::Inbound`]).
 //!
 //! Every socket gets a generation number; frames and the end-of-stream marker of an older
@@ -17,6 +18,7 @@
 use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
 use crate::channels::discord::{self as wire, Target};
+use crate::channels::multipart::Form;
 use crate::config::ChannelAccount;
 use actix::prelude::*;
 use awc::error::WsProtocolError;
@@ -308,14 +310,31 @@ impl Handler<SendText> for DiscordConnector {
                     dm["id"].as_str().unwrap_or_default().to_string()
                 }
             };
-            let body = wire::create_message_body(&m.text, m.reply_to.as_deref(), m.silent);
-            let v = rest(
-                &client,
-                &auth,
-                &format!("{root}/channels/{channel}/messages"),
-                &body,
-            )
-            .await?;
+            let mut body = wire::create_message_body(&m.text, m.reply_to.as_deref(), m.silent);
+            if let Some(embeds) = &m.card {
+                body["embeds"] = embeds.clone();
+            }
+            let url = format!("{root}/channels/{channel}/messages");
+            let v = match &m.media {
+                // Uploads: `payload_json` plus `files[0]`, referenced from `attachments`.
+                Some(f) => {
+                    body["attachments"] = serde_json::json!([{"id": 0, "filename": f.filename}]);
+                    let form = Form::new().text("payload_json", &body.to_string()).file(
+                        "files[0]",
+                        &f.filename,
+                        &f.mime,
+                        &f.data,
+                    );
+                    send(
+                        client
+                            .post(&url)
+                            .insert_header(("authorization", auth.as_str())),
+                        form,
+                    )
+                    .await?
+                }
+                None => rest(&client, &auth, &url, &body).await?,
+            };
             Ok(v["id"].as_str().unwrap_or_default().to_string())
         })
     }
@@ -328,12 +347,30 @@ async fn rest(
     url: &str,
     body: &Value,
 ) -> Result<Value, DeliveryError> {
-    let mut resp = client
+    let req = client
         .post(url)
         .insert_header(("authorization", auth))
-        .send_json(body)
+        .insert_header(("content-type", "application/json"));
+    let mut resp = req
+        .send_body(body.to_string())
         .await
         .map_err(|e| DeliveryError::Failed(format!("discord: {e}")))?;
+    answer(&mut resp).await
+}
+
+/// Sends `req` with a multipart `form`.
+async fn send(req: awc::ClientRequest, form: Form) -> Result<Value, DeliveryError> {
+    let (ct, body) = form.finish();
+    let mut resp = req
+        .insert_header(("content-type", ct))
+        .send_body(body)
+        .await
+        .map_err(|e| DeliveryError::Failed(format!("discord: {e}")))?;
+    answer(&mut resp).await
+}
+
+/// A REST answer: the JSON on 2xx, Discord's `message` otherwise.
+async fn answer(resp: &mut awc::ClientResponse) -> Result<Value, DeliveryError> {
     let status = resp.status();
     let v: Value = resp
         .json()

@@ -14,6 +14,7 @@ mod delivery_ids;
 pub mod discord;
 mod dispatch;
 mod reconfigure;
+mod rich;
 pub mod slack;
 pub mod supervise;
 pub mod telegram;
@@ -46,6 +47,14 @@ pub struct SendText {
     pub reply_to: Option<String>,
     /// No notification.
     pub silent: bool,
+    /// One attachment (the text is its caption).
+    pub media: Option<crate::channels::media::Attachment>,
+    /// Telegram `reply_markup` (inline keyboard), already checked.
+    pub markup: Option<serde_json::Value>,
+    /// Card in the platform's shape (Slack `blocks`, Discord `embeds`), already checked.
+    pub card: Option<serde_json::Value>,
+    /// Send a GIF/video as an animation.
+    pub gif_playback: bool,
 }
 
 /// Stop a connector for good (gateway shutdown).
@@ -387,6 +396,14 @@ impl Handler<Deliver> for Channels {
             e.last_outbound_at = Some(now_ms());
         }
         Box::pin(async move {
+            if !msg.rich.is_empty() {
+                let ids = rich::deliver(&sender, &cfg, &to, &msg).await?;
+                return Ok(DeliveryReceipt {
+                    channel: cfg.kind.as_str().to_string(),
+                    to,
+                    message_ids: ids,
+                });
+            }
             let ids = send_chunks(
                 &sender,
                 &cfg,
@@ -436,6 +453,10 @@ pub(crate) async fn send_chunks(
                 thread_id: thread_id.map(str::to_string),
                 reply_to: reply_to.filter(|_| i == 0 || quote_all).map(str::to_string),
                 silent,
+                media: None,
+                markup: None,
+                card: None,
+                gif_playback: false,
             })
             .await
             .map_err(|_| DeliveryError::NotConnected(cfg.key()))??;

@@ -4,11 +4,14 @@
 //! - Started by: [`super::Channels`], one per configured, enabled Slack account. Events arrive
 //!   over HTTP (`crate::http::channels`), are verified there, and reach the registry as
 //!   [`SlackEvent`], which is normalised with the bot's user id (mention detection).
-//! - Talks to: the Web API at `apiRoot` (`auth.test`, `chat.postMessage` with `thread_ts`);
+//! - Talks to: the Web API at `apiRoot` (`auth.test`, `chat.postMessage` with `thread_ts` and
+//!   `blocks` for cards; attachments through `files.getUploadURLExternal`, the upload URL and
+//!   `files.completeUploadExternal`);
 //!   the registry ([`super::SetStatus`]).
 
 use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use crate::channels::media::Attachment;
 use crate::channels::slack as wire;
 use crate::config::ChannelAccount;
 use actix::prelude::*;
@@ -111,17 +114,33 @@ impl Handler<SendText> for SlackConnector {
     fn handle(&mut self, m: SendText, _: &mut Context<Self>) -> Self::Result {
         let api = Api::new(&self.client, &self.cfg);
         Box::pin(async move {
-            let body = wire::post_message_body(
-                &m.to,
-                &m.text,
-                m.thread_id.as_deref(),
-                m.reply_to.as_deref(),
-            );
-            let v = api
-                .call("chat.postMessage", &body)
-                .await
-                .map_err(DeliveryError::Failed)?;
-            Ok(v["ts"].as_str().unwrap_or_default().to_string())
+            let post_text = m.media.is_none() || m.card.is_some();
+            let mut id = String::new();
+            if post_text {
+                let mut body = wire::post_message_body(
+                    &m.to,
+                    &m.text,
+                    m.thread_id.as_deref(),
+                    m.reply_to.as_deref(),
+                );
+                if let Some(blocks) = &m.card {
+                    body["blocks"] = blocks.clone();
+                }
+                let v = api
+                    .call("chat.postMessage", &body)
+                    .await
+                    .map_err(DeliveryError::Failed)?;
+                id = v["ts"].as_str().unwrap_or_default().to_string();
+            }
+            if let Some(file) = &m.media {
+                // The text already went with the card; otherwise it is the file's comment.
+                let comment = (!post_text && !m.text.is_empty()).then_some(m.text.as_str());
+                id = api
+                    .upload(&m, file, comment)
+                    .await
+                    .map_err(DeliveryError::Failed)?;
+            }
+            Ok(id)
         })
     }
 }
@@ -151,16 +170,68 @@ impl Api {
         }
     }
 
+    /// Slack's upload flow: `files.getUploadURLExternal` (form-encoded `filename`, `length`),
+    /// the bytes POSTed to the returned `upload_url`, then `files.completeUploadExternal`
+    /// sharing the file to the channel (and thread). Returns the file id.
+    async fn upload(
+        &self,
+        m: &SendText,
+        file: &Attachment,
+        comment: Option<&str>,
+    ) -> Result<String, String> {
+        let form = [
+            ("filename", file.filename.clone()),
+            ("length", file.data.len().to_string()),
+        ];
+        let method = "files.getUploadURLExternal";
+        let req = self
+            .client
+            .post(format!("{}/{method}", self.root))
+            .insert_header(("authorization", self.auth.as_str()));
+        let v = Self::answer(method, req.send_form(&form).await).await?;
+        let (Some(url), Some(file_id)) = (v["upload_url"].as_str(), v["file_id"].as_str()) else {
+            return Err(format!("{method}: no upload_url in the answer"));
+        };
+        let resp = self
+            .client
+            .post(url)
+            .insert_header(("content-type", file.mime.as_str()))
+            .send_body(file.data.clone())
+            .await
+            .map_err(|e| format!("file upload: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("file upload: HTTP {}", resp.status().as_u16()));
+        }
+        let mut done = json!({"files": [{"id": file_id, "title": file.filename}],
+            "channel_id": wire::normalize_target(&m.to)});
+        if let Some(c) = comment {
+            done["initial_comment"] = json!(c);
+        }
+        if let Some(t) = m.thread_id.as_deref().or(m.reply_to.as_deref()) {
+            done["thread_ts"] = json!(t);
+        }
+        self.call("files.completeUploadExternal", &done).await?;
+        Ok(file_id.to_string())
+    }
+
     /// Calls `method`; `Err` carries Slack's `error` code (never the token).
     async fn call(&self, method: &str, body: &Value) -> Result<Value, String> {
-        let mut resp = self
+        let sent = self
             .client
             .post(format!("{}/{method}", self.root))
             .insert_header(("authorization", self.auth.as_str()))
             .insert_header(("content-type", "application/json; charset=utf-8"))
             .send_json(body)
-            .await
-            .map_err(|e| format!("{method}: {e}"))?;
+            .await;
+        Self::answer(method, sent).await
+    }
+
+    /// Unwraps a Web API answer: `ok: true` or Slack's `error` code.
+    async fn answer(
+        method: &str,
+        sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
+    ) -> Result<Value, String> {
+        let mut resp = sent.map_err(|e| format!("{method}: {e}"))?;
         let status = resp.status().as_u16();
         let v: Value = resp
             .json()

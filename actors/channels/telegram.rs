@@ -4,7 +4,8 @@
 //!   table under `channel.telegram.<account>.offset` before the next poll, so a restart never
 //!   hands the same update over twice), the bot's username, its restart budget.
 //! - Started by: [`super::Channels`], one per configured, enabled Telegram account.
-//! - Talks to: the Bot API (`getMe`, long-polling `getUpdates`, `sendMessage`) at
+//! - Talks to: the Bot API (`getMe`, long-polling `getUpdates`, `sendMessage`, and `sendPhoto`/`sendAnimation`/`sendVideo`/
+//!   `sendDocument` as multipart uploads for attachments) at
 //!   `apiRoot`; the registry ([`super::SetStatus`], [`super::Inbound`]).
 //!
 //! A failed `getMe` or `getUpdates` is a restart: status `error`, retry after the backoff of
@@ -13,10 +14,13 @@
 
 use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use crate::channels::media::Attachment;
+use crate::channels::multipart::Form;
 use crate::channels::telegram::{self as wire, ApiResponse, Update, User};
 use crate::config::ChannelAccount;
 use crate::storage::Store;
 use actix::prelude::*;
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -169,20 +173,64 @@ impl Handler<SendText> for TelegramConnector {
     fn handle(&mut self, m: SendText, _: &mut Context<Self>) -> Self::Result {
         let api = Api::new(&self.client, &self.cfg);
         Box::pin(async move {
-            let body = wire::send_message_body(
-                &m.to,
-                &m.text,
-                m.thread_id.as_deref(),
-                m.reply_to.as_deref(),
-                m.silent,
-            );
-            let sent: wire::Message = api
-                .call("sendMessage", &body)
-                .await
-                .map_err(DeliveryError::Failed)?;
+            let sent: wire::Message = match &m.media {
+                Some(file) => {
+                    let (method, form) = media_form(&m, file);
+                    api.call_form(method, form).await
+                }
+                None => {
+                    let mut body = wire::send_message_body(
+                        &m.to,
+                        &m.text,
+                        m.thread_id.as_deref(),
+                        m.reply_to.as_deref(),
+                        m.silent,
+                    );
+                    if let Some(markup) = &m.markup {
+                        body["reply_markup"] = markup.clone();
+                    }
+                    api.call("sendMessage", &body).await
+                }
+            }
+            .map_err(DeliveryError::Failed)?;
             Ok(sent.message_id.to_string())
         })
     }
+}
+
+/// The Bot API method and multipart form for one attachment (caption = the text).
+fn media_form(m: &SendText, file: &Attachment) -> (&'static str, Form) {
+    let (method, field) = wire::media_method(file.kind(m.gif_playback));
+    let mut form = Form::new().text("chat_id", &wire::normalize_target(&m.to));
+    if !m.text.is_empty() {
+        form = form.text("caption", &m.text);
+    }
+    if let Some(t) = m
+        .thread_id
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+    {
+        form = form.text("message_thread_id", &t.to_string());
+    }
+    if let Some(r) = m
+        .reply_to
+        .as_deref()
+        .and_then(|r| r.trim().parse::<i64>().ok())
+    {
+        form = form
+            .text("reply_to_message_id", &r.to_string())
+            .text("allow_sending_without_reply", "true");
+    }
+    if m.silent {
+        form = form.text("disable_notification", "true");
+    }
+    if let Some(markup) = &m.markup {
+        form = form.text("reply_markup", &markup.to_string());
+    }
+    (
+        method,
+        form.file(field, &file.filename, &file.mime, &file.data),
+    )
 }
 
 impl Handler<StopConnector> for TelegramConnector {
@@ -223,12 +271,30 @@ impl Api {
 
     /// Calls `method` with a JSON body (`Null` = no body) and unwraps the `result`.
     async fn call<T: DeserializeOwned>(&self, method: &str, body: &Value) -> Result<T, String> {
+        let body = (!body.is_null()).then(|| {
+            (
+                "application/json".to_string(),
+                Bytes::from(body.to_string()),
+            )
+        });
+        self.call_raw(method, body).await
+    }
+
+    /// Calls `method` with a multipart form (uploads) and unwraps the `result`.
+    async fn call_form<T: DeserializeOwned>(&self, method: &str, form: Form) -> Result<T, String> {
+        self.call_raw(method, Some(form.finish())).await
+    }
+
+    async fn call_raw<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: Option<(String, Bytes)>,
+    ) -> Result<T, String> {
         let url = format!("{}/bot{}/{method}", self.root, self.token);
         let req = self.client.post(url);
-        let sent = if body.is_null() {
-            req.send().await
-        } else {
-            req.send_json(body).await
+        let sent = match body {
+            None => req.send().await,
+            Some((ct, b)) => req.insert_header(("content-type", ct)).send_body(b).await,
         };
         let mut resp = sent.map_err(|e| self.scrub(format!("{method}: {e}")))?;
         let status = resp.status().as_u16();

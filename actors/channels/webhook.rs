@@ -5,11 +5,12 @@
 //! - Started by: [`super::Channels`], one per configured, enabled webhook account. Inbound
 //!   messages arrive over HTTP (`crate::http::channels`), not through this actor.
 //! - Talks to: the account's `callbackUrl` through the SSRF guard of
-//!   [`crate::channels::http_out`] (loopback/private targets only with `allowPrivateNetwork`).
+//!   [`crate::channels::http_out`] (loopback/private targets only with `allowPrivateNetwork`);
+//!   an attachment rides in the JSON as `media: {filename, mimeType, data}` (base64).
 
 use super::{Channels, ConnState, DeliveryError, SendText, SetStatus, StopConnector};
 use crate::channels::http_out;
-use crate::channels::webhook::{callback_body, sign, SIGNATURE_HEADER};
+use crate::channels::webhook::{callback_body, media_json, sign, SIGNATURE_HEADER};
 use crate::config::ChannelAccount;
 use actix::prelude::*;
 use serde_json::Value;
@@ -59,7 +60,7 @@ impl Handler<SendText> for WebhookConnector {
                 .ok_or_else(|| DeliveryError::Failed("no callbackUrl".into()))?;
             let secret = cfg.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
             let generated = uuid::Uuid::now_v7().to_string();
-            let body = callback_body(
+            let mut body = callback_body(
                 &cfg.id,
                 &generated,
                 &m.to,
@@ -67,9 +68,11 @@ impl Handler<SendText> for WebhookConnector {
                 m.thread_id.as_deref(),
                 m.reply_to.as_deref(),
                 m.silent,
-            )
-            .to_string()
-            .into_bytes();
+            );
+            if let Some(f) = &m.media {
+                body["media"] = media_json(f);
+            }
+            let body = body.to_string().into_bytes();
             let headers = [(SIGNATURE_HEADER, sign(secret, &body))];
             let answer = http_out::post_json(
                 &url,

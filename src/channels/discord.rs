@@ -115,6 +115,22 @@ pub fn normalize(account: &str, bot_id: Option<&str>, d: &Value) -> Option<Inbou
     })
 }
 
+/// `embeds` for `--card`: an array of embeds, `{embeds: [...]}`, or one embed object.
+pub fn card_embeds(card: &Value) -> Result<Value, String> {
+    let embeds = match card {
+        Value::Array(_) => card.clone(),
+        Value::Object(o) if o.contains_key("embeds") => o["embeds"].clone(),
+        Value::Object(_) => Value::Array(vec![card.clone()]),
+        _ => Value::Null,
+    };
+    match embeds {
+        Value::Array(a) if !a.is_empty() && a.len() <= 10 && a.iter().all(Value::is_object) => {
+            Ok(Value::Array(a))
+        }
+        _ => Err("a Discord card must be 1 to 10 embed objects".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@ pub mod chunk;
 pub mod discord;
 pub mod hmac;
 pub mod http_out;
+pub mod media;
+pub mod multipart;
 mod outbound;
 pub mod policy;
 pub mod routing;

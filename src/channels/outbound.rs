@@ -6,6 +6,7 @@
 //! [`DeliveryError::NoConnector`], and producers fall back as OpenClaw does (hooks post a
 //! `Hook <name>: …` system event to the main session).
 
+use super::media::RichContent;
 use actix::prelude::*;
 use std::sync::{Arc, RwLock};
 
@@ -58,6 +59,8 @@ pub struct Deliver {
     pub reply_to: Option<String>,
     /// No notification (Telegram `disable_notification`, Discord suppress-notifications).
     pub silent: bool,
+    /// Attachments, buttons, card (see [`super::media`]); empty for plain text.
+    pub rich: RichContent,
 }
 
 impl Deliver {
@@ -70,6 +73,7 @@ impl Deliver {
             thread_id: None,
             reply_to: None,
             silent: false,
+            rich: RichContent::default(),
         }
     }
 }
@@ -101,6 +105,10 @@ pub enum DeliveryError {
     /// No `to`, no `defaultTo`, or `last` could not be resolved.
     #[error("no target: {0}")]
     NoTarget(String),
+    /// The content cannot be sent on this channel (a card on Telegram, an oversized file, a
+    /// refused media URL).
+    #[error("{0}")]
+    Unsupported(String),
     /// The platform refused or the request failed.
     #[error("delivery failed: {0}")]
     Failed(String),

@@ -146,6 +146,22 @@ pub fn post_message_body(
     b
 }
 
+/// `blocks` for `--card`: an array of blocks, `{blocks: [...]}`, or one block object.
+pub fn card_blocks(card: &Value) -> Result<Value, String> {
+    let blocks = match card {
+        Value::Array(_) => card.clone(),
+        Value::Object(o) if o.contains_key("blocks") => o["blocks"].clone(),
+        Value::Object(o) if o.contains_key("type") => Value::Array(vec![card.clone()]),
+        _ => Value::Null,
+    };
+    match blocks {
+        Value::Array(a) if !a.is_empty() && a.iter().all(|b| b["type"].is_string()) => {
+            Ok(Value::Array(a))
+        }
+        _ => Err("a Slack card must be Block Kit blocks: [{\"type\": …}, …]".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -126,6 +126,64 @@ pub fn send_message_body(
     b
 }
 
+/// `reply_markup` for `--buttons`: rows of `{text, callback_data | url}` (a flat list is one
+/// row; `{inline_keyboard: …}` is taken as is), checked as the Bot API would.
+pub fn reply_markup(buttons: &Value) -> Result<Value, String> {
+    let rows = match buttons {
+        Value::Object(o) => o.get("inline_keyboard").cloned().unwrap_or(Value::Null),
+        v => v.clone(),
+    };
+    let Value::Array(rows) = rows else {
+        return Err("buttons must be a JSON array of rows of {text, callback_data|url}".into());
+    };
+    let rows: Vec<Value> = if rows.iter().all(Value::is_object) {
+        vec![Value::Array(rows)]
+    } else {
+        rows
+    };
+    if rows.is_empty() {
+        return Err("buttons must not be empty".into());
+    }
+    for row in &rows {
+        let Some(row) = row.as_array().filter(|r| !r.is_empty()) else {
+            return Err("each buttons row must be a non-empty array".into());
+        };
+        for b in row {
+            if b["text"].as_str().is_none_or(|t| t.trim().is_empty()) {
+                return Err("every button needs a non-empty `text`".into());
+            }
+            let data = b["callback_data"].as_str();
+            let url = b["url"].as_str();
+            match (data, url) {
+                (Some(d), None) if !d.is_empty() && d.len() <= 64 => {}
+                (Some(_), None) => {
+                    return Err("`callback_data` must be 1 to 64 bytes".into());
+                }
+                (None, Some(u))
+                    if u.starts_with("https://")
+                        || u.starts_with("http://")
+                        || u.starts_with("tg://") => {}
+                (None, Some(_)) => return Err("button `url` must be http(s):// or tg://".into()),
+                _ => {
+                    return Err("every button needs exactly one of `callback_data` or `url`".into())
+                }
+            }
+        }
+    }
+    Ok(json!({"inline_keyboard": rows}))
+}
+
+/// The Bot API method and file field for an attachment kind.
+pub fn media_method(kind: crate::channels::media::MediaKind) -> (&'static str, &'static str) {
+    use crate::channels::media::MediaKind;
+    match kind {
+        MediaKind::Photo => ("sendPhoto", "photo"),
+        MediaKind::Animation => ("sendAnimation", "animation"),
+        MediaKind::Video => ("sendVideo", "video"),
+        MediaKind::Document => ("sendDocument", "document"),
+    }
+}
+
 /// Maps an update to an inbound message; `None` for non-text updates, bots and channel posts.
 pub fn normalize(account: &str, bot_username: Option<&str>, u: &Update) -> Option<InboundMessage> {
     let m = u.message.as_ref()?;
@@ -219,6 +277,23 @@ mod tests {
         );
         assert!(normalize("default", None, &bot).is_none());
         assert!(normalize("default", None, &update(json!({"update_id": 2}))).is_none());
+    }
+
+    #[test]
+    fn buttons_become_an_inline_keyboard_or_a_clear_error() {
+        let flat =
+            json!([{"text": "Yes", "callback_data": "y"}, {"text": "Docs", "url": "https://x"}]);
+        let m = reply_markup(&flat).unwrap();
+        assert_eq!(m["inline_keyboard"][0][1]["url"], "https://x");
+        let rows =
+            json!([[{"text": "A", "callback_data": "a"}], [{"text": "B", "callback_data": "b"}]]);
+        assert_eq!(
+            reply_markup(&rows).unwrap()["inline_keyboard"][1][0]["text"],
+            "B"
+        );
+        assert!(reply_markup(&json!([{"text": "x"}])).is_err());
+        assert!(reply_markup(&json!("x")).is_err());
+        assert!(reply_markup(&json!([{"text": "x", "url": "file:///etc"}])).is_err());
     }
 
     #[test]

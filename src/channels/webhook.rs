@@ -108,6 +108,13 @@ pub fn callback_body(
            "text": text, "threadId": thread_id, "replyTo": reply_to, "silent": silent})
 }
 
+/// An attachment in a callback body: `{filename, mimeType, size, data}` (base64).
+pub fn media_json(f: &crate::channels::media::Attachment) -> Value {
+    use base64::Engine as _;
+    json!({"filename": f.filename, "mimeType": f.mime, "size": f.data.len(),
+           "data": base64::engine::general_purpose::STANDARD.encode(&f.data)})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! channel registry's [`Deliver`], the same one `clawgate message send`, the WS `send` method,
 //! hook replies and cron announcements use), with OpenClaw's parameters: `action` (`send`, the
 //! only one clawgate has; the default), `channel`, `target` (alias `to`), `message` (alias
-//! `text`), `accountId`, `threadId`, `replyTo`, `silent`. The result is the delivery receipt:
+//! `text`), `accountId`, `threadId`, `replyTo`, `silent`, and `media` (http(s) URLs the gateway
+//! fetches through the SSRF guard and attaches). The result is the delivery receipt:
 //! `{ok, action, channel, to, messageId, messageIds}`.
 //!
 //! `channel` may be left out when exactly one channel kind is configured; `target` may be left
@@ -10,6 +11,7 @@
 //! missing target and a platform refusal are tool errors.
 
 use super::{args, json_result, Tool, ToolContext, ToolError};
+use crate::channels::media::{MediaSource, RichContent};
 use crate::channels::{Deliver, DeliveryError};
 use crate::config::{ChannelKind, Config};
 use futures_util::future::LocalBoxFuture;
@@ -38,7 +40,9 @@ impl Tool for MessageTool {
             "accountId": {"type": "string", "description": "Account of the channel to send from."},
             "threadId": {"type": "string", "description": "Thread or topic to post in."},
             "replyTo": {"type": "string", "description": "Message id to reply to."},
-            "silent": {"type": "boolean", "description": "Send without a notification."}
+            "silent": {"type": "boolean", "description": "Send without a notification."},
+            "media": {"type": "array", "items": {"type": "string"},
+                "description": "http(s) URLs of files to attach (fetched by the gateway; public hosts only)."}
         }})
     }
     fn normalize_args(&self, a: Value) -> Value {
@@ -110,7 +114,37 @@ fn request(config: &Config, args: &Value) -> Result<Deliver, ToolError> {
         thread_id: text_of("threadId"),
         reply_to: text_of("replyTo"),
         silent: args["silent"].as_bool().unwrap_or(false),
+        rich: RichContent {
+            media: media_urls(args)?,
+            ..Default::default()
+        },
     })
+}
+
+/// `media`: a URL or a list of URLs, fetched through the SSRF guard at delivery.
+fn media_urls(args: &Value) -> Result<Vec<MediaSource>, ToolError> {
+    let list = match &args["media"] {
+        Value::Null => return Ok(Vec::new()),
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => {
+            return Err(ToolError::InvalidInput(
+                "`media` must be a list of URLs".into(),
+            ))
+        }
+    };
+    list.into_iter()
+        .map(|u| {
+            let u = u.trim();
+            if u.starts_with("https://") || u.starts_with("http://") {
+                Ok(MediaSource::Url(u.to_string()))
+            } else {
+                Err(ToolError::InvalidInput(format!(
+                    "`media` takes http(s) URLs, not `{u}`"
+                )))
+            }
+        })
+        .collect()
 }
 
 /// The one configured channel kind, for a call that names none.
@@ -139,9 +173,9 @@ fn only_channel(config: &Config) -> Result<String, ToolError> {
 fn delivery_error(e: DeliveryError) -> ToolError {
     let msg = format!("message: {e}");
     match e {
-        DeliveryError::UnknownChannel(_) | DeliveryError::NoTarget(_) => {
-            ToolError::InvalidInput(msg)
-        }
+        DeliveryError::UnknownChannel(_)
+        | DeliveryError::NoTarget(_)
+        | DeliveryError::Unsupported(_) => ToolError::InvalidInput(msg),
         DeliveryError::NotConnected(_) | DeliveryError::NoConnector(_) => ToolError::Forbidden(msg),
         DeliveryError::Failed(_) => ToolError::Failed(msg),
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 const DISCORD_TOKEN: &str = "discord-bot-token";
 
-async fn fake_rest() -> FakeHttp {
+pub async fn fake_rest() -> FakeHttp {
     let n = Arc::new(AtomicU64::new(0));
     FakeHttp::start(move |path, body| {
         if path.ends_with("/users/@me/channels") {
@@ -34,7 +34,7 @@ async fn fake_rest() -> FakeHttp {
     .await
 }
 
-async fn start(gw: &FakeDiscord, rest: &FakeHttp, extra: &str) -> TestGateway {
+pub async fn start(gw: &FakeDiscord, rest: &FakeHttp, extra: &str) -> TestGateway {
     let top = format!(
         r#"channels: {{ discord: {{ token: "{DISCORD_TOKEN}", apiRoot: "{}", gatewayUrl: "{}",
             dmPolicy: "open", allowFrom: ["*"], {extra} }} }},"#,

@@ -8,7 +8,7 @@ use clawgate_bench::mock::{MockUpstream, Reply};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn telegram_cfg(fake: &FakeTelegram, extra: &str) -> String {
+pub fn telegram_cfg(fake: &FakeTelegram, extra: &str) -> String {
     format!(
         r#"channels: {{ telegram: {{ botToken: "{BOT_TOKEN}", apiRoot: "{}", dmPolicy: "allowlist", allowFrom: ["42", "@carol"], {extra} }} }},"#,
         fake.api_root()

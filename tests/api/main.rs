@@ -10,12 +10,15 @@ mod fake_http;
 mod fake_site;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
+#[path = "../support/form_body.rs"]
+mod form_body;
 mod helpers;
 
 mod agents_list;
 mod api_v1;
 mod app_layer;
 mod channels_discord;
+mod channels_media;
 mod channels_slack;
 mod channels_telegram;
 mod channels_webhook;

@@ -141,3 +141,31 @@ async fn message_works_over_tools_invoke() {
         .await;
     assert_eq!(s, 404, "message is opt-in");
 }
+
+#[actix_web::test]
+async fn media_urls_go_through_the_ssrf_guard() {
+    let cb = FakeHttp::start(|_, _| (200, json!({"messageId": 9}))).await;
+    let t = spawn_with("openai-completions", "", &cfg(&cb.url())).await;
+    let (s, _, b) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "message", "args": {"target": "ops", "message": "chart",
+                "media": [format!("{}/chart.png", cb.url())]}}),
+        )
+        .await;
+    assert_eq!(s, 400, "{b}");
+    let msg = b["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("private or loopback address not allowed"),
+        "{b}"
+    );
+    assert!(cb.requests().is_empty(), "nothing was fetched or sent");
+    let (s, _, b) = t
+        .post_json(
+            "/tools/invoke",
+            json!({"tool": "message", "args": {"target": "ops", "message": "x",
+                "media": ["/etc/passwd"]}}),
+        )
+        .await;
+    assert_eq!(s, 400, "{b}");
+}

@@ -1,6 +1,7 @@
 //! A generic recording HTTP server on 127.0.0.1:0: every request (any method, any path) is
 //! recorded and answered by a responder function. Used as the webhook channel's callback,
-//! the Slack Web API and the Discord REST API.
+//! the Slack Web API and the Discord REST API. Bodies are decoded by `form_body` (JSON,
+//! multipart, form-encoded).
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::Value;
@@ -8,6 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
+
+/// Written in an answer, replaced by this server's own `http://127.0.0.1:<port>`.
+pub const SELF_URL: &str = "http://fake-self";
 
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -33,13 +37,24 @@ pub struct FakeHttp {
 }
 
 async fn any(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
-    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let ct = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let parsed = crate::form_body::decode(ct, &body).await;
     let headers = req
         .headers()
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let (status, answer) = (shared.respond)(req.path(), &parsed);
+    let (status, mut answer) = (shared.respond)(req.path(), &parsed);
+    // Answers may point back at this server (Slack's `upload_url`).
+    let own = req.app_config().local_addr();
+    let text = answer
+        .to_string()
+        .replace(SELF_URL, &format!("http://{own}"));
+    answer = serde_json::from_str(&text).unwrap_or(answer);
     shared.log.lock().unwrap().push(Recorded {
         method: req.method().to_string(),
         path: req.path().to_string(),

@@ -1,4 +1,5 @@
-//! A local fake of the Telegram Bot API (`getMe`, `getUpdates` long polling, `sendMessage`)
+//! A local fake of the Telegram Bot API (`getMe`, `getUpdates` long polling, `sendMessage`,
+//! multipart `sendPhoto`/`sendDocument`/`sendAnimation`/`sendVideo`, recorded with `method`)
 //! on 127.0.0.1:0. It keeps every update ever queued and answers `getUpdates` with those at
 //! or past the requested offset, so a client that forgets its offset sees old updates again.
 
@@ -32,6 +33,7 @@ pub struct FakeTelegram {
 }
 
 async fn api(
+    http: actix_web::HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,
     shared: web::Data<Shared>,
@@ -41,7 +43,12 @@ async fn api(
         return HttpResponse::Unauthorized()
             .json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
     }
-    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let ct = http
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut req: Value = crate::form_body::decode(ct, &body).await;
     match method.as_str() {
         "getMe" => HttpResponse::Ok().json(json!({"ok": true, "result":
             {"id": 999, "is_bot": true, "first_name": "Claw", "username": BOT_USERNAME}})),
@@ -66,6 +73,18 @@ async fn api(
                 }
                 let _ = tokio::time::timeout_at(deadline, notified).await;
             }
+        }
+        "sendPhoto" | "sendDocument" | "sendAnimation" | "sendVideo" => {
+            // Multipart uploads: recorded with the method; `chat_id` arrives as text.
+            req["method"] = json!(method);
+            let mut g = shared.inner.lock().unwrap();
+            g.next_message += 1;
+            let id = 1000 + g.next_message;
+            g.sent.push(req.clone());
+            drop(g);
+            shared.changed.notify_waiters();
+            HttpResponse::Ok().json(json!({"ok": true, "result": {"message_id": id, "date": 0,
+                "chat": {"id": 1, "type": "private"}, "caption": req["caption"]}}))
         }
         "sendMessage" => {
             let mut g = shared.inner.lock().unwrap();

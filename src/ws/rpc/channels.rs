@@ -4,6 +4,7 @@
 
 use super::{bad_param, Call};
 use crate::actors::channels::{AccountStatus, ConnState, Deliver, DeliveryError, ListAccounts};
+use crate::channels::media::rich_from_params;
 use crate::config::ChannelKind;
 use crate::core::dedupe::Begin;
 use crate::storage::now_ms;
@@ -119,9 +120,9 @@ pub async fn channel_status(call: Call) {
 
 fn delivery_error(e: &DeliveryError) -> ErrorShape {
     match e {
-        DeliveryError::UnknownChannel(_) | DeliveryError::NoTarget(_) => {
-            ErrorShape::invalid_request(e.to_string())
-        }
+        DeliveryError::UnknownChannel(_)
+        | DeliveryError::NoTarget(_)
+        | DeliveryError::Unsupported(_) => ErrorShape::invalid_request(e.to_string()),
         DeliveryError::NotConnected(_) | DeliveryError::NoConnector(_) => {
             ErrorShape::new(ErrorCode::NotLinked, e.to_string())
         }
@@ -162,17 +163,23 @@ pub(super) async fn resolve_channel(call: &Call) -> Result<String, ErrorShape> {
 
 /// Builds the [`Deliver`] for `send` parameters.
 async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
-    let message = call
-        .str_param("message")
-        .ok_or_else(|| bad_param("invalid send params: must have required property 'message'"))?;
+    let has_media = ["mediaUrl", "mediaUrls", "media", "card"]
+        .iter()
+        .any(|k| call.params.get(*k).is_some_and(|v| !v.is_null()));
+    let message = match call.str_param("message") {
+        Some(m) => m,
+        None if has_media => "",
+        None => {
+            return Err(bad_param(
+                "invalid send params: must have required property 'message'",
+            ))
+        }
+    };
     let to = call
         .str_param("to")
         .ok_or_else(|| bad_param("invalid send params: must have required property 'to'"))?;
-    if call.params.get("mediaUrl").is_some_and(|v| !v.is_null())
-        || call.params.get("mediaUrls").is_some_and(|v| !v.is_null())
-    {
-        return Err(bad_param("media attachments are not supported by clawgate"));
-    }
+    let rich = rich_from_params(&call.params)
+        .map_err(|e| bad_param(format!("invalid send params: {e}")))?;
     let channel = resolve_channel(call).await?;
     let text_param = |k: &str| {
         call.params.get(k).and_then(|v| match v {
@@ -192,10 +199,12 @@ async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
             .get("silent")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        rich,
     })
 }
 
-/// `send {to, message, channel?, accountId?, threadId?, replyTo?, silent?, idempotencyKey}`.
+/// `send {to, message, channel?, accountId?, threadId?, replyTo?, silent?, mediaUrl?,
+/// mediaUrls?, media?, buttons?, card?, gifPlayback?, idempotencyKey}`.
 pub async fn send(call: Call) {
     let Some(idk) = call.str_param("idempotencyKey").map(str::to_string) else {
         return call.reply.err(bad_param(
