@@ -28,6 +28,7 @@ mod errors;
 mod exec_tools;
 mod framing;
 mod fs_tools;
+mod golden;
 mod hooks;
 mod layers;
 mod limits;

@@ -4,6 +4,7 @@
 use super::{bad_param, Call};
 use crate::actors::ws_hub::{LastHeartbeat, Presence};
 use crate::agent::system_events::MainSession;
+use crate::app::model_meta;
 use crate::storage::now_ms;
 use crate::ws::logs::ring;
 use serde_json::{json, Map, Value};
@@ -82,7 +83,7 @@ pub async fn status(call: Call) {
     }))
 }
 
-/// `models.list`: every configured backend model.
+/// `models.list`: every configured backend model (display name, context window, levels).
 pub async fn models_list(call: Call) {
     let cfg = &call.app.config;
     let default = cfg.default_model.primary.clone();
@@ -92,14 +93,7 @@ pub async fn models_list(call: Call) {
             let is_default = default
                 .as_ref()
                 .is_some_and(|d| d.provider == p.id && d.model == m.id);
-            let input = if m.images {
-                json!(["text", "image"])
-            } else {
-                json!(["text"])
-            };
-            models.push(json!({"id": m.id, "name": m.id, "provider": p.id, "reasoning": m.reasoning,
-                               "input": input, "tags": if is_default { json!(["default"]) } else { json!([]) },
-                               "available": true}));
+            models.push(model_meta::model_entry(&p.id, m, is_default));
         }
     }
     call.reply.ok(json!({"models": models}))
