@@ -26,6 +26,7 @@ pub mod catalog;
 pub mod dialect;
 pub mod frames;
 pub mod handshake;
+pub mod health;
 pub mod logs;
 pub mod origin;
 pub mod outbox;

@@ -60,7 +60,7 @@ fn changed(call: &Call, key: &str, reason: &'static str) {
 }
 
 /// A row as clients see it: the stored fields plus the live and OpenClaw-compatible keys.
-fn full_row(call: &Call, r: &SessionRow, live: &SessionContext) -> Value {
+pub(super) fn full_row(call: &Call, r: &SessionRow, live: &SessionContext) -> Value {
     let cfg = call.app.app.config();
     let main = cfg.main_session_key(&r.agent_id);
     let mut row = session_row(r, &main);

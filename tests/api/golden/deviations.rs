@@ -87,6 +87,30 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
         "no Node event loop statistics",
     ),
     (
+        "ws/* res:health#1 $.payload.configReload: missing",
+        "no config hot reload",
+    ),
+    (
+        "ws/* res:health#1 $.payload.agents[].heartbeat: missing",
+        "no periodic heartbeat (docs/automation.md); `heartbeatSeconds` is 0 (disabled)",
+    ),
+    (
+        "ws/call-health events[health] $.configReload: missing",
+        "no config hot reload",
+    ),
+    (
+        "ws/call-health events[health] $.agents[].heartbeat: missing",
+        "no periodic heartbeat; `heartbeatSeconds` is 0 (disabled)",
+    ),
+    (
+        "ws/call-health events[health] $.plugins: missing",
+        "no plugin system",
+    ),
+    (
+        "ws/call-health events[health] $.eventLoop: missing",
+        "no Node event loop statistics",
+    ),
+    (
         "ws/call-status res:status#1 *",
         "status is clawgate's own (uptime, live runs, process RSS); OpenClaw's desktop, \
          plugin and V8 heap fields have no counterpart",
@@ -143,11 +167,69 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
         "ws/call-models-list res:models.list#1 $.payload.models[].input: extra",
         "models carry their input modalities",
     ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.*agentRuntime: missing",
+        "no agent runtimes / cloud placement",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.deltaCursor: missing",
+        "no incremental history cursor: clients page with `limit`",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.thinkingLevel: extra",
+        "the session's thinking override",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].__openclaw.runId: extra",
+        "every message of a turn names its run (OpenClaw: assistant messages only)",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].__openclaw.senderIsOwner: missing",
+        "sender ownership is not stored per message",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].__openclaw.transcriptPosition: missing",
+        "transcripts are SQLite rows, not files: `seq` is the position",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].*idempotencyKey: missing",
+        "idempotency keys are kept per run, not per message",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].api: missing",
+        "GAP: per-message provider/model/usage/stopReason are not stored yet (needs a \
+         transcript migration)",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].provider: missing",
+        "GAP: per-message metadata not stored yet",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].model: missing",
+        "GAP: per-message metadata not stored yet",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].usage: missing",
+        "GAP: per-message metadata not stored yet",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].stopReason: missing",
+        "GAP: per-message metadata not stored yet",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.messages[].responseId: missing",
+        "GAP: per-message metadata not stored yet",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.sessionInfo.*: missing",
+        "sessionInfo is the sessions.list row: no participants, automation links, activity \
+         summaries or per-run timing (see the sessions.list entries)",
+    ),
+    (
+        "ws/call-chat-history res:chat.history#1 $.payload.sessionInfo.*: extra",
+        "sessionInfo is the sessions.list row with its extra stored fields",
+    ),
     // ---- Not done yet (issue #12): remove each entry as it is fixed ----
-    ("ws/call-health *", "GAP: health event and health fields"),
-    ("ws/*health* res:health#1 *", "GAP: health fields"),
-    ("ws/gateway-probe res:health#1 *", "GAP: health fields"),
-    ("ws/call-chat-history *", "GAP: chat.history ids, paging, per-message metadata"),
     ("ws/logs-tail *", "GAP: logs.tail JSON records"),
     ("ws/call-agent *", "GAP: task events, usage stream, lifecycle phases, final result"),
     ("ws/agent-env *", "GAP: task events, usage stream, lifecycle phases, final result"),
