@@ -27,6 +27,7 @@ pub mod dialect;
 pub mod frames;
 pub mod handshake;
 pub mod health;
+pub mod log_records;
 pub mod logs;
 pub mod origin;
 pub mod outbox;

@@ -51,6 +51,8 @@ fn config(upstream: &str) -> String {
 
 #[actix_rt::test]
 async fn recorded_openclaw_exchanges_replay_with_the_same_shapes() {
+    // `logs.tail` reads the records of the process-wide subscriber.
+    clawgate::telemetry::init_ring_only();
     let upstream = MockUpstream::start().await.expect("mock upstream");
     let cfg = config(&upstream.base_url());
     let t = start_gateway(upstream, tempfile::tempdir().unwrap(), &cfg).await;
