@@ -60,7 +60,7 @@ async fn agent_acks_then_answers_on_the_same_id_and_every_client_sees_the_events
         .filter(|v| v["event"] == "agent" && v["payload"]["stream"] == "lifecycle")
         .map(|v| v["payload"]["data"]["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(lifecycle, ["start", "end"]);
+    assert_eq!(lifecycle, ["start", "model", "finishing", "end"]);
     let texts: Vec<&str> = seen
         .iter()
         .filter(|v| v["payload"]["stream"] == "assistant")
