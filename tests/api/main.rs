@@ -41,6 +41,7 @@ mod responses;
 mod rest_channels;
 mod rest_sessions;
 mod routes;
+mod session_rows;
 mod sessions;
 mod sessions_send;
 mod sessions_spawn;
