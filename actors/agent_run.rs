@@ -311,6 +311,7 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         session_key: p.req.session_key.clone(),
         session_id: p.session_id.clone(),
         model: model_name.clone(),
+        message: p.req.message.clone(),
         started_at,
     });
     let timeout = p.req.timeout.unwrap_or(p.config.run_timeout);

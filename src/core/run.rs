@@ -215,6 +215,8 @@ pub enum RunEvent {
         session_id: String,
         /// `provider/model` the turn asks for first (`None`: no model configured).
         model: Option<String>,
+        /// The turn's message (the task title).
+        message: String,
         /// Start (ms).
         started_at: i64,
     },

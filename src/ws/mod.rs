@@ -35,4 +35,5 @@ pub mod rpc;
 pub mod run_events;
 pub mod scopes;
 pub mod shared;
+pub mod task_events;
 pub mod throttle;

@@ -10,12 +10,16 @@
 //!   `tool` (`start` / `result`; only for clients that declared the `tool-events` cap) and
 //!   `plan` (`{status, explanation?, plan: [{step, status}]}` after each accepted
 //!   `update_plan` call);
+//! * `task` `{action: "upserted", task}` for the run's task entry (see
+//!   [`super::task_events`]): created and running at the start, finished and
+//!   `completed`/`failed`/`cancelled` after the final `chat` event;
 //! * `chat` deltas carrying the full text so far, throttled to one per 150 ms by
 //!   [`ChatDeltaThrottle`], then exactly one of `final` / `aborted` / `error`.
 //!
 //! `seq` inside the payload is the run's own event counter; the frame-level `seq` is added per
 //! connection by the hub.
 
+use super::task_events::RunTask;
 use super::throttle::ChatDeltaThrottle;
 use crate::core::clock::Clock;
 use crate::core::run::{RunEvent, RunFailure, RunOutcome};
@@ -33,6 +37,8 @@ pub enum EventKind {
     AgentTool,
     /// `chat`.
     Chat,
+    /// `task`.
+    Task,
 }
 
 impl EventKind {
@@ -41,6 +47,7 @@ impl EventKind {
         match self {
             EventKind::Agent | EventKind::AgentTool => "agent",
             EventKind::Chat => "chat",
+            EventKind::Task => "task",
         }
     }
 }
@@ -65,6 +72,8 @@ pub struct RunTranslator {
     session_id: Option<String>,
     /// Assistant item number (one per model step).
     item: u64,
+    /// The run's task entry, once it started.
+    task: Option<RunTask>,
     throttle: ChatDeltaThrottle,
     clock: Arc<dyn Clock>,
 }
@@ -97,6 +106,7 @@ impl RunTranslator {
             text: String::new(),
             session_id: None,
             item: 1,
+            task: None,
             throttle: ChatDeltaThrottle::new(run_id, session_key, clock.clone())
                 .with_agent_id(agent_id),
             clock,
@@ -117,6 +127,15 @@ impl RunTranslator {
                 "stream": stream, "data": data, "seq": self.seq, "ts": self.clock.now_ms(),
             }),
         }
+    }
+
+    /// A `task` event for this run's entry (nothing before the run started).
+    fn task(&self, status: &str, execution: Value, extra: Value) -> Option<Emitted> {
+        let t = self.task.as_ref()?;
+        Some(Emitted {
+            kind: EventKind::Task,
+            payload: t.upsert(status, execution, self.clock.now_ms() as i64, extra),
+        })
     }
 
     /// A `lifecycle` event: it also names the transcript (`sessionId`).
@@ -148,17 +167,30 @@ impl RunTranslator {
                 started_at,
                 session_id,
                 model,
+                message,
                 ..
             } => {
                 self.session_id = Some(session_id.clone());
+                self.task = Some(RunTask::new(
+                    &self.run_id,
+                    &self.session_key,
+                    &self.agent_id,
+                    message,
+                    *started_at,
+                ));
+                // The entry is created (execution not yet known), then runs.
+                let created = self.task("running", json!({"state": "unknown"}), json!({}));
+                let task = self.task("running", json!({"state": "running"}), json!({}));
                 let (provider, model) = match model.as_deref().and_then(|m| m.split_once('/')) {
                     Some((p, m)) => (json!(p), json!(m)),
                     None => (Value::Null, Value::Null),
                 };
-                vec![
-                    self.lifecycle(json!({"phase": "start", "startedAt": started_at})),
+                let mut out: Vec<Emitted> = created.into_iter().chain(task).collect();
+                out.push(self.lifecycle(json!({"phase": "start", "startedAt": started_at})));
+                out.push(
                     self.lifecycle(json!({"phase": "model", "provider": provider, "model": model})),
-                ]
+                );
+                out
             }
             RunEvent::Delta(chunk) => {
                 self.text.push_str(chunk);
@@ -268,7 +300,27 @@ impl RunTranslator {
                 );
             }
         }
+        out.extend(self.final_tasks(o));
         out
+    }
+
+    /// The task entry finishing, then its terminal status.
+    fn final_tasks(&self, o: &RunOutcome) -> Vec<Emitted> {
+        let (status, summary) = match o.status {
+            RunStatus::Ok => ("completed", "completed"),
+            RunStatus::Aborted => ("cancelled", "aborted"),
+            _ => ("failed", "failed"),
+        };
+        let finished = json!({"state": "finished", "lastActivityAt": o.ended_at});
+        let activity = json!({"lastActivity": o.text});
+        let done = json!({"endedAt": o.ended_at, "terminalSummary": summary});
+        [
+            self.task("running", finished, activity),
+            self.task(status, json!({"state": "finished"}), done),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// A held-back chat delta whose throttle window has passed.

@@ -289,14 +289,10 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
     ),
     (
         "ws/*agent* events sequence: *",
-        "GAP: no `task` events yet, and no second `lifecycle/model` (provider null) after \
+        "the task entry is upserted at start and at the end only (no activity upserts between \
+         lifecycle phases), and there is no second `lifecycle/model` (provider null) after \
          `finishing`; every other kind comes in OpenClaw's order",
     ),
-    (
-        "ws/*agent* events[task/*]: missing",
-        "GAP: no `task` (task ledger) events yet",
-    ),
-    // ---- Not done yet (issue #12): remove each entry as it is fixed ----
 ];
 
 /// The reason a difference is allowed, if it is.
