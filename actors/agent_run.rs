@@ -305,12 +305,15 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         .filter(|s| s.owner)
         .map(|s| s.tx.clone())
         .collect();
+    let model_name = p.model.primary.as_ref().map(|m| m.to_string());
     fanout.borrow_mut().emit(RunEvent::Start {
         run_id: p.req.run_id.clone(),
         session_key: p.req.session_key.clone(),
+        session_id: p.session_id.clone(),
+        model: model_name.clone(),
+        message: p.req.message.clone(),
         started_at,
     });
-    let model_name = p.model.primary.as_ref().map(|m| m.to_string());
     let timeout = p.req.timeout.unwrap_or(p.config.run_timeout);
     let context = std::mem::take(&mut p.context);
     let usage_acc = Rc::new(RefCell::new(Usage::default()));

@@ -345,7 +345,9 @@ impl WsHub {
     fn emit(&mut self, kind: EventKind, payload: &Value) {
         match kind {
             EventKind::AgentTool => self.broadcast(kind.name(), payload, |c| c.tool_events),
-            EventKind::Agent | EventKind::Chat => self.broadcast(kind.name(), payload, |_| true),
+            EventKind::Agent | EventKind::Chat | EventKind::Task => {
+                self.broadcast(kind.name(), payload, |_| true)
+            }
         }
     }
 

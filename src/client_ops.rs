@@ -272,7 +272,9 @@ pub fn logs(cmd: LogsCmd) -> ExitCode {
             };
             for line in v["lines"].as_array().cloned().unwrap_or_default() {
                 match line {
-                    Value::String(s) if !cmd.remote.json => println!("{s}"),
+                    Value::String(s) if !cmd.remote.json => {
+                        println!("{}", crate::ws::log_records::pretty(&s))
+                    }
                     other => println!("{other}"),
                 }
             }

@@ -132,6 +132,7 @@ async fn probe_ollama(config: &mut Config) {
             models: names
                 .into_iter()
                 .map(|id| ModelInfo {
+                    name: None,
                     id,
                     images: false,
                     reasoning: false,

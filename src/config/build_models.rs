@@ -71,6 +71,7 @@ pub(super) fn providers(
             .iter()
             .map(|m| ModelInfo {
                 id: m.id.clone(),
+                name: m.name.clone(),
                 images: m
                     .input
                     .as_ref()
@@ -120,6 +121,7 @@ pub(super) fn detect_providers(
                 api: ProviderApi::OpenAiCompletions,
                 headers: vec![],
                 models: vec![ModelInfo {
+                    name: None,
                     id: model.clone(),
                     images: true,
                     reasoning: false,
@@ -149,6 +151,7 @@ pub(super) fn detect_providers(
                 api: ProviderApi::AnthropicMessages,
                 headers: vec![],
                 models: vec![ModelInfo {
+                    name: None,
                     id: model.clone(),
                     images: true,
                     reasoning: true,

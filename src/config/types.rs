@@ -232,6 +232,8 @@ pub struct ProviderConfig {
 pub struct ModelInfo {
     /// Upstream id.
     pub id: String,
+    /// Display name (`name`), when configured.
+    pub name: Option<String>,
     /// Accepts image input.
     pub images: bool,
     /// Supports reasoning / thinking parameters.

@@ -211,6 +211,12 @@ pub enum RunEvent {
         run_id: String,
         /// Session key.
         session_key: String,
+        /// The session's current transcript id.
+        session_id: String,
+        /// `provider/model` the turn asks for first (`None`: no model configured).
+        model: Option<String>,
+        /// The turn's message (the task title).
+        message: String,
         /// Start (ms).
         started_at: i64,
     },

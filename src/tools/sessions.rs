@@ -1,6 +1,7 @@
 //! Session tools: `sessions_list`, `sessions_history`, `session_status`.
 
 use super::{json_result, Tool, ToolContext, ToolError};
+use crate::app::session_view::{tool_row, SessionContext};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
 
@@ -50,17 +51,17 @@ impl Tool for SessionsList {
                 .map_err(failed)?;
             let has_more = rows.len() > limit;
             rows.truncate(limit);
-            let main = ctx.config.main_session_key(&ctx.agent_id);
+            let live = SessionContext::with_runs(
+                ctx.run_id
+                    .iter()
+                    .map(|id| (id.clone(), ctx.session_key.clone()))
+                    .collect(),
+            );
             let sessions: Vec<Value> = rows
                 .iter()
                 .map(|r| {
-                    json!({
-                        "key": r.key, "sessionId": r.session_id, "agentId": r.agent_id,
-                        "kind": if r.key == main { "main" } else if r.key == "global" { "global" } else { "other" },
-                        "label": r.label, "createdAt": r.created_at, "updatedAt": r.updated_at,
-                        "messageCount": r.message_count, "model": r.model,
-                        "inputTokens": r.input_tokens, "outputTokens": r.output_tokens, "totalTokens": r.total_tokens,
-                    })
+                    let main = ctx.config.main_session_key(&r.agent_id);
+                    tool_row(&ctx.config, r, &main, &live)
                 })
                 .collect();
             Ok(json_result(

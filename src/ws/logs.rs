@@ -1,11 +1,10 @@
 //! A bounded in-memory ring of the gateway's recent log lines, for `logs.tail`.
 //!
-//! The log writer ([`TeeWriter`], installed by [`crate::telemetry::init`]) copies every line it
-//! writes to stderr into the ring. The ring is process-wide because the `tracing` subscriber
-//! is; gateways embedded in tests that install no subscriber simply see no lines.
+//! [`crate::ws::log_records::RingLayer`] (installed by [`crate::telemetry::init`]) keeps every
+//! event here as an OpenClaw-shaped JSON record line. The ring is process-wide because the
+//! `tracing` subscriber is; gateways embedded in tests that install no subscriber see no lines.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
 /// Lines kept.
@@ -83,45 +82,6 @@ impl LogRing {
 pub fn ring() -> &'static Mutex<LogRing> {
     static RING: OnceLock<Mutex<LogRing>> = OnceLock::new();
     RING.get_or_init(|| Mutex::new(LogRing::default()))
-}
-
-/// A log writer that writes to stderr and keeps each complete line in [`ring`].
-#[derive(Debug, Default)]
-pub struct TeeWriter {
-    buf: Vec<u8>,
-}
-
-impl TeeWriter {
-    /// A new writer (one per log event).
-    pub fn stderr() -> TeeWriter {
-        TeeWriter::default()
-    }
-}
-
-impl Write for TeeWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        std::io::stderr().write_all(data)?;
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
-}
-
-impl Drop for TeeWriter {
-    fn drop(&mut self) {
-        if self.buf.is_empty() {
-            return;
-        }
-        let text = String::from_utf8_lossy(&self.buf);
-        if let Ok(mut r) = ring().lock() {
-            for line in text.lines().filter(|l| !l.is_empty()) {
-                r.push(line);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

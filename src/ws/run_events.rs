@@ -2,17 +2,24 @@
 //!
 //! Shapes follow the golden 2026.9.6 frames:
 //!
-//! * `agent` `{runId, sessionKey, agentId, stream, data, seq, ts}` with streams `lifecycle`
-//!   (`start` / `end` / `error`), `assistant` (`{text: <accumulated>, delta}`), `thinking` and
+//! * `agent` `{runId, sessionKey, agentId, stream, data, seq, ts}` (lifecycle events also carry
+//!   `sessionId`) with streams `lifecycle` (`start`, `model` `{provider, model}`, then on
+//!   success `finishing` and `end`, else `end` (aborted) / `error`), `usage`
+//!   (`{outputTokens}` before `finishing`), `assistant`
+//!   (`{text: <accumulated>, delta, itemId}`, one item per model step), `thinking` and
 //!   `tool` (`start` / `result`; only for clients that declared the `tool-events` cap) and
 //!   `plan` (`{status, explanation?, plan: [{step, status}]}` after each accepted
 //!   `update_plan` call);
+//! * `task` `{action: "upserted", task}` for the run's task entry (see
+//!   [`super::task_events`]): created and running at the start, finished and
+//!   `completed`/`failed`/`cancelled` after the final `chat` event;
 //! * `chat` deltas carrying the full text so far, throttled to one per 150 ms by
 //!   [`ChatDeltaThrottle`], then exactly one of `final` / `aborted` / `error`.
 //!
 //! `seq` inside the payload is the run's own event counter; the frame-level `seq` is added per
 //! connection by the hub.
 
+use super::task_events::RunTask;
 use super::throttle::ChatDeltaThrottle;
 use crate::core::clock::Clock;
 use crate::core::run::{RunEvent, RunFailure, RunOutcome};
@@ -30,6 +37,8 @@ pub enum EventKind {
     AgentTool,
     /// `chat`.
     Chat,
+    /// `task`.
+    Task,
 }
 
 impl EventKind {
@@ -38,6 +47,7 @@ impl EventKind {
         match self {
             EventKind::Agent | EventKind::AgentTool => "agent",
             EventKind::Chat => "chat",
+            EventKind::Task => "task",
         }
     }
 }
@@ -58,6 +68,12 @@ pub struct RunTranslator {
     agent_id: String,
     seq: u64,
     text: String,
+    /// Transcript id, once the run started.
+    session_id: Option<String>,
+    /// Assistant item number (one per model step).
+    item: u64,
+    /// The run's task entry, once it started.
+    task: Option<RunTask>,
     throttle: ChatDeltaThrottle,
     clock: Arc<dyn Clock>,
 }
@@ -88,6 +104,9 @@ impl RunTranslator {
             agent_id: agent_id.to_string(),
             seq: 0,
             text: String::new(),
+            session_id: None,
+            item: 1,
+            task: None,
             throttle: ChatDeltaThrottle::new(run_id, session_key, clock.clone())
                 .with_agent_id(agent_id),
             clock,
@@ -110,6 +129,24 @@ impl RunTranslator {
         }
     }
 
+    /// A `task` event for this run's entry (nothing before the run started).
+    fn task(&self, status: &str, execution: Value, extra: Value) -> Option<Emitted> {
+        let t = self.task.as_ref()?;
+        Some(Emitted {
+            kind: EventKind::Task,
+            payload: t.upsert(status, execution, self.clock.now_ms() as i64, extra),
+        })
+    }
+
+    /// A `lifecycle` event: it also names the transcript (`sessionId`).
+    fn lifecycle(&mut self, data: Value) -> Emitted {
+        let mut e = self.agent(EventKind::Agent, "lifecycle", data);
+        if let Some(id) = &self.session_id {
+            e.payload["sessionId"] = json!(id);
+        }
+        e
+    }
+
     fn chat(payload: Value) -> Emitted {
         Emitted {
             kind: EventKind::Chat,
@@ -126,14 +163,39 @@ impl RunTranslator {
     /// Payloads produced by one run event, in order.
     pub fn on_event(&mut self, ev: &RunEvent) -> Vec<Emitted> {
         match ev {
-            RunEvent::Start { started_at, .. } => vec![self.agent(
-                EventKind::Agent,
-                "lifecycle",
-                json!({"phase": "start", "startedAt": started_at}),
-            )],
+            RunEvent::Start {
+                started_at,
+                session_id,
+                model,
+                message,
+                ..
+            } => {
+                self.session_id = Some(session_id.clone());
+                self.task = Some(RunTask::new(
+                    &self.run_id,
+                    &self.session_key,
+                    &self.agent_id,
+                    message,
+                    *started_at,
+                ));
+                // The entry is created (execution not yet known), then runs.
+                let created = self.task("running", json!({"state": "unknown"}), json!({}));
+                let task = self.task("running", json!({"state": "running"}), json!({}));
+                let (provider, model) = match model.as_deref().and_then(|m| m.split_once('/')) {
+                    Some((p, m)) => (json!(p), json!(m)),
+                    None => (Value::Null, Value::Null),
+                };
+                let mut out: Vec<Emitted> = created.into_iter().chain(task).collect();
+                out.push(self.lifecycle(json!({"phase": "start", "startedAt": started_at})));
+                out.push(
+                    self.lifecycle(json!({"phase": "model", "provider": provider, "model": model})),
+                );
+                out
+            }
             RunEvent::Delta(chunk) => {
                 self.text.push_str(chunk);
-                let data = json!({"text": self.text, "delta": chunk});
+                let item = format!("{}:{}", self.run_id, self.item);
+                let data = json!({"text": self.text, "delta": chunk, "itemId": item});
                 let mut out = vec![self.agent(EventKind::Agent, "assistant", data)];
                 let text = self.text.clone();
                 out.extend(self.throttle.update(&text, self.seq).map(Self::chat));
@@ -151,6 +213,7 @@ impl RunTranslator {
                     self.throttle.flush().into_iter().map(Self::chat).collect();
                 // The next model step starts a new assistant item.
                 self.text.clear();
+                self.item += 1;
                 let args: Value =
                     serde_json::from_str(arguments).unwrap_or_else(|_| json!(arguments));
                 out.push(self.agent(
@@ -189,9 +252,17 @@ impl RunTranslator {
             (RunStatus::Ok, _) => {
                 out.push(self.agent(
                     EventKind::Agent,
-                    "lifecycle",
+                    "usage",
+                    json!({"outputTokens": o.usage.output}),
+                ));
+                out.push(
+                    self.lifecycle(json!({"phase": "finishing", "stopReason": stop,
+                    "aborted": false, "livenessState": "working", "endedAt": o.ended_at})),
+                );
+                out.push(self.lifecycle(
                     json!({"phase": "end", "startedAt": o.started_at, "endedAt": o.ended_at,
-                           "aborted": false, "stopReason": stop}),
+                           "aborted": false, "stopReason": stop, "livenessState": "working",
+                           "executionSettled": true}),
                 ));
                 // The final text is the outcome's (the last step), not what was streamed before
                 // a tool call.
@@ -205,9 +276,7 @@ impl RunTranslator {
                 );
             }
             (RunStatus::Aborted, _) => {
-                out.push(self.agent(
-                    EventKind::Agent,
-                    "lifecycle",
+                out.push(self.lifecycle(
                     json!({"phase": "end", "startedAt": o.started_at, "endedAt": o.ended_at,
                            "aborted": true}),
                 ));
@@ -219,9 +288,7 @@ impl RunTranslator {
                     .map(|f| f.to_string())
                     .unwrap_or_else(|| "run failed".into());
                 let kind = failure.as_ref().map(error_kind).unwrap_or("unknown");
-                out.push(self.agent(
-                    EventKind::Agent,
-                    "lifecycle",
+                out.push(self.lifecycle(
                     json!({"phase": "error", "startedAt": o.started_at, "endedAt": o.ended_at,
                            "error": msg}),
                 ));
@@ -233,7 +300,27 @@ impl RunTranslator {
                 );
             }
         }
+        out.extend(self.final_tasks(o));
         out
+    }
+
+    /// The task entry finishing, then its terminal status.
+    fn final_tasks(&self, o: &RunOutcome) -> Vec<Emitted> {
+        let (status, summary) = match o.status {
+            RunStatus::Ok => ("completed", "completed"),
+            RunStatus::Aborted => ("cancelled", "aborted"),
+            _ => ("failed", "failed"),
+        };
+        let finished = json!({"state": "finished", "lastActivityAt": o.ended_at});
+        let activity = json!({"lastActivity": o.text});
+        let done = json!({"endedAt": o.ended_at, "terminalSummary": summary});
+        [
+            self.task("running", finished, activity),
+            self.task(status, json!({"state": "finished"}), done),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// A held-back chat delta whose throttle window has passed.
@@ -280,7 +367,7 @@ mod tests {
         assert_eq!(first.len(), 2, "agent + first chat delta");
         assert_eq!(
             first[0].payload["data"],
-            json!({"text": "Hel", "delta": "Hel"})
+            json!({"text": "Hel", "delta": "Hel", "itemId": "r1:1"})
         );
         assert_eq!(first[1].payload["state"], "delta");
         let second = t.on_event(&RunEvent::Delta("lo".into()));
@@ -297,7 +384,27 @@ mod tests {
             done.last().unwrap().payload["message"]["content"][0]["text"],
             "Hello"
         );
-        assert_eq!(done[0].payload["data"]["phase"], "end");
+        let phases: Vec<String> = done
+            .iter()
+            .map(|e| {
+                let p = &e.payload;
+                format!(
+                    "{}{}",
+                    p["stream"].as_str().unwrap_or("chat"),
+                    p["data"]["phase"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(
+            phases,
+            [
+                "usage",
+                "lifecyclefinishing",
+                "lifecycleend",
+                "chat",
+                "chat"
+            ]
+        );
     }
 
     #[test]

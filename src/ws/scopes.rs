@@ -308,7 +308,7 @@ pub fn event_gate(event: &str) -> EventGate {
         | "device.pair.resolved"
         | "node.pair.requested"
         | "node.pair.resolved" => EventGate::Scope(SCOPE_PAIRING),
-        "agent" | "chat" | "sessions.changed" | "session.message" | "session.tool"
+        "agent" | "chat" | "task" | "sessions.changed" | "session.message" | "session.tool"
         | "skills.changed" | "cron" | "config.changed" | "talk.mode" | "node.presence" => {
             EventGate::Scope(SCOPE_READ)
         }

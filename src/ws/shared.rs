@@ -5,6 +5,7 @@ use crate::actors::router::Router;
 use crate::actors::ws_hub::WsHub;
 use crate::config::WsConfig;
 use crate::core::dedupe::DedupeCache;
+use crate::ws::health::HealthCache;
 use actix::{Actor, Addr};
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ pub struct WsShared {
     pub dedupe: Arc<DedupeCache>,
     /// Limits.
     pub config: WsConfig,
+    /// The last `health` snapshot.
+    pub health: Arc<HealthCache>,
 }
 
 impl WsShared {
@@ -27,6 +30,7 @@ impl WsShared {
             hub,
             dedupe,
             config: config.clone(),
+            health: Arc::default(),
         }
     }
 }

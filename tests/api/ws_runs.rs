@@ -60,7 +60,7 @@ async fn agent_acks_then_answers_on_the_same_id_and_every_client_sees_the_events
         .filter(|v| v["event"] == "agent" && v["payload"]["stream"] == "lifecycle")
         .map(|v| v["payload"]["data"]["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(lifecycle, ["start", "end"]);
+    assert_eq!(lifecycle, ["start", "model", "finishing", "end"]);
     let texts: Vec<&str> = seen
         .iter()
         .filter(|v| v["payload"]["stream"] == "assistant")
@@ -80,9 +80,24 @@ async fn agent_acks_then_answers_on_the_same_id_and_every_client_sees_the_events
     let msgs = hist["payload"]["messages"].as_array().unwrap();
     assert_eq!(
         msgs[0],
-        json!({"role": "user", "content": "hi", "timestamp": msgs[0]["timestamp"]})
+        json!({"role": "user", "content": "hi", "timestamp": msgs[0]["timestamp"],
+               "__openclaw": msgs[0]["__openclaw"]})
     );
     assert_eq!(msgs[1]["content"][0]["text"], "Hello from the mock.");
+    // Message ids are strings (as OpenClaw's); `seq` is the position in the transcript.
+    assert!(msgs[0]["__openclaw"]["id"].is_string());
+    let seqs: Vec<u64> = msgs
+        .iter()
+        .filter_map(|m| m["__openclaw"]["seq"].as_u64())
+        .collect();
+    assert_eq!(seqs, [1, 2]);
+    assert_eq!(
+        (
+            &hist["payload"]["hasMore"],
+            &hist["payload"]["totalMessages"]
+        ),
+        (&json!(false), &json!(2))
+    );
 }
 
 #[actix_web::test]

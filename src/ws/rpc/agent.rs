@@ -134,11 +134,16 @@ pub fn final_result(
             };
             let mut meta = json!({
                 "durationMs": o.ended_at - o.started_at,
-                "agentMeta": {"sessionId": session_id, "provider": provider, "model": model, "usage": usage},
+                "agentMeta": {"sessionId": session_id, "provider": provider, "model": model,
+                              "usage": usage, "promptTokens": u.input + u.cache_read},
                 "aborted": aborted,
+                "finalAssistantRawText": o.text, "finalAssistantVisibleText": o.text,
+                "livenessState": "working", "replayInvalid": false,
             });
             if !aborted {
                 meta["stopReason"] = json!(stop_reason_name(o.stop));
+                meta["completion"] = json!({"stopReason": stop_reason_name(o.stop),
+                                            "finishReason": o.stop.as_openai()});
             }
             let mut payload = json!({"runId": o.run_id, "status": "ok",
                                  "summary": if aborted { "aborted" } else { "completed" },

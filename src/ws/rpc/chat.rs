@@ -3,6 +3,7 @@
 use super::agent::{target, turn};
 use super::{bad_param, Call};
 use crate::app::idempotency::Begun;
+use crate::app::session_view::list_defaults;
 use crate::app::turns::AbortTarget;
 use crate::app::Placement;
 use crate::core::run::RunEvent;
@@ -147,9 +148,9 @@ fn cap(s: &str, max: usize) -> String {
 }
 
 /// A stored message in OpenClaw's transcript shape.
-pub fn history_message(m: &StoredMessage, max_chars: usize) -> Value {
+pub fn history_message(m: &StoredMessage, seq: i64, max_chars: usize) -> Value {
     let text = cap(&m.content, max_chars);
-    match m.role {
+    let mut v = match m.role {
         Role::User => json!({"role": "user", "content": text, "timestamp": m.created_at}),
         Role::Assistant => {
             let mut content = Vec::new();
@@ -163,19 +164,22 @@ pub fn history_message(m: &StoredMessage, max_chars: usize) -> Value {
                     json!({"type": "toolCall", "id": c.id, "name": c.name, "arguments": args}),
                 );
             }
-            let mut v = json!({"role": "assistant", "content": content, "timestamp": m.created_at});
-            if let Some(r) = &m.run_id {
-                v["__openclaw"] = json!({"runId": r, "id": m.id});
-            }
-            v
+            json!({"role": "assistant", "content": content, "timestamp": m.created_at})
         }
         Role::Tool => json!({"role": "toolResult", "toolCallId": m.tool_call_id,
                              "content": [{"type": "text", "text": text}], "timestamp": m.created_at}),
         Role::System => json!({"role": "system", "content": text, "timestamp": m.created_at}),
+    };
+    let mut meta = json!({"id": m.id.to_string(), "seq": seq, "recordTimestampMs": m.created_at});
+    if let Some(r) = &m.run_id {
+        meta["runId"] = json!(r);
     }
+    v["__openclaw"] = meta;
+    v
 }
 
-/// `chat.history {sessionKey, limit?, maxChars?}`.
+/// `chat.history {sessionKey, limit?, maxChars?}`: the last `limit` messages with their
+/// transcript position (`__openclaw.seq`), `hasMore`/`totalMessages`, and the session row.
 pub async fn history(call: Call) {
     let key = match target(&call) {
         Ok((_, k)) => k,
@@ -208,11 +212,33 @@ pub async fn history(call: Call) {
             .reply
             .ok(json!({"sessionKey": key, "sessionId": null, "messages": []}));
     };
-    let messages: Vec<Value> = msgs.iter().map(|m| history_message(m, max_chars)).collect();
-    call.reply.ok(
-        json!({"sessionKey": key, "sessionId": row.session_id, "messages": messages,
-                         "thinkingLevel": row.thinking_level}),
-    )
+    // Transcript positions: the page is the transcript's last `msgs.len()` messages.
+    let total = row.message_count.max(msgs.len() as i64);
+    let first = total - msgs.len() as i64 + 1;
+    let messages: Vec<Value> = msgs
+        .iter()
+        .zip(first..)
+        .map(|(m, seq)| history_message(m, seq, max_chars))
+        .collect();
+    let live = call.app.app.session_context().await;
+    let cfg = call.app.app.config();
+    // OpenClaw's history carries the model defaults and the row without thinking levels.
+    let mut defaults = list_defaults(&cfg);
+    let mut info = super::sessions::full_row(&call, &row, &live);
+    for v in [&mut defaults, &mut info] {
+        if let Some(o) = v.as_object_mut() {
+            for k in ["thinkingLevels", "thinkingOptions", "thinkingDefault"] {
+                o.remove(k);
+            }
+        }
+    }
+    call.reply.ok(json!({
+        "sessionKey": key, "sessionId": row.session_id, "messages": messages,
+        "pendingInputs": {"items": [], "total": 0},
+        "hasMore": first > 1, "totalMessages": total,
+        "defaults": defaults, "sessionInfo": info,
+        "thinkingLevel": row.thinking_level,
+    }))
 }
 
 /// Simple dialect `chat.run {message, sessionKey, options}`: answers `{runId, sessionKey}`, then

@@ -5,9 +5,10 @@ use super::agent::turn;
 use super::{bad_param, Call};
 use crate::actors::ws_hub::{SessionsChanged, SubscribeSessions};
 use crate::app::select::{agent_by_id, scoped_session_key};
+use crate::app::session_view::{extend_gateway_row, list_defaults, SessionContext};
 use crate::app::Placement;
 use crate::config::Config;
-use crate::storage::{now_ms, SessionPatch, SessionRow};
+use crate::storage::{SessionPatch, SessionQuery, SessionRow};
 use crate::ws::frames::ErrorShape;
 use serde_json::{json, Value};
 
@@ -79,12 +80,23 @@ fn changed(call: &Call, key: &str, reason: &'static str) {
     });
 }
 
-/// `sessions.list {limit?, agentId?, label?, search?}`.
+/// A row as clients see it: the stored fields plus the live and OpenClaw-compatible keys.
+pub(super) fn full_row(call: &Call, r: &SessionRow, live: &SessionContext) -> Value {
+    let cfg = call.app.app.config();
+    let main = cfg.main_session_key(&r.agent_id);
+    let mut row = session_row(r, &cfg);
+    extend_gateway_row(&cfg, r, &main, live, &mut row);
+    row
+}
+
+/// `sessions.list {limit?, offset?, agentId?, label?, search?}`: a page, most recent first,
+/// with `totalCount`, `hasMore` and `nextOffset`.
 pub async fn list(call: Call) {
     let limit = call
         .u64_param("limit")
         .map(|n| (n as usize).clamp(1, LIST_MAX_LIMIT))
         .unwrap_or(LIST_DEFAULT_LIMIT);
+    let offset = call.u64_param("offset").unwrap_or(0) as usize;
     let app = &call.app.app;
     let cfg = app.config();
     let agent = match call.str_param("agentId") {
@@ -94,33 +106,56 @@ pub async fn list(call: Call) {
         },
         None => None,
     };
-    let rows = match app.list_sessions(agent.as_deref(), limit).await {
-        Ok(r) => r,
-        Err(e) => return call.reply.err(e.into()),
-    };
     let label = call.str_param("label");
     let search = call.str_param("search").map(str::to_lowercase);
-    let sessions: Vec<Value> = rows
-        .iter()
-        .filter(|r| label.is_none_or(|l| r.label.as_deref() == Some(l)))
-        .filter(|r| {
-            search.as_deref().is_none_or(|s| {
-                r.key.to_lowercase().contains(s)
-                    || r.label
-                        .as_deref()
-                        .is_some_and(|l| l.to_lowercase().contains(s))
+    let page = if label.is_none() && search.is_none() {
+        let q = SessionQuery {
+            agent_id: agent.clone(),
+            limit,
+            offset,
+            ..Default::default()
+        };
+        app.query_sessions(&q)
+            .await
+            .map(|(rows, total)| (rows, total as usize))
+    } else {
+        app.list_sessions(agent.as_deref(), LIST_MAX_LIMIT)
+            .await
+            .map(|rows| {
+                let all: Vec<SessionRow> = rows
+                    .into_iter()
+                    .filter(|r| label.is_none_or(|l| r.label.as_deref() == Some(l)))
+                    .filter(|r| {
+                        search.as_deref().is_none_or(|s| {
+                            r.key.to_lowercase().contains(s)
+                                || r.label
+                                    .as_deref()
+                                    .is_some_and(|l| l.to_lowercase().contains(s))
+                        })
+                    })
+                    .collect();
+                let total = all.len();
+                (all.into_iter().skip(offset).take(limit).collect(), total)
             })
-        })
-        .map(|r| session_row(r, &cfg))
-        .collect();
-    let total = app.count_sessions(None).await.unwrap_or(0);
-    let model = cfg.default_model.primary.as_ref();
-    call.reply.ok(json!({
-        "ts": now_ms(), "path": call.app.app.store_name(),
-        "count": sessions.len(), "totalCount": total,
-        "defaults": {"modelProvider": model.map(|m| m.provider.clone()), "model": model.map(|m| m.model.clone()), "contextTokens": null},
+    };
+    let (rows, total) = match page {
+        Ok(p) => p,
+        Err(e) => return call.reply.err(e.into()),
+    };
+    let live = app.session_context().await;
+    let sessions: Vec<Value> = rows.iter().map(|r| full_row(&call, r, &live)).collect();
+    let end = offset + sessions.len();
+    let mut out = json!({
+        "ts": live.at, "path": app.store_name(),
+        "count": sessions.len(), "totalCount": total, "limitApplied": limit,
+        "hasMore": end < total, "owners": [],
+        "defaults": list_defaults(&cfg),
         "sessions": sessions,
-    }))
+    });
+    if end < total {
+        out["nextOffset"] = json!(end);
+    }
+    call.reply.ok(out)
 }
 
 /// `sessions.get {key}`.
@@ -130,9 +165,11 @@ pub async fn get(call: Call) {
         Err(e) => return call.reply.err(e),
     };
     match call.app.app.get_session(&key).await {
-        Ok(Some(r)) => call
-            .reply
-            .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &call.app.config())})),
+        Ok(Some(r)) => {
+            let live = call.app.app.session_context().await;
+            call.reply
+                .ok(json!({"ok": true, "key": key, "entry": full_row(&call, &r, &live)}))
+        }
         Ok(None) => call
             .reply
             .err(bad_param(format!("session not found: {key}"))),

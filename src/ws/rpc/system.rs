@@ -3,8 +3,9 @@
 //! `last-heartbeat`, `logs.tail`, `wake`, `system-event`, `system-presence`.
 
 use super::{bad_param, Call};
-use crate::actors::ws_hub::{LastHeartbeat, Presence};
+use crate::actors::ws_hub::{BroadcastEvent, LastHeartbeat, Presence};
 use crate::agent::system_events::MainSession;
+use crate::app::model_meta;
 use crate::storage::now_ms;
 use crate::ws::logs::ring;
 use serde_json::{json, Value};
@@ -27,27 +28,56 @@ async fn recent_sessions(call: &Call, agent: Option<&str>) -> Value {
     )
 }
 
-/// `health`: liveness plus per-agent session summaries (golden shape, clawgate's fields).
+/// `health`: liveness plus per-agent session summaries. A snapshot younger than
+/// [`crate::ws::health::HEALTH_REFRESH_MS`] is served as it is; a fresh one is also broadcast
+/// as the `health` event before the answer. `{probe: true}` forces a fresh snapshot.
 pub async fn health(call: Call) {
+    let probe = call.params.get("probe").and_then(Value::as_bool) == Some(true);
+    if let Some(cached) = call.app.ws.health.fresh(now_ms()).filter(|_| !probe) {
+        return call.reply.ok(cached);
+    }
+    let snapshot = health_snapshot(&call).await;
+    call.app.ws.health.store(now_ms(), snapshot.clone());
+    // The event carries the snapshot without the answer-only `modelRuntime`, as OpenClaw's.
+    let mut event = snapshot.clone();
+    if let Some(o) = event.as_object_mut() {
+        o.remove("modelRuntime");
+    }
+    let _ = call
+        .app
+        .ws
+        .hub
+        .send(BroadcastEvent {
+            event: "health",
+            payload: event,
+        })
+        .await;
+    call.reply.ok(snapshot)
+}
+
+/// A fresh health snapshot. `heartbeatSeconds` is 0: clawgate runs no periodic heartbeat.
+async fn health_snapshot(call: &Call) -> Value {
     let started = now_ms();
     let cfg = &call.app.config();
     let path = call.app.app.store_name();
     let count = call.app.app.count_sessions(None).await.unwrap_or(0);
     let mut agents = Vec::with_capacity(cfg.agents.len());
     for a in &cfg.agents {
-        let recent = recent_sessions(&call, Some(&a.id)).await;
+        let recent = recent_sessions(call, Some(&a.id)).await;
+        let n = call.app.app.count_sessions(Some(&a.id)).await.unwrap_or(0);
         agents.push(
             json!({"agentId": a.id, "isDefault": a.id == cfg.default_agent,
-                           "sessions": {"path": path, "recent": recent}}),
+                           "sessions": {"path": path, "count": n, "recent": recent}}),
         );
     }
-    let recent = recent_sessions(&call, None).await;
-    call.reply.ok(json!({
+    let recent = recent_sessions(call, None).await;
+    json!({
         "ok": true, "ts": started, "durationMs": now_ms() - started,
         "channels": {}, "channelOrder": [], "channelLabels": {},
         "heartbeatSeconds": 0, "defaultAgentId": cfg.default_agent, "agents": agents,
         "sessions": {"path": path, "count": count, "recent": recent},
-    }))
+        "modelRuntime": {"degraded": false, "pendingAgents": []},
+    })
 }
 
 fn rss_bytes() -> Option<u64> {
@@ -83,7 +113,7 @@ pub async fn status(call: Call) {
     }))
 }
 
-/// `models.list`: every configured backend model.
+/// `models.list`: every configured backend model (display name, context window, levels).
 pub async fn models_list(call: Call) {
     let cfg = &call.app.config();
     let default = cfg.default_model.primary.clone();
@@ -93,14 +123,7 @@ pub async fn models_list(call: Call) {
             let is_default = default
                 .as_ref()
                 .is_some_and(|d| d.provider == p.id && d.model == m.id);
-            let input = if m.images {
-                json!(["text", "image"])
-            } else {
-                json!(["text"])
-            };
-            models.push(json!({"id": m.id, "name": m.id, "provider": p.id, "reasoning": m.reasoning,
-                               "input": input, "tags": if is_default { json!(["default"]) } else { json!([]) },
-                               "available": true}));
+            models.push(model_meta::model_entry(&p.id, m, is_default));
         }
     }
     call.reply.ok(json!({"models": models}))
