@@ -259,8 +259,9 @@ pub async fn reset(call: Call) {
         Ok(m) => match m.row {
             Some(r) => {
                 changed(&call, &key, "reset");
-                call.reply
-                    .ok(json!({"ok": true, "key": key, "entry": session_row(&r, &call.app.config())}))
+                call.reply.ok(
+                    json!({"ok": true, "key": key, "entry": session_row(&r, &call.app.config())}),
+                )
             }
             None => call
                 .reply
