@@ -170,7 +170,11 @@ impl Gateway {
         if config.default_model.primary.is_none() {
             tracing::warn!("{}", crate::providers::not_configured_hint(&config));
         }
-        let (store, interrupted_runs) = crate::storage::open(&config.state_dir)?;
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let (store, interrupted_runs) = crate::storage::open_observed(
+            &config.state_dir,
+            Some(metrics.clone() as Arc<dyn crate::storage::CommitObserver>),
+        )?;
         if interrupted_runs > 0 {
             tracing::warn!(
                 count = interrupted_runs,
@@ -187,7 +191,6 @@ impl Gateway {
             .unwrap_or(cores);
         let shards: Vec<Arbiter> = (0..n_shards).map(|_| Arbiter::new()).collect();
         let tools = ToolRegistry::default();
-        let metrics = Arc::new(crate::metrics::Metrics::new());
         let router = Router::new(
             config.clone(),
             store.clone(),
@@ -253,6 +256,7 @@ impl Gateway {
             outbound.clone(),
             system_events.clone(),
         )
+        .with_metrics(metrics.clone())
         .start();
         app.bind_scheduler(scheduler.clone());
         let state = AppState {

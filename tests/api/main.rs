@@ -33,6 +33,7 @@ mod layers;
 mod limits;
 mod memory;
 mod message_tool;
+mod metrics;
 mod misc;
 mod query_strings;
 mod request_fields;

@@ -34,6 +34,8 @@ struct Inner {
     writer: Mutex<Option<std::sync::mpsc::Sender<writer::WriteReq>>>,
     /// Threads for scanning reads (lists, counts, pages), started on first use.
     readers: readers::Readers,
+    /// Where commit times go (the gateway's metrics), if anywhere.
+    observer: Option<Arc<dyn crate::storage::CommitObserver>>,
 }
 
 /// Handle to the SQLite store; cheap to clone and usable from any thread.
@@ -90,16 +92,28 @@ impl SqliteStore {
     /// left `running` by a previous process as `interrupted`. Returns the store and how many
     /// runs were marked.
     pub fn open(state_dir: &Path) -> Result<(SqliteStore, usize), StoreError> {
-        Self::open_as(state_dir, true)
+        Self::open_as(state_dir, true, None)
+    }
+
+    /// [`SqliteStore::open`], reporting every commit's time to `observer`.
+    pub fn open_observed(
+        state_dir: &Path,
+        observer: Option<Arc<dyn crate::storage::CommitObserver>>,
+    ) -> Result<(SqliteStore, usize), StoreError> {
+        Self::open_as(state_dir, true, observer)
     }
 
     /// Opens the store beside a gateway that may be running on it (`clawgate agent --local`):
     /// runs left `running` are that gateway's, so they are not touched.
     pub fn open_shared(state_dir: &Path) -> Result<SqliteStore, StoreError> {
-        Self::open_as(state_dir, false).map(|(s, _)| s)
+        Self::open_as(state_dir, false, None).map(|(s, _)| s)
     }
 
-    fn open_as(state_dir: &Path, owner: bool) -> Result<(SqliteStore, usize), StoreError> {
+    fn open_as(
+        state_dir: &Path,
+        owner: bool,
+        observer: Option<Arc<dyn crate::storage::CommitObserver>>,
+    ) -> Result<(SqliteStore, usize), StoreError> {
         crate::config::create_private_dir(state_dir).map_err(|source| StoreError::Dir {
             path: state_dir.to_path_buf(),
             source,
@@ -131,6 +145,7 @@ impl SqliteStore {
                 write,
                 writer,
                 readers: readers::Readers::default(),
+                observer,
             }),
         };
         Ok((store, interrupted))
@@ -286,7 +301,7 @@ impl SqliteStore {
             .expect("pooled connection present")
             .transaction()?;
         let out = f(&tx)?;
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(out)
     }
 
@@ -317,7 +332,7 @@ impl SqliteStore {
                     .expect("pooled connection present")
                     .transaction()?;
                 job(&tx)?;
-                tx.commit()?;
+                self.commit(tx)?;
                 Ok(())
             })();
             drop(guard);
@@ -335,18 +350,31 @@ impl SqliteStore {
         })
     }
 
+    /// Commits an inline transaction, timing the commit for the observer.
+    fn commit(&self, tx: rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        let t = std::time::Instant::now();
+        tx.commit()?;
+        if let Some(o) = &self.inner.observer {
+            o.committed(t.elapsed(), false, 1);
+        }
+        Ok(())
+    }
+
     /// The writer thread's queue, starting the thread on first use.
     fn writer(&self) -> Result<std::sync::mpsc::Sender<writer::WriteReq>, StoreError> {
         let mut slot = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(w) = slot.as_ref() {
             return Ok(w.clone());
         }
-        let w = writer::spawn(open_conn(&self.inner.path)?, self.inner.write.clone()).map_err(
-            |source| StoreError::Dir {
-                path: self.inner.path.clone(),
-                source,
-            },
-        )?;
+        let w = writer::spawn(
+            open_conn(&self.inner.path)?,
+            self.inner.write.clone(),
+            self.inner.observer.clone(),
+        )
+        .map_err(|source| StoreError::Dir {
+            path: self.inner.path.clone(),
+            source,
+        })?;
         *slot = Some(w.clone());
         Ok(w)
     }
