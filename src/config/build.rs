@@ -151,6 +151,11 @@ pub(super) fn build(
                 concurrency: l.and_then(|l| l.concurrency).unwrap_or(d.concurrency),
             }
         },
+        metrics_loopback_scrape: g
+            .metrics
+            .as_ref()
+            .and_then(|m| m.allow_unauthenticated_loopback)
+            .unwrap_or(false),
         hsts: g
             .http
             .security_headers

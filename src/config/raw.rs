@@ -111,6 +111,8 @@ pub struct RawGateway {
     /// Authentication.
     #[serde(default)]
     pub auth: RawAuth,
+    /// Prometheus scrape options (clawgate-specific).
+    pub metrics: Option<RawMetrics>,
     /// HTTP endpoint switches and limits.
     #[serde(default)]
     pub http: RawHttp,
@@ -190,6 +192,14 @@ pub struct RawRateLimit {
     pub lockout_ms: Option<u64>,
     /// Loopback clients are never limited.
     pub exempt_loopback: Option<bool>,
+}
+
+/// `gateway.metrics` (clawgate-specific)
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawMetrics {
+    /// Let a loopback peer scrape `/metrics` without the gateway token (default false).
+    pub allow_unauthenticated_loopback: Option<bool>,
 }
 
 /// `gateway.http`

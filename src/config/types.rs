@@ -372,6 +372,9 @@ pub struct Config {
     pub chat_completions: EndpointConfig,
     /// Limits of the seeds' REST families.
     pub http_limits: HttpLimits,
+    /// `gateway.metrics.allowUnauthenticatedLoopback`: a loopback peer may scrape `/metrics`
+    /// without the gateway token.
+    pub metrics_loopback_scrape: bool,
     /// Origins allowed to call the HTTP API from a browser page (`*` = any).
     pub cors_origins: Vec<String>,
     /// `/v1/responses`.

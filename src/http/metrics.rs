@@ -1,16 +1,17 @@
 //! `GET /metrics` and OpenClaw's `GET /api/diagnostics/prometheus`: the Prometheus text
-//! format (authenticated like every gateway route), and the middleware that counts requests by
+//! format (authenticated like every gateway route, unless
+//! `gateway.metrics.allowUnauthenticatedLoopback` lets a loopback peer scrape without the
+//! token: the route's `Access::Scrape` middleware decides), and the middleware that counts requests by
 //! route family and status.
 
-use crate::http::routes::Authenticated;
 use crate::state::AppState;
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 
-/// `GET /metrics`.
-pub async fn scrape(_auth: Authenticated, state: web::Data<AppState>) -> HttpResponse {
+/// `GET /metrics` (the route's middleware has already admitted the caller).
+pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     let stats = state.app.stats().await;
     let m = &state.metrics;
     m.live_sessions.set(stats.live_sessions as i64);

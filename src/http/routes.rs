@@ -32,6 +32,9 @@ pub enum Access {
     Gateway,
     /// Gateway credentials required; errors, 405 included, in the `/api/v1` envelope.
     ApiV1,
+    /// Gateway credentials required (errors in the OpenAI shape), except from a loopback peer
+    /// when `gateway.metrics.allowUnauthenticatedLoopback` is on (the Prometheus scrape).
+    Scrape,
     /// Gateway credentials required; errors in seed 003's `{"error": {code, message, type,
     /// param}}` shape (`/v1/sessions`, `/sessions/{key}/…`).
     Rest,
@@ -208,10 +211,10 @@ route_table! {
     "/v1/channels/{id}/disable", Access::Rest, allow "POST", always => {
         POST => rest::channels::disable,
     }
-    "/metrics", Access::Gateway, allow "GET", always => {
+    "/metrics", Access::Scrape, allow "GET", always => {
         GET => super::metrics::scrape,
     }
-    "/api/diagnostics/prometheus", Access::Gateway, allow "GET", always => {
+    "/api/diagnostics/prometheus", Access::Scrape, allow "GET", always => {
         GET => super::metrics::scrape,
     }
     "/openapi.json", Access::Public("the API's description, no data"), allow "GET", always => {
@@ -335,6 +338,19 @@ fn upgrade_origin_allowed(req: &ServiceRequest) -> bool {
     crate::ws::origin::origin_allowed(text("origin"), text("host"), control_ui.as_ref())
 }
 
+/// Whether an unauthenticated scrape is allowed: switched on, the peer is loopback, and the
+/// request was not forwarded by a proxy on this host (which would make everyone loopback).
+fn loopback_scrape(req: &ServiceRequest) -> bool {
+    let allowed = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.metrics_loopback_scrape);
+    let h = req.headers();
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|n| h.contains_key(*n));
+    allowed && !forwarded && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+}
+
 /// Checks the gateway credential (lockout, constant-time compare, failure accounting) and
 /// hands the handler a [`Principal`]; answers 401/429 in the route family's error shape
 /// without running the handler.
@@ -348,6 +364,9 @@ pub async fn require_auth(
     if !upgrade_origin_allowed(&req) {
         let e = GatewayError::Forbidden(crate::ws::origin::ORIGIN_NOT_ALLOWED.into());
         return Ok(req.into_response(render(access, &e)));
+    }
+    if access == Access::Scrape && loopback_scrape(&req) {
+        return next.call(req).await;
     }
     match authenticate(&req) {
         Ok(principal) => {
