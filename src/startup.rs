@@ -295,6 +295,9 @@ impl Gateway {
                 .wrap(headers)
                 .wrap(actix_web::middleware::from_fn(crate::http::cors::cors))
                 .wrap(actix_web::middleware::from_fn(crate::http::metrics::count))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::server_timing::add,
+                ))
                 .configure(crate::http::configure)
                 .default_service(web::to(crate::http::not_found))
         };

@@ -27,6 +27,7 @@ pub mod rest;
 pub mod routes;
 pub mod run;
 pub mod select;
+pub mod server_timing;
 pub mod sse;
 mod tools_invoke;
 pub mod ws;

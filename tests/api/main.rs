@@ -41,6 +41,7 @@ mod responses;
 mod rest_channels;
 mod rest_sessions;
 mod routes;
+mod server_timing;
 mod sessions;
 mod sessions_send;
 mod sessions_spawn;
