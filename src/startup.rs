@@ -261,7 +261,9 @@ impl Gateway {
         app.bind_scheduler(scheduler.clone());
         let state = AppState {
             metrics,
-            limits: Arc::new(crate::http::limits::Limiter::new(config.http_limits)),
+            limits: Arc::new(crate::http::limits::Limiter::new(
+                config.http_limits.clone(),
+            )),
             app,
             system_events,
             channels,

@@ -48,7 +48,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/{hook_tail:.*}")
             .guard(actix_web::guard::fn_guard(hooks::is_hook_path))
-            .to(hooks::handle),
+            .route(routes::limited(
+                routes::Access::Gateway,
+                "hooks",
+                web::route().to(hooks::handle),
+            )),
     );
     routes::register(cfg);
 }
