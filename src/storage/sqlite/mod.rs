@@ -218,7 +218,9 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// See [`crate::storage::SessionStore::query_sessions`].
+    /// See [`crate::storage::SessionStore::query_sessions`]. The SQL names only the filters
+    /// given, so the page walks the `(updated_at DESC, key)` indexes and stops after `limit`
+    /// rows, and the unfiltered total is SQLite's count of the smallest index (no row is read).
     pub fn query_sessions(
         &self,
         q: &crate::storage::SessionQuery,
@@ -226,25 +228,37 @@ impl SqliteStore {
         let c = self.conn()?;
         // `agent:<id>:<channel>:…`: the channel is the first segment after the agent id.
         let pattern = q.channel.as_ref().map(|ch| format!("agent:%:{ch}:%"));
-        let filter = "(?1 IS NULL OR agent_id = ?1) AND (?2 IS NULL OR key LIKE ?2) AND (?3 IS NULL OR updated_at >= ?3)";
+        let mut terms = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(a) = &q.agent_id {
+            terms.push("agent_id = ?");
+            args.push(a.clone().into());
+        }
+        if let Some(p) = pattern {
+            terms.push("key LIKE ?");
+            args.push(p.into());
+        }
+        if let Some(t) = q.updated_since {
+            terms.push("updated_at >= ?");
+            args.push(t.into());
+        }
+        let filter = if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", terms.join(" AND "))
+        };
+        let mut page_args = args.clone();
+        page_args.push((q.limit as i64).into());
+        page_args.push((q.offset as i64).into());
         let mut st = c.prepare_cached(&format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE {filter} ORDER BY updated_at DESC, key LIMIT ?4 OFFSET ?5"
+            "SELECT {SESSION_COLS} FROM sessions{filter} ORDER BY updated_at DESC, key LIMIT ? OFFSET ?"
         ))?;
         let rows = st
-            .query_map(
-                params![
-                    q.agent_id,
-                    pattern,
-                    q.updated_since,
-                    q.limit as i64,
-                    q.offset as i64
-                ],
-                session_from_row,
-            )?
+            .query_map(rusqlite::params_from_iter(page_args), session_from_row)?
             .collect::<Result<_, _>>()?;
         let total = c
-            .prepare_cached(&format!("SELECT COUNT(*) FROM sessions WHERE {filter}"))?
-            .query_row(params![q.agent_id, pattern, q.updated_since], |r| r.get(0))?;
+            .prepare_cached(&format!("SELECT COUNT(*) FROM sessions{filter}"))?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
         Ok((rows, total))
     }
 
