@@ -201,18 +201,21 @@ struct TurnResult {
     model: Option<String>,
 }
 
-/// Where a turn's time went: before the first model call, in model calls, after them.
+/// Where a turn's time went: from acceptance to the first model request, in model calls,
+/// from the last model call to the committed outcome.
 struct TurnClock {
-    start: std::time::Instant,
+    accepted: std::time::Instant,
     first_call: Option<std::time::Instant>,
+    last_done: Option<std::time::Instant>,
     provider: std::time::Duration,
 }
 
 impl TurnClock {
-    fn new() -> Self {
+    fn new(accepted: std::time::Instant) -> Self {
         TurnClock {
-            start: std::time::Instant::now(),
+            accepted,
             first_call: None,
+            last_done: None,
             provider: std::time::Duration::ZERO,
         }
     }
@@ -226,20 +229,40 @@ impl TurnClock {
 
     /// The model call started at `at` returned.
     fn provider_done(&mut self, at: std::time::Instant) {
-        self.provider += at.elapsed();
+        let now = std::time::Instant::now();
+        self.provider += now.duration_since(at);
+        self.last_done = Some(now);
     }
 
-    /// Records the finished turn.
-    fn record(&self, p: &RunParams, status: RunStatus, usage: Usage) {
-        let total = self.start.elapsed();
-        let pre = self
-            .first_call
-            .map_or(total, |f| f.duration_since(self.start));
-        p.metrics.turn(status.as_str(), total, pre, self.provider);
-        let m = &p.metrics.tokens;
-        m.with_label_values(&["input"]).inc_by(usage.input);
-        m.with_label_values(&["output"]).inc_by(usage.output);
+    /// The turn's times, its outcome committed now.
+    fn times(&self) -> crate::core::run::TurnTimes {
+        let now = std::time::Instant::now();
+        let total = now.duration_since(self.accepted);
+        crate::core::run::TurnTimes {
+            pre_provider: self
+                .first_call
+                .map_or(total, |f| f.duration_since(self.accepted)),
+            provider: self.provider,
+            post_provider: self
+                .last_done
+                .map_or(std::time::Duration::ZERO, |d| now.duration_since(d)),
+            total,
+        }
     }
+}
+
+/// Records the finished turn: its times, and its tokens by the model that answered.
+fn record(p: &RunParams, status: RunStatus, turn: &TurnResult, times: crate::core::run::TurnTimes) {
+    p.metrics.turn(status.as_str(), times);
+    let (provider, model) = match turn.model.as_deref().and_then(|m| m.split_once('/')) {
+        Some((provider, model)) => (provider, model),
+        None => ("none", "none"),
+    };
+    let m = &p.metrics.tokens;
+    m.with_label_values(&[provider, model, "input"])
+        .inc_by(turn.usage.input);
+    m.with_label_values(&[provider, model, "output"])
+        .inc_by(turn.usage.output);
 }
 
 impl TurnResult {
@@ -297,7 +320,7 @@ async fn persist_end(
 /// Runs the turn, persists it, announces the outcome and tells the session.
 async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receiver<bool>) {
     let started_at = now_ms();
-    let clock = Rc::new(RefCell::new(TurnClock::new()));
+    let clock = Rc::new(RefCell::new(TurnClock::new(p.req.accepted)));
     let owners: Vec<_> = fanout
         .borrow()
         .subs
@@ -341,7 +364,8 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         }
     };
     persist_end(&p, status, failure.as_ref(), &turn).await;
-    clock.borrow().record(&p, status, turn.usage);
+    let times = clock.borrow().times();
+    record(&p, status, &turn, times);
     let ended_at = now_ms();
     match &failure {
         None => {
@@ -371,6 +395,7 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         model: turn.model,
         started_at,
         ended_at,
+        times: Some(Box::new(times)),
     };
     fanout.borrow_mut().emit(RunEvent::Done(outcome));
     p.session.do_send(session::RunFinished {
@@ -484,15 +509,7 @@ async fn run_turn(
         .await;
         clock.borrow_mut().provider_done(call);
         let (out, model_ref) = res.map_err(|e| {
-            let provider = p
-                .model
-                .primary
-                .as_ref()
-                .map_or("none", |m| m.provider.as_str());
-            p.metrics
-                .upstream_errors
-                .with_label_values(&[provider])
-                .inc();
+            p.metrics.upstream_error(&e);
             RunFailure::Provider(e)
         })?;
         usage_acc.borrow_mut().add(&out.usage);

@@ -137,6 +137,8 @@ struct Finished {
 /// The actor.
 pub struct Scheduler {
     deps: Deps,
+    /// Where finished runs are counted (none outside a gateway).
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
     hub: Addr<WsHub>,
     clock: Arc<dyn Clock>,
     enabled: bool,
@@ -178,6 +180,7 @@ impl Scheduler {
             }
         }
         Scheduler {
+            metrics: None,
             enabled: config.cron.enabled,
             deps: Deps {
                 router,
@@ -194,6 +197,12 @@ impl Scheduler {
             queued: VecDeque::new(),
             timer: None,
         }
+    }
+
+    /// Counts finished runs on the gateway's metrics.
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     fn now(&self) -> i64 {
@@ -548,6 +557,9 @@ impl Handler<Finished> for Scheduler {
         self.running.remove(&msg.job_id);
         let (job_id, run_id, started) = (msg.job_id.clone(), msg.run_id.clone(), msg.started_at);
         let result = msg.result.clone();
+        if let Some(m) = &self.metrics {
+            m.cron_runs.with_label_values(&[&result.status]).inc();
+        }
         let updated = self.apply(&msg);
         let now = self.now();
         let next = updated.as_ref().and_then(|j| j.state.next_run_at_ms);

@@ -377,6 +377,7 @@ fn fail_queued(q: Queued, reason: &str) {
         started_at: now,
         ended_at: now,
         delivery: None,
+        times: None,
     };
     let ev = Arc::new(RunEvent::Done(outcome));
     for s in q.subscribers {

@@ -5,7 +5,8 @@
 //! model call, the model calls, and the time after them.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use std::time::Duration;
 
@@ -14,6 +15,14 @@ const BUCKETS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     5.0, 10.0, 30.0, 60.0,
 ];
+
+/// Commit buckets in seconds (10 µs … 1 s).
+const COMMIT_BUCKETS: &[f64] = &[
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+    0.1, 0.25, 1.0,
+];
+
+pub use crate::core::run::TurnTimes;
 
 /// The gateway's metrics.
 pub struct Metrics {
@@ -24,14 +33,28 @@ pub struct Metrics {
     pub turns: IntCounterVec,
     /// Turn time by phase: `pre_provider`, `provider`, `post_provider`, `total`.
     pub turn_seconds: HistogramVec,
-    /// Tokens by direction (`input`, `output`).
+    /// Tokens by provider, model and direction (`input`, `output`).
     pub tokens: IntCounterVec,
-    /// Failed model calls by provider.
+    /// Failed model calls by provider and status class (`4xx`, `5xx`, `connect`, `timeout`,
+    /// `protocol`, `interrupted`, `not_configured`).
     pub upstream_errors: IntCounterVec,
     /// Session actors alive (set at scrape time).
     pub live_sessions: IntGauge,
     /// Turns running (set at scrape time).
     pub active_runs: IntGauge,
+    /// WebSocket clients connected (set at scrape time).
+    pub ws_clients: IntGauge,
+    /// Server-Sent-Events responses streaming now.
+    pub sse_streams: IntGauge,
+    /// Store commit time by writer (`inline`, `group`).
+    pub store_commit_seconds: HistogramVec,
+    /// Writes per group commit.
+    pub store_group_writes: IntCounterVec,
+    /// Chat-channel accounts by channel, account and connection state (1 for the current
+    /// state; set at scrape time).
+    pub channel_state: IntGaugeVec,
+    /// Finished cron runs by outcome (`ok`, `error`, `skipped`).
+    pub cron_runs: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -46,86 +69,159 @@ impl Default for Metrics {
     }
 }
 
+fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric")
+}
+
+fn histogram(name: &str, help: &str, buckets: &[f64], labels: &[&str]) -> HistogramVec {
+    HistogramVec::new(
+        HistogramOpts::new(name, help).buckets(buckets.to_vec()),
+        labels,
+    )
+    .expect("valid metric")
+}
+
+fn gauge(name: &str, help: &str) -> IntGauge {
+    IntGauge::new(name, help).expect("valid metric")
+}
+
 impl Metrics {
     /// A fresh registry with every metric registered.
     pub fn new() -> Self {
         let registry = Registry::new();
-        let http_requests = IntCounterVec::new(
-            Opts::new(
+        let m = Metrics {
+            http_requests: counter(
                 "clawgate_http_requests_total",
                 "HTTP requests by route family and status",
+                &["family", "status"],
             ),
-            &["family", "status"],
-        )
-        .expect("valid metric");
-        let turns = IntCounterVec::new(
-            Opts::new("clawgate_turns_total", "Finished agent turns by status"),
-            &["status"],
-        )
-        .expect("valid metric");
-        let turn_seconds = HistogramVec::new(
-            HistogramOpts::new(
+            turns: counter(
+                "clawgate_turns_total",
+                "Finished agent turns by status",
+                &["status"],
+            ),
+            turn_seconds: histogram(
                 "clawgate_turn_duration_seconds",
-                "Agent turn time: the gateway's own time before the model call (pre_provider), \
-                 the model calls (provider), after them (post_provider), and the whole turn",
-            )
-            .buckets(BUCKETS.to_vec()),
-            &["phase"],
-        )
-        .expect("valid metric");
-        let tokens = IntCounterVec::new(
-            Opts::new("clawgate_tokens_total", "Model tokens by direction"),
-            &["direction"],
-        )
-        .expect("valid metric");
-        let upstream_errors = IntCounterVec::new(
-            Opts::new(
-                "clawgate_upstream_errors_total",
-                "Failed model calls by provider",
+                "Agent turn time: from the turn being accepted to the first model request \
+                 (pre_provider), in model calls (provider), from the last model call to the \
+                 committed outcome (post_provider), and the whole turn (total)",
+                BUCKETS,
+                &["phase"],
             ),
-            &["provider"],
-        )
-        .expect("valid metric");
-        let live_sessions =
-            IntGauge::new("clawgate_live_sessions", "Session actors alive").expect("valid metric");
-        let active_runs =
-            IntGauge::new("clawgate_active_runs", "Agent turns running").expect("valid metric");
-        for c in [
-            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(turns.clone()),
-            Box::new(turn_seconds.clone()),
-            Box::new(tokens.clone()),
-            Box::new(upstream_errors.clone()),
-            Box::new(live_sessions.clone()),
-            Box::new(active_runs.clone()),
-        ] {
-            registry.register(c).expect("unique metric names");
-        }
-        Metrics {
+            tokens: counter(
+                "clawgate_tokens_total",
+                "Model tokens by provider, model and direction",
+                &["provider", "model", "direction"],
+            ),
+            upstream_errors: counter(
+                "clawgate_upstream_errors_total",
+                "Failed model calls by provider and status class",
+                &["provider", "class"],
+            ),
+            live_sessions: gauge("clawgate_live_sessions", "Session actors alive"),
+            active_runs: gauge("clawgate_active_runs", "Agent turns running"),
+            ws_clients: gauge("clawgate_ws_clients", "WebSocket clients connected"),
+            sse_streams: gauge(
+                "clawgate_sse_streams",
+                "Server-Sent-Events responses streaming",
+            ),
+            store_commit_seconds: histogram(
+                "clawgate_store_commit_duration_seconds",
+                "Store commit time by writer (inline on the caller's thread, or the \
+                 group-commit writer)",
+                COMMIT_BUCKETS,
+                &["writer"],
+            ),
+            store_group_writes: counter(
+                "clawgate_store_commit_writes_total",
+                "Writes committed, by writer",
+                &["writer"],
+            ),
+            channel_state: IntGaugeVec::new(
+                Opts::new(
+                    "clawgate_channel_state",
+                    "Chat-channel accounts: 1 for the account's current connection state",
+                ),
+                &["channel", "account", "state"],
+            )
+            .expect("valid metric"),
+            cron_runs: counter(
+                "clawgate_cron_runs_total",
+                "Finished cron runs by outcome",
+                &["outcome"],
+            ),
             registry,
-            http_requests,
-            turns,
-            turn_seconds,
-            tokens,
-            upstream_errors,
-            live_sessions,
-            active_runs,
+        };
+        for c in [
+            Box::new(m.http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(m.turns.clone()),
+            Box::new(m.turn_seconds.clone()),
+            Box::new(m.tokens.clone()),
+            Box::new(m.upstream_errors.clone()),
+            Box::new(m.live_sessions.clone()),
+            Box::new(m.active_runs.clone()),
+            Box::new(m.ws_clients.clone()),
+            Box::new(m.sse_streams.clone()),
+            Box::new(m.store_commit_seconds.clone()),
+            Box::new(m.store_group_writes.clone()),
+            Box::new(m.channel_state.clone()),
+            Box::new(m.cron_runs.clone()),
+        ] {
+            m.registry.register(c).expect("unique metric names");
         }
+        m
     }
 
     /// Records one finished turn.
-    pub fn turn(&self, status: &str, total: Duration, pre: Duration, provider: Duration) {
+    pub fn turn(&self, status: &str, t: TurnTimes) {
         self.turns.with_label_values(&[status]).inc();
-        let post = total.saturating_sub(pre + provider);
         for (phase, d) in [
-            ("total", total),
-            ("pre_provider", pre),
-            ("provider", provider),
-            ("post_provider", post),
+            ("total", t.total),
+            ("pre_provider", t.pre_provider),
+            ("provider", t.provider),
+            ("post_provider", t.post_provider),
         ] {
             self.turn_seconds
                 .with_label_values(&[phase])
                 .observe(d.as_secs_f64());
+        }
+    }
+
+    /// Records a failed model call.
+    pub fn upstream_error(&self, e: &crate::providers::ProviderError) {
+        use crate::providers::ProviderError as E;
+        let (provider, class) = match e {
+            E::NotConfigured(_) => ("none", "not_configured"),
+            E::Connect { provider, .. } => (provider.as_str(), "connect"),
+            E::Timeout { provider, .. } => (provider.as_str(), "timeout"),
+            E::Status {
+                provider, status, ..
+            } => (
+                provider.as_str(),
+                match status {
+                    400..=499 => "4xx",
+                    500..=599 => "5xx",
+                    _ => "other",
+                },
+            ),
+            E::Protocol { provider, .. } => (provider.as_str(), "protocol"),
+            E::Interrupted { provider, .. } => (provider.as_str(), "interrupted"),
+        };
+        self.upstream_errors
+            .with_label_values(&[provider, class])
+            .inc();
+    }
+
+    /// Sets the channel-state gauges to the accounts' current states.
+    pub fn channel_states<'a>(
+        &self,
+        accounts: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) {
+        self.channel_state.reset();
+        for (channel, account, state) in accounts {
+            self.channel_state
+                .with_label_values(&[channel, account, state])
+                .set(1);
         }
     }
 
@@ -134,6 +230,36 @@ impl Metrics {
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl crate::storage::CommitObserver for Metrics {
+    fn committed(&self, took: Duration, group: bool, writes: usize) {
+        let writer = if group { "group" } else { "inline" };
+        self.store_commit_seconds
+            .with_label_values(&[writer])
+            .observe(took.as_secs_f64());
+        self.store_group_writes
+            .with_label_values(&[writer])
+            .inc_by(writes as u64);
+    }
+}
+
+/// Counts a Server-Sent-Events response while it streams (dropped with its body).
+#[derive(Debug)]
+pub struct StreamGuard(IntGauge);
+
+impl StreamGuard {
+    /// Counts one more stream on `gauge` until dropped.
+    pub fn new(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        StreamGuard(gauge.clone())
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 
@@ -174,9 +300,12 @@ mod tests {
         m.http_requests.with_label_values(&["api_v1", "200"]).inc();
         m.turn(
             "ok",
-            Duration::from_millis(10),
-            Duration::from_millis(1),
-            Duration::from_millis(8),
+            TurnTimes {
+                pre_provider: Duration::from_millis(1),
+                provider: Duration::from_millis(8),
+                post_provider: Duration::from_millis(1),
+                total: Duration::from_millis(10),
+            },
         );
         let text = m.render();
         assert!(text.contains(r#"clawgate_http_requests_total{family="api_v1",status="200"} 1"#));

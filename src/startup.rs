@@ -187,7 +187,11 @@ impl Gateway {
         if config.default_model.primary.is_none() {
             tracing::warn!("{}", crate::providers::not_configured_hint(&config));
         }
-        let (store, interrupted_runs) = crate::storage::open(&config.state_dir)?;
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let (store, interrupted_runs) = crate::storage::open_observed(
+            &config.state_dir,
+            Some(metrics.clone() as Arc<dyn crate::storage::CommitObserver>),
+        )?;
         if interrupted_runs > 0 {
             tracing::warn!(
                 count = interrupted_runs,
@@ -209,7 +213,6 @@ impl Gateway {
             .unwrap_or(cores);
         let shards: Vec<Arbiter> = (0..n_shards).map(|_| Arbiter::new()).collect();
         let tools = ToolRegistry::default();
-        let metrics = Arc::new(crate::metrics::Metrics::new());
         let router = Router::new(
             live.clone(),
             store.clone(),
@@ -275,6 +278,7 @@ impl Gateway {
             outbound.clone(),
             system_events.clone(),
         )
+        .with_metrics(metrics.clone())
         .start();
         app.bind_scheduler(scheduler.clone());
         let auth = Arc::new(Auth::new(&config.auth));
@@ -293,7 +297,9 @@ impl Gateway {
         app.bind_reloader(reloader);
         let state = AppState {
             metrics,
-            limits: Arc::new(crate::http::limits::Limiter::new(config.http_limits)),
+            limits: Arc::new(crate::http::limits::Limiter::new(
+                config.http_limits.clone(),
+            )),
             app,
             system_events,
             channels,
@@ -326,6 +332,9 @@ impl Gateway {
                 .wrap(headers)
                 .wrap(actix_web::middleware::from_fn(crate::http::cors::cors))
                 .wrap(actix_web::middleware::from_fn(crate::http::metrics::count))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::server_timing::add,
+                ))
                 .configure(crate::http::configure)
                 .default_service(web::to(crate::http::not_found))
         };

@@ -141,16 +141,12 @@ pub(super) fn build(
             .as_ref()
             .map(|c| c.allowed_origins.clone())
             .unwrap_or_default(),
-        http_limits: {
-            let d = HttpLimits::default();
-            let l = g.http.limits.as_ref();
-            HttpLimits {
-                requests_per_minute: l
-                    .and_then(|l| l.requests_per_minute)
-                    .unwrap_or(d.requests_per_minute),
-                concurrency: l.and_then(|l| l.concurrency).unwrap_or(d.concurrency),
-            }
-        },
+        http_limits: super::build_limits::http_limits(g.http.limits.as_ref()),
+        metrics_loopback_scrape: g
+            .metrics
+            .as_ref()
+            .and_then(|m| m.allow_unauthenticated_loopback)
+            .unwrap_or(false),
         hsts: g
             .http
             .security_headers

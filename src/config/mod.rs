@@ -7,6 +7,7 @@
 mod automation;
 mod build;
 mod build_agents;
+mod build_limits;
 mod build_models;
 mod channel_types;
 mod channels;

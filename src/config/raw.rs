@@ -111,6 +111,8 @@ pub struct RawGateway {
     /// Authentication.
     #[serde(default)]
     pub auth: RawAuth,
+    /// Prometheus scrape options (clawgate-specific).
+    pub metrics: Option<RawMetrics>,
     /// HTTP endpoint switches and limits.
     #[serde(default)]
     pub http: RawHttp,
@@ -196,6 +198,14 @@ pub struct RawRateLimit {
     pub exempt_loopback: Option<bool>,
 }
 
+/// `gateway.metrics` (clawgate-specific)
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawMetrics {
+    /// Let a loopback peer scrape `/metrics` without the gateway token (default false).
+    pub allow_unauthenticated_loopback: Option<bool>,
+}
+
 /// `gateway.http`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -211,15 +221,75 @@ pub struct RawHttp {
     pub security_headers: Option<RawSecurityHeaders>,
 }
 
-/// `gateway.http.limits`: per credential, for `/api/v1`, `/v1/sessions`, `/v1/channels`,
-/// `/sessions/…` and `/v1/agent/…` (0 turns a limit off).
+/// `gateway.http.limits`: per credential and route family. `requestsPerMinute` and
+/// `concurrency` set the seeds' families' defaults; each family may override its limits, or be
+/// turned off with `false`, `null` or `enabled: false`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawLimits {
-    /// Requests per minute (default 100).
+    /// Requests per minute of the seeds' families (default 100).
     pub requests_per_minute: Option<u32>,
-    /// Requests in flight at once (default 10).
+    /// Requests in flight at once of the seeds' families (default 10).
     pub concurrency: Option<u32>,
+    /// `/api/v1/…`.
+    #[serde(default, alias = "api_v1", deserialize_with = "present")]
+    pub api_v1: Option<Option<RawFamilyLimits>>,
+    /// `/v1/agent/…`.
+    #[serde(default, deserialize_with = "present")]
+    pub agent: Option<Option<RawFamilyLimits>>,
+    /// `/v1/sessions…`, `/sessions/…`.
+    #[serde(default, deserialize_with = "present")]
+    pub sessions: Option<Option<RawFamilyLimits>>,
+    /// `/v1/channels…`.
+    #[serde(default, deserialize_with = "present")]
+    pub channels: Option<Option<RawFamilyLimits>>,
+    /// `/browser…`.
+    #[serde(default, deserialize_with = "present")]
+    pub browser: Option<Option<RawFamilyLimits>>,
+    /// The OpenAI-compatible endpoints (opt-in).
+    #[serde(default, deserialize_with = "present")]
+    pub openai: Option<Option<RawFamilyLimits>>,
+    /// `/tools/invoke` (opt-in).
+    #[serde(default, alias = "tools_invoke", deserialize_with = "present")]
+    pub tools_invoke: Option<Option<RawFamilyLimits>>,
+    /// Webhooks under `hooks.path` (opt-in).
+    #[serde(default, deserialize_with = "present")]
+    pub hooks: Option<Option<RawFamilyLimits>>,
+}
+
+/// A key that is present, `null` included (`Some(None)`), as opposed to absent (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// One family's limits: `false` (off), `true` (the defaults) or an object.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawFamilyLimits {
+    /// `true`: the family's defaults; `false`: not limited.
+    Switch(bool),
+    /// Each limit optional; `enabled: false` turns the family off.
+    Limits(RawFamilyLimitFields),
+}
+
+/// `gateway.http.limits.<family>` as an object.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawFamilyLimitFields {
+    /// `false` turns the family's limits off.
+    pub enabled: Option<bool>,
+    /// Largest declared body in bytes (`0` = no limit here).
+    pub max_body_bytes: Option<u64>,
+    /// Seconds until the response must start (`0` = none).
+    pub timeout_seconds: Option<u64>,
+    /// Requests in flight at once (`0` = unlimited).
+    pub max_concurrent: Option<u32>,
+    /// Requests per minute (`0` = unlimited).
+    pub rate_per_minute: Option<u32>,
 }
 
 /// `gateway.http.cors`

@@ -163,21 +163,70 @@ impl Default for WsConfig {
     }
 }
 
-/// Request limits of the seeds' REST families, per credential (0 = off).
+/// One route family's request limits (per credential); `0`/`None` turns one limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HttpLimits {
+pub struct FamilyLimits {
     /// Requests per minute.
-    pub requests_per_minute: u32,
+    pub rate_per_minute: u32,
     /// Requests in flight at once.
-    pub concurrency: u32,
+    pub max_concurrent: u32,
+    /// Largest declared body (`Content-Length`) accepted.
+    pub max_body_bytes: Option<u64>,
+    /// Longest time until the response starts (a stream's body is not cut).
+    pub timeout: Option<std::time::Duration>,
+    /// Whose counters a request spends: the seeds' families left at the defaults share one
+    /// budget per credential (`seed`), as seed 003 describes; a family configured with its
+    /// own limits counts alone (its name).
+    pub budget: &'static str,
+}
+
+impl FamilyLimits {
+    /// Seed 003's limits: 100 requests a minute, 10 at once, 10 MB bodies, 300 s.
+    pub const SEED: FamilyLimits = FamilyLimits {
+        rate_per_minute: 100,
+        max_concurrent: 10,
+        max_body_bytes: Some(10 * 1024 * 1024),
+        timeout: Some(std::time::Duration::from_secs(300)),
+        budget: "seed",
+    };
+}
+
+/// The route families `gateway.http.limits` configures: the seeds' families (limited by
+/// default) and the opt-in ones.
+pub const LIMIT_FAMILIES: &[(&str, bool)] = &[
+    ("api_v1", true),
+    ("agent", true),
+    ("sessions", true),
+    ("channels", true),
+    ("browser", true),
+    ("openai", false),
+    ("tools_invoke", false),
+    ("hooks", false),
+];
+
+/// Request limits by route family (`gateway.http.limits`); a family absent here is not limited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Family name → its limits.
+    pub families: std::collections::BTreeMap<&'static str, FamilyLimits>,
+}
+
+impl HttpLimits {
+    /// The limits of `family`, if it is limited.
+    pub fn family(&self, family: &str) -> Option<&FamilyLimits> {
+        self.families.get(family)
+    }
 }
 
 impl Default for HttpLimits {
-    /// Seed 003's limits: 100 requests a minute, 10 at once.
+    /// Seed 003's limits on the seeds' families; the others unlimited.
     fn default() -> Self {
         HttpLimits {
-            requests_per_minute: 100,
-            concurrency: 10,
+            families: LIMIT_FAMILIES
+                .iter()
+                .filter(|(_, seed)| *seed)
+                .map(|(f, _)| (*f, FamilyLimits::SEED))
+                .collect(),
         }
     }
 }
@@ -374,6 +423,9 @@ pub struct Config {
     pub chat_completions: EndpointConfig,
     /// Limits of the seeds' REST families.
     pub http_limits: HttpLimits,
+    /// `gateway.metrics.allowUnauthenticatedLoopback`: a loopback peer may scrape `/metrics`
+    /// without the gateway token.
+    pub metrics_loopback_scrape: bool,
     /// Origins allowed to call the HTTP API from a browser page (`*` = any).
     pub cors_origins: Vec<String>,
     /// `/v1/responses`.

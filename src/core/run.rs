@@ -64,6 +64,8 @@ pub struct TurnRequest {
     pub spawn_depth: u32,
     /// Where to send the final reply as well (`agent --deliver`, WS `agent {deliver}`).
     pub deliver: Option<ReplyRoute>,
+    /// When the gateway accepted the turn (the start of its `pre_provider` time).
+    pub accepted: std::time::Instant,
 }
 
 /// A chat the final reply of a turn is delivered to.
@@ -100,6 +102,7 @@ impl TurnRequest {
             sender_is_owner: false,
             spawn_depth: 0,
             deliver: None,
+            accepted: std::time::Instant::now(),
         }
     }
 }
@@ -200,6 +203,22 @@ pub struct RunOutcome {
     /// What became of the delivery the turn asked for: `{ok: true, channel, to, messageIds}`
     /// or `{ok: false, channel, error}` (`None`: none asked, or the turn failed).
     pub delivery: Option<Box<serde_json::Value>>,
+    /// Where the turn's time went (absent for a turn that never ran).
+    pub times: Option<Box<TurnTimes>>,
+}
+
+/// Where a turn's time went.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TurnTimes {
+    /// From the turn being accepted to the first model request being sent (the whole turn
+    /// when no model was called).
+    pub pre_provider: Duration,
+    /// In model calls.
+    pub provider: Duration,
+    /// From the last model call's end to the outcome being committed.
+    pub post_provider: Duration,
+    /// The whole turn, accepted to committed.
+    pub total: Duration,
 }
 
 /// What subscribers receive.

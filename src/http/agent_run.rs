@@ -110,9 +110,10 @@ pub async fn run_json(
         return Err(run::failure_error(f));
     }
     let body = result_json(&out);
-    Ok(HttpResponse::Ok()
+    let resp = HttpResponse::Ok()
         .insert_header(("content-type", "application/json; charset=utf-8"))
-        .body(body.to_string()))
+        .body(body.to_string());
+    Ok(crate::http::server_timing::with_turn(resp, &out))
 }
 
 /// `POST /v1/agent/run/stream`.

@@ -70,9 +70,10 @@ pub async fn create(
         if let Some(f) = &out.failure {
             return Err(run::failure_error(f));
         }
-        return Ok(HttpResponse::Ok()
+        let resp = HttpResponse::Ok()
             .insert_header(("content-type", "application/json; charset=utf-8"))
-            .body(completion_json(&run_id, created, &model_echo, &out).to_string()));
+            .body(completion_json(&run_id, created, &model_echo, &out).to_string());
+        return Ok(crate::http::server_timing::with_turn(resp, &out));
     }
     let head = Chunker {
         id: run_id,

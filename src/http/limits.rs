@@ -1,10 +1,12 @@
-//! Request limits of the seeds' REST families, per credential (seed 003: 100 requests a
-//! minute, 10 at once; `gateway.http.limits`). Every answer carries `X-RateLimit-Limit`,
-//! `X-RateLimit-Remaining` and `X-RateLimit-Reset`; a request over a limit gets a 429 with
-//! `Retry-After` in its family's error shape and never reaches the handler. A request holds its
-//! concurrency slot until its response body has been sent (a stream counts while it streams).
+//! Request limits by route family, per credential (`gateway.http.limits`; seed 003's 100
+//! requests a minute, 10 at once, 10 MB bodies and 300 s on the seeds' families by default; the
+//! OpenAI-compatible endpoints, `/tools/invoke` and hooks only when configured). A limited
+//! family's answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`;
+//! a request over a limit gets a 429 with `Retry-After` in its family's error shape and never
+//! reaches the handler. A request holds its concurrency slot until its response body has been
+//! sent (a stream counts while it streams).
 
-use crate::config::HttpLimits;
+use crate::config::{FamilyLimits, HttpLimits};
 use crate::error::GatewayError;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use bytes::Bytes;
@@ -17,12 +19,33 @@ use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-/// Per-credential counters.
+/// The limited family a route path belongs to (see [`crate::config::LIMIT_FAMILIES`]).
+pub fn family_of(path: &str) -> Option<&'static str> {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("/api/v1/", "api_v1"),
+        ("/v1/agent/", "agent"),
+        ("/v1/sessions", "sessions"),
+        ("/sessions/", "sessions"),
+        ("/v1/channels", "channels"),
+        ("/browser", "browser"),
+        ("/v1/chat/completions", "openai"),
+        ("/v1/responses", "openai"),
+        ("/v1/embeddings", "openai"),
+        ("/v1/models", "openai"),
+        ("/tools/invoke", "tools_invoke"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(p, _)| path.starts_with(p))
+        .map(|(_, f)| *f)
+}
+
+/// Per-family, per-credential counters.
 #[derive(Debug, Default)]
 pub struct Limiter {
     limits: HttpLimits,
-    windows: DashMap<String, (Instant, u32)>,
-    in_flight: DashMap<String, Arc<AtomicU32>>,
+    windows: DashMap<(&'static str, String), (Instant, u32)>,
+    in_flight: DashMap<(&'static str, String), Arc<AtomicU32>>,
 }
 
 /// `X-RateLimit-*` values: limit, remaining, seconds to reset.
@@ -54,16 +77,29 @@ impl Limiter {
         }
     }
 
-    /// Admits a request from `credential`, or says which limit it is over.
-    pub fn admit(&self, credential: &str) -> Result<Admitted, (GatewayError, RateHeaders)> {
+    /// The limits of `family`, if it is limited.
+    pub fn family(&self, family: &str) -> Option<&FamilyLimits> {
+        self.limits.family(family)
+    }
+
+    /// Admits a request of `family` from `credential`, or says which limit it is over.
+    pub fn admit(
+        &self,
+        family: &'static str,
+        credential: &str,
+    ) -> Result<Admitted, (GatewayError, RateHeaders)> {
         let mut headers = None;
-        if self.limits.requests_per_minute > 0 {
-            let limit = self.limits.requests_per_minute;
+        let Some(limits) = self.limits.family(family) else {
+            return Ok(Admitted {
+                headers,
+                slot: None,
+            });
+        };
+        let key = (limits.budget, credential.to_string());
+        if limits.rate_per_minute > 0 {
+            let limit = limits.rate_per_minute;
             let now = Instant::now();
-            let mut w = self
-                .windows
-                .entry(credential.to_string())
-                .or_insert((now, 0));
+            let mut w = self.windows.entry(key.clone()).or_insert((now, 0));
             if now.duration_since(w.0) >= WINDOW {
                 *w = (now, 0);
             }
@@ -82,19 +118,15 @@ impl Limiter {
             headers = Some((limit, limit - w.1, reset));
         }
         let mut slot = None;
-        if self.limits.concurrency > 0 {
-            let counter = self
-                .in_flight
-                .entry(credential.to_string())
-                .or_default()
-                .clone();
+        if limits.max_concurrent > 0 {
+            let counter = self.in_flight.entry(key).or_default().clone();
             let before = counter.fetch_add(1, Ordering::AcqRel);
             let held = Slot(counter);
-            if before >= self.limits.concurrency {
+            if before >= limits.max_concurrent {
                 let e = GatewayError::RateLimited {
                     message: format!(
                         "Too many concurrent requests: at most {} at once.",
-                        self.limits.concurrency
+                        limits.max_concurrent
                     ),
                     retry_after: 1,
                 };

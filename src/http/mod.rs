@@ -27,6 +27,7 @@ pub mod rest;
 pub mod routes;
 pub mod run;
 pub mod select;
+pub mod server_timing;
 pub mod sse;
 mod tools_invoke;
 pub mod ws;
@@ -47,7 +48,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/{hook_tail:.*}")
             .guard(actix_web::guard::fn_guard(hooks::is_hook_path))
-            .to(hooks::handle),
+            .route(routes::limited(
+                routes::Access::Gateway,
+                "hooks",
+                web::route().to(hooks::handle),
+            )),
     );
     routes::register(cfg);
 }

@@ -53,7 +53,7 @@ pub async fn create(
                 if let Some(f) = &o.failure {
                     return Err(run::failure_error(f));
                 }
-                return Ok(json_ok(&body));
+                return Ok(crate::http::server_timing::with_turn(json_ok(&body), o));
             }
         }
         return Err(GatewayError::Internal(

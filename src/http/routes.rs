@@ -32,6 +32,9 @@ pub enum Access {
     Gateway,
     /// Gateway credentials required; errors, 405 included, in the `/api/v1` envelope.
     ApiV1,
+    /// Gateway credentials required (errors in the OpenAI shape), except from a loopback peer
+    /// when `gateway.metrics.allowUnauthenticatedLoopback` is on (the Prometheus scrape).
+    Scrape,
     /// Gateway credentials required; errors in seed 003's `{"error": {code, message, type,
     /// param}}` shape (`/v1/sessions`, `/sessions/{key}/…`).
     Rest,
@@ -208,10 +211,10 @@ route_table! {
     "/v1/channels/{id}/disable", Access::Rest, allow "POST", always => {
         POST => rest::channels::disable,
     }
-    "/metrics", Access::Gateway, allow "GET", always => {
+    "/metrics", Access::Scrape, allow "GET", always => {
         GET => super::metrics::scrape,
     }
-    "/api/diagnostics/prometheus", Access::Gateway, allow "GET", always => {
+    "/api/diagnostics/prometheus", Access::Scrape, allow "GET", always => {
         GET => super::metrics::scrape,
     }
     "/openapi.json", Access::Public("the API's description, no data"), allow "GET", always => {
@@ -241,20 +244,12 @@ route_table! {
     }
 }
 
-/// Whether a route belongs to the seeds' REST families, which carry request limits.
-pub fn is_limited(access: Access, path: &str) -> bool {
-    matches!(access, Access::ApiV1 | Access::Rest) || path.starts_with("/v1/agent/")
-}
-
-/// Wraps a gateway route in its family's authentication (and, for the seeds' families, the
-/// request limits, checked after authentication).
+/// Wraps a gateway route in its family's authentication (and, for a family that
+/// `gateway.http.limits` can limit, the request limits, checked after authentication).
 fn protect(access: Access, path: &str, route: actix_web::Route) -> actix_web::Route {
-    let route = if is_limited(access, path) {
-        route.wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
-            rate_limit(access, req, next)
-        }))
-    } else {
-        route
+    let route = match crate::http::limits::family_of(path) {
+        Some(family) => limited(access, family, route),
+        None => route,
     };
     match access {
         Access::Public(_) => route,
@@ -281,34 +276,61 @@ fn render(access: Access, e: &GatewayError) -> HttpResponse {
     }
 }
 
-/// Applies the per-credential request limits (see [`crate::http::limits`]).
+/// Wraps `route` in the request limits of `family`.
+pub fn limited(access: Access, family: &'static str, route: actix_web::Route) -> actix_web::Route {
+    route.wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
+        rate_limit(access, family, req, next)
+    }))
+}
+
+/// Applies the family's per-credential request limits (see [`crate::http::limits`]).
 async fn rate_limit(
     access: Access,
+    family: &'static str,
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await;
+    };
+    let Some(limits) = state.limits.family(family).copied() else {
+        return next.call(req).await;
+    };
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let (Some(max), Some(len)) = (limits.max_body_bytes, declared) {
+        if len > max {
+            return Ok(req.into_response(render(access, &GatewayError::PayloadTooLarge)));
+        }
+    }
     let credential = req
         .extensions()
         .get::<Principal>()
         .map(|p| p.credential.to_string())
         .unwrap_or_default();
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await;
-    };
-    match state.limits.admit(&credential) {
+    let admitted = match state.limits.admit(family, &credential) {
         Err((e, headers)) => {
             let mut resp = render(access, &e);
             crate::http::limits::add_headers(resp.headers_mut(), headers);
-            Ok(req.into_response(resp))
+            return Ok(req.into_response(resp));
         }
-        Ok(admitted) => {
-            let headers = admitted.headers;
-            let res = next.call(req).await?;
-            let mut res = res.map_body(|_, body| admitted.hold(body));
-            crate::http::limits::add_headers(res.headers_mut(), headers);
-            Ok(res)
-        }
-    }
+        Ok(admitted) => admitted,
+    };
+    let headers = admitted.headers;
+    let http_req = req.request().clone();
+    let res = match limits.timeout {
+        None => next.call(req).await?,
+        Some(t) => match tokio::time::timeout(t, next.call(req)).await {
+            Ok(r) => r?,
+            Err(_) => ServiceResponse::new(http_req, render(access, &GatewayError::RunTimeout)),
+        },
+    };
+    let mut res = res.map_body(|_, body| admitted.hold(body));
+    crate::http::limits::add_headers(res.headers_mut(), headers);
+    Ok(res)
 }
 
 fn authenticate(req: &ServiceRequest) -> Result<Principal, GatewayError> {
@@ -335,6 +357,19 @@ fn upgrade_origin_allowed(req: &ServiceRequest) -> bool {
     crate::ws::origin::origin_allowed(text("origin"), text("host"), control_ui.as_ref())
 }
 
+/// Whether an unauthenticated scrape is allowed: switched on, the peer is loopback, and the
+/// request was not forwarded by a proxy on this host (which would make everyone loopback).
+fn loopback_scrape(req: &ServiceRequest) -> bool {
+    let allowed = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config().metrics_loopback_scrape);
+    let h = req.headers();
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|n| h.contains_key(*n));
+    allowed && !forwarded && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+}
+
 /// Checks the gateway credential (lockout, constant-time compare, failure accounting) and
 /// hands the handler a [`Principal`]; answers 401/429 in the route family's error shape
 /// without running the handler.
@@ -348,6 +383,9 @@ pub async fn require_auth(
     if !upgrade_origin_allowed(&req) {
         let e = GatewayError::Forbidden(crate::ws::origin::ORIGIN_NOT_ALLOWED.into());
         return Ok(req.into_response(render(access, &e)));
+    }
+    if access == Access::Scrape && loopback_scrape(&req) {
+        return next.call(req).await;
     }
     match authenticate(&req) {
         Ok(principal) => {

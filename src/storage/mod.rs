@@ -197,7 +197,23 @@ pub type Store = Arc<dyn Storage>;
 /// Opens the embedded store under `state_dir`; also returns how many runs a previous process
 /// left `running` (now marked interrupted).
 pub fn open(state_dir: &Path) -> Result<(Store, usize), StoreError> {
-    let (s, interrupted) = sqlite::SqliteStore::open(state_dir)?;
+    open_observed(state_dir, None)
+}
+
+/// Where a backend reports how long its commits take (the gateway's metrics implement it), so
+/// nothing above the traits needs to know how a backend commits.
+pub trait CommitObserver: Send + Sync {
+    /// A transaction committed after `took`; `group` when the group-commit writer ran it
+    /// (`writes` writes in one transaction), otherwise it ran inline on the caller's thread.
+    fn committed(&self, took: std::time::Duration, group: bool, writes: usize);
+}
+
+/// [`open`], reporting commit times to `observer`.
+pub fn open_observed(
+    state_dir: &Path,
+    observer: Option<Arc<dyn CommitObserver>>,
+) -> Result<(Store, usize), StoreError> {
+    let (s, interrupted) = sqlite::SqliteStore::open_observed(state_dir, observer)?;
     Ok((Arc::new(s), interrupted))
 }
 

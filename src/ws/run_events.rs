@@ -356,6 +356,7 @@ mod tests {
             started_at: 1,
             ended_at: 2,
             delivery: None,
+            times: None,
         }
     }
 

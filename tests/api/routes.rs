@@ -47,7 +47,7 @@ async fn every_gateway_route_requires_credentials() {
                 .await
                 .unwrap();
             match route.access {
-                Access::Gateway | Access::ApiV1 | Access::Rest => {
+                Access::Gateway | Access::Scrape | Access::ApiV1 | Access::Rest => {
                     assert_eq!(
                         resp.status(),
                         401,

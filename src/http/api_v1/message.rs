@@ -102,10 +102,11 @@ pub async fn send(
     if let Some(f) = &o.failure {
         return Err(run::failure_error(f).into());
     }
-    Ok(ok(json!({
+    let resp = ok(json!({
         "messageId": run_id, "text": o.text,
         "usage": {"inputTokens": o.usage.input, "outputTokens": o.usage.output},
-    })))
+    }));
+    Ok(crate::http::server_timing::with_turn(resp, &o))
 }
 
 /// `POST /api/v1/message/stream` (streams whatever `stream` says).

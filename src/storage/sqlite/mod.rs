@@ -34,6 +34,8 @@ struct Inner {
     writer: Mutex<Option<std::sync::mpsc::Sender<writer::WriteReq>>>,
     /// Threads for scanning reads (lists, counts, pages), started on first use.
     readers: readers::Readers,
+    /// Where commit times go (the gateway's metrics), if anywhere.
+    observer: Option<Arc<dyn crate::storage::CommitObserver>>,
 }
 
 /// Handle to the SQLite store; cheap to clone and usable from any thread.
@@ -90,16 +92,28 @@ impl SqliteStore {
     /// left `running` by a previous process as `interrupted`. Returns the store and how many
     /// runs were marked.
     pub fn open(state_dir: &Path) -> Result<(SqliteStore, usize), StoreError> {
-        Self::open_as(state_dir, true)
+        Self::open_as(state_dir, true, None)
+    }
+
+    /// [`SqliteStore::open`], reporting every commit's time to `observer`.
+    pub fn open_observed(
+        state_dir: &Path,
+        observer: Option<Arc<dyn crate::storage::CommitObserver>>,
+    ) -> Result<(SqliteStore, usize), StoreError> {
+        Self::open_as(state_dir, true, observer)
     }
 
     /// Opens the store beside a gateway that may be running on it (`clawgate agent --local`):
     /// runs left `running` are that gateway's, so they are not touched.
     pub fn open_shared(state_dir: &Path) -> Result<SqliteStore, StoreError> {
-        Self::open_as(state_dir, false).map(|(s, _)| s)
+        Self::open_as(state_dir, false, None).map(|(s, _)| s)
     }
 
-    fn open_as(state_dir: &Path, owner: bool) -> Result<(SqliteStore, usize), StoreError> {
+    fn open_as(
+        state_dir: &Path,
+        owner: bool,
+        observer: Option<Arc<dyn crate::storage::CommitObserver>>,
+    ) -> Result<(SqliteStore, usize), StoreError> {
         crate::config::create_private_dir(state_dir).map_err(|source| StoreError::Dir {
             path: state_dir.to_path_buf(),
             source,
@@ -131,6 +145,7 @@ impl SqliteStore {
                 write,
                 writer,
                 readers: readers::Readers::default(),
+                observer,
             }),
         };
         Ok((store, interrupted))
@@ -203,7 +218,9 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// See [`crate::storage::SessionStore::query_sessions`].
+    /// See [`crate::storage::SessionStore::query_sessions`]. The SQL names only the filters
+    /// given, so the page walks the `(updated_at DESC, key)` indexes and stops after `limit`
+    /// rows, and the unfiltered total is SQLite's count of the smallest index (no row is read).
     pub fn query_sessions(
         &self,
         q: &crate::storage::SessionQuery,
@@ -211,25 +228,37 @@ impl SqliteStore {
         let c = self.conn()?;
         // `agent:<id>:<channel>:…`: the channel is the first segment after the agent id.
         let pattern = q.channel.as_ref().map(|ch| format!("agent:%:{ch}:%"));
-        let filter = "(?1 IS NULL OR agent_id = ?1) AND (?2 IS NULL OR key LIKE ?2) AND (?3 IS NULL OR updated_at >= ?3)";
+        let mut terms = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(a) = &q.agent_id {
+            terms.push("agent_id = ?");
+            args.push(a.clone().into());
+        }
+        if let Some(p) = pattern {
+            terms.push("key LIKE ?");
+            args.push(p.into());
+        }
+        if let Some(t) = q.updated_since {
+            terms.push("updated_at >= ?");
+            args.push(t.into());
+        }
+        let filter = if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", terms.join(" AND "))
+        };
+        let mut page_args = args.clone();
+        page_args.push((q.limit as i64).into());
+        page_args.push((q.offset as i64).into());
         let mut st = c.prepare_cached(&format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE {filter} ORDER BY updated_at DESC, key LIMIT ?4 OFFSET ?5"
+            "SELECT {SESSION_COLS} FROM sessions{filter} ORDER BY updated_at DESC, key LIMIT ? OFFSET ?"
         ))?;
         let rows = st
-            .query_map(
-                params![
-                    q.agent_id,
-                    pattern,
-                    q.updated_since,
-                    q.limit as i64,
-                    q.offset as i64
-                ],
-                session_from_row,
-            )?
+            .query_map(rusqlite::params_from_iter(page_args), session_from_row)?
             .collect::<Result<_, _>>()?;
         let total = c
-            .prepare_cached(&format!("SELECT COUNT(*) FROM sessions WHERE {filter}"))?
-            .query_row(params![q.agent_id, pattern, q.updated_since], |r| r.get(0))?;
+            .prepare_cached(&format!("SELECT COUNT(*) FROM sessions{filter}"))?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
         Ok((rows, total))
     }
 
@@ -286,7 +315,7 @@ impl SqliteStore {
             .expect("pooled connection present")
             .transaction()?;
         let out = f(&tx)?;
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(out)
     }
 
@@ -317,7 +346,7 @@ impl SqliteStore {
                     .expect("pooled connection present")
                     .transaction()?;
                 job(&tx)?;
-                tx.commit()?;
+                self.commit(tx)?;
                 Ok(())
             })();
             drop(guard);
@@ -335,18 +364,31 @@ impl SqliteStore {
         })
     }
 
+    /// Commits an inline transaction, timing the commit for the observer.
+    fn commit(&self, tx: rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        let t = std::time::Instant::now();
+        tx.commit()?;
+        if let Some(o) = &self.inner.observer {
+            o.committed(t.elapsed(), false, 1);
+        }
+        Ok(())
+    }
+
     /// The writer thread's queue, starting the thread on first use.
     fn writer(&self) -> Result<std::sync::mpsc::Sender<writer::WriteReq>, StoreError> {
         let mut slot = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(w) = slot.as_ref() {
             return Ok(w.clone());
         }
-        let w = writer::spawn(open_conn(&self.inner.path)?, self.inner.write.clone()).map_err(
-            |source| StoreError::Dir {
-                path: self.inner.path.clone(),
-                source,
-            },
-        )?;
+        let w = writer::spawn(
+            open_conn(&self.inner.path)?,
+            self.inner.write.clone(),
+            self.inner.observer.clone(),
+        )
+        .map_err(|source| StoreError::Dir {
+            path: self.inner.path.clone(),
+            source,
+        })?;
         *slot = Some(w.clone());
         Ok(w)
     }

@@ -127,6 +127,12 @@ CREATE TABLE memory_embedding_cache (
     PRIMARY KEY (model, hash)
 );
 "#,
+    // The session list's order (most recent first, key as tie-break) as indexes, so a page
+    // stops after its rows instead of sorting every session.
+    r#"
+CREATE INDEX sessions_recent ON sessions(updated_at DESC, key);
+CREATE INDEX sessions_agent_recent ON sessions(agent_id, updated_at DESC, key);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

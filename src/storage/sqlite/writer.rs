@@ -24,6 +24,7 @@ pub(super) struct WriteReq {
 pub(super) fn spawn(
     mut conn: Connection,
     lock: Arc<Mutex<()>>,
+    observer: Option<Arc<dyn crate::storage::CommitObserver>>,
 ) -> std::io::Result<mpsc::Sender<WriteReq>> {
     let (tx, rx) = mpsc::channel::<WriteReq>();
     std::thread::Builder::new()
@@ -38,13 +39,17 @@ pub(super) fn spawn(
                     }
                 }
                 let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-                run_batch(&mut conn, batch);
+                run_batch(&mut conn, batch, observer.as_deref());
             }
         })?;
     Ok(tx)
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<WriteReq>) {
+fn run_batch(
+    conn: &mut Connection,
+    batch: Vec<WriteReq>,
+    observer: Option<&dyn crate::storage::CommitObserver>,
+) {
     let mut tx = match conn.transaction() {
         Ok(t) => t,
         Err(e) => {
@@ -68,7 +73,13 @@ fn run_batch(conn: &mut Connection, batch: Vec<WriteReq>) {
         };
         outcomes.push((req.done, result));
     }
-    match tx.commit() {
+    let writes = outcomes.len();
+    let started = std::time::Instant::now();
+    let committed = tx.commit();
+    if let (Some(o), Ok(())) = (observer, &committed) {
+        o.committed(started.elapsed(), true, writes);
+    }
+    match committed {
         Ok(()) => {
             for (done, r) in outcomes {
                 let _ = done.send(r);

@@ -1,8 +1,9 @@
 //! `GET /openapi.json`: an OpenAPI 3.1 description of every HTTP route, generated from the
 //! route table ([`super::routes::ROUTES`]) so a route cannot be missing from it: paths, methods,
-//! path parameters, which routes need the gateway token, and each family's error shape.
-//! Request and response bodies are described as JSON objects (their fields are in
-//! `docs/http-api.md`).
+//! path parameters, which routes need the gateway token, each family's error shape, and the
+//! request and response bodies as JSON Schemas generated from the types in [`bodies`].
+
+mod bodies;
 
 use super::routes::{Access, ROUTES};
 use actix_web::HttpResponse;
@@ -37,13 +38,42 @@ fn error_schema(access: Access) -> &'static str {
     }
 }
 
-fn operation(access: Access, method: &str, params: &[String]) -> Value {
+fn operation(
+    g: &mut schemars::SchemaGenerator,
+    access: Access,
+    raw_path: &str,
+    method: &str,
+    params: &[String],
+) -> Value {
     let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": error_schema(access)}}}});
+    let (request, response) = bodies::for_route(g, raw_path, method);
+    let streams = raw_path.ends_with("/stream")
+        || matches!(raw_path, "/v1/chat/completions" | "/v1/responses");
+    let mut content = Map::new();
+    match response {
+        Some(schema) => {
+            content.insert(
+                "application/json".into(),
+                json!({"schema": schema.to_value()}),
+            );
+        }
+        None if !streams => {
+            content.insert(
+                "application/json".into(),
+                json!({"schema": {"type": "object"}}),
+            );
+        }
+        None => {}
+    }
+    if streams {
+        content.insert(
+            "text/event-stream".into(),
+            json!({"schema": {"type": "string"}}),
+        );
+    }
     let mut op = json!({
         "responses": {
-            "200": {"description": "success", "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "text/event-stream": {"schema": {"type": "string"}}}},
+            "200": {"description": "success", "content": content},
             "400": err, "404": err, "405": err, "429": err, "500": err,
         },
     });
@@ -55,7 +85,10 @@ fn operation(access: Access, method: &str, params: &[String]) -> Value {
                 .collect(),
         );
     }
-    if matches!(method, "POST" | "PUT" | "PATCH") {
+    if let Some(schema) = request {
+        let required = method == "POST";
+        op["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": schema.to_value()}}});
+    } else if matches!(method, "POST" | "PUT" | "PATCH") {
         op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"type": "object"}}}});
     }
     match access {
@@ -73,6 +106,12 @@ fn operation(access: Access, method: &str, params: &[String]) -> Value {
 
 /// The document.
 pub fn document() -> Value {
+    let mut g = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
     let mut paths = Map::new();
     for r in ROUTES {
         let (path, params) = template(r.path);
@@ -80,10 +119,10 @@ pub fn document() -> Value {
             .entry(path)
             .or_insert_with(|| Value::Object(Map::new()));
         for m in r.methods {
-            item[m.to_ascii_lowercase()] = operation(r.access, m, &params);
+            item[m.to_ascii_lowercase()] = operation(&mut g, r.access, r.path, m, &params);
         }
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "clawgate", "version": crate::state::VERSION,
                  "description": "A self-hosted AI-agent gateway compatible with the OpenClaw Gateway."},
@@ -104,7 +143,11 @@ pub fn document() -> Value {
                     "param": {"type": ["string", "null"]}}}}},
             },
         },
-    })
+    });
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.extend(g.take_definitions(true));
+    }
+    doc
 }
 
 /// `GET /openapi.json`.
@@ -131,6 +174,56 @@ mod tests {
             }
         }
         assert_eq!(template("/v1/models/{id:.*}").0, "/v1/models/{id}");
+    }
+
+    /// Every `$ref` in the document names a schema it defines.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn seed_family_routes_have_typed_response_schemas() {
+        let doc = document();
+        let seed = |r: &super::super::routes::RouteInfo| {
+            matches!(r.access, Access::ApiV1 | Access::Rest) || r.path.starts_with("/v1/agent/")
+        };
+        let mut checked = 0;
+        for r in ROUTES.iter().filter(|r| seed(r)) {
+            let (path, _) = template(r.path);
+            for m in r.methods {
+                let ok =
+                    &doc["paths"][&path][m.to_ascii_lowercase()]["responses"]["200"]["content"];
+                if r.path.ends_with("/stream") {
+                    assert!(ok["text/event-stream"].is_object(), "{m} {path}");
+                    continue;
+                }
+                let schema = &ok["application/json"]["schema"];
+                assert!(
+                    schema["$ref"].is_string(),
+                    "{m} {path} has no typed response schema: {schema}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "only {checked} seed routes checked");
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        for r in all {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{r} is not defined"
+            );
+        }
         assert_eq!(template("/sessions/{key}/history").1, vec!["key"]);
     }
 }
