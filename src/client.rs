@@ -206,11 +206,8 @@ pub fn run_agent(cmd: AgentCmd) -> ExitCode {
                 .unwrap_or_default();
             println!("{}", String::from_utf8_lossy(&b));
             let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
-            return if v["delivery"]["ok"] == false {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            };
+            // Said on stderr as well: a script that sends stdout to a file still sees why.
+            return report_delivery(&v["delivery"]);
         }
         let mut decoder = crate::providers::sse::SseDecoder::new();
         let mut events = Vec::new();

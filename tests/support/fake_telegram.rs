@@ -93,8 +93,17 @@ async fn api(
             g.sent.push(req.clone());
             drop(g);
             shared.changed.notify_waiters();
+            // Telegram answers with the chat's numeric id, also for an `@username` target.
+            let numeric = req["chat_id"]
+                .as_i64()
+                .or_else(|| req["chat_id"].as_str().and_then(|s| s.parse().ok()));
+            let chat = match numeric {
+                Some(id) => json!({"id": id, "type": "private"}),
+                None => json!({"id": -1001234567890_i64, "type": "supergroup",
+                    "username": req["chat_id"].as_str().unwrap_or("").trim_start_matches('@')}),
+            };
             HttpResponse::Ok().json(json!({"ok": true, "result": {"message_id": id, "date": 0,
-                "chat": {"id": req["chat_id"], "type": "private"}, "text": req["text"]}}))
+                "chat": chat, "text": req["text"]}}))
         }
         _ => HttpResponse::NotFound()
             .json(json!({"ok": false, "error_code": 404, "description": "Not Found"})),
