@@ -100,6 +100,9 @@ impl FakeEmbeddings {
                 .route("/v1/embeddings", web::post().to(embeddings))
         })
         .workers(1)
+        // One connection per request: once `stop` returns, the next call fails at once
+        // instead of racing the worker that still serves a pooled keep-alive connection.
+        .keep_alive(actix_web::http::KeepAlive::Disabled)
         .disable_signals()
         .bind(("127.0.0.1", 0))?;
         let port = server.addrs()[0].port();
