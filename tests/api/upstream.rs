@@ -203,14 +203,7 @@ async fn a_client_disconnect_aborts_the_run() {
 
 #[actix_web::test]
 async fn a_silent_upstream_hits_the_idle_timeout_instead_of_hanging() {
-    let upstream = MockUpstream::start().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = format!(
-        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }},
-             agents: {{ defaults: {{ llm: {{ idleTimeoutSeconds: 1 }} }} }} }}"#,
-        upstream.base_url()
-    );
-    let t = start_gateway(upstream, dir, &cfg).await;
+    let t = spawn_llm("openai-completions", "idleTimeoutSeconds: 1").await;
     t.upstream
         .push(Reply::chunks(&["a", "b"]).with_chunk_delay(Duration::from_secs(5)));
     let started = std::time::Instant::now();
@@ -264,14 +257,7 @@ async fn streamed_upstream_calls_reuse_their_keep_alive_connection() {
 
 #[actix_web::test]
 async fn a_hung_upstream_costs_the_idle_timeout_once_not_once_per_retry() {
-    let upstream = MockUpstream::start().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = format!(
-        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", models: [{{ id: "m" }}] }} }} }},
-             agents: {{ defaults: {{ llm: {{ idleTimeoutSeconds: 1 }} }} }} }}"#,
-        upstream.base_url()
-    );
-    let t = start_gateway(upstream, dir, &cfg).await;
+    let t = spawn_llm("openai-completions", "idleTimeoutSeconds: 1").await;
     t.upstream.push(Reply::Hang {
         duration: Duration::from_secs(30),
     });
@@ -296,14 +282,7 @@ async fn a_hung_upstream_costs_the_idle_timeout_once_not_once_per_retry() {
 #[actix_web::test]
 async fn a_flooding_upstream_is_cut_at_the_reply_cap_and_the_run_still_ends_cleanly() {
     for api in ["openai-completions", "anthropic-messages"] {
-        let upstream = MockUpstream::start().await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = format!(
-            r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", api: "{api}", models: [{{ id: "m" }}] }} }} }},
-                 agents: {{ defaults: {{ llm: {{ maxReplyBytes: 2048 }} }} }} }}"#,
-            upstream.base_url()
-        );
-        let t = start_gateway(upstream, dir, &cfg).await;
+        let t = spawn_llm(api, "maxReplyBytes: 2048").await;
         let flood: Vec<String> = (0..5000).map(|_| "0123456789".to_string()).collect();
         let flood: Vec<&str> = flood.iter().map(String::as_str).collect();
         t.upstream.push(Reply::chunks(&flood));
@@ -363,4 +342,16 @@ async fn a_flooding_upstream_is_cut_at_the_reply_cap_and_the_run_still_ends_clea
             "{api}: the stored reply is what the client saw"
         );
     }
+}
+
+/// A gateway on a fresh mock upstream speaking `api`, with `agents.defaults.llm: { <llm> }`.
+async fn spawn_llm(api: &str, llm: &str) -> TestGateway {
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }}, models: {{ providers: {{ mock: {{ baseUrl: "{}", api: "{api}", models: [{{ id: "m" }}] }} }} }},
+             agents: {{ defaults: {{ llm: {{ {llm} }} }} }} }}"#,
+        upstream.base_url()
+    );
+    start_gateway(upstream, dir, &cfg).await
 }

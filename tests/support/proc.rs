@@ -60,6 +60,22 @@ pub async fn start(dir: &std::path::Path, port: u16, extra: &[&str]) -> Proc {
     panic!("gateway did not become ready");
 }
 
+impl Proc {
+    /// Waits (polling the process table: the gateway is another process) up to 10 s for the
+    /// gateway to exit, and returns its exit code.
+    #[allow(dead_code)]
+    pub async fn exit_code(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(s) = self.0.try_wait().unwrap() {
+                return s.code();
+            }
+            assert!(Instant::now() < deadline, "gateway did not exit");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 /// Runs one CLI command without the gateway environment; exit code, stdout, stderr.
 pub fn run_cmd(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(BIN)
