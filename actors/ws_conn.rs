@@ -61,6 +61,8 @@ pub struct Peer {
     /// Credentials on the upgrade (`Authorization`, `?token=`, `?password=`), used by the
     /// simple dialect.
     pub presented: Presented,
+    /// The socket's pre-auth input budget (opened once the client authenticates).
+    pub preauth: std::sync::Arc<crate::ws::preauth::PreauthBudget>,
 }
 
 enum Phase {
@@ -265,6 +267,7 @@ impl WsConn {
             role: accepted.role,
             scopes: accepted.scopes.clone(),
         };
+        self.peer.preauth.open();
         self.credential = match &accepted.device_id {
             Some(id) => CredentialId::new(format!("device:{id}")),
             None => CredentialId::new(accepted.auth_method.as_str()),
@@ -340,6 +343,7 @@ impl WsConn {
             }
         }
         self.phase = Phase::Simple;
+        self.peer.preauth.open();
         self.secret_fp = Some(crate::auth::secret_fingerprint(&self.app.config().auth));
         let scopes: Vec<String> = SIMPLE_DIALECT_SCOPES
             .iter()
@@ -517,6 +521,9 @@ impl StreamHandler<Result<actix_ws::AggregatedMessage, actix_ws::ProtocolError>>
             Ok(M::Ping(p)) => self.outbox.pong(p),
             Ok(M::Pong(_)) => {}
             Ok(M::Close(_)) => ctx.stop(),
+            Err(_) if self.peer.preauth.tripped() => {
+                self.close(CloseDirective::preauth_too_large(), ctx)
+            }
             Err(actix_ws::ProtocolError::Overflow) if matches!(self.phase, Phase::Handshake) => {
                 self.close(CloseDirective::preauth_too_large(), ctx)
             }

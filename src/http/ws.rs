@@ -7,10 +7,12 @@ use crate::auth::{is_local_direct, peer_ip, Presented};
 use crate::state::AppState;
 use crate::ws::frames::MAX_PAYLOAD_BYTES;
 use crate::ws::outbox::{write_loop, Outbox};
+use crate::ws::preauth::{Budgeted, PreauthBudget};
 use actix::{Actor, AsyncContext};
 use actix_web::guard::GuardContext;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The path served by OpenResponses' WebSocket mode, not by the gateway RPC.
 pub const RESPONSES_PATH: &str = "/v1/responses";
@@ -55,6 +57,12 @@ pub async fn upgrade(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    // Until the client authenticates, its input is cut after a small budget (see
+    // `ws::preauth`): the codec below only knows the post-auth frame limit.
+    let preauth = Arc::new(PreauthBudget::default());
+    let stream: actix_http::BoxedPayloadStream = Box::pin(Budgeted::new(body, preauth.clone()));
+    let mut budgeted = actix_web::dev::Payload::Stream { payload: stream };
+    let body = web::Payload::from_request(&req, &mut budgeted).await?;
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream
         .max_frame_size(MAX_PAYLOAD_BYTES)
@@ -68,6 +76,7 @@ pub async fn upgrade(
         origin: header(&req, "origin"),
         host: header(&req, "host"),
         presented: presented(&req),
+        preauth,
     };
     let app = state.get_ref().clone();
     WsConn::create(move |ctx| {

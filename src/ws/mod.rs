@@ -33,6 +33,7 @@ pub mod log_records;
 pub mod logs;
 pub mod origin;
 pub mod outbox;
+pub mod preauth;
 pub mod rpc;
 pub mod run_events;
 pub mod scopes;
