@@ -380,6 +380,10 @@ fn ws_config(raw: &super::raw::RawWs) -> super::WsConfig {
             .tick_interval_ms
             .map(|ms| Duration::from_millis(ms.max(10)))
             .unwrap_or(d.tick_interval),
+        max_unauthenticated_per_address: raw
+            .max_unauthenticated_per_address
+            .map(|n| n.max(1))
+            .unwrap_or(d.max_unauthenticated_per_address),
     }
 }
 

@@ -164,6 +164,9 @@ pub struct RawWs {
     /// `tick` keepalive interval (default 15000, protocol 4); a client silent for two intervals
     /// is closed with 4000.
     pub tick_interval_ms: Option<u64>,
+    /// Sockets one address may hold open before they authenticate (default 128); more are
+    /// refused with 429 before the upgrade.
+    pub max_unauthenticated_per_address: Option<usize>,
 }
 
 /// `gateway.auth`

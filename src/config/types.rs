@@ -151,6 +151,8 @@ pub struct WsConfig {
     pub max_buffered_bytes: usize,
     /// `tick` keepalive interval.
     pub tick_interval: Duration,
+    /// Sockets one address may hold before they authenticate.
+    pub max_unauthenticated_per_address: usize,
 }
 
 impl Default for WsConfig {
@@ -159,6 +161,7 @@ impl Default for WsConfig {
             handshake_timeout: Duration::from_millis(10_000),
             max_buffered_bytes: 52_428_800,
             tick_interval: Duration::from_millis(15_000),
+            max_unauthenticated_per_address: 128,
         }
     }
 }

@@ -59,7 +59,15 @@ pub async fn upgrade(
 ) -> Result<HttpResponse, actix_web::Error> {
     // Until the client authenticates, its input is cut after a small budget (see
     // `ws::preauth`): the codec below only knows the post-auth frame limit.
-    let preauth = Arc::new(PreauthBudget::default());
+    let ip = peer_ip(&req);
+    let max = state.ws.config.max_unauthenticated_per_address;
+    let Some(slot) = state.ws.preauth.take(ip, max) else {
+        tracing::warn!(%ip, max, "refusing a WebSocket: too many unauthenticated sockets from this address");
+        return Ok(HttpResponse::TooManyRequests()
+            .insert_header(("retry-after", "1"))
+            .json(serde_json::json!({"error": {"message": "too many unauthenticated WebSocket connections from this address", "type": "rate_limited"}})));
+    };
+    let preauth = Arc::new(PreauthBudget::with_slot(slot));
     let stream: actix_http::BoxedPayloadStream = Box::pin(Budgeted::new(body, preauth.clone()));
     let mut budgeted = actix_web::dev::Payload::Stream { payload: stream };
     let body = web::Payload::from_request(&req, &mut budgeted).await?;
@@ -71,7 +79,7 @@ pub async fn upgrade(
     let (outbox, rx) = Outbox::new(state.ws.config.max_buffered_bytes);
     actix_web::rt::spawn(write_loop(session, rx, outbox.clone()));
     let peer = Peer {
-        ip: peer_ip(&req),
+        ip,
         is_local: is_local_direct(&req),
         origin: header(&req, "origin"),
         host: header(&req, "host"),

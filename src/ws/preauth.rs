@@ -6,13 +6,18 @@
 //! check runs. [`Budgeted`] sits under the codec and counts the raw bytes read before
 //! [`PreauthBudget::open`]: past [`PREAUTH_READ_BYTES`] it ends the input with an error, so
 //! an unauthenticated socket never holds more than that, whatever its frame headers say.
+//!
+//! [`PreauthSlots`] caps how many such sockets one address may hold at once: the upgrade
+//! takes a slot, and authenticating (or closing) gives it back.
 
 use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
 use futures_util::Stream;
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 /// Raw bytes a client may send before it authenticates: the largest pre-auth frame
@@ -20,17 +25,72 @@ use std::task::{Context, Poll};
 /// second small frame.
 pub const PREAUTH_READ_BYTES: usize = 2 * super::frames::MAX_PREAUTH_PAYLOAD_BYTES;
 
+/// Unauthenticated sockets per address, shared by every upgrade of one gateway.
+#[derive(Debug, Default)]
+pub struct PreauthSlots {
+    held: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PreauthSlots {
+    /// Takes a slot for `ip` unless it already holds `max`.
+    pub fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<Slot> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let n = held.entry(ip).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            slots: self.clone(),
+            ip,
+        })
+    }
+
+    fn give_back(&self, ip: IpAddr) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = held.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&ip);
+            }
+        }
+    }
+}
+
+/// One unauthenticated socket's place in [`PreauthSlots`]; given back when dropped.
+#[derive(Debug)]
+pub struct Slot {
+    slots: Arc<PreauthSlots>,
+    ip: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.slots.give_back(self.ip);
+    }
+}
+
 /// Whether a socket has authenticated, and whether it overran its pre-auth budget.
 #[derive(Debug, Default)]
 pub struct PreauthBudget {
     open: AtomicBool,
     tripped: AtomicBool,
+    slot: Mutex<Option<Slot>>,
 }
 
 impl PreauthBudget {
-    /// The client authenticated: its input is no longer counted.
+    /// A budget holding `slot` until the client authenticates or the socket ends.
+    pub fn with_slot(slot: Slot) -> Self {
+        PreauthBudget {
+            slot: Mutex::new(Some(slot)),
+            ..Default::default()
+        }
+    }
+
+    /// The client authenticated: its input is no longer counted and its slot is free.
     pub fn open(&self) {
         self.open.store(true, Ordering::Relaxed);
+        self.slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
     /// Whether the input was cut because it overran the budget.
@@ -86,6 +146,24 @@ where
 mod tests {
     use super::*;
     use futures_util::StreamExt;
+
+    #[test]
+    fn an_address_holds_at_most_max_slots_until_one_authenticates_or_closes() {
+        let slots = Arc::new(PreauthSlots::default());
+        let ip: IpAddr = [10, 0, 0, 1].into();
+        let a = PreauthBudget::with_slot(slots.take(ip, 2).unwrap());
+        let b = slots.take(ip, 2).unwrap();
+        assert!(slots.take(ip, 2).is_none(), "third refused");
+        assert!(
+            slots.take([10, 0, 0, 2].into(), 2).is_some(),
+            "other addresses unaffected"
+        );
+        a.open();
+        let c = slots.take(ip, 2).expect("authenticating frees a slot");
+        drop(b);
+        drop(c);
+        assert!(slots.held.lock().unwrap().get(&ip).is_none());
+    }
 
     fn chunks(n: usize, size: usize) -> impl Stream<Item = Result<Bytes, PayloadError>> + Unpin {
         futures_util::stream::iter((0..n).map(move |_| Ok(Bytes::from(vec![0u8; size]))))

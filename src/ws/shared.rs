@@ -20,6 +20,8 @@ pub struct WsShared {
     pub config: WsConfig,
     /// The last `health` snapshot.
     pub health: Arc<HealthCache>,
+    /// Unauthenticated sockets per address.
+    pub preauth: Arc<crate::ws::preauth::PreauthSlots>,
 }
 
 impl WsShared {
@@ -31,6 +33,7 @@ impl WsShared {
             dedupe,
             config: config.clone(),
             health: Arc::default(),
+            preauth: Arc::default(),
         }
     }
 }

@@ -503,3 +503,46 @@ async fn a_pre_auth_frame_announcing_megabytes_is_cut_after_a_small_budget() {
         "close 1009 sent: {close:?}"
     );
 }
+
+#[actix_web::test]
+async fn one_address_holds_a_bounded_number_of_unauthenticated_sockets() {
+    let t = spawn_with(
+        "openai-completions",
+        "ws: { maxUnauthenticatedPerAddress: 2 }",
+        "",
+    )
+    .await;
+    let url = format!("ws{}/", t.base.trim_start_matches("http"));
+    let try_upgrade = || async {
+        match awc::Client::new().ws(url.clone()).connect().await {
+            Ok(_) => 101,
+            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => s.as_u16(),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let (mut first, nonce) = challenged(&t).await;
+    let (_second, _) = challenged(&t).await;
+    assert_eq!(
+        try_upgrade().await,
+        429,
+        "a third waiting socket is refused"
+    );
+    // Authenticating gives the slot back.
+    let res = first
+        .call(
+            "connect",
+            WsClient::connect_params(TOKEN, &["operator.read"], 4, 4),
+        )
+        .await;
+    assert_eq!(res["ok"], true, "{res} ({nonce})");
+    let (_third, _) = challenged(&t).await;
+    // And so does closing.
+    drop(_third);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while try_upgrade().await != 101 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a closed socket's slot came back"
+        );
+    }
+}
