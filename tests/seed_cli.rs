@@ -11,6 +11,8 @@ mod fake_discord;
 #[path = "support/fake_http.rs"]
 #[allow(dead_code)]
 mod fake_http;
+#[path = "support/fake_slack.rs"]
+mod fake_slack;
 #[path = "support/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
@@ -123,26 +125,6 @@ async fn run(dir: &Path, port: u16, script: String) -> (Option<i32>, String, Str
     .unwrap()
 }
 
-/// The Slack Web API fake: `auth.test` and `chat.postMessage`.
-async fn fake_slack() -> FakeHttp {
-    FakeHttp::start(|path, body| {
-        if path.ends_with("/auth.test") {
-            (
-                200,
-                json!({"ok": true, "user_id": "UBOT", "user": "clawbot", "team": "T1"}),
-            )
-        } else if path.ends_with("/chat.postMessage") {
-            (
-                200,
-                json!({"ok": true, "channel": body["channel"], "ts": "1700000000.000100"}),
-            )
-        } else {
-            (404, json!({"ok": false, "error": "unknown_method"}))
-        }
-    })
-    .await
-}
-
 /// The Discord REST fake: DM channels and channel messages.
 async fn fake_discord_rest() -> FakeHttp {
     FakeHttp::start(|path, body| {
@@ -203,7 +185,7 @@ fn upstream_asked(upstream: &MockUpstream, text: &str) -> Value {
 async fn every_cli_example_of_seeds_001_and_004_runs_verbatim() {
     let upstream = MockUpstream::start().await.unwrap();
     let telegram = FakeTelegram::start().await;
-    let slack = fake_slack().await;
+    let slack = fake_slack::start().await;
     let discord = FakeDiscord::start().await;
     let discord_rest = fake_discord_rest().await;
     let dir = tempfile::tempdir().unwrap();

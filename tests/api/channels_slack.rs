@@ -1,7 +1,7 @@
 //! Slack: signed Events API requests in, `chat.postMessage` out (local fake Web API).
 
 use crate::channels_telegram::wait_channel_state;
-use crate::fake_http::FakeHttp;
+use crate::fake_slack;
 use crate::helpers::{last_user_text, spawn_with, TestGateway};
 use clawgate::channels::hmac::{hex, hmac_sha256};
 use clawgate_bench::mock::Reply;
@@ -9,25 +9,6 @@ use serde_json::{json, Value};
 
 const SIGNING_SECRET: &str = "slack-signing-secret";
 const BOT_TOKEN: &str = "xoxb-test-token";
-
-async fn fake_slack() -> FakeHttp {
-    FakeHttp::start(|path, body| {
-        if path.ends_with("/auth.test") {
-            (
-                200,
-                json!({"ok": true, "user_id": "UBOT", "user": "clawbot", "team": "T1"}),
-            )
-        } else if path.ends_with("/chat.postMessage") {
-            (
-                200,
-                json!({"ok": true, "channel": body["channel"], "ts": "1700000000.000100"}),
-            )
-        } else {
-            (404, json!({"ok": false, "error": "unknown_method"}))
-        }
-    })
-    .await
-}
 
 fn cfg(api: &str) -> String {
     format!(
@@ -64,7 +45,7 @@ fn now() -> i64 {
 
 #[actix_web::test]
 async fn url_verification_echoes_the_challenge_after_checking_the_signature() {
-    let api = fake_slack().await;
+    let api = fake_slack::start().await;
     let t = spawn_with("openai-completions", "", &cfg(&api.url())).await;
     let body = json!({"type": "url_verification", "token": "legacy", "challenge": "abc123"});
 
@@ -76,7 +57,7 @@ async fn url_verification_echoes_the_challenge_after_checking_the_signature() {
 
 #[actix_web::test]
 async fn bad_or_stale_signatures_are_rejected() {
-    let api = fake_slack().await;
+    let api = fake_slack::start().await;
     let t = spawn_with("openai-completions", "", &cfg(&api.url())).await;
     let body = json!({"type": "url_verification", "challenge": "x"});
 
@@ -96,7 +77,7 @@ async fn bad_or_stale_signatures_are_rejected() {
 
 #[actix_web::test]
 async fn a_direct_message_is_answered_in_the_same_conversation() {
-    let api = fake_slack().await;
+    let api = fake_slack::start().await;
     let t = spawn_with("openai-completions", "", &cfg(&api.url())).await;
     wait_channel_state(&t, "slack", "connected").await;
     t.upstream.push(Reply::text("hi from the agent"));
@@ -121,7 +102,7 @@ async fn a_direct_message_is_answered_in_the_same_conversation() {
 
 #[actix_web::test]
 async fn channel_messages_need_a_mention_and_replies_stay_in_the_thread() {
-    let api = fake_slack().await;
+    let api = fake_slack::start().await;
     let t = spawn_with("openai-completions", "", &cfg(&api.url())).await;
     wait_channel_state(&t, "slack", "connected").await;
     t.upstream.push(Reply::text("threaded answer"));

@@ -8,6 +8,8 @@ mod fake_discord;
 mod fake_http;
 #[path = "../support/fake_site.rs"]
 mod fake_site;
+#[path = "../support/fake_slack.rs"]
+mod fake_slack;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
 #[path = "../support/form_body.rs"]
