@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 cargo build --workspace --bins
+# The browser tests (src/browser, the web UI, the JS SDK in a page) drive a real Chromium.
+CHROMIUM_PATH=$("$ROOT/scripts/ensure-chromium.sh")
+export CHROMIUM_PATH
 # Every WebSocket frame the gateway sends to the Rust tests' WS client is logged here and then
 # checked against OpenClaw's published protocol schema (tests/protocol/validate.mjs).
 export CLAWGATE_FRAME_LOG="$ROOT/target/ws-frames.jsonl"
