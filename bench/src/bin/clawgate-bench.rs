@@ -1,17 +1,23 @@
-//! `clawgate-bench`: measures a gateway binary against the in-process mock model.
+//! `clawgate-bench`: measures a gateway binary against the in-process mock model, beside the
+//! floor forwarder and, optionally, a peer gateway.
 //!
 //! ```text
 //! clawgate-bench --gateway-bin <path> [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>]
+//!                [--streams <n>] [--no-floor]
+//!                [--peer-url <url> [--peer-cmd <shell command>] [--peer-model <m>]
+//!                 [--peer-key <k>] [--peer-name <name>]]
 //! clawgate-bench --mock-only [--quick] [--out <dir>]
 //! ```
 //! See `bench/README.md` for the figures and how each is measured.
 
 use std::path::PathBuf;
 
-use clawgate_bench::runner::{run, Options};
+use clawgate_bench::runner::{peer::PeerSpec, run, Options};
 
 const USAGE: &str =
-    "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>]";
+    "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] \
+[--ws-idle <n>] [--ws-fanout <n>] [--streams <n>] [--no-floor] \
+[--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -21,31 +27,47 @@ fn parse_args() -> Result<Options, String> {
         out: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
         ws_idle: None,
         ws_fanout: None,
+        floor: true,
+        peer: None,
+        streams: None,
+    };
+    let mut peer = PeerSpec {
+        name: "peer".into(),
+        cmd: None,
+        url: String::new(),
+        model: "mock-model".into(),
+        key: "bench".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => options.quick = true,
             "--mock-only" => options.mock_only = true,
-            "--gateway-bin" | "--out" => {
+            "--no-floor" => options.floor = false,
+            "--gateway-bin" | "--out" | "--peer-url" | "--peer-cmd" | "--peer-model"
+            | "--peer-key" | "--peer-name" => {
                 let value = it
                     .next()
                     .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?;
-                if arg == "--out" {
-                    options.out = PathBuf::from(value);
-                } else {
-                    options.gateway_bin = Some(PathBuf::from(value));
+                match arg.as_str() {
+                    "--out" => options.out = PathBuf::from(value),
+                    "--gateway-bin" => options.gateway_bin = Some(PathBuf::from(value)),
+                    "--peer-url" => peer.url = value,
+                    "--peer-cmd" => peer.cmd = Some(value),
+                    "--peer-model" => peer.model = value,
+                    "--peer-key" => peer.key = value,
+                    _ => peer.name = value,
                 }
             }
-            "--ws-idle" | "--ws-fanout" => {
+            "--ws-idle" | "--ws-fanout" | "--streams" => {
                 let n: usize = it
                     .next()
                     .and_then(|v| v.parse().ok())
                     .ok_or_else(|| format!("{arg} needs a number\n{USAGE}"))?;
-                if arg == "--ws-idle" {
-                    options.ws_idle = Some(n);
-                } else {
-                    options.ws_fanout = Some(n);
+                match arg.as_str() {
+                    "--ws-idle" => options.ws_idle = Some(n),
+                    "--ws-fanout" => options.ws_fanout = Some(n),
+                    _ => options.streams = Some(n),
                 }
             }
             "-h" | "--help" => return Err(USAGE.to_string()),
@@ -54,6 +76,11 @@ fn parse_args() -> Result<Options, String> {
     }
     if options.gateway_bin.is_none() && !options.mock_only {
         return Err(format!("--gateway-bin or --mock-only is required\n{USAGE}"));
+    }
+    if !peer.url.is_empty() {
+        options.peer = Some(peer);
+    } else if peer.cmd.is_some() {
+        return Err(format!("--peer-cmd needs --peer-url\n{USAGE}"));
     }
     Ok(options)
 }

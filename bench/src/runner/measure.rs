@@ -19,26 +19,58 @@ use crate::stats::{median, percentile, round1, sorted};
 /// Longest any single request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where requests go: straight to the mock, or through the gateway.
+/// Where requests go: straight to the mock, through the gateway, or through another server
+/// measured beside it (the floor forwarder, a peer gateway).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     /// The mock model (`model: mock-model`).
     Direct(SocketAddr),
     /// The gateway (`model: openclaw`, bearer token, `user` = session).
     Gateway(SocketAddr),
+    /// Another OpenAI-compatible server (`user` = session as for the gateway).
+    Other(&'static Endpoint),
+}
+
+/// How to reach a server other than the gateway.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// The chat-completions path (e.g. `/v1/chat/completions`).
+    pub path: String,
+    /// The `Authorization` header value.
+    pub auth: String,
+    /// The `model` every request names.
+    pub model: String,
+}
+
+impl Endpoint {
+    /// A target for this endpoint (leaked: endpoints live for the whole run).
+    pub fn leak(self) -> Target {
+        Target::Other(Box::leak(Box::new(self)))
+    }
 }
 
 impl Target {
-    fn addr(self) -> SocketAddr {
+    pub(crate) fn addr(self) -> SocketAddr {
         match self {
             Target::Direct(a) | Target::Gateway(a) => a,
+            Target::Other(e) => e.addr,
         }
     }
 
-    fn auth(self) -> &'static str {
+    pub(crate) fn auth(self) -> &'static str {
         match self {
             Target::Direct(_) => "Bearer bench",
             Target::Gateway(_) => BEARER,
+            Target::Other(e) => &e.auth,
+        }
+    }
+
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Target::Other(e) => &e.path,
+            _ => "/v1/chat/completions",
         }
     }
 
@@ -46,16 +78,17 @@ impl Target {
     pub fn body(self, user: &str, stream: bool) -> Vec<u8> {
         let stream = if stream { r#","stream":true"# } else { "" };
         let messages = r#"[{"role":"user","content":"hi"}]"#;
-        match self {
+        let model = match self {
             Target::Direct(_) => {
-                format!(r#"{{"model":"mock-model","messages":{messages}{stream}}}"#).into_bytes()
-            }
-            Target::Gateway(_) => {
-                let user = serde_json::to_string(user).expect("serializing a str cannot fail");
-                format!(r#"{{"model":"openclaw","messages":{messages},"user":{user}{stream}}}"#)
+                return format!(r#"{{"model":"mock-model","messages":{messages}{stream}}}"#)
                     .into_bytes()
             }
-        }
+            Target::Gateway(_) => "openclaw",
+            Target::Other(e) => &e.model,
+        };
+        let model = serde_json::to_string(model).expect("serializing a str cannot fail");
+        let user = serde_json::to_string(user).expect("serializing a str cannot fail");
+        format!(r#"{{"model":{model},"messages":{messages},"user":{user}{stream}}}"#).into_bytes()
     }
 }
 
@@ -68,6 +101,44 @@ pub struct StreamTiming {
     pub gaps: Vec<Duration>,
     /// Request written → end of the stream.
     pub total: Duration,
+}
+
+/// The gateway's own split of a turn, from its `Server-Timing` header (ms → µs).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Phases {
+    /// Request accepted → first byte to the provider, µs.
+    pub pre_us: f64,
+    /// Provider call, µs.
+    pub provider_us: f64,
+    /// Provider's last byte → outcome committed, µs.
+    pub post_us: f64,
+}
+
+impl Phases {
+    /// Parses `pre;dur=1.5, provider;dur=20, post;dur=0.25, total;dur=22`; `None` without
+    /// the three turn phases.
+    pub fn parse(header: &str) -> Option<Phases> {
+        let mut p = (None, None, None);
+        for part in header.split(',') {
+            let mut it = part.trim().split(';');
+            let name = it.next()?.trim();
+            let dur = it
+                .find_map(|kv| kv.trim().strip_prefix("dur="))
+                .and_then(|v| v.parse::<f64>().ok())
+                .map(|ms| ms * 1000.0);
+            match name {
+                "pre" => p.0 = dur,
+                "provider" => p.1 = dur,
+                "post" => p.2 = dur,
+                _ => {}
+            }
+        }
+        Some(Phases {
+            pre_us: p.0?,
+            provider_us: p.1?,
+            post_us: p.2?,
+        })
+    }
 }
 
 /// A keep-alive client for one target that reconnects after an error or a closed connection.
@@ -93,15 +164,12 @@ impl Client {
     }
 
     async fn send(&mut self, body: &[u8]) -> std::io::Result<()> {
-        let auth = self.target.auth();
+        let (auth, path) = (self.target.auth(), self.target.path());
         let headers = [
             ("Content-Type", "application/json"),
             ("Authorization", auth),
         ];
-        self.conn()
-            .await?
-            .send("POST", "/v1/chat/completions", &headers, body)
-            .await
+        self.conn().await?.send("POST", path, &headers, body).await
     }
 
     /// One authenticated `GET path`; returns its latency. Non-200 is an error.
@@ -131,6 +199,19 @@ impl Client {
 
     /// One non-stream turn; returns its latency and the response body. Non-200 is an error.
     pub async fn turn(&mut self, user: &str) -> std::io::Result<(Duration, bytes::Bytes)> {
+        self.turn_full(user).await.map(|(d, _, b)| (d, b))
+    }
+
+    /// One non-stream turn with the gateway's `Server-Timing` phases (when it sent them).
+    pub async fn turn_phases(&mut self, user: &str) -> std::io::Result<(Duration, Option<Phases>)> {
+        let (d, head, _) = self.turn_full(user).await?;
+        Ok((d, head.header("server-timing").and_then(Phases::parse)))
+    }
+
+    async fn turn_full(
+        &mut self,
+        user: &str,
+    ) -> std::io::Result<(Duration, crate::client::ResponseHead, bytes::Bytes)> {
         let body = self.target.body(user, false);
         let result = tokio::time::timeout(REQUEST_TIMEOUT, async {
             let t0 = Instant::now();
@@ -143,7 +224,7 @@ impl Client {
                 let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
                 return Err(Error::other(format!("status {}: {text}", head.status)));
             }
-            Ok((took, body))
+            Ok((took, head, body))
         })
         .await
         .unwrap_or_else(|_| Err(Error::new(ErrorKind::TimedOut, "request timed out")));
@@ -239,10 +320,23 @@ impl Side {
     }
 }
 
+/// Another server's side of an interleaved figure (the floor, a peer).
+#[derive(Clone, Debug, Serialize)]
+pub struct Compared {
+    /// `floor` or the peer's name.
+    pub name: String,
+    /// Its latency.
+    pub side: Side,
+    /// Median over rounds of (its round median − direct round median), µs.
+    pub added_p50_us: f64,
+    /// Its p99 − direct p99, µs.
+    pub added_p99_us: f64,
+}
+
 /// Figure 3: non-stream latency one request at a time, interleaved direct / gateway rounds.
 #[derive(Clone, Debug, Serialize)]
 pub struct LatencyFigure {
-    /// Rounds (each: `per_round` direct requests, then `per_round` through the gateway).
+    /// Rounds (each: `per_round` direct requests, then `per_round` through each server).
     pub rounds: usize,
     /// Requests per side per round.
     pub per_round: usize,
@@ -254,58 +348,94 @@ pub struct LatencyFigure {
     pub added_p50_us: Option<f64>,
     /// Gateway p99 − direct p99, µs.
     pub added_p99_us: Option<f64>,
+    /// The other servers measured in the same rounds (the floor, a peer).
+    pub compared: Vec<Compared>,
+    /// The gateway's added p50 over the floor's.
+    pub gateway_over_floor_p50: Option<f64>,
+    /// The gateway's added p99 over the floor's.
+    pub gateway_over_floor_p99: Option<f64>,
 }
 
-/// Runs `warmup` then `rounds × per_round` one-at-a-time non-stream turns on each side.
+/// Added latency of a side: (median over rounds of round-median differences, p99 difference).
+fn added(direct: &[Vec<f64>], other: &[Vec<f64>]) -> (f64, f64) {
+    let diffs: Vec<f64> = direct
+        .iter()
+        .zip(other)
+        .map(|(d, o)| median(o) - median(d))
+        .collect();
+    let p99 = |r: &[Vec<f64>]| {
+        let all: Vec<f64> = r.iter().flatten().copied().collect();
+        percentile(&sorted(&all), 99.0)
+    };
+    (round1(median(&diffs)), round1(p99(other) - p99(direct)))
+}
+
+/// Ratio of two added figures, when the floor's is positive.
+fn ratio(gateway: Option<f64>, floor: Option<f64>) -> Option<f64> {
+    match (gateway, floor) {
+        (Some(g), Some(f)) if f > 0.0 => Some(round1(g / f)),
+        _ => None,
+    }
+}
+
+/// Runs `warmup` then `rounds × per_round` one-at-a-time non-stream turns on each side, in
+/// order: direct, then each of `others` (named; `gateway` fills the gateway fields).
 pub async fn latency(
     direct: Target,
-    gateway: Option<Target>,
+    others: &[(String, Target)],
     rounds: usize,
     per_round: usize,
     warmup: usize,
 ) -> std::io::Result<LatencyFigure> {
-    let mut d = Client::new(direct);
-    let mut g = gateway.map(Client::new);
+    let mut clients: Vec<Client> = std::iter::once(direct)
+        .chain(others.iter().map(|(_, t)| *t))
+        .map(Client::new)
+        .collect();
     for _ in 0..warmup {
-        d.turn("bench-latency").await?;
-        if let Some(g) = &mut g {
-            g.turn("bench-latency").await?;
+        for c in clients.iter_mut() {
+            c.turn("bench-latency").await?;
         }
     }
-    let (mut dr, mut gr) = (Vec::new(), Vec::new());
+    let mut samples: Vec<Vec<Vec<f64>>> = vec![Vec::new(); clients.len()];
     for _ in 0..rounds {
-        let mut round = Vec::with_capacity(per_round);
-        for _ in 0..per_round {
-            round.push(us(d.turn("bench-latency").await?.0));
-        }
-        dr.push(round);
-        if let Some(g) = &mut g {
+        for (c, rounds) in clients.iter_mut().zip(samples.iter_mut()) {
             let mut round = Vec::with_capacity(per_round);
             for _ in 0..per_round {
-                round.push(us(g.turn("bench-latency").await?.0));
+                round.push(us(c.turn("bench-latency").await?.0));
             }
-            gr.push(round);
+            rounds.push(round);
         }
     }
-    let direct = Side::of(&dr);
-    let gateway = g.map(|_| Side::of(&gr));
-    let added_p50_us = gateway.as_ref().map(|_| {
-        let diffs: Vec<f64> = dr
-            .iter()
-            .zip(&gr)
-            .map(|(d, g)| median(g) - median(d))
-            .collect();
-        round1(median(&diffs))
-    });
-    let added_p99_us = gateway.as_ref().map(|g| round1(g.p99_us - direct.p99_us));
-    Ok(LatencyFigure {
+    let mut figure = LatencyFigure {
         rounds,
         per_round,
-        direct,
-        gateway,
-        added_p50_us,
-        added_p99_us,
-    })
+        direct: Side::of(&samples[0]),
+        gateway: None,
+        added_p50_us: None,
+        added_p99_us: None,
+        compared: Vec::new(),
+        gateway_over_floor_p50: None,
+        gateway_over_floor_p99: None,
+    };
+    for ((name, _), s) in others.iter().zip(&samples[1..]) {
+        let (p50, p99) = added(&samples[0], s);
+        if name == "gateway" {
+            figure.gateway = Some(Side::of(s));
+            figure.added_p50_us = Some(p50);
+            figure.added_p99_us = Some(p99);
+        } else {
+            figure.compared.push(Compared {
+                name: name.clone(),
+                side: Side::of(s),
+                added_p50_us: p50,
+                added_p99_us: p99,
+            });
+        }
+    }
+    let floor = figure.compared.iter().find(|c| c.name == "floor");
+    figure.gateway_over_floor_p50 = ratio(figure.added_p50_us, floor.map(|f| f.added_p50_us));
+    figure.gateway_over_floor_p99 = ratio(figure.added_p99_us, floor.map(|f| f.added_p99_us));
+    Ok(figure)
 }
 
 /// Streaming timings of one side, in µs.
@@ -346,6 +476,19 @@ impl StreamSide {
     }
 }
 
+/// Another server's side of the streaming figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamCompared {
+    /// `floor` or the peer's name.
+    pub name: String,
+    /// Its timings.
+    pub side: StreamSide,
+    /// Median over rounds of (its − direct) TTFT round medians, µs.
+    pub added_ttft_p50_us: f64,
+    /// Its TTFT p99 − direct TTFT p99, µs.
+    pub added_ttft_p99_us: f64,
+}
+
 /// Figure 4: streaming time to first token and gaps per chunk against a paced mock.
 #[derive(Clone, Debug, Serialize)]
 pub struct StreamFigure {
@@ -365,67 +508,73 @@ pub struct StreamFigure {
     pub added_gap_p50_us: Option<f64>,
     /// Gateway gap p99 − direct gap p99, µs.
     pub added_gap_p99_us: Option<f64>,
+    /// The other servers measured in the same rounds.
+    pub compared: Vec<StreamCompared>,
 }
 
-/// Runs interleaved rounds of streams on each side (the mock must already be paced).
+/// Runs interleaved rounds of streams on each side (the mock must already be paced), in
+/// order: direct, then each of `others` (`gateway` fills the gateway fields).
 pub async fn streaming(
     direct: Target,
-    gateway: Option<Target>,
+    others: &[(String, Target)],
     rounds: usize,
     per_round: usize,
     (chunks, chunk_delay_ms): (usize, u64),
 ) -> std::io::Result<StreamFigure> {
-    let mut d = Client::new(direct);
-    let mut g = gateway.map(Client::new);
-    d.stream_turn("bench-stream").await?;
-    if let Some(g) = &mut g {
-        g.stream_turn("bench-stream").await?;
+    let mut clients: Vec<Client> = std::iter::once(direct)
+        .chain(others.iter().map(|(_, t)| *t))
+        .map(Client::new)
+        .collect();
+    for c in clients.iter_mut() {
+        c.stream_turn("bench-stream").await?;
     }
-    let (mut dr, mut gr) = (Vec::new(), Vec::new());
+    let mut samples: Vec<Vec<Vec<StreamTiming>>> = vec![Vec::new(); clients.len()];
     for _ in 0..rounds {
-        let mut round = Vec::with_capacity(per_round);
-        for _ in 0..per_round {
-            round.push(d.stream_turn("bench-stream").await?);
-        }
-        dr.push(round);
-        if let Some(g) = &mut g {
+        for (c, rounds) in clients.iter_mut().zip(samples.iter_mut()) {
             let mut round = Vec::with_capacity(per_round);
             for _ in 0..per_round {
-                round.push(g.stream_turn("bench-stream").await?);
+                round.push(c.stream_turn("bench-stream").await?);
             }
-            gr.push(round);
+            rounds.push(round);
         }
     }
-    let direct_side = StreamSide::of(&dr);
-    let gateway_side = g.map(|_| StreamSide::of(&gr));
-    let added = |f: fn(&StreamSide) -> f64| {
-        gateway_side
-            .as_ref()
-            .map(|g| round1(f(g) - f(&direct_side)))
+    let ttfts = |r: &[Vec<StreamTiming>]| -> Vec<Vec<f64>> {
+        r.iter()
+            .map(|round| round.iter().map(|t| us(t.ttft)).collect())
+            .collect()
     };
-    let added_ttft_p50_us = gateway_side.as_ref().map(|_| {
-        let diffs: Vec<f64> = dr
-            .iter()
-            .zip(&gr)
-            .map(|(d, g)| {
-                let m = |r: &Vec<StreamTiming>| {
-                    median(&r.iter().map(|t| us(t.ttft)).collect::<Vec<_>>())
-                };
-                m(g) - m(d)
-            })
-            .collect();
-        round1(median(&diffs))
-    });
-    Ok(StreamFigure {
+    let direct_side = StreamSide::of(&samples[0]);
+    let mut figure = StreamFigure {
         chunks,
         chunk_delay_ms,
-        added_ttft_p50_us,
-        added_ttft_p99_us: added(|s| s.ttft_p99_us),
-        added_gap_p50_us: added(|s| s.gap_p50_us),
-        added_gap_p99_us: added(|s| s.gap_p99_us),
-        direct: direct_side,
-        gateway: gateway_side,
-    })
+        direct: direct_side.clone(),
+        gateway: None,
+        added_ttft_p50_us: None,
+        added_ttft_p99_us: None,
+        added_gap_p50_us: None,
+        added_gap_p99_us: None,
+        compared: Vec::new(),
+    };
+    for ((name, _), s) in others.iter().zip(&samples[1..]) {
+        let side = StreamSide::of(s);
+        let (ttft_p50, _) = added(&ttfts(&samples[0]), &ttfts(s));
+        let ttft_p99 = round1(side.ttft_p99_us - direct_side.ttft_p99_us);
+        if name == "gateway" {
+            figure.added_ttft_p50_us = Some(ttft_p50);
+            figure.added_ttft_p99_us = Some(ttft_p99);
+            figure.added_gap_p50_us = Some(round1(side.gap_p50_us - direct_side.gap_p50_us));
+            figure.added_gap_p99_us = Some(round1(side.gap_p99_us - direct_side.gap_p99_us));
+            figure.gateway = Some(side);
+        } else {
+            figure.compared.push(StreamCompared {
+                name: name.clone(),
+                side,
+                added_ttft_p50_us: ttft_p50,
+                added_ttft_p99_us: ttft_p99,
+            });
+        }
+    }
+    Ok(figure)
 }
 
 /// `GET /v1/sessions` (first page) latency with many stored sessions while turns run.
@@ -595,6 +744,36 @@ mod tests {
         ));
         assert!(!is_content_delta(r#"{"choices":[],"usage":{}}"#));
         assert!(!is_content_delta("[DONE]"));
+    }
+
+    #[test]
+    fn server_timing_phases_parse() {
+        let p =
+            Phases::parse("pre;dur=1.500, provider;dur=20.000, post;dur=0.250, total;dur=22.125")
+                .unwrap();
+        assert_eq!(
+            (p.pre_us, p.provider_us, p.post_us),
+            (1500.0, 20000.0, 250.0)
+        );
+        assert_eq!(Phases::parse("total;dur=0.042"), None);
+    }
+
+    #[test]
+    fn other_endpoints_name_their_model_and_path() {
+        let t = Endpoint {
+            addr: SocketAddr::from(([127, 0, 0, 1], 1)),
+            path: "/api/v1/chat/completions".into(),
+            auth: "Bearer k".into(),
+            model: "openai/mock".into(),
+        }
+        .leak();
+        let v: serde_json::Value = serde_json::from_slice(&t.body("u", false)).unwrap();
+        assert_eq!(v["model"], "openai/mock");
+        assert_eq!(v["user"], "u");
+        assert_eq!(
+            (t.path(), t.auth()),
+            ("/api/v1/chat/completions", "Bearer k")
+        );
     }
 
     #[test]

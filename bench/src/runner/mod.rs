@@ -5,9 +5,14 @@
 //! `bench/README.md`. Everything targets 127.0.0.1, every loop is bounded in count and time,
 //! the whole run has a time limit, and the gateway child is killed on every exit path.
 
+pub mod child;
 pub mod gateway;
 pub mod measure;
+pub mod open_loop;
+pub mod peer;
+pub mod phases;
 pub mod report;
+pub mod streams;
 pub mod tool_round;
 pub mod ws;
 
@@ -36,6 +41,12 @@ pub struct Options {
     pub ws_idle: Option<usize>,
     /// WebSocket subscribers for the fan-out figure (`None`: 1,000, or 20 with `quick`; 0 skips).
     pub ws_fanout: Option<usize>,
+    /// Measure the floor forwarder beside the gateway (default on).
+    pub floor: bool,
+    /// Another OpenAI-compatible gateway measured beside clawgate.
+    pub peer: Option<peer::PeerSpec>,
+    /// Concurrent SSE streams for the streams figure (`None`: 10,000, or 200 with `quick`; 0 skips).
+    pub streams: Option<usize>,
 }
 
 /// Sizes of every figure.
@@ -62,6 +73,13 @@ struct Plan {
     list_sessions: u64,
     list_samples: usize,
     tool_round: tool_round::ToolRoundPlan,
+    open_loop_rates: Vec<f64>,
+    open_loop_step: Duration,
+    streams: usize,
+    streams_chunks: usize,
+    streams_interval: Duration,
+    history_turns: u64,
+    phase_samples: usize,
 }
 
 impl Plan {
@@ -82,7 +100,7 @@ impl Plan {
                 sessions: 100,
                 turn_connections: 16,
                 settle: Duration::from_millis(500),
-                time_limit: Duration::from_secs(90),
+                time_limit: Duration::from_secs(120),
                 ws_idle: 100,
                 ws_fanout: 20,
                 ws_fanout_chunks: 20,
@@ -93,6 +111,13 @@ impl Plan {
                     turns: 100,
                     turns_per_session: 10,
                 },
+                open_loop_rates: vec![500.0, 1_000.0, 2_000.0],
+                open_loop_step: Duration::from_millis(500),
+                streams: 200,
+                streams_chunks: 10,
+                streams_interval: Duration::from_millis(100),
+                history_turns: 100,
+                phase_samples: 50,
             }
         } else {
             Plan {
@@ -110,7 +135,7 @@ impl Plan {
                 sessions: 1_000,
                 turn_connections: 16,
                 settle: Duration::from_secs(2),
-                time_limit: Duration::from_secs(600),
+                time_limit: Duration::from_secs(1_200),
                 ws_idle: 10_000,
                 ws_fanout: 1_000,
                 ws_fanout_chunks: 100,
@@ -121,6 +146,16 @@ impl Plan {
                     turns: 1_000,
                     turns_per_session: 10,
                 },
+                open_loop_rates: vec![
+                    500.0, 1_000.0, 2_000.0, 3_000.0, 4_000.0, 6_000.0, 8_000.0, 10_000.0,
+                    12_000.0, 15_000.0, 20_000.0,
+                ],
+                open_loop_step: Duration::from_secs(2),
+                streams: 10_000,
+                streams_chunks: 20,
+                streams_interval: Duration::from_secs(1),
+                history_turns: 500,
+                phase_samples: 200,
             }
         }
     }
@@ -188,12 +223,13 @@ pub fn run(options: &Options) -> std::io::Result<PathBuf> {
     let mut plan = Plan::new(options.quick);
     plan.ws_idle = options.ws_idle.unwrap_or(plan.ws_idle);
     plan.ws_fanout = options.ws_fanout.unwrap_or(plan.ws_fanout);
+    plan.streams = options.streams.unwrap_or(plan.streams);
     // Raised before the gateway child is spawned, so it inherits the limit too.
     let nofile = ws::raise_nofile_limit();
-    if (nofile as usize) < plan.ws_idle + 256 {
+    if (nofile as usize) < plan.ws_idle.max(plan.streams * 2) + 256 {
         progress(&format!(
-            "warning: open-files limit {nofile} is low for {} WebSocket connections",
-            plan.ws_idle
+            "warning: open-files limit {nofile} is low for {} WebSocket connections or {} streams",
+            plan.ws_idle, plan.streams
         ));
     }
     let (date, time) = report::utc(SystemTime::now());
@@ -313,10 +349,25 @@ async fn figures(
             progress("warning: the gateway's reply does not carry the mock's text");
         }
     }
+    let mut contenders = Vec::new();
+    if options.floor && !options.mock_only {
+        progress("floor forwarder");
+        contenders.push(peer::start_floor(&mock.base_url()).await?);
+    }
+    if let Some(spec) = &options.peer {
+        progress(&format!("peer {}", spec.name));
+        contenders.push(peer::start_peer(spec, &mock.base_url()).await?);
+    }
+    // Everything measured beside the mock, in order: the gateway, the floor, the peer.
+    let named: Vec<(String, Target)> = gw_target
+        .map(|t| ("gateway".to_string(), t))
+        .into_iter()
+        .chain(contenders.iter().map(|c| (c.name.clone(), c.target)))
+        .collect();
 
     progress("non-stream latency");
     out.latency =
-        Some(measure::latency(direct, gw_target, plan.rounds, plan.per_round, plan.warmup).await?);
+        Some(measure::latency(direct, &named, plan.rounds, plan.per_round, plan.warmup).await?);
 
     progress("streaming");
     let paced = Reply::text(&vec!["tok"; plan.stream_chunks].join(" "))
@@ -324,7 +375,7 @@ async fn figures(
     mock.set_default(paced);
     let streaming = measure::streaming(
         direct,
-        gw_target,
+        &named,
         plan.stream_rounds,
         plan.stream_per_round,
         (plan.stream_chunks, plan.stream_delay_ms),
@@ -333,6 +384,21 @@ async fn figures(
     mock.set_default(Reply::default());
     out.streaming = Some(streaming?);
 
+    for c in &contenders {
+        progress(&format!("throughput ({})", c.name));
+        let users: measure::UserFn = Arc::new(|c, n| Some(format!("load-{c}-{}", n / 100)));
+        let load = measure::load(
+            c.target,
+            plan.connections,
+            plan.load_duration,
+            u64::MAX,
+            users,
+        );
+        out.compared_throughput.push(report::NamedLoad {
+            name: c.name.clone(),
+            load: load.await,
+        });
+    }
     let (Some(gw), Some(target)) = (gateway.as_ref(), gw_target) else {
         return Ok(());
     };
@@ -381,6 +447,67 @@ async fn figures(
     out.sessions_list = Some(
         measure::sessions_list(target, wanted, plan.list_samples, 8, plan.load_duration).await,
     );
+
+    progress("pre/post-provider time with a large store");
+    out.phases = Some(
+        phases::phases(
+            target,
+            wanted,
+            plan.history_turns,
+            plan.phase_samples,
+            plan.time_limit,
+        )
+        .await?,
+    );
+
+    let cpu_gw = open_loop::CpuOf::Pid(gw.pid());
+    let everyone: Vec<(String, Target, open_loop::CpuOf)> =
+        std::iter::once(("gateway".to_string(), target, cpu_gw))
+            .chain(contenders.iter().map(|c| (c.name.clone(), c.target, c.cpu)))
+            .collect();
+    for (name, t, cpu) in &everyone {
+        progress(&format!("open-loop rates ({name})"));
+        out.open_loop.push(
+            open_loop::search(
+                direct,
+                *t,
+                name,
+                &plan.open_loop_rates,
+                plan.open_loop_step,
+                *cpu,
+            )
+            .await,
+        );
+    }
+    if plan.streams > 0 {
+        let paced = Reply::text(&vec!["tok"; plan.streams_chunks].join(" "))
+            .with_chunk_delay(plan.streams_interval);
+        mock.set_default(paced);
+        for (name, t, _) in &everyone {
+            progress(&format!("{} concurrent streams ({name})", plan.streams));
+            let limit =
+                plan.streams_interval * plan.streams_chunks as u32 * 4 + Duration::from_secs(60);
+            out.streams.push(
+                streams::hold(
+                    *t,
+                    name,
+                    plan.streams,
+                    plan.streams_chunks,
+                    plan.streams_interval,
+                    limit,
+                )
+                .await,
+            );
+        }
+        mock.set_default(Reply::default());
+    }
+    for c in &contenders {
+        if let Some(server) = &c.server {
+            out.compared_rss_kib
+                .push((c.name.clone(), server.rss_kib()));
+        }
+    }
+    drop(contenders);
 
     if plan.ws_idle > 0 {
         progress(&format!("{} idle WebSocket connections", plan.ws_idle));

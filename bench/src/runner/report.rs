@@ -138,6 +138,25 @@ pub struct Figures {
     pub sessions_list: Option<super::measure::SessionsListFigure>,
     /// The gateway's own time for one tool round with a no-op tool.
     pub tool_round: Option<super::tool_round::ToolRoundFigure>,
+    /// The floor and the peer under the throughput load.
+    pub compared_throughput: Vec<NamedLoad>,
+    /// Pre- and post-provider time with a large store.
+    pub phases: Option<super::phases::PhasesFigure>,
+    /// Open-loop rates held, and CPU per turn, of the gateway, the floor and the peer.
+    pub open_loop: Vec<super::open_loop::OpenLoopFigure>,
+    /// Concurrent SSE streams held by the gateway, the floor and the peer.
+    pub streams: Vec<super::streams::StreamsFigure>,
+    /// RSS of the floor and the peer (whole process group) after their figures, KiB.
+    pub compared_rss_kib: Vec<(String, u64)>,
+}
+
+/// A load figure of a named server.
+#[derive(Clone, Debug, Serialize)]
+pub struct NamedLoad {
+    /// `floor` or the peer's name.
+    pub name: String,
+    /// Its figure.
+    pub load: LoadFigure,
 }
 
 /// One run's results file.
@@ -233,6 +252,24 @@ pub fn table(r: &Results) -> String {
                 "p50 ≤ 150 µs, p99 ≤ 400 µs",
             ));
         }
+        for c in &l.compared {
+            rows.push((
+                format!("   {} added p50 / p99", c.name),
+                format!(
+                    "{} / {}",
+                    opt_us(Some(c.added_p50_us)),
+                    opt_us(Some(c.added_p99_us))
+                ),
+                "",
+            ));
+        }
+        if let (Some(a), Some(b)) = (l.gateway_over_floor_p50, l.gateway_over_floor_p99) {
+            rows.push((
+                "   gateway ÷ floor, added p50 / p99".into(),
+                format!("{a:.1}× / {b:.1}×"),
+                "",
+            ));
+        }
     }
     if let Some(s) = &f.streaming {
         rows.push((
@@ -271,6 +308,17 @@ pub fn table(r: &Results) -> String {
                 "p99 ≤ 20 µs",
             ));
         }
+        for c in &s.compared {
+            rows.push((
+                format!("   {} added TTFT p50 / p99", c.name),
+                format!(
+                    "{} / {}",
+                    opt_us(Some(c.added_ttft_p50_us)),
+                    opt_us(Some(c.added_ttft_p99_us))
+                ),
+                "",
+            ));
+        }
     }
     if let Some(c) = &f.mock_ceiling {
         rows.push((
@@ -296,6 +344,55 @@ pub fn table(r: &Results) -> String {
             line,
             "≥ 10k turns/s",
         ));
+    }
+    for c in &f.compared_throughput {
+        rows.push((
+            format!("   {}, {} conns", c.name, c.load.connections),
+            load_line(&c.load, "req"),
+            "",
+        ));
+    }
+    if let Some(p) = &f.phases {
+        for (label, set) in [("short", &p.short_history), ("long", &p.long_history)] {
+            rows.push((
+                format!(
+                    "pre / post-provider, {label} history ({} msgs, ≥{} sessions)",
+                    set.history_messages, p.sessions_in_store
+                ),
+                format!(
+                    "pre p50 {:.0} / p99 {:.0} µs, post p50 {:.0} / p99 {:.0} µs ({} turns)",
+                    set.pre.p50_us, set.pre.p99_us, set.post.p50_us, set.post.p99_us, set.samples
+                ),
+                "",
+            ));
+        }
+    }
+    for o in &f.open_loop {
+        let rate = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.0}/s"));
+        rows.push((
+            format!("open loop ({}), {} s steps", o.name, o.step_s),
+            format!(
+                "held at added p99 ≤ 1 ms: {}, ≤ 10 ms: {}; CPU/turn at ~1k/s: {}",
+                rate(o.max_rate_added_p99_1ms),
+                rate(o.max_rate_added_p99_10ms),
+                o.cpu_us_per_turn_at_1k
+                    .map_or("-".to_string(), |c| format!("{c:.0} µs"))
+            ),
+            "",
+        ));
+    }
+    for st in &f.streams {
+        rows.push((
+            format!("concurrent SSE streams ({}), {}", st.name, st.requested),
+            format!(
+                "peak {} open, {} completed, {} lost chunks, {} stalls, max gap {:.0} ms",
+                st.peak_concurrent, st.completed, st.lost_chunks, st.stalls, st.max_gap_ms
+            ),
+            "≥ 10k, no stall",
+        ));
+    }
+    for (name, kib) in &f.compared_rss_kib {
+        rows.push((format!("RSS of {name}"), mib(Some(*kib)), ""));
     }
     if let Some(s) = &f.sessions_list {
         rows.push((

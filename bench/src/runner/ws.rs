@@ -289,9 +289,10 @@ pub async fn fanout(addr: SocketAddr, n: usize, chunks: usize) -> std::io::Resul
     })
 }
 
-/// Raises the soft open-files limit to the hard one (10k sockets need it on many systems);
-/// returns the new soft limit.
+/// Raises the open-files limit: to 65,536 when privileged, else the soft limit to the hard one
+/// (10k sockets need it on many systems); returns the new soft limit.
 pub fn raise_nofile_limit() -> u64 {
+    const WANTED_NOFILE: u64 = 65_536;
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -300,6 +301,17 @@ pub fn raise_nofile_limit() -> u64 {
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
             return 0;
+        }
+        // Privileged (root in a container): the hard limit itself may be raised, enough for
+        // 10k streams whose mock and gateway each hold two sockets per stream.
+        if lim.rlim_max < WANTED_NOFILE {
+            let wanted = libc::rlimit {
+                rlim_cur: WANTED_NOFILE,
+                rlim_max: WANTED_NOFILE,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0 {
+                return WANTED_NOFILE;
+            }
         }
         if lim.rlim_cur < lim.rlim_max {
             let raised = libc::rlimit {
