@@ -6,6 +6,7 @@
 //! with `synchronous=NORMAL` keeps committed transactions across a process kill. Connections
 //! are pooled so any thread can read or write; SQLite serialises writers itself.
 
+mod checkpoint;
 mod cron;
 mod memory;
 mod readers;
@@ -36,6 +37,10 @@ struct Inner {
     readers: readers::Readers,
     /// Where commit times go (the gateway's metrics), if anywhere.
     observer: Option<Arc<dyn crate::storage::CommitObserver>>,
+    /// The owner's checkpointer (see `checkpoint.rs`); dropping it stops the thread.
+    _checkpointer: Option<checkpoint::Checkpointer>,
+    /// Whether connections leave checkpoints to the checkpointer.
+    owner: bool,
 }
 
 /// Handle to the SQLite store; cheap to clone and usable from any thread.
@@ -80,10 +85,17 @@ impl Drop for Pooled<'_> {
     }
 }
 
-fn open_conn(path: &Path) -> Result<Connection, StoreError> {
+/// Opens a connection; an owner's connections leave checkpoints to the checkpointer thread.
+fn open_conn(path: &Path, owner: bool) -> Result<Connection, StoreError> {
     let c = Connection::open(path)?;
     c.busy_timeout(Duration::from_secs(10))?;
-    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;")?;
+    c.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit={};",
+        checkpoint::JOURNAL_SIZE_LIMIT
+    ))?;
+    if owner {
+        c.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
+    }
     Ok(c)
 }
 
@@ -119,7 +131,7 @@ impl SqliteStore {
             source,
         })?;
         let path = state_dir.join("clawgate.sqlite");
-        let conn = open_conn(&path)?;
+        let conn = open_conn(&path, owner)?;
         // Transcripts are private: a state dir we create is 0700 (`create_private_dir`), the
         // database 0600 (SQLite gives its -wal/-shm files the database's mode).
         #[cfg(unix)]
@@ -138,6 +150,15 @@ impl SqliteStore {
         };
         let write = Arc::new(Mutex::new(()));
         let writer = Mutex::new(None);
+        let checkpointer = match owner {
+            true => Some(
+                checkpoint::spawn(open_conn(&path, true)?).map_err(|source| StoreError::Dir {
+                    path: path.clone(),
+                    source,
+                })?,
+            ),
+            false => None,
+        };
         let store = SqliteStore {
             inner: Arc::new(Inner {
                 path,
@@ -146,6 +167,8 @@ impl SqliteStore {
                 writer,
                 readers: readers::Readers::default(),
                 observer,
+                _checkpointer: checkpointer,
+                owner,
             }),
         };
         Ok((store, interrupted))
@@ -175,7 +198,7 @@ impl SqliteStore {
         let pooled = self.inner.pool.lock().ok().and_then(|mut p| p.pop());
         let conn = match pooled {
             Some(c) => c,
-            None => open_conn(&self.inner.path)?,
+            None => open_conn(&self.inner.path, self.inner.owner)?,
         };
         Ok(Pooled {
             store: self,
@@ -381,7 +404,7 @@ impl SqliteStore {
             return Ok(w.clone());
         }
         let w = writer::spawn(
-            open_conn(&self.inner.path)?,
+            open_conn(&self.inner.path, self.inner.owner)?,
             self.inner.write.clone(),
             self.inner.observer.clone(),
         )

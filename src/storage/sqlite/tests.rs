@@ -146,3 +146,43 @@ fn idempotency_claims_are_per_credential_and_never_reuse_a_stored_run_id() {
     let after = store.claim_idempotency("device:x", "agent:k", "k").unwrap();
     assert_eq!(after.run_id, b.run_id);
 }
+
+#[test]
+fn commits_leave_checkpoints_to_the_checkpointer_and_a_dropped_store_leaves_an_empty_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
+    {
+        let c = store.conn().unwrap();
+        let auto: i64 = c
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap();
+        let limit: i64 = c
+            .query_row("PRAGMA journal_size_limit", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((auto, limit), (0, checkpoint::JOURNAL_SIZE_LIMIT));
+    }
+    let s = store.ensure_session("agent:main:main", "main").unwrap();
+    for i in 0..2_000 {
+        let text = format!("message {i} {}", "x".repeat(200));
+        store
+            .append_messages(&s.key, &s.session_id, None, &[msg(Role::User, &text)])
+            .unwrap();
+    }
+    let wal = dir.path().join("clawgate.sqlite-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    drop(store);
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+    let (store, _) = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(
+        store.load_messages(&s.session_id, 5_000).unwrap().len(),
+        2_000
+    );
+    // A second process (`agent --local`) checkpoints as SQLite does by default.
+    let shared = SqliteStore::open_shared(dir.path()).unwrap();
+    let auto: i64 = shared
+        .conn()
+        .unwrap()
+        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(auto, 1000);
+}
