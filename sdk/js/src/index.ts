@@ -8,8 +8,12 @@ import { Clawgate } from "./client.js";
 export { Clawgate };
 /** Seed 001's name for the client. */
 export const OpenClaw = Clawgate;
+/** Seed 001's name for the client (as a type). */
+export type OpenClaw = Clawgate;
 /** Seed 003's name for the client. */
 export const OpenClawClient = Clawgate;
+/** Seed 003's name for the client (as a type). */
+export type OpenClawClient = Clawgate;
 export default Clawgate;
 export * from "./errors.js";
 export * from "./types.js";

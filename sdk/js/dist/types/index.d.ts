@@ -7,8 +7,12 @@ import { Clawgate } from "./client.js";
 export { Clawgate };
 /** Seed 001's name for the client. */
 export declare const OpenClaw: typeof Clawgate;
+/** Seed 001's name for the client (as a type). */
+export type OpenClaw = Clawgate;
 /** Seed 003's name for the client. */
 export declare const OpenClawClient: typeof Clawgate;
+/** Seed 003's name for the client (as a type). */
+export type OpenClawClient = Clawgate;
 export default Clawgate;
 export * from "./errors.js";
 export * from "./types.js";

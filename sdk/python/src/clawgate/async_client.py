@@ -3,7 +3,7 @@ same resources as :class:`clawgate.Clawgate`, awaitable; streams are async itera
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, List, Optional
 
 import httpx
 
@@ -14,6 +14,10 @@ from .types import (
     AgentEvent, AgentRunResult, CreatedSession, GatewayStatus, Memory, MemoryRecord, MessageResponse, Session, Skill,
     SkillResult,
 )
+
+
+if TYPE_CHECKING:
+    from .ws import AsyncGatewaySocket
 
 
 class AsyncClawgate:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 import httpx
 
@@ -13,6 +13,10 @@ from .types import (
     AgentEvent, AgentRunResult, CreatedSession, GatewayStatus, Memory, MemoryRecord, MessageResponse, Session, Skill,
     SkillResult,
 )
+
+
+if TYPE_CHECKING:
+    from .ws import GatewaySocket
 
 
 class Clawgate:
