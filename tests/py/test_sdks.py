@@ -37,3 +37,17 @@ def test_js_sdk_suite(fast_gateway, limited_gateway):
     env = dict(os.environ, CLAWGATE_BASE_URL=fast_gateway.base, CLAWGATE_LIMITED_URL=limited_gateway.base, CLAWGATE_TOKEN=TOKEN)
     r = subprocess.run([node, "--test", "--test-reporter=spec", "test/*.test.mjs"], cwd=JS, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-8000:] + r.stderr[-3000:]
+
+
+def test_the_installed_python_sdk_is_this_checkout():
+    """scripts/test.sh installs sdk/python into the venv (`pip install ./sdk/python`): both import
+    names resolve there, outside the checkout's source tree, at this checkout's version."""
+    code = ("import clawgate, openclaw, os; print(os.path.dirname(clawgate.__file__)); "
+            "print(clawgate.__version__); print(openclaw.OpenClaw is clawgate.Clawgate)")
+    r = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, "the SDK is not installed: run scripts/test.sh\n" + r.stderr[-2000:]
+    where, version, alias = r.stdout.split()
+    assert not where.startswith(os.path.join(ROOT, "sdk")), where
+    with open(os.path.join(ROOT, "sdk", "python", "pyproject.toml")) as f:
+        assert f'version = "{version}"' in f.read()
+    assert alias == "True"
