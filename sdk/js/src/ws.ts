@@ -45,8 +45,18 @@ export class GatewaySocket {
     this.timeout = options.timeout ?? 30_000;
   }
 
-  /** Opens the socket and performs the handshake; resolves with `hello-ok`. */
+  /** Opens the socket and performs the handshake; resolves with `hello-ok`. A failed handshake
+   * closes the socket and rejects (a refused `connect` with {@link GatewayCallError}). */
   async connect(): Promise<any> {
+    try {
+      return await this.handshake();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  private async handshake(): Promise<any> {
     const WS: any = this.t.opts.WebSocket ?? (globalThis as any).WebSocket;
     if (!WS) throw new Error("no WebSocket implementation: pass one as `WebSocket` (e.g. the `ws` package on Node 20)");
     const ws = new WS(this.t.wsUrl);

@@ -27,8 +27,18 @@ export class GatewaySocket {
         this.scopes = options.scopes ?? ["operator.read", "operator.write"];
         this.timeout = options.timeout ?? 30_000;
     }
-    /** Opens the socket and performs the handshake; resolves with `hello-ok`. */
+    /** Opens the socket and performs the handshake; resolves with `hello-ok`. A failed handshake
+     * closes the socket and rejects (a refused `connect` with {@link GatewayCallError}). */
     async connect() {
+        try {
+            return await this.handshake();
+        }
+        catch (e) {
+            this.close();
+            throw e;
+        }
+    }
+    async handshake() {
         const WS = this.t.opts.WebSocket ?? globalThis.WebSocket;
         if (!WS)
             throw new Error("no WebSocket implementation: pass one as `WebSocket` (e.g. the `ws` package on Node 20)");

@@ -18,8 +18,10 @@ export declare class GatewaySocket {
     private readonly scopes;
     private readonly timeout;
     constructor(t: Transport, options?: SocketOptions);
-    /** Opens the socket and performs the handshake; resolves with `hello-ok`. */
+    /** Opens the socket and performs the handshake; resolves with `hello-ok`. A failed handshake
+     * closes the socket and rejects (a refused `connect` with {@link GatewayCallError}). */
     connect(): Promise<any>;
+    private handshake;
     private onFrame;
     /** Calls `method`; resolves with the answer's payload, rejects with {@link GatewayCallError}.
      * `expectFinal` skips an `accepted` acknowledgement (the `agent` method). */

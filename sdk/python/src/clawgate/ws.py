@@ -114,10 +114,14 @@ class GatewaySocket:
             self._ws = connect(self._opts.ws_url, open_timeout=self.timeout, max_size=None).__enter__()
         except (OSError, TimeoutError) as e:
             raise APIConnectionError(f"cannot open the WebSocket: {e}") from e
-        first = json.loads(self._ws.recv(timeout=self.timeout))
-        if first.get("event") != "connect.challenge":
-            raise GatewayCallError("PROTOCOL", f"expected connect.challenge, got {first}")
-        self.hello = self.call("connect", _connect_params(self._opts, self._scopes))
+        try:
+            first = json.loads(self._ws.recv(timeout=self.timeout))
+            if first.get("event") != "connect.challenge":
+                raise GatewayCallError("PROTOCOL", f"expected connect.challenge, got {first}")
+            self.hello = self.call("connect", _connect_params(self._opts, self._scopes))
+        except BaseException:
+            self.close()
+            raise
         return self.hello
 
     def close(self) -> None:
@@ -190,10 +194,14 @@ class AsyncGatewaySocket:
             self._ws = await connect(self._opts.ws_url, open_timeout=self.timeout, max_size=None)
         except (OSError, TimeoutError) as e:
             raise APIConnectionError(f"cannot open the WebSocket: {e}") from e
-        first = json.loads(await asyncio.wait_for(self._ws.recv(), self.timeout))
-        if first.get("event") != "connect.challenge":
-            raise GatewayCallError("PROTOCOL", f"expected connect.challenge, got {first}")
-        self.hello = await self.call("connect", _connect_params(self._opts, self._scopes))
+        try:
+            first = json.loads(await asyncio.wait_for(self._ws.recv(), self.timeout))
+            if first.get("event") != "connect.challenge":
+                raise GatewayCallError("PROTOCOL", f"expected connect.challenge, got {first}")
+            self.hello = await self.call("connect", _connect_params(self._opts, self._scopes))
+        except BaseException:
+            await self.close()
+            raise
         return self.hello
 
     async def close(self) -> None:
