@@ -91,6 +91,9 @@ pub struct WsConn {
     last_seen: Instant,
     /// Requests a `cancel` frame may still stop.
     in_flight: InFlight,
+    /// Whether the simple dialect's `connected` event was already sent (at open, for a client
+    /// whose upgrade carried valid credentials).
+    announced: bool,
 }
 
 impl WsConn {
@@ -111,7 +114,31 @@ impl WsConn {
             secret_fp: None,
             last_seen: Instant::now(),
             in_flight: InFlight::default(),
+            announced: false,
         }
+    }
+
+    /// Sends the simple dialect's `connected` event at once when the upgrade itself carried
+    /// valid credentials (`Authorization`, `?token=`, `?password=`), as the seeds' clients
+    /// expect. OpenClaw clients authenticate inside `connect` and never get it; a client whose
+    /// upgrade credentials are wrong or locked out learns nothing here (its first request is
+    /// refused as before).
+    fn announce_if_authenticated(&mut self) {
+        if self.peer.presented.is_empty()
+            || !self.origin_ok()
+            || self
+                .app
+                .auth
+                .locked(self.peer.ip, self.is_browser())
+                .is_some()
+            || self.app.auth.verify(&self.peer.presented) != Verdict::Ok
+        {
+            return;
+        }
+        self.announced = true;
+        self.send(
+            simple_connected(&self.conn_id, VERSION, SIMPLE_DIALECT_CAPABILITIES).to_string(),
+        );
     }
 
     /// Pings on every tick and closes (4000 `tick timeout`) a client that sent nothing, not even
@@ -351,9 +378,12 @@ impl WsConn {
             .collect();
         let hub = self.register(Dialect::Simple, scopes, &[], None);
         ctx.wait(hub.into_actor(self).map(move |_, act, _| {
-            act.send(
-                simple_connected(&act.conn_id, VERSION, SIMPLE_DIALECT_CAPABILITIES).to_string(),
-            );
+            if !std::mem::replace(&mut act.announced, true) {
+                act.send(
+                    simple_connected(&act.conn_id, VERSION, SIMPLE_DIALECT_CAPABILITIES)
+                        .to_string(),
+                );
+            }
             act.on_simple(req);
         }));
     }
@@ -482,6 +512,7 @@ impl Actor for WsConn {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.send(challenge(&self.nonce, self.clock.now_ms()).to_json());
+        self.announce_if_authenticated();
         ctx.run_later(self.app.ws.config.handshake_timeout, |act, ctx| {
             if matches!(act.phase, Phase::Handshake) {
                 act.close(CloseDirective::policy(REASON_HANDSHAKE_TIMEOUT), ctx);

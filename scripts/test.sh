@@ -30,6 +30,14 @@ if [ "$(cat "$PY_STAMP" 2>/dev/null)" != "$PY_SUM" ]; then
   "$VENV/bin/pip" install -q -r tests/py/requirements.txt
   echo "$PY_SUM" > "$PY_STAMP"
 fi
+# The first-party Python SDK (sdk/python), installed into .venv as a user would (`pip install
+# ./sdk/python`); reinstalled when its sources change. Its suite runs from tests/py/test_sdks.py.
+PYSDK_STAMP="$VENV/.sdk-python.sha256"
+PYSDK_SUM=$(find sdk/python/pyproject.toml sdk/python/src -type f ! -path '*__pycache__*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$PYSDK_STAMP" 2>/dev/null)" != "$PYSDK_SUM" ]; then
+  "$VENV/bin/pip" install -q --no-deps --force-reinstall ./sdk/python
+  echo "$PYSDK_SUM" > "$PYSDK_STAMP"
+fi
 # OpenClaw's own CLI for tests/py/test_openclaw_cli.py (installed once under .tools/). It also
 # provides Node 24 from PyPI (.tools/bin), which the JS client libraries need (Node >= 22).
 "$ROOT/scripts/openclaw-cli.sh" --version >/dev/null
@@ -40,6 +48,17 @@ if [ "$(cat "$JS_STAMP" 2>/dev/null)" != "$JS_SUM" ]; then
   (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
   echo "$JS_SUM" > "$JS_STAMP"
 fi
+# The JS SDK (sdk/js): its pinned TypeScript (the dist/ staleness test rebuilds into a temp dir;
+# dist/ itself is committed, see docs/sdks.md), and the seed app that installs it under the
+# seeds' package names (sdk/js/test/seed-app).
+for dir in sdk/js sdk/js/test/seed-app; do
+  STAMP="$dir/node_modules/.lock.sha256"
+  SUM=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$STAMP" 2>/dev/null)" != "$SUM" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$SUM" > "$STAMP"
+  fi
+done
 PROTO_STAMP="tests/protocol/node_modules/.lock.sha256"
 PROTO_SUM=$(sha256sum tests/protocol/package-lock.json | cut -d' ' -f1)
 if [ "$(cat "$PROTO_STAMP" 2>/dev/null)" != "$PROTO_SUM" ]; then

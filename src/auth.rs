@@ -58,7 +58,8 @@ impl Presented {
         p
     }
 
-    fn is_empty(&self) -> bool {
+    /// Whether no credential was presented at all.
+    pub fn is_empty(&self) -> bool {
         self.bearer.as_deref().is_none_or(str::is_empty)
             && self.password.as_deref().is_none_or(str::is_empty)
     }

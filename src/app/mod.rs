@@ -18,6 +18,7 @@
 //! - [`memory`]: search, read and write an agent's memory; index status; embeddings;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
+//! - [`models`]: the configured backend models (`provider/model`) clients may name;
 //! - [`status`]: the live and stored counts every status reply renders;
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
@@ -29,6 +30,7 @@ pub mod error;
 pub mod idempotency;
 pub mod memory;
 pub mod model_meta;
+pub mod models;
 mod reads;
 pub mod reload;
 pub mod select;

@@ -1,4 +1,6 @@
-//! `GET /v1/models` and `GET /v1/models/{id}`: the agent targets a client can name as `model`.
+//! `GET /v1/models` and `GET /v1/models/{id}`: the agent targets a client can name as `model`
+//! (first, as OpenClaw lists them), then the configured backend models as `provider/model`
+//! (`owned_by` the provider), which `model` also accepts.
 
 use crate::error::GatewayError;
 use crate::http::routes::Authenticated;
@@ -22,7 +24,11 @@ fn ids(state: &AppState) -> Vec<String> {
 }
 
 fn model_obj(id: &str) -> Value {
-    json!({"id": id, "object": "model", "created": 0, "owned_by": "openclaw", "permission": []})
+    owned_obj(id, "openclaw")
+}
+
+fn owned_obj(id: &str, owner: &str) -> Value {
+    json!({"id": id, "object": "model", "created": 0, "owned_by": owner, "permission": []})
 }
 
 fn json_ok(v: Value) -> HttpResponse {
@@ -37,7 +43,14 @@ pub async fn list(
     _req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GatewayError> {
-    let data: Vec<Value> = ids(&state).iter().map(|i| model_obj(i)).collect();
+    let targets = ids(&state);
+    let mut data: Vec<Value> = targets.iter().map(|i| model_obj(i)).collect();
+    for m in state.app.provider_models() {
+        let id = m.id();
+        if !targets.contains(&id) {
+            data.push(owned_obj(&id, &m.provider));
+        }
+    }
     Ok(json_ok(json!({"object": "list", "data": data})))
 }
 
@@ -53,6 +66,8 @@ pub async fn get(
         .ok_or_else(|| GatewayError::bad_request("Invalid model id."))?;
     if ids(&state).contains(&id) {
         Ok(json_ok(model_obj(&id)))
+    } else if let Some(m) = state.app.provider_model(&id) {
+        Ok(json_ok(owned_obj(&id, &m.provider)))
     } else {
         Err(GatewayError::NotFound(format!("Model '{id}' not found.")))
     }

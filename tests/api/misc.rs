@@ -2,7 +2,7 @@ use crate::helpers::*;
 use serde_json::{json, Value};
 
 #[actix_web::test]
-async fn models_list_the_agent_targets() {
+async fn models_list_the_agent_targets_first() {
     let t = spawn().await;
     let mut r = t.get("/v1/models").send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -19,7 +19,9 @@ async fn models_list_the_agent_targets() {
             "openclaw",
             "openclaw/default",
             "openclaw/main",
-            "openclaw/beta"
+            "openclaw/beta",
+            "mock/mock-model",
+            "mock/vision-model"
         ]
     );
     assert_eq!(

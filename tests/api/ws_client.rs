@@ -99,7 +99,10 @@ impl WsClient {
                 Some(Ok(Frame::Text(b))) => {
                     let v: Value = serde_json::from_slice(&b).unwrap();
                     let method = v["id"].as_str().and_then(|id| self.methods.get(id));
-                    frame_log::append(&mut self.log, &b, method.map(String::as_str), self.simple);
+                    // The simple dialect's `connected` event can come before the client sent
+                    // anything (credentials on the upgrade): it is not an OpenClaw frame.
+                    let simple = self.simple || v["type"] == "connected";
+                    frame_log::append(&mut self.log, &b, method.map(String::as_str), simple);
                     return Got::Json(v);
                 }
                 Some(Ok(Frame::Ping(p))) if answer_pings => {

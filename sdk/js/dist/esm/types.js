@@ -1,0 +1,2 @@
+/** Request options and result shapes (the gateway's JSON, camelCase as sent). */
+export {};
