@@ -75,13 +75,7 @@ pub async fn create(
             .body(completion_json(&run_id, created, &model_echo, &out).to_string());
         return Ok(crate::http::server_timing::with_turn(resp, &out));
     }
-    let head = Chunker {
-        id: run_id,
-        created,
-        model: model_echo,
-        include_usage: input.include_usage,
-        tool_index: 0,
-    };
+    let head = Chunker::new(run_id, created, model_echo, input.include_usage);
     let first = vec![head.chunk(json!({"role": "assistant", "content": ""}), None)];
     let mut sent_text = false;
     Ok(sse::response(sse::from_events(
@@ -90,7 +84,7 @@ pub async fn create(
         move |ev, out| match ev {
             RunEvent::Delta(t) => {
                 sent_text = true;
-                out.push(head.chunk(json!({"content": t}), None));
+                out.push(head.content(&t));
                 false
             }
             RunEvent::Done(o) => {
@@ -141,9 +135,44 @@ struct Chunker {
     model: String,
     include_usage: bool,
     tool_index: usize,
+    /// `data: {"id":…,"choices":[{"index":0,"delta":{"content":` — every content chunk of the
+    /// reply starts with it, so a delta costs one buffer and the escaping of its text.
+    content_prefix: String,
 }
 
 impl Chunker {
+    fn new(id: String, created: i64, model: String, include_usage: bool) -> Chunker {
+        let quoted = |s: &str| Value::from(s).to_string();
+        let content_prefix = format!(
+            r#"data: {{"id":{},"object":"chat.completion.chunk","created":{created},"model":{},"choices":[{{"index":0,"delta":{{"content":"#,
+            quoted(&id),
+            quoted(&model)
+        );
+        Chunker {
+            id,
+            created,
+            model,
+            include_usage,
+            tool_index: 0,
+            content_prefix,
+        }
+    }
+
+    /// The frame of one text delta: the same bytes as [`Chunker::chunk`] of
+    /// `{"content": text}`, written straight into one buffer.
+    fn content(&self, text: &str) -> Bytes {
+        use bytes::BufMut;
+        const SUFFIX: &[u8] = b"},\"finish_reason\":null}]}\n\n";
+        let mut b = bytes::BytesMut::with_capacity(
+            self.content_prefix.len() + text.len() + 8 + SUFFIX.len(),
+        );
+        b.extend_from_slice(self.content_prefix.as_bytes());
+        // Writing a str into memory cannot fail.
+        let _ = serde_json::to_writer((&mut b).writer(), text);
+        b.extend_from_slice(SUFFIX);
+        b.freeze()
+    }
+
     fn chunk(&self, delta: Value, finish: Option<&str>) -> Bytes {
         let v = json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
@@ -178,5 +207,33 @@ impl Chunker {
             out.push(sse::data_frame(&v.to_string()));
         }
         out.push(sse::done_frame());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_frames_match_the_generic_chunk_byte_for_byte() {
+        let c = Chunker::new(
+            "chatcmpl-\"1".into(),
+            1_700_000_000,
+            "open/claw ü".into(),
+            false,
+        );
+        for text in [
+            "tok",
+            "",
+            "quote \" and \\ and \n",
+            "中文 ✓ \u{1}",
+            "</script>",
+        ] {
+            assert_eq!(
+                c.content(text),
+                c.chunk(json!({"content": text}), None),
+                "{text:?}"
+            );
+        }
     }
 }

@@ -6,6 +6,7 @@ mod framing;
 pub mod http;
 pub mod openai;
 mod openai_body;
+mod openai_chunk;
 pub mod sse;
 pub mod types;
 

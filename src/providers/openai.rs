@@ -2,8 +2,10 @@
 //! Qwen/DashScope, OpenRouter, Ollama, vLLM, llama.cpp and anything else that speaks it.
 
 use super::http::{self, ProviderError};
+use super::openai_chunk::ChunkIn;
 use super::types::*;
 use crate::config::ProviderConfig;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Provider type name used in logs.
@@ -40,81 +42,57 @@ fn parse_usage(u: &Value) -> Usage {
 }
 
 impl Acc {
-    fn chunk(&mut self, v: &Value, on_event: &mut dyn FnMut(ModelEvent)) {
-        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+    fn chunk(&mut self, c: &ChunkIn<'_>, on_event: &mut dyn FnMut(ModelEvent)) {
+        if let Some(u) = c.usage.as_ref().filter(|u| u.is_object()) {
             self.usage = parse_usage(u);
         }
-        let Some(choice) = v.pointer("/choices/0") else {
+        let Some(choice) = c.choices.first() else {
             return;
         };
-        let delta = &choice["delta"];
-        for key in ["reasoning_content", "reasoning"] {
-            if let Some(r) = delta
-                .get(key)
-                .and_then(Value::as_str)
-                .filter(|r| !r.is_empty())
-            {
+        let delta = &choice.delta;
+        for r in [&delta.reasoning_content, &delta.reasoning] {
+            if let Some(r) = r.as_deref().filter(|r| !r.is_empty()) {
                 on_event(ModelEvent::ReasoningDelta(r.to_string()));
             }
         }
-        if let Some(t) = delta
-            .get("content")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(t) = delta.content.as_deref().filter(|t| !t.is_empty()) {
             self.text.push_str(t);
             on_event(ModelEvent::TextDelta(t.to_string()));
         }
-        if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
-            for c in calls {
-                let index = c
-                    .get("index")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(self.calls.len() as u64) as usize;
-                while self.calls.len() <= index {
-                    self.calls.push(ToolCall {
-                        id: String::new(),
-                        name: String::new(),
-                        arguments: String::new(),
-                    });
+        for c in &delta.tool_calls {
+            let index = c.index.unwrap_or(self.calls.len() as u64) as usize;
+            while self.calls.len() <= index {
+                self.calls.push(ToolCall {
+                    id: String::new(),
+                    name: String::new(),
+                    arguments: String::new(),
+                });
+            }
+            let slot = &mut self.calls[index];
+            let name = c.function.name.as_deref().unwrap_or("");
+            if let Some(id) = c.id.as_deref().filter(|s| !s.is_empty()) {
+                slot.id = id.to_string();
+            }
+            if !name.is_empty() && slot.name.is_empty() {
+                slot.name = name.to_string();
+                if slot.id.is_empty() {
+                    slot.id = format!("call_{}", uuid::Uuid::new_v4().simple());
                 }
-                let slot = &mut self.calls[index];
-                let name = c
-                    .pointer("/function/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                if let Some(id) = c
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                {
-                    slot.id = id.to_string();
-                }
-                if !name.is_empty() && slot.name.is_empty() {
-                    slot.name = name.to_string();
-                    if slot.id.is_empty() {
-                        slot.id = format!("call_{}", uuid::Uuid::new_v4().simple());
-                    }
-                    on_event(ModelEvent::ToolCallStart {
-                        index,
-                        id: slot.id.clone(),
-                        name: slot.name.clone(),
-                    });
-                }
-                if let Some(a) = c
-                    .pointer("/function/arguments")
-                    .and_then(Value::as_str)
-                    .filter(|a| !a.is_empty())
-                {
-                    slot.arguments.push_str(a);
-                    on_event(ModelEvent::ToolCallArgs {
-                        index,
-                        fragment: a.to_string(),
-                    });
-                }
+                on_event(ModelEvent::ToolCallStart {
+                    index,
+                    id: slot.id.clone(),
+                    name: slot.name.clone(),
+                });
+            }
+            if let Some(a) = c.function.arguments.as_deref().filter(|a| !a.is_empty()) {
+                slot.arguments.push_str(a);
+                on_event(ModelEvent::ToolCallArgs {
+                    index,
+                    fragment: a.to_string(),
+                });
             }
         }
-        if let Some(f) = choice.get("finish_reason").and_then(Value::as_str) {
+        if let Some(f) = choice.finish_reason.as_deref() {
             self.stop = Some(stop_reason(f));
         }
     }
@@ -170,11 +148,12 @@ pub async fn call(
             if ev.data == "[DONE]" {
                 return Ok(true);
             }
-            let v: Value = serde_json::from_str(&ev.data).map_err(|e| ProviderError::Protocol {
-                provider: p.id.clone(),
-                message: format!("bad chunk: {e}"),
-            })?;
-            if let Some(err) = v.get("error") {
+            let v: ChunkIn =
+                serde_json::from_str(&ev.data).map_err(|e| ProviderError::Protocol {
+                    provider: p.id.clone(),
+                    message: format!("bad chunk: {e}"),
+                })?;
+            if let Some(err) = &v.error {
                 let detail = err
                     .get("message")
                     .and_then(Value::as_str)
@@ -204,7 +183,11 @@ pub async fn call(
         // Reuse the streaming accumulator by presenting the message as one delta.
         let as_chunk = json!({"choices": [{"delta": msg, "finish_reason": v.pointer("/choices/0/finish_reason")}], "usage": v.get("usage")});
         let mut sink = |_e: ModelEvent| {};
-        acc.chunk(&as_chunk, &mut sink);
+        let chunk = ChunkIn::deserialize(&as_chunk).map_err(|e| ProviderError::Protocol {
+            provider: p.id.clone(),
+            message: format!("bad reply: {e}"),
+        })?;
+        acc.chunk(&chunk, &mut sink);
         // Non-streamed tool calls may omit `index`; number them in order.
         if let Some(calls) = msg.get("tool_calls").and_then(Value::as_array) {
             acc.calls = calls
@@ -254,7 +237,7 @@ mod tests {
             json!({"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}),
             json!({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":3}}}),
         ] {
-            acc.chunk(&c, &mut sink);
+            acc.chunk(&ChunkIn::deserialize(&c).unwrap(), &mut sink);
         }
         let out = acc.finish();
         assert_eq!(out.stop, StopReason::ToolCalls);
