@@ -84,7 +84,7 @@ pub async fn create(
         move |ev, out| match ev {
             RunEvent::Delta(t) => {
                 sent_text = true;
-                out.push(head.content(&t));
+                out.push(head.content(t));
                 false
             }
             RunEvent::Done(o) => {
