@@ -58,7 +58,10 @@ export function mountConfig(el, { gw }) {
       info.textContent = `Saved ${path}.${res.restartRequired?.length ? ` Restart needed for: ${res.restartRequired.join(", ")}` : ""}`;
       await load();
     } catch (e) {
-      showError(errEl, e);
+      // The gateway names the offending key ("…: <key>: <reason>"): show it there when listed.
+      const named = /([A-Za-z0-9_]+(?:\.[A-Za-z0-9_\-]+)+):/.exec(e instanceof Error ? e.message : "")?.[1];
+      const at = named && [...list.querySelectorAll(".key-error")].find((n) => n instanceof HTMLElement && n.dataset.key === named);
+      showError(at instanceof HTMLElement ? at : errEl, e);
     }
   }
 

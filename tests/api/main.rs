@@ -27,6 +27,7 @@ mod channels_webhook;
 mod chat_completions;
 mod client_tools;
 mod config_reload;
+mod control_ui;
 mod cors;
 mod cron;
 mod cron_tool;
