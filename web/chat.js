@@ -32,9 +32,15 @@ export function mountChat(el, { gw }, openKey) {
   const list = h("div", { class: "messages", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
   const input = /** @type {HTMLTextAreaElement} */ (h("textarea", { name: "message", rows: "2", placeholder: "Message (Enter to send, Shift+Enter for a new line)" }));
   const send = h("button", { type: "submit", text: "Send" });
+  const picker = /** @type {HTMLInputElement} */ (h("input", { type: "file", accept: "image/*", multiple: true, class: "visually-hidden", id: "attach-file", tabindex: "-1" }));
+  const attachLabel = h("label", { for: "attach-file", class: "button ghost", tabindex: "0", text: "Attach image" });
+  const previews = h("div", { class: "previews", "aria-label": "Attached images" });
+  /** @type {{mimeType: string, fileName: string, content: string, url: string}[]} */
+  let pending = [];
   const abort = h("button", { type: "button", class: "danger", text: "Abort", disabled: true });
   const err = h("p", { class: "error", role: "alert", hidden: true });
-  const form = h("form", { class: "composer" }, field("Message", input), h("div", { class: "actions" }, abort, send));
+  const form = h("form", { class: "composer" }, previews, field("Message", input),
+    h("div", { class: "actions" }, picker, attachLabel, abort, send));
 
   el.replaceChildren(h("section", { class: "chat", "aria-label": "Chat" },
     h("div", { class: "toolbar" }, field("Agent", agentSel), field("Session", sessionSel), newBtn),
@@ -106,21 +112,55 @@ export function mountChat(el, { gw }, openKey) {
   });
   more.addEventListener("click", async () => { limit = Math.min(1000, limit + PAGE); await loadHistory(); });
 
+  const drawPreviews = () => previews.replaceChildren(...pending.map((a, i) =>
+    h("figure", {}, h("img", { src: a.url, alt: a.fileName }),
+      h("button", { type: "button", class: "small ghost", "aria-label": `Remove ${a.fileName}`, text: "×",
+        onclick: () => { URL.revokeObjectURL(a.url); pending.splice(i, 1); drawPreviews(); } }))));
+  /** @param {File[]} files */
+  async function attach(files) {
+    const max = gw.hello?.policy?.attachments?.maxImageBytes ?? 6 * 1024 * 1024;
+    for (const f of files) {
+      if (!f.type.startsWith("image/")) continue;
+      if (f.size > max) { showError(err, `${f.name} is larger than ${Math.round(max / 1048576)} MiB`); continue; }
+      const dataUrl = await new Promise((resolve, reject) => {
+        const r = new FileReader();
+        r.onload = () => resolve(String(r.result));
+        r.onerror = () => reject(r.error);
+        r.readAsDataURL(f);
+      });
+      pending.push({ mimeType: f.type, fileName: f.name || "pasted image", content: dataUrl.slice(dataUrl.indexOf(",") + 1), url: URL.createObjectURL(f) });
+    }
+    drawPreviews();
+  }
+  picker.addEventListener("change", () => { attach([...(picker.files ?? [])]); picker.value = ""; });
+  attachLabel.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); picker.click(); } });
+  input.addEventListener("paste", (ev) => {
+    const files = [...(ev.clipboardData?.files ?? [])].filter((f) => f.type.startsWith("image/"));
+    if (files.length) { ev.preventDefault(); attach(files); }
+  });
+
   async function submit() {
     const message = input.value;
-    if (!message.trim()) return;
+    if (!message.trim() && !pending.length) return;
     showError(err, null);
     input.value = "";
+    const sent = pending;
+    pending = [];
+    drawPreviews();
     const u = bubble("user", Date.now());
     u.setText(message);
+    for (const a of sent) u.extras.appendChild(h("img", { class: "attachment", src: a.url, alt: a.fileName }));
     list.appendChild(u.el);
     scroll();
     try {
-      const ack = await gw.send("chat.send", { sessionKey, message, idempotencyKey: randomId() });
+      const attachments = sent.map(({ mimeType, fileName, content }) => ({ type: "image", mimeType, fileName, content }));
+      const ack = await gw.send("chat.send", { sessionKey, message, idempotencyKey: randomId(), ...(attachments.length ? { attachments } : {}) });
       if (ack.runId && ack.status !== "ok") { setRunning(ack.runId); runView(ack.runId); }
     } catch (e) {
       showError(err, e);
       input.value = message;
+      pending = sent;
+      drawPreviews();
     }
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); submit(); });

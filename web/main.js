@@ -75,7 +75,11 @@ function start(g) {
 const cred = savedCredential();
 if (cred) {
   const g = new Gateway(cred);
-  g.connect().then(() => start(g), (e) => { saveCredential(null); showLogin(e.message); });
+  g.connect().then(() => start(g), (e) => {
+    // Forget the credential only when the gateway refused it, not when it was unreachable.
+    if (e.code !== "UNAVAILABLE") saveCredential(null);
+    showLogin(e.message);
+  });
 } else {
   showLogin();
 }

@@ -2,6 +2,7 @@
 real gateway in front of a scripted upstream (Python's http.server): it streams slowly and holds
 the rest of a reply until the test releases it, calls a tool, hangs until aborted, or answers with
 HTML that must stay text. A screenshot of each view goes to target/web-ui-screenshots/."""
+import base64
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ import conftest
 
 TOKEN = "web-ui-token"
 SHOTS = os.path.join(conftest.TARGET, "web-ui-screenshots")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 XSS = '<script>window.__xss = 1</script> and <img src=x onerror="window.__xss = 2"> as text'
 
 RELEASE = threading.Event()  # lets the held part of the "stream slowly" reply go
@@ -54,7 +56,10 @@ class Upstream(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         try:
-            if last["role"] == "tool":
+            parts = last.get("content") if isinstance(last.get("content"), list) else []
+            if any(p.get("type") == "image_url" and p["image_url"]["url"].startswith("data:image/png;base64,") for p in parts):
+                self._send(_chunk({"role": "assistant", "content": "I see an image."}))
+            elif last["role"] == "tool":
                 self._send(_chunk({"role": "assistant", "content": "The tool answered."}))
             elif "use a tool" in text:
                 call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "agents_list", "arguments": "{}"}}
@@ -91,7 +96,7 @@ def base_url():
     with open(cfg, "w") as f:
         f.write(
             '{ gateway: { auth: { mode: "token", token: "%s" } },'
-            ' models: { providers: { up: { baseUrl: "http://127.0.0.1:%d/v1", api: "openai-completions", models: [{ id: "m" }] } } },'
+            ' models: { providers: { up: { baseUrl: "http://127.0.0.1:%d/v1", api: "openai-completions", models: [{ id: "m", input: ["text", "image"] }] } } },'
             ' agents: { defaults: { model: "up/m" } },'
             ' channels: { webhook: { secret: "bridge-secret", callbackUrl: "https://bridge.invalid/clawgate" } } }'
             % (TOKEN, server.server_address[1])
@@ -217,6 +222,15 @@ def test_model_html_renders_as_text(page, base_url):
     expect(reply).to_contain_text('<img src=x onerror="window.__xss = 2">')
     assert page.locator(".messages script, .messages img").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_an_attached_image_reaches_the_model(page, base_url):
+    login(page, base_url)
+    page.locator("#attach-file").set_input_files(files=[{"name": "dot.png", "mimeType": "image/png", "buffer": PNG}])
+    expect(page.get_by_role("img", name="dot.png")).to_be_visible()
+    send(page, "what is in this picture?")
+    expect(page.locator(".msg.assistant").last.locator(".text")).to_have_text("I see an image.")
+    expect(page.locator(".previews img")).to_have_count(0)
 
 
 def test_a_previous_session_opens_with_its_history(page, base_url):
