@@ -24,6 +24,7 @@ mod channels_media;
 mod channels_slack;
 mod channels_telegram;
 mod channels_webhook;
+mod chat_attachments;
 mod chat_completions;
 mod client_tools;
 mod config_reload;
