@@ -64,7 +64,7 @@ export function thinking() {
 export function historyMessage(list, m) {
   if (m.role === "user" || m.role === "system") {
     const b = bubble(m.role, m.timestamp);
-    b.setText(typeof m.content === "string" ? m.content : (m.content ?? []).map((c) => c.text ?? "").join(""));
+    b.setText(typeof m.content === "string" ? m.content : (m.content ?? []).map((/** @type {any} */ c) => c.text ?? "").join(""));
     list.appendChild(b.el);
   } else if (m.role === "assistant") {
     const b = bubble("assistant", m.timestamp);
@@ -78,7 +78,7 @@ export function historyMessage(list, m) {
     list.appendChild(b.el);
   } else if (m.role === "toolResult") {
     const last = list.lastElementChild;
-    const text = (m.content ?? []).map((c) => c.text ?? "").join("");
+    const text = (m.content ?? []).map((/** @type {any} */ c) => c.text ?? "").join("");
     const target = last?.classList.contains("assistant") ? last.querySelector(".extras") : list;
     target?.appendChild(toolResult(text));
   }

@@ -23,9 +23,9 @@ export function mountCron(el, { gw }) {
   const cancel = h("button", { type: "button", class: "ghost", text: "Cancel edit", hidden: true });
   /** @type {string|null} */
   let editing = null;
-  const form = h("form", { class: "card cron-form", "aria-label": "Cron job" },
+  const form = /** @type {HTMLFormElement} */ (h("form", { class: "card cron-form", "aria-label": "Cron job" },
     field("Name", name), field("Cron expression", expr, "5 or 6 fields, host time zone"),
-    field("Message for the agent", message), h("div", { class: "actions" }, cancel, submit));
+    field("Message for the agent", message), h("div", { class: "actions" }, cancel, submit)));
   el.replaceChildren(h("section", { "aria-labelledby": "cron-title" },
     h("h2", { id: "cron-title", text: "Cron jobs" }), err,
     h("div", { class: "table-wrap" }, h("table", { class: "cron-jobs" },

@@ -174,9 +174,10 @@ export class Gateway {
    * @param {string} path relative to the page, e.g. "v1/channels/x/enable"
    */
   async http(method, path) {
+    /** @type {Record<string, string>} */
     const headers = this.credential.password
       ? { "X-OpenClaw-Password": this.credential.password }
-      : { Authorization: `Bearer ${this.credential.token}` };
+      : { Authorization: `Bearer ${this.credential.token ?? ""}` };
     const res = await fetch(apiUrl(path), { method, headers });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new RpcError({ code: String(res.status), message: body?.error?.message || res.statusText });

@@ -30,7 +30,8 @@ let gw = null;
 /** @type {(() => void)|void} */
 let cleanup;
 
-function showLogin(/** @type {string|undefined} */ error) {
+/** @param {string} [error] */
+function showLogin(error) {
   gw?.close();
   gw = null;
   mountLogin(root, async (cred) => {

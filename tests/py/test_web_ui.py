@@ -76,6 +76,9 @@ class Upstream(BaseHTTPRequestHandler):
                 while not HOLD.wait(0.2):
                     self.wfile.write(b": keep-alive\n\n")  # fails once the gateway hangs up
                     self.wfile.flush()
+            elif "think first" in text:
+                self._send(_chunk({"role": "assistant", "reasoning_content": "Weighing the options."}))
+                self._send(_chunk({"content": "Decided."}))
             elif "html please" in text:
                 self._send(_chunk({"role": "assistant", "content": XSS}))
             else:
@@ -204,6 +207,17 @@ def test_a_tool_call_is_shown_collapsed(page, base_url):
     expect(page.locator(".msg.assistant").last.locator(".text")).to_have_text("The tool answered.")
 
 
+def test_thinking_is_shown_collapsed(page, base_url):
+    login(page, base_url)
+    send(page, "think first")
+    reply = page.locator(".msg.assistant").last
+    expect(reply.locator(".text")).to_have_text("Decided.")
+    thinking = reply.locator("details.thinking")
+    expect(thinking).to_be_visible()
+    thinking.locator("summary").click()
+    expect(thinking.locator(".thinking-text")).to_have_text("Weighing the options.")
+
+
 def test_a_slow_turn_is_aborted(page, base_url):
     login(page, base_url)
     send(page, "hang until aborted")
@@ -245,11 +259,19 @@ def test_a_previous_session_opens_with_its_history(page, base_url):
     page.get_by_label("Search").fill("web-")
     shot(page, "sessions")
     page.get_by_role("link", name=side).click()
+    expect(page.locator("select[name=session]")).to_have_value(side)
     expect(page.locator(".msg.user .text").first).to_have_text("hello in a side session")
     expect(page.locator(".msg.assistant .text").first).to_have_text("Hello from the upstream.")
     # The main session's history is there too: the earlier tests' turns.
     page.locator("select[name=session]").select_option("agent:main:main")
     expect(page.locator(".msg.user .text", has_text="please stream slowly")).to_have_count(1)
+    # Deleting the side session removes it from the list.
+    page.on("dialog", lambda d: d.accept())
+    open_view(page, "Sessions")
+    row = page.locator("tbody tr", has_text=side)
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
 
 
 def test_a_cron_job_is_added_and_listed(page, base_url):
@@ -261,6 +283,13 @@ def test_a_cron_job_is_added_and_listed(page, base_url):
     page.get_by_role("button", name="Add job").click()
     row = page.locator("table.cron-jobs tbody tr", has_text="Morning brief")
     expect(row).to_contain_text("cron 0 7 * * *")
+    row.get_by_role("button", name="Edit").click()
+    page.get_by_label("Cron expression").fill("30 8 * * 1-5")
+    page.get_by_role("button", name="Save job").click()
+    expect(row).to_contain_text("cron 30 8 * * 1-5")
+    row.get_by_role("button", name="Run now").click()
+    history = page.locator("table:not(.cron-jobs) tbody tr", has_text="Morning brief")
+    expect(history.first).to_contain_text("ok", timeout=15000)
     shot(page, "cron")
 
 
