@@ -70,9 +70,14 @@ export class Gateway {
           this.onState("connected");
           resolve(hello);
         }, (err) => {
+          if (settled) return;
           settled = true;
-          this.stopped = true;
-          this.onState("refused", err.message);
+          if (err.code !== "CLOSED") {
+            // The gateway refused the handshake (credential, origin, protocol): stop for good.
+            this.stopped = true;
+            err.refused = true;
+            this.onState("refused", err.message);
+          }
           reject(err);
         });
       });
@@ -81,12 +86,14 @@ export class Gateway {
         for (const p of this.pending.values()) p.reject(new RpcError({ code: "CLOSED", message: "connection closed" }));
         this.pending.clear();
         if (!settled) {
+          // The caller of connect() decides what happens next.
           settled = true;
+          this.onState("offline", ev.reason);
           reject(new RpcError({ code: "UNAVAILABLE", message: ev.reason || "cannot reach the gateway" }));
-          if (!this.hello) { this.stopped = true; this.onState("offline", ev.reason); return; }
+          return;
         }
-        if (this.stopped) return;
-        if (ev.code === 4001 || ev.code === 1008) {
+        if (this.stopped || ws !== this.ws) return;
+        if (ev.code === 4001 || (ev.code === 1008 && /auth|unauthori[sz]ed/i.test(ev.reason))) {
           this.stopped = true;
           this.onState("refused", ev.reason);
           this.onAuthFailed(ev.reason || "the gateway closed the session");
@@ -104,7 +111,7 @@ export class Gateway {
     setTimeout(() => {
       if (this.stopped) return;
       this.connect().then(() => this.emit("reconnected", {}), (err) => {
-        if (err.details?.code?.startsWith?.("AUTH") || /unauthorized/.test(err.message)) this.onAuthFailed(err.message);
+        if (err.refused) this.onAuthFailed(err.message);
         else if (!this.stopped) this.reconnect();
       });
     }, delay);

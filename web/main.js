@@ -78,7 +78,7 @@ if (cred) {
   const g = new Gateway(cred);
   g.connect().then(() => start(g), (e) => {
     // Forget the credential only when the gateway refused it, not when it was unreachable.
-    if (e.code !== "UNAVAILABLE") saveCredential(null);
+    if (e.refused) saveCredential(null);
     showLogin(e.message);
   });
 } else {
