@@ -89,38 +89,56 @@ class Upstream(BaseHTTPRequestHandler):
             pass
 
 
-@pytest.fixture(scope="module")
-def base_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state = tempfile.mkdtemp(prefix="clawgate-webui-")
-    cfg = os.path.join(state, "clawgate.json5")
-    with open(cfg, "w") as f:
+def write_config(path, upstream_port, token=TOKEN):
+    with open(path, "w") as f:
         f.write(
             '{ gateway: { auth: { mode: "token", token: "%s" } },'
             ' models: { providers: { up: { baseUrl: "http://127.0.0.1:%d/v1", api: "openai-completions", models: [{ id: "m", input: ["text", "image"] }] } } },'
             ' agents: { defaults: { model: "up/m" } },'
             ' channels: { webhook: { secret: "bridge-secret", callbackUrl: "https://bridge.invalid/clawgate" } } }'
-            % (TOKEN, server.server_address[1])
+            % (token, upstream_port)
         )
-    port = conftest._free_port()
+
+
+def start_gateway(cfg, state, port):
     gw = subprocess.Popen(
         [conftest._bin("clawgate"), "gateway", "run", "--config", cfg, "--state-dir", state, "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, RUST_LOG="warn"),
     )
+    conftest._wait_ready(f"http://127.0.0.1:{port}/healthz")
+    return gw
+
+
+def stop_gateway(gw):
+    gw.terminate()
     try:
-        conftest._wait_ready(f"http://127.0.0.1:{port}/healthz")
+        gw.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        gw.kill()
+
+
+@pytest.fixture(scope="module")
+def upstream_port():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    HOLD.set()
+    RELEASE.set()
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def base_url(upstream_port):
+    state = tempfile.mkdtemp(prefix="clawgate-webui-")
+    cfg = os.path.join(state, "clawgate.json5")
+    write_config(cfg, upstream_port)
+    port = conftest._free_port()
+    gw = start_gateway(cfg, state, port)
+    try:
         yield f"http://127.0.0.1:{port}/"
     finally:
-        HOLD.set()
-        RELEASE.set()
-        gw.terminate()
-        try:
-            gw.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            gw.kill()
-        server.shutdown()
+        stop_gateway(gw)
 
 
 @pytest.fixture(scope="module")
@@ -323,3 +341,30 @@ def test_status_logs_and_config_views(page, base_url):
     key.get_by_role("button", name="Save").click()
     expect(key.locator(".key-error")).to_contain_text("gateway.auth.mode")
     shot(page, "config")
+
+
+def test_a_restarted_gateway_is_reconnected_and_a_rotated_token_logs_out(browser, upstream_port):
+    state = tempfile.mkdtemp(prefix="clawgate-webui-restart-")
+    cfg = os.path.join(state, "clawgate.json5")
+    write_config(cfg, upstream_port)
+    port = conftest._free_port()
+    url = f"http://127.0.0.1:{port}/"
+    gw = start_gateway(cfg, state, port)
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    try:
+        login(pg, url)
+        stop_gateway(gw)
+        expect(pg.locator(".conn")).to_contain_text("reconnecting")
+        gw = start_gateway(cfg, state, port)
+        expect(pg.locator(".conn")).to_have_text("connected", timeout=20000)
+        assert pg.evaluate("sessionStorage.length") == 1
+        # A new token in the file: the reload closes the old token's socket (4001) and the page
+        # asks for the new one instead of retrying the old.
+        write_config(cfg, upstream_port, token="rotated-token")
+        expect(pg.get_by_role("alert")).to_contain_text("gateway auth changed", timeout=20000)
+        expect(pg.get_by_label("Gateway token or password")).to_be_visible()
+        assert pg.evaluate("sessionStorage.length") == 0
+    finally:
+        ctx.close()
+        stop_gateway(gw)
