@@ -28,11 +28,11 @@ export function mountCron(el, { gw }) {
     field("Message for the agent", message), h("div", { class: "actions" }, cancel, submit)));
   el.replaceChildren(h("section", { "aria-labelledby": "cron-title" },
     h("h2", { id: "cron-title", text: "Cron jobs" }), err,
-    h("div", { class: "table-wrap" }, h("table", { class: "cron-jobs" },
+    h("div", { class: "table-wrap" }, h("table", { class: "cron-jobs stack" },
       h("thead", {}, h("tr", {}, ...["Name", "Schedule", "Next run", "Last", "Enabled", ""].map((t) => h("th", { scope: "col", text: t })))), body)),
     form,
     h("h3", { text: "Run history" }),
-    h("div", { class: "table-wrap" }, h("table", {},
+    h("div", { class: "table-wrap" }, h("table", { class: "stack cron-runs" },
       h("thead", {}, h("tr", {}, ...["When", "Job", "Status", "Duration", "Summary"].map((t) => h("th", { scope: "col", text: t })))), runs))));
 
   /** @param {() => Promise<any>} fn */
@@ -48,11 +48,11 @@ export function mountCron(el, { gw }) {
       message.value = j.payload?.message ?? j.payload?.text ?? ""; submit.textContent = "Save job"; cancel.hidden = false; name.focus();
     };
     return h("tr", { "data-job": j.id },
-      h("th", { scope: "row", text: j.name ?? j.id }),
-      h("td", { text: scheduleText(j.schedule) }),
-      h("td", { text: time(j.state?.nextRunAtMs) }),
-      h("td", { text: j.state?.lastStatus ?? j.state?.lastRunStatus ?? "—" }),
-      h("td", { text: j.enabled === false ? "no" : "yes" }),
+      h("th", { scope: "row", "data-label": "Name", text: j.name ?? j.id }),
+      h("td", { "data-label": "Schedule", text: scheduleText(j.schedule) }),
+      h("td", { "data-label": "Next run", text: time(j.state?.nextRunAtMs) }),
+      h("td", { "data-label": "Last", text: j.state?.lastStatus ?? j.state?.lastRunStatus ?? "—" }),
+      h("td", { "data-label": "Enabled", text: j.enabled === false ? "no" : "yes" }),
       h("td", { class: "row-actions" },
         h("button", { type: "button", class: "small", text: "Run now", onclick: () => act(() => gw.send("cron.run", { id: j.id, mode: "force" })) }),
         h("button", { type: "button", class: "small ghost", text: "Edit", onclick: edit }),
@@ -68,9 +68,10 @@ export function mountCron(el, { gw }) {
     const jobs = list.jobs ?? [];
     body.replaceChildren(...(jobs.length ? jobs.map(row) : [h("tr", {}, h("td", { colspan: "6", text: "No jobs yet." }))]));
     runs.replaceChildren(...(log.entries ?? []).map((/** @type {any} */ r) => h("tr", {},
-      h("td", { text: time(r.runAtMs ?? r.ts) }), h("td", { text: r.jobName ?? r.jobId }),
-      h("td", { text: r.status }), h("td", { text: r.durationMs != null ? `${r.durationMs} ms` : "—" }),
-      h("td", { text: r.error ?? r.summary ?? "" }))));
+      h("td", { "data-label": "When", text: time(r.runAtMs ?? r.ts) }), h("td", { "data-label": "Job", text: r.jobName ?? r.jobId }),
+      h("td", { "data-label": "Status", class: "run-status", text: r.status }),
+      h("td", { "data-label": "Duration", text: r.durationMs != null ? `${r.durationMs} ms` : "—" }),
+      h("td", { "data-label": "Summary", text: r.error ?? r.summary ?? "" }))));
   }
 
   form.addEventListener("submit", (ev) => {

@@ -14,7 +14,7 @@ export function mountSessions(el, { gw, openSession }) {
   el.replaceChildren(h("section", { "aria-labelledby": "sessions-title" },
     h("h2", { id: "sessions-title", text: "Sessions" }),
     h("div", { class: "toolbar" }, field("Search", search)), err,
-    h("div", { class: "table-wrap" }, h("table", {},
+    h("div", { class: "table-wrap" }, h("table", { class: "stack" },
       h("thead", {}, h("tr", {}, ...["Session", "Agent", "Messages", "Tokens", "Updated", "Model", "Thinking", ""].map((t) => h("th", { scope: "col", text: t })))),
       body))));
 
@@ -33,12 +33,12 @@ export function mountSessions(el, { gw, openSession }) {
       ...levels.map((/** @type {any} */ l) => { const v = typeof l === "string" ? l : l.id ?? l.value; return h("option", { value: v, text: v, selected: s.thinkingLevel === v }); })));
     think.addEventListener("change", () => act(() => gw.send("sessions.patch", { key: s.key, thinkingLevel: think.value || null })));
     return h("tr", {},
-      h("th", { scope: "row" }, h("a", { href: `#chat/${encodeURIComponent(s.key)}`, text: s.label ? `${s.label} — ${s.key}` : s.key, onclick: (/** @type {Event} */ e) => { e.preventDefault(); openSession(s.key); } })),
-      h("td", { text: s.agentId ?? "" }),
-      h("td", { text: String(s.messageCount ?? "") }),
-      h("td", { text: String(s.totalTokens ?? s.tokens?.total ?? "") }),
-      h("td", { text: time(s.updatedAt) }),
-      h("td", {}, model), h("td", {}, think),
+      h("th", { scope: "row", "data-label": "Session" }, h("a", { href: `#chat/${encodeURIComponent(s.key)}`, text: s.label ? `${s.label} — ${s.key}` : s.key, onclick: (/** @type {Event} */ e) => { e.preventDefault(); openSession(s.key); } })),
+      h("td", { "data-label": "Agent", text: s.agentId ?? "" }),
+      h("td", { "data-label": "Messages", text: String(s.messageCount ?? "") }),
+      h("td", { "data-label": "Tokens", text: String(s.totalTokens ?? s.tokens?.total ?? "") }),
+      h("td", { "data-label": "Updated", text: time(s.updatedAt) }),
+      h("td", { "data-label": "Model" }, model), h("td", { "data-label": "Thinking" }, think),
       h("td", { class: "row-actions" },
         h("button", { type: "button", class: "small", text: "Reset", onclick: () => confirm(`Reset ${s.key}?`) && act(() => gw.send("sessions.reset", { key: s.key })) }),
         h("button", { type: "button", class: "small danger", text: "Delete", onclick: () => confirm(`Delete ${s.key}?`) && act(() => gw.send("sessions.delete", { key: s.key })) })));

@@ -164,6 +164,7 @@ def page(browser, base_url):
 
 def shot(pg, name):
     os.makedirs(SHOTS, exist_ok=True)
+    pg.evaluate("window.scrollTo(0, 0)")
     pg.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
@@ -306,8 +307,8 @@ def test_a_cron_job_is_added_and_listed(page, base_url):
     page.get_by_role("button", name="Save job").click()
     expect(row).to_contain_text("cron 30 8 * * 1-5")
     row.get_by_role("button", name="Run now").click()
-    history = page.locator("table:not(.cron-jobs) tbody tr", has_text="Morning brief")
-    expect(history.first).to_contain_text("ok", timeout=15000)
+    history = page.locator("table.cron-runs tbody tr", has_text="Morning brief")
+    expect(history.first.locator(".run-status")).to_have_text("ok", timeout=15000)
     shot(page, "cron")
 
 
