@@ -58,6 +58,7 @@ function start(g) {
       h("nav", { "aria-label": "Views" }, ...links),
       state, logout),
     main);
+  let first = true;
   const route = () => {
     const [id, ...rest] = location.hash.slice(1).split("/");
     const view = VIEWS[id] ? id : "chat";
@@ -68,6 +69,9 @@ function start(g) {
     const ctx = { gw: g, go: (r) => { location.hash = r; }, openSession: (k) => { location.hash = `chat/${encodeURIComponent(k)}`; } };
     cleanup = VIEWS[view][1](main, ctx, rest.length ? decodeURIComponent(rest.join("/")) : undefined);
     document.title = `${VIEWS[view][0]} · clawgate`;
+    // Keyboard and screen-reader users land on the new view, not on the old link.
+    if (!first && view !== "chat") main.focus();
+    first = false;
   };
   window.onhashchange = route;
   route();

@@ -217,6 +217,22 @@ def test_streamed_text_appears_before_the_turn_ends(page, base_url):
     shot(page, "chat")
 
 
+def test_enter_during_ime_composition_does_not_send(page, base_url):
+    login(page, base_url)
+    box = page.get_by_label("Message", exact=True)
+    expect(page.locator("select[name=session] option")).not_to_have_count(0)
+    box.fill("你好")
+    before = page.locator(".msg.user").count()
+    # The Enter that confirms an IME candidate arrives with isComposing (keyCode 229).
+    box.evaluate("""el => el.dispatchEvent(new KeyboardEvent("keydown",
+        {key: "Enter", isComposing: true, keyCode: 229, bubbles: true, cancelable: true}))""")
+    assert box.input_value() == "你好"
+    assert page.locator(".msg.user").count() == before
+    box.press("Enter")
+    expect(page.locator(".msg.user .text").last).to_have_text("你好")
+    expect(page.locator(".msg.assistant").last.locator(".text")).to_have_text("Hello from the upstream.")
+
+
 def test_a_tool_call_is_shown_collapsed(page, base_url):
     login(page, base_url)
     send(page, "please use a tool")
