@@ -5,6 +5,7 @@ HTML that must stay text. A screenshot of each view goes to target/web-ui-screen
 import base64
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -139,6 +140,7 @@ def base_url(upstream_port):
         yield f"http://127.0.0.1:{port}/"
     finally:
         stop_gateway(gw)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -385,3 +387,4 @@ def test_a_restarted_gateway_is_reconnected_and_a_rotated_token_logs_out(browser
     finally:
         ctx.close()
         stop_gateway(gw)
+        shutil.rmtree(state, ignore_errors=True)
