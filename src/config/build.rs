@@ -9,6 +9,42 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// `gateway.controlUi.{enabled, basePath}`: whether the web UI is served, and where.
+fn control_ui(
+    g: &super::raw::RawGateway,
+    file: &Option<PathBuf>,
+    source: &str,
+) -> Result<(bool, String), ConfigError> {
+    let ui = g.control_ui.as_ref();
+    let enabled = match ui.and_then(|c| c.get("enabled")) {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(invalid(
+                file,
+                source,
+                "gateway.controlUi.enabled",
+                "must be true or false",
+            ))
+        }
+    };
+    let base = match ui.and_then(|c| c.get("basePath")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => {
+            return Err(invalid(
+                file,
+                source,
+                "gateway.controlUi.basePath",
+                "must be a string",
+            ))
+        }
+    };
+    let base = crate::http::control_ui::normalize_base_path(base)
+        .map_err(|m| invalid(file, source, "gateway.controlUi.basePath", m))?;
+    Ok((enabled, base))
+}
+
 pub(super) fn invalid(
     path: &Option<PathBuf>,
     source: &str,
@@ -76,6 +112,7 @@ pub(super) fn build(
     }
     let (port, bind) = network(g, ov, &file, source)?;
     let auth = auth(g, ov, &bind, port, &file, source)?;
+    let (control_ui_enabled, control_ui_base_path) = control_ui(g, &file, source)?;
     let (chat_completions, responses, responses_raw) = endpoints(g);
     let mut providers = super::build_models::providers(&raw, &file, source)?;
     let d = &raw.agents.defaults;
@@ -154,6 +191,8 @@ pub(super) fn build(
             .and_then(|h| h.strict_transport_security.clone())
             .filter(|s| !s.trim().is_empty()),
         control_ui: g.control_ui.clone(),
+        control_ui_enabled,
+        control_ui_base_path,
         providers,
         probe_ollama,
         agents,

@@ -439,6 +439,11 @@ pub struct Config {
     pub hsts: Option<String>,
     /// Raw `gateway.controlUi` (browser origin policy).
     pub control_ui: Option<Value>,
+    /// `gateway.controlUi.enabled` (default true): serve the web UI ([`crate::http::control_ui`]).
+    pub control_ui_enabled: bool,
+    /// `gateway.controlUi.basePath` normalised: `""` for the root, else `/seg…` without a
+    /// trailing slash.
+    pub control_ui_base_path: String,
     /// Providers by id.
     pub providers: BTreeMap<String, ProviderConfig>,
     /// Probe Ollama on 127.0.0.1:11434 at start-up (no provider configured or detected).

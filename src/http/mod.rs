@@ -9,6 +9,7 @@ mod chat_completions;
 pub mod chat_fields;
 mod chat_history;
 pub mod chat_input;
+pub mod control_ui;
 pub mod cors;
 mod embeddings;
 pub mod hooks;
@@ -55,6 +56,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )),
     );
     routes::register(cfg);
+    // Last: the web UI, only for its own paths (so it never shadows a route above).
+    control_ui::configure(cfg);
 }
 
 /// The JSON 404 for every unknown path.

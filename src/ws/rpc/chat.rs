@@ -20,7 +20,7 @@ pub const HISTORY_MAX_LIMIT: usize = 1000;
 /// Default per-field character cap of `chat.history`.
 pub const HISTORY_DEFAULT_MAX_CHARS: usize = 12_000;
 
-fn message_param(call: &Call) -> Result<String, ErrorShape> {
+fn message_param(call: &Call, has_attachments: bool) -> Result<String, ErrorShape> {
     let msg = call
         .params
         .get("message")
@@ -29,15 +29,20 @@ fn message_param(call: &Call) -> Result<String, ErrorShape> {
     if msg.contains('\0') {
         return Err(bad_param("message must not contain null bytes"));
     }
-    if msg.trim().is_empty() {
+    if msg.trim().is_empty() && !has_attachments {
         return Err(bad_param("message or attachment required"));
     }
     Ok(msg.to_string())
 }
 
-/// `chat.send {sessionKey, message, idempotencyKey, thinking?, timeoutMs?}`.
+/// `chat.send {sessionKey, message, idempotencyKey, thinking?, timeoutMs?, attachments?}`
+/// (image attachments, [`super::attachments`]).
 pub async fn send(call: Call) {
-    let message = match message_param(&call) {
+    let images = match super::attachments::images(&call.params) {
+        Ok(i) => i,
+        Err(e) => return call.reply.err(e),
+    };
+    let message = match message_param(&call, !images.is_empty()) {
         Ok(m) => m,
         Err(e) => return call.reply.err(e),
     };
@@ -76,6 +81,7 @@ pub async fn send(call: Call) {
         Ok(Begun::New { run_id }) => {
             let mut req = req;
             req.run_id = run_id.clone();
+            req.images = images;
             let run = app.start_detached(req, Placement::Here);
             call.reply.ok(json!({"runId": run_id, "status": "started"}));
             let status = match run.outcome().await.map(|o| o.status) {
@@ -251,7 +257,7 @@ pub async fn run_simple(mut call: Call) {
             }
         }
     }
-    let message = match message_param(&call) {
+    let message = match message_param(&call, false) {
         Ok(m) => m,
         Err(e) => return call.reply.err(e),
     };

@@ -7,6 +7,7 @@
 
 mod agent;
 mod approvals;
+mod attachments;
 mod channels;
 mod chat;
 mod config;
