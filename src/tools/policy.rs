@@ -24,6 +24,7 @@
 //! naming them anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
 
 use crate::config::{ModelRef, ToolPolicy, ToolRules};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
@@ -137,13 +138,26 @@ pub fn profile_allow(profile: &str) -> Option<&'static [&'static str]> {
 }
 
 /// The tool a configured name means: lower case, `bash` → `exec`, `apply-patch` → `apply_patch`.
-fn normalize(name: &str) -> String {
-    let n = name.trim().to_ascii_lowercase();
-    match n.as_str() {
-        "bash" => "exec".into(),
-        "apply-patch" => "apply_patch".into(),
+/// Borrows unless the name needs lower-casing (policy checks run for every tool of every turn).
+fn normalize(name: &str) -> Cow<'_, str> {
+    let t = name.trim();
+    let n = if t.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(t.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    };
+    match n.as_ref() {
+        "bash" => Cow::Borrowed("exec"),
+        "apply-patch" => Cow::Borrowed("apply_patch"),
         _ => n,
     }
+}
+
+/// Configured entries, normalized once when a filter is built.
+fn normalized(list: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<String> {
+    list.into_iter()
+        .map(|e| normalize(e.as_ref()).into_owned())
+        .collect()
 }
 
 fn group(name: &str) -> Option<&'static [&'static str]> {
@@ -167,12 +181,11 @@ fn glob_match(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// One configured entry: a tool, a group or a glob.
-fn entry_matches(entry: &str, tool: &str) -> bool {
-    let e = normalize(entry);
-    match group(&e) {
+/// One normalized entry: a tool, a group or a glob.
+fn entry_matches(e: &str, tool: &str) -> bool {
+    match group(e) {
         Some(members) => members.contains(&tool),
-        None if e.contains('*') => glob_match(&e, tool),
+        None if e.contains('*') => glob_match(e, tool),
         None => e == tool,
     }
 }
@@ -210,8 +223,8 @@ impl Filter {
         }
         warn_unknown(&allow, key);
         Filter {
-            allow,
-            deny: rules.deny.clone(),
+            allow: normalized(&allow),
+            deny: normalized(&rules.deny),
         }
     }
 
@@ -250,8 +263,8 @@ impl Resolved {
             };
             let profile = outer.profile.as_deref().or(inner.profile.as_deref());
             if let Some(list) = profile.and_then(profile_allow) {
-                let mut allow: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-                allow.extend(also.iter().cloned());
+                let mut allow = normalized(list.iter());
+                allow.extend(normalized(also));
                 warn_unknown(also, "tools.alsoAllow");
                 filters.push(Filter {
                     allow,
@@ -269,7 +282,7 @@ impl Resolved {
             .all(|r| r.profile.is_none() && r.allow.is_none())
         {
             // clawgate: some tools are opt-in (see the module documentation).
-            let opted_in: Vec<&String> = blocks.iter().flat_map(|r| &r.also_allow).collect();
+            let opted_in = normalized(blocks.iter().flat_map(|r| &r.also_allow));
             let deny = OPT_IN
                 .iter()
                 .flat_map(|e| group(e).unwrap_or(std::slice::from_ref(e)))
@@ -287,7 +300,7 @@ impl Resolved {
     /// Whether the tool `name` passes every filter.
     pub fn permits(&self, name: &str) -> bool {
         let name = normalize(name);
-        self.filters.iter().all(|f| f.permits(&name))
+        self.filters.iter().all(|f| f.permits(name.as_ref()))
     }
 }
 
