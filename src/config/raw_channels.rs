@@ -16,24 +16,24 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawChannels {
     /// Telegram Bot API (long polling).
-    pub telegram: Option<RawChannelAccount>,
+    pub telegram: Option<Box<RawChannelAccount>>,
     /// Slack Events API (HTTP mode).
-    pub slack: Option<RawChannelAccount>,
+    pub slack: Option<Box<RawChannelAccount>>,
     /// Discord Gateway + REST.
-    pub discord: Option<RawChannelAccount>,
+    pub discord: Option<Box<RawChannelAccount>>,
     /// clawgate's generic webhook channel (inbound POST, reply to a callback URL).
-    pub webhook: Option<RawChannelAccount>,
+    pub webhook: Option<Box<RawChannelAccount>>,
     /// Defaults shared by every channel (accepted; not interpreted).
     pub defaults: Option<Value>,
     /// WhatsApp Business Cloud API (OpenClaw's WhatsApp Web session keys are accepted too).
-    pub whatsapp: Option<RawChannelAccount>,
+    pub whatsapp: Option<Box<RawChannelAccount>>,
     /// Signal through a signal-cli REST API server.
-    pub signal: Option<RawChannelAccount>,
+    pub signal: Option<Box<RawChannelAccount>>,
     /// iMessage through a BlueBubbles server (`serverUrl`, `password`); the same connector as
     /// `bluebubbles`.
-    pub imessage: Option<RawChannelAccount>,
+    pub imessage: Option<Box<RawChannelAccount>>,
     /// OpenClaw's BlueBubbles channel: clawgate's iMessage connector.
-    pub bluebubbles: Option<RawChannelAccount>,
+    pub bluebubbles: Option<Box<RawChannelAccount>>,
     /// OpenClaw channels clawgate does not implement: accepted so the file loads; never started.
     pub googlechat: Option<Value>,
     /// See `whatsapp`.
