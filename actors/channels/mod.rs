@@ -15,6 +15,7 @@ mod delivery_ids;
 pub mod discord;
 mod dispatch;
 pub mod imessage;
+mod last_route;
 mod reconfigure;
 mod rich;
 pub mod signal;
@@ -35,6 +36,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 pub use crate::channels::{Deliver, DeliveryError, DeliveryReceipt};
+pub use last_route::DeliverToLast;
 pub use reconfigure::Reconfigure;
 
 /// One message-sized send; every connector handles it and answers the platform message id.
@@ -244,6 +246,8 @@ pub struct Channels {
     overrides: BTreeMap<String, bool>,
     /// Per-session inbound queues (see `dispatch`).
     queues: HashMap<String, dispatch::SessionQueue>,
+    /// The chat each session last heard from (see `last_route`).
+    last_routes: HashMap<String, dispatch::ReplyTarget>,
 }
 
 impl Channels {
@@ -281,6 +285,7 @@ impl Channels {
             entries,
             overrides,
             queues: HashMap::new(),
+            last_routes: HashMap::new(),
         }
     }
 

@@ -157,7 +157,8 @@ fn e164(wa_id: &str) -> String {
 }
 
 /// The Cloud API recipient for a target: a phone number loses `+`, spaces and dashes (and an
-/// OpenClaw `whatsapp:` prefix); a group id (`group:<id>` or anything not a number) is kept.
+/// OpenClaw `whatsapp:` prefix); a group id (`group:<id>`, a `…@g.us` id, more digits than
+/// E.164's 15, or anything not a number) is kept.
 pub fn normalize_target(to: &str) -> Recipient {
     let t = to.trim();
     let t = t.strip_prefix("whatsapp:").unwrap_or(t).trim();
@@ -168,7 +169,7 @@ pub fn normalize_target(to: &str) -> Recipient {
     let phone_like = t
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
-    if phone_like && !digits.is_empty() {
+    if phone_like && !digits.is_empty() && digits.len() <= 15 {
         Recipient::Individual(digits)
     } else {
         Recipient::Group(t.to_string())
@@ -352,6 +353,10 @@ mod tests {
         assert_eq!(
             normalize_target("group:ABC"),
             Recipient::Group("ABC".into())
+        );
+        assert_eq!(
+            normalize_target("120363040000000001"),
+            Recipient::Group("120363040000000001".into())
         );
         let b = text_body("+15551234567", "hi", Some("wamid.1"));
         assert_eq!(
