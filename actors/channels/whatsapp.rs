@@ -103,7 +103,10 @@ impl WhatsAppConnector {
                 act.restarts.succeeded();
                 let number = v["display_phone_number"]
                     .as_str()
-                    .map(str::to_string)
+                    .map(|n| {
+                        let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+                        format!("+{digits}")
+                    })
                     .or_else(|| act.cfg.phone.clone());
                 act.report(ConnState::Connected, number, None);
             }

@@ -57,6 +57,28 @@ async fn the_verification_challenge_is_echoed_only_for_the_verify_token() {
 }
 
 #[actix_web::test]
+async fn status_and_the_channel_list_show_the_business_number() {
+    let (_api, t) = gateway("").await;
+
+    let status = wait_channel_state(&t, "whatsapp", "connected").await;
+    let mut resp = t.get("/v1/channels").send().await.unwrap();
+    let list: Value = resp.json().await.unwrap();
+
+    assert_eq!(status["channels"]["whatsapp"], "connected");
+    assert_eq!(status["channels"]["signal"], "not_configured");
+    let wa = list["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "whatsapp")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(wa["name"], "WhatsApp", "{list}");
+    assert_eq!(wa["status"], "connected", "{list}");
+    assert_eq!(wa["botUsername"], "+15550001111", "{list}");
+}
+
+#[actix_web::test]
 async fn forged_or_unsigned_deliveries_are_rejected_and_run_nothing() {
     let (api, t) = gateway(r#"dmPolicy: "open", allowFrom: ["*"]"#).await;
     let body = fake::delivery(ADA, "Ada", json!([fake::text(ADA, "wamid.F1", "hi")]));
