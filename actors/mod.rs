@@ -8,6 +8,7 @@
 //!     │       │        at a time, queue behind it)
 //!     │       └── AgentRun (one per turn; model ⇄ tool loop; fans RunEvents out)
 //!     Scheduler (cron jobs and their timer; starts turns through the Router)
+//!     Heartbeat (the periodic heartbeat turn on the main session; its clock is injectable)
 //!     Channels (+ one connector per account), WsHub (+ one WsConn per socket)
 //!     HTTP workers (one per core) → handlers call `app::App`, which messages the Router,
 //!     then read RunEvents from a bounded channel and write SSE/JSON.
@@ -20,6 +21,7 @@
 
 pub mod agent_run;
 pub mod channels;
+pub mod heartbeat;
 pub mod router;
 pub mod scheduler;
 pub mod session;

@@ -281,6 +281,15 @@ impl Gateway {
         .with_metrics(metrics.clone())
         .start();
         app.bind_scheduler(scheduler.clone());
+        let heartbeat = crate::actors::heartbeat::Heartbeat::new(
+            live.clone(),
+            router.clone(),
+            ws.hub.clone(),
+            channels.clone(),
+            outbound.clone(),
+            system_events.clone(),
+        )
+        .start();
         let auth = Arc::new(Auth::new(&config.auth));
         let reloader = crate::reload::Reloader::new(
             live,
@@ -311,6 +320,7 @@ impl Gateway {
             hooks: Arc::new(crate::hooks::HookState::default()),
             outbound,
             scheduler,
+            heartbeat,
         };
         let data = web::Data::new(state.clone());
         let hsts = config.hsts.clone();

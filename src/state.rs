@@ -36,6 +36,8 @@ pub struct AppState {
     pub limits: Arc<crate::http::limits::Limiter>,
     /// The cron scheduler.
     pub scheduler: Addr<crate::actors::scheduler::Scheduler>,
+    /// The periodic heartbeat.
+    pub heartbeat: Addr<crate::actors::heartbeat::Heartbeat>,
 }
 
 impl AppState {

@@ -1,8 +1,8 @@
 //! Issue #12: every CLI example of the seed documents 001 and 004
 //! (`tests/fixtures/seed_cli_examples.sh`, verbatim but for the binary name) runs through
 //! `bash` with the real `clawgate` binary on `PATH` and the gateway's URL, token and state dir
-//! in the environment, against a real gateway process whose Telegram, Slack and Discord
-//! channels point at local fakes and whose model is the mock upstream. Each example is checked
+//! in the environment, against a real gateway process whose Telegram, Slack, Discord and
+//! WhatsApp channels point at local fakes and whose model is the mock upstream. Each example is checked
 //! for what its user observes: the exit code, the output, and the message in the chat.
 
 #[path = "support/fake_discord.rs"]
@@ -16,6 +16,9 @@ mod fake_slack;
 #[path = "support/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
+#[path = "support/fake_whatsapp.rs"]
+#[allow(dead_code)]
+mod fake_whatsapp;
 #[path = "support/form_body.rs"]
 mod form_body;
 #[path = "support/proc.rs"]
@@ -35,10 +38,6 @@ const TOKEN: &str = "seed-cli-gateway-token-0123456789abcdef";
 const REPLY: &str = "Hello from the mock model.";
 /// A small but real PNG header plus payload bytes, for the seed's `/tmp/screenshot.png`.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRpixels";
-
-/// Examples that cannot pass yet, each with the reason; they must fail naming the channel.
-const KNOWN_WHATSAPP: &[&str] = &["004:119"];
-const KNOWN_WHY: &str = "known: WhatsApp channel not built (#17)";
 
 /// One fixture block: where the seed has it (`004:144`) and its text.
 struct Example {
@@ -160,7 +159,7 @@ async fn channels_connected(port: u16) -> Value {
             Ok(mut r) => r.json().await.unwrap_or(Value::Null),
             Err(_) => Value::Null,
         };
-        let up = ["telegram", "slack", "discord"]
+        let up = ["telegram", "slack", "discord", "whatsapp"]
             .iter()
             .all(|id| v["channels"][id] == "connected");
         if up || std::time::Instant::now() >= deadline {
@@ -188,6 +187,7 @@ async fn every_cli_example_of_seeds_001_and_004_runs_verbatim() {
     let slack = fake_slack::start().await;
     let discord = FakeDiscord::start().await;
     let discord_rest = fake_discord_rest().await;
+    let whatsapp = fake_whatsapp::start().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = format!(
         r#"{{ gateway: {{ auth: {{ token: "{TOKEN}" }} }},
@@ -196,13 +196,15 @@ async fn every_cli_example_of_seeds_001_and_004_runs_verbatim() {
           channels: {{
             telegram: {{ botToken: "{}", apiRoot: "{}", dmPolicy: "allowlist", allowFrom: ["42"] }},
             slack: {{ botToken: "xoxb-test-token", signingSecret: "slack-signing-secret", apiRoot: "{}" }},
-            discord: {{ token: "discord-bot-token", apiRoot: "{}", gatewayUrl: "{}" }} }} }}"#,
+            discord: {{ token: "discord-bot-token", apiRoot: "{}", gatewayUrl: "{}" }},
+            {} }} }}"#,
         upstream.base_url(),
         fake_telegram::BOT_TOKEN,
         telegram.api_root(),
         slack.url(),
         discord_rest.url(),
         discord.gateway_url(),
+        fake_whatsapp::config(&whatsapp.url(), ""),
     );
     std::fs::write(dir.path().join("clawgate.json5"), cfg).unwrap();
     std::fs::write("/tmp/screenshot.png", PNG).unwrap();
@@ -210,7 +212,7 @@ async fn every_cli_example_of_seeds_001_and_004_runs_verbatim() {
     let port = free_port();
     let _gateway = start(dir.path(), port, &[]).await;
     let status = channels_connected(port).await;
-    for id in ["telegram", "slack", "discord"] {
+    for id in ["telegram", "slack", "discord", "whatsapp"] {
         assert_eq!(status["channels"][id], "connected", "{status}");
     }
 
@@ -225,14 +227,6 @@ async fn every_cli_example_of_seeds_001_and_004_runs_verbatim() {
             "{}:\n{script}\n--- exit {code:?}\n--- stdout\n{out}--- stderr\n{err}",
             ex.source
         );
-        if KNOWN_WHATSAPP.contains(&ex.source.as_str()) {
-            assert_ne!(code, Some(0), "{KNOWN_WHY}: {ctx}");
-            assert!(
-                err.contains("unknown channel: whatsapp"),
-                "{KNOWN_WHY}: {ctx}"
-            );
-            continue;
-        }
         let saved = std::fs::read_to_string("/tmp/report-result.json").unwrap_or_default();
         assert_eq!(code, Some(0), "{ctx}\n--- /tmp/report-result.json\n{saved}");
         match ex.source.as_str() {
@@ -256,6 +250,12 @@ async fn every_cli_example_of_seeds_001_and_004_runs_verbatim() {
                 assert_eq!(out, format!("{REPLY}\n"), "{ctx}");
                 let asked = upstream_asked(&upstream, "分析这个复杂问题");
                 assert_eq!(asked["reasoning_effort"], "high", "{ctx}\n{asked}");
+            }
+            "004:119" => {
+                let sent = whatsapp.wait_for("/messages", 1).await;
+                let last = &sent.last().expect("WhatsApp got the message").body;
+                assert_eq!(last["to"], "15551234567", "{ctx}\n{last}");
+                assert_eq!(last["text"]["body"], "部署完成", "{ctx}\n{last}");
             }
             "004:122" => {
                 let sent = telegram.wait_sent(1).await;

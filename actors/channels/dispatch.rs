@@ -32,10 +32,10 @@ const COLLECT_HEADER: &str = "[Queued messages while agent was busy]";
 
 /// Where a turn's reply goes.
 #[derive(Debug, Clone)]
-struct ReplyTarget {
-    key: String,
-    to: String,
-    thread_id: Option<String>,
+pub(super) struct ReplyTarget {
+    pub(super) key: String,
+    pub(super) to: String,
+    pub(super) thread_id: Option<String>,
     reply_to: Option<String>,
     quote_all: bool,
 }
@@ -121,6 +121,7 @@ impl Handler<Inbound> for Channels {
             },
             quote_all: e.cfg.reply_to_mode == ReplyToMode::All,
         };
+        self.last_routes.insert(session_key.clone(), target.clone());
         let pending = Pending { text, target };
         match self.config.channels.queue_mode {
             QueueMode::Followup => self.start_turn(session_key, vec![pending], ctx),

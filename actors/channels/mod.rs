@@ -3,7 +3,8 @@
 //! - Owns: one entry per configured account (`<channel>:<account>`) with its connector's
 //!   handles and its live status; the per-session inbound queues (see `dispatch`).
 //! - Started by: [`crate::startup::Gateway::build`], once; it starts one connector actor per
-//!   configured, enabled account (`telegram`, `slack`, `discord`, `webhook` modules). Each
+//!   configured, enabled account (`telegram`, `whatsapp`, `slack`, `discord`, `signal`,
+//!   `imessage`, `webhook` modules). Each
 //!   connector supervises its own connection (reconnect with backoff, at most
 //!   `gateway.channelMaxRestartsPerHour` restarts an hour; see `supervise`).
 //! - Talks to: connectors ([`SendText`], [`StopConnector`]; they report [`SetStatus`] and
@@ -13,12 +14,16 @@
 mod delivery_ids;
 pub mod discord;
 mod dispatch;
+pub mod imessage;
+mod last_route;
 mod reconfigure;
 mod rich;
+pub mod signal;
 pub mod slack;
 pub mod supervise;
 pub mod telegram;
 pub mod webhook;
+pub mod whatsapp;
 
 use crate::actors::router::Router;
 use crate::channels::chunk::chunk_text;
@@ -31,6 +36,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 pub use crate::channels::{Deliver, DeliveryError, DeliveryReceipt};
+pub use last_route::DeliverToLast;
 pub use reconfigure::Reconfigure;
 
 /// One message-sized send; every connector handles it and answers the platform message id.
@@ -178,6 +184,8 @@ struct Entry {
     cfg: Arc<ChannelAccount>,
     sender: Option<Recipient<SendText>>,
     stop: Option<Recipient<StopConnector>>,
+    /// Read receipts (WhatsApp).
+    mark_read: Option<Recipient<whatsapp::MarkRead>>,
     state: ConnState,
     user: Option<String>,
     user_id: Option<String>,
@@ -213,6 +221,7 @@ impl Entry {
             cfg: a,
             sender: None,
             stop: None,
+            mark_read: None,
             state,
             user: None,
             user_id: None,
@@ -237,6 +246,8 @@ pub struct Channels {
     overrides: BTreeMap<String, bool>,
     /// Per-session inbound queues (see `dispatch`).
     queues: HashMap<String, dispatch::SessionQueue>,
+    /// The chat each session last heard from (see `last_route`).
+    last_routes: HashMap<String, dispatch::ReplyTarget>,
 }
 
 impl Channels {
@@ -274,6 +285,7 @@ impl Channels {
             entries,
             overrides,
             queues: HashMap::new(),
+            last_routes: HashMap::new(),
         }
     }
 
@@ -321,6 +333,19 @@ impl Channels {
             }
             ChannelKind::Discord => {
                 let a = discord::DiscordConnector::new(e.cfg.clone(), me, max).start();
+                (a.clone().recipient(), a.recipient())
+            }
+            ChannelKind::WhatsApp => {
+                let a = whatsapp::WhatsAppConnector::new(e.cfg.clone(), me, max).start();
+                e.mark_read = Some(a.clone().recipient());
+                (a.clone().recipient(), a.recipient())
+            }
+            ChannelKind::Signal => {
+                let a = signal::SignalConnector::new(e.cfg.clone(), me, max).start();
+                (a.clone().recipient(), a.recipient())
+            }
+            ChannelKind::IMessage => {
+                let a = imessage::IMessageConnector::new(e.cfg.clone(), me, max).start();
                 (a.clone().recipient(), a.recipient())
             }
         };

@@ -8,6 +8,9 @@
 //! | telegram | `sendPhoto`/`sendAnimation`/`sendVideo`/`sendDocument` | inline keyboard | — |
 //! | slack    | `files.getUploadURLExternal` + upload + `files.completeUploadExternal` | — | `blocks` |
 //! | discord  | multipart `files[n]` | — | `embeds` |
+//! | whatsapp | `POST /media` upload + `image`/`video`/`audio`/`document` by id | — | a message `template` |
+//! | signal   | `base64_attachments` data URIs | — | — |
+//! | imessage | BlueBubbles `message/attachment` (multipart) | — | — |
 //! | webhook  | base64 in the callback JSON | — | — |
 //!
 //! The text rides as the caption of the first attachment when it fits the platform's caption
@@ -17,7 +20,7 @@
 use super::{DeliveryError, SendText};
 use crate::channels::chunk::chunk_text;
 use crate::channels::media::{self, Attachment, RichContent, MAX_ATTACHMENTS};
-use crate::channels::{discord, slack, telegram, Deliver};
+use crate::channels::{discord, slack, telegram, whatsapp, Deliver};
 use crate::config::{ChannelAccount, ChannelKind};
 use actix::prelude::*;
 use serde_json::Value;
@@ -56,7 +59,8 @@ fn prepare(kind: ChannelKind, rich: &RichContent) -> Result<Prepared, DeliveryEr
             match kind {
                 ChannelKind::Slack => slack::card_blocks(c),
                 ChannelKind::Discord => discord::card_embeds(c),
-                _ => return Err(unsupported("cards", kind, "slack, discord")),
+                ChannelKind::WhatsApp => whatsapp::template(c),
+                _ => return Err(unsupported("cards", kind, "slack, discord, whatsapp")),
             }
             .map_err(DeliveryError::Unsupported)?,
         );
@@ -68,6 +72,7 @@ fn prepare(kind: ChannelKind, rich: &RichContent) -> Result<Prepared, DeliveryEr
 fn caption_limit(cfg: &ChannelAccount) -> usize {
     match cfg.kind {
         ChannelKind::Telegram => 1024,
+        ChannelKind::WhatsApp => whatsapp::CAPTION_LIMIT,
         _ => cfg.chunk_limit,
     }
 }

@@ -1,6 +1,7 @@
 //! Agent turn helpers: the system prompt, isolated and system-event turns, and the
 //! conversation folding OpenClaw applies to client-supplied histories.
 
+pub mod heartbeat_reply;
 pub mod isolated;
 pub mod prompt;
 pub mod system_events;

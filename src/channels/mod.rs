@@ -5,6 +5,7 @@
 //! webhook channel) live in `crate::http::channels`. Everything here is pure or does one
 //! outbound HTTP call, so it can be unit-tested without a running gateway.
 
+pub mod bluebubbles;
 pub mod chunk;
 pub mod discord;
 pub mod hmac;
@@ -14,9 +15,11 @@ pub mod multipart;
 mod outbound;
 pub mod policy;
 pub mod routing;
+pub mod signal;
 pub mod slack;
 pub mod telegram;
 pub mod webhook;
+pub mod whatsapp;
 
 use crate::config::ChannelKind;
 

@@ -121,6 +121,8 @@ mod tests {
             token: None,
             signing_secret: None,
             secret: None,
+            phone: None,
+            read_receipts: true,
             callback_url: None,
             allow_private_network: false,
             api_root: String::new(),

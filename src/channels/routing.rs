@@ -42,7 +42,7 @@ pub fn session_key(cfg: &Config, agent_id: &str, m: &InboundMessage) -> String {
     let mut key = if m.is_group {
         let kind = match m.channel {
             ChannelKind::Slack | ChannelKind::Discord => "channel",
-            ChannelKind::Telegram | ChannelKind::Webhook => "group",
+            _ => "group",
         };
         SessionKey::under(agent_id, &format!("{ch}:{kind}:{chat}")).into_string()
     } else {

@@ -147,6 +147,8 @@ pub(super) fn build(
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let cron = super::automation::cron(raw.cron.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let heartbeat = super::heartbeat::build(d.heartbeat.as_ref(), d.user_timezone.as_ref())
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let web_search = super::web::search(
         raw.tools.web.as_ref().and_then(|w| w.search.as_ref()),
         std::env::var("BRAVE_API_KEY").ok(),
@@ -164,6 +166,7 @@ pub(super) fn build(
         ignored_keys,
         skills,
         channels,
+        heartbeat,
         path: file,
         state_dir,
         port,

@@ -23,14 +23,23 @@ pub enum ChannelKind {
     Discord,
     /// clawgate's generic webhook channel.
     Webhook,
+    /// WhatsApp Business Cloud API (Graph API webhooks + `/{phone-number-id}/messages`).
+    WhatsApp,
+    /// Signal through a signal-cli REST API server (`/v1/receive`, `/v2/send`).
+    Signal,
+    /// iMessage through a BlueBubbles server (REST + webhooks).
+    IMessage,
 }
 
 impl ChannelKind {
     /// Every supported kind, in display order.
-    pub const ALL: [ChannelKind; 4] = [
+    pub const ALL: [ChannelKind; 7] = [
         ChannelKind::Telegram,
+        ChannelKind::WhatsApp,
         ChannelKind::Slack,
         ChannelKind::Discord,
+        ChannelKind::Signal,
+        ChannelKind::IMessage,
         ChannelKind::Webhook,
     ];
 
@@ -41,6 +50,9 @@ impl ChannelKind {
             ChannelKind::Slack => "slack",
             ChannelKind::Discord => "discord",
             ChannelKind::Webhook => "webhook",
+            ChannelKind::WhatsApp => "whatsapp",
+            ChannelKind::Signal => "signal",
+            ChannelKind::IMessage => "imessage",
         }
     }
 
@@ -51,14 +63,21 @@ impl ChannelKind {
             ChannelKind::Slack => "Slack",
             ChannelKind::Discord => "Discord",
             ChannelKind::Webhook => "Webhook",
+            ChannelKind::WhatsApp => "WhatsApp",
+            ChannelKind::Signal => "Signal",
+            ChannelKind::IMessage => "iMessage",
         }
     }
 
-    /// Parses a channel id.
+    /// Parses a channel id (`imsg` and `bluebubbles` name iMessage, as in OpenClaw).
     pub fn parse(s: &str) -> Option<ChannelKind> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("imsg") || s.eq_ignore_ascii_case("bluebubbles") {
+            return Some(ChannelKind::IMessage);
+        }
         ChannelKind::ALL
             .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
     }
 
     /// The platform's hard limit on one message's text, in characters.
@@ -68,6 +87,8 @@ impl ChannelKind {
             ChannelKind::Slack => 40_000,
             ChannelKind::Discord => 2000,
             ChannelKind::Webhook => 1_000_000,
+            ChannelKind::WhatsApp => 4096,
+            ChannelKind::Signal | ChannelKind::IMessage => 4000,
         }
     }
 
@@ -76,7 +97,9 @@ impl ChannelKind {
             ChannelKind::Telegram => "https://api.telegram.org",
             ChannelKind::Slack => "https://slack.com/api",
             ChannelKind::Discord => "https://discord.com/api/v10",
-            ChannelKind::Webhook => "",
+            ChannelKind::Webhook | ChannelKind::IMessage => "",
+            ChannelKind::WhatsApp => "https://graph.facebook.com",
+            ChannelKind::Signal => "http://127.0.0.1:8080",
         }
     }
 
@@ -86,7 +109,10 @@ impl ChannelKind {
             ChannelKind::Telegram => Some("TELEGRAM_BOT_TOKEN"),
             ChannelKind::Slack => Some("SLACK_BOT_TOKEN"),
             ChannelKind::Discord => Some("DISCORD_BOT_TOKEN"),
-            ChannelKind::Webhook => None,
+            ChannelKind::Webhook
+            | ChannelKind::WhatsApp
+            | ChannelKind::Signal
+            | ChannelKind::IMessage => None,
         }
     }
 }
@@ -155,12 +181,18 @@ pub struct ChannelAccount {
     pub configured: bool,
     /// Why the account cannot run even though it is configured (e.g. Slack Socket Mode).
     pub unsupported: Option<String>,
-    /// Bot token (Telegram/Slack `botToken`, Discord `token`).
+    /// Bot token (Telegram/Slack `botToken`, Discord `token`, WhatsApp `accessToken`,
+    /// BlueBubbles `password`).
     pub token: Option<Secret>,
-    /// Slack signing secret.
+    /// Slack signing secret; WhatsApp `appSecret` (webhook signatures).
     pub signing_secret: Option<Secret>,
-    /// Webhook channel shared secret.
+    /// Webhook channel shared secret; WhatsApp `verifyToken` (subscription handshake).
     pub secret: Option<Secret>,
+    /// The platform identity the account sends as: WhatsApp `phoneNumberId`, Signal `account`
+    /// (E.164).
+    pub phone: Option<String>,
+    /// Mark accepted inbound messages as read (`sendReadReceipts`, default true).
+    pub read_receipts: bool,
     /// Webhook channel callback URL.
     pub callback_url: Option<String>,
     /// Webhook channel: callback may reach loopback/private addresses.

@@ -63,15 +63,28 @@ pub(super) fn build(
     let Some(ch) = &raw.channels else {
         return Ok(out);
     };
+    if ch.imessage.is_some() && ch.bluebubbles.is_some() {
+        return Err(cx.invalid(
+            "channels.bluebubbles",
+            "configure iMessage under one of channels.imessage or channels.bluebubbles (the same BlueBubbles connector)",
+        ));
+    }
+    let (imessage, imessage_prefix) = match &ch.bluebubbles {
+        Some(_) => (&ch.bluebubbles, "channels.bluebubbles"),
+        None => (&ch.imessage, "channels.imessage"),
+    };
     let sections = [
-        (ChannelKind::Telegram, &ch.telegram),
-        (ChannelKind::Slack, &ch.slack),
-        (ChannelKind::Discord, &ch.discord),
-        (ChannelKind::Webhook, &ch.webhook),
+        (ChannelKind::Telegram, &ch.telegram, "channels.telegram"),
+        (ChannelKind::WhatsApp, &ch.whatsapp, "channels.whatsapp"),
+        (ChannelKind::Slack, &ch.slack, "channels.slack"),
+        (ChannelKind::Discord, &ch.discord, "channels.discord"),
+        (ChannelKind::Signal, &ch.signal, "channels.signal"),
+        (ChannelKind::IMessage, imessage, imessage_prefix),
+        (ChannelKind::Webhook, &ch.webhook, "channels.webhook"),
     ];
-    for (kind, section) in sections {
+    for (kind, section, prefix) in sections {
         let Some(base) = section else { continue };
-        let prefix = format!("channels.{}", kind.as_str());
+        let prefix = prefix.to_string();
         let named = base.accounts.clone().unwrap_or_default();
         let mut ids = Vec::new();
         if named.is_empty() {
@@ -265,6 +278,9 @@ fn account(
     }
     let mut token = match kind {
         ChannelKind::Discord => secret(&pick!(token)),
+        ChannelKind::WhatsApp => secret(&pick!(access_token)),
+        ChannelKind::IMessage => secret(&pick!(password)),
+        ChannelKind::Signal => None,
         _ => secret(&pick!(bot_token)),
     };
     if token.is_none() && env_fallback {
@@ -273,14 +289,45 @@ fn account(
             .and_then(|v| std::env::var(v).ok())
             .and_then(|t| secret(&Some(t)));
     }
-    let signing_secret = secret(&pick!(signing_secret));
-    let secret_v = secret(&pick!(secret));
+    let (signing_secret, secret_v) = match kind {
+        ChannelKind::WhatsApp => (secret(&pick!(app_secret)), secret(&pick!(verify_token))),
+        _ => (secret(&pick!(signing_secret)), secret(&pick!(secret))),
+    };
+    let phone = match kind {
+        ChannelKind::WhatsApp => pick!(phone_number_id),
+        ChannelKind::Signal => pick!(account),
+        _ => None,
+    }
+    .map(|p| p.trim().to_string())
+    .filter(|p| !p.is_empty());
     let callback_url = pick!(callback_url)
         .map(|u| http_url(cx, &format!("{key}.callbackUrl"), &u, false))
         .transpose()?;
-    let api_root = match pick!(api_root) {
-        Some(r) => http_url(cx, &format!("{key}.apiRoot"), &r, false)?,
-        None => kind.default_api_root().to_string(),
+    let api_root = match kind {
+        ChannelKind::WhatsApp => {
+            let base = match pick!(api_base_url).or_else(|| pick!(api_root)) {
+                Some(r) => http_url(cx, &format!("{key}.apiBaseUrl"), &r, false)?,
+                None => kind.default_api_root().to_string(),
+            };
+            let version = pick!(api_version).unwrap_or_else(|| "v21.0".into());
+            let version = version.trim().trim_matches('/');
+            if version.is_empty() || version.contains(['/', '?', '#']) {
+                return Err(cx.invalid(&format!("{key}.apiVersion"), "must look like v21.0"));
+            }
+            format!("{base}/{version}")
+        }
+        ChannelKind::Signal => match pick!(http_url).or_else(|| pick!(api_root)) {
+            Some(r) => http_url(cx, &format!("{key}.httpUrl"), &r, false)?,
+            None => kind.default_api_root().to_string(),
+        },
+        ChannelKind::IMessage => match pick!(server_url).or_else(|| pick!(api_root)) {
+            Some(r) => http_url(cx, &format!("{key}.serverUrl"), &r, false)?,
+            None => String::new(),
+        },
+        _ => match pick!(api_root) {
+            Some(r) => http_url(cx, &format!("{key}.apiRoot"), &r, false)?,
+            None => kind.default_api_root().to_string(),
+        },
     };
     let gateway_url = match pick!(gateway_url) {
         Some(r) => http_url(cx, &format!("{key}.gatewayUrl"), &r, true)?,
@@ -303,6 +350,9 @@ fn account(
             token.is_some() && (signing_secret.is_some() || unsupported.is_some())
         }
         ChannelKind::Webhook => secret_v.is_some(),
+        ChannelKind::WhatsApp => token.is_some() && phone.is_some(),
+        ChannelKind::Signal => phone.is_some(),
+        ChannelKind::IMessage => token.is_some() && !api_root.is_empty(),
     };
     if kind == ChannelKind::Webhook && configured && callback_url.is_none() {
         return Err(cx.invalid(
@@ -386,6 +436,8 @@ fn account(
         token,
         signing_secret,
         secret: secret_v,
+        phone,
+        read_receipts: pick!(send_read_receipts).unwrap_or(true),
         callback_url,
         allow_private_network: pick!(allow_private_network).unwrap_or(false),
         api_root,

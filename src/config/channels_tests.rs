@@ -102,3 +102,54 @@ fn secrets_do_not_show_in_debug_output() {
     let cfg = load("{ channels: { telegram: { botToken: 'very-secret-token' } } }").unwrap();
     assert!(!format!("{:?}", cfg.channels).contains("very-secret-token"));
 }
+
+#[test]
+fn whatsapp_signal_and_imessage_read_their_own_keys() {
+    let cfg = load(
+        "{ channels: {
+           whatsapp: { accessToken: 'tok', phoneNumberId: 'PN1', appSecret: 'as', verifyToken: 'vt',
+                       apiBaseUrl: 'http://127.0.0.1:9/', apiVersion: 'v20.0', authDir: '~/.wa' },
+           signal: { account: '+15550001111', cliPath: 'signal-cli' },
+           bluebubbles: { serverUrl: 'http://mac.lan:1234', password: 'pw', webhookPath: '/bb' } } }",
+    )
+    .unwrap();
+    let ch = &cfg.channels;
+    let wa = ch.account(ChannelKind::WhatsApp, "default").unwrap();
+    assert!(wa.configured);
+    assert_eq!(wa.api_root, "http://127.0.0.1:9/v20.0");
+    assert_eq!(wa.phone.as_deref(), Some("PN1"));
+    assert_eq!(wa.signing_secret.as_ref().map(|s| s.expose()), Some("as"));
+    assert_eq!(wa.secret.as_ref().map(|s| s.expose()), Some("vt"));
+    assert_eq!(wa.chunk_limit, 4096);
+    let sig = ch.account(ChannelKind::Signal, "default").unwrap();
+    assert!(sig.configured);
+    assert_eq!(sig.api_root, "http://127.0.0.1:8080");
+    let im = ch.account(ChannelKind::IMessage, "default").unwrap();
+    assert!(im.configured);
+    assert_eq!(im.api_root, "http://mac.lan:1234");
+    assert_eq!(
+        ChannelKind::parse("bluebubbles"),
+        Some(ChannelKind::IMessage)
+    );
+    let bare = load("{ channels: { whatsapp: { accessToken: 'tok' } } }").unwrap();
+    assert!(
+        !bare
+            .channels
+            .account(ChannelKind::WhatsApp, "default")
+            .unwrap()
+            .configured,
+        "phoneNumberId is needed"
+    );
+}
+
+#[test]
+fn imessage_is_configured_once() {
+    let e = load("{ channels: { imessage: { serverUrl: 'http://a' }, bluebubbles: { serverUrl: 'http://b' } } }")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("channels.bluebubbles"), "{e}");
+    let e = load("{ channels: { whatsapp: { apiVersion: 'v1/x' } } }")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("channels.whatsapp.apiVersion"), "{e}");
+}

@@ -14,6 +14,7 @@ mod channels;
 pub mod edit;
 mod env;
 mod exec;
+pub mod heartbeat;
 mod ignored;
 pub mod live;
 mod memory;

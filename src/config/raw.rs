@@ -499,7 +499,7 @@ pub struct RawAgentDefaults {
     pub context_tokens: Option<u64>,
     /// `sessions_spawn` limits (`allowAgents`, `maxSpawnDepth`, `maxConcurrent`, `model`).
     pub subagents: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not interpreted.
+    /// The periodic heartbeat (see `crate::config::heartbeat`).
     pub heartbeat: Option<Value>,
     /// Accepted for OpenClaw compatibility; not interpreted.
     pub compaction: Option<Value>,

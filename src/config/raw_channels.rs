@@ -16,24 +16,25 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawChannels {
     /// Telegram Bot API (long polling).
-    pub telegram: Option<RawChannelAccount>,
+    pub telegram: Option<Box<RawChannelAccount>>,
     /// Slack Events API (HTTP mode).
-    pub slack: Option<RawChannelAccount>,
+    pub slack: Option<Box<RawChannelAccount>>,
     /// Discord Gateway + REST.
-    pub discord: Option<RawChannelAccount>,
+    pub discord: Option<Box<RawChannelAccount>>,
     /// clawgate's generic webhook channel (inbound POST, reply to a callback URL).
-    pub webhook: Option<RawChannelAccount>,
+    pub webhook: Option<Box<RawChannelAccount>>,
     /// Defaults shared by every channel (accepted; not interpreted).
     pub defaults: Option<Value>,
+    /// WhatsApp Business Cloud API (OpenClaw's WhatsApp Web session keys are accepted too).
+    pub whatsapp: Option<Box<RawChannelAccount>>,
+    /// Signal through a signal-cli REST API server.
+    pub signal: Option<Box<RawChannelAccount>>,
+    /// iMessage through a BlueBubbles server (`serverUrl`, `password`); the same connector as
+    /// `bluebubbles`.
+    pub imessage: Option<Box<RawChannelAccount>>,
+    /// OpenClaw's BlueBubbles channel: clawgate's iMessage connector.
+    pub bluebubbles: Option<Box<RawChannelAccount>>,
     /// OpenClaw channels clawgate does not implement: accepted so the file loads; never started.
-    pub whatsapp: Option<Value>,
-    /// See `whatsapp`.
-    pub signal: Option<Value>,
-    /// See `whatsapp`.
-    pub imessage: Option<Value>,
-    /// See `whatsapp`.
-    pub bluebubbles: Option<Value>,
-    /// See `whatsapp`.
     pub googlechat: Option<Value>,
     /// See `whatsapp`.
     pub irc: Option<Value>,
@@ -135,6 +136,60 @@ pub struct RawChannelAccount {
     pub text_chunk_limit: Option<usize>,
     /// Target used by deliveries that name no `to`.
     pub default_to: Option<String>,
+    /// WhatsApp Cloud API: the system-user / permanent access token.
+    pub access_token: Option<String>,
+    /// WhatsApp Cloud API: the business phone number id messages are sent from.
+    pub phone_number_id: Option<String>,
+    /// WhatsApp Cloud API: the app secret (`X-Hub-Signature-256` of webhook deliveries).
+    pub app_secret: Option<String>,
+    /// WhatsApp Cloud API: the token echoed in the subscription handshake.
+    pub verify_token: Option<String>,
+    /// WhatsApp Cloud API: Graph API base URL (default `https://graph.facebook.com`).
+    pub api_base_url: Option<String>,
+    /// WhatsApp Cloud API: Graph API version (default `v21.0`).
+    pub api_version: Option<String>,
+    /// Accepted; not interpreted (WhatsApp Business Account id).
+    pub business_account_id: Option<Value>,
+    /// Signal: the bot's number (E.164).
+    pub account: Option<String>,
+    /// Signal: the signal-cli REST API base URL (default `http://127.0.0.1:8080`).
+    pub http_url: Option<String>,
+    /// BlueBubbles: the server's base URL.
+    pub server_url: Option<String>,
+    /// BlueBubbles: the server password (REST calls and webhook authentication).
+    pub password: Option<String>,
+    /// WhatsApp / Signal: mark accepted inbound messages as read (default true).
+    pub send_read_receipts: Option<bool>,
+    /// Accepted; not interpreted (clawgate talks to a running signal-cli REST server).
+    pub cli_path: Option<Value>,
+    /// Accepted; not interpreted.
+    pub http_host: Option<Value>,
+    /// Accepted; not interpreted.
+    pub http_port: Option<Value>,
+    /// Accepted; not interpreted.
+    pub auto_start: Option<Value>,
+    /// Accepted; not interpreted.
+    pub receive_mode: Option<Value>,
+    /// Accepted; not interpreted.
+    pub ignore_attachments: Option<Value>,
+    /// Accepted; not interpreted.
+    pub ignore_stories: Option<Value>,
+    /// Accepted; not interpreted (legacy iMessage `imsg` database).
+    pub db_path: Option<Value>,
+    /// Accepted; not interpreted.
+    pub service: Option<Value>,
+    /// Accepted; not interpreted.
+    pub region: Option<Value>,
+    /// Accepted; not interpreted (WhatsApp Web session directory).
+    pub auth_dir: Option<Value>,
+    /// Accepted; not interpreted (WhatsApp Web).
+    pub self_chat_mode: Option<Value>,
+    /// Accepted; not interpreted.
+    pub debounce_ms: Option<Value>,
+    /// Accepted; not interpreted.
+    pub include_attachments: Option<Value>,
+    /// Accepted; not interpreted.
+    pub max_reply_length: Option<Value>,
     /// Named accounts (top-level keys are their defaults).
     pub accounts: Option<BTreeMap<String, RawChannelAccount>>,
     /// Account used when a delivery names only the channel.

@@ -488,6 +488,8 @@ pub struct Config {
     pub hooks: super::HooksConfig,
     /// The cron scheduler (`cron.*`).
     pub cron: super::CronConfig,
+    /// The periodic heartbeat (`agents.defaults.heartbeat`; `None` = off).
+    pub heartbeat: Option<super::heartbeat::HeartbeatConfig>,
     /// Skills: folders, limits, per-skill entries, per-agent allowlists (`skills.*`).
     pub skills: super::SkillsConfig,
     /// Memory search (`memory.search`, per agent too).

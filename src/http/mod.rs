@@ -5,6 +5,7 @@ pub mod agent_run;
 pub mod api_v1;
 pub mod body;
 mod channels;
+mod channels_mobile;
 mod chat_completions;
 pub mod chat_fields;
 mod chat_history;

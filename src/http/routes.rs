@@ -12,7 +12,8 @@
 use super::responses_ws;
 use super::tools_invoke;
 use super::{
-    agent_run, api_v1, channels, chat_completions, embeddings, models, probes, responses, rest,
+    agent_run, api_v1, channels, channels_mobile, chat_completions, embeddings, models, probes,
+    responses, rest,
 };
 use crate::auth::Principal;
 use crate::config::Config;
@@ -225,6 +226,13 @@ route_table! {
     }
     "/channels/slack/events", Access::Public(SIGNED_INBOUND), allow "POST", always => {
         POST => channels::slack_events,
+    }
+    "/channels/whatsapp/webhook", Access::Public(SIGNED_INBOUND), allow "GET, POST", always => {
+        GET => channels_mobile::whatsapp_verify,
+        POST => channels_mobile::whatsapp_deliver,
+    }
+    "/channels/imessage/webhook", Access::Public(SIGNED_INBOUND), allow "POST", always => {
+        POST => channels_mobile::imessage_webhook,
     }
     "/health", Access::Public(PROBE), allow "GET, HEAD", always => {
         GET => probes::live,

@@ -15,11 +15,11 @@ use serde_json::{json, Value};
 use std::process::Output;
 
 /// A small but real PNG header plus payload bytes.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRpixels";
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRpixels";
 
 /// Runs `clawgate message send <args>` against `t` on a thread (the test's runtime stays free
 /// to serve the gateway and the fakes).
-async fn cli_send(t: &TestGateway, args: &[&str]) -> Output {
+pub async fn cli_send(t: &TestGateway, args: &[&str]) -> Output {
     let url = t.base.clone();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -36,7 +36,7 @@ async fn cli_send(t: &TestGateway, args: &[&str]) -> Output {
     rx.await.unwrap()
 }
 
-async fn ws_send(t: &TestGateway, params: Value) -> Value {
+pub async fn ws_send(t: &TestGateway, params: Value) -> Value {
     let mut c = WsClient::open(t, "/", &[("authorization", &format!("Bearer {TOKEN}"))]).await;
     c.send(json!({"method": "send", "params": params, "id": 1}))
         .await;
@@ -383,6 +383,6 @@ async fn the_webhook_channel_gets_files_as_base64_and_refuses_cards() {
     );
     assert_eq!(
         refused["error"]["message"],
-        "cards are not supported by the webhook channel (cards work on: slack, discord)"
+        "cards are not supported by the webhook channel (cards work on: slack, discord, whatsapp)"
     );
 }

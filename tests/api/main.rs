@@ -2,16 +2,22 @@
 
 #[path = "../support/close_delimited.rs"]
 mod close_delimited;
+#[path = "../support/fake_bluebubbles.rs"]
+mod fake_bluebubbles;
 #[path = "../support/fake_discord.rs"]
 mod fake_discord;
 #[path = "../support/fake_http.rs"]
 mod fake_http;
+#[path = "../support/fake_signal.rs"]
+mod fake_signal;
 #[path = "../support/fake_site.rs"]
 mod fake_site;
 #[path = "../support/fake_slack.rs"]
 mod fake_slack;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
+#[path = "../support/fake_whatsapp.rs"]
+mod fake_whatsapp;
 #[path = "../support/form_body.rs"]
 mod form_body;
 mod helpers;
@@ -20,10 +26,13 @@ mod agents_list;
 mod api_v1;
 mod app_layer;
 mod channels_discord;
+mod channels_imessage;
 mod channels_media;
+mod channels_signal;
 mod channels_slack;
 mod channels_telegram;
 mod channels_webhook;
+mod channels_whatsapp;
 mod chat_attachments;
 mod chat_completions;
 mod client_tools;
@@ -37,6 +46,7 @@ mod exec_tools;
 mod framing;
 mod fs_tools;
 mod golden;
+mod heartbeat;
 mod hooks;
 mod layers;
 mod limits;

@@ -17,6 +17,8 @@ pub const SELF_URL: &str = "http://fake-self";
 pub struct Recorded {
     pub method: String,
     pub path: String,
+    /// The query string (without `?`).
+    pub query: String,
     pub headers: HashMap<String, String>,
     pub raw: Vec<u8>,
     pub body: Value,
@@ -58,6 +60,7 @@ async fn any(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> H
     shared.log.lock().unwrap().push(Recorded {
         method: req.method().to_string(),
         path: req.path().to_string(),
+        query: req.query_string().to_string(),
         headers,
         raw: body.to_vec(),
         body: parsed,

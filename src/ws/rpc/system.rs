@@ -55,7 +55,7 @@ pub async fn health(call: Call) {
     call.reply.ok(snapshot)
 }
 
-/// A fresh health snapshot. `heartbeatSeconds` is 0: clawgate runs no periodic heartbeat.
+/// A fresh health snapshot. `heartbeatSeconds` is the configured heartbeat pace (0: none).
 async fn health_snapshot(call: &Call) -> Value {
     let started = now_ms();
     let cfg = &call.app.config();
@@ -71,10 +71,11 @@ async fn health_snapshot(call: &Call) -> Value {
         );
     }
     let recent = recent_sessions(call, None).await;
+    let heartbeat_secs = cfg.heartbeat.as_ref().map_or(0, |h| h.every.as_secs());
     json!({
         "ok": true, "ts": started, "durationMs": now_ms() - started,
         "channels": {}, "channelOrder": [], "channelLabels": {},
-        "heartbeatSeconds": 0, "defaultAgentId": cfg.default_agent, "agents": agents,
+        "heartbeatSeconds": heartbeat_secs, "defaultAgentId": cfg.default_agent, "agents": agents,
         "sessions": {"path": path, "count": count, "recent": recent},
         "modelRuntime": {"degraded": false, "pendingAgents": []},
     })

@@ -92,7 +92,7 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
     ),
     (
         "ws/* res:health#1 $.payload.agents[].heartbeat: missing",
-        "no periodic heartbeat (docs/automation.md); `heartbeatSeconds` is 0 (disabled)",
+        "no per-agent heartbeat block (docs/automation.md); `heartbeatSeconds` is the configured pace",
     ),
     (
         "ws/call-health events[health] $.configReload: missing",
@@ -100,7 +100,7 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
     ),
     (
         "ws/call-health events[health] $.agents[].heartbeat: missing",
-        "no periodic heartbeat; `heartbeatSeconds` is 0 (disabled)",
+        "no per-agent heartbeat block; `heartbeatSeconds` is the configured pace",
     ),
     (
         "ws/call-health events[health] $.plugins: missing",

@@ -1,0 +1,25 @@
+//! A local fake of a BlueBubbles server's REST API (`/api/v1/ping`, `/api/v1/message/text`,
+//! `/api/v1/message/attachment`), answering in BlueBubbles' `{status, message, data}` shape;
+//! every request (with its `?password=` query) is recorded by [`FakeHttp`].
+
+use crate::fake_http::FakeHttp;
+use serde_json::json;
+
+pub const PASSWORD: &str = "bluebubbles-server-password";
+
+/// Starts the fake; point an iMessage account's `serverUrl` at its base URL.
+pub async fn start() -> FakeHttp {
+    FakeHttp::start(|path, body| match path {
+        "/api/v1/ping" => (200, json!({"status": 200, "message": "Ping received!", "data": "pong"})),
+        "/api/v1/message/text" | "/api/v1/message/attachment" => (
+            200,
+            json!({"status": 200, "message": "Message sent!",
+                   "data": {"guid": "p:0/5C1D7E2A-OUT", "tempGuid": body["tempGuid"], "isFromMe": true}}),
+        ),
+        _ => (
+            404,
+            json!({"status": 404, "message": "Not Found", "error": {"type": "Not Found", "message": "Route not found"}}),
+        ),
+    })
+    .await
+}

@@ -1,0 +1,79 @@
+//! A local fake of the WhatsApp Business Cloud API (Graph API) for connector tests: the phone
+//! number object, `POST /{phone-number-id}/messages` (messages and read receipts) and
+//! `POST /{phone-number-id}/media` (multipart upload), each recorded by [`FakeHttp`]; plus the
+//! signing of webhook deliveries the way Meta signs them.
+
+use crate::fake_http::FakeHttp;
+use clawgate::channels::hmac::{hex, hmac_sha256};
+use serde_json::{json, Value};
+
+pub const PHONE_NUMBER_ID: &str = "106540352242922";
+pub const DISPLAY_NUMBER: &str = "15550001111";
+pub const ACCESS_TOKEN: &str = "EAAG-test-access-token";
+pub const APP_SECRET: &str = "whatsapp-app-secret";
+pub const VERIFY_TOKEN: &str = "whatsapp-verify-token";
+pub const VERSION: &str = "v21.0";
+
+/// Starts the fake; point a WhatsApp account's `apiBaseUrl` at its base URL.
+pub async fn start() -> FakeHttp {
+    FakeHttp::start(|path, body| {
+        let root = format!("/{VERSION}/{PHONE_NUMBER_ID}");
+        if path == root {
+            (
+                200,
+                json!({"display_phone_number": DISPLAY_NUMBER, "verified_name": "Claw",
+                       "id": PHONE_NUMBER_ID}),
+            )
+        } else if path == format!("{root}/messages") {
+            if body["status"] == "read" {
+                (200, json!({"success": true}))
+            } else {
+                (
+                    200,
+                    json!({"messaging_product": "whatsapp",
+                           "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                           "messages": [{"id": "wamid.OUT1"}]}),
+                )
+            }
+        } else if path == format!("{root}/media") {
+            (200, json!({"id": "4490709327384033"}))
+        } else {
+            (
+                400,
+                json!({"error": {"message": "Unsupported request", "type": "GraphMethodException", "code": 100}}),
+            )
+        }
+    })
+    .await
+}
+
+/// The `channels.whatsapp` section for a fake at `url` (`extra` is spliced in).
+pub fn config(url: &str, extra: &str) -> String {
+    format!(
+        r#"whatsapp: {{ accessToken: "{ACCESS_TOKEN}", phoneNumberId: "{PHONE_NUMBER_ID}",
+            appSecret: "{APP_SECRET}", verifyToken: "{VERIFY_TOKEN}", apiBaseUrl: "{url}",
+            apiVersion: "{VERSION}", {extra} }}"#
+    )
+}
+
+/// `sha256=<hex>` of `body` under `secret`, as in `X-Hub-Signature-256`.
+pub fn sign(secret: &str, body: &str) -> String {
+    format!(
+        "sha256={}",
+        hex(&hmac_sha256(secret.as_bytes(), body.as_bytes()))
+    )
+}
+
+/// A webhook delivery carrying `messages` (Cloud API message objects) from `from`.
+pub fn delivery(from: &str, name: &str, messages: Value) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages", "value": {"messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": DISPLAY_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": name}, "wa_id": from}],
+        "messages": messages}}]}]})
+}
+
+/// One text message object.
+pub fn text(from: &str, id: &str, body: &str) -> Value {
+    json!({"from": from, "id": id, "timestamp": "1700000000", "type": "text", "text": {"body": body}})
+}
