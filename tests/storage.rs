@@ -13,40 +13,71 @@ use clawgate::storage::{
 use postgres::PgCluster;
 use std::sync::Arc;
 
-/// A store and what keeps it alive (dropped after the store).
+/// A store, how to open it again (as a restarted gateway would), and what keeps it alive
+/// (dropped after the store).
 struct Fixture {
     store: Store,
-    _dir: Option<tempfile::TempDir>,
+    config: clawgate::config::StorageConfig,
+    dir: tempfile::TempDir,
     _cluster: Option<Arc<PgCluster>>,
 }
 
-fn sqlite() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, _) = clawgate::storage::open(dir.path()).unwrap();
-    Fixture {
-        store,
-        _dir: Some(dir),
-        _cluster: None,
+impl Fixture {
+    fn open(config: clawgate::config::StorageConfig, cluster: Option<Arc<PgCluster>>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = clawgate::storage::open_configured(&config, dir.path(), None).unwrap();
+        Fixture {
+            store,
+            config,
+            dir,
+            _cluster: cluster,
+        }
     }
+
+    /// Opens the same store again: the store and how many runs it marked interrupted.
+    fn reopen(&self) -> (Store, usize) {
+        clawgate::storage::open_configured(&self.config, self.dir.path(), None).unwrap()
+    }
+}
+
+fn sqlite() -> Fixture {
+    let f = Fixture::open(clawgate::config::StorageConfig::Sqlite, None);
+    assert_eq!(f.store.describe(), "sqlite:clawgate.sqlite");
+    f
 }
 
 fn postgres() -> Fixture {
     let cluster = PgCluster::shared();
     let url = cluster.create_db();
-    let cfg = clawgate::config::StorageConfig::Postgres { url };
-    let dir = tempfile::tempdir().unwrap();
-    let (store, _) = clawgate::storage::open_configured(&cfg, dir.path(), None).unwrap();
-    assert!(
-        store.describe().starts_with("postgres:t_"),
-        "{}",
-        store.describe()
+    let f = Fixture::open(
+        clawgate::config::StorageConfig::Postgres { url },
+        Some(cluster),
     );
-    Fixture {
-        store,
-        _dir: Some(dir),
-        _cluster: Some(cluster),
-    }
+    assert!(
+        f.store.describe().starts_with("postgres:t_"),
+        "{}",
+        f.store.describe()
+    );
+    f
 }
+
+/// Runs `$name(&Fixture)` once per backend.
+macro_rules! on_both_fixture {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_rt::test]
+            async fn sqlite() {
+                super::$name(super::sqlite()).await;
+            }
+            #[actix_rt::test]
+            async fn postgres() {
+                super::$name(super::postgres()).await;
+            }
+        }
+    )*};
+}
+
+on_both_fixture!(runs_left_running_are_interrupted_on_open);
 
 /// Runs `$name(&Store)` once per backend.
 macro_rules! on_both {
@@ -723,4 +754,82 @@ async fn memory_keyword_search(s: &Store) {
     // The agent's id is not searchable text.
     assert!(search("main").await.is_empty());
     assert!(search("zebra").await.is_empty());
+}
+
+async fn runs_left_running_are_interrupted_on_open(mut f: Fixture) {
+    let row = f
+        .store
+        .ensure_session("agent:main:main", "main")
+        .await
+        .unwrap();
+    f.store
+        .begin_turn(
+            "agent:main:main",
+            &row.session_id,
+            "run_live",
+            None,
+            vec![msg(Role::User, "hi")],
+        )
+        .await
+        .unwrap();
+    f.store
+        .begin_turn(
+            "agent:main:main",
+            &row.session_id,
+            "run_done",
+            None,
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    f.store
+        .end_turn(TurnEnd {
+            key: "agent:main:main".into(),
+            session_id: row.session_id.clone(),
+            run_id: "run_done".into(),
+            messages: Vec::new(),
+            status: RunStatus::Ok,
+            usage: Usage::default(),
+            model: None,
+            error: None,
+        })
+        .await
+        .unwrap();
+    // The gateway stops; a new process opens the store.
+    let (store, interrupted) = f.reopen();
+    f.store = store;
+    assert_eq!(interrupted, 1);
+    let run = f.store.get_run("run_live").await.unwrap().unwrap();
+    assert_eq!(run.status, "interrupted");
+    assert!(run.ended_at.is_some() && run.error.is_some());
+    assert_eq!(
+        f.store.get_run("run_done").await.unwrap().unwrap().status,
+        "ok"
+    );
+    assert_eq!(
+        f.store
+            .load_messages(&row.session_id, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_bad_postgres_url_fails_without_showing_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        // Nothing listens on port 1.
+        "postgres://clawgate:s3cret-pw@127.0.0.1:1/clawgate",
+        "postgres://clawgate:s3cret-pw@127.0.0.1:notaport/clawgate",
+    ] {
+        let cfg = clawgate::config::StorageConfig::Postgres { url: url.into() };
+        let err = match clawgate::storage::open_configured(&cfg, dir.path(), None) {
+            Ok(_) => panic!("opened {url}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.to_lowercase().contains("postgres"), "{err}");
+        assert!(!err.contains("s3cret-pw"), "the password leaked: {err}");
+    }
 }
