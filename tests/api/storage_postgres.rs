@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use crate::pg::PgCluster;
+use crate::ws_client::{WsClient, ALL};
 use clawgate_bench::mock::Reply;
 use serde_json::json;
 
@@ -20,7 +21,10 @@ fn user_texts(body: &serde_json::Value) -> Vec<String> {
 #[actix_web::test]
 async fn history_on_postgres_survives_a_restart_with_a_fresh_state_dir() {
     let cluster = PgCluster::shared();
-    let url = cluster.create_db();
+    // Trust authentication ignores the password; it is there to be kept secret.
+    let url = cluster
+        .create_db()
+        .replace("postgres@", "postgres:pg-secret-789@");
     let top = format!(r#"storage: {{ backend: "postgres", url: "{url}" }},"#);
     let t = spawn_with("openai-completions", "", &top).await;
     assert!(
@@ -62,4 +66,15 @@ async fn history_on_postgres_survives_a_restart_with_a_fresh_state_dir() {
         .map(|r| r.key)
         .collect();
     assert_eq!(keys, ["agent:main:openai-user:dana"]);
+    // The password is in no reply: config.get redacts the URL, the store is named by database.
+    let (mut c, _) = WsClient::operator(&t, ALL).await;
+    let res = c.call("config.get", json!({})).await;
+    assert!(!res.to_string().contains("pg-secret-789"), "{res}");
+    assert_eq!(
+        res["payload"]["config"]["storage"]["url"],
+        "__OPENCLAW_REDACTED__"
+    );
+    let mut ready = t.client().get(t.url("/readyz")).send().await.unwrap();
+    let body = ready.body().await.unwrap();
+    assert!(ready.status().is_success(), "{body:?}");
 }
