@@ -107,6 +107,7 @@ on_both!(
     responses_and_kv,
     memory,
     memory_keyword_search,
+    concurrent_writes,
 );
 
 fn msg(role: Role, text: &str) -> NewMessage {
@@ -832,4 +833,46 @@ fn a_bad_postgres_url_fails_without_showing_the_password() {
         assert!(err.to_lowercase().contains("postgres"), "{err}");
         assert!(!err.contains("s3cret-pw"), "the password leaked: {err}");
     }
+}
+
+/// Many writers at once: every append is counted, and of many claims of one key exactly one
+/// is fresh and all name the same run.
+async fn concurrent_writes(s: &Store) {
+    let row = s.ensure_session("agent:main:main", "main").await.unwrap();
+    let appends = (0..40).map(|i| {
+        let (s, sid) = (s.clone(), row.session_id.clone());
+        async move {
+            s.append_messages(
+                "agent:main:main",
+                &sid,
+                None,
+                vec![msg(Role::User, &format!("m{i}"))],
+            )
+            .await
+        }
+    });
+    for r in futures_util::future::join_all(appends).await {
+        r.unwrap();
+    }
+    let after = s.get_session("agent:main:main").await.unwrap().unwrap();
+    assert_eq!(after.message_count, 40);
+    assert_eq!(
+        s.load_messages(&row.session_id, 100).await.unwrap().len(),
+        40
+    );
+
+    let claims = (0..20).map(|i| {
+        let s = s.clone();
+        async move {
+            s.claim_idempotency("cred", "same-key", &format!("run_{i}"))
+                .await
+        }
+    });
+    let claims: Vec<_> = futures_util::future::join_all(claims)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(claims.iter().filter(|c| c.fresh).count(), 1);
+    assert!(claims.iter().all(|c| c.run_id == claims[0].run_id));
 }
