@@ -29,6 +29,12 @@ use std::sync::Arc;
 /// Connections the pool opens at most.
 const POOL_SIZE: usize = 16;
 
+/// How long opening a connection may take (unless the URL sets `connect_timeout`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long a caller waits for a free connection before the operation fails.
+const WAIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Turns a driver error into a store error with the server's message (never the URL).
 pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
     match e.as_db_error() {
@@ -127,7 +133,7 @@ impl PgStore {
         observer: Option<Arc<dyn CommitObserver>>,
     ) -> Result<(PgStore, usize), StoreError> {
         // The parser's message never contains the URL.
-        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
             StoreError::Backend(format!("storage.url is not a PostgreSQL URL: {e}"))
         })?;
         let dbname = config
@@ -135,6 +141,9 @@ impl PgStore {
             .or(config.get_user())
             .unwrap_or("postgres")
             .to_string();
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let (rt, thread) = start_runtime()?;
         let manager = Manager::from_config(
             config,
@@ -145,6 +154,9 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(WAIT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StoreError::Backend(format!("postgres pool: {e}")))?;
         let store = PgStore {
