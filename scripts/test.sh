@@ -13,6 +13,10 @@ cargo build --workspace --bins
 # The browser tests (src/browser, the web UI, the JS SDK in a page) drive a real Chromium.
 CHROMIUM_PATH=$("$ROOT/scripts/ensure-chromium.sh")
 export CHROMIUM_PATH
+# The storage suite (tests/storage.rs) and the Postgres gateway test start throwaway PostgreSQL
+# clusters from Debian's server binaries.
+CLAWGATE_PG_BIN=$("$ROOT/scripts/ensure-postgres.sh")
+export CLAWGATE_PG_BIN
 # Every WebSocket frame the gateway sends to the Rust tests' WS client is logged here and then
 # checked against OpenClaw's published protocol schema (tests/protocol/validate.mjs).
 export CLAWGATE_FRAME_LOG="$ROOT/target/ws-frames.jsonl"

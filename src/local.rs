@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 /// Runs `req` to its end and returns the outcome (call inside an actix `System`).
 pub async fn run_turn(config: Config, req: TurnRequest) -> Result<RunOutcome, String> {
-    let store = crate::storage::open_shared(&config.state_dir).map_err(|e| e.to_string())?;
+    let store = crate::storage::open_shared_configured(&config.storage, &config.state_dir)
+        .map_err(|e| e.to_string())?;
     // No connector may start here: a second Telegram poller would steal the gateway's updates.
     let config = Arc::new(Config {
         channels: ChannelsConfig::default(),

@@ -188,7 +188,8 @@ impl Gateway {
             tracing::warn!("{}", crate::providers::not_configured_hint(&config));
         }
         let metrics = Arc::new(crate::metrics::Metrics::new());
-        let (store, interrupted_runs) = crate::storage::open_observed(
+        let (store, interrupted_runs) = crate::storage::open_configured(
+            &config.storage,
             &config.state_dir,
             Some(metrics.clone() as Arc<dyn crate::storage::CommitObserver>),
         )?;

@@ -157,6 +157,8 @@ pub(super) fn build(
     let skills = super::skills::build(&raw, source, &file)?;
     let exec = super::exec::settings(&raw, &file, source)?;
     let memory = super::build_agents::memory(&raw, &file, source)?;
+    let storage = super::storage::build(raw.storage.as_ref())
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
 
     let ignored_keys = super::ignored::ignored_keys(&raw)
         .into_iter()
@@ -227,6 +229,7 @@ pub(super) fn build(
         cron,
         exec,
         memory,
+        storage,
     })
 }
 

@@ -23,6 +23,7 @@ pub mod raw_channels;
 pub mod raw_skills;
 pub mod raw_web;
 mod skills;
+mod storage;
 mod subagents;
 mod types;
 mod web;
@@ -42,6 +43,7 @@ pub use automation::{
 pub use live::ConfigHandle;
 pub use memory::{ExtraPath, MemoryConfig, MemorySearchConfig, RemoteEmbeddings};
 pub use skills::{ConfigRoot, SkillEntry, SkillsConfig};
+pub use storage::StorageConfig;
 pub use subagents::SubagentPolicy;
 pub use types::*;
 pub use web::{

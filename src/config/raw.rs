@@ -78,6 +78,8 @@ pub struct RawConfig {
     pub secrets: Option<Value>,
     /// `memory.search`: the memory index (see `crate::config::MemoryConfig`).
     pub memory: Option<Value>,
+    /// `storage`: the store backend (see `crate::config::StorageConfig`).
+    pub storage: Option<super::storage::RawStorage>,
     /// See `hooks`.
     pub diagnostics: Option<Value>,
     /// See `hooks`.

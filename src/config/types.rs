@@ -494,6 +494,8 @@ pub struct Config {
     pub skills: super::SkillsConfig,
     /// Memory search (`memory.search`, per agent too).
     pub memory: super::MemoryConfig,
+    /// The store backend (`storage.*`).
+    pub storage: super::StorageConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

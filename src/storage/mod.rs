@@ -4,13 +4,14 @@
 //! await its methods; they never learn which backend answers or on which thread. Each trait
 //! covers one kind of data: [`SessionStore`], [`TranscriptStore`], [`RunStore`],
 //! [`CronStore`], [`ResponseStore`], [`KvStore`], [`MemoryIndex`]. The embedded backend is SQLite
-//! ([`sqlite`]), the only module that knows SQL; a second backend implements the same traits
-//! and is chosen in [`open`].
+//! ([`sqlite`]); [`postgres`] implements the same traits over a PostgreSQL server. These two
+//! modules are the only ones that know SQL; [`open_configured`] picks one by `storage.*`.
 //!
 //! Futures are `'static` and `Send`: the arguments are copied in, so a caller may drop its
 //! borrows and hold the future across awaits on any thread.
 
 mod memory_types;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 
@@ -217,8 +218,39 @@ pub fn open_observed(
     Ok((Arc::new(s), interrupted))
 }
 
+/// The store `storage` names (SQLite under `state_dir`, or PostgreSQL), reporting commit
+/// times to `observer`; also returns how many runs a previous process left `running` (now
+/// marked interrupted; with several gateways on one database that would be another node's
+/// runs, see `docs/scale-out.md`).
+pub fn open_configured(
+    storage: &crate::config::StorageConfig,
+    state_dir: &Path,
+    observer: Option<Arc<dyn CommitObserver>>,
+) -> Result<(Store, usize), StoreError> {
+    match storage {
+        crate::config::StorageConfig::Sqlite => open_observed(state_dir, observer),
+        crate::config::StorageConfig::Postgres { url } => {
+            let (s, interrupted) = postgres::PgStore::open(url, true, observer)?;
+            Ok((Arc::new(s), interrupted))
+        }
+    }
+}
+
 /// Opens the store beside a gateway that may be running on the same state dir (nothing of
 /// the other process is touched; SQLite's locking orders the writes).
 pub fn open_shared(state_dir: &Path) -> Result<Store, StoreError> {
     Ok(Arc::new(sqlite::SqliteStore::open_shared(state_dir)?))
+}
+
+/// [`open_shared`] for the backend `storage` names: runs left `running` are not touched.
+pub fn open_shared_configured(
+    storage: &crate::config::StorageConfig,
+    state_dir: &Path,
+) -> Result<Store, StoreError> {
+    match storage {
+        crate::config::StorageConfig::Sqlite => open_shared(state_dir),
+        crate::config::StorageConfig::Postgres { url } => {
+            Ok(Arc::new(postgres::PgStore::open(url, false, None)?.0))
+        }
+    }
 }

@@ -48,6 +48,23 @@ fn only_the_sqlite_backend_uses_rusqlite() {
 }
 
 #[test]
+fn only_the_postgres_backend_uses_its_driver() {
+    let offenders: Vec<String> = files_under(&["src", "actors", "tests", "bench"])
+        .into_iter()
+        .filter(|p| !rel(p).starts_with("src/storage/postgres/") && !rel(p).ends_with("layers.rs"))
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            text.contains("tokio_postgres") || text.contains("deadpool")
+        })
+        .map(|p| rel(&p))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "tokio_postgres/deadpool outside the PostgreSQL backend: {offenders:?}"
+    );
+}
+
+#[test]
 fn edges_and_the_router_never_call_the_store() {
     let mut files = files_under(&["src/http", "src/ws/rpc", "src/hooks"]);
     files.push(root().join("actors/router.rs"));

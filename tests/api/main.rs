@@ -21,6 +21,8 @@ mod fake_whatsapp;
 #[path = "../support/form_body.rs"]
 mod form_body;
 mod helpers;
+#[path = "../support/postgres.rs"]
+mod pg;
 
 mod agents_list;
 mod api_v1;
@@ -67,6 +69,7 @@ mod sessions;
 mod sessions_send;
 mod sessions_spawn;
 mod skills;
+mod storage_postgres;
 mod tools_invoke;
 mod update_plan;
 mod upstream;

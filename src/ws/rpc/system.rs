@@ -135,6 +135,14 @@ fn is_secret_key(k: &str) -> bool {
     k.contains("token") || k.contains("password") || k.contains("secret") || k.ends_with("apikey")
 }
 
+/// `storage.url` may carry the database password: a `url` holding `user:password@`.
+fn is_store_url(k: &str, v: &Value) -> bool {
+    k == "url"
+        && v.as_str().is_some_and(|u| {
+            (u.starts_with("postgres://") || u.starts_with("postgresql://")) && u.contains('@')
+        })
+}
+
 /// Keys whose every value may be a credential (`models.providers.*.headers` holding
 /// `x-api-key`, `env` holding `OPENAI_API_KEY`, …): all their values are redacted.
 fn is_secret_map(k: &str) -> bool {
@@ -147,7 +155,9 @@ pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, child) in map.iter_mut() {
-                if is_secret_key(k) && (child.is_string() || child.is_number()) {
+                if (is_secret_key(k) || is_store_url(k, child))
+                    && (child.is_string() || child.is_number())
+                {
                     *child = json!(REDACTED);
                 } else if is_secret_map(k) && child.is_object() {
                     redact_all(child);
