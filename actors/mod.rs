@@ -19,6 +19,7 @@
 //! `WsConn` and `WsHub` are the WebSocket edge's own actors and use `crate::ws`.
 
 pub mod agent_run;
+pub mod browser;
 pub mod channels;
 pub mod router;
 pub mod scheduler;

@@ -118,6 +118,8 @@ pub(super) fn build(
     let skills = super::skills::build(&raw, source, &file)?;
     let exec = super::exec::settings(&raw, &file, source)?;
     let memory = super::build_agents::memory(&raw, &file, source)?;
+    let browser = super::browser::build(raw.browser.as_ref(), &state_dir)
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
 
     let ignored_keys = super::ignored::ignored_keys(&raw)
         .into_iter()
@@ -185,6 +187,7 @@ pub(super) fn build(
         cron,
         exec,
         memory,
+        browser,
     })
 }
 

@@ -487,6 +487,8 @@ pub struct Config {
     pub skills: super::SkillsConfig,
     /// Memory search (`memory.search`, per agent too).
     pub memory: super::MemoryConfig,
+    /// Browser control (`browser.*`; off unless configured).
+    pub browser: super::BrowserConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.
