@@ -438,9 +438,10 @@ impl RunningGateway {
     }
 }
 
-/// Tells WebSocket clients the gateway is going away, stops the channel connectors, and
-/// kills every shell command (`exec`/`process`) with its process group, reaping them all.
+/// Stops every browser (killed and reaped), tells WebSocket clients the gateway is going
+/// away, stops the channel connectors, and kills every shell command (`exec`/`process`) with its process group, reaping them all.
 async fn stop_edges(state: &AppState) {
+    state.app.browser().stop_all().await;
     state
         .app
         .tools()

@@ -174,7 +174,9 @@ pub async fn run(
         }
         "screenshot" => {
             let t = tab_or_open(inst, args).await?;
-            let fmt = s(args, "type").or(s(args, "format")).unwrap_or("png");
+            let fmt = s(args, "type")
+                .or(s(args, "format").filter(|f| *f != "base64"))
+                .unwrap_or("png");
             let jpeg = match fmt {
                 "png" => false,
                 "jpeg" | "jpg" => true,

@@ -255,9 +255,10 @@ impl Tab<'_> {
     ) -> Result<Value, BrowserError> {
         self.call_fn(
             "(ref, sel, values) => { const el = __cgEl(ref, sel); if (el.tagName !== 'SELECT') throw new Error('INVALID: not a <select>');
-               const chosen = []; for (const o of el.options) { o.selected = values.includes(o.value) || values.includes(o.text.trim());
-               if (o.selected) chosen.push(o.value); }
-               if (!chosen.length) throw new Error('NOTFOUND: no option matches ' + values.join(', '));
+               const want = Array.from(el.options).filter(o => values.includes(o.value) || values.includes(o.text.trim()));
+               if (!want.length) throw new Error('NOTFOUND: no option matches ' + values.join(', '));
+               if (el.multiple) { for (const o of el.options) o.selected = want.includes(o); } else { el.value = want[0].value; }
+               const chosen = Array.from(el.selectedOptions).map(o => o.value);
                el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); return chosen; }",
             json!([r#ref, sel, values]),
         )

@@ -208,6 +208,30 @@ fn reap(mut child: Child, pgid: i32, exited: watch::Sender<bool>) {
     let _ = exited.send(true);
 }
 
+/// Whether a process of group `pgid` is still a browser with `flag` on its command line
+/// (the leader itself, or — once the leader is gone — any member of its group).
+fn group_runs(pgid: i32, flag: &str) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|e| {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            return false;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // `pid (comm) state ppid pgrp …`: fields after the last ')'.
+        let pgrp = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+            .and_then(|g| g.parse::<i32>().ok());
+        if pgrp != Some(pgid) {
+            return false;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        String::from_utf8_lossy(&cmdline).contains(flag)
+    })
+}
+
 /// Kills browsers recorded by a previous gateway process that are still running (after a
 /// `kill -9` of the gateway): every `<state>/browser/*/chromium.pid` whose process still has
 /// the recorded user-data dir on its command line.
@@ -228,9 +252,8 @@ pub fn kill_orphans(state_dir: &Path) -> usize {
         let Ok(pid) = pid.parse::<i32>() else {
             continue;
         };
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let cmdline = String::from_utf8_lossy(&cmdline);
-        if pid > 1 && cmdline.contains(&format!("--user-data-dir={udd}")) {
+        let flag = format!("--user-data-dir={udd}");
+        if pid > 1 && group_runs(pid, &flag) {
             tracing::warn!(pid, "killing a browser left running by a previous gateway");
             signal_group(pid, rustix::process::Signal::KILL);
             killed += 1;

@@ -15,10 +15,13 @@ mod fake_telegram;
 #[path = "../support/form_body.rs"]
 mod form_body;
 mod helpers;
+#[path = "../support/proc.rs"]
+mod proc;
 
 mod agents_list;
 mod api_v1;
 mod app_layer;
+mod browser;
 mod channels_discord;
 mod channels_media;
 mod channels_slack;
