@@ -17,17 +17,26 @@ const PAGE: &str = "<html><head><title>Bench</title></head><body><h1>Benchmark p
     <p>Some text to render.</p><button>Go</button><input placeholder='name'></body></html>";
 
 fn rss_kib(pid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+    field_kib(&format!("/proc/{pid}/status"), "VmRSS:")
+}
+
+/// Proportional set size: shared pages divided among the processes sharing them.
+fn pss_kib(pid: i32) -> u64 {
+    field_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
+}
+
+fn field_kib(file: &str, key: &str) -> u64 {
+    std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
 }
 
-/// Sum of RSS over the processes of group `pgid`.
-fn group_rss_kib(pgid: i32) -> (u64, usize) {
-    let mut total = (0, 0);
+/// Sums of RSS and PSS over the processes of group `pgid`, and their number.
+fn group_rss_kib(pgid: i32) -> (u64, u64, usize) {
+    let mut total = (0, 0, 0);
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
             continue;
@@ -38,7 +47,8 @@ fn group_rss_kib(pgid: i32) -> (u64, usize) {
             .and_then(|(_, r)| r.split_whitespace().nth(2)?.parse::<i32>().ok());
         if pgrp == Some(pgid) {
             total.0 += rss_kib(pid);
-            total.1 += 1;
+            total.1 += pss_kib(pid);
+            total.2 += 1;
         }
     }
     total
@@ -129,7 +139,7 @@ async fn main() {
         .unwrap()
         .parse()
         .unwrap();
-    let (browser_rss, procs) = group_rss_kib(pid);
+    let (browser_rss, browser_pss, procs) = group_rss_kib(pid);
     println!(
         "cold start to first screenshot: {:.0} ms",
         cold.as_secs_f64() * 1e3
@@ -141,9 +151,10 @@ async fn main() {
         pct(&times, 0.99).as_secs_f64() * 1e3
     );
     println!(
-        "RSS: gateway {} MiB, browser tree {} MiB ({procs} processes)",
+        "RSS: gateway {} MiB; browser tree ({procs} processes): RSS sum {} MiB, PSS sum {} MiB",
         rss_kib(std::process::id() as i32) / 1024,
-        browser_rss / 1024
+        browser_rss / 1024,
+        browser_pss / 1024
     );
     gw.stop().await;
 }
