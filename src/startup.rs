@@ -232,6 +232,9 @@ impl Gateway {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
+        // This process now owns the state dir's gateway port: browsers a killed predecessor
+        // left running are its to clean up.
+        crate::browser::Browser::kill_orphans(&config.state_dir);
         let overrides = crate::actors::channels::Channels::load_overrides(&store).await;
         let registry = crate::actors::channels::Channels::new(
             router.clone(),

@@ -81,7 +81,7 @@ impl App {
         let app = App {
             router,
             memory: crate::memory::Memory::start(config.load(), store.clone()),
-            browser: crate::browser::Browser::new(&config.load().state_dir),
+            browser: crate::browser::Browser::new(),
             config,
             store,
             tools,

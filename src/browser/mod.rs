@@ -123,11 +123,15 @@ struct Inner {
     profiles: Mutex<HashMap<String, Addr<ProfileActor>>>,
 }
 
+impl Default for Browser {
+    fn default() -> Self {
+        Browser::new()
+    }
+}
+
 impl Browser {
-    /// A service with no browser running; kills browsers a previous gateway process left
-    /// behind in `state_dir` (see [`launch::kill_orphans`]).
-    pub fn new(state_dir: &Path) -> Browser {
-        launch::kill_orphans(state_dir);
+    /// A service with no browser running (nothing starts before the first call).
+    pub fn new() -> Browser {
         Browser {
             inner: Arc::new(Inner {
                 arbiter: Mutex::new(None),
@@ -231,6 +235,14 @@ impl Browser {
         {
             arb.stop();
         }
+    }
+
+    /// Kills browsers a previous gateway process left behind in `state_dir` (see
+    /// [`launch::kill_orphans`]). Only the gateway calls this, once it holds its port: a CLI
+    /// in local mode shares the state dir with a running gateway and must not touch its
+    /// browser.
+    pub fn kill_orphans(state_dir: &Path) -> usize {
+        launch::kill_orphans(state_dir)
     }
 
     /// The configured or discovered Chromium binary.
