@@ -107,7 +107,18 @@ async fn running(
 ) -> Result<Rc<Instance>, BrowserError> {
     let mut s = slot.lock().await;
     if let Some(i) = s.as_ref() {
-        if i.is_alive() {
+        // A cheap round trip: a browser killed a moment ago may not have been noticed yet.
+        let answers = i.is_alive()
+            && i.cdp
+                .call_within(
+                    None,
+                    "Browser.getVersion",
+                    serde_json::json!({}),
+                    Duration::from_secs(5),
+                )
+                .await
+                .is_ok();
+        if answers {
             i.configure(cfg);
             return Ok(i.clone());
         }

@@ -468,6 +468,11 @@ async fn a_real_browser_is_driven_over_http_websocket_and_the_agent_tool() {
         "chromium {pid} left a zombie"
     );
     assert!(!dir.path().join("browser/default/chromium.pid").exists());
+    assert!(
+        no_browsers_left(dir.path()).await,
+        "{:?}",
+        browsers_of(dir.path())
+    );
 }
 
 #[actix_web::test]
@@ -536,10 +541,43 @@ async fn an_idle_browser_is_stopped() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
-    t.stop().await;
+    // A browser that dies is started again by the next call.
+    let pid = recorded_pid(t.dir.path());
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(wait_dead(pid).await);
+    let (s, v) = post(
+        &t,
+        "/v1/browser/navigate",
+        json!({"url": site.url("/index.html")}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["title"], "Fixture page");
+    let (_up, dir) = t.stop().await;
+    assert!(
+        no_browsers_left(dir.path()).await,
+        "{:?}",
+        browsers_of(dir.path())
+    );
 }
 
-/// Running processes (not zombies) whose command line names a folder under `dir`.
+/// Polls the process table up to 10 s until no process of `dir`'s browsers runs.
+async fn no_browsers_left(dir: &std::path::Path) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if browsers_of(dir).is_empty() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Running Chromium processes (not zombies) whose command line names a folder under `dir`.
 fn browsers_of(dir: &std::path::Path) -> Vec<i32> {
     let needle = dir.display().to_string();
     std::fs::read_dir("/proc")
@@ -549,7 +587,8 @@ fn browsers_of(dir: &std::path::Path) -> Vec<i32> {
         .filter(|pid| !dead(*pid))
         .filter(|pid| {
             let c = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            String::from_utf8_lossy(&c).contains(&needle)
+            let c = String::from_utf8_lossy(&c);
+            c.contains(&needle) && c.contains("chrom")
         })
         .collect()
 }
@@ -588,6 +627,11 @@ async fn a_browser_never_outlives_a_killed_gateway() {
     assert!(
         wait_dead(pid).await,
         "chromium {pid} survived the gateway's kill -9"
+    );
+    assert!(
+        no_browsers_left(dir.path()).await,
+        "{:?}",
+        browsers_of(dir.path())
     );
     assert!(!dir.path().join("browser/default/chromium.pid").exists());
 }
