@@ -20,6 +20,7 @@
 //! `WsConn` and `WsHub` are the WebSocket edge's own actors and use `crate::ws`.
 
 pub mod agent_run;
+pub mod browser;
 pub mod channels;
 pub mod heartbeat;
 pub mod router;

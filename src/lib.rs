@@ -24,6 +24,7 @@ pub mod actors;
 pub mod agent;
 pub mod app;
 pub mod auth;
+pub mod browser;
 pub mod channels;
 pub mod cli;
 pub mod cli_audit;

@@ -233,6 +233,9 @@ impl Gateway {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let port = addrs.first().map(|a| a.port()).unwrap_or(config.port);
+        // This process now owns the state dir's gateway port: browsers a killed predecessor
+        // left running are its to clean up.
+        crate::browser::Browser::kill_orphans(&config.state_dir);
         let overrides = crate::actors::channels::Channels::load_overrides(&store).await;
         let registry = crate::actors::channels::Channels::new(
             router.clone(),
@@ -449,9 +452,10 @@ impl RunningGateway {
     }
 }
 
-/// Tells WebSocket clients the gateway is going away, stops the channel connectors, and
-/// kills every shell command (`exec`/`process`) with its process group, reaping them all.
+/// Stops every browser (killed and reaped), tells WebSocket clients the gateway is going
+/// away, stops the channel connectors, and kills every shell command (`exec`/`process`) with its process group, reaping them all.
 async fn stop_edges(state: &AppState) {
+    state.app.browser().stop_all().await;
     state
         .app
         .tools()

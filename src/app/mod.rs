@@ -15,6 +15,7 @@
 //! - [`skills`]: the skills each agent sees, `skills.status`, running a skill;
 //! - [`approvals`]: exec approval requests waiting for an operator;
 //! - [`reload`]: the running config file, reloading it, `config.set`/`config.patch` writes;
+//! - [`browser`]: browser control (status, actions, screenshots) over [`crate::browser`];
 //! - [`memory`]: search, read and write an agent's memory; index status; embeddings;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
@@ -23,6 +24,7 @@
 //! - [`error`]: [`AppError`], converted into each edge's error shape.
 
 pub mod approvals;
+pub mod browser;
 pub mod channels;
 pub mod config_view;
 pub mod cron;
@@ -64,6 +66,7 @@ pub struct App {
     skills: Arc<crate::skills::SkillCatalog>,
     approvals: Arc<approvals::Approvals>,
     memory: crate::memory::Memory,
+    browser: crate::browser::Browser,
     reloader: Arc<std::sync::OnceLock<Arc<crate::reload::Reloader>>>,
 }
 
@@ -80,6 +83,7 @@ impl App {
         let app = App {
             router,
             memory: crate::memory::Memory::start(config.load(), store.clone()),
+            browser: crate::browser::Browser::new(),
             config,
             store,
             tools,

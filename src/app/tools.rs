@@ -172,4 +172,8 @@ impl ToolHost for App {
     fn memory(&self) -> Option<crate::memory::Memory> {
         Some(self.memory.clone())
     }
+
+    fn browser(&self) -> Option<crate::browser::Browser> {
+        Some(self.browser.clone())
+    }
 }

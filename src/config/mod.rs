@@ -5,6 +5,7 @@
 //! `openclaw.json` can be read. Unknown keys are errors that name the key and its line.
 
 mod automation;
+mod browser;
 mod build;
 mod build_agents;
 mod build_limits;
@@ -19,6 +20,7 @@ mod ignored;
 pub mod live;
 mod memory;
 pub mod raw;
+pub mod raw_browser;
 pub mod raw_channels;
 pub mod raw_skills;
 pub mod raw_web;
@@ -28,6 +30,9 @@ mod subagents;
 mod types;
 mod web;
 
+pub use browser::{
+    BrowserConfig, BrowserProfile, BrowserSsrfPolicy, DEFAULT_PROFILE as DEFAULT_BROWSER_PROFILE,
+};
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
 pub use exec::{

@@ -48,8 +48,8 @@ pub struct RawConfig {
     pub logging: Option<Value>,
     /// See `hooks`.
     pub update: Option<Value>,
-    /// See `hooks`.
-    pub browser: Option<Value>,
+    /// Browser control (`config::browser`).
+    pub browser: Option<super::raw_browser::RawBrowser>,
     /// See `hooks`.
     pub ui: Option<Value>,
     /// See `hooks`.

@@ -496,6 +496,8 @@ pub struct Config {
     pub memory: super::MemoryConfig,
     /// The store backend (`storage.*`).
     pub storage: super::StorageConfig,
+    /// Browser control (`browser.*`; off unless configured).
+    pub browser: super::BrowserConfig,
 }
 
 /// Values given on the command line or by the environment that override the file.

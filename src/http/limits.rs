@@ -28,6 +28,7 @@ pub fn family_of(path: &str) -> Option<&'static str> {
         ("/sessions/", "sessions"),
         ("/v1/channels", "channels"),
         ("/browser", "browser"),
+        ("/v1/browser", "browser"),
         ("/v1/chat/completions", "openai"),
         ("/v1/responses", "openai"),
         ("/v1/embeddings", "openai"),

@@ -4,6 +4,7 @@
 pub mod agent_run;
 pub mod api_v1;
 pub mod body;
+mod browser;
 mod channels;
 mod channels_mobile;
 mod chat_completions;

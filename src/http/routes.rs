@@ -212,6 +212,21 @@ route_table! {
     "/v1/channels/{id}/disable", Access::Rest, allow "POST", always => {
         POST => rest::channels::disable,
     }
+    "/v1/browser/status", Access::Rest, allow "GET", always => {
+        GET => super::browser::status,
+    }
+    "/v1/browser/navigate", Access::Rest, allow "POST", always => {
+        POST => super::browser::navigate,
+    }
+    "/v1/browser/screenshot", Access::Rest, allow "POST", always => {
+        POST => super::browser::screenshot,
+    }
+    "/v1/browser/act", Access::Rest, allow "POST", always => {
+        POST => super::browser::act,
+    }
+    "/v1/browser/snapshot", Access::Rest, allow "GET", always => {
+        GET => super::browser::snapshot,
+    }
     "/metrics", Access::Scrape, allow "GET", always => {
         GET => super::metrics::scrape,
     }

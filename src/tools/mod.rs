@@ -6,6 +6,7 @@
 mod agents_list;
 pub mod approval;
 pub mod args;
+pub mod browser;
 pub mod cron;
 pub mod exec;
 pub mod executor;
@@ -98,6 +99,11 @@ pub trait ToolHost: Send + Sync {
 
     /// The memory service (`memory_search`, `memory_get`); `None` when there is none.
     fn memory(&self) -> Option<crate::memory::Memory> {
+        None
+    }
+
+    /// The browser service (`browser`); `None` when there is none.
+    fn browser(&self) -> Option<crate::browser::Browser> {
         None
     }
 }
@@ -295,6 +301,7 @@ impl Default for ToolRegistry {
                 Arc::new(update_plan::UpdatePlan),
                 Arc::new(exec::Exec::new(jobs.clone())),
                 Arc::new(exec::process::Process::new(jobs.clone())),
+                Arc::new(browser::BrowserTool),
             ],
             host: Arc::new(OnceLock::new()),
             web_fetch,

@@ -18,7 +18,7 @@
 //! (it matches nothing) and logged once.
 //!
 //! One clawgate rule on top: the workspace file tools (`group:fs`), the shell tools
-//! (`group:runtime`), `web_fetch`, `web_search`, `sessions_send`, `sessions_spawn`,
+//! (`group:runtime`), `web_fetch`, `web_search`, `browser`, `sessions_send`, `sessions_spawn`,
 //! `agents_list`, `message`, `update_plan` and `cron` are opt-in ([`OPT_IN`]). An agent whose
 //! global and own blocks set neither a `profile` nor an `allow` list gets every other tool;
 //! naming them anywhere (a profile that includes them, `allow`, `alsoAllow`) turns them on.
@@ -36,7 +36,10 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         &["read", "write", "edit", "apply_patch", "ls", "find", "grep"],
     ),
     ("group:runtime", &["exec", "process", "code_execution"]),
-    ("group:web", &["web_search", "web_fetch", "x_search"]),
+    (
+        "group:web",
+        &["web_search", "web_fetch", "x_search", "browser"],
+    ),
     ("group:memory", &["memory_search", "memory_get"]),
     (
         "group:sessions",
@@ -102,6 +105,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 /// default tool set was fixed (so no agent's tools change silently on upgrade).
 pub const OPT_IN: &[&str] = &[
     "group:fs",
+    "browser",
     "group:runtime",
     "web_fetch",
     "web_search",

@@ -51,6 +51,11 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "memory.search",
     "memory.status",
     "memory.index",
+    "browser.status",
+    "browser.navigate",
+    "browser.screenshot",
+    "browser.snapshot",
+    "browser.act",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -133,7 +138,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 43);
+        assert_eq!(ADVERTISED_METHODS.len(), 48);
         assert_eq!(ADVERTISED_EVENTS.len(), 14);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
@@ -199,7 +204,11 @@ mod tests {
             resolve_simple_method("sessions.list"),
             Some(SimpleTarget::Method("sessions.list"))
         );
-        assert_eq!(resolve_simple_method("browser.screenshot"), None);
+        assert_eq!(
+            resolve_simple_method("browser.screenshot"),
+            Some(SimpleTarget::Method("browser.screenshot"))
+        );
+        assert_eq!(resolve_simple_method("browser.nope"), None);
         assert_eq!(SimpleTarget::ChatRun.authz_method(), "chat.send");
         assert_eq!(
             SimpleTarget::ChannelStatus.authz_method(),

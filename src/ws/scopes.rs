@@ -131,6 +131,7 @@ const READ: &[&str] = &[
     "cron.runs",
     "memory.search",
     "memory.status",
+    "browser.status",
     "gateway.identity.get",
     "system-presence",
     "last-heartbeat",
@@ -145,6 +146,10 @@ const READ: &[&str] = &[
 ];
 
 const WRITE: &[&str] = &[
+    "browser.navigate",
+    "browser.screenshot",
+    "browser.snapshot",
+    "browser.act",
     "message.action",
     "send",
     "poll",

@@ -23,10 +23,13 @@ mod form_body;
 mod helpers;
 #[path = "../support/postgres.rs"]
 mod pg;
+#[path = "../support/proc.rs"]
+mod proc;
 
 mod agents_list;
 mod api_v1;
 mod app_layer;
+mod browser;
 mod channels_discord;
 mod channels_imessage;
 mod channels_media;

@@ -409,9 +409,15 @@ async fn the_simple_dialect_streams_a_chat_run_authenticated_by_the_query_token(
     assert!(c.recv_json().await["result"]["uptimeMs"].is_u64());
     c.send(json!({"method": "channel.list", "id": 4})).await;
     assert_eq!(c.recv_json().await["result"], json!({"channels": []}));
+    // Browser control is off unless configured: the method exists and says so.
     c.send(json!({"method": "browser.screenshot", "id": 5}))
         .await;
-    assert_eq!(c.recv_json().await["error"]["code"], "invalid_request");
+    let off = c.recv_json().await;
+    assert_eq!(off["error"]["code"], "unavailable", "{off}");
+    assert!(off["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("browser control is disabled"));
 }
 
 #[actix_web::test]

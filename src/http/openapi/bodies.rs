@@ -533,6 +533,20 @@ pub fn for_route(
         ("GET", "/sessions/{key}/history") => (None, s!(History)),
         ("POST", "/sessions/{key}/kill") => (None, s!(Killed)),
         ("GET", "/v1/channels") => (None, s!(ChannelList)),
+        ("GET", "/v1/browser/status") => (None, s!(super::browser_bodies::BrowserStatus)),
+        ("POST", "/v1/browser/navigate") => (
+            s!(super::browser_bodies::BrowserNavigate),
+            s!(super::browser_bodies::BrowserNavigated),
+        ),
+        ("POST", "/v1/browser/screenshot") => (
+            s!(super::browser_bodies::BrowserScreenshot),
+            s!(super::browser_bodies::BrowserShot),
+        ),
+        ("POST", "/v1/browser/act") => (
+            s!(super::browser_bodies::BrowserAct),
+            s!(super::browser_bodies::BrowserActed),
+        ),
+        ("GET", "/v1/browser/snapshot") => (None, s!(super::browser_bodies::BrowserSnapshot)),
         (_, p) if p.starts_with("/v1/channels/") => (None, s!(Channel)),
         ("POST", "/v1/agent/run") => (s!(AgentRunRequest), s!(AgentRunResult)),
         ("POST", "/v1/agent/run/stream") => (s!(AgentRunRequest), None),

@@ -4,6 +4,7 @@
 //! request and response bodies as JSON Schemas generated from the types in [`bodies`].
 
 mod bodies;
+mod browser_bodies;
 
 use super::routes::{Access, ROUTES};
 use actix_web::HttpResponse;

@@ -8,6 +8,7 @@
 mod agent;
 mod approvals;
 mod attachments;
+mod browser;
 mod channels;
 mod chat;
 mod config;
@@ -208,6 +209,11 @@ pub fn handler(method: &str) -> Option<Handler> {
         "memory.search" => |c| Box::pin(memory::search(c)),
         "memory.status" => |c| Box::pin(memory::status(c)),
         "memory.index" => |c| Box::pin(memory::index(c)),
+        "browser.status" => |c| Box::pin(browser::status(c)),
+        "browser.navigate" => |c| Box::pin(browser::navigate(c)),
+        "browser.screenshot" => |c| Box::pin(browser::screenshot(c)),
+        "browser.snapshot" => |c| Box::pin(browser::snapshot(c)),
+        "browser.act" => |c| Box::pin(browser::act(c)),
         _ => return None,
     };
     Some(h)
