@@ -274,6 +274,7 @@ async fn a_real_browser_is_driven_over_http_websocket_and_the_agent_tool() {
     )
     .await;
     assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "conflict", "{v}");
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // Screenshots: element by selector, JPEG, JSON with base64.

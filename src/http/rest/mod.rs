@@ -35,6 +35,8 @@ fn code_for(status: StatusCode) -> &'static str {
         403 => "forbidden",
         404 => "not_found",
         405 => "method_not_allowed",
+        // Not in seed 003's table: a stale browser ref or a state conflict is not a server fault.
+        409 => "conflict",
         429 => "rate_limited",
         503 => "service_unavailable",
         _ => "internal_error",
