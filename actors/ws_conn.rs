@@ -136,9 +136,18 @@ impl WsConn {
             return;
         }
         self.announced = true;
-        self.send(
-            simple_connected(&self.conn_id, VERSION, SIMPLE_DIALECT_CAPABILITIES).to_string(),
-        );
+        let connected = self.simple_connected();
+        self.send(connected);
+    }
+
+    /// The simple dialect's `connected` event; `browser` is listed only when browser control
+    /// is enabled.
+    fn simple_connected(&self) -> String {
+        let mut caps = SIMPLE_DIALECT_CAPABILITIES.to_vec();
+        if self.app.config().browser.enabled {
+            caps.push("browser");
+        }
+        simple_connected(&self.conn_id, VERSION, &caps).to_string()
     }
 
     /// Pings on every tick and closes (4000 `tick timeout`) a client that sent nothing, not even
@@ -379,10 +388,8 @@ impl WsConn {
         let hub = self.register(Dialect::Simple, scopes, &[], None);
         ctx.wait(hub.into_actor(self).map(move |_, act, _| {
             if !std::mem::replace(&mut act.announced, true) {
-                act.send(
-                    simple_connected(&act.conn_id, VERSION, SIMPLE_DIALECT_CAPABILITIES)
-                        .to_string(),
-                );
+                let connected = act.simple_connected();
+                act.send(connected);
             }
             act.on_simple(req);
         }));

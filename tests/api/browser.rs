@@ -404,6 +404,12 @@ async fn a_real_browser_is_driven_over_http_websocket_and_the_agent_tool() {
     assert_eq!(res["payload"]["running"], true);
     let mut simple = WsClient::open(&t, &format!("/?token={TOKEN}"), &[]).await;
     assert_eq!(simple.recv_json().await["event"], "connect.challenge");
+    let connected = simple.recv_json().await;
+    assert_eq!(connected["type"], "connected", "{connected}");
+    assert_eq!(
+        connected["data"]["capabilities"],
+        json!(["chat", "channels", "browser"])
+    );
     simple
         .send(json!({"method": "browser.screenshot", "params": {"selector": "#title"}, "id": 7}))
         .await;

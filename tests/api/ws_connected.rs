@@ -16,6 +16,11 @@ fn assert_connected_shape(v: &serde_json::Value) {
         .as_array()
         .unwrap()
         .contains(&json!("chat")));
+    // Browser control is off unless configured, so it is not offered.
+    assert!(!d["capabilities"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("browser")));
 }
 
 #[actix_web::test]
