@@ -105,6 +105,7 @@ pub async fn list(
             .unwrap_or(DEFAULT_LIMIT)
             .max(1),
         offset: number(&q, "offset", usize::MAX)?.unwrap_or(0),
+        key_prefixes: vec![],
     };
     let (rows, total) = state.app.query_sessions(&sq).await?;
     let sessions: Vec<Value> = rows.iter().map(row_json).collect();
