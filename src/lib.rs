@@ -45,6 +45,7 @@ pub mod cron;
 pub mod error;
 pub mod hooks;
 pub mod http;
+pub mod keys;
 pub mod local;
 pub mod memory;
 pub mod metrics;

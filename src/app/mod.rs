@@ -16,6 +16,7 @@
 //! - [`approvals`]: exec approval requests waiting for an operator;
 //! - [`reload`]: the running config file, reloading it, `config.set`/`config.patch` writes;
 //! - [`memory`]: search, read and write an agent's memory; index status; embeddings;
+//! - [`keys`]: API keys (create, list, revoke, rotate), their turns, usage and the audit log;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`status`]: the live and stored counts every status reply renders;
@@ -27,6 +28,7 @@ pub mod config_view;
 pub mod cron;
 pub mod error;
 pub mod idempotency;
+pub mod keys;
 pub mod memory;
 pub mod model_meta;
 mod reads;
@@ -63,6 +65,7 @@ pub struct App {
     approvals: Arc<approvals::Approvals>,
     memory: crate::memory::Memory,
     reloader: Arc<std::sync::OnceLock<Arc<crate::reload::Reloader>>>,
+    keys: Arc<crate::keys::KeyRegistry>,
 }
 
 impl App {
@@ -78,6 +81,7 @@ impl App {
         let app = App {
             router,
             memory: crate::memory::Memory::start(config.load(), store.clone()),
+            keys: Arc::new(crate::keys::KeyRegistry::new(store.clone())),
             config,
             store,
             tools,

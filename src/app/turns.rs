@@ -125,6 +125,27 @@ impl App {
         });
     }
 
+    /// [`App::start_turn`] with one more (non-owner) subscriber watching the run.
+    pub fn start_observed(
+        &self,
+        req: TurnRequest,
+        placement: Placement,
+        observer: Subscriber,
+    ) -> RunHandle {
+        let (sub, rx) = Subscriber::channel(true);
+        let run_id = req.run_id.clone();
+        self.router.do_send(StartTurn {
+            req,
+            subscribers: vec![sub, observer],
+            home: placement.home(),
+        });
+        RunHandle {
+            run_id,
+            rx,
+            app: self.clone(),
+        }
+    }
+
     fn start_with(&self, req: TurnRequest, placement: Placement, owner: bool) -> RunHandle {
         let (sub, rx) = Subscriber::channel(owner);
         let run_id = req.run_id.clone();
