@@ -356,6 +356,11 @@ impl Auth {
         self.limiter.fail_from(ip, browser);
     }
 
+    /// Clears an IP's failures after a success from another credential (an API key).
+    pub fn reset_failures(&self, ip: IpAddr) {
+        self.limiter.reset(ip);
+    }
+
     /// Lockout seconds for an IP's browser pages or other clients, if locked.
     pub fn locked(&self, ip: IpAddr, browser: bool) -> Option<u64> {
         self.limiter.locked_from(ip, browser)

@@ -4,7 +4,7 @@
 //! recorded when it ends. Every edge (admin HTTP, WS RPC, CLI) calls these.
 
 use super::{App, AppError, Placement, RunHandle};
-use crate::core::run::{RunEvent, Subscriber, TurnRequest};
+use crate::core::run::{RunEvent, TurnRequest};
 use crate::keys::quota::TurnSlot;
 use crate::keys::{namespace, token, KeyGrant, KeyPolicy, KeyRegistry};
 use crate::storage::{now_ms, AuditEntry, KeyRow, UsageDelta, UsageQuery, UsageRow};
@@ -105,6 +105,7 @@ impl App {
 
     /// Usage rows (by day, key and end user).
     pub async fn key_usage(&self, q: &UsageQuery) -> Result<Vec<UsageRow>, AppError> {
+        self.keys.usage_settled().await;
         Ok(self.store.usage_query(q).await?)
     }
 
@@ -186,45 +187,112 @@ impl App {
         })
     }
 
+    /// Whether session `key` lies in the key's namespace (and the end user's, when named).
+    pub fn key_owns(
+        &self,
+        grant: &KeyGrant,
+        user: Option<&str>,
+        key: &str,
+    ) -> Result<bool, AppError> {
+        let user = self.key_user(grant, user)?;
+        let ns = namespace::prefix(&grant.policy.app, user.as_deref());
+        Ok(namespace::owns(key, &grant.policy.agents, &ns))
+    }
+
+    /// Session `key` of `agent` moved into the key's namespace (403 for an agent it may not
+    /// use).
+    pub fn key_confine(
+        &self,
+        grant: &KeyGrant,
+        user: Option<&str>,
+        agent: &str,
+        key: &str,
+    ) -> Result<String, AppError> {
+        if !grant.policy.allows_agent(agent) {
+            return Err(AppError::Forbidden(format!(
+                "This API key may not use agent '{agent}'."
+            )));
+        }
+        let user = self.key_user(grant, user)?;
+        let ns = namespace::prefix(&grant.policy.app, user.as_deref());
+        Ok(namespace::confine(key, agent, &ns))
+    }
+
     /// The session-key prefixes a key may see (`agent:<agent>:app:<app>:…`), for lists.
-    pub fn key_prefixes(&self, grant: &KeyGrant, user: Option<&str>) -> Vec<String> {
-        let ns = namespace::prefix(&grant.policy.app, user);
+    /// Never empty: a key allowed no configured agent gets a prefix no key has.
+    pub fn key_prefixes(
+        &self,
+        grant: &KeyGrant,
+        user: Option<&str>,
+    ) -> Result<Vec<String>, AppError> {
+        let user = self.key_user(grant, user)?;
+        let ns = namespace::prefix(&grant.policy.app, user.as_deref());
         let cfg = self.config();
-        cfg.agents
+        let mut out: Vec<String> = cfg
+            .agents
             .iter()
             .filter(|a| grant.policy.allows_agent(&a.id))
             .map(|a| format!("agent:{}:{ns}", a.id))
-            .collect()
+            .collect();
+        if out.is_empty() {
+            out.push("\u{0}".into());
+        }
+        Ok(out)
     }
 
-    /// Starts a key's turn (as [`App::start_turn`]) and records its usage when it ends.
+    /// Starts a key's turn (as [`App::start_turn`]). Its events pass through a relay that,
+    /// before handing on `Done`, frees the turn's concurrency slot, counts its tokens against
+    /// the key's budgets and marks a usage write pending (so a usage report read after the
+    /// answer includes it); the write follows at once. A client that goes away still drops
+    /// the run (the relay stops reading).
     pub fn start_key_turn(&self, req: TurnRequest, placement: Placement, kt: KeyTurn) -> RunHandle {
-        let (sub, mut rx) = Subscriber::channel(false);
-        let handle = self.start_observed(req, placement, sub);
+        let handle = self.start_turn(req, placement);
+        let run_id = handle.run_id().to_string();
+        let mut up = handle.into_events();
+        let (tx, rx) = tokio::sync::mpsc::channel(crate::core::run::SUBSCRIBER_BUFFER);
         let store = self.store.clone();
+        let keys = self.keys.clone();
         actix::spawn(async move {
-            let mut delta = UsageDelta {
-                key_id: kt.grant.id.clone(),
-                user: kt.user.clone(),
-                day: crate::keys::quota::today(),
-                requests: 1,
-                turns: 1,
-                ..Default::default()
-            };
-            while let Some(ev) = rx.recv().await {
-                if let RunEvent::Done(o) = &*ev {
-                    delta.tokens_in = o.usage.input;
-                    delta.tokens_out = o.usage.output;
-                    delta.errors = u64::from(o.failure.is_some());
+            let KeyTurn { grant, user, slot } = kt;
+            let mut slot = Some(slot);
+            loop {
+                let ev = tokio::select! {
+                    ev = up.recv() => ev,
+                    _ = tx.closed() => None,
+                };
+                let Some(ev) = ev else { break };
+                let done = match &*ev {
+                    RunEvent::Done(o) => {
+                        drop(slot.take());
+                        let tokens = o.usage.input + o.usage.output;
+                        grant.counters.spend(tokens);
+                        keys.usage_pending(1);
+                        Some(UsageDelta {
+                            key_id: grant.id.clone(),
+                            user: user.clone(),
+                            day: crate::keys::quota::today(),
+                            requests: 1,
+                            turns: 1,
+                            errors: u64::from(o.failure.is_some()),
+                            tokens_in: o.usage.input,
+                            tokens_out: o.usage.output,
+                        })
+                    }
+                    _ => None,
+                };
+                let sent = tx.send(ev).await.is_ok();
+                if let Some(delta) = done {
+                    if let Err(e) = store.usage_add(&delta).await {
+                        tracing::warn!(error = %e, "could not record API key usage");
+                    }
+                    keys.usage_pending(-1);
+                    break;
+                }
+                if !sent {
                     break;
                 }
             }
-            drop(kt.slot);
-            kt.grant.counters.spend(delta.tokens_in + delta.tokens_out);
-            if let Err(e) = store.usage_add(&delta).await {
-                tracing::warn!(error = %e, "could not record API key usage");
-            }
         });
-        handle
+        RunHandle::relayed(run_id, rx, self.clone())
     }
 }

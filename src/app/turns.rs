@@ -37,6 +37,11 @@ pub struct RunHandle {
 }
 
 impl RunHandle {
+    /// A handle over events relayed from another handle's channel.
+    pub(crate) fn relayed(run_id: String, rx: mpsc::Receiver<EventRef>, app: App) -> RunHandle {
+        RunHandle { run_id, rx, app }
+    }
+
     /// The run id.
     pub fn run_id(&self) -> &str {
         &self.run_id
@@ -123,27 +128,6 @@ impl App {
             subscribers: vec![],
             home: placement.home(),
         });
-    }
-
-    /// [`App::start_turn`] with one more (non-owner) subscriber watching the run.
-    pub fn start_observed(
-        &self,
-        req: TurnRequest,
-        placement: Placement,
-        observer: Subscriber,
-    ) -> RunHandle {
-        let (sub, rx) = Subscriber::channel(true);
-        let run_id = req.run_id.clone();
-        self.router.do_send(StartTurn {
-            req,
-            subscribers: vec![sub, observer],
-            home: placement.home(),
-        });
-        RunHandle {
-            run_id,
-            rx,
-            app: self.clone(),
-        }
     }
 
     fn start_with(&self, req: TurnRequest, placement: Placement, owner: bool) -> RunHandle {

@@ -12,6 +12,7 @@ pub mod chat_input;
 pub mod cors;
 mod embeddings;
 pub mod hooks;
+mod key_auth;
 mod lenient_target;
 pub mod limits;
 pub mod listen;

@@ -80,6 +80,8 @@ pub struct KeyRegistry {
     store: Store,
     cache: DashMap<String, Arc<KeyGrant>>,
     last_prune: std::sync::atomic::AtomicI64,
+    /// Usage writes announced but not yet committed, and their wake-up.
+    pending: (std::sync::atomic::AtomicI64, tokio::sync::Notify),
 }
 
 impl KeyRegistry {
@@ -89,6 +91,29 @@ impl KeyRegistry {
             store,
             cache: DashMap::new(),
             last_prune: Default::default(),
+            pending: Default::default(),
+        }
+    }
+
+    /// Announces (`1`) or completes (`-1`) a usage write.
+    pub fn usage_pending(&self, delta: i64) {
+        use std::sync::atomic::Ordering;
+        if self.pending.0.fetch_add(delta, Ordering::AcqRel) + delta <= 0 {
+            self.pending.1.notify_waiters();
+        }
+    }
+
+    /// Resolves once every announced usage write has committed.
+    pub async fn usage_settled(&self) {
+        use std::sync::atomic::Ordering;
+        loop {
+            let notified = self.pending.1.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.pending.0.load(Ordering::Acquire) <= 0 {
+                return;
+            }
+            notified.await;
         }
     }
 
