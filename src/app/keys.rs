@@ -125,7 +125,10 @@ impl App {
         }
         let days = self.config().audit_retention_days;
         if days > 0 && self.keys.prune_due(entry.ts) {
-            let _ = self.store.audit_prune(entry.ts - days as i64 * DAY_MS).await;
+            let _ = self
+                .store
+                .audit_prune(entry.ts - days as i64 * DAY_MS)
+                .await;
         }
     }
 

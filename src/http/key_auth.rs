@@ -64,7 +64,8 @@ pub async fn authenticate(
     if let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) {
         if !grant.policy.origins.iter().any(|o| o == origin) {
             deny(&state, &actor, req.path(), "origin").await;
-            let e = GatewayError::Forbidden("This API key may not be used from this origin.".into());
+            let e =
+                GatewayError::Forbidden("This API key may not be used from this origin.".into());
             return Ok(req.into_response(super::routes::render(access, &e)));
         }
     }

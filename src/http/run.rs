@@ -14,7 +14,10 @@ pub fn start(state: &AppState, req: TurnRequest) -> mpsc::Receiver<EventRef> {
 }
 
 /// The end user a caller names with `X-Clawgate-User` (over a body's `user`).
-pub fn end_user<'a>(req: &'a actix_web::HttpRequest, body_user: Option<&'a str>) -> Option<&'a str> {
+pub fn end_user<'a>(
+    req: &'a actix_web::HttpRequest,
+    body_user: Option<&'a str>,
+) -> Option<&'a str> {
     req.headers()
         .get("x-clawgate-user")
         .and_then(|v| v.to_str().ok())

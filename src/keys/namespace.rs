@@ -21,8 +21,7 @@ pub fn end_user(raw: &str) -> Option<String> {
     let u = raw.trim();
     let ok = !u.is_empty()
         && u.len() <= MAX_USER
-        && u
-            .bytes()
+        && u.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'));
     ok.then(|| u.to_ascii_lowercase())
 }
@@ -40,9 +39,8 @@ pub fn confine(key: &str, agent: &str, ns: &str) -> String {
 
 /// Whether `key` lies inside `ns` of one of `agents` (`*` = any agent).
 pub fn owns(key: &str, agents: &[String], ns: &str) -> bool {
-    split(key).is_some_and(|(a, rest)| {
-        rest.starts_with(ns) && agents.iter().any(|x| x == "*" || x == a)
-    })
+    split(key)
+        .is_some_and(|(a, rest)| rest.starts_with(ns) && agents.iter().any(|x| x == "*" || x == a))
 }
 
 #[cfg(test)]
@@ -56,7 +54,10 @@ mod tests {
             confine("agent:main:app:other:x", "main", &ns),
             "agent:main:app:shop:app:other:x"
         );
-        assert_eq!(confine("default", "main", &ns), "agent:main:app:shop:default");
+        assert_eq!(
+            confine("default", "main", &ns),
+            "agent:main:app:shop:default"
+        );
         assert_eq!(
             confine("agent:main:app:shop:a", "main", &ns),
             "agent:main:app:shop:a"

@@ -158,9 +158,9 @@ pub fn need(method: &str, path: &str) -> Option<Need> {
 
 /// Whether `scopes` grant `need`.
 pub fn allows(scopes: &[Scope], need: Need) -> bool {
-    scopes.iter().any(|s| {
-        need.families.contains(&s.family) && if need.write { s.write } else { s.read }
-    })
+    scopes
+        .iter()
+        .any(|s| need.families.contains(&s.family) && if need.write { s.write } else { s.read })
 }
 
 #[cfg(test)]

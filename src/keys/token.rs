@@ -65,7 +65,10 @@ pub fn parse(token: &str) -> Option<(&str, &str)> {
     let (id, secret) = rest.split_once('_')?;
     let ok = id.len() == 12
         && secret.len() == 64
-        && id.bytes().chain(secret.bytes()).all(|b| b.is_ascii_hexdigit());
+        && id
+            .bytes()
+            .chain(secret.bytes())
+            .all(|b| b.is_ascii_hexdigit());
     ok.then_some((id, secret))
 }
 

@@ -36,6 +36,7 @@ mod framing;
 mod fs_tools;
 mod golden;
 mod hooks;
+mod keys;
 mod layers;
 mod limits;
 mod memory;

@@ -102,12 +102,21 @@ pub async fn usage(
         until: day("until")?,
     };
     let rows = state.app.key_usage(&uq).await?;
-    let total = rows.iter().fold(json!({"requests": 0, "turns": 0, "errors": 0, "tokensIn": 0, "tokensOut": 0}), |mut t, r| {
-        for (k, n) in [("requests", r.requests), ("turns", r.turns), ("errors", r.errors), ("tokensIn", r.tokens_in), ("tokensOut", r.tokens_out)] {
-            t[k] = json!(t[k].as_u64().unwrap_or(0) + n);
-        }
-        t
-    });
+    let total = rows.iter().fold(
+        json!({"requests": 0, "turns": 0, "errors": 0, "tokensIn": 0, "tokensOut": 0}),
+        |mut t, r| {
+            for (k, n) in [
+                ("requests", r.requests),
+                ("turns", r.turns),
+                ("errors", r.errors),
+                ("tokensIn", r.tokens_in),
+                ("tokensOut", r.tokens_out),
+            ] {
+                t[k] = json!(t[k].as_u64().unwrap_or(0) + n);
+            }
+            t
+        },
+    );
     Ok(ok(json!({"usage": rows, "total": total})))
 }
 

@@ -4,10 +4,10 @@
 
 use super::SqliteStore;
 use crate::storage::{
-    AuditEntry, KeyRow, KeyStore, UsageDelta, UsageQuery, UsageRow,
-    CronStore, IdempotencyClaim, KvStore, NewMessage, ResponseStore, RunLogQuery, RunRow, RunStore,
-    SessionPatch, SessionQuery, SessionRow, SessionStore, Storage, StoreFuture, StoredMessage,
-    StoredResponse, TranscriptStore, TurnEnd,
+    AuditEntry, CronStore, IdempotencyClaim, KeyRow, KeyStore, KvStore, NewMessage, ResponseStore,
+    RunLogQuery, RunRow, RunStore, SessionPatch, SessionQuery, SessionRow, SessionStore, Storage,
+    StoreFuture, StoredMessage, StoredResponse, TranscriptStore, TurnEnd, UsageDelta, UsageQuery,
+    UsageRow,
 };
 
 fn now<T: Send + 'static>(r: Result<T, crate::storage::StoreError>) -> StoreFuture<T> {
