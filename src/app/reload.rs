@@ -40,7 +40,8 @@ impl App {
     async fn audit_config(&self, how: &str, r: &Result<Reloaded, ReloadError>) {
         if let Some(done) = r.as_ref().ok().filter(|d| d.applied) {
             let detail = serde_json::json!({"how": how, "changedPaths": done.changed_paths, "hash": done.hash});
-            self.audit("owner", "config.changed", "config", detail).await;
+            self.audit("owner", "config.changed", "config", detail)
+                .await;
         }
     }
 

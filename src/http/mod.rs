@@ -30,6 +30,7 @@ pub mod run;
 pub mod select;
 pub mod server_timing;
 pub mod sse;
+pub mod tls;
 mod tools_invoke;
 pub mod ws;
 

@@ -55,6 +55,7 @@ mod sessions;
 mod sessions_send;
 mod sessions_spawn;
 mod skills;
+mod tls;
 mod tools_invoke;
 mod update_plan;
 mod upstream;
