@@ -29,6 +29,7 @@ pub mod cli;
 pub mod cli_audit;
 pub mod cli_cron;
 pub mod cli_doctor;
+pub mod cli_keys;
 pub mod cli_memory;
 pub mod cli_ops;
 pub mod cli_skills;

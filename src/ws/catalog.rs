@@ -51,6 +51,12 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "memory.search",
     "memory.status",
     "memory.index",
+    "keys.create",
+    "keys.list",
+    "keys.revoke",
+    "keys.rotate",
+    "keys.usage",
+    "keys.audit",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -133,7 +139,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 43);
+        assert_eq!(ADVERTISED_METHODS.len(), 49);
         assert_eq!(ADVERTISED_EVENTS.len(), 14);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));

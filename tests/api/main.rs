@@ -37,6 +37,7 @@ mod fs_tools;
 mod golden;
 mod hooks;
 mod keys;
+mod keys_cli;
 mod layers;
 mod limits;
 mod memory;
