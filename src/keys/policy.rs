@@ -5,7 +5,7 @@ use crate::config::Config;
 use serde::{Deserialize, Serialize};
 
 /// Per-key quotas (each off when absent).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Quotas {
     /// Requests a minute.
@@ -26,7 +26,7 @@ pub struct Quotas {
 }
 
 /// A key's policy, as created (and stored beside the key's hash).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyPolicy {
     /// A name for people.
