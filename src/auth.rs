@@ -217,8 +217,10 @@ pub struct Principal {
     /// and idempotency keys are scoped by it.
     pub credential: crate::core::CredentialId,
     /// Granted operator scopes (a shared-secret HTTP caller is a full operator, as in
-    /// OpenClaw).
+    /// OpenClaw; an API key holds none).
     pub scopes: &'static [&'static str],
+    /// The API key it presented, with its policy (`None` for the gateway credential).
+    pub key: Option<std::sync::Arc<crate::keys::KeyGrant>>,
 }
 
 impl Principal {
@@ -232,6 +234,16 @@ impl Principal {
         Principal {
             credential: crate::core::CredentialId::new(credential),
             scopes: crate::ws::scopes::KNOWN_OPERATOR_SCOPES,
+            key: None,
+        }
+    }
+
+    /// An app holding API key `grant`: no operator scopes, only its policy.
+    pub fn api_key(grant: std::sync::Arc<crate::keys::KeyGrant>) -> Principal {
+        Principal {
+            credential: crate::core::CredentialId::new(format!("key:{}", grant.id)),
+            scopes: &[],
+            key: Some(grant),
         }
     }
 
@@ -343,6 +355,11 @@ impl Auth {
     /// client sent an `Origin` (counted even on loopback).
     pub fn record_failure(&self, ip: IpAddr, browser: bool) {
         self.limiter.fail_from(ip, browser);
+    }
+
+    /// Clears an IP's failures after a success from another credential (an API key).
+    pub fn reset_failures(&self, ip: IpAddr) {
+        self.limiter.reset(ip);
     }
 
     /// Lockout seconds for an IP's browser pages or other clients, if locked.

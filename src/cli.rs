@@ -56,6 +56,11 @@ pub enum Command {
     /// Audit the configuration and state directory for risky settings.
     #[command(subcommand)]
     Security(crate::cli_audit::SecurityCmd),
+    /// Scoped API keys for app backends on a running gateway.
+    #[command(subcommand)]
+    Keys(crate::cli_keys::KeysCmd),
+    /// API-key usage by day, key and end user on a running gateway.
+    Usage(crate::cli_keys::UsageCmd),
 }
 
 /// `clawgate message …`.

@@ -22,6 +22,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(s) => crate::client::run_status(s),
         Command::Message(crate::cli::MessageCmd::Send(m)) => crate::client_message::run_send(m),
         Command::Cron(c) => crate::cron::command::run(c),
+        Command::Keys(k) => crate::cli_keys::keys(k),
+        Command::Usage(u) => crate::cli_keys::usage(u),
         Command::Auth(a) => crate::client_ops::auth(a),
         Command::Sessions(s) => crate::client_ops::sessions(s),
         Command::Health(h) => crate::client_ops::health(h),

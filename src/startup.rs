@@ -355,7 +355,14 @@ impl Gateway {
         // Connections outlive the drain by the abort grace, so an aborted turn's stream can
         // still write its error end before the worker closes the socket.
         let linger = config.shutdown_grace + ABORT_GRACE + Duration::from_secs(1);
-        let server = crate::http::listen::serve(app, listeners, cores, linger.as_secs())
+        let tls = match &config.tls {
+            None => None,
+            Some(t) => Some(
+                crate::http::tls::server_config(t)
+                    .map_err(|e| StartupError::Io(format!("gateway.tls: {e}")))?,
+            ),
+        };
+        let server = crate::http::listen::serve(app, listeners, cores, linger.as_secs(), tls)
             .map_err(|e| StartupError::Io(e.to_string()))?;
         Ok(Gateway {
             server,

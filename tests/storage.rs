@@ -7,8 +7,8 @@ mod postgres;
 
 use clawgate::providers::types::{Role, ToolCall, Usage};
 use clawgate::storage::{
-    MemoryFile, NewChunk, NewMessage, RunLogQuery, RunStatus, SessionPatch, SessionQuery, Store,
-    StoredResponse, TurnEnd,
+    AuditEntry, KeyRow, MemoryFile, NewChunk, NewMessage, RunLogQuery, RunStatus, SessionPatch,
+    SessionQuery, Store, StoredResponse, TurnEnd, UsageDelta, UsageQuery,
 };
 use postgres::PgCluster;
 use std::sync::Arc;
@@ -108,6 +108,8 @@ on_both!(
     memory,
     memory_keyword_search,
     concurrent_writes,
+    keys_usage_and_audit,
+    sessions_under_key_prefixes,
 );
 
 fn msg(role: Role, text: &str) -> NewMessage {
@@ -875,4 +877,110 @@ async fn concurrent_writes(s: &Store) {
         .collect();
     assert_eq!(claims.iter().filter(|c| c.fresh).count(), 1);
     assert!(claims.iter().all(|c| c.run_id == claims[0].run_id));
+}
+
+async fn keys_usage_and_audit(s: &Store) {
+    let row = |id: &str, at: i64| KeyRow {
+        id: id.into(),
+        hash: format!("hash-{id}"),
+        policy: r#"{"name":"app"}"#.into(),
+        created_at: at,
+        revoked_at: None,
+    };
+    s.key_put(&row("k1", 1_000)).await.unwrap();
+    s.key_put(&row("k2", 2_000)).await.unwrap();
+    assert_eq!(s.key_get("k1").await.unwrap(), Some(row("k1", 1_000)));
+    assert_eq!(s.key_get("nope").await.unwrap(), None);
+    let ids: Vec<String> = s
+        .key_list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(ids, ["k2", "k1"], "newest first");
+    assert!(s.key_revoke("k1", 3_000).await.unwrap());
+    assert!(!s.key_revoke("k1", 4_000).await.unwrap(), "already revoked");
+    assert_eq!(
+        s.key_get("k1").await.unwrap().unwrap().revoked_at,
+        Some(3_000)
+    );
+
+    let delta = |user: &str, day: &str, tokens: u64| UsageDelta {
+        key_id: "k2".into(),
+        user: user.into(),
+        day: day.into(),
+        requests: 1,
+        turns: 1,
+        errors: 0,
+        tokens_in: tokens,
+        tokens_out: 2 * tokens,
+    };
+    s.usage_add(&delta("ada", "2026-12-01", 10)).await.unwrap();
+    s.usage_add(&delta("ada", "2026-12-01", 5)).await.unwrap();
+    s.usage_add(&delta("bob", "2026-12-02", 7)).await.unwrap();
+    let all = s.usage_query(&UsageQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        (
+            all[0].user.as_str(),
+            all[0].turns,
+            all[0].tokens_in,
+            all[0].tokens_out
+        ),
+        ("ada", 2, 15, 30)
+    );
+    let bob = s
+        .usage_query(&UsageQuery {
+            user: Some("bob".into()),
+            since: Some("2026-12-02".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((bob.len(), bob[0].tokens_in), (1, 7));
+
+    let entry = |ts: i64, action: &str| AuditEntry {
+        seq: 0,
+        ts,
+        actor: "owner".into(),
+        action: action.into(),
+        target: "k1".into(),
+        detail: "{}".into(),
+    };
+    let a = s.audit_append(&entry(100, "key.created")).await.unwrap();
+    let b = s.audit_append(&entry(200, "key.revoked")).await.unwrap();
+    assert!(b > a, "sequence numbers grow");
+    let log = s.audit_list(0, 10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["key.revoked", "key.created"], "newest first");
+    assert_eq!(s.audit_prune(150).await.unwrap(), 1);
+    assert_eq!(s.audit_list(0, 10).await.unwrap().len(), 1);
+}
+
+async fn sessions_under_key_prefixes(s: &Store) {
+    for key in [
+        "agent:main:app:shop:user:ada:main",
+        "agent:main:app:shop:main",
+        "agent:main:app:other:main",
+        "agent:main:main",
+    ] {
+        s.ensure_session(key, "main").await.unwrap();
+    }
+    let q = SessionQuery {
+        limit: 10,
+        key_prefixes: vec!["agent:main:app:shop:".into()],
+        ..Default::default()
+    };
+    let (rows, total) = s.query_sessions(&q).await.unwrap();
+    let mut keys: Vec<String> = rows.into_iter().map(|r| r.key).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "agent:main:app:shop:main",
+            "agent:main:app:shop:user:ada:main"
+        ]
+    );
+    assert_eq!(total, 2);
 }

@@ -37,6 +37,14 @@ pub enum AppError {
     /// The operation ran and failed (the detail is logged, not shown to HTTP callers).
     #[error("{0}")]
     Failed(String),
+    /// Over a quota (an API key's); retry after this many seconds.
+    #[error("{message}")]
+    Limited {
+        /// Human-readable message naming the limit.
+        message: String,
+        /// Seconds until a retry may succeed.
+        retry_after: u64,
+    },
 }
 
 impl AppError {
@@ -68,6 +76,13 @@ impl From<AppError> for GatewayError {
             AppError::Unavailable(m) => GatewayError::Unavailable(m),
             AppError::Conflict { message, details } => GatewayError::Conflict { message, details },
             AppError::Failed(m) => GatewayError::Internal(m),
+            AppError::Limited {
+                message,
+                retry_after,
+            } => GatewayError::RateLimited {
+                message,
+                retry_after,
+            },
         }
     }
 }
@@ -82,6 +97,10 @@ impl From<AppError> for ErrorShape {
             AppError::Forbidden(m) => ErrorShape::new(crate::ws::frames::ErrorCode::Forbidden, m),
             AppError::Unavailable(m) | AppError::Failed(m) => ErrorShape::unavailable(m),
             AppError::Conflict { message, .. } => ErrorShape::invalid_request(message),
+            AppError::Limited {
+                message,
+                retry_after,
+            } => ErrorShape::unavailable(message).retry_after(retry_after * 1000),
         }
     }
 }

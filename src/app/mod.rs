@@ -17,6 +17,7 @@
 //! - [`reload`]: the running config file, reloading it, `config.set`/`config.patch` writes;
 //! - [`browser`]: browser control (status, actions, screenshots) over [`crate::browser`];
 //! - [`memory`]: search, read and write an agent's memory; index status; embeddings;
+//! - [`keys`]: API keys (create, list, revoke, rotate), their turns, usage and the audit log;
 //! - [`idempotency`]: idempotency keys scoped by credential, remembered across restarts;
 //! - [`select`]: the agent and session-key rules every edge shares;
 //! - [`models`]: the configured backend models (`provider/model`) clients may name;
@@ -30,6 +31,7 @@ pub mod config_view;
 pub mod cron;
 pub mod error;
 pub mod idempotency;
+pub mod keys;
 pub mod memory;
 pub mod model_meta;
 pub mod models;
@@ -68,6 +70,7 @@ pub struct App {
     memory: crate::memory::Memory,
     browser: crate::browser::Browser,
     reloader: Arc<std::sync::OnceLock<Arc<crate::reload::Reloader>>>,
+    keys: Arc<crate::keys::KeyRegistry>,
 }
 
 impl App {
@@ -84,6 +87,7 @@ impl App {
             router,
             memory: crate::memory::Memory::start(config.load(), store.clone()),
             browser: crate::browser::Browser::new(),
+            keys: Arc::new(crate::keys::KeyRegistry::new(store.clone())),
             config,
             store,
             tools,

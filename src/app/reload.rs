@@ -31,7 +31,18 @@ impl App {
     /// Re-reads the config file and applies it when it changed and is valid; an invalid file
     /// leaves the running configuration as it is.
     pub async fn reload_config(&self) -> Result<Reloaded, ReloadError> {
-        self.reloader()?.reload().await
+        let r = self.reloader()?.reload().await;
+        self.audit_config("reload", &r).await;
+        r
+    }
+
+    /// Writes an applied configuration change to the audit log.
+    async fn audit_config(&self, how: &str, r: &Result<Reloaded, ReloadError>) {
+        if let Some(done) = r.as_ref().ok().filter(|d| d.applied) {
+            let detail = serde_json::json!({"how": how, "changedPaths": done.changed_paths, "hash": done.hash});
+            self.audit("owner", "config.changed", "config", detail)
+                .await;
+        }
     }
 
     /// Replaces the config file with `raw` (validated first) and applies it.
@@ -40,7 +51,9 @@ impl App {
         raw: &str,
         base_hash: Option<&str>,
     ) -> Result<Reloaded, ReloadError> {
-        self.reloader()?.replace(raw, base_hash).await
+        let r = self.reloader()?.replace(raw, base_hash).await;
+        self.audit_config("set", &r).await;
+        r
     }
 
     /// Merges `patch` (JSON merge patch) into the config file (validated first) and applies it.
@@ -49,6 +62,8 @@ impl App {
         patch: &Value,
         base_hash: Option<&str>,
     ) -> Result<Reloaded, ReloadError> {
-        self.reloader()?.patch(patch, base_hash).await
+        let r = self.reloader()?.patch(patch, base_hash).await;
+        self.audit_config("patch", &r).await;
+        r
     }
 }

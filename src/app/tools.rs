@@ -114,6 +114,7 @@ impl ToolHost for App {
                 AppError::Forbidden(m) => ToolError::Forbidden(m),
                 AppError::Conflict { message, .. } => ToolError::InvalidInput(message),
                 AppError::Unavailable(m) | AppError::Failed(m) => ToolError::Failed(m),
+                AppError::Limited { message, .. } => ToolError::Failed(message),
             })
         })
     }

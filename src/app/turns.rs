@@ -37,6 +37,11 @@ pub struct RunHandle {
 }
 
 impl RunHandle {
+    /// A handle over events relayed from another handle's channel.
+    pub(crate) fn relayed(run_id: String, rx: mpsc::Receiver<EventRef>, app: App) -> RunHandle {
+        RunHandle { run_id, rx, app }
+    }
+
     /// The run id.
     pub fn run_id(&self) -> &str {
         &self.run_id

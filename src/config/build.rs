@@ -166,6 +166,7 @@ pub(super) fn build(
         .into_iter()
         .map(str::to_string)
         .collect();
+    let tls = tls_config(g.tls.as_ref(), &file, source)?;
     Ok(Config {
         ignored_keys,
         skills,
@@ -221,6 +222,12 @@ pub(super) fn build(
         global_scope: raw.session.scope.as_deref() == Some("global"),
         tools: global_tools,
         ws: ws_config(&g.ws),
+        tls,
+        audit_retention_days: g
+            .audit
+            .as_ref()
+            .and_then(|a| a.retention_days)
+            .unwrap_or(90),
         shutdown_grace: Duration::from_secs(
             g.shutdown_grace_seconds
                 .unwrap_or(crate::startup::SHUTDOWN_GRACE.as_secs()),
@@ -413,6 +420,37 @@ fn timeouts(d: &super::raw::RawAgentDefaults) -> (Duration, Option<Duration>) {
 }
 
 /// `gateway.ws`, with `OPENCLAW_HANDSHAKE_TIMEOUT_MS` (non-empty) winning for the handshake.
+fn tls_config(
+    raw: Option<&super::raw::RawTls>,
+    file: &Option<PathBuf>,
+    source: &str,
+) -> Result<Option<super::TlsConfig>, ConfigError> {
+    let Some(t) = raw.filter(|t| t.enabled != Some(false)) else {
+        return Ok(None);
+    };
+    let base = file.as_ref().and_then(|f| f.parent().map(PathBuf::from));
+    let resolve = |p: &str| {
+        let p = expand_home(p);
+        match (&base, p.is_relative()) {
+            (Some(b), true) => b.join(p),
+            _ => p,
+        }
+    };
+    match (&t.cert_path, &t.key_path) {
+        (Some(c), Some(k)) => Ok(Some(super::TlsConfig {
+            cert_path: resolve(c),
+            key_path: resolve(k),
+        })),
+        (None, None) if t.enabled.is_none() => Ok(None),
+        _ => Err(invalid(
+            file,
+            source,
+            "gateway.tls",
+            "needs both certPath and keyPath",
+        )),
+    }
+}
+
 fn ws_config(raw: &super::raw::RawWs) -> super::WsConfig {
     let d = super::WsConfig::default();
     let env_ms = std::env::var("OPENCLAW_HANDSHAKE_TIMEOUT_MS")

@@ -31,7 +31,6 @@ pub fn ignored_keys(raw: &RawConfig) -> Vec<&'static str> {
             "models.catalogRefresh",
             raw.models.catalog_refresh.is_some(),
         ),
-        ("gateway.tls", g.tls.is_some()),
         ("gateway.reload", g.reload.is_some()),
         ("gateway.tailscale", g.tailscale.is_some()),
         ("gateway.webchat", g.webchat.is_some()),

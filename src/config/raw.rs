@@ -127,8 +127,10 @@ pub struct RawGateway {
     pub allow_real_ip_fallback: Option<bool>,
     /// `/tools/invoke` allow/deny overrides.
     pub tools: Option<Value>,
-    /// Accepted for OpenClaw compatibility; not implemented.
-    pub tls: Option<Value>,
+    /// HTTPS/WSS with rustls: `{certPath, keyPath}` (PEM; reloaded when the files change).
+    pub tls: Option<RawTls>,
+    /// The audit log (clawgate-specific): `{retentionDays}`.
+    pub audit: Option<RawAudit>,
     /// Accepted for OpenClaw compatibility; not implemented.
     pub reload: Option<Value>,
     /// Accepted for OpenClaw compatibility; not implemented.
@@ -153,6 +155,30 @@ pub struct RawGateway {
     /// clawgate's WebSocket limits (not an OpenClaw key).
     #[serde(default)]
     pub ws: RawWs,
+}
+
+/// `gateway.tls`: serve HTTPS and WSS directly.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawTls {
+    /// Off when `false` (default on when both paths are set).
+    pub enabled: Option<bool>,
+    /// PEM certificate chain.
+    pub cert_path: Option<String>,
+    /// PEM private key.
+    pub key_path: Option<String>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub auto_generate: Option<Value>,
+    /// Accepted for OpenClaw compatibility; not implemented.
+    pub ca_path: Option<Value>,
+}
+
+/// `gateway.audit` (clawgate-specific).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAudit {
+    /// Days audit entries are kept (default 90; 0 keeps them forever).
+    pub retention_days: Option<u64>,
 }
 
 /// `gateway.ws` (clawgate-specific): WebSocket RPC limits.

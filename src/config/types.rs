@@ -155,6 +155,15 @@ pub struct WsConfig {
     pub max_unauthenticated_per_address: usize,
 }
 
+/// `gateway.tls`: PEM files served over rustls, reloaded when they change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// Certificate chain.
+    pub cert_path: std::path::PathBuf,
+    /// Private key.
+    pub key_path: std::path::PathBuf,
+}
+
 impl Default for WsConfig {
     fn default() -> Self {
         WsConfig {
@@ -474,6 +483,10 @@ pub struct Config {
     pub tools: ToolPolicy,
     /// WebSocket RPC limits.
     pub ws: WsConfig,
+    /// `gateway.tls`: HTTPS/WSS certificate and key (`None`: plain HTTP).
+    pub tls: Option<TlsConfig>,
+    /// `gateway.audit.retentionDays` (0 = forever).
+    pub audit_retention_days: u64,
     /// `gateway.shutdownGraceSeconds`: how long shutdown lets turns finish before aborting them.
     pub shutdown_grace: Duration,
     /// Raw `gateway.tools` (`allow`/`deny` for `/tools/invoke`).

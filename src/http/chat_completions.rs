@@ -64,7 +64,7 @@ pub async fn create(
     turn.channel = select::message_channel(&req);
     let model_echo = input.model.unwrap_or_else(|| "openclaw".into());
     let created = chrono::Utc::now().timestamp();
-    let rx = run::start(&state, turn);
+    let rx = run::start_as(&state, &auth.0, &req, turn, input.user.as_deref())?;
     if !input.stream {
         let out = run::outcome(rx).await?;
         if let Some(f) = &out.failure {

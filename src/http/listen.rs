@@ -5,6 +5,7 @@
 //! the socket, hence this small copy of its `listen`.
 
 use super::lenient_target::LenientTarget;
+use super::tls::{MaybeTls, HANDSHAKE_TIMEOUT};
 use actix_http::body::MessageBody;
 use actix_http::error::DispatchError;
 use actix_http::{HttpService, Request, Response};
@@ -21,13 +22,15 @@ pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a closing connection may take to shut down (actix-web's default).
 pub const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Serves the app built by `factory` on `listeners` with `workers` threads; signals are left
-/// to the caller and a graceful stop waits at most `shutdown_timeout` seconds.
+/// Serves the app built by `factory` on `listeners` with `workers` threads (over TLS when
+/// `tls` is given, see [`super::tls`]); signals are left to the caller and a graceful stop
+/// waits at most `shutdown_timeout` seconds.
 pub fn serve<F, I, S, B>(
     factory: F,
     listeners: Vec<TcpListener>,
     workers: usize,
     shutdown_timeout: u64,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<actix_server::Server>
 where
     F: Fn() -> I + Send + Clone + 'static,
@@ -49,6 +52,7 @@ where
         let addr = listener.local_addr()?;
         let factory = factory.clone();
         let shutdown = shutdown.clone();
+        let acceptor = tls.clone().map(tokio_rustls::TlsAcceptor::from);
         builder = builder.listen(format!("clawgate-http-{addr}"), listener, move || {
             let shutdown = shutdown.clone();
             let app = factory()
@@ -64,11 +68,30 @@ where
                 .h1_allow_half_closed(true)
                 .local_addr(addr)
                 .h1(map_config(app, |_| AppConfig::default()));
-            fn_service(|io: TcpStream| async move {
-                // Small SSE frames must not wait for Nagle plus delayed ACK.
-                let _ = io.set_nodelay(true);
-                let peer = io.peer_addr().ok();
-                Ok::<_, DispatchError>((LenientTarget::new(io), peer))
+            let acceptor = acceptor.clone();
+            fn_service(move |io: TcpStream| {
+                let acceptor = acceptor.clone();
+                async move {
+                    // Small SSE frames must not wait for Nagle plus delayed ACK.
+                    let _ = io.set_nodelay(true);
+                    let peer = io.peer_addr().ok();
+                    let io = match acceptor {
+                        None => MaybeTls::Plain(io),
+                        Some(a) => {
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, a.accept(io)).await {
+                                Ok(Ok(tls)) => MaybeTls::Tls(Box::new(tls)),
+                                Ok(Err(e)) => return Err(DispatchError::Io(e)),
+                                Err(_) => {
+                                    return Err(DispatchError::Io(std::io::Error::new(
+                                        std::io::ErrorKind::TimedOut,
+                                        "TLS handshake timed out",
+                                    )))
+                                }
+                            }
+                        }
+                    };
+                    Ok::<_, DispatchError>((LenientTarget::new(io), peer))
+                }
             })
             .and_then(h1)
         })?;

@@ -15,6 +15,7 @@ pub mod control_ui;
 pub mod cors;
 mod embeddings;
 pub mod hooks;
+mod key_auth;
 mod lenient_target;
 pub mod limits;
 pub mod listen;
@@ -32,6 +33,7 @@ pub mod run;
 pub mod select;
 pub mod server_timing;
 pub mod sse;
+pub mod tls;
 mod tools_invoke;
 pub mod ws;
 

@@ -27,7 +27,7 @@ pub(crate) async fn stored_prev(state: &AppState, id: Option<&str>) -> Option<Pr
 
 /// `POST /v1/responses`.
 pub async fn create(
-    _auth: Authenticated,
+    auth: Authenticated,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -42,7 +42,7 @@ pub async fn create(
     let client_tools = prepared.client_tools.clone();
     let mut em = StreamEmitter::new(prepared.resource);
     let first: Vec<Bytes> = em.start().iter().map(to_sse_frame).collect();
-    let mut rx = run::start(&state, prepared.turn);
+    let mut rx = run::start_as(&state, &auth.0, &req, prepared.turn, None)?;
     let state = state.into_inner();
     if !stream {
         while let Some(ev) = rx.recv().await {

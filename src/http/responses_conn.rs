@@ -16,7 +16,7 @@ use crate::responses::media::ResolveOptions;
 use crate::responses::StreamEmitter;
 use crate::state::AppState;
 use actix::prelude::*;
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use actix_ws::{Message as WsMessage, ProtocolError, Session as WsSession};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -183,7 +183,18 @@ async fn run_turn(
             return upd;
         }
     }
-    let mut rx = super::run::start(&state, prepared.turn);
+    let principal = req
+        .extensions()
+        .get::<crate::auth::Principal>()
+        .cloned()
+        .unwrap_or_else(|| crate::auth::Principal::shared_secret(state.config().auth.mode));
+    let mut rx = match super::run::start_as(&state, &principal, &req, prepared.turn, None) {
+        Ok(rx) => rx,
+        Err(e) => {
+            let _ = ws.text(error_frame(&e).to_string()).await;
+            return upd;
+        }
+    };
     while let Some(ev) = rx.recv().await {
         for out in rt::on_event(&mut em, &ev, &client_tools) {
             if ws.text(out.to_string()).await.is_err() {
@@ -210,10 +221,34 @@ async fn run_turn(
     upd
 }
 
+/// The close code of a connection whose API key was revoked or rotated.
+pub const KEY_REVOKED_CODE: u16 = 4001;
+
 impl Actor for ResponsesConn {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        // A connection opened with an API key closes the moment the key is revoked or
+        // rotated (4001, as a rotated gateway secret closes the RPC sockets).
+        let grant = self
+            .req
+            .extensions()
+            .get::<crate::auth::Principal>()
+            .and_then(|p| p.key.clone());
+        if let Some(grant) = grant {
+            let revoked = grant.revoked().into_actor(self).then(|_, act, _| {
+                let close = act.ws.clone();
+                async move {
+                    let reason = actix_ws::CloseReason {
+                        code: actix_ws::CloseCode::Other(KEY_REVOKED_CODE),
+                        description: Some("api key revoked".into()),
+                    };
+                    let _ = close.close(Some(reason)).await;
+                }
+                .into_actor(act)
+            });
+            ctx.spawn(revoked.map(|_, _, ctx| ctx.stop()));
+        }
         ctx.run_later(CONNECTION_LIMIT, |act, ctx| {
             let frame = json!({"type": "error", "status": 400, "error": {"code": "websocket_connection_limit_reached", "message": "Connection limit of 60 minutes reached; open a new connection.", "param": null}});
             let mut ws = act.ws.clone();

@@ -168,6 +168,22 @@ route_table! {
     "/api/v1/sessions/{id}", Access::ApiV1, allow "DELETE", always => {
         DELETE => api_v1::sessions::delete,
     }
+    "/api/v1/keys", Access::ApiV1, allow "GET, POST", always => {
+        GET => api_v1::keys::list,
+        POST => api_v1::keys::create,
+    }
+    "/api/v1/keys/{id}", Access::ApiV1, allow "DELETE", always => {
+        DELETE => api_v1::keys::revoke,
+    }
+    "/api/v1/keys/{id}/rotate", Access::ApiV1, allow "POST", always => {
+        POST => api_v1::keys::rotate,
+    }
+    "/api/v1/usage", Access::ApiV1, allow "GET", always => {
+        GET => api_v1::keys::usage,
+    }
+    "/api/v1/audit", Access::ApiV1, allow "GET", always => {
+        GET => api_v1::keys::audit,
+    }
     "/api/v1/status", Access::ApiV1, allow "GET", always => {
         GET => api_v1::status::status,
     }
@@ -291,7 +307,7 @@ fn wrong_method(access: Access, allow: &'static str) -> actix_web::Route {
 }
 
 /// The error response in the route family's shape.
-fn render(access: Access, e: &GatewayError) -> HttpResponse {
+pub(crate) fn render(access: Access, e: &GatewayError) -> HttpResponse {
     match access {
         Access::ApiV1 => e.render(api_v1::envelope(e)),
         Access::Rest => e.render(rest::body(e)),
@@ -409,6 +425,11 @@ pub async fn require_auth(
     }
     if access == Access::Scrape && loopback_scrape(&req) {
         return next.call(req).await;
+    }
+    if let Some(key) = super::key_auth::presented_key(&req) {
+        if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+            return super::key_auth::authenticate(access, state, key, req, next).await;
+        }
     }
     match authenticate(&req) {
         Ok(principal) => {

@@ -3,19 +3,22 @@
 //! Callers (the application layer, actors, tools) see [`Store`], a shared `dyn Storage`, and
 //! await its methods; they never learn which backend answers or on which thread. Each trait
 //! covers one kind of data: [`SessionStore`], [`TranscriptStore`], [`RunStore`],
-//! [`CronStore`], [`ResponseStore`], [`KvStore`], [`MemoryIndex`]. The embedded backend is SQLite
-//! ([`sqlite`]); [`postgres`] implements the same traits over a PostgreSQL server. These two
-//! modules are the only ones that know SQL; [`open_configured`] picks one by `storage.*`.
+//! [`CronStore`], [`ResponseStore`], [`KvStore`], [`MemoryIndex`], [`KeyStore`]. The embedded
+//! backend is SQLite ([`sqlite`]); [`postgres`] implements the same traits over a PostgreSQL
+//! server. These two modules are the only ones that know SQL; [`open_configured`] picks one by
+//! `storage.*`.
 //!
 //! Futures are `'static` and `Send`: the arguments are copied in, so a caller may drop its
 //! borrows and hold the future across awaits on any thread.
 
+mod key_types;
 mod memory_types;
 pub mod postgres;
 pub mod sqlite;
 mod types;
 
 pub use crate::core::run::RunStatus;
+pub use key_types::*;
 pub use memory_types::*;
 pub use types::*;
 
@@ -184,9 +187,38 @@ pub trait MemoryIndex: Send + Sync {
     fn memory_counts(&self, agent: &str, model: &str) -> StoreFuture<MemoryCounts>;
 }
 
+/// API keys (hash and policy), their usage counters and the audit log.
+pub trait KeyStore: Send + Sync {
+    /// Inserts or replaces a key row.
+    fn key_put(&self, row: &KeyRow) -> StoreFuture<()>;
+    /// A key row by id (revoked ones included).
+    fn key_get(&self, id: &str) -> StoreFuture<Option<KeyRow>>;
+    /// Every key row, newest first.
+    fn key_list(&self) -> StoreFuture<Vec<KeyRow>>;
+    /// Marks a key revoked at `at`; `true` when it existed and was live.
+    fn key_revoke(&self, id: &str, at: i64) -> StoreFuture<bool>;
+    /// Adds to a key's (and end user's) counters of a day.
+    fn usage_add(&self, delta: &UsageDelta) -> StoreFuture<()>;
+    /// Usage rows, by day then key then user.
+    fn usage_query(&self, q: &UsageQuery) -> StoreFuture<Vec<UsageRow>>;
+    /// Appends an audit entry; returns its sequence number.
+    fn audit_append(&self, entry: &AuditEntry) -> StoreFuture<i64>;
+    /// The newest `limit` audit entries at or after `since` (ms), newest first.
+    fn audit_list(&self, since: i64, limit: usize) -> StoreFuture<Vec<AuditEntry>>;
+    /// Deletes audit entries older than `before` (ms); returns how many.
+    fn audit_prune(&self, before: i64) -> StoreFuture<usize>;
+}
+
 /// A complete backend.
 pub trait Storage:
-    SessionStore + TranscriptStore + RunStore + CronStore + ResponseStore + KvStore + MemoryIndex
+    SessionStore
+    + TranscriptStore
+    + RunStore
+    + CronStore
+    + ResponseStore
+    + KvStore
+    + MemoryIndex
+    + KeyStore
 {
     /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
     fn describe(&self) -> String;

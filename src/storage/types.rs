@@ -204,6 +204,8 @@ pub struct SessionQuery {
     pub limit: usize,
     /// Rows skipped.
     pub offset: usize,
+    /// Only keys starting with one of these (an API key's session namespaces); empty = any.
+    pub key_prefixes: Vec<String>,
 }
 
 /// The outcome of [`crate::storage::RunStore::claim_idempotency`].

@@ -56,6 +56,12 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "browser.screenshot",
     "browser.snapshot",
     "browser.act",
+    "keys.create",
+    "keys.list",
+    "keys.revoke",
+    "keys.rotate",
+    "keys.usage",
+    "keys.audit",
 ];
 
 /// Events advertised in `hello-ok.features.events`.
@@ -138,7 +144,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 48);
+        assert_eq!(ADVERTISED_METHODS.len(), 54);
         assert_eq!(ADVERTISED_EVENTS.len(), 14);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));

@@ -210,7 +210,7 @@ const ADMIN: &[&str] = &[
 
 const PAIRING: &[&str] = &["device.token.rotate", "device.token.revoke", "node.rename"];
 
-const ADMIN_PREFIXES: &[&str] = &["config.", "exec.approvals.", "wizard.", "update."];
+const ADMIN_PREFIXES: &[&str] = &["config.", "exec.approvals.", "wizard.", "update.", "keys."];
 const APPROVAL_PREFIXES: &[&str] = &["exec.approval.", "plugin.approval."];
 const PAIRING_PREFIXES: &[&str] = &["node.pair.", "device.pair."];
 

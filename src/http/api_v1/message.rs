@@ -4,13 +4,12 @@
 
 use super::{ok, ApiError, MAX_BODY};
 use crate::app::select::scoped_session_key;
-use crate::app::Placement;
 use crate::core::run::{RunEvent, TurnRequest};
 use crate::error::GatewayError;
 use crate::http::routes::Authenticated;
 use crate::http::{body, run, sse};
 use crate::state::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use serde_json::{json, Value};
 
@@ -83,22 +82,19 @@ fn parse(state: &AppState, v: &Value) -> Result<MessageRequest, GatewayError> {
 
 /// `POST /api/v1/message`.
 pub async fn send(
-    _auth: Authenticated,
+    auth: Authenticated,
+    http: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let v = body::read_json(payload, MAX_BODY).await?;
     let req = parse(&state, &v)?;
-    if req.stream {
-        return Ok(stream_reply(&state, req.turn));
-    }
     let run_id = req.turn.run_id.clone();
-    let o = state
-        .app
-        .start_turn(req.turn, Placement::Here)
-        .outcome()
-        .await
-        .ok_or_else(|| GatewayError::Internal("run ended without an outcome".into()))?;
+    let rx = run::start_as(&state, &auth.0, &http, req.turn, None)?;
+    if req.stream {
+        return Ok(stream_reply(rx));
+    }
+    let o = run::outcome(rx).await?;
     if let Some(f) = &o.failure {
         return Err(run::failure_error(f).into());
     }
@@ -111,21 +107,23 @@ pub async fn send(
 
 /// `POST /api/v1/message/stream` (streams whatever `stream` says).
 pub async fn stream(
-    _auth: Authenticated,
+    auth: Authenticated,
+    http: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let v = body::read_json(payload, MAX_BODY).await?;
     let req = parse(&state, &v)?;
-    Ok(stream_reply(&state, req.turn))
+    Ok(stream_reply(run::start_as(
+        &state, &auth.0, &http, req.turn, None,
+    )?))
 }
 
 fn data_frame(v: &Value) -> Bytes {
     Bytes::from(format!("data: {v}\n\n"))
 }
 
-fn stream_reply(state: &AppState, turn: TurnRequest) -> HttpResponse {
-    let rx = run::start(state, turn);
+fn stream_reply(rx: tokio::sync::mpsc::Receiver<crate::core::run::EventRef>) -> HttpResponse {
     sse::response(sse::from_events(vec![], rx, |ev, out| match ev {
         RunEvent::Delta(t) => {
             out.push(data_frame(&json!({"chunk": t})));

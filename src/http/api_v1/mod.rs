@@ -5,6 +5,7 @@
 //! [`crate::app::App`].
 
 pub mod config;
+pub mod keys;
 pub mod memory;
 pub mod message;
 pub mod sessions;

@@ -30,7 +30,7 @@ fn row_json(row: &SessionRow) -> Value {
 
 /// `GET /api/v1/sessions?limit=`.
 pub async fn list(
-    _auth: Authenticated,
+    auth: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -48,15 +48,31 @@ pub async fn list(
             })?,
     };
     let agent = state.config().default_agent.clone();
-    let rows = state.app.list_sessions(Some(&agent), limit).await?;
-    let total = state.app.count_sessions(Some(&agent)).await?;
+    let (rows, total) = match &auth.0.key {
+        None => (
+            state.app.list_sessions(Some(&agent), limit).await?,
+            state.app.count_sessions(Some(&agent)).await?,
+        ),
+        Some(g) => {
+            let q = crate::storage::SessionQuery {
+                agent_id: Some(agent),
+                limit,
+                key_prefixes: state
+                    .app
+                    .key_prefixes(g, crate::http::run::end_user(&req, None))?,
+                ..Default::default()
+            };
+            state.app.query_sessions(&q).await?
+        }
+    };
     let sessions: Vec<Value> = rows.iter().map(row_json).collect();
     Ok(ok(json!({"sessions": sessions, "total": total})))
 }
 
 /// `POST /api/v1/sessions {label?, model?}`: a new session; its model applies to its turns.
 pub async fn create(
-    _auth: Authenticated,
+    auth: Authenticated,
+    req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -78,7 +94,11 @@ pub async fn create(
     let model = string("model")?;
     let agent = state.config().default_agent.clone();
     let id = crate::core::ids::new_run_id("session_");
-    let key = scoped_session_key(&state.config(), &agent, Some(&id))?;
+    let mut key = scoped_session_key(&state.config(), &agent, Some(&id))?;
+    if let Some(g) = &auth.0.key {
+        let user = crate::http::run::end_user(&req, None);
+        key = state.app.key_confine(g, user, &agent, &key)?;
+    }
     // A bare model id is accepted as the seeds write it (`qwen3.5-plus`); it is stored as the
     // `provider/model` it resolves to.
     let model = match model {
@@ -114,12 +134,22 @@ pub async fn create(
 
 /// `DELETE /api/v1/sessions/{id}`: 404 when there is no such session.
 pub async fn delete(
-    _auth: Authenticated,
+    auth: Authenticated,
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let agent = state.config().default_agent.clone();
-    let key = scoped_session_key(&state.config(), &agent, Some(&path))?;
+    let mut key = scoped_session_key(&state.config(), &agent, Some(&path))?;
+    if let Some(g) = &auth.0.key {
+        let user = crate::http::run::end_user(&req, None);
+        if !state.app.key_owns(g, user, &key)? {
+            return Err(
+                GatewayError::NotFound(format!("session not found: {}", path.as_str())).into(),
+            );
+        }
+        key = state.app.key_confine(g, user, &agent, &key)?;
+    }
     if key == state.config().main_session_key(&agent) {
         return Err(
             GatewayError::Forbidden(format!("Cannot delete the main session ({key}).")).into(),

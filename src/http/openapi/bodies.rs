@@ -117,6 +117,49 @@ pub struct Deleted {
     pub session_key: Option<String>,
 }
 
+/// `POST /api/v1/keys` and `POST /api/v1/keys/{id}/rotate` data: the key, shown once.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyIssued {
+    /// `{id, name, app, scopes, agents, endUsers, origins, expiresAt, quotas, createdAt,
+    /// revokedAt, status}`.
+    pub api_key: Value,
+    /// `cgk_<id>_<secret>` (not stored; never shown again).
+    pub key: String,
+}
+
+/// `GET /api/v1/keys` data.
+#[derive(Serialize, Deserialize, JsonSchema)]
+pub struct KeyList {
+    /// Keys, newest first, without secrets.
+    pub keys: Vec<Value>,
+}
+
+/// `DELETE /api/v1/keys/{id}` data.
+#[derive(Serialize, Deserialize, JsonSchema)]
+pub struct KeyRevoked {
+    /// Always `true`.
+    pub revoked: bool,
+    /// The key id.
+    pub id: String,
+}
+
+/// `GET /api/v1/usage` data.
+#[derive(Serialize, Deserialize, JsonSchema)]
+pub struct UsageReport {
+    /// `[{keyId, user, day, requests, turns, errors, tokensIn, tokensOut}]`.
+    pub usage: Vec<Value>,
+    /// The sums of the rows.
+    pub total: Value,
+}
+
+/// `GET /api/v1/audit` data.
+#[derive(Serialize, Deserialize, JsonSchema)]
+pub struct AuditLog {
+    /// `[{seq, ts, actor, action, target, detail}]`, newest first.
+    pub entries: Vec<Value>,
+}
+
 /// `GET /api/v1/status` data.
 #[derive(Serialize, Deserialize, JsonSchema)]
 pub struct ApiStatus {
@@ -522,6 +565,12 @@ pub fn for_route(
         ("POST", "/api/v1/sessions") => (s!(ApiSessionCreate), s!(Envelope<ApiSessionCreated>)),
         ("DELETE", "/api/v1/sessions/{id}") => (None, s!(Envelope<Deleted>)),
         ("GET", "/api/v1/status") => (None, s!(Envelope<ApiStatus>)),
+        ("GET", "/api/v1/keys") => (None, s!(Envelope<KeyList>)),
+        ("POST", "/api/v1/keys") => (s!(crate::keys::KeyPolicy), s!(Envelope<KeyIssued>)),
+        ("DELETE", "/api/v1/keys/{id}") => (None, s!(Envelope<KeyRevoked>)),
+        ("POST", "/api/v1/keys/{id}/rotate") => (None, s!(Envelope<KeyIssued>)),
+        ("GET", "/api/v1/usage") => (None, s!(Envelope<UsageReport>)),
+        ("GET", "/api/v1/audit") => (None, s!(Envelope<AuditLog>)),
         ("GET", "/api/v1/config/{path:.*}") => (None, s!(Envelope<Value>)),
         ("GET", "/api/v1/skills") => (None, s!(Envelope<SkillList>)),
         ("POST", "/api/v1/skills/{name}/execute") => (s!(SkillExecute), s!(Envelope<SkillResult>)),

@@ -70,7 +70,7 @@ fn row_json(r: &SessionRow) -> Value {
 
 /// `GET /v1/sessions?agentId=&channel=&activeSince=&limit=&offset=`.
 pub async fn list(
-    _auth: Authenticated,
+    auth: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
@@ -105,6 +105,12 @@ pub async fn list(
             .unwrap_or(DEFAULT_LIMIT)
             .max(1),
         offset: number(&q, "offset", usize::MAX)?.unwrap_or(0),
+        key_prefixes: match &auth.0.key {
+            Some(g) => state
+                .app
+                .key_prefixes(g, crate::http::run::end_user(&req, None))?,
+            None => vec![],
+        },
     };
     let (rows, total) = state.app.query_sessions(&sq).await?;
     let sessions: Vec<Value> = rows.iter().map(row_json).collect();
@@ -114,23 +120,37 @@ pub async fn list(
     ))
 }
 
-fn key_of(state: &AppState, raw: &str) -> Result<(String, String), GatewayError> {
+/// The agent and session key `raw` names; for an API key, only inside its namespace (any
+/// other session is "not found", exactly as a missing one).
+fn key_of(
+    state: &AppState,
+    auth: &Authenticated,
+    req: &HttpRequest,
+    raw: &str,
+) -> Result<(String, String), GatewayError> {
     let cfg = &state.config();
     let agent = match crate::core::ids::agent_of(raw) {
         Some(a) => crate::app::select::agent_by_id(cfg, Some(a))?,
         None => cfg.default_agent.clone(),
     };
     let key = scoped_session_key(cfg, &agent, Some(raw))?;
+    if let Some(grant) = &auth.0.key {
+        let user = crate::http::run::end_user(req, None);
+        if !state.app.key_owns(grant, user, &key)? {
+            return Err(GatewayError::NotFound(format!("session not found: {key}")));
+        }
+    }
     Ok((agent, key))
 }
 
 /// `GET /v1/sessions/{key}`.
 pub async fn get(
-    _auth: Authenticated,
+    auth: Authenticated,
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
-    let (_, key) = key_of(&state, &path)?;
+    let (_, key) = key_of(&state, &auth, &req, &path)?;
     match state.app.get_session(&key).await? {
         Some(r) => Ok(json_ok(row_json(&r))),
         None => Err(GatewayError::NotFound(format!("session not found: {key}")).into()),
@@ -140,11 +160,12 @@ pub async fn get(
 /// `DELETE /v1/sessions/{key}`: aborts its runs and deletes it; 404 when absent, 403 for an
 /// agent's main session.
 pub async fn delete(
-    _auth: Authenticated,
+    auth: Authenticated,
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
-    let (agent, key) = key_of(&state, &path)?;
+    let (agent, key) = key_of(&state, &auth, &req, &path)?;
     if key == state.config().main_session_key(&agent) {
         return Err(
             GatewayError::Forbidden(format!("Cannot delete the main session ({key}).")).into(),
@@ -173,12 +194,12 @@ fn message_json(m: &StoredMessage) -> Value {
 /// message, then every message written afterwards (by a turn from any connection) as it is
 /// stored, with `: keep-alive` comments in between, until the client leaves.
 pub async fn history(
-    _auth: Authenticated,
+    auth: Authenticated,
     path: web::Path<String>,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
-    let (_, key) = key_of(&state, &path)?;
+    let (_, key) = key_of(&state, &auth, &req, &path)?;
     let q = query(&req);
     let limit = number(&q, "limit", MAX_HISTORY)?.unwrap_or(100).max(1);
     let follow = matches!(q.get("follow").map(String::as_str), Some("1" | "true"));
@@ -254,11 +275,12 @@ fn follow_stream(
 
 /// `POST /sessions/{key}/kill`: aborts the session's queued and running turns.
 pub async fn kill(
-    _auth: Authenticated,
+    auth: Authenticated,
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
-    let (_, key) = key_of(&state, &path)?;
+    let (_, key) = key_of(&state, &auth, &req, &path)?;
     let run_ids: Vec<String> = state
         .app
         .active_runs()

@@ -14,6 +14,7 @@
 //! only `postgres:<dbname>`.
 
 mod cron;
+mod keys;
 mod memory;
 mod responses_kv;
 mod schema;

@@ -128,6 +128,37 @@ CREATE TABLE memory_embedding_cache (
     PRIMARY KEY (model, hash)
 );
 "#,
+    // API keys (hash and policy), usage per key, end user and day, the append-only audit log.
+    r#"
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+);
+CREATE TABLE key_usage (
+    key_id TEXT NOT NULL,
+    "user" TEXT NOT NULL,
+    day TEXT NOT NULL,
+    requests BIGINT NOT NULL DEFAULT 0,
+    turns BIGINT NOT NULL DEFAULT 0,
+    errors BIGINT NOT NULL DEFAULT 0,
+    tokens_in BIGINT NOT NULL DEFAULT 0,
+    tokens_out BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, "user", day)
+);
+CREATE INDEX key_usage_day ON key_usage(day);
+CREATE TABLE audit_log (
+    seq BIGSERIAL PRIMARY KEY,
+    ts BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_ts ON audit_log(ts);
+"#,
 ];
 
 /// The advisory lock key the nodes take while migrating (any constant; "clawgate" in ASCII).

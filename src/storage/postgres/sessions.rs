@@ -128,6 +128,14 @@ impl SessionStore for PgStore {
                 args.push(Box::new(t));
                 terms.push(format!("updated_at >= ${}", args.len()));
             }
+            if !q.key_prefixes.is_empty() {
+                let mut any = Vec::new();
+                for p in &q.key_prefixes {
+                    args.push(Box::new(p.clone()));
+                    any.push(format!("starts_with(key, ${})", args.len()));
+                }
+                terms.push(format!("({})", any.join(" OR ")));
+            }
             let filter = if terms.is_empty() {
                 String::new()
             } else {

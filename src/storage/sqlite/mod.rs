@@ -8,6 +8,7 @@
 
 mod checkpoint;
 mod cron;
+mod keys;
 mod memory;
 mod readers;
 mod responses;
@@ -251,7 +252,7 @@ impl SqliteStore {
         let c = self.conn()?;
         // `agent:<id>:<channel>:…`: the channel is the first segment after the agent id.
         let pattern = q.channel.as_ref().map(|ch| format!("agent:%:{ch}:%"));
-        let mut terms = Vec::new();
+        let mut terms: Vec<&str> = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(a) = &q.agent_id {
             terms.push("agent_id = ?");
@@ -264,6 +265,17 @@ impl SqliteStore {
         if let Some(t) = q.updated_since {
             terms.push("updated_at >= ?");
             args.push(t.into());
+        }
+        let prefixes = format!(
+            "({})",
+            vec!["substr(key, 1, length(?)) = ?"; q.key_prefixes.len()].join(" OR ")
+        );
+        if !q.key_prefixes.is_empty() {
+            terms.push(&prefixes);
+            for p in &q.key_prefixes {
+                args.push(p.clone().into());
+                args.push(p.clone().into());
+            }
         }
         let filter = if terms.is_empty() {
             String::new()

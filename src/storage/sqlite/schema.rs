@@ -133,6 +133,38 @@ CREATE TABLE memory_embedding_cache (
 CREATE INDEX sessions_recent ON sessions(updated_at DESC, key);
 CREATE INDEX sessions_agent_recent ON sessions(agent_id, updated_at DESC, key);
 "#,
+    // API keys (a hash of the secret, never the secret), their usage by key, end user and
+    // day, and the append-only audit log.
+    r#"
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE key_usage (
+    key_id TEXT NOT NULL,
+    user TEXT NOT NULL,
+    day TEXT NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 0,
+    turns INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    tokens_in INTEGER NOT NULL DEFAULT 0,
+    tokens_out INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, user, day)
+);
+CREATE INDEX key_usage_day ON key_usage(day);
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_ts ON audit_log(ts);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

@@ -4,9 +4,10 @@
 
 use super::SqliteStore;
 use crate::storage::{
-    CronStore, IdempotencyClaim, KvStore, NewMessage, ResponseStore, RunLogQuery, RunRow, RunStore,
-    SessionPatch, SessionQuery, SessionRow, SessionStore, Storage, StoreFuture, StoredMessage,
-    StoredResponse, TranscriptStore, TurnEnd,
+    AuditEntry, CronStore, IdempotencyClaim, KeyRow, KeyStore, KvStore, NewMessage, ResponseStore,
+    RunLogQuery, RunRow, RunStore, SessionPatch, SessionQuery, SessionRow, SessionStore, Storage,
+    StoreFuture, StoredMessage, StoredResponse, TranscriptStore, TurnEnd, UsageDelta, UsageQuery,
+    UsageRow,
 };
 
 fn now<T: Send + 'static>(r: Result<T, crate::storage::StoreError>) -> StoreFuture<T> {
@@ -152,6 +153,43 @@ impl KvStore for SqliteStore {
     }
     fn kv_put(&self, key: &str, value: &str) -> StoreFuture<()> {
         now(SqliteStore::kv_put(self, key, value))
+    }
+}
+
+impl KeyStore for SqliteStore {
+    fn key_put(&self, row: &KeyRow) -> StoreFuture<()> {
+        now(SqliteStore::key_put(self, row))
+    }
+    fn key_get(&self, id: &str) -> StoreFuture<Option<KeyRow>> {
+        now(SqliteStore::key_get(self, id))
+    }
+    fn key_list(&self) -> StoreFuture<Vec<KeyRow>> {
+        let s = self.clone();
+        self.inner.readers.run(move || SqliteStore::key_list(&s))
+    }
+    fn key_revoke(&self, id: &str, at: i64) -> StoreFuture<bool> {
+        now(SqliteStore::key_revoke(self, id, at))
+    }
+    fn usage_add(&self, delta: &UsageDelta) -> StoreFuture<()> {
+        now(SqliteStore::usage_add(self, delta))
+    }
+    fn usage_query(&self, q: &UsageQuery) -> StoreFuture<Vec<UsageRow>> {
+        let (s, q) = (self.clone(), q.clone());
+        self.inner
+            .readers
+            .run(move || SqliteStore::usage_query(&s, &q))
+    }
+    fn audit_append(&self, entry: &AuditEntry) -> StoreFuture<i64> {
+        now(SqliteStore::audit_append(self, entry))
+    }
+    fn audit_list(&self, since: i64, limit: usize) -> StoreFuture<Vec<AuditEntry>> {
+        let s = self.clone();
+        self.inner
+            .readers
+            .run(move || SqliteStore::audit_list(&s, since, limit))
+    }
+    fn audit_prune(&self, before: i64) -> StoreFuture<usize> {
+        now(SqliteStore::audit_prune(self, before))
     }
 }
 

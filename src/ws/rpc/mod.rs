@@ -13,6 +13,7 @@ mod channels;
 mod chat;
 mod config;
 mod cron;
+mod keys;
 mod memory;
 mod nodes;
 mod poll;
@@ -202,6 +203,12 @@ pub fn handler(method: &str) -> Option<Handler> {
         "cron.remove" => |c| Box::pin(cron::remove(c)),
         "cron.run" => |c| Box::pin(cron::run(c)),
         "cron.runs" => |c| Box::pin(cron::runs(c)),
+        "keys.create" => |c| Box::pin(keys::create(c)),
+        "keys.list" => |c| Box::pin(keys::list(c)),
+        "keys.revoke" => |c| Box::pin(keys::revoke(c)),
+        "keys.rotate" => |c| Box::pin(keys::rotate(c)),
+        "keys.usage" => |c| Box::pin(keys::usage(c)),
+        "keys.audit" => |c| Box::pin(keys::audit(c)),
         "skills.status" => |c| Box::pin(skills::status(c)),
         "exec.approval.list" => |c| Box::pin(approvals::list(c)),
         "exec.approval.get" => |c| Box::pin(approvals::get(c)),
