@@ -3,6 +3,7 @@
 //! ```text
 //! clawgate-bench --gateway-bin <path> [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>]
 //! clawgate-bench --mock-only [--quick] [--out <dir>]
+//! clawgate-bench --gateway-bin <path> [--burst] [--soak <minutes>] [--out <dir>]
 //! ```
 //! See `bench/README.md` for the figures and how each is measured.
 
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use clawgate_bench::runner::{run, Options};
 
 const USAGE: &str =
-    "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>]";
+    "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>] [--burst] [--soak <minutes>]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -21,11 +22,22 @@ fn parse_args() -> Result<Options, String> {
         out: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
         ws_idle: None,
         ws_fanout: None,
+        soak: None,
+        burst: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => options.quick = true,
+            "--burst" => options.burst = true,
+            "--soak" => {
+                let minutes: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|m| *m > 0)
+                    .ok_or_else(|| format!("--soak needs a number of minutes\n{USAGE}"))?;
+                options.soak = Some(minutes);
+            }
             "--mock-only" => options.mock_only = true,
             "--gateway-bin" | "--out" => {
                 let value = it

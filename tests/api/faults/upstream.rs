@@ -102,7 +102,7 @@ async fn serve(
             Next::Close => return sock.shutdown().await,
             Next::HoldUntilPeerCloses => return hold(sock).await,
             Next::Reset => {
-                sock.set_linger(Some(std::time::Duration::ZERO))?;
+                sock.set_zero_linger()?;
                 drop(sock);
                 return Ok(());
             }
