@@ -45,6 +45,7 @@ pub mod config;
 pub mod core;
 pub mod cron;
 pub mod error;
+pub mod heap_trim;
 pub mod hooks;
 pub mod http;
 pub mod keys;

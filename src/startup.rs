@@ -414,6 +414,7 @@ impl Gateway {
         if let Some(r) = self.state.app.reloader_weak() {
             actix_web::rt::spawn(crate::reload::watch::on_sighup(r));
         }
+        let trimmer = actix_web::rt::spawn(crate::heap_trim::run(self.state.app.clone()));
         tokio::select! {
             _ = shutdown_signal() => tracing::info!("shutdown requested; finishing running turns"),
             r = server => {
@@ -430,6 +431,7 @@ impl Gateway {
             stop,
         )
         .await;
+        trimmer.abort();
         self.state.app.memory().stop();
         for a in self.shards {
             a.stop();

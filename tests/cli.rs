@@ -510,4 +510,8 @@ async fn sigterm_past_the_grace_ends_running_and_queued_streams_with_an_error_th
         );
     }
     assert_eq!(p.exit_code().await, Some(0));
+    // Every run's final state was recorded before exit: opening the store finds no row left
+    // `running` (it would count and mark them `interrupted`).
+    let (_, left_running) = clawgate::storage::open(dir.path()).unwrap();
+    assert_eq!(left_running, 0, "runs left `running` after shutdown");
 }

@@ -7,6 +7,8 @@
 //! CI runs `FUZZ_CASES` cases per target (default 256, a few seconds each). A longer run:
 //! `FUZZ_CASES=200000 cargo test --release --test fuzz`. A failing case is shrunk, printed and
 //! saved under `proptest-regressions/`; commit it and add a named regression test.
+//! The WebSocket handshake and frame codec are fuzzed through a real socket in
+//! `tests/fuzz_socket.rs`; docs/hardening.md lists every target.
 
 use clawgate::providers::sse::{SseDecoder, SseEvent};
 use proptest::prelude::*;

@@ -208,6 +208,30 @@ mod tests {
     }
 
     #[test]
+    fn a_long_line_in_tiny_reads_is_scanned_once() {
+        // Each read is searched for a line end from where the previous one stopped, so a
+        // line of n bytes in reads of k costs O(n), not O(n²/k).
+        let mut d = SseDecoder::new();
+        let mut out = vec![];
+        d.feed(b"data: ", &mut out);
+        let piece = [b'z'; 256];
+        for i in 1..=4096 {
+            let before = d.scanned;
+            d.feed(&piece, &mut out);
+            assert_eq!(
+                before,
+                d.buf.len() - piece.len(),
+                "read {i} starts at the new bytes"
+            );
+            assert_eq!(d.scanned, d.buf.len());
+        }
+        d.feed(b"\n\n", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].data.len(), 4096 * 256);
+        assert_eq!((d.buf.len(), d.scanned), (0, 0));
+    }
+
+    #[test]
     fn comments_and_empty_events_yield_nothing() {
         assert!(decode_in_pieces(b": ping\n\n: ping\n\nevent: x\n\n", 3).is_empty());
     }

@@ -220,3 +220,44 @@ async fn errors_use_the_envelope_at_the_seed_statuses() {
     );
     assert_eq!(t.upstream.request_count(), 0, "no turn ran");
 }
+
+#[actix_web::test]
+async fn config_paths_never_show_provider_headers_or_env_values() {
+    let t = spawn_with(
+        "openai-completions",
+        "",
+        r#"env: { EXTRA_PROVIDER_KEY: "env-secret-123" },
+           models: { providers: { other: { baseUrl: "http://127.0.0.1:9/v1",
+             headers: { "x-api-key": "hdr-secret-456" }, models: [{ id: "m" }] } } }"#,
+    )
+    .await;
+    for path in [
+        "models",
+        "models.providers.other",
+        "models.providers.other.headers",
+        "models.providers.other.headers.x-api-key",
+        "env",
+        "env.EXTRA_PROVIDER_KEY",
+    ] {
+        let mut resp = t
+            .get(&format!("/api/v1/config/{path}"))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let v = body_of(&mut resp).await;
+        // The view shows what the gateway runs with; a secret is either redacted or absent.
+        assert!(status == 200 || status == 404, "{path}: {status} {v}");
+        let text = v.to_string();
+        assert!(
+            !text.contains("hdr-secret-456") && !text.contains("env-secret-123"),
+            "{path}: {text}"
+        );
+    }
+    let mut resp = t
+        .get("/api/v1/config/models.providers.other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body_of(&mut resp).await["success"], true);
+}

@@ -48,6 +48,7 @@ mod cron;
 mod cron_tool;
 mod errors;
 mod exec_tools;
+mod faults;
 mod framing;
 mod fs_tools;
 mod golden;

@@ -7,6 +7,7 @@
 //!                [--peer-url <url> [--peer-cmd <shell command>] [--peer-model <m>]
 //!                 [--peer-key <k>] [--peer-name <name>]]
 //! clawgate-bench --mock-only [--quick] [--out <dir>]
+//! clawgate-bench --gateway-bin <path> [--burst] [--soak <minutes>] [--out <dir>]
 //! ```
 //! See `bench/README.md` for the figures and how each is measured.
 
@@ -17,7 +18,7 @@ use clawgate_bench::runner::{peer::PeerSpec, run, Options};
 const USAGE: &str =
     "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] \
 [--ws-idle <n>] [--ws-fanout <n>] [--streams <n>] [--no-floor] \
-[--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]]";
+[--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]] [--burst] [--soak <minutes>]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -30,6 +31,8 @@ fn parse_args() -> Result<Options, String> {
         floor: true,
         peer: None,
         streams: None,
+        soak: None,
+        burst: false,
     };
     let mut peer = PeerSpec {
         name: "peer".into(),
@@ -42,6 +45,15 @@ fn parse_args() -> Result<Options, String> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => options.quick = true,
+            "--burst" => options.burst = true,
+            "--soak" => {
+                let minutes: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|m| *m > 0)
+                    .ok_or_else(|| format!("--soak needs a number of minutes\n{USAGE}"))?;
+                options.soak = Some(minutes);
+            }
             "--mock-only" => options.mock_only = true,
             "--no-floor" => options.floor = false,
             "--gateway-bin" | "--out" | "--peer-url" | "--peer-cmd" | "--peer-model"

@@ -12,6 +12,7 @@ pub mod open_loop;
 pub mod peer;
 pub mod phases;
 pub mod report;
+pub mod soak;
 pub mod streams;
 pub mod tool_round;
 pub mod ws;
@@ -47,6 +48,10 @@ pub struct Options {
     pub peer: Option<peer::PeerSpec>,
     /// Concurrent SSE streams for the streams figure (`None`: 10,000, or 200 with `quick`; 0 skips).
     pub streams: Option<usize>,
+    /// Run the soak for this many minutes instead of the figures (see [`soak`]).
+    pub soak: Option<u64>,
+    /// Run the memory burst instead of the figures (see [`soak`]); before a soak when both.
+    pub burst: bool,
 }
 
 /// Sizes of every figure.
@@ -220,6 +225,9 @@ impl Drop for MockThread {
 
 /// Runs the benchmark, prints the table and writes the JSON; returns the JSON path.
 pub fn run(options: &Options) -> std::io::Result<PathBuf> {
+    if options.soak.is_some() || options.burst {
+        return run_leaks(options);
+    }
     let mut plan = Plan::new(options.quick);
     plan.ws_idle = options.ws_idle.unwrap_or(plan.ws_idle);
     plan.ws_fanout = options.ws_fanout.unwrap_or(plan.ws_fanout);
@@ -558,4 +566,63 @@ async fn tool_round_figure(
     .await;
     mock.shutdown().await;
     figure
+}
+
+/// `--burst` and/or `--soak <minutes>`: one gateway on the mock, the leak figures, their JSON.
+fn run_leaks(options: &Options) -> std::io::Result<PathBuf> {
+    let bin = options
+        .gateway_bin
+        .as_ref()
+        .ok_or_else(|| std::io::Error::other("--soak and --burst need --gateway-bin"))?;
+    let (date, time) = report::utc(SystemTime::now());
+    let mut results = soak::LeakResults {
+        timestamp: format!("{date}T{time}Z"),
+        commit: report::commit(),
+        gateway_bin: bin.display().to_string(),
+        machine: report::machine(),
+        soak: None,
+        burst: None,
+        error: None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mock = MockThread::spawn(MockOptions {
+        record: false,
+        ..MockOptions::default()
+    })?;
+    let outcome: std::io::Result<()> = rt.block_on(async {
+        let outcome = async {
+            let mut gw = Gateway::spawn(bin, &mock.mock().base_url())?;
+            gw.wait_ready(Duration::from_secs(10))?;
+            if options.burst {
+                progress("burst: 2,000 turns of 100 KiB, then 30 s idle");
+                results.burst = Some(soak::burst(&gw).await?);
+            }
+            if let Some(minutes) = options.soak {
+                progress(&format!("soak: {minutes} minutes"));
+                results.soak = Some(soak::soak(&gw, minutes).await?);
+            }
+            Ok(())
+        }
+        .await;
+        mock.shutdown().await;
+        outcome
+    });
+    if let Err(e) = &outcome {
+        results.error = Some(e.to_string());
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "burst": results.burst,
+            "soak_growth_per_10_min": results.soak.as_ref().map(|s| &s.growth_per_10_min),
+            "soak_max_rss_kib": results.soak.as_ref().map(|s| s.max_rss_kib),
+            "error": results.error,
+        }))
+        .map_err(std::io::Error::other)?
+    );
+    let path = soak::write_json(&results, &options.out)?;
+    println!("results written to {}", path.display());
+    outcome.map(|_| path)
 }
