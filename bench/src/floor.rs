@@ -49,7 +49,8 @@ pub fn serve(
             let connector = awc::Connector::new()
                 .connector(NoDelay::default())
                 .conn_keep_alive(Duration::from_secs(60))
-                .limit(512);
+                // No cap: the concurrent-streams figure must not be bounded by the floor itself.
+                .limit(0);
             let client = awc::Client::builder()
                 .connector(connector)
                 .timeout(Duration::from_secs(60))
