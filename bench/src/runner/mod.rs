@@ -14,6 +14,7 @@ pub mod phases;
 pub mod report;
 pub mod soak;
 pub mod streams;
+pub mod target;
 pub mod tool_round;
 pub mod ws;
 
