@@ -228,42 +228,12 @@ async fn end_users_get_their_own_sessions_inside_the_app() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
-    let (s, _, v) = call(
-        &t,
-        "GET",
-        "/v1/sessions",
-        &key,
-        None,
-        &[("x-clawgate-user", "bob")],
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
-    let keys: Vec<String> = v["sessions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["sessionKey"].as_str().unwrap().to_string())
-        .collect();
+    let keys = listed_sessions(&t, &key, "bob").await;
     assert_eq!(
         keys,
         vec!["agent:main:app:mini:user:bob:default".to_string()]
     );
-    let (s, _, v) = call(
-        &t,
-        "GET",
-        "/v1/sessions",
-        &key,
-        None,
-        &[("x-clawgate-user", "alice")],
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
-    let keys: Vec<String> = v["sessions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["sessionKey"].as_str().unwrap().to_string())
-        .collect();
+    let keys = listed_sessions(&t, &key, "alice").await;
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert!(
         keys[0].starts_with("agent:main:app:mini:user:alice:"),
@@ -551,4 +521,24 @@ async fn the_audit_log_records_each_admin_action_and_denials() {
         !v.to_string().contains(&rotated[4..]),
         "no secret in the audit log"
     );
+}
+
+/// The session keys `GET /v1/sessions` lists to `key` for end user `user` (asserting a 200).
+async fn listed_sessions(t: &TestGateway, key: &str, user: &str) -> Vec<String> {
+    let (s, _, v) = call(
+        t,
+        "GET",
+        "/v1/sessions",
+        key,
+        None,
+        &[("x-clawgate-user", user)],
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    v["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["sessionKey"].as_str().unwrap().to_string())
+        .collect()
 }
