@@ -8,17 +8,18 @@
 //!                 [--peer-key <k>] [--peer-name <name>]]
 //! clawgate-bench --mock-only [--quick] [--out <dir>]
 //! clawgate-bench --gateway-bin <path> [--burst] [--soak <minutes>] [--out <dir>]
+//! clawgate-bench --gateway-bin <path> --probe <rate>:<seconds>:<sessions>
 //! ```
 //! See `bench/README.md` for the figures and how each is measured.
 
 use std::path::PathBuf;
 
-use clawgate_bench::runner::{peer::PeerSpec, run, Options};
+use clawgate_bench::runner::{peer::PeerSpec, probe::ProbeSpec, run, Options};
 
 const USAGE: &str =
     "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] \
 [--ws-idle <n>] [--ws-fanout <n>] [--streams <n>] [--no-floor] \
-[--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]] [--burst] [--soak <minutes>]";
+[--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]] [--burst] [--soak <minutes>] [--probe <rate>:<seconds>:<sessions>]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -33,6 +34,7 @@ fn parse_args() -> Result<Options, String> {
         streams: None,
         soak: None,
         burst: false,
+        probe: None,
     };
     let mut peer = PeerSpec {
         name: "peer".into(),
@@ -53,6 +55,17 @@ fn parse_args() -> Result<Options, String> {
                     .filter(|m| *m > 0)
                     .ok_or_else(|| format!("--soak needs a number of minutes\n{USAGE}"))?;
                 options.soak = Some(minutes);
+            }
+            "--probe" => {
+                let spec = it
+                    .next()
+                    .and_then(|v| ProbeSpec::parse(&v))
+                    .ok_or_else(|| {
+                        format!(
+                            "--probe needs <rate>:<seconds>:<sessions>, e.g. 500:10:64\n{USAGE}"
+                        )
+                    })?;
+                options.probe = Some(spec);
             }
             "--mock-only" => options.mock_only = true,
             "--no-floor" => options.floor = false,

@@ -11,6 +11,7 @@ pub mod measure;
 pub mod open_loop;
 pub mod peer;
 pub mod phases;
+pub mod probe;
 pub mod report;
 pub mod soak;
 pub mod streams;
@@ -53,6 +54,8 @@ pub struct Options {
     pub soak: Option<u64>,
     /// Run the memory burst instead of the figures (see [`soak`]); before a soak when both.
     pub burst: bool,
+    /// Hold one open-loop rate and print where the time goes, instead of the figures.
+    pub probe: Option<probe::ProbeSpec>,
 }
 
 /// Sizes of every figure.
@@ -226,6 +229,14 @@ impl Drop for MockThread {
 
 /// Runs the benchmark, prints the table and writes the JSON; returns the JSON path.
 pub fn run(options: &Options) -> std::io::Result<PathBuf> {
+    if let Some(spec) = options.probe {
+        let bin = options
+            .gateway_bin
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("--probe needs --gateway-bin"))?;
+        probe::run_probe(bin, spec)?;
+        return Ok(PathBuf::new());
+    }
     if options.soak.is_some() || options.burst {
         return run_leaks(options);
     }
