@@ -100,9 +100,20 @@ impl HttpConn {
     }
 
     /// Whether another request may be sent on this connection (the last response was read to
-    /// its end and did not ask to close).
+    /// its end and did not ask to close, and the server has not closed it since, e.g. at its
+    /// keep-alive timeout: a request written on such a connection would fail, an error of the
+    /// client's pool rather than of the server, so it is checked as HTTP clients' pools do).
     pub fn is_reusable(&self) -> bool {
-        self.reusable && self.body == Body::Done
+        self.reusable && self.body == Body::Done && !self.closed_by_peer()
+    }
+
+    /// Whether the peer closed the connection (or sent bytes nobody asked for) while it was idle.
+    fn closed_by_peer(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.stream.try_read(&mut byte) {
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+            Ok(_) => true,
+        }
     }
 
     /// Writes one request. `Host` and `Content-Length` (when `body` is not empty, or the

@@ -47,7 +47,7 @@ struct Sample {
 }
 
 /// Holds `spec` against `target`; answers the samples and the error count.
-async fn hold(target: Target, spec: ProbeSpec, tag: &str) -> (Vec<Sample>, u64) {
+async fn hold(target: Target, spec: ProbeSpec, tag: &str) -> (Vec<Sample>, Vec<String>) {
     let total = (spec.rate * spec.seconds).round() as u64;
     let pool: Arc<Mutex<Vec<Client>>> = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now();
@@ -71,11 +71,12 @@ async fn hold(target: Target, spec: ProbeSpec, tag: &str) -> (Vec<Sample>, u64) 
             r
         }));
     }
-    let (mut samples, mut errors) = (Vec::with_capacity(tasks.len()), 0);
+    let (mut samples, mut errors) = (Vec::with_capacity(tasks.len()), Vec::new());
     for t in tasks {
         match t.await {
             Ok(Ok(s)) => samples.push(s),
-            _ => errors += 1,
+            Ok(Err(e)) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.to_string()),
         }
     }
     (samples, errors)
@@ -126,10 +127,14 @@ pub fn run_probe(bin: &std::path::Path, spec: ProbeSpec) -> std::io::Result<()> 
                     .filter_map(|s| s.handler_us.map(|h| (s.client_us - h).max(0.0)))
                     .collect();
                 println!(
-                    "repetition {rep}: {} ok, {errors} errors, gateway CPU {:.0} µs per turn",
+                    "repetition {rep}: {} ok, {} errors, gateway CPU {:.0} µs per turn",
                     samples.len(),
+                    errors.len(),
                     cpu as f64 / samples.len().max(1) as f64
                 );
+                for e in errors.iter().take(3) {
+                    println!("    error: {e}");
+                }
                 println!("{}", line("client", &client));
                 println!("{}", line("handler", &handler));
                 println!("{}", line("outside", &outside));
