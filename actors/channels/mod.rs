@@ -1,7 +1,9 @@
 //! `Channels`: the registry of chat-channel connectors and the delivery interface.
 //!
 //! - Owns: one entry per configured account (`<channel>:<account>`) with its connector's
-//!   handles and its live status; the per-session inbound queues (see `dispatch`).
+//!   handles and its live status; the per-session inbound queues (see `dispatch`); each
+//!   session's last route (`last_route`, stored in the kv store); the DM pairing book
+//!   (`pairing`, stored in the kv store).
 //! - Started by: [`crate::startup::Gateway::build`], once; it starts one connector actor per
 //!   configured, enabled account (`telegram`, `whatsapp`, `slack`, `discord`, `signal`,
 //!   `imessage`, `webhook` modules). Each
