@@ -69,6 +69,43 @@ pub struct Subscribe {
     pub sub: Subscriber,
 }
 
+/// A user message for the running turn (queue mode `steer`); answers whether the turn added
+/// it before a model call (`false`: the turn ended first).
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Steer {
+    /// The message.
+    pub text: String,
+}
+
+/// Steering messages waiting for the run's next model call.
+#[derive(Default)]
+struct SteerInbox {
+    waiting: Vec<(String, tokio::sync::oneshot::Sender<bool>)>,
+    closed: bool,
+}
+
+impl SteerInbox {
+    /// The waiting messages, each told it was added.
+    fn drain(&mut self) -> Vec<String> {
+        self.waiting
+            .drain(..)
+            .map(|(text, done)| {
+                let _ = done.send(true);
+                text
+            })
+            .collect()
+    }
+
+    /// No more model calls: the waiting messages are told they were not added.
+    fn close(&mut self) {
+        self.closed = true;
+        for (_, done) in self.waiting.drain(..) {
+            let _ = done.send(false);
+        }
+    }
+}
+
 /// Cancel the run.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -112,6 +149,7 @@ pub struct AgentRun {
     run_id: String,
     session_key: String,
     fanout: Rc<RefCell<Fanout>>,
+    steer: Rc<RefCell<SteerInbox>>,
     cancel: watch::Sender<bool>,
     router: Addr<Router>,
 }
@@ -129,6 +167,7 @@ impl AgentRun {
             router: params.router.clone(),
             params: Some(params),
             fanout: Rc::new(RefCell::new(fanout)),
+            steer: Rc::default(),
             cancel: watch::channel(false).0,
         }
     }
@@ -146,7 +185,12 @@ impl Actor for AgentRun {
         let Some(params) = self.params.take() else {
             return;
         };
-        let fut = drive(params, self.fanout.clone(), self.cancel.subscribe());
+        let fut = drive(
+            params,
+            self.fanout.clone(),
+            self.steer.clone(),
+            self.cancel.subscribe(),
+        );
         ctx.spawn(fut.into_actor(self).map(|_, _, ctx| ctx.stop()));
     }
 
@@ -162,6 +206,19 @@ impl Handler<Subscribe> for AgentRun {
     type Result = ();
     fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) {
         self.fanout.borrow_mut().subs.push(msg.sub);
+    }
+}
+
+impl Handler<Steer> for AgentRun {
+    type Result = ResponseFuture<bool>;
+    fn handle(&mut self, msg: Steer, _: &mut Self::Context) -> Self::Result {
+        let mut inbox = self.steer.borrow_mut();
+        if inbox.closed {
+            return Box::pin(async { false });
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        inbox.waiting.push((msg.text, tx));
+        Box::pin(async move { rx.await.unwrap_or(false) })
     }
 }
 
@@ -318,7 +375,12 @@ async fn persist_end(
 }
 
 /// Runs the turn, persists it, announces the outcome and tells the session.
-async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Receiver<bool>) {
+async fn drive(
+    mut p: RunParams,
+    fanout: Rc<RefCell<Fanout>>,
+    steer: Rc<RefCell<SteerInbox>>,
+    cancel: watch::Receiver<bool>,
+) {
     let started_at = now_ms();
     let clock = Rc::new(RefCell::new(TurnClock::new(p.req.accepted)));
     let owners: Vec<_> = fanout
@@ -350,10 +412,12 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
         Err(f)
     } else {
         tokio::select! {
-        r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &usage_acc, &clock, tools::Cancel::from_watch(cancel.clone()))) => r.unwrap_or(Err(RunFailure::Timeout)),
+        r = tokio::time::timeout(timeout, run_turn(&p, context, &fanout, &steer, &usage_acc, &clock, tools::Cancel::from_watch(cancel.clone()))) => r.unwrap_or(Err(RunFailure::Timeout)),
         reason = cancelled(cancel, owners) => Err(RunFailure::Aborted(reason)),
         }
     };
+    // No more model calls: steering messages still waiting run as followups.
+    steer.borrow_mut().close();
     let (status, failure, turn) = match result {
         Ok(t) => (RunStatus::Ok, None, t),
         Err(f) => {
@@ -406,7 +470,10 @@ async fn drive(mut p: RunParams, fanout: Rc<RefCell<Fanout>>, cancel: watch::Rec
 
 /// Sends the final reply to `route` through the gateway's one delivery path; the report.
 async fn deliver_reply(p: &RunParams, route: &ReplyRoute, text: &str) -> serde_json::Value {
-    let msg = crate::channels::Deliver::text(route.channel.clone(), route.to.clone(), text);
+    let msg = crate::channels::Deliver {
+        session_key: Some(p.req.session_key.clone()),
+        ..crate::channels::Deliver::text(route.channel.clone(), route.to.clone(), text)
+    };
     match p.tool_host.deliver(msg).await {
         Ok(r) => serde_json::json!({"ok": true, "channel": r.channel, "to": r.to,
                                     "messageIds": r.message_ids}),
@@ -458,6 +525,7 @@ async fn run_turn(
     p: &RunParams,
     context: Vec<Message>,
     fanout: &Rc<RefCell<Fanout>>,
+    steer: &Rc<RefCell<SteerInbox>>,
     usage_acc: &Rc<RefCell<Usage>>,
     clock: &Rc<RefCell<TurnClock>>,
     cancel: tools::Cancel,
@@ -482,6 +550,13 @@ async fn run_turn(
             .unwrap_or_default(),
     };
     for step in 0..=MAX_TOOL_STEPS {
+        // Steering: messages that arrived while the turn ran join it as user messages
+        // before this model call (after the tool results they followed).
+        for text in steer.borrow_mut().drain() {
+            let msg = Message::text(Role::User, text);
+            req.messages.push(msg.clone());
+            new_messages.push(msg);
+        }
         let offer_tools = step < MAX_TOOL_STEPS;
         req.tools = if offer_tools { specs.clone() } else { vec![] };
         req.tool_choice = if step == 0 {

@@ -106,6 +106,18 @@ pub struct Abort {
     pub session_key: Option<String>,
 }
 
+/// Hand a user message to a running run (queue mode `steer`): `true` once the run added it
+/// before a model call; `false` when the run is not running here or ended without another
+/// model call (the caller then runs the message as a followup).
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct SteerRun {
+    /// The run.
+    pub run_id: String,
+    /// The message.
+    pub text: String,
+}
+
 /// A session asks to be released because it is idle; `true` when it may stop.
 #[derive(Message)]
 #[rtype(result = "bool")]
@@ -415,6 +427,22 @@ impl Handler<Abort> for Router {
                 return true;
             }
             false
+        })
+    }
+}
+
+impl Handler<SteerRun> for Router {
+    type Result = ResponseFuture<bool>;
+    fn handle(&mut self, msg: SteerRun, _: &mut Self::Context) -> Self::Result {
+        let run = self.runs.get(&msg.run_id).and_then(|e| e.addr.clone());
+        Box::pin(async move {
+            match run {
+                Some(a) => a
+                    .send(agent_run::Steer { text: msg.text })
+                    .await
+                    .unwrap_or(false),
+                None => false,
+            }
         })
     }
 }

@@ -53,6 +53,9 @@ pub enum Command {
     /// Inspect, reindex and search agent memory on a running gateway.
     #[command(subcommand)]
     Memory(crate::cli_memory::MemoryCmd),
+    /// Approve or inspect DM pairing requests on a running gateway.
+    #[command(subcommand)]
+    Pairing(crate::cli_pairing::PairingCmd),
     /// Audit the configuration and state directory for risky settings.
     #[command(subcommand)]
     Security(crate::cli_audit::SecurityCmd),

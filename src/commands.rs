@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Skills(c) => crate::cli_skills::run(c),
         Command::Memory(c) => crate::cli_memory::run(c),
+        Command::Pairing(c) => crate::cli_pairing::run(c),
         Command::Security(c) => crate::cli_audit::run(c),
         Command::Config(ConfigCmd::Validate { paths, json }) => {
             let ov = Overrides {

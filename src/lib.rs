@@ -33,6 +33,7 @@ pub mod cli_doctor;
 pub mod cli_keys;
 pub mod cli_memory;
 pub mod cli_ops;
+pub mod cli_pairing;
 pub mod cli_skills;
 pub mod client;
 pub mod client_local;

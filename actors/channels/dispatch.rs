@@ -6,18 +6,27 @@
 //! and thread through the account's connector (`NO_REPLY` and empty replies are not sent;
 //! a failed run sends a short notice without details).
 //!
-//! `messages.queue.mode`:
-//! - `collect` (default): while a channel-started turn of the session runs, later messages
-//!   are collected (at most `messages.queue.cap`, oldest dropped) and sent as one turn when
-//!   it ends, framed as OpenClaw frames them; the reply goes to the chat of the most recent
-//!   message.
+//! The agent comes from `bindings` (`routing::resolve_agent`); a direct message from an unknown
+//! sender under `dmPolicy: "pairing"` gets a pairing code instead of a turn (`super::pairing`).
+//!
+//! `messages.queue.mode` (per channel with `messages.queue.byChannel`), for messages that
+//! arrive while a channel-started turn of the same session runs:
+//! - `collect` (default): they are collected (at most `messages.queue.cap`, oldest dropped)
+//!   and sent as one turn when it ends, framed as OpenClaw frames them; the reply goes to the
+//!   chat of the most recent message.
 //! - `followup`: every message is its own turn; the session actor's FIFO queue runs them one
 //!   after the other.
+//! - `steer`: the message is handed to the running turn, which adds it as a user message
+//!   before its next model call; if the turn makes no further model call (it was already
+//!   writing its final answer) the message runs as a followup turn.
+//! - `steer-backlog`: as `steer`, and the message also runs as a followup turn.
+//! - `interrupt`: the running turn is aborted (its reply is not sent) and the message starts
+//!   a new one; messages still waiting are dropped.
 
 use super::{send_chunks, Channels, Inbound, SendText};
-use crate::actors::router::StartTurn;
+use crate::actors::router::{Abort, StartTurn, SteerRun};
 use crate::channels::{is_silent_reply, policy, routing};
-use crate::config::{ChannelAccount, QueueMode, ReplyToMode};
+use crate::config::{ChannelAccount, DmPolicy, QueueMode, ReplyToMode};
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, Subscriber};
 use crate::storage::{now_ms, RunStatus};
@@ -31,26 +40,35 @@ pub const FAILURE_NOTICE: &str = "⚠️ Sorry, I could not answer that. Please 
 const COLLECT_HEADER: &str = "[Queued messages while agent was busy]";
 
 /// Where a turn's reply goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct ReplyTarget {
+    /// Registry key `<channel>:<account>`.
     pub(super) key: String,
     pub(super) to: String,
+    #[serde(rename = "threadId", skip_serializing_if = "Option::is_none", default)]
     pub(super) thread_id: Option<String>,
+    #[serde(skip)]
     reply_to: Option<String>,
+    #[serde(skip)]
     quote_all: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Pending {
     text: String,
     target: ReplyTarget,
+    agent: String,
 }
 
-/// One session's channel-started turn state (collect mode).
+/// One session's channel-started turn state.
 #[derive(Debug, Default)]
 pub(super) struct SessionQueue {
-    busy: bool,
+    /// The channel-started run in progress.
+    running: Option<String>,
+    /// Messages waiting for it to end.
     pending: VecDeque<Pending>,
+    /// Whether the waiting messages run as one turn (`collect`) or one turn each.
+    collect: bool,
 }
 
 /// A channel-started turn finished (and its reply was sent or dropped).
@@ -58,6 +76,7 @@ pub(super) struct SessionQueue {
 #[rtype(result = "()")]
 struct TurnDone {
     session_key: String,
+    run_id: String,
     delivered_via: Option<String>,
 }
 
@@ -90,11 +109,23 @@ impl Handler<Inbound> for Channels {
             tracing::debug!(account = %key, "duplicate inbound message dropped");
             return;
         }
-        if let Err(r) = policy::check(&e.cfg, &msg) {
-            tracing::info!(account = %key, chat = %msg.chat_id, sender = %msg.sender.id,
-                reason = r.as_str(), "inbound message ignored");
-            return;
+        let cfg = e.cfg.clone();
+        match policy::check(&cfg, &msg) {
+            Ok(()) => {}
+            Err(policy::Refusal::SenderNotAllowed)
+                if cfg.dm_policy == DmPolicy::Pairing && self.pairing.is_approved(&key, &msg) => {}
+            Err(r) => {
+                tracing::info!(account = %key, chat = %msg.chat_id, sender = %msg.sender.id,
+                    reason = r.as_str(), "inbound message ignored");
+                if r == policy::Refusal::SenderNotAllowed && cfg.dm_policy == DmPolicy::Pairing {
+                    self.pairing_challenge(&key, &msg, ctx);
+                }
+                return;
+            }
         }
+        let Some(e) = self.entries.get_mut(&key) else {
+            return;
+        };
         // Remembered only once accepted: Slack sends `message` and `app_mention` for one
         // post, and only the second may carry the mention.
         if let Some(k) = dedupe_key {
@@ -104,7 +135,7 @@ impl Handler<Inbound> for Channels {
             }
         }
         e.last_inbound_at = Some(now_ms());
-        let agent = self.config.default_agent.clone();
+        let agent = routing::resolve_agent(&self.config, &msg);
         let session_key = routing::session_key(&self.config, &agent, &msg);
         let text = if msg.is_group {
             format!("{}: {}", msg.sender.label(), msg.text)
@@ -115,30 +146,20 @@ impl Handler<Inbound> for Channels {
             key,
             to: msg.chat_id.clone(),
             thread_id: msg.thread_id.clone(),
-            reply_to: match e.cfg.reply_to_mode {
+            reply_to: match cfg.reply_to_mode {
                 ReplyToMode::Off => None,
                 ReplyToMode::First | ReplyToMode::All => msg.message_id.clone(),
             },
-            quote_all: e.cfg.reply_to_mode == ReplyToMode::All,
+            quote_all: cfg.reply_to_mode == ReplyToMode::All,
         };
-        self.last_routes.insert(session_key.clone(), target.clone());
-        let pending = Pending { text, target };
-        match self.config.channels.queue_mode {
-            QueueMode::Followup => self.start_turn(session_key, vec![pending], ctx),
-            QueueMode::Collect => {
-                let cap = self.config.channels.queue_cap;
-                let q = self.queues.entry(session_key.clone()).or_default();
-                if q.busy {
-                    q.pending.push_back(pending);
-                    while q.pending.len() > cap {
-                        q.pending.pop_front();
-                    }
-                } else {
-                    q.busy = true;
-                    self.start_turn(session_key, vec![pending], ctx);
-                }
-            }
-        }
+        self.remember_route(&session_key, &target, ctx);
+        let pending = Pending {
+            text,
+            target,
+            agent,
+        };
+        let mode = self.config.channels.queue_mode_for(msg.channel);
+        self.enqueue(session_key, pending, mode, ctx);
     }
 }
 
@@ -154,35 +175,108 @@ impl Handler<TurnDone> for Channels {
         let Some(q) = self.queues.get_mut(&msg.session_key) else {
             return;
         };
+        if q.running.as_deref() != Some(msg.run_id.as_str()) {
+            // An interrupted run: the session has already moved on.
+            return;
+        }
+        q.running = None;
         if q.pending.is_empty() {
             self.queues.remove(&msg.session_key);
             return;
         }
-        let batch: Vec<Pending> = q.pending.drain(..).collect();
-        self.start_turn(msg.session_key, batch, ctx);
+        let batch: Vec<Pending> = if q.collect {
+            q.pending.drain(..).collect()
+        } else {
+            q.pending.pop_front().into_iter().collect()
+        };
+        self.start_tracked(msg.session_key, batch, ctx);
     }
 }
 
 impl Channels {
-    /// Starts one turn for `batch` (one message, or a collected batch) and spawns the wait
-    /// for its outcome and the reply.
-    fn start_turn(&mut self, session_key: String, batch: Vec<Pending>, ctx: &mut Context<Self>) {
-        let Some(last) = batch.last() else { return };
-        let target = last.target.clone();
-        let text = collect_text(&batch);
-        let me = ctx.address();
-        let Some(e) = self.entries.get(&target.key) else {
+    /// Handles one accepted message by the session's queue mode.
+    fn enqueue(
+        &mut self,
+        session_key: String,
+        pending: Pending,
+        mode: QueueMode,
+        ctx: &mut Context<Self>,
+    ) {
+        if mode == QueueMode::Followup {
+            self.start_turn(session_key, vec![pending], ctx);
+            return;
+        }
+        let cap = self.config.channels.queue_cap;
+        let q = self.queues.entry(session_key.clone()).or_default();
+        q.collect = mode == QueueMode::Collect;
+        let Some(running) = q.running.clone() else {
+            self.start_tracked(session_key, vec![pending], ctx);
             return;
         };
+        match mode {
+            QueueMode::Collect | QueueMode::Followup => {
+                q.pending.push_back(pending);
+                while q.pending.len() > cap {
+                    q.pending.pop_front();
+                }
+            }
+            QueueMode::Steer | QueueMode::SteerBacklog => {
+                let backlog = mode == QueueMode::SteerBacklog;
+                if backlog {
+                    q.pending.push_back(pending.clone());
+                }
+                let steer = self.router.send(SteerRun {
+                    run_id: running,
+                    text: pending.text.clone(),
+                });
+                ctx.spawn(steer.into_actor(self).map(move |injected, act, ctx| {
+                    if injected.unwrap_or(false) || backlog {
+                        return;
+                    }
+                    // The run made no further model call: the message runs after it.
+                    let q = act.queues.entry(session_key.clone()).or_default();
+                    if q.running.is_some() {
+                        q.pending.push_back(pending);
+                    } else {
+                        act.start_tracked(session_key, vec![pending], ctx);
+                    }
+                }));
+            }
+            QueueMode::Interrupt => {
+                q.pending.clear();
+                self.router.do_send(Abort {
+                    run_id: Some(running),
+                    session_key: None,
+                });
+                self.start_tracked(session_key, vec![pending], ctx);
+            }
+        }
+    }
+
+    /// Starts a turn for `batch` and records it as the session's running channel turn.
+    fn start_tracked(&mut self, session_key: String, batch: Vec<Pending>, ctx: &mut Context<Self>) {
+        let run_id = self.start_turn(session_key.clone(), batch, ctx);
+        self.queues.entry(session_key).or_default().running = run_id;
+    }
+
+    /// Starts one turn for `batch` (one message, or a collected batch) and spawns the wait
+    /// for its outcome and the reply; its run id.
+    fn start_turn(
+        &mut self,
+        session_key: String,
+        batch: Vec<Pending>,
+        ctx: &mut Context<Self>,
+    ) -> Option<String> {
+        let last = batch.last()?;
+        let target = last.target.clone();
+        let agent = last.agent.clone();
+        let text = collect_text(&batch);
+        let me = ctx.address();
+        let e = self.entries.get(&target.key)?;
         let cfg = e.cfg.clone();
         let sender = e.sender.clone();
         let run_id = format!("chan_{}", uuid::Uuid::now_v7());
-        let mut req = TurnRequest::new(
-            run_id,
-            self.config.default_agent.clone(),
-            session_key.clone(),
-            text,
-        );
+        let mut req = TurnRequest::new(run_id.clone(), agent, session_key.clone(), text);
         req.channel = cfg.kind.as_str().to_string();
         req.stream = false;
         let (sub, mut rx) = Subscriber::channel(true);
@@ -191,6 +285,7 @@ impl Channels {
             subscribers: vec![sub],
             home: None,
         });
+        let id = run_id.clone();
         actix::spawn(async move {
             let mut outcome = None;
             while let Some(ev) = rx.recv().await {
@@ -222,9 +317,11 @@ impl Channels {
             };
             me.do_send(TurnDone {
                 session_key,
+                run_id: id,
                 delivered_via,
             });
         });
+        Some(run_id)
     }
 }
 

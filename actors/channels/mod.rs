@@ -1,7 +1,9 @@
 //! `Channels`: the registry of chat-channel connectors and the delivery interface.
 //!
 //! - Owns: one entry per configured account (`<channel>:<account>`) with its connector's
-//!   handles and its live status; the per-session inbound queues (see `dispatch`).
+//!   handles and its live status; the per-session inbound queues (see `dispatch`); each
+//!   session's last route (`last_route`, stored in the kv store); the DM pairing book
+//!   (`pairing`, stored in the kv store).
 //! - Started by: [`crate::startup::Gateway::build`], once; it starts one connector actor per
 //!   configured, enabled account (`telegram`, `whatsapp`, `slack`, `discord`, `signal`,
 //!   `imessage`, `webhook` modules). Each
@@ -16,6 +18,7 @@ pub mod discord;
 mod dispatch;
 pub mod imessage;
 mod last_route;
+mod pairing;
 mod reconfigure;
 mod rich;
 pub mod signal;
@@ -37,6 +40,7 @@ use std::sync::Arc;
 
 pub use crate::channels::{Deliver, DeliveryError, DeliveryReceipt};
 pub use last_route::DeliverToLast;
+pub use pairing::{ListPairing, PairingError, ResolvePairing};
 pub use reconfigure::Reconfigure;
 
 /// One message-sized send; every connector handles it and answers the platform message id.
@@ -248,6 +252,9 @@ pub struct Channels {
     queues: HashMap<String, dispatch::SessionQueue>,
     /// The chat each session last heard from (see `last_route`).
     last_routes: HashMap<String, dispatch::ReplyTarget>,
+    /// DM pairing requests and approved senders (see `pairing`), loaded when the registry
+    /// starts.
+    pairing: crate::channels::pairing::PairingBook,
 }
 
 impl Channels {
@@ -286,6 +293,7 @@ impl Channels {
             overrides,
             queues: HashMap::new(),
             last_routes: HashMap::new(),
+            pairing: Default::default(),
         }
     }
 
@@ -384,6 +392,7 @@ impl Actor for Channels {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        self.load_pairing(ctx);
         let keys: Vec<String> = self.entries.keys().cloned().collect();
         for k in keys {
             self.start_connector(&k, ctx.address());
@@ -394,7 +403,10 @@ impl Actor for Channels {
 impl Handler<Deliver> for Channels {
     type Result = ResponseFuture<Result<DeliveryReceipt, DeliveryError>>;
 
-    fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: Deliver, ctx: &mut Context<Self>) -> Self::Result {
+        if msg.channel.trim().eq_ignore_ascii_case("last") {
+            return Box::pin(self.deliver_to_last(msg, ctx.address()));
+        }
         let prepared = self.resolve(&msg.channel).and_then(|key| {
             let e = &self.entries[&key];
             let sender = match (&e.sender, e.state) {

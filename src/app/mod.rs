@@ -35,6 +35,7 @@ pub mod keys;
 pub mod memory;
 pub mod model_meta;
 pub mod models;
+pub mod pairing;
 mod reads;
 pub mod reload;
 pub mod select;

@@ -13,6 +13,7 @@ pub mod http_out;
 pub mod media;
 pub mod multipart;
 mod outbound;
+pub mod pairing;
 pub mod policy;
 pub mod routing;
 pub mod signal;

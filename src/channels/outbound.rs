@@ -61,6 +61,9 @@ pub struct Deliver {
     pub silent: bool,
     /// Attachments, buttons, card (see [`super::media`]); empty for plain text.
     pub rich: RichContent,
+    /// With channel `last`: the session whose last route is used (`None`: the default
+    /// agent's main session).
+    pub session_key: Option<String>,
 }
 
 impl Deliver {
@@ -74,6 +77,7 @@ impl Deliver {
             reply_to: None,
             silent: false,
             rich: RichContent::default(),
+            session_key: None,
         }
     }
 }

@@ -2,8 +2,9 @@
 //! `groups`/`channels`/`guilds` rules, `groupAllowFrom` and mention gating for groups.
 //!
 //! Supported policies: `allowlist`, `open` (needs `"*"` in `allowFrom`, checked at load),
-//! `disabled`, and `pairing` — OpenClaw's default — which clawgate treats as `allowlist`
-//! because it has no pairing-code store: unknown senders are ignored without a reply.
+//! `disabled`, and `pairing` — OpenClaw's default — which is `allowlist` here; the dispatcher
+//! then also admits senders the operator approved and sends unknown ones a pairing code
+//! (`super::pairing`).
 
 use super::InboundMessage;
 use crate::config::{ChannelAccount, ChannelKind, DmPolicy, GroupPolicy, GroupRule};

@@ -142,7 +142,8 @@ pub(super) fn build(
         .filter(|k| !k.is_empty())
         .unwrap_or_else(|| "main".into());
 
-    let channels = super::channels::build(&raw, source, &file)?;
+    let agent_ids: Vec<String> = agents.iter().map(|a| a.id.clone()).collect();
+    let channels = super::channels::build(&raw, source, &file, &agent_ids)?;
     let hooks = super::automation::hooks(raw.hooks.as_ref(), auth.token.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let cron = super::automation::cron(raw.cron.as_ref())

@@ -120,8 +120,8 @@ impl ChannelKind {
 /// Who may open a direct conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DmPolicy {
-    /// OpenClaw's default. clawgate has no pairing store, so this behaves as `Allowlist`
-    /// (unknown senders are ignored; no pairing code is sent).
+    /// OpenClaw's default: `allowFrom` senders and senders the operator approved; an unknown
+    /// sender gets a pairing code and is not answered until approved (`clawgate pairing`).
     Pairing,
     /// Only `allowFrom` senders.
     Allowlist,
@@ -247,6 +247,27 @@ pub enum QueueMode {
     Collect,
     /// Each message becomes its own turn, in order, after the current one.
     Followup,
+    /// Inject the message into the running turn before its next model call; when the turn
+    /// makes no further model call it becomes a followup.
+    Steer,
+    /// As `Steer`, and the message is also kept for a followup turn.
+    SteerBacklog,
+    /// Abort the running turn and start a new one with the message.
+    Interrupt,
+}
+
+impl QueueMode {
+    /// Parses a mode name (`queue` is OpenClaw's older name of `followup`).
+    pub fn parse(s: &str) -> Option<QueueMode> {
+        Some(match s.trim() {
+            "collect" => QueueMode::Collect,
+            "followup" | "queue" => QueueMode::Followup,
+            "steer" => QueueMode::Steer,
+            "steer-backlog" | "steer+backlog" => QueueMode::SteerBacklog,
+            "interrupt" => QueueMode::Interrupt,
+            _ => return None,
+        })
+    }
 }
 
 /// Everything the channel layer needs.
@@ -260,6 +281,10 @@ pub struct ChannelsConfig {
     pub dm_scope: DmScope,
     /// `messages.queue.mode`.
     pub queue_mode: QueueMode,
+    /// `messages.queue.byChannel`: per-channel overrides of the mode.
+    pub queue_by_channel: BTreeMap<ChannelKind, QueueMode>,
+    /// `bindings`: which agent answers which channel, account or conversation.
+    pub bindings: Vec<super::bindings::Binding>,
     /// `messages.queue.cap`: messages collected at most (oldest dropped).
     pub queue_cap: usize,
     /// `gateway.channelMaxRestartsPerHour`.
@@ -273,6 +298,8 @@ impl Default for ChannelsConfig {
             default_accounts: BTreeMap::new(),
             dm_scope: DmScope::Main,
             queue_mode: QueueMode::Collect,
+            queue_by_channel: BTreeMap::new(),
+            bindings: vec![],
             queue_cap: DEFAULT_QUEUE_CAP,
             max_restarts_per_hour: DEFAULT_MAX_RESTARTS_PER_HOUR,
         }
@@ -283,6 +310,14 @@ impl ChannelsConfig {
     /// Accounts of one kind.
     pub fn of_kind(&self, kind: ChannelKind) -> impl Iterator<Item = &Arc<ChannelAccount>> {
         self.accounts.iter().filter(move |a| a.kind == kind)
+    }
+
+    /// The queue mode of messages arriving on `kind` (`byChannel`, else `mode`).
+    pub fn queue_mode_for(&self, kind: ChannelKind) -> QueueMode {
+        self.queue_by_channel
+            .get(&kind)
+            .copied()
+            .unwrap_or(self.queue_mode)
     }
 
     /// The account of `kind` with id `id`.

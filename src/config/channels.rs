@@ -1,5 +1,6 @@
 //! Validated channel configuration ([`ChannelsConfig`]) and how it is built from
-//! `channels.*`, `session.dmScope`, `messages.queue` and `gateway.channelMaxRestartsPerHour`.
+//! `channels.*`, `session.dmScope`, `messages.queue`, `bindings` and
+//! `gateway.channelMaxRestartsPerHour`.
 //!
 //! Every account is flattened: the channel's top-level keys are the base and
 //! `accounts.<id>` entries override them (OpenClaw's inheritance). A channel with no
@@ -40,15 +41,19 @@ pub(super) fn build(
     raw: &RawConfig,
     source: &str,
     file: &Option<PathBuf>,
+    agent_ids: &[String],
 ) -> Result<ChannelsConfig, ConfigError> {
     let cx = Ctx { file, source };
     let mut out = ChannelsConfig {
         dm_scope: dm_scope(&cx, raw.session.dm_scope.as_ref())?,
         ..Default::default()
     };
-    let (mode, cap) = queue(&cx, raw.messages.as_ref())?;
+    let (mode, by_channel, cap) = queue(&cx, raw.messages.as_ref())?;
     out.queue_mode = mode;
+    out.queue_by_channel = by_channel;
     out.queue_cap = cap;
+    out.bindings = super::bindings::parse(raw.bindings.as_ref(), agent_ids)
+        .map_err(|(k, m)| cx.invalid(&k, m))?;
     if let Some(v) = &raw.gateway.channel_max_restarts_per_hour {
         out.max_restarts_per_hour =
             v.as_u64()
@@ -141,21 +146,35 @@ fn dm_scope(cx: &Ctx<'_>, v: Option<&Value>) -> Result<DmScope, ConfigError> {
     })
 }
 
-fn queue(cx: &Ctx<'_>, messages: Option<&Value>) -> Result<(QueueMode, usize), ConfigError> {
+fn queue(
+    cx: &Ctx<'_>,
+    messages: Option<&Value>,
+) -> Result<(QueueMode, BTreeMap<ChannelKind, QueueMode>, usize), ConfigError> {
+    const MODES: &str = "must be collect | followup | steer | steer-backlog | interrupt";
     let q = messages.and_then(|m| m.get("queue"));
     let mode = match q.and_then(|q| q.get("mode")) {
         None => QueueMode::Collect,
-        Some(v) => match v.as_str() {
-            Some("collect") => QueueMode::Collect,
-            Some("followup") | Some("queue") => QueueMode::Followup,
-            _ => {
-                return Err(cx.invalid(
-                    "messages.queue.mode",
-                    "clawgate supports collect | followup (steer and interrupt modes are not implemented)",
-                ))
-            }
-        },
+        Some(v) => v
+            .as_str()
+            .and_then(QueueMode::parse)
+            .ok_or_else(|| cx.invalid("messages.queue.mode", MODES))?,
     };
+    let mut by_channel = BTreeMap::new();
+    if let Some(v) = q.and_then(|q| q.get("byChannel")) {
+        let map = v
+            .as_object()
+            .ok_or_else(|| cx.invalid("messages.queue.byChannel", "must be an object"))?;
+        for (ch, m) in map {
+            let key = format!("messages.queue.byChannel.{ch}");
+            let kind = ChannelKind::parse(ch)
+                .ok_or_else(|| cx.invalid(&key, "not a channel clawgate supports"))?;
+            let m = m
+                .as_str()
+                .and_then(QueueMode::parse)
+                .ok_or_else(|| cx.invalid(&key, MODES))?;
+            by_channel.insert(kind, m);
+        }
+    }
     let cap = match q.and_then(|q| q.get("cap")) {
         None => DEFAULT_QUEUE_CAP,
         Some(v) => v
@@ -164,7 +183,7 @@ fn queue(cx: &Ctx<'_>, messages: Option<&Value>) -> Result<(QueueMode, usize), C
             .ok_or_else(|| cx.invalid("messages.queue.cap", "must be a positive integer"))?
             as usize,
     };
-    Ok((mode, cap))
+    Ok((mode, by_channel, cap))
 }
 
 /// Normalises one allow-list entry: lower-case, without a `<channel>:`/`user:`/`tg:` prefix.

@@ -73,7 +73,7 @@ fn bad_values_are_named() {
             "channels.telegram.botTokn",
         ),
         (
-            "{ messages: { queue: { mode: 'interrupt' } } }",
+            "{ messages: { queue: { mode: 'sometimes' } } }",
             "messages.queue.mode",
         ),
         ("{ session: { dmScope: 'per-planet' } }", "session.dmScope"),
@@ -152,4 +152,42 @@ fn imessage_is_configured_once() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("channels.whatsapp.apiVersion"), "{e}");
+}
+
+#[test]
+fn queue_modes_and_per_channel_overrides() {
+    let cfg = load(
+        "{ messages: { queue: { mode: 'steer', byChannel: { telegram: 'interrupt', slack: 'steer-backlog' } } } }",
+    )
+    .unwrap();
+    assert_eq!(cfg.channels.queue_mode, QueueMode::Steer);
+    assert_eq!(
+        cfg.channels.queue_mode_for(ChannelKind::Telegram),
+        QueueMode::Interrupt
+    );
+    assert_eq!(
+        cfg.channels.queue_mode_for(ChannelKind::Slack),
+        QueueMode::SteerBacklog
+    );
+    assert_eq!(
+        cfg.channels.queue_mode_for(ChannelKind::Discord),
+        QueueMode::Steer
+    );
+    for (text, key) in [
+        (
+            "{ messages: { queue: { byChannel: { fax: 'steer' } } } }",
+            "messages.queue.byChannel.fax",
+        ),
+        (
+            "{ messages: { queue: { byChannel: { telegram: 'later' } } } }",
+            "messages.queue.byChannel.telegram",
+        ),
+        (
+            "{ bindings: [{ agentId: 'ghost', match: { channel: 'telegram' } }] }",
+            "bindings[0].agentId",
+        ),
+    ] {
+        let e = load(text).unwrap_err().to_string();
+        assert!(e.contains(key), "{text}: {e}");
+    }
 }

@@ -14,7 +14,6 @@ pub fn ignored_keys(raw: &RawConfig) -> Vec<&'static str> {
         ("update", raw.update.is_some()),
         ("ui", raw.ui.is_some()),
         ("auth", raw.auth.is_some()),
-        ("bindings", raw.bindings.is_some()),
         ("approvals", raw.approvals.is_some()),
         ("discovery", raw.discovery.is_some()),
         ("canvasHost", raw.canvas_host.is_some()),

@@ -5,6 +5,7 @@
 //! `openclaw.json` can be read. Unknown keys are errors that name the key and its line.
 
 mod automation;
+mod bindings;
 mod browser;
 mod build;
 mod build_agents;
@@ -30,6 +31,7 @@ mod subagents;
 mod types;
 mod web;
 
+pub use bindings::{Binding, BindingAccount, BindingPeer};
 pub use browser::{
     BrowserConfig, BrowserProfile, BrowserSsrfPolicy, DEFAULT_PROFILE as DEFAULT_BROWSER_PROFILE,
 };

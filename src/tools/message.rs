@@ -65,7 +65,8 @@ impl Tool for MessageTool {
         args: Value,
     ) -> LocalBoxFuture<'static, Result<Value, ToolError>> {
         Box::pin(async move {
-            let deliver = request(&ctx.config, &args)?;
+            let mut deliver = request(&ctx.config, &args)?;
+            deliver.session_key = Some(ctx.session_key.clone());
             let receipt = ctx.host.deliver(deliver).await.map_err(delivery_error)?;
             Ok(json_result(json!({
                 "ok": true,
@@ -118,6 +119,7 @@ fn request(config: &Config, args: &Value) -> Result<Deliver, ToolError> {
             media: media_urls(args)?,
             ..Default::default()
         },
+        session_key: None,
     })
 }
 

@@ -35,6 +35,9 @@ pub const ADVERTISED_METHODS: &[&str] = &[
     "channels.status",
     "system-presence",
     "send",
+    "pairing.list",
+    "pairing.approve",
+    "pairing.reject",
     "poll",
     "node.invoke",
     "cron.list",
@@ -144,7 +147,7 @@ mod tests {
 
     #[test]
     fn advertised_lists() {
-        assert_eq!(ADVERTISED_METHODS.len(), 54);
+        assert_eq!(ADVERTISED_METHODS.len(), 57);
         assert_eq!(ADVERTISED_EVENTS.len(), 14);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));

@@ -10,7 +10,7 @@
 //!    write), write, approvals, pairing, admin. Explicit lists are consulted
 //!    first, then the reserved admin prefixes (`config.*`, `exec.approvals.*`,
 //!    `wizard.*`, `update.*`), then `exec.approval.*`/`plugin.approval.*`
-//!    (approvals) and `node.pair.*`/`device.pair.*` (pairing); anything
+//!    (approvals) and `node.pair.*`/`device.pair.*`/`pairing.*` (pairing); anything
 //!    unclassified requires admin.
 //!
 //! A missing scope yields the error the real 2026.9.6 gateway sends (golden
@@ -212,7 +212,7 @@ const PAIRING: &[&str] = &["device.token.rotate", "device.token.revoke", "node.r
 
 const ADMIN_PREFIXES: &[&str] = &["config.", "exec.approvals.", "wizard.", "update.", "keys."];
 const APPROVAL_PREFIXES: &[&str] = &["exec.approval.", "plugin.approval."];
-const PAIRING_PREFIXES: &[&str] = &["node.pair.", "device.pair."];
+const PAIRING_PREFIXES: &[&str] = &["node.pair.", "device.pair.", "pairing."];
 
 /// Classifies `method` (exact lists first, then prefixes, else admin).
 pub fn classify(method: &str) -> MethodClass {

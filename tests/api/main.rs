@@ -33,6 +33,8 @@ mod browser;
 mod channels_discord;
 mod channels_imessage;
 mod channels_media;
+mod channels_pairing;
+mod channels_routing;
 mod channels_signal;
 mod channels_slack;
 mod channels_telegram;

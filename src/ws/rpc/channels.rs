@@ -1,6 +1,7 @@
 //! Channel methods: `channels.status` (OpenClaw shape), the simple dialect's `channel.list` /
 //! `channel.status` (seed shapes), and `send` (outbound message through a channel, with
-//! `idempotencyKey` deduplication). `clawgate message send` calls `send`.
+//! `idempotencyKey` deduplication; `channel: "last"` with an optional `sessionKey` sends to
+//! that session's last chat). `clawgate message send` calls `send`.
 
 use super::{bad_param, Call};
 use crate::actors::channels::{AccountStatus, ConnState, Deliver, DeliveryError, ListAccounts};
@@ -175,12 +176,20 @@ async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
             ))
         }
     };
-    let to = call
-        .str_param("to")
-        .ok_or_else(|| bad_param("invalid send params: must have required property 'to'"))?;
     let rich = rich_from_params(&call.params)
         .map_err(|e| bad_param(format!("invalid send params: {e}")))?;
     let channel = resolve_channel(call).await?;
+    // `channel: "last"` may leave `to` out: the session's last chat.
+    let last = channel.eq_ignore_ascii_case("last");
+    let to = match call.str_param("to") {
+        Some(t) => Some(t.to_string()),
+        None if last => None,
+        None => {
+            return Err(bad_param(
+                "invalid send params: must have required property 'to'",
+            ))
+        }
+    };
     let text_param = |k: &str| {
         call.params.get(k).and_then(|v| match v {
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
@@ -190,7 +199,7 @@ async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
     };
     Ok(Deliver {
         channel,
-        to: Some(to.to_string()),
+        to,
         text: message.to_string(),
         thread_id: text_param("threadId"),
         reply_to: text_param("replyTo").or_else(|| text_param("replyToId")),
@@ -200,6 +209,7 @@ async fn deliver_for(call: &Call) -> Result<Deliver, ErrorShape> {
             .and_then(Value::as_bool)
             .unwrap_or(false),
         rich,
+        session_key: call.str_param("sessionKey").map(str::to_string),
     })
 }
 

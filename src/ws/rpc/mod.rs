@@ -16,6 +16,7 @@ mod cron;
 mod keys;
 mod memory;
 mod nodes;
+mod pairing;
 mod poll;
 mod sessions;
 mod skills;
@@ -181,6 +182,9 @@ pub fn handler(method: &str) -> Option<Handler> {
         "system-presence" => |c| Box::pin(system::presence(c)),
         "channels.status" => |c| Box::pin(channels::channels_status(c)),
         "send" => |c| Box::pin(channels::send(c)),
+        "pairing.list" => |c| Box::pin(pairing::list(c)),
+        "pairing.approve" => |c| Box::pin(pairing::resolve(c, true)),
+        "pairing.reject" => |c| Box::pin(pairing::resolve(c, false)),
         "poll" => |c| Box::pin(poll::poll(c)),
         "node.invoke" => |c| Box::pin(nodes::invoke(c)),
         "agent" => |c| Box::pin(agent::agent(c)),
