@@ -12,6 +12,12 @@
 //! job is due again), overdue jobs run at once up to [`lifecycle::MAX_MISSED_AT_START`], the
 //! rest are spread [`lifecycle::MISSED_STAGGER`] apart. The timer is re-armed after every
 //! change, at most [`MAX_TIMER_DELAY`] ahead, so a changed clock is noticed.
+//!
+//! A due run is claimed in the store before it starts (`CronStore::cron_claim` on the job and
+//! its due time): with several nodes on one store only the node that records the claim runs
+//! that tick, the others move on to the next one. On a shared store (PostgreSQL) the scheduler
+//! also re-reads the job table every [`CLUSTER_SYNC`] to see other nodes' changes
+//! ([`crate::cron::cluster`]).
 
 use super::router::Router;
 use super::ws_hub::{BroadcastEvent, WsHub};
@@ -30,6 +36,9 @@ use std::time::Duration;
 
 /// Longest sleep between timer checks.
 pub const MAX_TIMER_DELAY: Duration = Duration::from_secs(60);
+
+/// How often a node on a shared store re-reads the job table.
+pub const CLUSTER_SYNC: Duration = Duration::from_secs(1);
 
 /// Errors returned to RPC callers (the message is shown as is).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,6 +140,8 @@ struct Finished {
     job_id: String,
     run_id: String,
     started_at: i64,
+    /// The due time of the claimed tick (none for a run asked for with `cron.run`).
+    scheduled_at: Option<i64>,
     result: RunResult,
 }
 
@@ -146,6 +157,10 @@ pub struct Scheduler {
     running: HashMap<String, String>,
     queued: VecDeque<(String, String)>,
     timer: Option<SpawnHandle>,
+    /// This node's id (recorded with claims and runs).
+    node_id: String,
+    /// The store is shared with other nodes: re-read the job table (see [`CLUSTER_SYNC`]).
+    shared_store: bool,
 }
 
 impl Scheduler {
@@ -196,7 +211,17 @@ impl Scheduler {
             running: HashMap::new(),
             queued: VecDeque::new(),
             timer: None,
+            node_id: "local".into(),
+            shared_store: false,
         }
+    }
+
+    /// Names this node in claims and run-log entries; `shared_store` when other nodes use the
+    /// same store (their job changes are read back every [`CLUSTER_SYNC`]).
+    pub fn with_node(mut self, node_id: String, shared_store: bool) -> Self {
+        self.node_id = node_id;
+        self.shared_store = shared_store;
+        self
     }
 
     /// Counts finished runs on the gateway's metrics.
@@ -277,7 +302,74 @@ impl Scheduler {
             .saturating_sub(self.running.len())
     }
 
-    fn start(&mut self, job_id: &str, run_id: String, ctx: &mut Context<Self>) {
+    /// Claims the tick of `job_id` due at `slot`; runs it when this node recorded the claim,
+    /// otherwise moves on to the job's next tick. The job counts as running meanwhile.
+    fn claim(&mut self, job_id: &str, slot: i64, ctx: &mut Context<Self>) {
+        let run_id = uuid::Uuid::new_v4().to_string();
+        self.running.insert(job_id.to_string(), run_id.clone());
+        let claim = self.deps.store.cron_claim(job_id, slot, &self.node_id);
+        let job_id = job_id.to_string();
+        ctx.spawn(claim.into_actor(self).map(move |won, act, ctx| {
+            act.running.remove(&job_id);
+            match won {
+                Ok(true) => act.start(&job_id, run_id, Some(slot), ctx),
+                Ok(false) => {
+                    let now = act.now();
+                    if let Some(j) = act.jobs.get_mut(&job_id) {
+                        if j.state.next_run_at_ms == Some(slot) {
+                            j.state.next_run_at_ms =
+                                crate::cron::cluster::after_lost_claim(j, slot, now);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(job = %job_id, error = %e, "could not claim a cron run; skipping this tick");
+                    let now = act.now();
+                    if let Some(j) = act.jobs.get_mut(&job_id) {
+                        j.state.next_run_at_ms =
+                            crate::cron::cluster::after_lost_claim(j, slot, now);
+                    }
+                }
+            }
+            act.tick(ctx);
+        }));
+    }
+
+    /// Folds other nodes' job changes into the table (shared store only).
+    fn sync(&mut self, ctx: &mut Context<Self>) {
+        let read = self.deps.store.cron_jobs();
+        ctx.wait(read.into_actor(self).map(|stored, act, ctx| {
+            let stored = match stored {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not re-read the cron jobs");
+                    return;
+                }
+            };
+            let stored: Vec<CronJob> = stored
+                .iter()
+                .filter_map(|b| serde_json::from_str(b).ok())
+                .collect();
+            let now = act.now();
+            let running = &act.running;
+            let queued = &act.queued;
+            crate::cron::cluster::merge(
+                &mut act.jobs,
+                stored,
+                |id| running.contains_key(id) || queued.iter().any(|(j, _)| j == id),
+                now,
+            );
+            act.arm(ctx);
+        }));
+    }
+
+    fn start(
+        &mut self,
+        job_id: &str,
+        run_id: String,
+        scheduled_at: Option<i64>,
+        ctx: &mut Context<Self>,
+    ) {
         let now = self.now();
         let Some(job) = self.jobs.get_mut(job_id) else {
             return;
@@ -296,6 +388,7 @@ impl Scheduler {
                 job_id,
                 run_id,
                 started_at: now,
+                scheduled_at,
                 result,
             });
         });
@@ -307,7 +400,7 @@ impl Scheduler {
                 break;
             };
             if self.jobs.contains_key(&job_id) && !self.running.contains_key(&job_id) {
-                self.start(&job_id, run_id, ctx);
+                self.start(&job_id, run_id, None, ctx);
             }
         }
         if self.enabled {
@@ -316,7 +409,8 @@ impl Scheduler {
                 if self.capacity() == 0 {
                     break;
                 }
-                self.start(&id, uuid::Uuid::new_v4().to_string(), ctx);
+                let slot = self.jobs[&id].state.next_run_at_ms.unwrap_or(now);
+                self.claim(&id, slot, ctx);
             }
         }
         self.arm(ctx);
@@ -354,6 +448,12 @@ impl Scheduler {
     /// Missed-run replay at start-up.
     fn catch_up(&mut self, ctx: &mut Context<Self>) {
         let now = self.now();
+        if self.shared_store {
+            // A marker on a shared store may be another node's run in progress: not replayed.
+            for j in self.jobs.values_mut() {
+                j.state.running_at_ms = None;
+            }
+        }
         lifecycle::catch_up(&mut self.jobs, now);
         let jobs: Vec<CronJob> = self.jobs.values().cloned().collect();
         for j in &jobs {
@@ -401,6 +501,9 @@ impl Actor for Scheduler {
         if self.enabled {
             self.catch_up(ctx);
             tracing::info!(jobs = self.jobs.len(), "cron scheduler started");
+        }
+        if self.shared_store {
+            ctx.run_interval(CLUSTER_SYNC, |act, ctx| act.sync(ctx));
         }
         self.tick(ctx);
     }
@@ -564,7 +667,11 @@ impl Handler<Finished> for Scheduler {
         let now = self.now();
         let next = updated.as_ref().and_then(|j| j.state.next_run_at_ms);
         let mut entry = json!({"ts": now, "jobId": job_id, "action": "finished", "runId": run_id,
-                               "runAtMs": started, "durationMs": now - started});
+                               "runAtMs": started, "durationMs": now - started,
+                               "node": self.node_id});
+        if let (Some(at), Some(o)) = (msg.scheduled_at, entry.as_object_mut()) {
+            o.insert("scheduledAtMs".into(), json!(at));
+        }
         if let Some(o) = entry.as_object_mut() {
             o.extend(result.fields());
             if let Some(n) = next {

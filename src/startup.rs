@@ -193,6 +193,17 @@ impl Gateway {
             &config.state_dir,
             Some(metrics.clone() as Arc<dyn crate::storage::CommitObserver>),
         )?;
+        let node_id =
+            crate::config::cluster::node_id(&config.cluster, &config.state_dir).map_err(|e| {
+                StartupError::Io(format!(
+                    "cannot keep the node id in {}: {e}",
+                    config.state_dir.display()
+                ))
+            })?;
+        let shared_store = matches!(
+            config.storage,
+            crate::config::StorageConfig::Postgres { .. }
+        );
         if interrupted_runs > 0 {
             tracing::warn!(
                 count = interrupted_runs,
@@ -242,6 +253,10 @@ impl Gateway {
             config.clone(),
             store.clone(),
             overrides,
+        )
+        .with_node(
+            node_id.clone(),
+            shared_store.then_some(config.cluster.lease_ttl),
         );
         let delivery_ids = registry.delivery_ids();
         let channels = registry.start();
@@ -283,6 +298,7 @@ impl Gateway {
             system_events.clone(),
         )
         .with_metrics(metrics.clone())
+        .with_node(node_id.clone(), shared_store)
         .start();
         app.bind_scheduler(scheduler.clone());
         let heartbeat = crate::actors::heartbeat::Heartbeat::new(

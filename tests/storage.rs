@@ -110,7 +110,118 @@ on_both!(
     concurrent_writes,
     keys_usage_and_audit,
     sessions_under_key_prefixes,
+    leases,
+    cron_claims,
 );
+
+async fn leases(s: &Store) {
+    use std::time::Duration;
+    let ttl = Duration::from_secs(60);
+    let a = s
+        .lease_try_acquire("channel:telegram:default", "node-a", ttl)
+        .await
+        .unwrap();
+    let a = a.expect("a free lease is taken");
+    assert_eq!(a.holder, "node-a");
+    assert!(a.expires_at_ms > 0);
+    assert_eq!(
+        s.lease_try_acquire("channel:telegram:default", "node-b", ttl)
+            .await
+            .unwrap(),
+        None,
+        "a live lease is not taken by another node"
+    );
+    let again = s
+        .lease_try_acquire("channel:telegram:default", "node-a", ttl)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.map(|l| l.holder).as_deref(),
+        Some("node-a"),
+        "the holder extends it"
+    );
+    let held = s
+        .lease_holder("channel:telegram:default")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.holder, "node-a");
+    assert_eq!(s.lease_holder("channel:slack:default").await.unwrap(), None);
+    assert_eq!(
+        s.lease_renew("channel:telegram:default", "node-b", ttl)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(s
+        .lease_renew("channel:telegram:default", "node-a", ttl)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(!s
+        .lease_release("channel:telegram:default", "node-b")
+        .await
+        .unwrap());
+    assert!(s
+        .lease_release("channel:telegram:default", "node-a")
+        .await
+        .unwrap());
+    assert_eq!(
+        s.lease_holder("channel:telegram:default").await.unwrap(),
+        None
+    );
+
+    // A lapsed lease (no lifetime left) goes to the next node that asks; its old holder can
+    // no longer renew it.
+    s.lease_try_acquire("l2", "node-a", Duration::ZERO)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.lease_holder("l2").await.unwrap(), None, "lapsed");
+    let b = s
+        .lease_try_acquire("l2", "node-b", ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(b.holder, "node-b");
+    assert_eq!(s.lease_renew("l2", "node-a", ttl).await.unwrap(), None);
+
+    // Nodes racing for a free lease: exactly one wins.
+    let tries: Vec<_> = (0..8)
+        .map(|i| s.lease_try_acquire("l3", &format!("n{i}"), ttl))
+        .collect();
+    let won = futures_util::future::join_all(tries)
+        .await
+        .into_iter()
+        .filter(|r| r.as_ref().unwrap().is_some())
+        .count();
+    assert_eq!(won, 1);
+}
+
+async fn cron_claims(s: &Store) {
+    assert!(s.cron_claim("j", 1_000, "node-a").await.unwrap());
+    assert!(
+        !s.cron_claim("j", 1_000, "node-b").await.unwrap(),
+        "one claim per tick"
+    );
+    assert!(s.cron_claim("j", 2_000, "node-b").await.unwrap());
+    assert!(s.cron_claim("other", 1_000, "node-b").await.unwrap());
+    let tries: Vec<_> = (0..8)
+        .map(|i| s.cron_claim("j", 3_000, &format!("n{i}")))
+        .collect();
+    let won = futures_util::future::join_all(tries)
+        .await
+        .into_iter()
+        .filter(|r| *r.as_ref().unwrap())
+        .count();
+    assert_eq!(won, 1, "racing nodes: exactly one runs the tick");
+    // Claims older than a day before the newest are pruned.
+    assert!(s
+        .cron_claim("j", 1_000 + 2 * 86_400_000, "node-a")
+        .await
+        .unwrap());
+    assert!(s.cron_claim("j", 1_000, "node-c").await.unwrap());
+}
 
 fn msg(role: Role, text: &str) -> NewMessage {
     NewMessage {

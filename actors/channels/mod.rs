@@ -10,7 +10,7 @@
 //!   connector supervises its own connection (reconnect with backoff, at most
 //!   `gateway.channelMaxRestartsPerHour` restarts an hour; see `supervise`).
 //! - Talks to: connectors ([`SendText`], [`StopConnector`]; they report [`SetStatus`] and
-//!   [`Inbound`]), the router (`StartTurn` for inbound messages). Anyone may send it
+//!   [`Inbound`]), the store's leases when several nodes share it (see `leases`), the router (`StartTurn` for inbound messages). Anyone may send it
 //!   [`Deliver`] (the WS `send` method, `clawgate message send`, hooks, cron announce).
 
 mod delivery_ids;
@@ -19,6 +19,7 @@ mod dispatch;
 pub mod imessage;
 mod last_route;
 mod pairing;
+pub mod leases;
 mod reconfigure;
 mod rich;
 pub mod signal;
@@ -86,6 +87,8 @@ pub enum ConnState {
     Connected,
     /// Failed (see `error`); a retry may be scheduled.
     Error,
+    /// Runs on another node (several nodes share the store; see `leases`).
+    Standby,
 }
 
 impl ConnState {
@@ -97,6 +100,7 @@ impl ConnState {
             ConnState::Connecting => "connecting",
             ConnState::Connected => "connected",
             ConnState::Error => "error",
+            ConnState::Standby => "standby",
         }
     }
 }
@@ -181,6 +185,8 @@ pub struct AccountStatus {
     pub last_inbound_at: Option<i64>,
     /// Last outbound message (ms).
     pub last_outbound_at: Option<i64>,
+    /// The node running the account (only when several nodes share the store).
+    pub node: Option<String>,
 }
 
 /// One account in the registry.
@@ -199,6 +205,8 @@ struct Entry {
     last_outbound_at: Option<i64>,
     /// Recent inbound message ids (platform retries are dropped).
     seen: VecDeque<String>,
+    /// The account's lease (shared store only).
+    lease: leases::LeaseState,
 }
 
 impl Entry {
@@ -233,6 +241,7 @@ impl Entry {
             last_inbound_at: None,
             last_outbound_at: None,
             seen: VecDeque::new(),
+            lease: leases::LeaseState::default(),
         }
     }
 }
@@ -255,6 +264,12 @@ pub struct Channels {
     /// DM pairing requests and approved senders (see `pairing`), loaded when the registry
     /// starts.
     pairing: crate::channels::pairing::PairingBook,
+    /// This node's id (lease holder name).
+    node_id: String,
+    /// Lease lifetime when connectors run under leases (a shared store), else `None`.
+    lease_ttl: Option<std::time::Duration>,
+    /// A lease round is in flight.
+    lease_round_busy: bool,
 }
 
 impl Channels {
@@ -294,7 +309,18 @@ impl Channels {
             queues: HashMap::new(),
             last_routes: HashMap::new(),
             pairing: Default::default(),
+            node_id: "local".into(),
+            lease_ttl: None,
+            lease_round_busy: false,
         }
+    }
+
+    /// Names this node; with `lease_ttl` (several nodes share the store) each connector
+    /// account runs only while this node holds its lease (see `leases`).
+    pub fn with_node(mut self, node_id: String, lease_ttl: Option<std::time::Duration>) -> Self {
+        self.node_id = node_id;
+        self.lease_ttl = lease_ttl;
+        self
     }
 
     fn status_of(&self, e: &Entry) -> AccountStatus {
@@ -313,6 +339,7 @@ impl Channels {
             restarts: e.restarts,
             last_inbound_at: e.last_inbound_at,
             last_outbound_at: e.last_outbound_at,
+            node: self.node_of(e),
         }
     }
 
@@ -321,6 +348,11 @@ impl Channels {
             return;
         };
         if e.state != ConnState::Connecting {
+            return;
+        }
+        if self.lease_ttl.is_some() && e.cfg.kind != ChannelKind::Webhook && !e.lease.held {
+            // Started by the lease round once this node holds the account's lease.
+            e.state = ConnState::Standby;
             return;
         }
         let max = self.config.channels.max_restarts_per_hour;
@@ -397,6 +429,7 @@ impl Actor for Channels {
         for k in keys {
             self.start_connector(&k, ctx.address());
         }
+        self.start_lease_rounds(ctx);
     }
 }
 
@@ -506,6 +539,14 @@ impl Handler<SetStatus> for Channels {
     type Result = ();
 
     fn handle(&mut self, msg: SetStatus, _: &mut Context<Self>) {
+        let lease_gone = self
+            .entries
+            .get(&msg.key)
+            .is_some_and(|e| self.leased(e) && !e.lease.held);
+        if lease_gone {
+            // A connector stopped with its lease may still report: not this node's account.
+            return;
+        }
         if let Some(e) = self.entries.get_mut(&msg.key) {
             e.state = msg.state;
             if msg.user.is_some() {
@@ -557,6 +598,7 @@ impl Handler<SetEnabled> for Channels {
                     e.state = ConnState::Connecting;
                     e.error = None;
                     self.start_connector(&key, me);
+                    self.lease_round(ctx);
                 }
             } else {
                 if let Some(s) = e.stop.take() {
@@ -564,6 +606,7 @@ impl Handler<SetEnabled> for Channels {
                 }
                 e.sender = None;
                 e.state = ConnState::Disabled;
+                self.release_lease(&key);
             }
             tracing::info!(account = %key, enabled = msg.enabled, "channel account switched");
         }
@@ -586,6 +629,11 @@ impl Handler<StopAll> for Channels {
                 s.do_send(StopConnector);
             }
             e.sender = None;
+        }
+        // Hand the accounts over: other nodes take them at their next lease round.
+        let keys: Vec<String> = self.entries.keys().cloned().collect();
+        for k in keys {
+            self.release_lease(&k);
         }
     }
 }

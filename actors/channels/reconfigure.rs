@@ -61,6 +61,7 @@ impl Handler<Reconfigure> for Channels {
         let new = msg.0;
         let p = plan(&self.config.channels.accounts, &new.channels.accounts);
         for key in &p.stop {
+            self.release_lease(key);
             if let Some(mut e) = self.entries.remove(key) {
                 if let Some(s) = e.stop.take() {
                     s.do_send(StopConnector);
@@ -80,6 +81,7 @@ impl Handler<Reconfigure> for Channels {
             self.start_connector(key, ctx.address());
             tracing::info!(account = %key, "channel account (re)started by a config reload");
         }
+        self.lease_round(ctx);
         self.delivery_ids()
     }
 }

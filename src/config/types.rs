@@ -509,6 +509,8 @@ pub struct Config {
     pub memory: super::MemoryConfig,
     /// The store backend (`storage.*`).
     pub storage: super::StorageConfig,
+    /// Node id and lease lifetime (`cluster.*`).
+    pub cluster: super::ClusterConfig,
     /// Browser control (`browser.*`; off unless configured).
     pub browser: super::BrowserConfig,
 }

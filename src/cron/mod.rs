@@ -3,6 +3,7 @@
 //! delivery ([`webhook`]). The `Scheduler` actor (`actors/scheduler.rs`) owns the job table
 //! and the timer; jobs and the run log live in SQLite (`storage/cron.rs`).
 
+pub mod cluster;
 pub mod command;
 pub mod execute;
 pub mod job;

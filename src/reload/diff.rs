@@ -85,6 +85,7 @@ pub fn keep_restart_only(old: &Config, new: &mut Config) -> Vec<&'static str> {
     keep!(hsts, "gateway.http.securityHeaders");
     keep!(skills, "skills");
     keep!(memory, "memory");
+    keep!(cluster, "cluster");
     keep!(tls, "gateway.tls (the certificate files themselves reload)");
     changed
 }

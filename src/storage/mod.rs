@@ -3,7 +3,8 @@
 //! Callers (the application layer, actors, tools) see [`Store`], a shared `dyn Storage`, and
 //! await its methods; they never learn which backend answers or on which thread. Each trait
 //! covers one kind of data: [`SessionStore`], [`TranscriptStore`], [`RunStore`],
-//! [`CronStore`], [`ResponseStore`], [`KvStore`], [`MemoryIndex`], [`KeyStore`]. The embedded
+//! [`CronStore`], [`ResponseStore`], [`KvStore`], [`MemoryIndex`], [`KeyStore`],
+//! [`LeaseStore`]. The embedded
 //! backend is SQLite ([`sqlite`]); [`postgres`] implements the same traits over a PostgreSQL
 //! server. These two modules are the only ones that know SQL; [`open_configured`] picks one by
 //! `storage.*`.
@@ -113,6 +114,36 @@ pub trait CronStore: Send + Sync {
     ) -> StoreFuture<()>;
     /// A page of the run log and the total matching.
     fn cron_runs(&self, q: &RunLogQuery) -> StoreFuture<(Vec<String>, usize)>;
+    /// Claims the run of `job_id` due at `scheduled_at` (ms) for `node`: `true` for the one
+    /// caller that recorded the claim, `false` for every other (that tick is someone else's).
+    /// Claims older than a day before `scheduled_at` are pruned with it.
+    fn cron_claim(&self, job_id: &str, scheduled_at: i64, node: &str) -> StoreFuture<bool>;
+}
+
+/// Named leases with expiry, so exactly one node runs a thing at a time (a channel connector
+/// account). Expiry is judged by the store's clock (the database server's for PostgreSQL), so
+/// the nodes' clocks do not matter.
+pub trait LeaseStore: Send + Sync {
+    /// Takes `name` for `holder` for `ttl` when it is free, lapsed or already `holder`'s (then
+    /// extended); `None` while another holder's lease is live.
+    fn lease_try_acquire(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> StoreFuture<Option<Lease>>;
+    /// Extends `holder`'s lease by `ttl` from now; `None` when `holder` no longer holds it
+    /// (another holder took it after it lapsed, or it was released).
+    fn lease_renew(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> StoreFuture<Option<Lease>>;
+    /// Gives the lease up (only `holder`'s); `true` when it was held.
+    fn lease_release(&self, name: &str, holder: &str) -> StoreFuture<bool>;
+    /// The live lease on `name`, if any.
+    fn lease_holder(&self, name: &str) -> StoreFuture<Option<Lease>>;
 }
 
 /// Stored `/v1/responses` results.
@@ -219,6 +250,7 @@ pub trait Storage:
     + KvStore
     + MemoryIndex
     + KeyStore
+    + LeaseStore
 {
     /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
     fn describe(&self) -> String;

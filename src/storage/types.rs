@@ -218,3 +218,15 @@ pub struct IdempotencyClaim {
     /// The final answer recorded for the key, once there is one.
     pub record: Option<String>,
 }
+
+/// A named lease held by one node until `expires_at_ms` (see [`crate::storage::LeaseStore`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lease {
+    /// The lease's name (`channel:telegram:default`, …).
+    pub name: String,
+    /// Who holds it (a node id).
+    pub holder: String,
+    /// When it lapses unless renewed (ms since epoch, by the store's clock).
+    pub expires_at_ms: i64,
+}

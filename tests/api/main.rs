@@ -43,6 +43,7 @@ mod channels_whatsapp;
 mod chat_attachments;
 mod chat_completions;
 mod client_tools;
+mod cluster_leases;
 mod config_reload;
 mod control_ui;
 mod cors;

@@ -2,9 +2,12 @@
 //! multipart `sendPhoto`/`sendDocument`/`sendAnimation`/`sendVideo`, recorded with `method`)
 //! on 127.0.0.1:0. It keeps every update ever queued and answers `getUpdates` with those at
 //! or past the requested offset, so a client that forgets its offset sees old updates again.
+//! It counts the `getUpdates` calls in flight (and the most ever in flight at once), so a test
+//! can check that only one gateway polls an account.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -25,6 +28,34 @@ struct Inner {
 struct Shared {
     inner: Arc<Mutex<Inner>>,
     changed: Arc<Notify>,
+    polls: Arc<Polls>,
+}
+
+/// `getUpdates` calls in flight now and at most.
+#[derive(Default)]
+struct Polls {
+    now: AtomicUsize,
+    max: AtomicUsize,
+    total: AtomicUsize,
+}
+
+/// One `getUpdates` in flight; ended when the handler returns or is dropped (the client went
+/// away).
+struct InFlight(Arc<Polls>);
+
+impl InFlight {
+    fn new(p: &Arc<Polls>) -> InFlight {
+        let n = p.now.fetch_add(1, Ordering::SeqCst) + 1;
+        p.max.fetch_max(n, Ordering::SeqCst);
+        p.total.fetch_add(1, Ordering::SeqCst);
+        InFlight(p.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub struct FakeTelegram {
@@ -53,6 +84,7 @@ async fn api(
         "getMe" => HttpResponse::Ok().json(json!({"ok": true, "result":
             {"id": 999, "is_bot": true, "first_name": "Claw", "username": BOT_USERNAME}})),
         "getUpdates" => {
+            let _in_flight = InFlight::new(&shared.polls);
             let offset = req["offset"].as_i64().unwrap_or(0);
             let wait = Duration::from_secs(req["timeout"].as_u64().unwrap_or(0).min(1));
             shared.inner.lock().unwrap().offsets.push(offset);
@@ -159,6 +191,18 @@ impl FakeTelegram {
 
     pub fn sent(&self) -> Vec<Value> {
         self.shared.inner.lock().unwrap().sent.clone()
+    }
+
+    /// The most `getUpdates` calls ever in flight at once.
+    #[allow(dead_code)]
+    pub fn max_concurrent_polls(&self) -> usize {
+        self.shared.polls.max.load(Ordering::SeqCst)
+    }
+
+    /// `getUpdates` calls so far.
+    #[allow(dead_code)]
+    pub fn polls(&self) -> usize {
+        self.shared.polls.total.load(Ordering::SeqCst)
     }
 
     pub fn offsets(&self) -> Vec<i64> {

@@ -11,13 +11,18 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 fn account_json(a: &AccountStatus) -> Value {
-    json!({
+    let mut v = json!({
         "id": a.channel, "key": format!("{}:{}", a.channel, a.account_id), "name": a.label,
         "account": a.account_id, "accountName": a.name, "default": a.is_default,
         "enabled": a.enabled, "configured": a.configured, "status": a.state.as_str(),
         "botUsername": a.user, "error": a.error, "restarts": a.restarts,
         "lastInboundAt": a.last_inbound_at, "lastOutboundAt": a.last_outbound_at,
-    })
+    });
+    if let (Some(node), Some(o)) = (&a.node, v.as_object_mut()) {
+        // Several nodes share the store: the node running the account.
+        o.insert("node".into(), json!(node));
+    }
+    v
 }
 
 /// `GET /v1/channels`.

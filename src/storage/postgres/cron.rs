@@ -1,10 +1,14 @@
 //! Cron tables: `cron_jobs` (one JSON job per row, in insertion order) and `cron_runs` (the
-//! run log, pruned to the newest `keep` entries of each job on every append).
+//! run log, pruned to the newest `keep` entries of each job on every append) and `cron_claims`
+//! (one row per job and due time: the node that inserted it runs that tick).
 
 use super::{pg_err, PgStore};
 use crate::storage::{now_ms, CronStore, RunLogQuery, StoreFuture};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
+
+/// How far back claims of a job are kept (a day).
+const CLAIMS_KEPT_MS: i64 = 86_400_000;
 
 impl CronStore for PgStore {
     fn cron_jobs(&self) -> StoreFuture<Vec<String>> {
@@ -128,6 +132,32 @@ impl CronStore for PgStore {
                 rows.iter().map(|r| r.get(0)).collect(),
                 total.max(0) as usize,
             ))
+        })
+    }
+
+    fn cron_claim(&self, job_id: &str, scheduled_at: i64, node: &str) -> StoreFuture<bool> {
+        let (job_id, node) = (job_id.to_string(), node.to_string());
+        self.run(move |s| async move {
+            let mut c = s.conn().await?;
+            let tx = c.transaction().await.map_err(pg_err)?;
+            let st = tx
+                .prepare_cached("INSERT INTO cron_claims(job_id, scheduled_at, node, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .await
+                .map_err(pg_err)?;
+            let won = tx
+                .execute(&st, &[&job_id, &scheduled_at, &node, &now_ms()])
+                .await
+                .map_err(pg_err)?
+                > 0;
+            let st = tx
+                .prepare_cached("DELETE FROM cron_claims WHERE job_id = $1 AND scheduled_at < $2")
+                .await
+                .map_err(pg_err)?;
+            tx.execute(&st, &[&job_id, &(scheduled_at - CLAIMS_KEPT_MS)])
+                .await
+                .map_err(pg_err)?;
+            s.commit(tx).await?;
+            Ok(won)
         })
     }
 }

@@ -15,6 +15,7 @@
 
 mod cron;
 mod keys;
+mod leases;
 mod memory;
 mod responses_kv;
 mod schema;

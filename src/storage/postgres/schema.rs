@@ -159,6 +159,20 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_ts ON audit_log(ts);
 "#,
+    r#"
+CREATE TABLE cron_claims (
+    job_id TEXT NOT NULL,
+    scheduled_at BIGINT NOT NULL,
+    node TEXT NOT NULL,
+    claimed_at BIGINT NOT NULL,
+    PRIMARY KEY (job_id, scheduled_at)
+);
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+"#,
 ];
 
 /// The advisory lock key the nodes take while migrating (any constant; "clawgate" in ASCII).

@@ -6,6 +6,9 @@ use super::{now_ms, SqliteStore, StoreError};
 use crate::storage::RunLogQuery;
 use rusqlite::params;
 
+/// How far back claims of a job are kept (a day).
+const CLAIMS_KEPT_MS: i64 = 86_400_000;
+
 fn in_list(col: &str, n: usize, first: usize) -> String {
     let marks: Vec<String> = (0..n).map(|i| format!("?{}", first + i)).collect();
     format!("{col} IN ({})", marks.join(","))
@@ -55,6 +58,25 @@ impl SqliteStore {
             tx.prepare_cached("DELETE FROM cron_runs WHERE job_id = ?1 AND id NOT IN (SELECT id FROM cron_runs WHERE job_id = ?1 ORDER BY id DESC LIMIT ?2)")?
                 .execute(params![job_id, keep as i64])?;
             Ok(())
+        })
+    }
+
+    /// Claims the run of `job_id` due at `scheduled_at` for `node` (see
+    /// [`crate::storage::CronStore::cron_claim`]).
+    pub fn cron_claim(
+        &self,
+        job_id: &str,
+        scheduled_at: i64,
+        node: &str,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let won = tx
+                .prepare_cached("INSERT INTO cron_claims(job_id, scheduled_at, node, claimed_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?
+                .execute(params![job_id, scheduled_at, node, now_ms()])?
+                > 0;
+            tx.prepare_cached("DELETE FROM cron_claims WHERE job_id = ?1 AND scheduled_at < ?2")?
+                .execute(params![job_id, scheduled_at - CLAIMS_KEPT_MS])?;
+            Ok(won)
         })
     }
 

@@ -9,6 +9,7 @@
 mod checkpoint;
 mod cron;
 mod keys;
+mod leases;
 mod memory;
 mod readers;
 mod responses;

@@ -165,6 +165,20 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_ts ON audit_log(ts);
 "#,
+    r#"
+CREATE TABLE cron_claims (
+    job_id TEXT NOT NULL,
+    scheduled_at INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    claimed_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, scheduled_at)
+);
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

@@ -136,6 +136,9 @@ impl CronStore for SqliteStore {
             .readers
             .run(move || SqliteStore::cron_runs(&s, &q))
     }
+    fn cron_claim(&self, job_id: &str, scheduled_at: i64, node: &str) -> StoreFuture<bool> {
+        now(SqliteStore::cron_claim(self, job_id, scheduled_at, node))
+    }
 }
 
 impl ResponseStore for SqliteStore {

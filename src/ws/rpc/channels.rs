@@ -36,14 +36,19 @@ pub fn summary(list: &[AccountStatus]) -> Value {
 }
 
 fn account_json(a: &AccountStatus) -> Value {
-    json!({
+    let mut v = json!({
         "accountId": a.account_id, "name": a.name, "enabled": a.enabled,
         "configured": a.configured, "status": a.state.as_str(),
         "running": matches!(a.state, ConnState::Connected | ConnState::Connecting),
         "connected": a.state == ConnState::Connected,
         "botUsername": a.user, "lastError": a.error, "reconnectAttempts": a.restarts,
         "lastInboundAt": a.last_inbound_at, "lastOutboundAt": a.last_outbound_at,
-    })
+    });
+    if let (Some(node), Some(o)) = (&a.node, v.as_object_mut()) {
+        // Several nodes share the store: the node running the account.
+        o.insert("node".into(), json!(node));
+    }
+    v
 }
 
 /// The seed's channel entry for a channel's default account.
