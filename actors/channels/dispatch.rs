@@ -16,10 +16,12 @@
 
 use super::{send_chunks, Channels, Inbound, SendText};
 use crate::actors::router::StartTurn;
+use crate::channels::media_in::{self, Fetched};
 use crate::channels::{is_silent_reply, policy, routing};
 use crate::config::{ChannelAccount, QueueMode, ReplyToMode};
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, Subscriber};
+use crate::providers::types::ImageData;
 use crate::storage::{now_ms, RunStatus};
 use actix::prelude::*;
 use std::collections::VecDeque;
@@ -43,6 +45,8 @@ pub(super) struct ReplyTarget {
 #[derive(Debug)]
 struct Pending {
     text: String,
+    /// Image inputs from the message's media.
+    images: Vec<ImageData>,
     target: ReplyTarget,
 }
 
@@ -104,12 +108,59 @@ impl Handler<Inbound> for Channels {
             }
         }
         e.last_inbound_at = Some(now_ms());
+        if msg.media.is_empty() {
+            return self.accept(msg, Fetched::default(), ctx);
+        }
+        // Files are fetched only now that the message is accepted; the turn waits for them.
+        let cfg = e.cfg.clone();
+        let state_dir = self.config.state_dir.clone();
+        let me = ctx.address();
+        actix::spawn(async move {
+            let fetched = media_in::fetch_all(&cfg, &msg.media, &state_dir).await;
+            me.do_send(WithMedia { msg, fetched });
+        });
+    }
+}
+
+/// An accepted message whose files were fetched.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct WithMedia {
+    msg: crate::channels::InboundMessage,
+    fetched: Fetched,
+}
+
+impl Handler<WithMedia> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, m: WithMedia, ctx: &mut Context<Self>) {
+        self.accept(m.msg, m.fetched, ctx);
+    }
+}
+
+impl Channels {
+    /// Routes an accepted message (with its fetched media) to its session's turn.
+    fn accept(
+        &mut self,
+        msg: crate::channels::InboundMessage,
+        fetched: Fetched,
+        ctx: &mut Context<Self>,
+    ) {
+        let key = format!("{}:{}", msg.channel.as_str(), msg.account);
+        let Some(e) = self.entries.get(&key) else {
+            return;
+        };
         let agent = self.config.default_agent.clone();
         let session_key = routing::session_key(&self.config, &agent, &msg);
+        let body = match (msg.text.trim().is_empty(), msg.media.first()) {
+            (true, Some(m)) => format!("<media:{}>", m.kind.label().replace(' ', "_")),
+            _ => msg.text.clone(),
+        };
+        let body = media_in::with_notes(&body, &fetched.notes);
         let text = if msg.is_group {
-            format!("{}: {}", msg.sender.label(), msg.text)
+            format!("{}: {}", msg.sender.label(), body)
         } else {
-            msg.text.clone()
+            body
         };
         let target = ReplyTarget {
             key,
@@ -122,7 +173,11 @@ impl Handler<Inbound> for Channels {
             quote_all: e.cfg.reply_to_mode == ReplyToMode::All,
         };
         self.last_routes.insert(session_key.clone(), target.clone());
-        let pending = Pending { text, target };
+        let pending = Pending {
+            text,
+            images: fetched.images,
+            target,
+        };
         match self.config.channels.queue_mode {
             QueueMode::Followup => self.start_turn(session_key, vec![pending], ctx),
             QueueMode::Collect => {
@@ -184,6 +239,7 @@ impl Channels {
             text,
         );
         req.channel = cfg.kind.as_str().to_string();
+        req.images = batch.iter().flat_map(|p| p.images.clone()).collect();
         req.stream = false;
         let (sub, mut rx) = Subscriber::channel(true);
         self.router.do_send(StartTurn {

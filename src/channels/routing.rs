@@ -86,6 +86,7 @@ mod tests {
             message_id: None,
             mentioned: true,
             guild_id: None,
+            media: Vec::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! and `chat.postMessage` bodies.
 
 use super::hmac::verify_hex;
+use super::media_in::{MediaRef, MediaRefKind};
 use super::{InboundMessage, Sender};
 use crate::config::ChannelKind;
 use serde_json::{json, Value};
@@ -93,7 +94,11 @@ pub fn normalize(account: &str, bot_user_id: Option<&str>, ev: &Value) -> Option
     if bot_user_id == Some(user) {
         return None;
     }
-    let text = ev["text"].as_str()?.to_string();
+    let media = media_of(ev);
+    let text = ev["text"].as_str().unwrap_or_default().to_string();
+    if text.trim().is_empty() && media.is_empty() {
+        return None;
+    }
     let channel = ev["channel"].as_str()?.to_string();
     let ts = ev["ts"].as_str().map(str::to_string);
     let thread = ev["thread_ts"]
@@ -118,7 +123,42 @@ pub fn normalize(account: &str, bot_user_id: Option<&str>, ev: &Value) -> Option
         message_id: ts,
         mentioned,
         guild_id: None,
+        media: media_of(ev),
     })
+}
+
+/// The files of a `file_share` message (downloaded with the bot token).
+fn media_of(ev: &Value) -> Vec<MediaRef> {
+    let files = ev["files"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    files
+        .iter()
+        .filter_map(|f| {
+            let url = f["url_private_download"]
+                .as_str()
+                .or(f["url_private"].as_str())?;
+            let mime = f["mimetype"].as_str().map(str::to_string);
+            let kind = match mime.as_deref().unwrap_or_default() {
+                t if t.starts_with("image/") => MediaRefKind::Image,
+                t if t.starts_with("audio/") && f["subtype"].as_str() == Some("slack_audio") => {
+                    MediaRefKind::Voice
+                }
+                t if t.starts_with("audio/") => MediaRefKind::Audio,
+                t if t.starts_with("video/") => MediaRefKind::Video,
+                _ => MediaRefKind::Document,
+            };
+            Some(MediaRef {
+                kind,
+                file: url.to_string(),
+                mime,
+                filename: f["name"].as_str().map(str::to_string),
+                size: f["size"].as_u64(),
+                seconds: f["duration_ms"].as_u64().map(|ms| ms / 1000),
+            })
+        })
+        .collect()
 }
 
 /// Strips OpenClaw target prefixes (`slack:`, `channel:`, `user:`).
