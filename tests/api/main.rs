@@ -35,6 +35,7 @@ mod browser;
 mod channels_discord;
 mod channels_imessage;
 mod channels_media;
+mod channels_media_in;
 mod channels_signal;
 mod channels_slack;
 mod channels_slack_socket;
