@@ -201,4 +201,23 @@ mod tests {
         assert_eq!(b["flags"], 4096);
         assert_eq!(b["message_reference"]["message_id"], "5");
     }
+
+    #[test]
+    fn attachments_become_media_references_even_without_text() {
+        let d = json!({"id": "m1", "channel_id": "c1", "content": "",
+            "author": {"id": "u1", "username": "ada"}, "attachments": [
+            {"id": "a1", "filename": "cat.jpg", "content_type": "image/jpeg", "size": 2048,
+             "url": "https://cdn.discordapp.com/attachments/1/2/cat.jpg"},
+            {"id": "a2", "filename": "voice-message.ogg", "content_type": "audio/ogg",
+             "duration_secs": 2.6, "size": 900, "url": "https://cdn.discordapp.com/v.ogg"}]});
+        let m = normalize("default", Some("bot"), &d).unwrap();
+        assert_eq!(m.text, "");
+        assert_eq!(m.media[0].kind, MediaRefKind::Image);
+        assert_eq!(m.media[0].mime.as_deref(), Some("image/jpeg"));
+        assert_eq!(m.media[1].kind, MediaRefKind::Voice);
+        assert_eq!(m.media[1].seconds, Some(3));
+        let nothing = json!({"id": "m2", "channel_id": "c1", "content": "  ",
+            "author": {"id": "u1"}});
+        assert!(normalize("default", None, &nothing).is_none());
+    }
 }

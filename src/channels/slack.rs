@@ -252,4 +252,22 @@ mod tests {
         let edit = json!({"type": "message", "subtype": "message_changed", "channel": "C1"});
         assert!(normalize("default", None, &edit).is_none());
     }
+
+    #[test]
+    fn shared_files_become_media_references() {
+        let ev = json!({"type": "message", "subtype": "file_share", "channel": "D1",
+            "channel_type": "im", "user": "U1", "text": "", "ts": "3.0", "files": [
+            {"id": "F1", "name": "a.png", "mimetype": "image/png", "size": 10,
+             "url_private_download": "https://files.slack.com/a.png"},
+            {"id": "F2", "name": "v.m4a", "mimetype": "audio/mp4", "subtype": "slack_audio",
+             "duration_ms": 4200, "url_private": "https://files.slack.com/v.m4a"}]});
+        let m = normalize("default", Some("UBOT"), &ev).unwrap();
+        assert_eq!(m.media.len(), 2);
+        assert_eq!(m.media[0].kind, MediaRefKind::Image);
+        assert_eq!(m.media[0].file, "https://files.slack.com/a.png");
+        assert_eq!(m.media[1].kind, MediaRefKind::Voice);
+        assert_eq!(m.media[1].seconds, Some(4));
+        let empty = json!({"type": "message", "channel": "D1", "user": "U1", "text": " "});
+        assert!(normalize("default", None, &empty).is_none());
+    }
 }
