@@ -25,10 +25,12 @@
 
 use super::{send_chunks, Channels, Inbound, SendText};
 use crate::actors::router::{Abort, StartTurn, SteerRun};
+use crate::channels::media_in::{self, Fetched};
 use crate::channels::{is_silent_reply, policy, routing};
 use crate::config::{ChannelAccount, DmPolicy, QueueMode, ReplyToMode};
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, Subscriber};
+use crate::providers::types::ImageData;
 use crate::storage::{now_ms, RunStatus};
 use actix::prelude::*;
 use std::collections::VecDeque;
@@ -56,6 +58,8 @@ pub(super) struct ReplyTarget {
 #[derive(Debug, Clone)]
 struct Pending {
     text: String,
+    /// Image inputs from the message's media.
+    images: Vec<ImageData>,
     target: ReplyTarget,
     agent: String,
 }
@@ -135,12 +139,59 @@ impl Handler<Inbound> for Channels {
             }
         }
         e.last_inbound_at = Some(now_ms());
+        if msg.media.is_empty() {
+            return self.accept(msg, Fetched::default(), ctx);
+        }
+        // Files are fetched only now that the message is accepted; the turn waits for them.
+        let state_dir = self.config.state_dir.clone();
+        let me = ctx.address();
+        actix::spawn(async move {
+            let fetched = media_in::fetch_all(&cfg, &msg.media, &state_dir).await;
+            me.do_send(WithMedia { msg, fetched });
+        });
+    }
+}
+
+/// An accepted message whose files were fetched.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct WithMedia {
+    msg: crate::channels::InboundMessage,
+    fetched: Fetched,
+}
+
+impl Handler<WithMedia> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, m: WithMedia, ctx: &mut Context<Self>) {
+        self.accept(m.msg, m.fetched, ctx);
+    }
+}
+
+impl Channels {
+    /// Routes an accepted message (with its fetched media) to its session's turn.
+    fn accept(
+        &mut self,
+        msg: crate::channels::InboundMessage,
+        fetched: Fetched,
+        ctx: &mut Context<Self>,
+    ) {
+        let key = format!("{}:{}", msg.channel.as_str(), msg.account);
+        let Some(e) = self.entries.get(&key) else {
+            return;
+        };
+        let cfg = e.cfg.clone();
         let agent = routing::resolve_agent(&self.config, &msg);
         let session_key = routing::session_key(&self.config, &agent, &msg);
+        let body = match (msg.text.trim().is_empty(), msg.media.first()) {
+            (true, Some(m)) => format!("<media:{}>", m.kind.label().replace(' ', "_")),
+            _ => msg.text.clone(),
+        };
+        let body = media_in::with_notes(&body, &fetched.notes);
         let text = if msg.is_group {
-            format!("{}: {}", msg.sender.label(), msg.text)
+            format!("{}: {}", msg.sender.label(), body)
         } else {
-            msg.text.clone()
+            body
         };
         let target = ReplyTarget {
             key,
@@ -155,6 +206,7 @@ impl Handler<Inbound> for Channels {
         self.remember_route(&session_key, &target, ctx);
         let pending = Pending {
             text,
+            images: fetched.images,
             target,
             agent,
         };
@@ -278,6 +330,7 @@ impl Channels {
         let run_id = format!("chan_{}", uuid::Uuid::now_v7());
         let mut req = TurnRequest::new(run_id.clone(), agent, session_key.clone(), text);
         req.channel = cfg.kind.as_str().to_string();
+        req.images = batch.iter().flat_map(|p| p.images.clone()).collect();
         req.stream = false;
         let (sub, mut rx) = Subscriber::channel(true);
         self.router.do_send(StartTurn {

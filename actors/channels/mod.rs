@@ -24,6 +24,7 @@ mod reconfigure;
 mod rich;
 pub mod signal;
 pub mod slack;
+pub mod slack_socket;
 pub mod supervise;
 pub mod telegram;
 pub mod webhook;

@@ -24,6 +24,7 @@ fn same_account(a: &ChannelAccount, b: &ChannelAccount) -> bool {
         && same_secret(&a.token, &b.token)
         && same_secret(&a.signing_secret, &b.signing_secret)
         && same_secret(&a.secret, &b.secret)
+        && a.ingress.secret() == b.ingress.secret()
 }
 
 /// What to do with the accounts, by registry key.

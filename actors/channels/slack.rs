@@ -1,9 +1,11 @@
-//! `SlackConnector`: one Slack app account (Events API over HTTP + Web API).
+//! `SlackConnector`: one Slack app account (Events API over HTTP or Socket Mode + Web API).
 //!
 //! - Owns: the account's awc client, the bot identity from `auth.test`, its restart budget.
 //! - Started by: [`super::Channels`], one per configured, enabled Slack account. Events arrive
 //!   over HTTP (`crate::http::channels`), are verified there, and reach the registry as
-//!   [`SlackEvent`], which is normalised with the bot's user id (mention detection).
+//!   [`SlackEvent`], which is normalised with the bot's user id (mention detection). In Socket
+//!   Mode (`mode: "socket"`) it starts a [`super::slack_socket::SlackSocket`] after
+//!   `auth.test`, which hands over the same [`SlackEvent`]s.
 //! - Talks to: the Web API at `apiRoot` (`auth.test`, `chat.postMessage` with `thread_ts` and
 //!   `blocks` for cards; attachments through `files.getUploadURLExternal`, the upload URL and
 //!   `files.completeUploadExternal`);
@@ -13,7 +15,7 @@ use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
 use crate::channels::media::Attachment;
 use crate::channels::slack as wire;
-use crate::config::ChannelAccount;
+use crate::config::{ChannelAccount, Ingress};
 use actix::prelude::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -50,6 +52,9 @@ pub struct SlackConnector {
     registry: Addr<Channels>,
     restarts: Restarts,
     client: awc::Client,
+    /// The Socket Mode connection, in socket mode once `auth.test` succeeded.
+    socket: Option<Addr<super::slack_socket::SlackSocket>>,
+    max_restarts: u32,
 }
 
 impl SlackConnector {
@@ -60,6 +65,8 @@ impl SlackConnector {
             registry,
             restarts: Restarts::new(max_restarts),
             client: awc::Client::builder().timeout(HTTP_TIMEOUT).finish(),
+            socket: None,
+            max_restarts,
         }
     }
 
@@ -88,7 +95,22 @@ impl SlackConnector {
                 act.restarts.succeeded();
                 let name = v["user"].as_str().unwrap_or_default().to_string();
                 let id = v["user_id"].as_str().unwrap_or_default().to_string();
-                act.report(ConnState::Connected, Some((name, id)), None);
+                let socket_mode = matches!(act.cfg.ingress, Ingress::SlackSocket { .. });
+                if socket_mode && act.socket.is_none() {
+                    // Connected once the socket says hello.
+                    act.report(ConnState::Connecting, Some((name, id)), None);
+                    let max = act.max_restarts;
+                    act.socket = Some(
+                        super::slack_socket::SlackSocket::new(
+                            act.cfg.clone(),
+                            act.registry.clone(),
+                            max,
+                        )
+                        .start(),
+                    );
+                } else {
+                    act.report(ConnState::Connected, Some((name, id)), None);
+                }
             }
             Err(e) => {
                 let next = act.restarts.failed(Instant::now());
@@ -149,6 +171,9 @@ impl Handler<StopConnector> for SlackConnector {
     type Result = ();
 
     fn handle(&mut self, _: StopConnector, ctx: &mut Context<Self>) {
+        if let Some(s) = self.socket.take() {
+            s.do_send(StopConnector);
+        }
         ctx.stop();
     }
 }

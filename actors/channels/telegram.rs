@@ -8,9 +8,19 @@
 //!   `sendDocument` as multipart uploads for attachments) at
 //!   `apiRoot`; the registry ([`super::SetStatus`], [`super::Inbound`]).
 //!
+//! With `webhookUrl` (webhook mode, `telegram_webhook.rs`) it registers the webhook with
+//! `setWebhook` instead of polling; updates then arrive over HTTP
+//! (`crate::http::channels_telegram`). Back in polling mode, a webhook it had set is removed
+//! with `deleteWebhook` first (Telegram refuses `getUpdates` while one is set).
+//!
 //! A failed `getMe` or `getUpdates` is a restart: status `error`, retry after the backoff of
 //! [`super::supervise::Restarts`]. The token is part of every URL, so URLs are never logged and
 //! error texts are scrubbed of it.
+
+#[path = "telegram_webhook.rs"]
+mod webhook_mode;
+
+pub use webhook_mode::TelegramUpdate;
 
 use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
@@ -86,13 +96,18 @@ impl TelegramConnector {
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
             Ok(me) => {
                 act.username = me.username;
-                act.restarts.succeeded();
-                act.report(ConnState::Connected, None);
-                tracing::info!(account = %act.cfg.key(), "telegram bot connected");
-                act.poll(ctx);
+                act.choose_ingress(ctx);
             }
             Err(e) => act.fail(ctx, e),
         }));
+    }
+
+    /// Connected and long polling (after a stale webhook, if any, was removed).
+    fn start_polling(&mut self, ctx: &mut Context<Self>) {
+        self.restarts.succeeded();
+        self.report(ConnState::Connected, None);
+        tracing::info!(account = %self.cfg.key(), "telegram bot connected");
+        self.poll(ctx);
     }
 
     fn fail(&mut self, ctx: &mut Context<Self>, error: String) {

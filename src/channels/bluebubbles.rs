@@ -97,6 +97,7 @@ pub fn parse_webhook(body: &Value, name: Option<&str>) -> Option<InboundMessage>
         message_id: d["guid"].as_str().map(str::to_string),
         mentioned,
         guild_id: None,
+        media: Vec::new(),
     })
 }
 

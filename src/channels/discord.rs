@@ -1,6 +1,7 @@
 //! Discord wire format: Gateway opcodes and payloads (HELLO, heartbeat, IDENTIFY, RESUME,
 //! dispatch), `MESSAGE_CREATE` normalisation, and REST message bodies.
 
+use super::media_in::{MediaRef, MediaRefKind};
 use super::{InboundMessage, Sender};
 use crate::config::ChannelKind;
 use serde_json::{json, Value};
@@ -88,7 +89,11 @@ pub fn normalize(account: &str, bot_id: Option<&str>, d: &Value) -> Option<Inbou
     if bot_id == Some(author_id) {
         return None;
     }
-    let text = d["content"].as_str().filter(|t| !t.trim().is_empty())?;
+    let media = media_of(d);
+    let text = d["content"].as_str().unwrap_or_default();
+    if text.trim().is_empty() && media.is_empty() {
+        return None;
+    }
     let guild = d["guild_id"].as_str().map(str::to_string);
     let mentioned = bot_id.is_some_and(|b| {
         text.contains(&format!("<@{b}>"))
@@ -112,7 +117,41 @@ pub fn normalize(account: &str, bot_id: Option<&str>, d: &Value) -> Option<Inbou
         message_id: d["id"].as_str().map(str::to_string),
         mentioned,
         guild_id: guild,
+        media,
     })
+}
+
+/// The attachments of a message (their CDN URLs).
+fn media_of(d: &Value) -> Vec<MediaRef> {
+    let list = d["attachments"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    list.iter()
+        .filter_map(|a| {
+            let url = a["url"].as_str()?;
+            let mime = a["content_type"]
+                .as_str()
+                .map(|t| t.split(';').next().unwrap_or_default().trim().to_string());
+            let kind = match mime.as_deref().unwrap_or_default() {
+                t if t.starts_with("image/") => MediaRefKind::Image,
+                t if t.starts_with("audio/") && a["duration_secs"].is_number() => {
+                    MediaRefKind::Voice
+                }
+                t if t.starts_with("audio/") => MediaRefKind::Audio,
+                t if t.starts_with("video/") => MediaRefKind::Video,
+                _ => MediaRefKind::Document,
+            };
+            Some(MediaRef {
+                kind,
+                file: url.to_string(),
+                mime,
+                filename: a["filename"].as_str().map(str::to_string),
+                size: a["size"].as_u64(),
+                seconds: a["duration_secs"].as_f64().map(|s| s.round() as u64),
+            })
+        })
+        .collect()
 }
 
 /// `embeds` for `--card`: an array of embeds, `{embeds: [...]}`, or one embed object.
@@ -161,5 +200,24 @@ mod tests {
         let b = create_message_body("t", Some("5"), true);
         assert_eq!(b["flags"], 4096);
         assert_eq!(b["message_reference"]["message_id"], "5");
+    }
+
+    #[test]
+    fn attachments_become_media_references_even_without_text() {
+        let d = json!({"id": "m1", "channel_id": "c1", "content": "",
+            "author": {"id": "u1", "username": "ada"}, "attachments": [
+            {"id": "a1", "filename": "cat.jpg", "content_type": "image/jpeg", "size": 2048,
+             "url": "https://cdn.discordapp.com/attachments/1/2/cat.jpg"},
+            {"id": "a2", "filename": "voice-message.ogg", "content_type": "audio/ogg",
+             "duration_secs": 2.6, "size": 900, "url": "https://cdn.discordapp.com/v.ogg"}]});
+        let m = normalize("default", Some("bot"), &d).unwrap();
+        assert_eq!(m.text, "");
+        assert_eq!(m.media[0].kind, MediaRefKind::Image);
+        assert_eq!(m.media[0].mime.as_deref(), Some("image/jpeg"));
+        assert_eq!(m.media[1].kind, MediaRefKind::Voice);
+        assert_eq!(m.media[1].seconds, Some(3));
+        let nothing = json!({"id": "m2", "channel_id": "c1", "content": "  ",
+            "author": {"id": "u1"}});
+        assert!(normalize("default", None, &nothing).is_none());
     }
 }

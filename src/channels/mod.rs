@@ -11,6 +11,7 @@ pub mod discord;
 pub mod hmac;
 pub mod http_out;
 pub mod media;
+pub mod media_in;
 pub mod multipart;
 mod outbound;
 pub mod pairing;
@@ -18,6 +19,7 @@ pub mod policy;
 pub mod routing;
 pub mod signal;
 pub mod slack;
+pub mod slack_socket;
 pub mod telegram;
 pub mod webhook;
 pub mod whatsapp;
@@ -73,6 +75,9 @@ pub struct InboundMessage {
     pub mentioned: bool,
     /// Discord guild id (guild rules).
     pub guild_id: Option<String>,
+    /// Files attached to the message (downloaded once the message is accepted; see
+    /// [`media_in`]).
+    pub media: Vec<media_in::MediaRef>,
 }
 
 /// Whether a final reply is the silent token (nothing is sent).

@@ -134,6 +134,8 @@ mod tests {
             group_allow_from: None,
             groups: BTreeMap::new(),
             reply_to_mode: ReplyToMode::Off,
+            ingress: Default::default(),
+            media_max_bytes: crate::config::DEFAULT_MEDIA_MAX_BYTES,
             chunk_limit: 4096,
             default_to: None,
         }
@@ -155,6 +157,7 @@ mod tests {
             message_id: None,
             mentioned,
             guild_id: None,
+            media: Vec::new(),
         }
     }
 

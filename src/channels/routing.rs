@@ -148,6 +148,7 @@ mod tests {
             message_id: None,
             mentioned: true,
             guild_id: None,
+            media: Vec::new(),
         }
     }
 

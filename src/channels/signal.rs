@@ -98,6 +98,7 @@ pub fn parse_receive(v: &Value, account: &str) -> Vec<InboundMessage> {
                 .map(|t| t.to_string()),
             mentioned,
             guild_id: None,
+            media: Vec::new(),
         });
     }
     out

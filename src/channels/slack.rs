@@ -3,6 +3,7 @@
 //! and `chat.postMessage` bodies.
 
 use super::hmac::verify_hex;
+use super::media_in::{MediaRef, MediaRefKind};
 use super::{InboundMessage, Sender};
 use crate::config::ChannelKind;
 use serde_json::{json, Value};
@@ -93,7 +94,11 @@ pub fn normalize(account: &str, bot_user_id: Option<&str>, ev: &Value) -> Option
     if bot_user_id == Some(user) {
         return None;
     }
-    let text = ev["text"].as_str()?.to_string();
+    let media = media_of(ev);
+    let text = ev["text"].as_str().unwrap_or_default().to_string();
+    if text.trim().is_empty() && media.is_empty() {
+        return None;
+    }
     let channel = ev["channel"].as_str()?.to_string();
     let ts = ev["ts"].as_str().map(str::to_string);
     let thread = ev["thread_ts"]
@@ -118,7 +123,42 @@ pub fn normalize(account: &str, bot_user_id: Option<&str>, ev: &Value) -> Option
         message_id: ts,
         mentioned,
         guild_id: None,
+        media: media_of(ev),
     })
+}
+
+/// The files of a `file_share` message (downloaded with the bot token).
+fn media_of(ev: &Value) -> Vec<MediaRef> {
+    let files = ev["files"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    files
+        .iter()
+        .filter_map(|f| {
+            let url = f["url_private_download"]
+                .as_str()
+                .or(f["url_private"].as_str())?;
+            let mime = f["mimetype"].as_str().map(str::to_string);
+            let kind = match mime.as_deref().unwrap_or_default() {
+                t if t.starts_with("image/") => MediaRefKind::Image,
+                t if t.starts_with("audio/") && f["subtype"].as_str() == Some("slack_audio") => {
+                    MediaRefKind::Voice
+                }
+                t if t.starts_with("audio/") => MediaRefKind::Audio,
+                t if t.starts_with("video/") => MediaRefKind::Video,
+                _ => MediaRefKind::Document,
+            };
+            Some(MediaRef {
+                kind,
+                file: url.to_string(),
+                mime,
+                filename: f["name"].as_str().map(str::to_string),
+                size: f["size"].as_u64(),
+                seconds: f["duration_ms"].as_u64().map(|ms| ms / 1000),
+            })
+        })
+        .collect()
 }
 
 /// Strips OpenClaw target prefixes (`slack:`, `channel:`, `user:`).
@@ -211,5 +251,23 @@ mod tests {
         assert!(normalize("default", None, &bot).is_none());
         let edit = json!({"type": "message", "subtype": "message_changed", "channel": "C1"});
         assert!(normalize("default", None, &edit).is_none());
+    }
+
+    #[test]
+    fn shared_files_become_media_references() {
+        let ev = json!({"type": "message", "subtype": "file_share", "channel": "D1",
+            "channel_type": "im", "user": "U1", "text": "", "ts": "3.0", "files": [
+            {"id": "F1", "name": "a.png", "mimetype": "image/png", "size": 10,
+             "url_private_download": "https://files.slack.com/a.png"},
+            {"id": "F2", "name": "v.m4a", "mimetype": "audio/mp4", "subtype": "slack_audio",
+             "duration_ms": 4200, "url_private": "https://files.slack.com/v.m4a"}]});
+        let m = normalize("default", Some("UBOT"), &ev).unwrap();
+        assert_eq!(m.media.len(), 2);
+        assert_eq!(m.media[0].kind, MediaRefKind::Image);
+        assert_eq!(m.media[0].file, "https://files.slack.com/a.png");
+        assert_eq!(m.media[1].kind, MediaRefKind::Voice);
+        assert_eq!(m.media[1].seconds, Some(4));
+        let empty = json!({"type": "message", "channel": "D1", "user": "U1", "text": " "});
+        assert!(normalize("default", None, &empty).is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! Telegram Bot API wire types (`getMe`, `getUpdates`, `sendMessage`) and the mapping of an
 //! update to an [`InboundMessage`].
 
+use super::media_in::{MediaRef, MediaRefKind};
 use super::{InboundMessage, Sender};
 use crate::config::ChannelKind;
 use serde::Deserialize;
@@ -68,6 +69,69 @@ pub struct Message {
     pub is_topic_message: bool,
     /// The message this one replies to.
     pub reply_to_message: Option<Box<Message>>,
+    /// A photo, in several sizes (the last is the largest).
+    pub photo: Option<Vec<FileRef>>,
+    /// A voice note.
+    pub voice: Option<FileRef>,
+    /// An audio file.
+    pub audio: Option<FileRef>,
+    /// A video.
+    pub video: Option<FileRef>,
+    /// A round video message.
+    pub video_note: Option<FileRef>,
+    /// A document (any file).
+    pub document: Option<FileRef>,
+}
+
+/// A file of a message (`PhotoSize`, `Voice`, `Audio`, `Video`, `Document`: the fields they
+/// share).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileRef {
+    /// The id `getFile` takes.
+    pub file_id: String,
+    /// Size in bytes.
+    pub file_size: Option<u64>,
+    /// MIME type.
+    pub mime_type: Option<String>,
+    /// Original file name.
+    pub file_name: Option<String>,
+    /// Duration in seconds.
+    pub duration: Option<u64>,
+}
+
+/// The files of a message, as media references.
+fn media_of(m: &Message) -> Vec<MediaRef> {
+    let as_ref = |kind: MediaRefKind, f: &FileRef| MediaRef {
+        kind,
+        file: f.file_id.clone(),
+        mime: f.mime_type.clone(),
+        filename: f.file_name.clone(),
+        size: f.file_size,
+        seconds: f.duration,
+    };
+    let mut out = Vec::new();
+    if let Some(largest) = m.photo.as_ref().and_then(|p| p.last()) {
+        out.push(as_ref(MediaRefKind::Image, largest));
+    }
+    for (kind, f) in [
+        (MediaRefKind::Voice, &m.voice),
+        (MediaRefKind::Audio, &m.audio),
+        (MediaRefKind::Video, &m.video),
+        (MediaRefKind::Video, &m.video_note),
+        (MediaRefKind::Document, &m.document),
+    ] {
+        if let Some(f) = f {
+            let image_doc = kind == MediaRefKind::Document
+                && f.mime_type
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("image/"));
+            out.push(as_ref(
+                if image_doc { MediaRefKind::Image } else { kind },
+                f,
+            ));
+        }
+    }
+    out
 }
 
 /// One `getUpdates` item (only `message` is handled; other kinds only advance the offset).
@@ -82,6 +146,20 @@ pub struct Update {
 /// `getUpdates` query parameters for `offset` and a long-poll `timeout` (seconds).
 pub fn get_updates_body(offset: i64, timeout_secs: u64) -> Value {
     json!({"offset": offset, "timeout": timeout_secs, "allowed_updates": ["message"]})
+}
+
+/// The header carrying a webhook's `secret_token` on every update Telegram POSTs.
+pub const SECRET_TOKEN_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// `setWebhook` body: the public URL, the secret echoed back in [`SECRET_TOKEN_HEADER`], and
+/// the update kinds handled.
+pub fn set_webhook_body(url: &str, secret_token: &str) -> Value {
+    json!({"url": url, "secret_token": secret_token, "allowed_updates": ["message"]})
+}
+
+/// Whether a webhook request's secret header matches the configured secret (constant time).
+pub fn webhook_secret_ok(header: Option<&str>, secret: &str) -> bool {
+    !secret.is_empty() && super::hmac::ct_eq(header.unwrap_or_default(), secret)
 }
 
 /// A chat id as the Bot API wants it: a number when numeric, else the string (`@channel`).
@@ -191,7 +269,20 @@ pub fn normalize(account: &str, bot_username: Option<&str>, u: &Update) -> Optio
     if from.is_bot {
         return None;
     }
-    let text = m.text.clone().or_else(|| m.caption.clone())?;
+    let media = media_of(m);
+    let mut text = m
+        .text
+        .clone()
+        .or_else(|| m.caption.clone())
+        .unwrap_or_default();
+    if let Some(first) = media.first() {
+        let tag = format!("<media:{}>", first.kind.label().replace(' ', "_"));
+        text = if text.trim().is_empty() {
+            tag
+        } else {
+            format!("{tag} {text}")
+        };
+    }
     if text.trim().is_empty() {
         return None;
     }
@@ -230,6 +321,7 @@ pub fn normalize(account: &str, bot_username: Option<&str>, u: &Update) -> Optio
         message_id: Some(m.message_id.to_string()),
         mentioned,
         guild_id: None,
+        media,
     })
 }
 

@@ -90,6 +90,7 @@ impl InboundBody {
             message_id: self.message_id.filter(|m| !m.trim().is_empty()),
             mentioned: self.mentioned.unwrap_or(true),
             guild_id: None,
+            media: Vec::new(),
         })
     }
 }

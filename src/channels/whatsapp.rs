@@ -13,6 +13,7 @@
 
 use super::hmac::{ct_eq, verify_hex};
 use super::media::Attachment;
+use super::media_in::{MediaRef, MediaRefKind};
 use super::{InboundMessage, Sender};
 use crate::config::ChannelKind;
 use serde_json::{json, Value};
@@ -84,6 +85,34 @@ fn text_of(m: &Value) -> Option<String> {
     }
 }
 
+/// The file of a media message (`image`, `audio` — a voice note when `voice` —, `video`,
+/// `document`, `sticker`), by its Graph media id.
+fn media_of(m: &Value) -> Vec<MediaRef> {
+    let Some(kind) = m["type"].as_str() else {
+        return Vec::new();
+    };
+    let part = &m[kind];
+    let k = match kind {
+        "image" | "sticker" => MediaRefKind::Image,
+        "audio" if part["voice"].as_bool() == Some(true) => MediaRefKind::Voice,
+        "audio" => MediaRefKind::Audio,
+        "video" => MediaRefKind::Video,
+        "document" => MediaRefKind::Document,
+        _ => return Vec::new(),
+    };
+    let Some(id) = part["id"].as_str() else {
+        return Vec::new();
+    };
+    vec![MediaRef {
+        kind: k,
+        file: id.to_string(),
+        mime: part["mime_type"].as_str().map(str::to_string),
+        filename: part["filename"].as_str().map(str::to_string),
+        size: part["file_size"].as_u64(),
+        seconds: part["duration"].as_u64(),
+    }]
+}
+
 /// The messages of a (verified) webhook delivery; statuses and unknown types are skipped.
 /// Group messages carry `group_id`; the bot counts as mentioned when the text names
 /// `@<display phone number>` or the context mentions it.
@@ -144,6 +173,7 @@ pub fn parse_delivery(body: &Value) -> Vec<Delivered> {
                     message_id: m["id"].as_str().map(str::to_string),
                     mentioned,
                     guild_id: None,
+                    media: media_of(m),
                 },
             });
         }

@@ -179,7 +179,7 @@ pub struct ChannelAccount {
     pub enabled: bool,
     /// Credentials present; an unconfigured account is never started.
     pub configured: bool,
-    /// Why the account cannot run even though it is configured (e.g. Slack Socket Mode).
+    /// Why the account cannot run even though it is configured.
     pub unsupported: Option<String>,
     /// Bot token (Telegram/Slack `botToken`, Discord `token`, WhatsApp `accessToken`,
     /// BlueBubbles `password`).
@@ -217,6 +217,53 @@ pub struct ChannelAccount {
     pub chunk_limit: usize,
     /// Target for deliveries without `to`.
     pub default_to: Option<String>,
+    /// How inbound messages arrive when not the platform's default (Slack Socket Mode,
+    /// Telegram webhook mode).
+    pub ingress: Ingress,
+    /// Largest inbound media file downloaded (`mediaMaxMb`, default
+    /// [`DEFAULT_MEDIA_MAX_BYTES`]).
+    pub media_max_bytes: u64,
+}
+
+/// `mediaMaxMb` default: 10 MiB.
+pub const DEFAULT_MEDIA_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// Telegram `webhookPath` default (OpenClaw's).
+pub const DEFAULT_TELEGRAM_WEBHOOK_PATH: &str = "/telegram-webhook";
+
+/// How an account receives messages, when not the platform's default transport (Telegram
+/// long polling, Slack Events API over HTTP).
+#[derive(Debug, Clone, Default)]
+pub enum Ingress {
+    /// The default transport.
+    #[default]
+    Default,
+    /// Slack Socket Mode (`mode: "socket"`): events over a WebSocket opened with the app-level
+    /// token (`appToken`, `xapp-…`).
+    SlackSocket {
+        /// The app-level token.
+        app_token: Secret,
+    },
+    /// Telegram webhook mode (`webhookUrl`): `setWebhook` at start, updates POSTed to
+    /// `path` on the gateway's port with `X-Telegram-Bot-Api-Secret-Token`.
+    TelegramWebhook {
+        /// The public URL Telegram POSTs to (registered with `setWebhook`).
+        url: String,
+        /// `webhookSecret`: the `secret_token` Telegram echoes in every request.
+        secret: Secret,
+        /// `webhookPath`: the gateway path that receives the updates.
+        path: String,
+    },
+}
+
+impl Ingress {
+    /// The secret this ingress holds (compared on reload; `Debug` hides it).
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            Ingress::Default => None,
+            Ingress::SlackSocket { app_token } => Some(app_token.expose()),
+            Ingress::TelegramWebhook { secret, .. } => Some(secret.expose()),
+        }
+    }
 }
 
 impl ChannelAccount {

@@ -352,22 +352,14 @@ fn account(
         Some(r) => http_url(cx, &format!("{key}.gatewayUrl"), &r, true)?,
         None => "wss://gateway.discord.gg/?v=10&encoding=json".to_string(),
     };
-    let mut unsupported = None;
+    let unsupported = None;
+    let ingress = ingress(cx, kind, key, base, o)?;
     let configured = match kind {
         ChannelKind::Telegram | ChannelKind::Discord => token.is_some(),
-        ChannelKind::Slack => {
-            match pick!(mode).as_deref().map(str::trim) {
-                None | Some("http") => {}
-                Some("socket") => {
-                    unsupported = Some(
-                        "Slack Socket Mode is not supported by clawgate; use mode \"http\" (Events API) with signingSecret"
-                            .to_string(),
-                    )
-                }
-                Some(_) => return Err(cx.invalid(&format!("{key}.mode"), "must be http or socket")),
-            }
-            token.is_some() && (signing_secret.is_some() || unsupported.is_some())
-        }
+        ChannelKind::Slack => match &ingress {
+            Ingress::SlackSocket { .. } => token.is_some(),
+            _ => token.is_some() && signing_secret.is_some(),
+        },
         ChannelKind::Webhook => secret_v.is_some(),
         ChannelKind::WhatsApp => token.is_some() && phone.is_some(),
         ChannelKind::Signal => phone.is_some(),
@@ -469,7 +461,117 @@ fn account(
         reply_to_mode,
         chunk_limit,
         default_to: pick!(default_to).filter(|s| !s.trim().is_empty()),
+        ingress,
+        media_max_bytes: media_max_bytes(
+            cx,
+            key,
+            o.media_max_mb.as_ref().or(base.media_max_mb.as_ref()),
+        )?,
     })
+}
+
+/// `mediaMaxMb` in bytes (a positive number of MB, fractions allowed).
+fn media_max_bytes(cx: &Ctx<'_>, key: &str, v: Option<&Value>) -> Result<u64, ConfigError> {
+    let Some(v) = v else {
+        return Ok(DEFAULT_MEDIA_MAX_BYTES);
+    };
+    match v.as_f64() {
+        Some(mb) if mb > 0.0 && mb <= 2048.0 => Ok((mb * 1024.0 * 1024.0) as u64),
+        _ => Err(cx.invalid(
+            &format!("{key}.mediaMaxMb"),
+            "must be a positive number of MB (at most 2048)",
+        )),
+    }
+}
+
+/// Slack `mode` / `appToken` and Telegram `webhookUrl` / `webhookSecret` / `webhookPath`.
+fn ingress(
+    cx: &Ctx<'_>,
+    kind: ChannelKind,
+    key: &str,
+    base: &RawChannelAccount,
+    o: &RawChannelAccount,
+) -> Result<Ingress, ConfigError> {
+    let text = |v: Option<&Value>, k: &str| -> Result<Option<String>, ConfigError> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(_) => Err(cx.invalid(&format!("{key}.{k}"), "must be a string")),
+        }
+    };
+    match kind {
+        ChannelKind::Slack => {
+            let mode = o.mode.clone().or_else(|| base.mode.clone());
+            match mode.as_deref().map(str::trim) {
+                None | Some("http") => Ok(Ingress::Default),
+                Some("socket") => {
+                    let token = secret(&o.app_token.clone().or_else(|| base.app_token.clone()));
+                    match token {
+                        Some(t) if t.expose().starts_with("xapp-") => {
+                            Ok(Ingress::SlackSocket { app_token: t })
+                        }
+                        Some(_) => Err(cx.invalid(
+                            &format!("{key}.appToken"),
+                            "Socket Mode needs the app-level token (xapp-…)",
+                        )),
+                        None => Err(cx.invalid(
+                            &format!("{key}.appToken"),
+                            "mode \"socket\" needs appToken (xapp-…)",
+                        )),
+                    }
+                }
+                Some(_) => Err(cx.invalid(&format!("{key}.mode"), "must be http or socket")),
+            }
+        }
+        ChannelKind::Telegram => {
+            let url = text(
+                o.webhook_url.as_ref().or(base.webhook_url.as_ref()),
+                "webhookUrl",
+            )?;
+            let Some(url) = url else {
+                return Ok(Ingress::Default);
+            };
+            let url = http_url(cx, &format!("{key}.webhookUrl"), &url, false)?;
+            let secret_v = text(
+                o.webhook_secret.as_ref().or(base.webhook_secret.as_ref()),
+                "webhookSecret",
+            )?
+            .ok_or_else(|| {
+                cx.invalid(
+                    &format!("{key}.webhookSecret"),
+                    "webhookUrl needs webhookSecret (Telegram's secret_token: 1-256 of A-Z a-z 0-9 _ -)",
+                )
+            })?;
+            let valid = (1..=256).contains(&secret_v.len())
+                && secret_v
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !valid {
+                return Err(cx.invalid(
+                    &format!("{key}.webhookSecret"),
+                    "must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's secret_token)",
+                ));
+            }
+            let path = text(
+                o.webhook_path.as_ref().or(base.webhook_path.as_ref()),
+                "webhookPath",
+            )?
+            .unwrap_or_else(|| DEFAULT_TELEGRAM_WEBHOOK_PATH.to_string());
+            if !path.starts_with('/') || path.contains(['?', '#', ' ']) || path == "/" {
+                return Err(cx.invalid(
+                    &format!("{key}.webhookPath"),
+                    "must be an absolute path like /telegram-webhook",
+                ));
+            }
+            Ok(Ingress::TelegramWebhook {
+                url,
+                secret: Secret::new(secret_v),
+                path: path.trim_end_matches('/').to_string(),
+            })
+        }
+        _ => Ok(Ingress::Default),
+    }
 }
 
 #[cfg(test)]

@@ -88,13 +88,50 @@ fn bad_values_are_named() {
 }
 
 #[test]
-fn slack_socket_mode_is_reported_not_refused() {
-    let cfg =
-        load("{ channels: { slack: { mode: 'socket', botToken: 'xoxb', appToken: 'xapp' } } }")
-            .unwrap();
+fn slack_socket_mode_needs_an_app_token() {
+    let cfg = load(
+        "{ channels: { slack: { mode: 'socket', botToken: 'xoxb-1', appToken: 'xapp-1-A' } } }",
+    )
+    .unwrap();
     let s = cfg.channels.account(ChannelKind::Slack, "default").unwrap();
-    assert!(s.configured);
-    assert!(s.unsupported.as_deref().unwrap().contains("Socket Mode"));
+    assert!(s.configured && s.unsupported.is_none());
+    assert!(
+        matches!(&s.ingress, Ingress::SlackSocket { app_token } if app_token.expose() == "xapp-1-A")
+    );
+    let e =
+        load("{ channels: { slack: { mode: 'socket', botToken: 'xoxb-1', appToken: 'xoxb-2' } } }")
+            .unwrap_err()
+            .to_string();
+    assert!(e.contains("channels.slack.appToken"), "{e}");
+}
+
+#[test]
+fn telegram_webhook_mode_reads_openclaw_keys() {
+    let cfg = load(
+        "{ channels: { telegram: { botToken: 't', webhookUrl: 'https://bot.example.com/tg/',
+           webhookSecret: 'abc_DEF-1', mediaMaxMb: 2 } } }",
+    )
+    .unwrap();
+    let t = cfg
+        .channels
+        .account(ChannelKind::Telegram, "default")
+        .unwrap();
+    let Ingress::TelegramWebhook { url, secret, path } = &t.ingress else {
+        panic!("webhook mode expected: {:?}", t.ingress)
+    };
+    assert_eq!(url, "https://bot.example.com/tg");
+    assert_eq!(secret.expose(), "abc_DEF-1");
+    assert_eq!(path, "/telegram-webhook");
+    assert_eq!(t.media_max_bytes, 2 * 1024 * 1024);
+    for (text, key) in [
+        ("{ channels: { telegram: { botToken: 't', webhookUrl: 'https://h/x' } } }", "webhookSecret"),
+        ("{ channels: { telegram: { botToken: 't', webhookUrl: 'https://h/x', webhookSecret: 'a b' } } }", "webhookSecret"),
+        ("{ channels: { telegram: { botToken: 't', webhookUrl: 'https://h/x', webhookSecret: 's', webhookPath: 'x' } } }", "webhookPath"),
+        ("{ channels: { telegram: { botToken: 't', mediaMaxMb: 0 } } }", "mediaMaxMb"),
+    ] {
+        let e = load(text).unwrap_err().to_string();
+        assert!(e.contains(key), "{text}: {e}");
+    }
 }
 
 #[test]

@@ -99,11 +99,11 @@ pub struct RawChannelAccount {
     pub bot_token: Option<String>,
     /// Discord bot token.
     pub token: Option<String>,
-    /// Slack app-level token (Socket Mode; not supported, accepted).
+    /// Slack app-level token (`xapp-…`, Socket Mode).
     pub app_token: Option<String>,
     /// Slack signing secret (Events API request signatures).
     pub signing_secret: Option<String>,
-    /// Slack: `http` (Events API; supported) or `socket` (refused).
+    /// Slack: `http` (Events API, default) or `socket` (Socket Mode with `appToken`).
     pub mode: Option<String>,
     /// Webhook channel: shared secret for inbound requests and callback signatures.
     pub secret: Option<String>,
@@ -194,11 +194,13 @@ pub struct RawChannelAccount {
     pub accounts: Option<BTreeMap<String, RawChannelAccount>>,
     /// Account used when a delivery names only the channel.
     pub default_account: Option<String>,
-    /// Accepted; not interpreted (clawgate long-polls).
+    /// Telegram: the public URL registered with `setWebhook` (webhook mode instead of long
+    /// polling).
     pub webhook_url: Option<Value>,
-    /// Accepted; not interpreted.
+    /// Telegram: the `secret_token` Telegram sends back in `X-Telegram-Bot-Api-Secret-Token`.
     pub webhook_secret: Option<Value>,
-    /// Accepted; not interpreted.
+    /// Telegram: the gateway path receiving updates (default `/telegram-webhook`);
+    /// BlueBubbles: accepted, not interpreted.
     pub webhook_path: Option<Value>,
     /// Accepted; not interpreted.
     pub token_file: Option<Value>,
@@ -228,7 +230,7 @@ pub struct RawChannelAccount {
     pub config_writes: Option<Value>,
     /// Accepted; not interpreted.
     pub actions: Option<Value>,
-    /// Accepted; not interpreted.
+    /// Largest inbound media file downloaded, in MB (default 10).
     pub media_max_mb: Option<Value>,
     /// Accepted; not interpreted.
     pub timeout_seconds: Option<Value>,

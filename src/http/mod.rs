@@ -7,6 +7,7 @@ pub mod body;
 mod browser;
 mod channels;
 mod channels_mobile;
+mod channels_telegram;
 mod chat_completions;
 pub mod chat_fields;
 mod chat_history;
@@ -58,6 +59,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "hooks",
                 web::route().to(hooks::handle),
             )),
+    );
+    // Then Telegram webhook mode on each configured `webhookPath` (its own secret header).
+    cfg.service(
+        web::resource("/{telegram_tail:.*}")
+            .guard(actix_web::guard::fn_guard(
+                channels_telegram::is_webhook_path,
+            ))
+            .route(web::route().to(channels_telegram::webhook)),
     );
     routes::register(cfg);
     // Last: the web UI, only for its own paths (so it never shadows a route above).

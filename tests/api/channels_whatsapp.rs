@@ -162,11 +162,12 @@ async fn strangers_and_unmentioned_or_unlisted_groups_are_ignored() {
 }
 
 #[actix_web::test]
-async fn an_inbound_image_reaches_the_agent_as_a_media_note() {
+async fn an_inbound_image_is_downloaded_and_reaches_the_model_as_an_image_url_part() {
     let (api, t) = gateway(r#"dmPolicy: "open", allowFrom: ["*"]"#).await;
     t.upstream.push(Reply::text("nice picture"));
     let image = json!({"from": ADA, "id": "wamid.IMG", "timestamp": "1", "type": "image",
-        "image": {"id": "1503", "mime_type": "image/jpeg", "sha256": "x", "caption": "look at this"}});
+        "image": {"id": fake::INBOUND_IMAGE_ID, "mime_type": "image/png", "sha256": "x",
+                  "caption": "look at this"}});
 
     post_delivery(
         &t,
@@ -177,9 +178,21 @@ async fn an_inbound_image_reaches_the_agent_as_a_media_note() {
     let posted = api.wait_for(&messages_path(), 2).await;
 
     assert_eq!(posted.len(), 2);
+    let (text, images) = crate::channels_media_in::user_parts(&t.upstream.requests()[0].body);
+    assert_eq!(text, "<media:image> look at this");
     assert_eq!(
-        last_user_text(&t.upstream.requests()[0].body),
-        "<media:image> look at this"
+        images,
+        vec![format!(
+            "data:image/png;base64,{}",
+            STANDARD.encode(fake::INBOUND_IMAGE)
+        )]
+    );
+    let downloads = api.to(&format!("/download/{}", fake::INBOUND_IMAGE_ID));
+    assert_eq!(downloads.len(), 1);
+    assert_eq!(
+        downloads[0].headers["authorization"],
+        format!("Bearer {}", fake::ACCESS_TOKEN),
+        "the media URL is fetched with the access token"
     );
 }
 

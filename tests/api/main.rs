@@ -14,6 +14,8 @@ mod fake_signal;
 mod fake_site;
 #[path = "../support/fake_slack.rs"]
 mod fake_slack;
+#[path = "../support/fake_slack_socket.rs"]
+mod fake_slack_socket;
 #[path = "../support/fake_telegram.rs"]
 mod fake_telegram;
 #[path = "../support/fake_whatsapp.rs"]
@@ -33,11 +35,14 @@ mod browser;
 mod channels_discord;
 mod channels_imessage;
 mod channels_media;
+mod channels_media_in;
 mod channels_pairing;
 mod channels_routing;
 mod channels_signal;
 mod channels_slack;
+mod channels_slack_socket;
 mod channels_telegram;
+mod channels_telegram_webhook;
 mod channels_webhook;
 mod channels_whatsapp;
 mod chat_attachments;

@@ -13,6 +13,9 @@ use tokio::sync::Notify;
 /// Written in an answer, replaced by this server's own `http://127.0.0.1:<port>`.
 pub const SELF_URL: &str = "http://fake-self";
 
+/// An answer with this key (base64) is sent as raw bytes, typed `__content_type`.
+pub const RAW: &str = "__raw_base64";
+
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: String,
@@ -66,7 +69,19 @@ async fn any(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> H
         body: parsed,
     });
     shared.changed.notify_waiters();
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(answer)
+    let mut resp = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
+    // `{"__raw_base64": …, "__content_type": …}` answers raw bytes (a file download).
+    if let Some(raw) = answer.get(RAW).and_then(Value::as_str) {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .unwrap_or_default();
+        let ct = answer["__content_type"]
+            .as_str()
+            .unwrap_or("application/octet-stream");
+        return resp.content_type(ct).body(bytes);
+    }
+    resp.json(answer)
 }
 
 impl FakeHttp {

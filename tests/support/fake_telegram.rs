@@ -22,6 +22,10 @@ struct Inner {
     offsets: Vec<i64>,
     next_update: i64,
     next_message: i64,
+    /// `setWebhook` / `deleteWebhook` calls (with `method`).
+    webhook_calls: Vec<Value>,
+    /// Downloadable files by `file_id` (`getFile` + `/file/bot<token>/<path>`).
+    files: std::collections::HashMap<String, Vec<u8>>,
 }
 
 #[derive(Clone, Default)]
@@ -118,6 +122,23 @@ async fn api(
             HttpResponse::Ok().json(json!({"ok": true, "result": {"message_id": id, "date": 0,
                 "chat": {"id": 1, "type": "private"}, "caption": req["caption"]}}))
         }
+        "setWebhook" | "deleteWebhook" => {
+            req["method"] = json!(method);
+            shared.inner.lock().unwrap().webhook_calls.push(req);
+            shared.changed.notify_waiters();
+            HttpResponse::Ok().json(json!({"ok": true, "result": true}))
+        }
+        "getFile" => {
+            let id = req["file_id"].as_str().unwrap_or("").to_string();
+            let size = shared.inner.lock().unwrap().files.get(&id).map(Vec::len);
+            match size {
+                Some(n) => HttpResponse::Ok().json(json!({"ok": true, "result":
+                    {"file_id": id, "file_unique_id": format!("u{id}"), "file_size": n,
+                     "file_path": format!("media/{id}.bin")}})),
+                None => HttpResponse::BadRequest().json(json!({"ok": false, "error_code": 400,
+                    "description": "Bad Request: invalid file_id"})),
+            }
+        }
         "sendMessage" => {
             let mut g = shared.inner.lock().unwrap();
             g.next_message += 1;
@@ -142,6 +163,21 @@ async fn api(
     }
 }
 
+/// `GET /file/bot<token>/media/<file_id>.bin`: the bytes of a file added with `add_file`.
+async fn file(path: web::Path<(String, String)>, shared: web::Data<Shared>) -> HttpResponse {
+    let (token, name) = path.into_inner();
+    if token != format!("bot{BOT_TOKEN}") {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let id = name.trim_end_matches(".bin");
+    match shared.inner.lock().unwrap().files.get(id) {
+        Some(b) => HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .body(b.clone()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
 impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
         let shared = Shared::default();
@@ -150,6 +186,7 @@ impl FakeTelegram {
             App::new()
                 .app_data(data.clone())
                 .route("/{token}/{method}", web::post().to(api))
+                .route("/file/{token}/media/{name}", web::get().to(file))
         })
         .workers(1)
         .disable_signals()
@@ -187,6 +224,52 @@ impl FakeTelegram {
         drop(g);
         self.shared.changed.notify_waiters();
         id
+    }
+
+    /// Makes `bytes` downloadable as `file_id`.
+    pub fn add_file(&self, file_id: &str, bytes: &[u8]) {
+        let mut g = self.shared.inner.lock().unwrap();
+        g.files.insert(file_id.to_string(), bytes.to_vec());
+    }
+
+    /// `setWebhook` / `deleteWebhook` calls so far (each with `method`).
+    pub fn webhook_calls(&self) -> Vec<Value> {
+        self.shared.inner.lock().unwrap().webhook_calls.clone()
+    }
+
+    /// Waits until at least `n` webhook calls were made (10 s deadline).
+    pub async fn wait_webhook_calls(&self, n: usize) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.shared.changed.notified();
+            let calls = self.webhook_calls();
+            if calls.len() >= n || tokio::time::Instant::now() >= deadline {
+                return calls;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// POSTs `message` as an update to a webhook at `url` the way Telegram does, with
+    /// `secret` in `X-Telegram-Bot-Api-Secret-Token` (none when `None`); returns the status.
+    pub async fn post_update(&self, url: &str, secret: Option<&str>, mut message: Value) -> u16 {
+        let id = {
+            let mut g = self.shared.inner.lock().unwrap();
+            g.next_update += 1;
+            g.next_update
+        };
+        message["message_id"] = json!(id);
+        let update = json!({"update_id": id, "message": message});
+        let mut req = awc::Client::new()
+            .post(url)
+            .insert_header(("content-type", "application/json"));
+        if let Some(s) = secret {
+            req = req.insert_header(("x-telegram-bot-api-secret-token", s));
+        }
+        req.send_body(update.to_string())
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
     }
 
     pub fn sent(&self) -> Vec<Value> {

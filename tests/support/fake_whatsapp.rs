@@ -14,6 +14,15 @@ pub const APP_SECRET: &str = "whatsapp-app-secret";
 pub const VERIFY_TOKEN: &str = "whatsapp-verify-token";
 pub const VERSION: &str = "v21.0";
 
+/// The id of the inbound image the fake serves (`GET /{version}/{id}` → its URL).
+pub const INBOUND_IMAGE_ID: &str = "1503";
+/// Its bytes (a PNG header and payload).
+pub const INBOUND_IMAGE: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRwhatsapp-pixels";
+
+fn media_bytes(id: &str) -> Option<&'static [u8]> {
+    (id == INBOUND_IMAGE_ID).then_some(INBOUND_IMAGE)
+}
+
 /// Starts the fake; point a WhatsApp account's `apiBaseUrl` at its base URL.
 pub async fn start() -> FakeHttp {
     FakeHttp::start(|path, body| {
@@ -35,6 +44,20 @@ pub async fn start() -> FakeHttp {
                            "messages": [{"id": "wamid.OUT1"}]}),
                 )
             }
+        } else if let Some(id) = path.strip_prefix(&format!("/{VERSION}/")).filter(|id| media_bytes(id).is_some()) {
+            // The media object of an inbound file: its download URL on this server.
+            (
+                200,
+                json!({"messaging_product": "whatsapp", "id": id, "mime_type": "image/png",
+                       "url": format!("{}/download/{id}?hash=x", crate::fake_http::SELF_URL)}),
+            )
+        } else if let Some(bytes) = path.strip_prefix("/download/").and_then(media_bytes) {
+            use base64::Engine as _;
+            (
+                200,
+                json!({crate::fake_http::RAW: base64::engine::general_purpose::STANDARD.encode(bytes),
+                       "__content_type": "image/png"}),
+            )
         } else if path == format!("{root}/media") {
             (200, json!({"id": "4490709327384033"}))
         } else {
