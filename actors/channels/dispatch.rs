@@ -2,9 +2,9 @@
 //!
 //! An accepted message (policy in `crate::channels::policy`, session key in
 //! `crate::channels::routing`) becomes a turn through the router with the registry as the
-//! run's owner; when the run ends, its final text is chunked and sent back to the same chat
-//! and thread through the account's connector (`NO_REPLY` and empty replies are not sent;
-//! a failed run sends a short notice without details).
+//! run's owner; when the run ends, its final text is chunked and queued in the outbox for the
+//! same chat and thread (`NO_REPLY` and empty replies are not sent; a failed run sends a
+//! short notice without details).
 //!
 //! `messages.queue.mode`:
 //! - `collect` (default): while a channel-started turn of the session runs, later messages
@@ -14,7 +14,7 @@
 //! - `followup`: every message is its own turn; the session actor's FIFO queue runs them one
 //!   after the other.
 
-use super::{send_chunks, Channels, Inbound, SendText};
+use super::{outbox, text_parts, Channels, Inbound};
 use crate::actors::router::StartTurn;
 use crate::channels::{is_silent_reply, policy, routing};
 use crate::config::{ChannelAccount, QueueMode, ReplyToMode};
@@ -175,7 +175,7 @@ impl Channels {
             return;
         };
         let cfg = e.cfg.clone();
-        let sender = e.sender.clone();
+        let outbox = self.outbox.clone();
         let run_id = format!("chan_{}", uuid::Uuid::now_v7());
         let mut req = TurnRequest::new(
             run_id,
@@ -214,9 +214,9 @@ impl Channels {
                 }
                 _ => None,
             };
-            let delivered_via = match (reply, sender) {
-                (Some(text), Some(sender)) if !is_silent_reply(&text) => {
-                    reply_to_chat(&sender, &cfg, &target, &text).await
+            let delivered_via = match (reply, outbox) {
+                (Some(text), Some(outbox)) if !is_silent_reply(&text) => {
+                    reply_to_chat(&outbox, &cfg, &target, &text).await
                 }
                 _ => None,
             };
@@ -228,14 +228,14 @@ impl Channels {
     }
 }
 
+/// Queues the reply; the account key when it was sent or queued for a retry.
 async fn reply_to_chat(
-    sender: &Recipient<SendText>,
+    outbox: &Addr<outbox::Outbox>,
     cfg: &Arc<ChannelAccount>,
     t: &ReplyTarget,
     text: &str,
 ) -> Option<String> {
-    match send_chunks(
-        sender,
+    let parts = text_parts(
         cfg,
         &t.to,
         text,
@@ -243,13 +243,21 @@ async fn reply_to_chat(
         t.reply_to.as_deref(),
         t.quote_all,
         false,
-    )
-    .await
-    {
-        Ok(_) => Some(t.key.clone()),
-        Err(e) => {
+    );
+    let chat = format!(
+        "{}\u{1f}{}",
+        t.to,
+        t.thread_id.as_deref().unwrap_or_default()
+    );
+    let sent = match parts {
+        Ok(parts) => outbox::deliver(outbox, &t.key, chat, parts).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(outbox::Outcome::Failed(e)) | Err(e) => {
             tracing::warn!(account = %t.key, error = %e, "reply delivery failed");
             None
         }
+        Ok(_) => Some(t.key.clone()),
     }
 }

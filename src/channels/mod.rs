@@ -14,6 +14,7 @@ pub mod media;
 pub mod multipart;
 mod outbound;
 pub mod policy;
+pub mod retry;
 pub mod routing;
 pub mod signal;
 pub mod slack;

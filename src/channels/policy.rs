@@ -135,6 +135,7 @@ mod tests {
             reply_to_mode: ReplyToMode::Off,
             chunk_limit: 4096,
             default_to: None,
+            retry: crate::config::DeliveryRetry::defaults(ChannelKind::Telegram),
         }
     }
 

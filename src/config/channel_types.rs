@@ -217,6 +217,8 @@ pub struct ChannelAccount {
     pub chunk_limit: usize,
     /// Target for deliveries without `to`.
     pub default_to: Option<String>,
+    /// How failed sends are retried (`retry`, see [`super::DeliveryRetry`]).
+    pub retry: super::DeliveryRetry,
 }
 
 impl ChannelAccount {

@@ -426,6 +426,8 @@ fn account(
         Some(n) => n.min(kind.max_chunk()),
         None => kind.max_chunk(),
     };
+    let retry = super::channel_retry::parse(kind, pick!(retry).as_ref(), &format!("{key}.retry"))
+        .map_err(|(k, m)| cx.invalid(&k, m))?;
     Ok(ChannelAccount {
         kind,
         id: id.to_string(),
@@ -450,6 +452,7 @@ fn account(
         reply_to_mode,
         chunk_limit,
         default_to: pick!(default_to).filter(|s| !s.trim().is_empty()),
+        retry,
     })
 }
 

@@ -10,6 +10,7 @@ mod build;
 mod build_agents;
 mod build_limits;
 mod build_models;
+mod channel_retry;
 mod channel_types;
 mod channels;
 pub mod edit;
@@ -33,6 +34,7 @@ mod web;
 pub use browser::{
     BrowserConfig, BrowserProfile, BrowserSsrfPolicy, DEFAULT_PROFILE as DEFAULT_BROWSER_PROFILE,
 };
+pub use channel_retry::DeliveryRetry;
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
 pub use exec::{

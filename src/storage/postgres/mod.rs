@@ -16,6 +16,7 @@
 mod cron;
 mod keys;
 mod memory;
+mod outbox;
 mod responses_kv;
 mod schema;
 mod sessions;

@@ -10,6 +10,7 @@ mod checkpoint;
 mod cron;
 mod keys;
 mod memory;
+mod outbox;
 mod readers;
 mod responses;
 mod schema;
