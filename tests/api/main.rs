@@ -33,6 +33,7 @@ mod browser;
 mod channels_discord;
 mod channels_imessage;
 mod channels_media;
+mod channels_outbox;
 mod channels_signal;
 mod channels_slack;
 mod channels_telegram;
