@@ -446,3 +446,20 @@ async fn signal_delivers_a_pending_message_after_a_kill() {
 async fn imessage_delivers_a_pending_message_after_a_kill() {
     pending_message_survives_a_kill(Kind::IMessage).await;
 }
+
+#[actix_web::test]
+async fn a_reply_to_an_inbound_message_is_retried_until_delivered_once() {
+    let fake = FakeTelegram::start().await;
+    let top = crate::channels_telegram::telegram_cfg(&fake, RETRY);
+    let t = spawn_with("openai-completions", "", &top).await;
+    t.upstream
+        .push(clawgate_bench::mock::Reply::text("the answer"));
+    fake.fail_next([fake_telegram::server_error(), Fault::Hang]);
+
+    fake.push_text(42, 42, "ada", "a question");
+    let sent = fake.wait_sent(1).await;
+
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["text"], "the answer");
+    assert_eq!(fake.faulted(), 2);
+}
