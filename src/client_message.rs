@@ -89,6 +89,13 @@ pub fn run_send(cmd: MessageSendCmd) -> ExitCode {
             Ok(result) => {
                 if json_out {
                     println!("{result}");
+                } else if result["status"] == "queued" {
+                    println!(
+                        "Queued for {} to {} (outbox id {}): the channel did not accept it yet; it is retried until sent or given up",
+                        result["channel"].as_str().unwrap_or("?"),
+                        result["to"].as_str().unwrap_or("?"),
+                        result["id"].as_str().unwrap_or("?"),
+                    );
                 } else {
                     let ids = result["messageIds"]
                         .as_array()

@@ -273,6 +273,9 @@ impl Gateway {
             app.idempotency_cache().clone(),
         );
         app.bind_approvals_hub(ws.hub.clone());
+        channels.do_send(crate::actors::channels::BindDeliveryEvents(
+            ws.hub.clone().recipient(),
+        ));
         // Webhooks and cron announce through `Outbound`; the channel registry serves it.
         let outbound = crate::channels::Outbound::default();
         if !delivery_ids.is_empty() {

@@ -7,8 +7,8 @@ mod postgres;
 
 use clawgate::providers::types::{Role, ToolCall, Usage};
 use clawgate::storage::{
-    AuditEntry, KeyRow, MemoryFile, NewChunk, NewMessage, RunLogQuery, RunStatus, SessionPatch,
-    SessionQuery, Store, StoredResponse, TurnEnd, UsageDelta, UsageQuery,
+    AuditEntry, KeyRow, MemoryFile, NewChunk, NewMessage, OutboxRow, OutboxState, RunLogQuery,
+    RunStatus, SessionPatch, SessionQuery, Store, StoredResponse, TurnEnd, UsageDelta, UsageQuery,
 };
 use postgres::PgCluster;
 use std::sync::Arc;
@@ -112,6 +112,7 @@ on_both!(
     sessions_under_key_prefixes,
     leases,
     cron_claims,
+    outbox,
 );
 
 async fn leases(s: &Store) {
@@ -1094,4 +1095,59 @@ async fn sessions_under_key_prefixes(s: &Store) {
         ]
     );
     assert_eq!(total, 2);
+}
+
+fn outbox_row(id: &str, seq: i64, account: &str) -> OutboxRow {
+    OutboxRow {
+        id: id.into(),
+        seq,
+        account: account.into(),
+        chat: "42".into(),
+        payload: format!("{{\"text\":\"{id}\"}}"),
+        state: OutboxState::Pending,
+        attempts: 0,
+        next_at: 1_700_000_000_000,
+        created_at: 1_700_000_000_000,
+        last_error: None,
+    }
+}
+
+async fn outbox(s: &Store) {
+    assert!(s.outbox_pending().await.unwrap().is_empty());
+    let a = outbox_row("a", 2, "telegram:default");
+    let b = outbox_row("b", 1, "telegram:default");
+    let c = outbox_row("c", 3, "slack:default");
+    s.outbox_put(&[a.clone(), b.clone(), c.clone()])
+        .await
+        .unwrap();
+    let ids: Vec<String> = s
+        .outbox_pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["b", "a", "c"], "pending rows come back by seq");
+
+    let retried = OutboxRow {
+        attempts: 2,
+        next_at: 1_700_000_005_000,
+        last_error: Some("HTTP 429".into()),
+        ..a.clone()
+    };
+    s.outbox_update(&retried).await.unwrap();
+    let failed = OutboxRow {
+        state: OutboxState::Failed,
+        attempts: 1,
+        last_error: Some("HTTP 400".into()),
+        ..c.clone()
+    };
+    s.outbox_update(&failed).await.unwrap();
+    s.outbox_delete("b").await.unwrap();
+
+    assert_eq!(s.outbox_pending().await.unwrap(), vec![retried]);
+    assert_eq!(
+        s.outbox_failed_counts().await.unwrap(),
+        vec![("slack:default".to_string(), 1)]
+    );
 }

@@ -19,6 +19,7 @@ use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
 use crate::channels::discord::{self as wire, Target};
 use crate::channels::multipart::Form;
+use crate::channels::retry;
 use crate::config::ChannelAccount;
 use actix::prelude::*;
 use awc::error::WsProtocolError;
@@ -314,6 +315,12 @@ impl Handler<SendText> for DiscordConnector {
             if let Some(embeds) = &m.card {
                 body["embeds"] = embeds.clone();
             }
+            // The outbox's row key: Discord drops a second message with the same nonce
+            // from this bot in this channel (a retry after a lost answer).
+            if let Some(n) = &m.idempotency_key {
+                body["nonce"] = serde_json::json!(n);
+                body["enforce_nonce"] = serde_json::json!(true);
+            }
             let url = format!("{root}/channels/{channel}/messages");
             let v = match &m.media {
                 // Uploads: `payload_json` plus `files[0]`, referenced from `attachments`.
@@ -354,7 +361,7 @@ async fn rest(
     let mut resp = req
         .send_body(body.to_string())
         .await
-        .map_err(|e| DeliveryError::Failed(format!("discord: {e}")))?;
+        .map_err(|e| retry::network_error(format!("discord: {e}")))?;
     answer(&mut resp).await
 }
 
@@ -365,13 +372,15 @@ async fn send(req: awc::ClientRequest, form: Form) -> Result<Value, DeliveryErro
         .insert_header(("content-type", ct))
         .send_body(body)
         .await
-        .map_err(|e| DeliveryError::Failed(format!("discord: {e}")))?;
+        .map_err(|e| retry::network_error(format!("discord: {e}")))?;
     answer(&mut resp).await
 }
 
-/// A REST answer: the JSON on 2xx, Discord's `message` otherwise.
+/// A REST answer: the JSON on 2xx, Discord's `message` otherwise (429 carries
+/// `retry_after` seconds in the body, else `Retry-After`).
 async fn answer(resp: &mut awc::ClientResponse) -> Result<Value, DeliveryError> {
     let status = resp.status();
+    let header_after = retry::retry_after_header(resp.headers());
     let v: Value = resp
         .json()
         .limit(4 * 1024 * 1024)
@@ -380,11 +389,19 @@ async fn answer(resp: &mut awc::ClientResponse) -> Result<Value, DeliveryError> 
     if status.is_success() {
         Ok(v)
     } else {
-        Err(DeliveryError::Failed(format!(
-            "discord: HTTP {}: {}",
+        let after = v["retry_after"]
+            .as_f64()
+            .and_then(retry::seconds_to_ms)
+            .or(header_after);
+        Err(retry::http_error(
             status.as_u16(),
-            v["message"].as_str().unwrap_or("request failed")
-        )))
+            after,
+            format!(
+                "discord: HTTP {}: {}",
+                status.as_u16(),
+                v["message"].as_str().unwrap_or("request failed")
+            ),
+        ))
     }
 }
 

@@ -2,9 +2,9 @@
 //!
 //! An accepted message (policy in `crate::channels::policy`, session key in
 //! `crate::channels::routing`) becomes a turn through the router with the registry as the
-//! run's owner; when the run ends, its final text is chunked and sent back to the same chat
-//! and thread through the account's connector (`NO_REPLY` and empty replies are not sent;
-//! a failed run sends a short notice without details).
+//! run's owner; when the run ends, its final text is chunked and queued in the outbox for the
+//! same chat and thread (`NO_REPLY` and empty replies are not sent; a failed run sends a
+//! short notice without details).
 //!
 //! The agent comes from `bindings` (`routing::resolve_agent`); a direct message from an unknown
 //! sender under `dmPolicy: "pairing"` gets a pairing code instead of a turn (`super::pairing`).
@@ -23,7 +23,7 @@
 //! - `interrupt`: the running turn is aborted (its reply is not sent) and the message starts
 //!   a new one; messages still waiting are dropped.
 
-use super::{send_chunks, Channels, Inbound, SendText};
+use super::{outbox, text_parts, Channels, Inbound};
 use crate::actors::router::{Abort, StartTurn, SteerRun};
 use crate::channels::media_in::{self, Fetched};
 use crate::channels::{is_silent_reply, policy, routing};
@@ -326,7 +326,7 @@ impl Channels {
         let me = ctx.address();
         let e = self.entries.get(&target.key)?;
         let cfg = e.cfg.clone();
-        let sender = e.sender.clone();
+        let outbox = self.outbox.clone();
         let run_id = format!("chan_{}", uuid::Uuid::now_v7());
         let mut req = TurnRequest::new(run_id.clone(), agent, session_key.clone(), text);
         req.channel = cfg.kind.as_str().to_string();
@@ -362,9 +362,9 @@ impl Channels {
                 }
                 _ => None,
             };
-            let delivered_via = match (reply, sender) {
-                (Some(text), Some(sender)) if !is_silent_reply(&text) => {
-                    reply_to_chat(&sender, &cfg, &target, &text).await
+            let delivered_via = match (reply, outbox) {
+                (Some(text), Some(outbox)) if !is_silent_reply(&text) => {
+                    reply_to_chat(&outbox, &cfg, &target, &text).await
                 }
                 _ => None,
             };
@@ -378,14 +378,14 @@ impl Channels {
     }
 }
 
+/// Queues the reply; the account key when it was sent or queued for a retry.
 async fn reply_to_chat(
-    sender: &Recipient<SendText>,
+    outbox: &Addr<outbox::Outbox>,
     cfg: &Arc<ChannelAccount>,
     t: &ReplyTarget,
     text: &str,
 ) -> Option<String> {
-    match send_chunks(
-        sender,
+    let parts = text_parts(
         cfg,
         &t.to,
         text,
@@ -393,13 +393,21 @@ async fn reply_to_chat(
         t.reply_to.as_deref(),
         t.quote_all,
         false,
-    )
-    .await
-    {
-        Ok(_) => Some(t.key.clone()),
-        Err(e) => {
+    );
+    let chat = format!(
+        "{}\u{1f}{}",
+        t.to,
+        t.thread_id.as_deref().unwrap_or_default()
+    );
+    let sent = match parts {
+        Ok(parts) => outbox::deliver(outbox, &t.key, chat, parts).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(outbox::Outcome::Failed(e)) | Err(e) => {
             tracing::warn!(account = %t.key, error = %e, "reply delivery failed");
             None
         }
+        Ok(_) => Some(t.key.clone()),
     }
 }

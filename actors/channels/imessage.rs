@@ -12,6 +12,7 @@ use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, SendText, SetStatus, StopConnector};
 use crate::channels::bluebubbles as wire;
 use crate::channels::multipart::Form;
+use crate::channels::retry;
 use crate::config::ChannelAccount;
 use actix::prelude::*;
 use serde_json::Value;
@@ -164,9 +165,7 @@ impl Api {
                 "content-type",
                 content_type.unwrap_or_else(|| "application/json".into()),
             ));
-        Self::answer(path, req.send_body(body).await)
-            .await
-            .map_err(DeliveryError::Failed)
+        Self::classify(path, req.send_body(body).await).await
     }
 
     /// `{status, message, data}`; the error names the server's message, never the password.
@@ -174,8 +173,19 @@ impl Api {
         what: &str,
         sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
     ) -> Result<Value, String> {
-        let mut resp = sent.map_err(|e| format!("{what}: request failed: {e}"))?;
+        Self::classify(what, sent).await.map_err(retry::reason)
+    }
+
+    /// [`Api::answer`] with the failure classified for the outbox (429/5xx/no answer:
+    /// transient).
+    async fn classify(
+        what: &str,
+        sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
+    ) -> Result<Value, DeliveryError> {
+        let mut resp =
+            sent.map_err(|e| retry::network_error(format!("{what}: request failed: {e}")))?;
         let status = resp.status().as_u16();
+        let after = retry::retry_after_header(resp.headers());
         let v: Value = resp.json().limit(1024 * 1024).await.unwrap_or(Value::Null);
         if (200..300).contains(&status) {
             Ok(v)
@@ -184,7 +194,11 @@ impl Api {
                 .as_str()
                 .or(v["message"].as_str())
                 .unwrap_or("request failed");
-            Err(format!("{what}: HTTP {status}: {why}"))
+            Err(retry::http_error(
+                status,
+                after,
+                format!("{what}: HTTP {status}: {why}"),
+            ))
         }
     }
 }

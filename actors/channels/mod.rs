@@ -9,9 +9,12 @@
 //!   `imessage`, `webhook` modules). Each
 //!   connector supervises its own connection (reconnect with backoff, at most
 //!   `gateway.channelMaxRestartsPerHour` restarts an hour; see `supervise`).
-//! - Talks to: connectors ([`SendText`], [`StopConnector`]; they report [`SetStatus`] and
-//!   [`Inbound`]), the store's leases when several nodes share it (see `leases`), the router (`StartTurn` for inbound messages). Anyone may send it
-//!   [`Deliver`] (the WS `send` method, `clawgate message send`, hooks, cron announce).
+//! - Talks to: connectors ([`StopConnector`]; they report [`SetStatus`] and [`Inbound`]),
+//!   the router (`StartTurn` for inbound messages), the store's leases when several nodes
+//!   share it (see `leases`), the [`outbox::Outbox`] it starts (every outbound message —
+//!   replies, [`Deliver`], [`DeliverToLast`] — is queued there, and the outbox sends
+//!   [`SendText`] to the connectors). Anyone may send it [`Deliver`] (the WS `send` method,
+//!   `clawgate message send`, hooks, cron announce).
 
 mod delivery_ids;
 pub mod discord;
@@ -20,6 +23,7 @@ pub mod imessage;
 mod last_route;
 mod pairing;
 pub mod leases;
+pub mod outbox;
 mod reconfigure;
 mod rich;
 pub mod signal;
@@ -67,6 +71,8 @@ pub struct SendText {
     pub card: Option<serde_json::Value>,
     /// Send a GIF/video as an animation.
     pub gif_playback: bool,
+    /// The outbox row's key, stable across retries (Discord sends it as `nonce`).
+    pub idempotency_key: Option<String>,
 }
 
 /// Stop a connector for good (gateway shutdown).
@@ -188,6 +194,8 @@ pub struct AccountStatus {
     pub last_outbound_at: Option<i64>,
     /// The node running the account (only when several nodes share the store).
     pub node: Option<String>,
+    /// Outbox counters: pending and failed messages, last send error.
+    pub delivery: outbox::DeliveryStats,
 }
 
 /// One account in the registry.
@@ -208,6 +216,8 @@ struct Entry {
     seen: VecDeque<String>,
     /// The account's lease (shared store only).
     lease: leases::LeaseState,
+    /// Outbox counters (pushed by the outbox).
+    delivery: outbox::DeliveryStats,
 }
 
 impl Entry {
@@ -243,6 +253,7 @@ impl Entry {
             last_outbound_at: None,
             seen: VecDeque::new(),
             lease: leases::LeaseState::default(),
+            delivery: outbox::DeliveryStats::default(),
         }
     }
 }
@@ -271,6 +282,10 @@ pub struct Channels {
     lease_ttl: Option<std::time::Duration>,
     /// A lease round is in flight.
     lease_round_busy: bool,
+    /// The durable outbox (started with the registry).
+    outbox: Option<Addr<outbox::Outbox>>,
+    /// Delivery counters of accounts the config no longer has (rows may still wait).
+    orphan_delivery: BTreeMap<String, outbox::DeliveryStats>,
 }
 
 impl Channels {
@@ -313,6 +328,8 @@ impl Channels {
             node_id: "local".into(),
             lease_ttl: None,
             lease_round_busy: false,
+            outbox: None,
+            orphan_delivery: BTreeMap::new(),
         }
     }
 
@@ -341,6 +358,39 @@ impl Channels {
             last_inbound_at: e.last_inbound_at,
             last_outbound_at: e.last_outbound_at,
             node: self.node_of(e),
+            delivery: e.delivery.clone(),
+        }
+    }
+
+    /// Tells the outbox `key`'s current connector (if running) and retry policy.
+    fn sync_outbox(&self, key: &str) {
+        let (Some(o), Some(e)) = (&self.outbox, self.entries.get(key)) else {
+            return;
+        };
+        let sender = e.sender.clone().filter(|_| e.state != ConnState::Disabled);
+        o.do_send(outbox::SetAccount {
+            key: key.to_string(),
+            sender,
+            retry: e.cfg.retry.clone(),
+        });
+    }
+
+    /// Queues `parts` for `key`'s chat `to` (and thread) and waits for their first attempt.
+    fn enqueue_outbound(
+        &self,
+        key: &str,
+        to: &str,
+        thread_id: Option<&str>,
+        parts: Vec<SendText>,
+    ) -> impl std::future::Future<Output = Result<outbox::Outcome, DeliveryError>> + 'static {
+        let outbox = self.outbox.clone();
+        let key = key.to_string();
+        let chat = format!("{to}\u{1f}{}", thread_id.unwrap_or_default());
+        async move {
+            let Some(o) = outbox else {
+                return Err(DeliveryError::NotConnected(key));
+            };
+            outbox::deliver(&o, &key, chat, parts).await
         }
     }
 
@@ -392,6 +442,7 @@ impl Channels {
         };
         e.sender = Some(sender);
         e.stop = Some(stop);
+        self.sync_outbox(key);
     }
 
     /// Resolves `channel` (kind, `kind:account`, or account id) to a registry key.
@@ -426,6 +477,7 @@ impl Actor for Channels {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.load_pairing(ctx);
+        self.outbox = Some(outbox::Outbox::new(self.store.clone(), ctx.address()).start());
         let keys: Vec<String> = self.entries.keys().cloned().collect();
         for k in keys {
             self.start_connector(&k, ctx.address());
@@ -443,10 +495,9 @@ impl Handler<Deliver> for Channels {
         }
         let prepared = self.resolve(&msg.channel).and_then(|key| {
             let e = &self.entries[&key];
-            let sender = match (&e.sender, e.state) {
-                (Some(s), st) if st != ConnState::Disabled => s.clone(),
-                _ => return Err(DeliveryError::NotConnected(key.clone())),
-            };
+            if e.sender.is_none() || e.state == ConnState::Disabled {
+                return Err(DeliveryError::NotConnected(key.clone()));
+            }
             let to = msg
                 .to
                 .clone()
@@ -457,52 +508,62 @@ impl Handler<Deliver> for Channels {
                         "{key} has no `to` and no defaultTo configured"
                     ))
                 })?;
-            Ok((key, e.cfg.clone(), sender, to))
+            Ok((key, e.cfg.clone(), to))
         });
-        let (key, cfg, sender, to) = match prepared {
+        let (key, cfg, to) = match prepared {
             Ok(p) => p,
             Err(e) => return Box::pin(async move { Err(e) }),
         };
         if let Some(e) = self.entries.get_mut(&key) {
             e.last_outbound_at = Some(now_ms());
         }
+        let outbox = self.outbox.clone();
         Box::pin(async move {
-            if !msg.rich.is_empty() {
-                let ids = rich::deliver(&sender, &cfg, &to, &msg).await?;
-                return Ok(DeliveryReceipt {
-                    channel: cfg.kind.as_str().to_string(),
-                    to,
-                    message_ids: ids,
-                });
-            }
-            let ids = send_chunks(
-                &sender,
-                &cfg,
-                &to,
-                &msg.text,
-                msg.thread_id.as_deref(),
-                msg.reply_to.as_deref(),
-                false,
-                msg.silent,
-            )
-            .await?;
-            Ok(DeliveryReceipt {
-                channel: cfg.kind.as_str().to_string(),
-                to,
-                message_ids: ids,
-            })
+            let parts = if msg.rich.is_empty() {
+                text_parts(
+                    &cfg,
+                    &to,
+                    &msg.text,
+                    msg.thread_id.as_deref(),
+                    msg.reply_to.as_deref(),
+                    false,
+                    msg.silent,
+                )?
+            } else {
+                rich::plan(&cfg, &to, &msg).await?
+            };
+            let Some(outbox) = outbox else {
+                return Err(DeliveryError::NotConnected(key));
+            };
+            let chat = format!("{to}\u{1f}{}", msg.thread_id.as_deref().unwrap_or_default());
+            let outcome = outbox::deliver(&outbox, &key, chat, parts).await?;
+            receipt(cfg.kind.as_str(), to, outcome)
         })
     }
 }
 
-/// Sends `text` in chunks of the account's limit, in order; `reply_to` quotes on the first
-/// chunk (or every chunk with `quote_all`). Returns the message ids.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site per caller; a struct adds nothing"
-)]
-pub(crate) async fn send_chunks(
-    sender: &Recipient<SendText>,
+/// The receipt of an enqueued message: sent, queued (with the outbox id), or the failure.
+pub(crate) fn receipt(
+    channel: &str,
+    to: String,
+    outcome: outbox::Outcome,
+) -> Result<DeliveryReceipt, DeliveryError> {
+    let (message_ids, queued) = match outcome {
+        outbox::Outcome::Sent(ids) => (ids, None),
+        outbox::Outcome::Queued(id, ids) => (ids, Some(id)),
+        outbox::Outcome::Failed(e) => return Err(e),
+    };
+    Ok(DeliveryReceipt {
+        channel: channel.to_string(),
+        to,
+        message_ids,
+        queued,
+    })
+}
+
+/// `text` in chunks of the account's limit, in order; `reply_to` quotes on the first
+/// chunk (or every chunk with `quote_all`).
+pub(crate) fn text_parts(
     cfg: &ChannelAccount,
     to: &str,
     text: &str,
@@ -510,30 +571,56 @@ pub(crate) async fn send_chunks(
     reply_to: Option<&str>,
     quote_all: bool,
     silent: bool,
-) -> Result<Vec<String>, DeliveryError> {
+) -> Result<Vec<SendText>, DeliveryError> {
     let chunks = chunk_text(text, cfg.chunk_limit);
     if chunks.is_empty() {
         return Err(DeliveryError::Failed("empty message".into()));
     }
-    let mut ids = Vec::with_capacity(chunks.len());
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        let id = sender
-            .send(SendText {
-                to: to.to_string(),
-                text: chunk,
-                thread_id: thread_id.map(str::to_string),
-                reply_to: reply_to.filter(|_| i == 0 || quote_all).map(str::to_string),
-                silent,
-                media: None,
-                markup: None,
-                card: None,
-                gif_playback: false,
-            })
-            .await
-            .map_err(|_| DeliveryError::NotConnected(cfg.key()))??;
-        ids.push(id);
+    Ok(chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| SendText {
+            to: to.to_string(),
+            text: chunk,
+            thread_id: thread_id.map(str::to_string),
+            reply_to: reply_to.filter(|_| i == 0 || quote_all).map(str::to_string),
+            silent,
+            media: None,
+            markup: None,
+            card: None,
+            gif_playback: false,
+            idempotency_key: None,
+        })
+        .collect())
+}
+
+impl Handler<outbox::DeliveryStatsChanged> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, m: outbox::DeliveryStatsChanged, _: &mut Context<Self>) {
+        match self.entries.get_mut(&m.key) {
+            Some(e) => e.delivery = m.stats,
+            None => {
+                self.orphan_delivery.insert(m.key, m.stats);
+            }
+        }
     }
-    Ok(ids)
+}
+
+/// Where the outbox announces given-up messages (`channel.delivery.failed`); sent once the
+/// WebSocket hub exists.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct BindDeliveryEvents(pub Recipient<crate::actors::ws_hub::BroadcastEvent>);
+
+impl Handler<BindDeliveryEvents> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, m: BindDeliveryEvents, _: &mut Context<Self>) {
+        if let Some(o) = &self.outbox {
+            o.do_send(outbox::BindEvents(m.0));
+        }
+    }
 }
 
 impl Handler<SetStatus> for Channels {
@@ -610,6 +697,7 @@ impl Handler<SetEnabled> for Channels {
                 self.release_lease(&key);
             }
             tracing::info!(account = %key, enabled = msg.enabled, "channel account switched");
+            self.sync_outbox(&key);
         }
         self.overrides.insert(key.clone(), msg.enabled);
         let stored = serde_json::to_string(&self.overrides).unwrap_or_default();

@@ -3,7 +3,7 @@
 //! (`crate::channels::pairing`) is loaded from the kv store before the registry handles its
 //! first message and written back after every change, in order.
 
-use super::{send_chunks, Channels};
+use super::{text_parts, Channels};
 use crate::channels::pairing::{self, PairingBook, PairingRequest, PAIRING_KEY};
 use crate::channels::InboundMessage;
 use crate::config::ChannelKind;
@@ -116,14 +116,16 @@ impl Channels {
         let Some(e) = self.entries.get(key) else {
             return;
         };
-        let (Some(sender), cfg) = (e.sender.clone(), e.cfg.clone()) else {
-            return;
-        };
         let text = pairing::challenge_text(msg.channel, &msg.sender.id, &code);
-        let to = msg.chat_id.clone();
+        let sent = text_parts(&e.cfg, &msg.chat_id, &text, None, None, false, false)
+            .map(|parts| self.enqueue_outbound(key, &msg.chat_id, None, parts));
         let key = key.to_string();
         actix::spawn(async move {
-            if let Err(e) = send_chunks(&sender, &cfg, &to, &text, None, None, false, false).await {
+            let sent = match sent {
+                Ok(f) => f.await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = sent {
                 tracing::warn!(account = %key, error = %e, "pairing code not delivered");
             }
         });
@@ -162,30 +164,26 @@ impl Handler<ResolvePairing> for Channels {
             approved = m.approve, "pairing request resolved");
         let json = serde_json::to_string(&self.pairing).unwrap_or_default();
         let write = self.store.kv_put(PAIRING_KEY, &json);
-        let notify = m
-            .notify
-            .then(|| self.entries.get(&format!("{}:{}", r.channel, r.account_id)))
+        let account = format!("{}:{}", r.channel, r.account_id);
+        // Built now, sent (through the outbox) after the write: the future is lazy.
+        let notice = (m.notify && m.approve)
+            .then(|| self.entries.get(&account))
             .flatten()
-            .and_then(|e| Some((e.sender.clone()?, e.cfg.clone())));
+            .map(|e| {
+                text_parts(&e.cfg, &r.id, pairing::APPROVED_TEXT, None, None, false, false)
+                    .map(|parts| self.enqueue_outbound(&account, &r.id, None, parts))
+            });
         // The mailbox waits for the write, so changes are stored in order.
         let work = async move {
             write
                 .await
                 .map_err(|e| PairingError::Store(e.to_string()))?;
-            if let (true, Some((sender, cfg))) = (m.approve, notify) {
-                let to = r.id.clone();
-                if let Err(e) = send_chunks(
-                    &sender,
-                    &cfg,
-                    &to,
-                    pairing::APPROVED_TEXT,
-                    None,
-                    None,
-                    false,
-                    false,
-                )
-                .await
-                {
+            if let Some(notice) = notice {
+                let sent = match notice {
+                    Ok(f) => f.await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = sent {
                     tracing::warn!(error = %e, "pairing approval notice not delivered");
                 }
             }

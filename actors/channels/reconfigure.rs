@@ -83,6 +83,21 @@ impl Handler<Reconfigure> for Channels {
             tracing::info!(account = %key, "channel account (re)started by a config reload");
         }
         self.lease_round(ctx);
+        for key in p.stop.iter().chain(&p.start) {
+            match (self.entries.contains_key(key), &self.outbox) {
+                (true, _) => self.sync_outbox(key),
+                // Removed: its queued messages wait (they are sent if it comes back).
+                (false, Some(o)) => o.do_send(super::outbox::SetAccount {
+                    key: key.clone(),
+                    sender: None,
+                    retry: crate::config::DeliveryRetry::defaults(
+                        crate::config::ChannelKind::parse(key.split(':').next().unwrap_or(""))
+                            .unwrap_or(crate::config::ChannelKind::Webhook),
+                    ),
+                }),
+                (false, None) => {}
+            }
+        }
         self.delivery_ids()
     }
 }

@@ -1,7 +1,7 @@
 //! Delivery of a [`Deliver`] with attachments, buttons or a card, inside the `Channels`
 //! actor's delivery path: what each channel supports is checked first (a clear
 //! [`DeliveryError::Unsupported`] naming the channel otherwise), URL media are fetched through
-//! the SSRF guard, then the connector gets one [`SendText`] per platform message.
+//! the SSRF guard, then the outbox gets one [`SendText`] per platform message.
 //!
 //! | channel  | media | buttons | card |
 //! |----------|-------|---------|------|
@@ -22,7 +22,6 @@ use crate::channels::chunk::chunk_text;
 use crate::channels::media::{self, Attachment, RichContent, MAX_ATTACHMENTS};
 use crate::channels::{discord, slack, telegram, whatsapp, Deliver};
 use crate::config::{ChannelAccount, ChannelKind};
-use actix::prelude::*;
 use serde_json::Value;
 
 /// Platform-ready buttons and card.
@@ -77,13 +76,13 @@ fn caption_limit(cfg: &ChannelAccount) -> usize {
     }
 }
 
-/// Sends a rich [`Deliver`] to `to`; returns the message ids in order.
-pub(super) async fn deliver(
-    sender: &Recipient<SendText>,
+/// The platform messages of a rich [`Deliver`] to `to`, in order (media fetched and
+/// checked); the outbox sends them.
+pub(super) async fn plan(
     cfg: &ChannelAccount,
     to: &str,
     msg: &Deliver,
-) -> Result<Vec<String>, DeliveryError> {
+) -> Result<Vec<SendText>, DeliveryError> {
     let prepared = prepare(cfg.kind, &msg.rich)?;
     let mut files: Vec<Attachment> = Vec::with_capacity(msg.rich.media.len());
     for src in &msg.rich.media {
@@ -106,6 +105,7 @@ pub(super) async fn deliver(
         markup: None,
         card: None,
         gif_playback: msg.rich.gif_playback,
+        idempotency_key: None,
     };
     if !as_caption {
         for chunk in chunk_text(text, cfg.chunk_limit) {
@@ -139,13 +139,5 @@ pub(super) async fn deliver(
     if let Some(last) = plan.last_mut() {
         last.markup = prepared.markup;
     }
-    let mut ids = Vec::with_capacity(plan.len());
-    for m in plan {
-        let id = sender
-            .send(m)
-            .await
-            .map_err(|_| DeliveryError::NotConnected(cfg.key()))??;
-        ids.push(id);
-    }
-    Ok(ids)
+    Ok(plan)
 }

@@ -9,6 +9,7 @@
 
 use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use crate::channels::retry;
 use crate::channels::signal as wire;
 use crate::config::ChannelAccount;
 use actix::prelude::*;
@@ -145,12 +146,17 @@ impl Handler<SendText> for SignalConnector {
                 .timeout(HTTP_TIMEOUT)
                 .send_json(&body)
                 .await
-                .map_err(|e| DeliveryError::Failed(format!("send: {e}")))?;
+                .map_err(|e| retry::network_error(format!("send: {e}")))?;
             let status = resp.status().as_u16();
+            let after = retry::retry_after_header(resp.headers());
             let v: Value = resp.json().await.unwrap_or(Value::Null);
             if !(200..300).contains(&status) {
                 let why = v["error"].as_str().unwrap_or("request failed");
-                return Err(DeliveryError::Failed(format!("send: HTTP {status}: {why}")));
+                return Err(retry::http_error(
+                    status,
+                    after,
+                    format!("send: HTTP {status}: {why}"),
+                ));
             }
             Ok(match &v["timestamp"] {
                 Value::String(s) => s.clone(),

@@ -14,6 +14,7 @@
 use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
 use crate::channels::media::Attachment;
+use crate::channels::retry;
 use crate::channels::slack as wire;
 use crate::config::{ChannelAccount, Ingress};
 use actix::prelude::*;
@@ -148,19 +149,13 @@ impl Handler<SendText> for SlackConnector {
                 if let Some(blocks) = &m.card {
                     body["blocks"] = blocks.clone();
                 }
-                let v = api
-                    .call("chat.postMessage", &body)
-                    .await
-                    .map_err(DeliveryError::Failed)?;
+                let v = api.send("chat.postMessage", &body).await?;
                 id = v["ts"].as_str().unwrap_or_default().to_string();
             }
             if let Some(file) = &m.media {
                 // The text already went with the card; otherwise it is the file's comment.
                 let comment = (!post_text && !m.text.is_empty()).then_some(m.text.as_str());
-                id = api
-                    .upload(&m, file, comment)
-                    .await
-                    .map_err(DeliveryError::Failed)?;
+                id = api.upload(&m, file, comment).await?;
             }
             Ok(id)
         })
@@ -203,7 +198,7 @@ impl Api {
         m: &SendText,
         file: &Attachment,
         comment: Option<&str>,
-    ) -> Result<String, String> {
+    ) -> Result<String, DeliveryError> {
         let form = [
             ("filename", file.filename.clone()),
             ("length", file.data.len().to_string()),
@@ -213,9 +208,11 @@ impl Api {
             .client
             .post(format!("{}/{method}", self.root))
             .insert_header(("authorization", self.auth.as_str()));
-        let v = Self::answer(method, req.send_form(&form).await).await?;
+        let v = Self::classify(method, req.send_form(&form).await).await?;
         let (Some(url), Some(file_id)) = (v["upload_url"].as_str(), v["file_id"].as_str()) else {
-            return Err(format!("{method}: no upload_url in the answer"));
+            return Err(DeliveryError::Failed(format!(
+                "{method}: no upload_url in the answer"
+            )));
         };
         let resp = self
             .client
@@ -223,9 +220,15 @@ impl Api {
             .insert_header(("content-type", file.mime.as_str()))
             .send_body(file.data.clone())
             .await
-            .map_err(|e| format!("file upload: {e}"))?;
+            .map_err(|e| retry::network_error(format!("file upload: {e}")))?;
         if !resp.status().is_success() {
-            return Err(format!("file upload: HTTP {}", resp.status().as_u16()));
+            let status = resp.status().as_u16();
+            let after = retry::retry_after_header(resp.headers());
+            return Err(retry::http_error(
+                status,
+                after,
+                format!("file upload: HTTP {status}"),
+            ));
         }
         let mut done = json!({"files": [{"id": file_id, "title": file.filename}],
             "channel_id": wire::normalize_target(&m.to)});
@@ -235,12 +238,17 @@ impl Api {
         if let Some(t) = m.thread_id.as_deref().or(m.reply_to.as_deref()) {
             done["thread_ts"] = json!(t);
         }
-        self.call("files.completeUploadExternal", &done).await?;
+        self.send("files.completeUploadExternal", &done).await?;
         Ok(file_id.to_string())
     }
 
     /// Calls `method`; `Err` carries Slack's `error` code (never the token).
     async fn call(&self, method: &str, body: &Value) -> Result<Value, String> {
+        self.send(method, body).await.map_err(retry::reason)
+    }
+
+    /// [`Api::call`] with the failure classified for the outbox.
+    async fn send(&self, method: &str, body: &Value) -> Result<Value, DeliveryError> {
         let sent = self
             .client
             .post(format!("{}/{method}", self.root))
@@ -248,28 +256,50 @@ impl Api {
             .insert_header(("content-type", "application/json; charset=utf-8"))
             .send_json(body)
             .await;
-        Self::answer(method, sent).await
+        Self::classify(method, sent).await
     }
 
-    /// Unwraps a Web API answer: `ok: true` or Slack's `error` code.
-    async fn answer(
+    /// Unwraps a Web API answer: `ok: true`, or Slack's `error` code — transient for HTTP
+    /// 429 (with `Retry-After`), 5xx and Slack's own `ratelimited` / `*_error` /
+    /// `service_unavailable` / `request_timeout` codes.
+    async fn classify(
         method: &str,
         sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
-    ) -> Result<Value, String> {
-        let mut resp = sent.map_err(|e| format!("{method}: {e}"))?;
+    ) -> Result<Value, DeliveryError> {
+        let mut resp = sent.map_err(|e| retry::network_error(format!("{method}: {e}")))?;
         let status = resp.status().as_u16();
-        let v: Value = resp
-            .json()
-            .limit(4 * 1024 * 1024)
-            .await
-            .map_err(|e| format!("{method}: HTTP {status}, unreadable answer: {e}"))?;
+        let after = retry::retry_after_header(resp.headers());
+        let v: Value = match resp.json().limit(4 * 1024 * 1024).await {
+            Ok(v) => v,
+            Err(e) => {
+                let why = format!("{method}: HTTP {status}, unreadable answer: {e}");
+                return Err(if (200..300).contains(&status) {
+                    DeliveryError::Failed(why)
+                } else {
+                    retry::http_error(status, after, why)
+                });
+            }
+        };
         if v["ok"].as_bool() == Some(true) {
-            Ok(v)
-        } else {
-            Err(format!(
-                "{method}: {}",
-                v["error"].as_str().unwrap_or("request failed")
-            ))
+            return Ok(v);
         }
+        let code = v["error"].as_str().unwrap_or("request failed");
+        let why = format!("{method}: {code}");
+        let transient_code = matches!(
+            code,
+            "ratelimited"
+                | "internal_error"
+                | "fatal_error"
+                | "service_unavailable"
+                | "request_timeout"
+        );
+        Err(if transient_code && status < 300 {
+            DeliveryError::Transient {
+                error: why,
+                retry_after_ms: after,
+            }
+        } else {
+            retry::http_error(status, after, why)
+        })
     }
 }

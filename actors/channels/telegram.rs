@@ -26,6 +26,7 @@ use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
 use crate::channels::media::Attachment;
 use crate::channels::multipart::Form;
+use crate::channels::retry;
 use crate::channels::telegram::{self as wire, ApiResponse, Update, User};
 use crate::config::ChannelAccount;
 use crate::storage::Store;
@@ -204,10 +205,10 @@ impl Handler<SendText> for TelegramConnector {
                     if let Some(markup) = &m.markup {
                         body["reply_markup"] = markup.clone();
                     }
-                    api.call("sendMessage", &body).await
+                    api.call_json("sendMessage", &body).await
                 }
             }
-            .map_err(DeliveryError::Failed)?;
+            .map_err(Fail::into_delivery)?;
             Ok(sent.message_id.to_string())
         })
     }
@@ -286,6 +287,11 @@ impl Api {
 
     /// Calls `method` with a JSON body (`Null` = no body) and unwraps the `result`.
     async fn call<T: DeserializeOwned>(&self, method: &str, body: &Value) -> Result<T, String> {
+        self.call_json(method, body).await.map_err(|f| f.message)
+    }
+
+    /// [`Api::call`] keeping what the outbox needs to know about a failure.
+    async fn call_json<T: DeserializeOwned>(&self, method: &str, body: &Value) -> Result<T, Fail> {
         let body = (!body.is_null()).then(|| {
             (
                 "application/json".to_string(),
@@ -296,7 +302,7 @@ impl Api {
     }
 
     /// Calls `method` with a multipart form (uploads) and unwraps the `result`.
-    async fn call_form<T: DeserializeOwned>(&self, method: &str, form: Form) -> Result<T, String> {
+    async fn call_form<T: DeserializeOwned>(&self, method: &str, form: Form) -> Result<T, Fail> {
         self.call_raw(method, Some(form.finish())).await
     }
 
@@ -304,29 +310,68 @@ impl Api {
         &self,
         method: &str,
         body: Option<(String, Bytes)>,
-    ) -> Result<T, String> {
+    ) -> Result<T, Fail> {
         let url = format!("{}/bot{}/{method}", self.root, self.token);
         let req = self.client.post(url);
         let sent = match body {
             None => req.send().await,
             Some((ct, b)) => req.insert_header(("content-type", ct)).send_body(b).await,
         };
-        let mut resp = sent.map_err(|e| self.scrub(format!("{method}: {e}")))?;
+        let mut resp = sent.map_err(|e| Fail::network(self.scrub(format!("{method}: {e}"))))?;
         let status = resp.status().as_u16();
         let bytes = resp
             .body()
             .limit(MAX_BODY)
             .await
-            .map_err(|e| self.scrub(format!("{method}: {e}")))?;
-        let parsed: ApiResponse<T> = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{method}: HTTP {status}, unreadable answer: {e}"))?;
+            .map_err(|e| Fail::network(self.scrub(format!("{method}: {e}"))))?;
+        let parsed: ApiResponse<T> = serde_json::from_slice(&bytes).map_err(|e| Fail {
+            message: format!("{method}: HTTP {status}, unreadable answer: {e}"),
+            status: Some(status),
+            retry_after_ms: None,
+        })?;
         match (parsed.ok, parsed.result) {
             (true, Some(r)) => Ok(r),
-            _ => Err(self.scrub(format!(
-                "{method}: {} {}",
-                parsed.error_code.unwrap_or(status as i64),
-                parsed.description.unwrap_or_default()
-            ))),
+            _ => {
+                let code = parsed.error_code.unwrap_or(status as i64);
+                Err(Fail {
+                    message: self.scrub(format!(
+                        "{method}: {code} {}",
+                        parsed.description.unwrap_or_default()
+                    )),
+                    status: Some(u16::try_from(code).unwrap_or(status)),
+                    retry_after_ms: parsed
+                        .parameters
+                        .as_ref()
+                        .and_then(|p| p["retry_after"].as_f64())
+                        .and_then(retry::seconds_to_ms),
+                })
+            }
+        }
+    }
+}
+
+/// A failed Bot API call: its message (token scrubbed), the error code or HTTP status
+/// (`None`: no answer), and `parameters.retry_after`.
+struct Fail {
+    message: String,
+    status: Option<u16>,
+    retry_after_ms: Option<u64>,
+}
+
+impl Fail {
+    fn network(message: String) -> Fail {
+        Fail {
+            message,
+            status: None,
+            retry_after_ms: None,
+        }
+    }
+
+    /// The outbox's view: transient (429, 5xx, no answer) or permanent.
+    fn into_delivery(self) -> DeliveryError {
+        match self.status {
+            None => retry::network_error(self.message),
+            Some(s) => retry::http_error(s, self.retry_after_ms, self.message),
         }
     }
 }

@@ -9,7 +9,8 @@
 //!   an attachment rides in the JSON as `media: {filename, mimeType, data}` (base64).
 
 use super::{Channels, ConnState, DeliveryError, SendText, SetStatus, StopConnector};
-use crate::channels::http_out;
+use crate::channels::http_out::{self, OutboundError};
+use crate::channels::retry;
 use crate::channels::webhook::{callback_body, media_json, sign, SIGNATURE_HEADER};
 use crate::config::ChannelAccount;
 use actix::prelude::*;
@@ -82,7 +83,13 @@ impl Handler<SendText> for WebhookConnector {
                 CALLBACK_TIMEOUT,
             )
             .await
-            .map_err(|e| DeliveryError::Failed(e.to_string()))?;
+            .map_err(|e| match e {
+                OutboundError::Status(s) => retry::http_error(s, None, e.to_string()),
+                OutboundError::Send(_) | OutboundError::Resolve => {
+                    retry::network_error(e.to_string())
+                }
+                other => DeliveryError::Failed(other.to_string()),
+            })?;
             let id = serde_json::from_slice::<Value>(&answer)
                 .ok()
                 .and_then(|v| match v.get("messageId") {

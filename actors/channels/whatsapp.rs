@@ -12,6 +12,7 @@
 use super::supervise::Restarts;
 use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
 use crate::channels::multipart::Form;
+use crate::channels::retry;
 use crate::channels::{policy, whatsapp as wire};
 use crate::config::ChannelAccount;
 use actix::prelude::*;
@@ -217,9 +218,7 @@ impl Graph {
             .client
             .post(format!("{}/messages", self.root))
             .insert_header(("authorization", self.auth.as_str()));
-        let v = Self::answer("messages", req.send_json(body).await)
-            .await
-            .map_err(DeliveryError::Failed)?;
+        let v = Self::classify("messages", req.send_json(body).await).await?;
         Ok(wire::sent_id(&v).unwrap_or_default())
     }
 
@@ -238,9 +237,7 @@ impl Graph {
             .post(format!("{}/media", self.root))
             .insert_header(("authorization", self.auth.as_str()))
             .insert_header(("content-type", ct));
-        let v = Self::answer("media", req.send_body(body).await)
-            .await
-            .map_err(DeliveryError::Failed)?;
+        let v = Self::classify("media", req.send_body(body).await).await?;
         v["id"]
             .as_str()
             .map(str::to_string)
@@ -251,13 +248,34 @@ impl Graph {
         what: &str,
         sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
     ) -> Result<Value, String> {
-        let mut resp = sent.map_err(|e| format!("{what}: {e}"))?;
+        Self::classify(what, sent).await.map_err(retry::reason)
+    }
+
+    /// The Graph answer, a failure classified for the outbox: transient on HTTP 429/5xx,
+    /// no answer, or Meta's rate-limit codes (4, 80007, 130429, 131056) whatever the status.
+    async fn classify(
+        what: &str,
+        sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
+    ) -> Result<Value, DeliveryError> {
+        let mut resp = sent.map_err(|e| retry::network_error(format!("{what}: {e}")))?;
         let status = resp.status().as_u16();
+        let after = retry::retry_after_header(resp.headers());
         let v: Value = resp.json().limit(1024 * 1024).await.unwrap_or(Value::Null);
         if (200..300).contains(&status) {
-            Ok(v)
-        } else {
-            Err(format!("{what}: {}", wire::error_of(&v, status)))
+            return Ok(v);
         }
+        let why = format!("{what}: {}", wire::error_of(&v, status));
+        let rate_limited = matches!(
+            v["error"]["code"].as_i64(),
+            Some(4 | 80007 | 130429 | 131056)
+        );
+        Err(if rate_limited {
+            DeliveryError::Transient {
+                error: why,
+                retry_after_ms: after,
+            }
+        } else {
+            retry::http_error(status, after, why)
+        })
     }
 }

@@ -16,6 +16,7 @@ pub mod multipart;
 mod outbound;
 pub mod pairing;
 pub mod policy;
+pub mod retry;
 pub mod routing;
 pub mod signal;
 pub mod slack;

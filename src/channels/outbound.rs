@@ -90,8 +90,12 @@ pub struct DeliveryReceipt {
     pub channel: String,
     /// The resolved target.
     pub to: String,
-    /// Platform message ids, one per chunk.
+    /// Platform message ids, one per chunk (those sent so far when `queued`).
     pub message_ids: Vec<String>,
+    /// The outbox id when the message could not be sent at once and waits for a retry
+    /// (`None`: everything was sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<String>,
 }
 
 /// Why a [`Deliver`] did not happen.
@@ -113,9 +117,29 @@ pub enum DeliveryError {
     /// refused media URL).
     #[error("{0}")]
     Unsupported(String),
-    /// The platform refused or the request failed.
+    /// The platform refused or the request failed (a permanent error: retrying cannot help).
     #[error("delivery failed: {0}")]
     Failed(String),
+    /// A send failed in a way worth retrying (rate limit, 5xx, network error, timeout); the
+    /// platform's own retry-after in ms when it gave one. The outbox retries these; callers
+    /// see them only as a queued receipt.
+    #[error("delivery failed: {error}")]
+    Transient {
+        /// What happened (free of secrets).
+        error: String,
+        /// The platform's retry-after (ms).
+        retry_after_ms: Option<u64>,
+    },
+}
+
+impl DeliveryError {
+    /// A transient failure without a platform hint.
+    pub fn transient(error: impl Into<String>) -> DeliveryError {
+        DeliveryError::Transient {
+            error: error.into(),
+            retry_after_ms: None,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -190,6 +214,7 @@ mod tests {
                 message_ids: vec![format!("{}:{}", msg.channel, msg.text)],
                 channel: msg.channel,
                 to: msg.to.unwrap_or_default(),
+                queued: None,
             })
         }
     }

@@ -138,6 +138,7 @@ mod tests {
             media_max_bytes: crate::config::DEFAULT_MEDIA_MAX_BYTES,
             chunk_limit: 4096,
             default_to: None,
+            retry: crate::config::DeliveryRetry::defaults(ChannelKind::Telegram),
         }
     }
 

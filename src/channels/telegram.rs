@@ -18,6 +18,8 @@ pub struct ApiResponse<T> {
     pub description: Option<String>,
     /// Error code when not `ok`.
     pub error_code: Option<i64>,
+    /// Extra error data (`retry_after` seconds on a 429).
+    pub parameters: Option<Value>,
 }
 
 /// A Telegram user.

@@ -223,6 +223,8 @@ pub struct ChannelAccount {
     /// Largest inbound media file downloaded (`mediaMaxMb`, default
     /// [`DEFAULT_MEDIA_MAX_BYTES`]).
     pub media_max_bytes: u64,
+    /// How failed sends are retried (`retry`, see [`super::DeliveryRetry`]).
+    pub retry: super::DeliveryRetry,
 }
 
 /// `mediaMaxMb` default: 10 MiB.

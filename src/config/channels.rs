@@ -437,6 +437,8 @@ fn account(
         Some(n) => n.min(kind.max_chunk()),
         None => kind.max_chunk(),
     };
+    let retry = super::channel_retry::parse(kind, pick!(retry).as_ref(), &format!("{key}.retry"))
+        .map_err(|(k, m)| cx.invalid(&k, m))?;
     Ok(ChannelAccount {
         kind,
         id: id.to_string(),
@@ -467,6 +469,7 @@ fn account(
             key,
             o.media_max_mb.as_ref().or(base.media_max_mb.as_ref()),
         )?,
+        retry,
     })
 }
 

@@ -11,6 +11,7 @@ mod build;
 mod build_agents;
 mod build_limits;
 mod build_models;
+mod channel_retry;
 mod channel_types;
 mod channels;
 pub mod cluster;
@@ -36,6 +37,7 @@ pub use bindings::{Binding, BindingAccount, BindingPeer};
 pub use browser::{
     BrowserConfig, BrowserProfile, BrowserSsrfPolicy, DEFAULT_PROFILE as DEFAULT_BROWSER_PROFILE,
 };
+pub use channel_retry::DeliveryRetry;
 pub use channel_types::*;
 pub use channels::normalize_allow_entry;
 pub use exec::{

@@ -234,7 +234,7 @@ pub struct RawChannelAccount {
     pub media_max_mb: Option<Value>,
     /// Accepted; not interpreted.
     pub timeout_seconds: Option<Value>,
-    /// Accepted; not interpreted.
+    /// Retry policy of outbound sends (see `config::DeliveryRetry`).
     pub retry: Option<Value>,
     /// Accepted; not interpreted.
     pub link_preview: Option<Value>,

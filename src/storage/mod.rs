@@ -4,7 +4,7 @@
 //! await its methods; they never learn which backend answers or on which thread. Each trait
 //! covers one kind of data: [`SessionStore`], [`TranscriptStore`], [`RunStore`],
 //! [`CronStore`], [`ResponseStore`], [`KvStore`], [`MemoryIndex`], [`KeyStore`],
-//! [`LeaseStore`]. The embedded
+//! [`LeaseStore`], [`OutboxStore`]. The embedded
 //! backend is SQLite ([`sqlite`]); [`postgres`] implements the same traits over a PostgreSQL
 //! server. These two modules are the only ones that know SQL; [`open_configured`] picks one by
 //! `storage.*`.
@@ -14,6 +14,7 @@
 
 mod key_types;
 mod memory_types;
+mod outbox_types;
 pub mod postgres;
 pub mod sqlite;
 mod types;
@@ -21,6 +22,7 @@ mod types;
 pub use crate::core::run::RunStatus;
 pub use key_types::*;
 pub use memory_types::*;
+pub use outbox_types::*;
 pub use types::*;
 
 use futures_util::future::BoxFuture;
@@ -240,6 +242,21 @@ pub trait KeyStore: Send + Sync {
     fn audit_prune(&self, before: i64) -> StoreFuture<usize>;
 }
 
+/// The durable channel outbox: every outbound chat message is written here before it is sent
+/// and deleted once the platform accepted it (see `actors/channels/outbox`).
+pub trait OutboxStore: Send + Sync {
+    /// Inserts rows (one message's parts) in one transaction.
+    fn outbox_put(&self, rows: &[OutboxRow]) -> StoreFuture<()>;
+    /// Writes a row's state, attempts, next attempt time and last error.
+    fn outbox_update(&self, row: &OutboxRow) -> StoreFuture<()>;
+    /// Deletes a row (the platform accepted it).
+    fn outbox_delete(&self, id: &str) -> StoreFuture<()>;
+    /// Every pending row, by `seq`.
+    fn outbox_pending(&self) -> StoreFuture<Vec<OutboxRow>>;
+    /// Failed rows per account (`(account, count)`, by account).
+    fn outbox_failed_counts(&self) -> StoreFuture<Vec<(String, i64)>>;
+}
+
 /// A complete backend.
 pub trait Storage:
     SessionStore
@@ -251,6 +268,7 @@ pub trait Storage:
     + MemoryIndex
     + KeyStore
     + LeaseStore
+    + OutboxStore
 {
     /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
     fn describe(&self) -> String;

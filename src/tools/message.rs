@@ -68,14 +68,20 @@ impl Tool for MessageTool {
             let mut deliver = request(&ctx.config, &args)?;
             deliver.session_key = Some(ctx.session_key.clone());
             let receipt = ctx.host.deliver(deliver).await.map_err(delivery_error)?;
-            Ok(json_result(json!({
+            let mut out = json!({
                 "ok": true,
                 "action": "send",
                 "channel": receipt.channel,
                 "to": receipt.to,
                 "messageId": receipt.message_ids.last(),
                 "messageIds": receipt.message_ids,
-            })))
+            });
+            if let Some(id) = &receipt.queued {
+                // Not accepted yet: the outbox retries it (docs/channels.md).
+                out["status"] = json!("queued");
+                out["id"] = json!(id);
+            }
+            Ok(json_result(out))
         })
     }
 }
@@ -179,7 +185,7 @@ fn delivery_error(e: DeliveryError) -> ToolError {
         | DeliveryError::NoTarget(_)
         | DeliveryError::Unsupported(_) => ToolError::InvalidInput(msg),
         DeliveryError::NotConnected(_) | DeliveryError::NoConnector(_) => ToolError::Forbidden(msg),
-        DeliveryError::Failed(_) => ToolError::Failed(msg),
+        DeliveryError::Failed(_) | DeliveryError::Transient { .. } => ToolError::Failed(msg),
     }
 }
 

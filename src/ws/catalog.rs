@@ -81,6 +81,7 @@ pub const ADVERTISED_EVENTS: &[&str] = &[
     "cron",
     "skills.changed",
     "config.changed",
+    "channel.delivery.failed",
     "exec.approval.requested",
     "exec.approval.resolved",
 ];

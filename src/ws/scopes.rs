@@ -313,10 +313,18 @@ pub fn event_gate(event: &str) -> EventGate {
         | "device.pair.resolved"
         | "node.pair.requested"
         | "node.pair.resolved" => EventGate::Scope(SCOPE_PAIRING),
-        "agent" | "chat" | "task" | "sessions.changed" | "session.message" | "session.tool"
-        | "skills.changed" | "cron" | "config.changed" | "talk.mode" | "node.presence" => {
-            EventGate::Scope(SCOPE_READ)
-        }
+        "agent"
+        | "chat"
+        | "task"
+        | "sessions.changed"
+        | "session.message"
+        | "session.tool"
+        | "skills.changed"
+        | "cron"
+        | "config.changed"
+        | "talk.mode"
+        | "node.presence"
+        | "channel.delivery.failed" => EventGate::Scope(SCOPE_READ),
         _ => EventGate::Unknown,
     }
 }

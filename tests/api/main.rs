@@ -36,6 +36,7 @@ mod channels_discord;
 mod channels_imessage;
 mod channels_media;
 mod channels_media_in;
+mod channels_outbox;
 mod channels_pairing;
 mod channels_routing;
 mod channels_signal;

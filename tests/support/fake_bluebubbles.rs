@@ -2,7 +2,7 @@
 //! `/api/v1/message/attachment`), answering in BlueBubbles' `{status, message, data}` shape;
 //! every request (with its `?password=` query) is recorded by [`FakeHttp`].
 
-use crate::fake_http::FakeHttp;
+use crate::fake_http::{FakeHttp, Fault};
 use serde_json::json;
 
 pub const PASSWORD: &str = "bluebubbles-server-password";
@@ -22,4 +22,26 @@ pub async fn start() -> FakeHttp {
         ),
     })
     .await
+}
+
+/// A 429 from the server (or the proxy in front of it).
+pub fn rate_limited() -> Fault {
+    Fault::status(429, json!({"status": 429, "message": "Too Many Requests"}))
+}
+
+/// A server error.
+pub fn server_error() -> Fault {
+    Fault::status(
+        500,
+        json!({"status": 500, "message": "Internal Server Error"}),
+    )
+}
+
+/// A permanent refusal.
+pub fn bad_request() -> Fault {
+    Fault::status(
+        400,
+        json!({"status": 400, "message": "Bad Request",
+               "error": {"type": "Validation Error", "message": "Chat does not exist"}}),
+    )
 }

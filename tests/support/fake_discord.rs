@@ -185,3 +185,28 @@ impl FakeDiscord {
         f(&self.shared.log.lock().unwrap())
     }
 }
+
+/// Discord's REST rate limit: 429 with `retry_after` (seconds, fractional) and `Retry-After`.
+pub fn rate_limited(secs: f64) -> crate::fake_http::Fault {
+    crate::fake_http::Fault::Answer(
+        429,
+        json!({"message": "You are being rate limited.", "retry_after": secs, "global": false}),
+        vec![("retry-after", format!("{}", secs.ceil() as u64))],
+    )
+}
+
+/// A REST 5xx.
+pub fn server_error() -> crate::fake_http::Fault {
+    crate::fake_http::Fault::status(
+        500,
+        json!({"message": "500: Internal Server Error", "code": 0}),
+    )
+}
+
+/// A permanent refusal (`400 Cannot send an empty message`).
+pub fn bad_request() -> crate::fake_http::Fault {
+    crate::fake_http::Fault::status(
+        400,
+        json!({"message": "Cannot send an empty message", "code": 50006}),
+    )
+}

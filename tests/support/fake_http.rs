@@ -2,6 +2,11 @@
 //! recorded and answered by a responder function. Used as the webhook channel's callback,
 //! the Slack Web API and the Discord REST API. Bodies are decoded by `form_body` (JSON,
 //! multipart, form-encoded).
+//!
+//! Fault injection ([`FakeHttp::fail_next`]): the next requests to a path answer a scripted
+//! error (a 429 with the platform's retry-after, a 500…) or hang past any client timeout;
+//! they are kept apart ([`FakeHttp::faulted`]) so [`FakeHttp::requests`] lists only the
+//! requests the "platform" accepted.
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::Value;
@@ -29,11 +34,47 @@ pub struct Recorded {
 
 type Responder = dyn Fn(&str, &Value) -> (u16, Value) + Send + Sync;
 
+/// A scripted failure of one request.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer this status, JSON body and headers.
+    Answer(u16, Value, Vec<(&'static str, String)>),
+    /// Hold the request for a minute (past any client timeout), then answer 504.
+    Hang,
+}
+
+impl Fault {
+    /// `status` with `body` and no extra headers.
+    pub fn status(status: u16, body: Value) -> Fault {
+        Fault::Answer(status, body, vec![])
+    }
+}
+
+/// Answers `fault` (used by the other fakes too).
+pub async fn apply(fault: Fault) -> HttpResponse {
+    match fault {
+        Fault::Answer(status, body, headers) => {
+            let mut r = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
+            for (k, v) in headers {
+                r.insert_header((k, v));
+            }
+            r.json(body)
+        }
+        Fault::Hang => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            HttpResponse::GatewayTimeout().finish()
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Shared {
     log: Arc<Mutex<Vec<Recorded>>>,
     changed: Arc<Notify>,
     respond: Arc<Responder>,
+    /// Scripted failures: (path suffix, fault), first match first.
+    faults: Arc<Mutex<Vec<(String, Fault)>>>,
+    faulted: Arc<Mutex<Vec<Recorded>>>,
 }
 
 pub struct FakeHttp {
@@ -53,6 +94,25 @@ async fn any(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> H
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
+    let fault = {
+        let mut f = shared.faults.lock().unwrap();
+        let i = f
+            .iter()
+            .position(|(suffix, _)| req.path().ends_with(suffix.as_str()));
+        i.map(|i| f.remove(i).1)
+    };
+    if let Some(fault) = fault {
+        shared.faulted.lock().unwrap().push(Recorded {
+            method: req.method().to_string(),
+            path: req.path().to_string(),
+            query: req.query_string().to_string(),
+            headers,
+            raw: body.to_vec(),
+            body: parsed,
+        });
+        shared.changed.notify_waiters();
+        return apply(fault).await;
+    }
     let (status, mut answer) = (shared.respond)(req.path(), &parsed);
     // Answers may point back at this server (Slack's `upload_url`).
     let own = req.app_config().local_addr();
@@ -92,6 +152,8 @@ impl FakeHttp {
             log: Arc::default(),
             changed: Arc::default(),
             respond: Arc::new(respond),
+            faults: Arc::default(),
+            faulted: Arc::default(),
         };
         let data = web::Data::new(shared.clone());
         let server = HttpServer::new(move || {
@@ -110,6 +172,22 @@ impl FakeHttp {
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The next requests to a path ending with `suffix` answer `faults`, one each, in order.
+    pub fn fail_next(&self, suffix: &str, faults: impl IntoIterator<Item = Fault>) {
+        let mut f = self.shared.faults.lock().unwrap();
+        f.extend(faults.into_iter().map(|x| (suffix.to_string(), x)));
+    }
+
+    /// Drops the failures not yet served.
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().unwrap().clear();
+    }
+
+    /// Requests answered with a scripted failure.
+    pub fn faulted(&self) -> Vec<Recorded> {
+        self.shared.faulted.lock().unwrap().clone()
     }
 
     pub fn requests(&self) -> Vec<Recorded> {

@@ -1,8 +1,9 @@
 //! A local fake of the signal-cli REST API (`bbernhard/signal-cli-rest-api`, normal mode):
 //! `GET /v1/about`, a long-polling `GET /v1/receive/{number}?timeout=<s>` that answers the
 //! queued envelopes (or `[]` when the timeout passes), and `POST /v2/send` (recorded, answered
-//! `201 {timestamp}`).
+//! `201 {timestamp}`). [`FakeSignal::fail_next`] makes the next sends fail (not recorded).
 
+use crate::fake_http::Fault;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -18,6 +19,8 @@ struct Shared {
     inbox_changed: Notify,
     sent: Mutex<Vec<Value>>,
     sent_changed: Notify,
+    faults: Mutex<VecDeque<Fault>>,
+    faulted: Mutex<usize>,
 }
 
 pub struct FakeSignal {
@@ -58,6 +61,11 @@ async fn receive(
 }
 
 async fn send(body: web::Json<Value>, shared: web::Data<Arc<Shared>>) -> HttpResponse {
+    let fault = shared.faults.lock().unwrap().pop_front();
+    if let Some(f) = fault {
+        *shared.faulted.lock().unwrap() += 1;
+        return crate::fake_http::apply(f).await;
+    }
     shared.sent.lock().unwrap().push(body.into_inner());
     shared.sent_changed.notify_waiters();
     HttpResponse::Created().json(json!({"timestamp": "1700000000123"}))
@@ -98,6 +106,21 @@ impl FakeSignal {
         self.shared.inbox_changed.notify_waiters();
     }
 
+    /// The next sends answer `faults`, one each, in order.
+    pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.faults.lock().unwrap().extend(faults);
+    }
+
+    /// How many sends were answered with a scripted failure.
+    pub fn faulted(&self) -> usize {
+        *self.shared.faulted.lock().unwrap()
+    }
+
+    /// Drops the failures not yet served.
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().unwrap().clear();
+    }
+
     /// Waits until `n` sends were recorded (10 s deadline).
     pub async fn wait_sent(&self, n: usize) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -117,4 +140,19 @@ pub fn text(from: &str, ts: i64, message: &str) -> Value {
     json!({"source": from, "sourceNumber": from, "sourceUuid": "a1b2c3d4-0000-4000-8000-000000000001",
            "sourceName": "Ada", "sourceDevice": 1, "timestamp": ts,
            "dataMessage": {"timestamp": ts, "message": message, "expiresInSeconds": 0, "viewOnce": false}})
+}
+
+/// signal-cli REST's rate-limit answer.
+pub fn rate_limited() -> Fault {
+    Fault::status(429, json!({"error": "Rate limit exceeded"}))
+}
+
+/// A server error.
+pub fn server_error() -> Fault {
+    Fault::status(500, json!({"error": "Internal Server Error"}))
+}
+
+/// A permanent refusal.
+pub fn bad_request() -> Fault {
+    Fault::status(400, json!({"error": "Invalid recipient"}))
 }

@@ -1,7 +1,8 @@
 //! A local fake of the Slack Web API for connector tests: `auth.test` answers as a bot user and
-//! `chat.postMessage` accepts any message (each request is recorded by [`FakeHttp`]).
+//! `chat.postMessage` accepts any message (each request is recorded by [`FakeHttp`]); the
+//! faults below script Slack's own failure answers for [`FakeHttp::fail_next`].
 
-use crate::fake_http::FakeHttp;
+use crate::fake_http::{FakeHttp, Fault};
 use serde_json::json;
 
 /// Starts the fake; point a Slack account's `apiRoot` at its base URL.
@@ -22,4 +23,26 @@ pub async fn start() -> FakeHttp {
         }
     })
     .await
+}
+
+/// Slack's rate limit: HTTP 429 with `Retry-After` (seconds).
+#[allow(dead_code)]
+pub fn rate_limited(secs: u64) -> Fault {
+    Fault::Answer(
+        429,
+        json!({"ok": false, "error": "ratelimited"}),
+        vec![("retry-after", secs.to_string())],
+    )
+}
+
+/// A Web API 5xx.
+#[allow(dead_code)]
+pub fn server_error() -> Fault {
+    Fault::status(500, json!({"ok": false, "error": "internal_error"}))
+}
+
+/// A permanent refusal (`channel_not_found`).
+#[allow(dead_code)]
+pub fn channel_not_found() -> Fault {
+    Fault::status(404, json!({"ok": false, "error": "channel_not_found"}))
 }

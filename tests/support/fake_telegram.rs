@@ -4,7 +4,11 @@
 //! or past the requested offset, so a client that forgets its offset sees old updates again.
 //! It counts the `getUpdates` calls in flight (and the most ever in flight at once), so a test
 //! can check that only one gateway polls an account.
+//!
+//! [`FakeTelegram::fail_next`] makes the next sends fail ([`too_many_requests`], [`bad_request`],
+//! [`crate::fake_http::Fault::Hang`]); failed sends are not in [`FakeTelegram::sent`].
 
+use crate::fake_http::Fault;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +30,9 @@ struct Inner {
     webhook_calls: Vec<Value>,
     /// Downloadable files by `file_id` (`getFile` + `/file/bot<token>/<path>`).
     files: std::collections::HashMap<String, Vec<u8>>,
+    /// Scripted failures of the next sends.
+    faults: std::collections::VecDeque<Fault>,
+    faulted: usize,
 }
 
 #[derive(Clone, Default)]
@@ -84,6 +91,18 @@ async fn api(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let mut req: Value = crate::form_body::decode(ct, &body).await;
+    if method.starts_with("send") {
+        let fault = {
+            let mut g = shared.inner.lock().unwrap();
+            let f = g.faults.pop_front();
+            g.faulted += usize::from(f.is_some());
+            f
+        };
+        if let Some(f) = fault {
+            shared.changed.notify_waiters();
+            return crate::fake_http::apply(f).await;
+        }
+    }
     match method.as_str() {
         "getMe" => HttpResponse::Ok().json(json!({"ok": true, "result":
             {"id": 999, "is_bot": true, "first_name": "Claw", "username": BOT_USERNAME}})),
@@ -272,6 +291,21 @@ impl FakeTelegram {
             .unwrap_or(0)
     }
 
+    /// The next sends (any `send*` method) answer `faults`, one each, in order.
+    pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.inner.lock().unwrap().faults.extend(faults);
+    }
+
+    /// Drops the failures not yet served.
+    pub fn clear_faults(&self) {
+        self.shared.inner.lock().unwrap().faults.clear();
+    }
+
+    /// How many sends were answered with a scripted failure.
+    pub fn faulted(&self) -> usize {
+        self.shared.inner.lock().unwrap().faulted
+    }
+
     pub fn sent(&self) -> Vec<Value> {
         self.shared.inner.lock().unwrap().sent.clone()
     }
@@ -304,4 +338,30 @@ impl FakeTelegram {
             let _ = tokio::time::timeout_at(deadline, notified).await;
         }
     }
+}
+
+/// The Bot API's flood-control answer: 429 with `parameters.retry_after` (seconds).
+pub fn too_many_requests(retry_after: u64) -> Fault {
+    Fault::status(
+        429,
+        json!({"ok": false, "error_code": 429,
+               "description": format!("Too Many Requests: retry after {retry_after}"),
+               "parameters": {"retry_after": retry_after}}),
+    )
+}
+
+/// A 5xx as the Bot API answers it.
+pub fn server_error() -> Fault {
+    Fault::status(
+        500,
+        json!({"ok": false, "error_code": 500, "description": "Internal Server Error"}),
+    )
+}
+
+/// A permanent refusal (`400 Bad Request: chat not found`).
+pub fn bad_request() -> Fault {
+    Fault::status(
+        400,
+        json!({"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}),
+    )
 }

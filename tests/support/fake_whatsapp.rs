@@ -3,7 +3,7 @@
 //! `POST /{phone-number-id}/media` (multipart upload), each recorded by [`FakeHttp`]; plus the
 //! signing of webhook deliveries the way Meta signs them.
 
-use crate::fake_http::FakeHttp;
+use crate::fake_http::{FakeHttp, Fault};
 use clawgate::channels::hmac::{hex, hmac_sha256};
 use serde_json::{json, Value};
 
@@ -99,4 +99,28 @@ pub fn delivery(from: &str, name: &str, messages: Value) -> Value {
 /// One text message object.
 pub fn text(from: &str, id: &str, body: &str) -> Value {
     json!({"from": from, "id": id, "timestamp": "1700000000", "type": "text", "text": {"body": body}})
+}
+
+/// Cloud API throughput limit: HTTP 429, error code 130429.
+pub fn rate_limited() -> Fault {
+    Fault::status(
+        429,
+        json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}}),
+    )
+}
+
+/// A Graph 5xx.
+pub fn server_error() -> Fault {
+    Fault::status(
+        500,
+        json!({"error": {"message": "An unknown error occurred", "type": "OAuthException", "code": 1}}),
+    )
+}
+
+/// A permanent refusal (recipient not allowed).
+pub fn bad_request() -> Fault {
+    Fault::status(
+        400,
+        json!({"error": {"message": "(#131030) Recipient phone number not in allowed list", "type": "OAuthException", "code": 131030}}),
+    )
 }

@@ -17,6 +17,7 @@ mod cron;
 mod keys;
 mod leases;
 mod memory;
+mod outbox;
 mod responses_kv;
 mod schema;
 mod sessions;

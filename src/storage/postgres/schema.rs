@@ -173,6 +173,22 @@ CREATE TABLE leases (
     expires_at BIGINT NOT NULL
 );
 "#,
+    // The durable channel outbox (actors/channels/outbox).
+    r#"
+CREATE TABLE channel_outbox (
+    id TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    account TEXT NOT NULL,
+    chat TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_error TEXT
+);
+CREATE INDEX channel_outbox_state ON channel_outbox(state, seq);
+"#,
 ];
 
 /// The advisory lock key the nodes take while migrating (any constant; "clawgate" in ASCII).

@@ -11,6 +11,7 @@ mod cron;
 mod keys;
 mod leases;
 mod memory;
+mod outbox;
 mod readers;
 mod responses;
 mod schema;

@@ -179,6 +179,22 @@ CREATE TABLE leases (
     expires_at INTEGER NOT NULL
 );
 "#,
+    // The durable channel outbox (actors/channels/outbox).
+    r#"
+CREATE TABLE channel_outbox (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    chat TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_error TEXT
+);
+CREATE INDEX channel_outbox_state ON channel_outbox(state, seq);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

@@ -43,6 +43,7 @@ fn account_json(a: &AccountStatus) -> Value {
         "connected": a.state == ConnState::Connected,
         "botUsername": a.user, "lastError": a.error, "reconnectAttempts": a.restarts,
         "lastInboundAt": a.last_inbound_at, "lastOutboundAt": a.last_outbound_at,
+        "delivery": a.delivery,
     });
     if let (Some(node), Some(o)) = (&a.node, v.as_object_mut()) {
         // Several nodes share the store: the node running the account.
@@ -132,7 +133,9 @@ fn delivery_error(e: &DeliveryError) -> ErrorShape {
         DeliveryError::NotConnected(_) | DeliveryError::NoConnector(_) => {
             ErrorShape::new(ErrorCode::NotLinked, e.to_string())
         }
-        DeliveryError::Failed(_) => ErrorShape::unavailable(e.to_string()),
+        DeliveryError::Failed(_) | DeliveryError::Transient { .. } => {
+            ErrorShape::unavailable(e.to_string())
+        }
     }
 }
 
@@ -249,10 +252,14 @@ pub async fn send(call: Call) {
         }
         Begin::New => match call.app.channels.send(deliver).await {
             Ok(Ok(r)) => {
-                let payload = json!({
+                let mut payload = json!({
                     "runId": idk, "messageId": r.message_ids.last(), "messageIds": r.message_ids,
                     "channel": r.channel, "to": r.to, "chatId": r.to,
+                    "status": if r.queued.is_some() { "queued" } else { "sent" },
                 });
+                if let Some(id) = &r.queued {
+                    payload["id"] = json!(id);
+                }
                 dedupe.complete(&key, payload.clone());
                 call.reply.ok(payload)
             }
