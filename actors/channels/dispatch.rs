@@ -6,6 +6,9 @@
 //! and thread through the account's connector (`NO_REPLY` and empty replies are not sent;
 //! a failed run sends a short notice without details).
 //!
+//! Every accepted message was first written to the durable inbox (see `inbox`); the rows of
+//! a turn are marked done once its reply was handed to delivery.
+//!
 //! `messages.queue.mode`:
 //! - `collect` (default): while a channel-started turn of the session runs, later messages
 //!   are collected (at most `messages.queue.cap`, oldest dropped) and sent as one turn when
@@ -14,9 +17,9 @@
 //! - `followup`: every message is its own turn; the session actor's FIFO queue runs them one
 //!   after the other.
 
-use super::{send_chunks, Channels, Inbound, SendText};
+use super::{inbox, send_chunks, Channels, SendText};
 use crate::actors::router::StartTurn;
-use crate::channels::{is_silent_reply, policy, routing};
+use crate::channels::{is_silent_reply, policy, routing, stored, InboundMessage};
 use crate::config::{ChannelAccount, QueueMode, ReplyToMode};
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, Subscriber};
@@ -40,10 +43,18 @@ pub(super) struct ReplyTarget {
     quote_all: bool,
 }
 
+/// An inbox row: the account's registry key and the message's inbox id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct InboxRef {
+    pub(super) key: String,
+    pub(super) id: String,
+}
+
 #[derive(Debug)]
 struct Pending {
     text: String,
     target: ReplyTarget,
+    inbox: InboxRef,
 }
 
 /// One session's channel-started turn state (collect mode).
@@ -73,36 +84,62 @@ fn collect_text(items: &[Pending]) -> String {
     out
 }
 
-impl Handler<Inbound> for Channels {
-    type Result = ();
-
-    fn handle(&mut self, Inbound { msg }: Inbound, ctx: &mut Context<Self>) {
+impl Channels {
+    /// Whether `msg` is accepted (known account, not a recent duplicate, allowed by the
+    /// account's policy); if so it is remembered as seen and its registry key and inbox id
+    /// are returned.
+    pub(super) fn admit(&mut self, msg: &InboundMessage) -> Option<InboxRef> {
         let key = format!("{}:{}", msg.channel.as_str(), msg.account);
         let Some(e) = self.entries.get_mut(&key) else {
             tracing::warn!(account = %key, "inbound message for an unknown account");
-            return;
+            return None;
         };
-        let dedupe_key = msg
-            .message_id
-            .as_ref()
-            .map(|id| format!("{}:{id}", msg.chat_id));
-        if dedupe_key.as_ref().is_some_and(|k| e.seen.contains(k)) {
+        let id = stored::inbox_id(msg);
+        if e.seen.contains(&id) {
             tracing::debug!(account = %key, "duplicate inbound message dropped");
-            return;
+            return None;
         }
-        if let Err(r) = policy::check(&e.cfg, &msg) {
+        if let Err(r) = policy::check(&e.cfg, msg) {
             tracing::info!(account = %key, chat = %msg.chat_id, sender = %msg.sender.id,
                 reason = r.as_str(), "inbound message ignored");
-            return;
+            return None;
         }
         // Remembered only once accepted: Slack sends `message` and `app_mention` for one
         // post, and only the second may carry the mention.
-        if let Some(k) = dedupe_key {
-            e.seen.push_back(k);
+        self.remember_seen(&key, &id);
+        Some(InboxRef { key, id })
+    }
+
+    /// Remembers `id` as seen on account `key` (recent ids only).
+    pub(super) fn remember_seen(&mut self, key: &str, id: &str) {
+        if let Some(e) = self.entries.get_mut(key) {
+            if !e.seen.iter().any(|s| s == id) {
+                e.seen.push_back(id.to_string());
+            }
             if e.seen.len() > super::SEEN_IDS {
                 e.seen.pop_front();
             }
         }
+    }
+
+    /// Forgets a seen id (its inbox write failed; the platform's redelivery must pass).
+    pub(super) fn forget_seen(&mut self, r: &InboxRef) {
+        if let Some(e) = self.entries.get_mut(&r.key) {
+            e.seen.retain(|s| s != &r.id);
+        }
+    }
+
+    /// Routes an accepted (and persisted) message to its session: a turn now, or queued
+    /// behind the session's running turn.
+    pub(super) fn dispatch(
+        &mut self,
+        msg: InboundMessage,
+        inbox: InboxRef,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(e) = self.entries.get_mut(&inbox.key) else {
+            return;
+        };
         e.last_inbound_at = Some(now_ms());
         let agent = self.config.default_agent.clone();
         let session_key = routing::session_key(&self.config, &agent, &msg);
@@ -112,7 +149,7 @@ impl Handler<Inbound> for Channels {
             msg.text.clone()
         };
         let target = ReplyTarget {
-            key,
+            key: inbox.key.clone(),
             to: msg.chat_id.clone(),
             thread_id: msg.thread_id.clone(),
             reply_to: match e.cfg.reply_to_mode {
@@ -122,7 +159,11 @@ impl Handler<Inbound> for Channels {
             quote_all: e.cfg.reply_to_mode == ReplyToMode::All,
         };
         self.last_routes.insert(session_key.clone(), target.clone());
-        let pending = Pending { text, target };
+        let pending = Pending {
+            text,
+            target,
+            inbox,
+        };
         match self.config.channels.queue_mode {
             QueueMode::Followup => self.start_turn(session_key, vec![pending], ctx),
             QueueMode::Collect => {
@@ -130,8 +171,13 @@ impl Handler<Inbound> for Channels {
                 let q = self.queues.entry(session_key.clone()).or_default();
                 if q.busy {
                     q.pending.push_back(pending);
+                    let mut dropped = Vec::new();
                     while q.pending.len() > cap {
-                        q.pending.pop_front();
+                        dropped.extend(q.pending.pop_front().map(|p| p.inbox));
+                    }
+                    // Dropped by the queue cap: answered as far as the inbox is concerned.
+                    if !dropped.is_empty() {
+                        actix::spawn(inbox::mark_done(self.store.clone(), dropped));
                     }
                 } else {
                     q.busy = true;
@@ -170,6 +216,8 @@ impl Channels {
         let Some(last) = batch.last() else { return };
         let target = last.target.clone();
         let text = collect_text(&batch);
+        let rows: Vec<InboxRef> = batch.iter().map(|p| p.inbox.clone()).collect();
+        let store = self.store.clone();
         let me = ctx.address();
         let Some(e) = self.entries.get(&target.key) else {
             return;
@@ -220,6 +268,14 @@ impl Channels {
                 }
                 _ => None,
             };
+            // The reply was handed to delivery (or there is none): the inbox rows are
+            // answered. A run that never reported its end leaves them for the restart.
+            if outcome
+                .as_ref()
+                .is_some_and(|o| o.status != RunStatus::Interrupted)
+            {
+                inbox::mark_done(store, rows).await;
+            }
             me.do_send(TurnDone {
                 session_key,
                 delivered_via,

@@ -6,15 +6,17 @@
 //!   configured, enabled account (`telegram`, `whatsapp`, `slack`, `discord`, `signal`,
 //!   `imessage`, `webhook` modules). Each
 //!   connector supervises its own connection (reconnect with backoff, at most
-//!   `gateway.channelMaxRestartsPerHour` restarts an hour; see `supervise`).
-//! - Talks to: connectors ([`SendText`], [`StopConnector`]; they report [`SetStatus`] and
-//!   [`Inbound`]), the router (`StartTurn` for inbound messages). Anyone may send it
+//!   `gateway.channelMaxRestartsPerHour` restarts an hour, a watchdog on long polls and
+//!   sockets; see `supervise`). Inbound messages go through the durable inbox (`inbox`).
+//! - Talks to: connectors ([`SendText`], [`StopConnector`]; they report [`SetStatus`],
+//!   [`Progress`] and [`Inbound`]), the router (`StartTurn` for inbound messages). Anyone may send it
 //!   [`Deliver`] (the WS `send` method, `clawgate message send`, hooks, cron announce).
 
 mod delivery_ids;
 pub mod discord;
 mod dispatch;
 pub mod imessage;
+mod inbox;
 mod last_route;
 mod reconfigure;
 mod rich;
@@ -115,9 +117,21 @@ pub struct SetStatus {
     pub restarts: u32,
 }
 
-/// An inbound chat message from a connector or an HTTP ingress handler.
+/// A connector's long poll or socket made progress (an answer, a frame) at `at` (ms).
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]
+pub struct Progress {
+    /// Registry key `<channel>:<account>`.
+    pub key: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// An inbound chat message from a connector or an HTTP ingress handler. The answer comes once
+/// the message is durably in the inbox (or was dropped as refused or a redelivery); `Err`
+/// means it could not be stored, and the platform must not be acknowledged.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Result<(), String>")]
 pub struct Inbound {
     /// The message.
     pub msg: InboundMessage,
@@ -177,6 +191,10 @@ pub struct AccountStatus {
     pub last_inbound_at: Option<i64>,
     /// Last outbound message (ms).
     pub last_outbound_at: Option<i64>,
+    /// Last progress of the account's long poll or socket (ms; polling and socket connectors).
+    pub last_progress_at: Option<i64>,
+    /// The most recent error, kept after the connection recovered.
+    pub last_error: Option<String>,
 }
 
 /// One account in the registry.
@@ -193,6 +211,8 @@ struct Entry {
     restarts: u32,
     last_inbound_at: Option<i64>,
     last_outbound_at: Option<i64>,
+    last_progress_at: Option<i64>,
+    last_error: Option<String>,
     /// Recent inbound message ids (platform retries are dropped).
     seen: VecDeque<String>,
 }
@@ -228,6 +248,8 @@ impl Entry {
             restarts: 0,
             last_inbound_at: None,
             last_outbound_at: None,
+            last_progress_at: None,
+            last_error: None,
             seen: VecDeque::new(),
         }
     }
@@ -305,6 +327,8 @@ impl Channels {
             restarts: e.restarts,
             last_inbound_at: e.last_inbound_at,
             last_outbound_at: e.last_outbound_at,
+            last_progress_at: e.last_progress_at,
+            last_error: e.last_error.clone().or_else(|| e.error.clone()),
         }
     }
 
@@ -316,10 +340,15 @@ impl Channels {
             return;
         }
         let max = self.config.channels.max_restarts_per_hour;
+        let watch = supervise::WatchdogConfig {
+            poll_timeout_secs: self.config.channels.poll_timeout_secs,
+            stall: self.config.channels.stall_timeout,
+        };
         let (sender, stop) = match e.cfg.kind {
             ChannelKind::Telegram => {
                 let a =
                     telegram::TelegramConnector::new(e.cfg.clone(), me, self.store.clone(), max)
+                        .with_watchdog(watch)
                         .start();
                 (a.clone().recipient(), a.recipient())
             }
@@ -332,7 +361,9 @@ impl Channels {
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::Discord => {
-                let a = discord::DiscordConnector::new(e.cfg.clone(), me, max).start();
+                let a = discord::DiscordConnector::new(e.cfg.clone(), me, max)
+                    .with_watchdog(watch)
+                    .start();
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::WhatsApp => {
@@ -341,7 +372,9 @@ impl Channels {
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::Signal => {
-                let a = signal::SignalConnector::new(e.cfg.clone(), me, max).start();
+                let a = signal::SignalConnector::new(e.cfg.clone(), me, max)
+                    .with_watchdog(watch)
+                    .start();
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::IMessage => {
@@ -388,6 +421,7 @@ impl Actor for Channels {
         for k in keys {
             self.start_connector(&k, ctx.address());
         }
+        self.replay_inbox(ctx);
     }
 }
 
@@ -502,8 +536,21 @@ impl Handler<SetStatus> for Channels {
             if msg.user_id.is_some() {
                 e.user_id = msg.user_id;
             }
+            if msg.error.is_some() {
+                e.last_error = msg.error.clone();
+            }
             e.error = msg.error;
             e.restarts = msg.restarts;
+        }
+    }
+}
+
+impl Handler<Progress> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, msg: Progress, _: &mut Context<Self>) {
+        if let Some(e) = self.entries.get_mut(&msg.key) {
+            e.last_progress_at = Some(msg.at);
         }
     }
 }

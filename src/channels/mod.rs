@@ -17,6 +17,7 @@ pub mod policy;
 pub mod routing;
 pub mod signal;
 pub mod slack;
+pub mod stored;
 pub mod telegram;
 pub mod webhook;
 pub mod whatsapp;

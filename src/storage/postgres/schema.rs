@@ -159,6 +159,19 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_ts ON audit_log(ts);
 "#,
+    // The durable channel inbox (inbound messages persisted before they are acknowledged).
+    r#"
+CREATE TABLE channel_inbox (
+    seq BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    done_at BIGINT,
+    UNIQUE (account, message_id)
+);
+CREATE INDEX channel_inbox_open ON channel_inbox(seq) WHERE done_at IS NULL;
+"#,
 ];
 
 /// The advisory lock key the nodes take while migrating (any constant; "clawgate" in ASCII).
