@@ -17,7 +17,7 @@
 //! - `followup`: every message is its own turn; the session actor's FIFO queue runs them one
 //!   after the other.
 
-use super::{inbox, send_chunks, Channels, SendText};
+use super::{inbox, send_chunks, Channels, DeliveryError, SendText};
 use crate::actors::router::StartTurn;
 use crate::channels::{is_silent_reply, policy, routing, stored, InboundMessage};
 use crate::config::{ChannelAccount, QueueMode, ReplyToMode};
@@ -218,6 +218,7 @@ impl Channels {
         let text = collect_text(&batch);
         let rows: Vec<InboxRef> = batch.iter().map(|p| p.inbox.clone()).collect();
         let store = self.store.clone();
+        let delivering = self.delivering.clone();
         let me = ctx.address();
         let Some(e) = self.entries.get(&target.key) else {
             return;
@@ -248,6 +249,7 @@ impl Channels {
                 }
             }
             drop(rx);
+            let _delivering = delivering.enter();
             let reply = match &outcome {
                 Some(o) if o.status == RunStatus::Ok => Some(o.text.clone()),
                 Some(o) if o.status == RunStatus::Error => {
@@ -262,17 +264,21 @@ impl Channels {
                 }
                 _ => None,
             };
-            let delivered_via = match (reply, sender) {
+            let sent = match (reply, sender) {
                 (Some(text), Some(sender)) if !is_silent_reply(&text) => {
-                    reply_to_chat(&sender, &cfg, &target, &text).await
+                    Some(reply_to_chat(&sender, &cfg, &target, &text).await)
                 }
                 _ => None,
             };
+            let delivered_via = sent.as_ref().and_then(|r| r.as_ref().ok().cloned());
+            // The connector was stopped (the gateway is stopping): answer after the restart.
+            let stopped = matches!(sent, Some(Err(DeliveryError::NotConnected(_))));
             // The reply was handed to delivery (or there is none): the inbox rows are
             // answered. A run that never reported its end leaves them for the restart.
-            if outcome
-                .as_ref()
-                .is_some_and(|o| o.status != RunStatus::Interrupted)
+            if !stopped
+                && outcome
+                    .as_ref()
+                    .is_some_and(|o| o.status != RunStatus::Interrupted)
             {
                 inbox::mark_done(store, rows).await;
             }
@@ -289,7 +295,7 @@ async fn reply_to_chat(
     cfg: &Arc<ChannelAccount>,
     t: &ReplyTarget,
     text: &str,
-) -> Option<String> {
+) -> Result<String, DeliveryError> {
     match send_chunks(
         sender,
         cfg,
@@ -302,10 +308,10 @@ async fn reply_to_chat(
     )
     .await
     {
-        Ok(_) => Some(t.key.clone()),
+        Ok(_) => Ok(t.key.clone()),
         Err(e) => {
             tracing::warn!(account = %t.key, error = %e, "reply delivery failed");
-            None
+            Err(e)
         }
     }
 }

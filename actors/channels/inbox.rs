@@ -14,6 +14,10 @@ use crate::channels::{stored, InboundMessage};
 use crate::storage::{now_ms, InboxRow, Store};
 use actix::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
 
 /// Done rows are kept this long (redeliveries within it are still recognised).
 const KEEP_DONE_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -123,6 +127,47 @@ pub(super) async fn mark_done(store: Store, rows: Vec<InboxRef>) {
     for (account, ids) in by_account {
         if let Err(e) = store.inbox_done(&account, ids, now_ms()).await {
             tracing::error!(account = %account, error = %e, "cannot mark inbox rows done");
+        }
+    }
+}
+
+/// Replies being handed to delivery whose inbox rows are not yet marked done; a stopping
+/// gateway waits for them (briefly) so a graceful stop never answers a message twice.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Delivering {
+    n: Arc<AtomicUsize>,
+    idle: Arc<Notify>,
+}
+
+/// One reply in [`Delivering`] (counted until dropped).
+pub(super) struct DeliveringGuard(Delivering);
+
+impl Delivering {
+    /// Counts one reply until the guard is dropped.
+    pub(super) fn enter(&self) -> DeliveringGuard {
+        self.n.fetch_add(1, Ordering::SeqCst);
+        DeliveringGuard(self.clone())
+    }
+
+    /// Resolves once no reply is being delivered, or after `max`.
+    pub(super) async fn idle(self, max: Duration) {
+        let deadline = tokio::time::Instant::now() + max;
+        loop {
+            let notified = self.idle.notified();
+            if self.n.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for DeliveringGuard {
+    fn drop(&mut self) {
+        if self.0.n.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
         }
     }
 }

@@ -270,6 +270,8 @@ pub struct Channels {
     queues: HashMap<String, dispatch::SessionQueue>,
     /// The chat each session last heard from (see `last_route`).
     last_routes: HashMap<String, dispatch::ReplyTarget>,
+    /// Replies being delivered (a stop waits for them; see `inbox`).
+    delivering: inbox::Delivering,
 }
 
 impl Channels {
@@ -308,6 +310,7 @@ impl Channels {
             overrides,
             queues: HashMap::new(),
             last_routes: HashMap::new(),
+            delivering: inbox::Delivering::default(),
         }
     }
 
@@ -613,9 +616,32 @@ impl Handler<SetEnabled> for Channels {
 }
 
 impl Handler<StopAll> for Channels {
+    type Result = ResponseFuture<()>;
+
+    /// Lets replies already being delivered finish (at most [`STOP_DELIVERY_WAIT`]) so their
+    /// inbox rows are marked done, then stops every connector.
+    fn handle(&mut self, _: StopAll, ctx: &mut Context<Self>) -> Self::Result {
+        let me = ctx.address();
+        let idle = self.delivering.clone().idle(STOP_DELIVERY_WAIT);
+        Box::pin(async move {
+            idle.await;
+            let _ = me.send(StopConnectors).await;
+        })
+    }
+}
+
+/// How long a stop waits for replies being delivered.
+const STOP_DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Stops every connector (the second half of [`StopAll`]).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct StopConnectors;
+
+impl Handler<StopConnectors> for Channels {
     type Result = ();
 
-    fn handle(&mut self, _: StopAll, _: &mut Context<Self>) {
+    fn handle(&mut self, _: StopConnectors, _: &mut Context<Self>) {
         for e in self.entries.values_mut() {
             if let Some(s) = e.stop.take() {
                 s.do_send(StopConnector);

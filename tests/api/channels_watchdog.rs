@@ -118,7 +118,7 @@ async fn a_discord_socket_that_stops_responding_is_reopened() {
 
     gw.stall_current();
     let reopened = gw
-        .wait(|l| l.connections >= 2 && l.resumes.len() >= 1)
+        .wait(|l| l.connections >= 2 && !l.resumes.is_empty())
         .await;
     let after = wait_status(&t, "discord:default", restarted).await;
     gw.message("m1", "dm-chan", None, "77", "hello again");
