@@ -7,8 +7,9 @@ mod postgres;
 
 use clawgate::providers::types::{Role, ToolCall, Usage};
 use clawgate::storage::{
-    AuditEntry, KeyRow, MemoryFile, NewChunk, NewMessage, OutboxRow, OutboxState, RunLogQuery,
-    RunStatus, SessionPatch, SessionQuery, Store, StoredResponse, TurnEnd, UsageDelta, UsageQuery,
+    AuditEntry, InboxRow, KeyRow, MemoryFile, NewChunk, NewMessage, OutboxRow, OutboxState,
+    RunLogQuery, RunStatus, SessionPatch, SessionQuery, Store, StoredResponse, TurnEnd, UsageDelta,
+    UsageQuery,
 };
 use postgres::PgCluster;
 use std::sync::Arc;
@@ -113,6 +114,7 @@ on_both!(
     leases,
     cron_claims,
     outbox,
+    channel_inbox,
 );
 
 async fn leases(s: &Store) {
@@ -1150,4 +1152,79 @@ async fn outbox(s: &Store) {
         s.outbox_failed_counts().await.unwrap(),
         vec![("slack:default".to_string(), 1)]
     );
+}
+
+fn inbox_row(account: &str, id: &str, at: i64) -> InboxRow {
+    InboxRow {
+        account: account.into(),
+        message_id: id.into(),
+        body: format!("{{\"text\":\"{id}\"}}"),
+        received_at: at,
+    }
+}
+
+async fn channel_inbox(s: &Store) {
+    let fresh = s
+        .inbox_put(vec![
+            inbox_row("telegram:default", "42:1", 1_000),
+            inbox_row("telegram:default", "42:2", 2_000),
+            inbox_row("whatsapp:default", "42:1", 3_000),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(fresh, vec![true, true, true], "ids are unique per account");
+    let again = s
+        .inbox_put(vec![
+            inbox_row("telegram:default", "42:2", 9_000),
+            inbox_row("telegram:default", "42:3", 4_000),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(again, vec![false, true], "a redelivery is not written");
+    let pending = s.inbox_pending().await.unwrap();
+    let ids: Vec<(&str, &str)> = pending
+        .iter()
+        .map(|r| (r.account.as_str(), r.message_id.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("telegram:default", "42:1"),
+            ("telegram:default", "42:2"),
+            ("whatsapp:default", "42:1"),
+            ("telegram:default", "42:3"),
+        ],
+        "oldest first"
+    );
+    assert_eq!(pending[1], inbox_row("telegram:default", "42:2", 2_000));
+
+    s.inbox_done(
+        "telegram:default",
+        vec!["42:1".into(), "42:2".into()],
+        5_000,
+    )
+    .await
+    .unwrap();
+    let left: Vec<String> = s
+        .inbox_pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{}/{}", r.account, r.message_id))
+        .collect();
+    assert_eq!(left, vec!["whatsapp:default/42:1", "telegram:default/42:3"]);
+    assert_eq!(
+        s.inbox_put(vec![inbox_row("telegram:default", "42:1", 6_000)])
+            .await
+            .unwrap(),
+        vec![false],
+        "a done message is still a duplicate"
+    );
+
+    assert_eq!(
+        s.inbox_prune(1_500).await.unwrap(),
+        1,
+        "done and older only"
+    );
+    assert_eq!(s.inbox_pending().await.unwrap().len(), 2);
 }

@@ -12,11 +12,17 @@
 //!   (JSON, or multipart `payload_json` + `files[n]` for attachments; cards as `embeds`)
 //!   (`Authorization: Bot …`), and the registry ([`super::SetStatus`], [`super::Inbound`]).
 //!
+//! A socket (or a connect) with no frame for the watchdog's bound (twice the heartbeat
+//! interval plus a margin, or `gateway.channelStallTimeoutSeconds`) is dropped and reopened
+//! like any other failure; a heartbeat not acknowledged is one already.
+//!
 //! Every socket gets a generation number; frames and the end-of-stream marker of an older
 //! socket are ignored, so a reconnect never acts on a stale connection.
 
-use super::supervise::Restarts;
-use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use super::supervise::{Restarts, Watchdog, WatchdogConfig};
+use super::{
+    Channels, ConnState, DeliveryError, Inbound, Progress, SendText, SetStatus, StopConnector,
+};
 use crate::channels::discord::{self as wire, Target};
 use crate::channels::multipart::Form;
 use crate::channels::retry;
@@ -62,6 +68,12 @@ pub struct DiscordConnector {
     resume_url: Option<String>,
     bot_id: Option<String>,
     bot_name: Option<String>,
+    watch_cfg: WatchdogConfig,
+    watchdog: Watchdog,
+    /// A socket is open or being opened (the watchdog times it).
+    live: bool,
+    /// When progress was last reported to the registry (at most once a second).
+    reported: Option<Instant>,
 }
 
 fn with_query(url: &str) -> String {
@@ -93,6 +105,41 @@ impl DiscordConnector {
             resume_url: None,
             bot_id: None,
             bot_name: None,
+            watch_cfg: WatchdogConfig::default(),
+            watchdog: Watchdog::new(WatchdogConfig::default().stall_for(HTTP_TIMEOUT)),
+            live: false,
+            reported: None,
+        }
+    }
+
+    /// Applies `gateway.channelStallTimeoutSeconds`.
+    pub fn with_watchdog(mut self, w: WatchdogConfig) -> Self {
+        self.watch_cfg = w;
+        self.watchdog = Watchdog::new(w.stall_for(HTTP_TIMEOUT));
+        self
+    }
+
+    /// A frame arrived: progress for the watchdog and (throttled) the status.
+    fn progressed(&mut self) {
+        let now = Instant::now();
+        self.watchdog.progress(now);
+        if self
+            .reported
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+        {
+            self.reported = Some(now);
+            self.registry.do_send(Progress {
+                key: self.cfg.key(),
+                at: crate::storage::now_ms(),
+            });
+        }
+    }
+
+    /// Tears down a socket (or a connect) silent past the watchdog's bound, then reconnects.
+    fn check_stall(&mut self, ctx: &mut Context<Self>) {
+        if self.live && self.watchdog.stalled(Instant::now()) {
+            let secs = self.watchdog.stall().as_secs_f64();
+            self.fail(ctx, format!("gateway made no progress for {secs} s"));
         }
     }
 
@@ -138,6 +185,8 @@ impl DiscordConnector {
 
     fn connect(&mut self, ctx: &mut Context<Self>) {
         self.drop_socket(ctx);
+        self.live = true;
+        self.watchdog.rearm(self.watch_cfg.stall_for(HTTP_TIMEOUT));
         self.report(ConnState::Connecting, None);
         let generation = self.generation;
         let url = match (&self.resume_url, &self.session_id) {
@@ -174,6 +223,7 @@ impl DiscordConnector {
 
     fn fail(&mut self, ctx: &mut Context<Self>, error: String) {
         self.drop_socket(ctx);
+        self.live = false;
         let next = self.restarts.failed(Instant::now());
         tracing::warn!(account = %self.cfg.key(), error = %error, "discord connection lost");
         self.report(ConnState::Error, Some(error));
@@ -202,8 +252,9 @@ impl DiscordConnector {
                     ctx.cancel_future(h);
                 }
                 self.acked = true;
-                self.heartbeat =
-                    Some(ctx.run_interval(Duration::from_millis(ms), |act, ctx| act.beat(ctx)));
+                let interval = Duration::from_millis(ms);
+                self.watchdog.rearm(self.watch_cfg.stall_for(interval));
+                self.heartbeat = Some(ctx.run_interval(interval, |act, ctx| act.beat(ctx)));
                 match &self.session_id {
                     Some(sid) => self.send_json(&wire::resume(&self.token(), sid, self.seq)),
                     None => self.send_json(&wire::identify(&self.token())),
@@ -221,6 +272,7 @@ impl DiscordConnector {
                     self.seq = None;
                 }
                 self.drop_socket(ctx);
+                self.live = false;
                 ctx.run_later(REIDENTIFY_DELAY, |act, ctx| act.connect(ctx));
             }
             Some(wire::OP_DISPATCH) => self.on_dispatch(p["t"].as_str().unwrap_or(""), &p["d"]),
@@ -257,6 +309,12 @@ impl Actor for DiscordConnector {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        let every = self
+            .watch_cfg
+            .stall
+            .map(|s| Watchdog::new(s).check_every())
+            .unwrap_or(Duration::from_secs(1));
+        ctx.run_interval(every, |act, ctx| act.check_stall(ctx));
         self.connect(ctx);
     }
 }
@@ -265,12 +323,15 @@ impl StreamHandler<WsItem> for DiscordConnector {
     fn handle(&mut self, item: WsItem, ctx: &mut Context<Self>) {
         match item {
             WsItem::Frame(g, _) | WsItem::Closed(g) if g != self.generation => {}
-            WsItem::Frame(_, Ok(Frame::Text(b))) => match serde_json::from_slice(&b) {
-                Ok(p) => self.on_payload(p, ctx),
-                Err(e) => {
-                    tracing::warn!(account = %self.cfg.key(), error = %e, "bad gateway frame")
+            WsItem::Frame(_, Ok(Frame::Text(b))) => {
+                self.progressed();
+                match serde_json::from_slice(&b) {
+                    Ok(p) => self.on_payload(p, ctx),
+                    Err(e) => {
+                        tracing::warn!(account = %self.cfg.key(), error = %e, "bad gateway frame")
+                    }
                 }
-            },
+            }
             WsItem::Frame(_, Ok(Frame::Close(reason))) => {
                 let code = reason.as_ref().map(|r| u16::from(r.code));
                 if code == Some(wire::CLOSE_AUTHENTICATION_FAILED) {

@@ -6,6 +6,9 @@
 //! same chat and thread (`NO_REPLY` and empty replies are not sent; a failed run sends a
 //! short notice without details).
 //!
+//! Every accepted message is first written to the durable inbox (see `inbox`); the rows of
+//! a turn are marked done once its reply was handed to the outbox.
+//!
 //! The agent comes from `bindings` (`routing::resolve_agent`); a direct message from an unknown
 //! sender under `dmPolicy: "pairing"` gets a pairing code instead of a turn (`super::pairing`).
 //!
@@ -23,10 +26,10 @@
 //! - `interrupt`: the running turn is aborted (its reply is not sent) and the message starts
 //!   a new one; messages still waiting are dropped.
 
-use super::{outbox, text_parts, Channels, Inbound};
+use super::{inbox, outbox, text_parts, Channels, DeliveryError};
 use crate::actors::router::{Abort, StartTurn, SteerRun};
 use crate::channels::media_in::{self, Fetched};
-use crate::channels::{is_silent_reply, policy, routing};
+use crate::channels::{is_silent_reply, policy, routing, stored, InboundMessage};
 use crate::config::{ChannelAccount, DmPolicy, QueueMode, ReplyToMode};
 use crate::core::run::TurnRequest;
 use crate::core::run::{RunEvent, Subscriber};
@@ -55,6 +58,13 @@ pub(super) struct ReplyTarget {
     quote_all: bool,
 }
 
+/// An inbox row: the account's registry key and the message's inbox id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct InboxRef {
+    pub(super) key: String,
+    pub(super) id: String,
+}
+
 #[derive(Debug, Clone)]
 struct Pending {
     text: String,
@@ -62,6 +72,8 @@ struct Pending {
     images: Vec<ImageData>,
     target: ReplyTarget,
     agent: String,
+    /// The message's inbox row.
+    inbox: InboxRef,
 }
 
 /// One session's channel-started turn state.
@@ -96,58 +108,92 @@ fn collect_text(items: &[Pending]) -> String {
     out
 }
 
-impl Handler<Inbound> for Channels {
-    type Result = ();
-
-    fn handle(&mut self, Inbound { msg }: Inbound, ctx: &mut Context<Self>) {
+impl Channels {
+    /// Checks an inbound message before it is persisted: a known account, not a message the
+    /// account has seen, allowed by its policy (an unknown DM sender under `dmPolicy:
+    /// "pairing"` gets a pairing code instead). The accepted message's inbox row reference
+    /// is returned.
+    pub(super) fn admit(
+        &mut self,
+        msg: &InboundMessage,
+        ctx: &mut Context<Self>,
+    ) -> Option<InboxRef> {
         let key = format!("{}:{}", msg.channel.as_str(), msg.account);
         let Some(e) = self.entries.get_mut(&key) else {
             tracing::warn!(account = %key, "inbound message for an unknown account");
-            return;
+            return None;
         };
-        let dedupe_key = msg
-            .message_id
-            .as_ref()
-            .map(|id| format!("{}:{id}", msg.chat_id));
-        if dedupe_key.as_ref().is_some_and(|k| e.seen.contains(k)) {
+        let id = stored::inbox_id(msg);
+        if e.seen.contains(&id) {
             tracing::debug!(account = %key, "duplicate inbound message dropped");
-            return;
+            return None;
         }
         let cfg = e.cfg.clone();
-        match policy::check(&cfg, &msg) {
+        match policy::check(&cfg, msg) {
             Ok(()) => {}
             Err(policy::Refusal::SenderNotAllowed)
-                if cfg.dm_policy == DmPolicy::Pairing && self.pairing.is_approved(&key, &msg) => {}
+                if cfg.dm_policy == DmPolicy::Pairing && self.pairing.is_approved(&key, msg) => {}
             Err(r) => {
                 tracing::info!(account = %key, chat = %msg.chat_id, sender = %msg.sender.id,
                     reason = r.as_str(), "inbound message ignored");
                 if r == policy::Refusal::SenderNotAllowed && cfg.dm_policy == DmPolicy::Pairing {
-                    self.pairing_challenge(&key, &msg, ctx);
+                    self.pairing_challenge(&key, msg, ctx);
                 }
-                return;
+                return None;
             }
         }
-        let Some(e) = self.entries.get_mut(&key) else {
-            return;
-        };
         // Remembered only once accepted: Slack sends `message` and `app_mention` for one
         // post, and only the second may carry the mention.
-        if let Some(k) = dedupe_key {
-            e.seen.push_back(k);
+        self.remember_seen(&key, &id);
+        Some(InboxRef { key, id })
+    }
+
+    /// Remembers `id` as seen on account `key` (recent ids only).
+    pub(super) fn remember_seen(&mut self, key: &str, id: &str) {
+        if let Some(e) = self.entries.get_mut(key) {
+            if !e.seen.iter().any(|s| s == id) {
+                e.seen.push_back(id.to_string());
+            }
             if e.seen.len() > super::SEEN_IDS {
                 e.seen.pop_front();
             }
         }
+    }
+
+    /// Forgets a seen id (its inbox write failed; the platform's redelivery must pass).
+    pub(super) fn forget_seen(&mut self, r: &InboxRef) {
+        if let Some(e) = self.entries.get_mut(&r.key) {
+            e.seen.retain(|s| s != &r.id);
+        }
+    }
+
+    /// Routes an accepted (and persisted) message to its session: its files are fetched
+    /// first (only now that it is accepted), then it becomes a turn or waits behind the
+    /// session's running one.
+    pub(super) fn dispatch(
+        &mut self,
+        msg: InboundMessage,
+        inbox: InboxRef,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(e) = self.entries.get_mut(&inbox.key) else {
+            return;
+        };
         e.last_inbound_at = Some(now_ms());
         if msg.media.is_empty() {
-            return self.accept(msg, Fetched::default(), ctx);
+            return self.accept(msg, Fetched::default(), inbox, ctx);
         }
-        // Files are fetched only now that the message is accepted; the turn waits for them.
+        // The turn waits for the files.
+        let cfg = e.cfg.clone();
         let state_dir = self.config.state_dir.clone();
         let me = ctx.address();
         actix::spawn(async move {
             let fetched = media_in::fetch_all(&cfg, &msg.media, &state_dir).await;
-            me.do_send(WithMedia { msg, fetched });
+            me.do_send(WithMedia {
+                msg,
+                fetched,
+                inbox,
+            });
         });
     }
 }
@@ -156,15 +202,16 @@ impl Handler<Inbound> for Channels {
 #[derive(Message)]
 #[rtype(result = "()")]
 struct WithMedia {
-    msg: crate::channels::InboundMessage,
+    msg: InboundMessage,
     fetched: Fetched,
+    inbox: InboxRef,
 }
 
 impl Handler<WithMedia> for Channels {
     type Result = ();
 
     fn handle(&mut self, m: WithMedia, ctx: &mut Context<Self>) {
-        self.accept(m.msg, m.fetched, ctx);
+        self.accept(m.msg, m.fetched, m.inbox, ctx);
     }
 }
 
@@ -172,15 +219,16 @@ impl Channels {
     /// Routes an accepted message (with its fetched media) to its session's turn.
     fn accept(
         &mut self,
-        msg: crate::channels::InboundMessage,
+        msg: InboundMessage,
         fetched: Fetched,
+        inbox: InboxRef,
         ctx: &mut Context<Self>,
     ) {
-        let key = format!("{}:{}", msg.channel.as_str(), msg.account);
-        let Some(e) = self.entries.get(&key) else {
+        let Some(e) = self.entries.get(&inbox.key) else {
             return;
         };
         let cfg = e.cfg.clone();
+        let key = inbox.key.clone();
         let agent = routing::resolve_agent(&self.config, &msg);
         let session_key = routing::session_key(&self.config, &agent, &msg);
         let body = match (msg.text.trim().is_empty(), msg.media.first()) {
@@ -209,6 +257,7 @@ impl Channels {
             images: fetched.images,
             target,
             agent,
+            inbox,
         };
         let mode = self.config.channels.queue_mode_for(msg.channel);
         self.enqueue(session_key, pending, mode, ctx);
@@ -268,8 +317,13 @@ impl Channels {
         match mode {
             QueueMode::Collect | QueueMode::Followup => {
                 q.pending.push_back(pending);
+                let mut dropped = Vec::new();
                 while q.pending.len() > cap {
-                    q.pending.pop_front();
+                    dropped.extend(q.pending.pop_front().map(|p| p.inbox));
+                }
+                // Dropped by the queue cap: answered as far as the inbox is concerned.
+                if !dropped.is_empty() {
+                    actix::spawn(inbox::mark_done(self.store.clone(), dropped));
                 }
             }
             QueueMode::Steer | QueueMode::SteerBacklog => {
@@ -282,7 +336,12 @@ impl Channels {
                     text: pending.text.clone(),
                 });
                 ctx.spawn(steer.into_actor(self).map(move |injected, act, ctx| {
-                    if injected.unwrap_or(false) || backlog {
+                    if backlog {
+                        return;
+                    }
+                    if injected.unwrap_or(false) {
+                        // Part of the running turn now (whose reply answers it).
+                        actix::spawn(inbox::mark_done(act.store.clone(), vec![pending.inbox]));
                         return;
                     }
                     // The run made no further model call: the message runs after it.
@@ -295,7 +354,10 @@ impl Channels {
                 }));
             }
             QueueMode::Interrupt => {
-                q.pending.clear();
+                let dropped: Vec<InboxRef> = q.pending.drain(..).map(|p| p.inbox).collect();
+                if !dropped.is_empty() {
+                    actix::spawn(inbox::mark_done(self.store.clone(), dropped));
+                }
                 self.router.do_send(Abort {
                     run_id: Some(running),
                     session_key: None,
@@ -323,6 +385,9 @@ impl Channels {
         let target = last.target.clone();
         let agent = last.agent.clone();
         let text = collect_text(&batch);
+        let rows: Vec<InboxRef> = batch.iter().map(|p| p.inbox.clone()).collect();
+        let store = self.store.clone();
+        let delivering = self.delivering.clone();
         let me = ctx.address();
         let e = self.entries.get(&target.key)?;
         let cfg = e.cfg.clone();
@@ -348,6 +413,7 @@ impl Channels {
                 }
             }
             drop(rx);
+            let _delivering = delivering.enter();
             let reply = match &outcome {
                 Some(o) if o.status == RunStatus::Ok => Some(o.text.clone()),
                 Some(o) if o.status == RunStatus::Error => {
@@ -362,12 +428,24 @@ impl Channels {
                 }
                 _ => None,
             };
-            let delivered_via = match (reply, outbox) {
+            let sent = match (reply, outbox) {
                 (Some(text), Some(outbox)) if !is_silent_reply(&text) => {
-                    reply_to_chat(&outbox, &cfg, &target, &text).await
+                    Some(reply_to_chat(&outbox, &cfg, &target, &text).await)
                 }
                 _ => None,
             };
+            let delivered_via = sent.as_ref().and_then(|r| r.as_ref().ok().cloned());
+            // Not even queued (the gateway is stopping): answer after the restart.
+            let stopped = matches!(sent, Some(Err(DeliveryError::NotConnected(_))));
+            // The reply is in the outbox (or there is none): the inbox rows are answered. A
+            // run that never reported its end leaves them for the restart.
+            if !stopped
+                && outcome
+                    .as_ref()
+                    .is_some_and(|o| o.status != RunStatus::Interrupted)
+            {
+                inbox::mark_done(store, rows).await;
+            }
             me.do_send(TurnDone {
                 session_key,
                 run_id: id,
@@ -378,13 +456,14 @@ impl Channels {
     }
 }
 
-/// Queues the reply; the account key when it was sent or queued for a retry.
+/// Queues the reply; the account key when it was sent or queued for a retry, the error when
+/// it failed for good or could not be queued.
 async fn reply_to_chat(
     outbox: &Addr<outbox::Outbox>,
     cfg: &Arc<ChannelAccount>,
     t: &ReplyTarget,
     text: &str,
-) -> Option<String> {
+) -> Result<String, DeliveryError> {
     let parts = text_parts(
         cfg,
         &t.to,
@@ -406,8 +485,8 @@ async fn reply_to_chat(
     match sent {
         Ok(outbox::Outcome::Failed(e)) | Err(e) => {
             tracing::warn!(account = %t.key, error = %e, "reply delivery failed");
-            None
+            Err(e)
         }
-        Ok(_) => Some(t.key.clone()),
+        Ok(_) => Ok(t.key.clone()),
     }
 }

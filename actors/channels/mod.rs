@@ -8,11 +8,12 @@
 //!   configured, enabled account (`telegram`, `whatsapp`, `slack`, `discord`, `signal`,
 //!   `imessage`, `webhook` modules). Each
 //!   connector supervises its own connection (reconnect with backoff, at most
-//!   `gateway.channelMaxRestartsPerHour` restarts an hour; see `supervise`).
-//! - Talks to: connectors ([`StopConnector`]; they report [`SetStatus`] and [`Inbound`]),
-//!   the router (`StartTurn` for inbound messages), the store's leases when several nodes
-//!   share it (see `leases`), the [`outbox::Outbox`] it starts (every outbound message —
-//!   replies, [`Deliver`], [`DeliverToLast`] — is queued there, and the outbox sends
+//!   `gateway.channelMaxRestartsPerHour` restarts an hour, a watchdog on long polls and
+//!   sockets; see `supervise`). Inbound messages go through the durable inbox (`inbox`).
+//! - Talks to: connectors ([`StopConnector`]; they report [`SetStatus`], [`Progress`] and
+//!   [`Inbound`]), the router (`StartTurn` for inbound messages), the store's leases when
+//!   several nodes share it (see `leases`), the [`outbox::Outbox`] it starts (every outbound
+//!   message — replies, [`Deliver`], [`DeliverToLast`] — is queued there, and the outbox sends
 //!   [`SendText`] to the connectors). Anyone may send it [`Deliver`] (the WS `send` method,
 //!   `clawgate message send`, hooks, cron announce).
 
@@ -20,6 +21,7 @@ mod delivery_ids;
 pub mod discord;
 mod dispatch;
 pub mod imessage;
+mod inbox;
 mod last_route;
 mod pairing;
 pub mod leases;
@@ -130,9 +132,21 @@ pub struct SetStatus {
     pub restarts: u32,
 }
 
-/// An inbound chat message from a connector or an HTTP ingress handler.
+/// A connector's long poll or socket made progress (an answer, a frame) at `at` (ms).
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]
+pub struct Progress {
+    /// Registry key `<channel>:<account>`.
+    pub key: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// An inbound chat message from a connector or an HTTP ingress handler. The answer comes once
+/// the message is durably in the inbox (or was dropped as refused or a redelivery); `Err`
+/// means it could not be stored, and the platform must not be acknowledged.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Result<(), String>")]
 pub struct Inbound {
     /// The message.
     pub msg: InboundMessage,
@@ -196,6 +210,10 @@ pub struct AccountStatus {
     pub node: Option<String>,
     /// Outbox counters: pending and failed messages, last send error.
     pub delivery: outbox::DeliveryStats,
+    /// Last progress of the account's long poll or socket (ms; polling and socket connectors).
+    pub last_progress_at: Option<i64>,
+    /// The most recent error, kept after the connection recovered.
+    pub last_error: Option<String>,
 }
 
 /// One account in the registry.
@@ -212,6 +230,8 @@ struct Entry {
     restarts: u32,
     last_inbound_at: Option<i64>,
     last_outbound_at: Option<i64>,
+    last_progress_at: Option<i64>,
+    last_error: Option<String>,
     /// Recent inbound message ids (platform retries are dropped).
     seen: VecDeque<String>,
     /// The account's lease (shared store only).
@@ -251,6 +271,8 @@ impl Entry {
             restarts: 0,
             last_inbound_at: None,
             last_outbound_at: None,
+            last_progress_at: None,
+            last_error: None,
             seen: VecDeque::new(),
             lease: leases::LeaseState::default(),
             delivery: outbox::DeliveryStats::default(),
@@ -286,6 +308,8 @@ pub struct Channels {
     outbox: Option<Addr<outbox::Outbox>>,
     /// Delivery counters of accounts the config no longer has (rows may still wait).
     orphan_delivery: BTreeMap<String, outbox::DeliveryStats>,
+    /// Replies being delivered (a stop waits for them; see `inbox`).
+    delivering: inbox::Delivering,
 }
 
 impl Channels {
@@ -330,6 +354,7 @@ impl Channels {
             lease_round_busy: false,
             outbox: None,
             orphan_delivery: BTreeMap::new(),
+            delivering: inbox::Delivering::default(),
         }
     }
 
@@ -359,6 +384,8 @@ impl Channels {
             last_outbound_at: e.last_outbound_at,
             node: self.node_of(e),
             delivery: e.delivery.clone(),
+            last_progress_at: e.last_progress_at,
+            last_error: e.last_error.clone().or_else(|| e.error.clone()),
         }
     }
 
@@ -407,10 +434,15 @@ impl Channels {
             return;
         }
         let max = self.config.channels.max_restarts_per_hour;
+        let watch = supervise::WatchdogConfig {
+            poll_timeout_secs: self.config.channels.poll_timeout_secs,
+            stall: self.config.channels.stall_timeout,
+        };
         let (sender, stop) = match e.cfg.kind {
             ChannelKind::Telegram => {
                 let a =
                     telegram::TelegramConnector::new(e.cfg.clone(), me, self.store.clone(), max)
+                        .with_watchdog(watch)
                         .start();
                 (a.clone().recipient(), a.recipient())
             }
@@ -423,7 +455,9 @@ impl Channels {
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::Discord => {
-                let a = discord::DiscordConnector::new(e.cfg.clone(), me, max).start();
+                let a = discord::DiscordConnector::new(e.cfg.clone(), me, max)
+                    .with_watchdog(watch)
+                    .start();
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::WhatsApp => {
@@ -432,7 +466,9 @@ impl Channels {
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::Signal => {
-                let a = signal::SignalConnector::new(e.cfg.clone(), me, max).start();
+                let a = signal::SignalConnector::new(e.cfg.clone(), me, max)
+                    .with_watchdog(watch)
+                    .start();
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::IMessage => {
@@ -483,6 +519,7 @@ impl Actor for Channels {
             self.start_connector(&k, ctx.address());
         }
         self.start_lease_rounds(ctx);
+        self.replay_inbox(ctx);
     }
 }
 
@@ -643,8 +680,21 @@ impl Handler<SetStatus> for Channels {
             if msg.user_id.is_some() {
                 e.user_id = msg.user_id;
             }
+            if msg.error.is_some() {
+                e.last_error = msg.error.clone();
+            }
             e.error = msg.error;
             e.restarts = msg.restarts;
+        }
+    }
+}
+
+impl Handler<Progress> for Channels {
+    type Result = ();
+
+    fn handle(&mut self, msg: Progress, _: &mut Context<Self>) {
+        if let Some(e) = self.entries.get_mut(&msg.key) {
+            e.last_progress_at = Some(msg.at);
         }
     }
 }
@@ -710,9 +760,32 @@ impl Handler<SetEnabled> for Channels {
 }
 
 impl Handler<StopAll> for Channels {
+    type Result = ResponseFuture<()>;
+
+    /// Lets replies already being delivered finish (at most [`STOP_DELIVERY_WAIT`]) so their
+    /// inbox rows are marked done, then stops every connector.
+    fn handle(&mut self, _: StopAll, ctx: &mut Context<Self>) -> Self::Result {
+        let me = ctx.address();
+        let idle = self.delivering.clone().idle(STOP_DELIVERY_WAIT);
+        Box::pin(async move {
+            idle.await;
+            let _ = me.send(StopConnectors).await;
+        })
+    }
+}
+
+/// How long a stop waits for replies being delivered.
+const STOP_DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Stops every connector (the second half of [`StopAll`]).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct StopConnectors;
+
+impl Handler<StopConnectors> for Channels {
     type Result = ();
 
-    fn handle(&mut self, _: StopAll, _: &mut Context<Self>) {
+    fn handle(&mut self, _: StopConnectors, _: &mut Context<Self>) {
         for e in self.entries.values_mut() {
             if let Some(s) = e.stop.take() {
                 s.do_send(StopConnector);

@@ -1,14 +1,18 @@
 //! `SignalConnector`: one Signal number served by a signal-cli REST API server.
 //!
-//! - Owns: the account's awc client, its restart budget and the receive loop.
+//! - Owns: the account's awc client, its restart budget, watchdog and the receive loop.
 //! - Started by: [`super::Channels`], one per configured, enabled Signal account.
 //! - Talks to: the REST server at `httpUrl`: `GET /v1/about` (reachability), a long poll
 //!   `GET /v1/receive/{number}?timeout=…` (one request at a time, the next as soon as one
-//!   answers; failures back off through [`Restarts`]), `POST /v2/send` (text, attachments as
+//!   answers and its messages are in the durable inbox; failures back off through
+//!   [`Restarts`]; a request unanswered past the [`Watchdog`]'s bound is dropped and the
+//!   receive loop restarts), `POST /v2/send` (text, attachments as
 //!   base64 data URIs); the registry ([`super::SetStatus`], [`super::Inbound`]).
 
-use super::supervise::Restarts;
-use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use super::supervise::{Restarts, Watchdog, WatchdogConfig};
+use super::{
+    Channels, ConnState, DeliveryError, Inbound, Progress, SendText, SetStatus, StopConnector,
+};
 use crate::channels::retry;
 use crate::channels::signal as wire;
 use crate::config::ChannelAccount;
@@ -17,7 +21,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Seconds the server may hold one receive request.
+/// Seconds the server may hold one receive request (default).
 const RECEIVE_TIMEOUT_SECS: u64 = 10;
 /// Client deadline for other calls.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,6 +33,11 @@ pub struct SignalConnector {
     restarts: Restarts,
     client: awc::Client,
     connected: bool,
+    /// Seconds the server may hold one receive request.
+    poll_secs: u64,
+    watchdog: Watchdog,
+    /// The receive request in flight (the one the watchdog times).
+    inflight: Option<SpawnHandle>,
 }
 
 impl SignalConnector {
@@ -42,7 +51,22 @@ impl SignalConnector {
                 .timeout(Duration::from_secs(RECEIVE_TIMEOUT_SECS + 20))
                 .finish(),
             connected: false,
+            poll_secs: RECEIVE_TIMEOUT_SECS,
+            watchdog: Watchdog::new(
+                WatchdogConfig::default().stall_for(Duration::from_secs(RECEIVE_TIMEOUT_SECS)),
+            ),
+            inflight: None,
         }
+    }
+
+    /// Applies `gateway.channelPollTimeoutSeconds` / `channelStallTimeoutSeconds`.
+    pub fn with_watchdog(mut self, w: WatchdogConfig) -> Self {
+        self.poll_secs = w.poll_secs(RECEIVE_TIMEOUT_SECS);
+        self.watchdog = Watchdog::new(w.stall_for(Duration::from_secs(self.poll_secs)));
+        self.client = awc::Client::builder()
+            .timeout(Duration::from_secs(self.poll_secs + 20))
+            .finish();
+        self
     }
 
     fn number(&self) -> String {
@@ -69,12 +93,28 @@ impl SignalConnector {
         ctx.run_later(next.delay, |act, ctx| act.poll(ctx));
     }
 
-    /// One receive request; the next follows as soon as it answers.
+    /// Tears down a receive request that made no progress within the bound (then restarts).
+    fn check_stall(&mut self, ctx: &mut Context<Self>) {
+        if self.inflight.is_none() || !self.watchdog.stalled(Instant::now()) {
+            return;
+        }
+        if let Some(h) = self.inflight.take() {
+            ctx.cancel_future(h);
+        }
+        let secs = self.watchdog.stall().as_secs_f64();
+        self.failed(
+            format!("receive made no progress for {secs} s; restarting the poll"),
+            ctx,
+        );
+    }
+
+    /// One receive request; the next follows as soon as its messages are in the inbox.
     fn poll(&mut self, ctx: &mut Context<Self>) {
         let url = format!(
-            "{}/v1/receive/{}?timeout={RECEIVE_TIMEOUT_SECS}",
+            "{}/v1/receive/{}?timeout={}",
             self.cfg.api_root,
-            self.number()
+            self.number(),
+            self.poll_secs
         );
         let about = format!("{}/v1/about", self.cfg.api_root);
         let client = self.client.clone();
@@ -85,19 +125,50 @@ impl SignalConnector {
             }
             get_json(&client, &url).await
         };
-        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
-            Ok(v) => {
-                if !act.connected {
-                    act.connected = true;
-                    act.restarts.succeeded();
-                    act.report(ConnState::Connected, None);
+        let h = ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
+            act.inflight = None;
+            match res {
+                Ok(v) => {
+                    act.watchdog.progress(Instant::now());
+                    act.registry.do_send(Progress {
+                        key: act.cfg.key(),
+                        at: crate::storage::now_ms(),
+                    });
+                    if !act.connected {
+                        act.connected = true;
+                        act.restarts.succeeded();
+                        act.report(ConnState::Connected, None);
+                    }
+                    act.accept(&v, ctx);
                 }
-                for mut msg in wire::parse_receive(&v, &act.number()) {
-                    msg.account = act.cfg.id.clone();
-                    act.registry.do_send(Inbound { msg });
-                }
-                act.poll(ctx);
+                Err(e) => act.failed(e, ctx),
             }
+        }));
+        self.inflight = Some(h);
+        self.watchdog.progress(Instant::now());
+    }
+
+    /// Hands the received messages to the registry; polls again once they are in the
+    /// durable inbox.
+    fn accept(&mut self, v: &Value, ctx: &mut Context<Self>) {
+        let sends: Vec<_> = wire::parse_receive(v, &self.number())
+            .into_iter()
+            .map(|mut msg| {
+                msg.account = self.cfg.id.clone();
+                self.registry.send(Inbound { msg })
+            })
+            .collect();
+        if sends.is_empty() {
+            return self.poll(ctx);
+        }
+        let fut = async move {
+            for answer in futures_util::future::join_all(sends).await {
+                answer.map_err(|e| format!("channel registry: {e}"))??;
+            }
+            Ok::<(), String>(())
+        };
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
+            Ok(()) => act.poll(ctx),
             Err(e) => act.failed(e, ctx),
         }));
     }
@@ -128,6 +199,7 @@ impl Actor for SignalConnector {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(self.watchdog.check_every(), |act, ctx| act.check_stall(ctx));
         self.report(ConnState::Connecting, None);
         self.poll(ctx);
     }

@@ -12,7 +12,7 @@
 //!   the registry ([`super::SetStatus`]).
 
 use super::supervise::Restarts;
-use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use super::{Channels, ConnState, DeliveryError, SendText, SetStatus, StopConnector};
 use crate::channels::media::Attachment;
 use crate::channels::retry;
 use crate::channels::slack as wire;
@@ -25,9 +25,10 @@ use std::time::{Duration, Instant};
 /// Web API call timeout.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// A verified Events API event for `account` (from the HTTP handler).
+/// A verified Events API event for `account` (from the HTTP handler); answered once its
+/// message is in the durable inbox (see [`super::Inbound`]).
 #[derive(Message, Debug, Clone)]
-#[rtype(result = "()")]
+#[rtype(result = "Result<(), String>")]
 pub struct SlackEvent {
     /// Account id.
     pub account: String,
@@ -36,14 +37,13 @@ pub struct SlackEvent {
 }
 
 impl Handler<SlackEvent> for Channels {
-    type Result = ();
+    type Result = ResponseActFuture<Self, Result<(), String>>;
 
-    fn handle(&mut self, m: SlackEvent, ctx: &mut Context<Self>) {
+    fn handle(&mut self, m: SlackEvent, ctx: &mut Context<Self>) -> Self::Result {
         let key = format!("slack:{}", m.account);
         let bot = self.entries.get(&key).and_then(|e| e.user_id.clone());
-        if let Some(msg) = wire::normalize(&m.account, bot.as_deref(), &m.event) {
-            <Self as Handler<Inbound>>::handle(self, Inbound { msg }, ctx);
-        }
+        let msgs = wire::normalize(&m.account, bot.as_deref(), &m.event);
+        self.ingest(msgs.into_iter().collect(), ctx)
     }
 }
 

@@ -1,6 +1,11 @@
 //! Restart policy shared by the connectors: exponential backoff between reconnects and a
 //! budget of `gateway.channelMaxRestartsPerHour` restarts in any rolling hour. Past the budget
 //! the next attempt waits until the oldest restart leaves the window.
+//!
+//! [`Watchdog`]: a long poll (Telegram `getUpdates`, Signal receive) or a gateway socket
+//! (Discord) that makes no progress for a bounded time is torn down by its connector and
+//! restarted through the same budget and backoff; progress and the restart are reported to the
+//! registry (`lastProgressAt`, `restarts`, `lastError` in the channel status).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -77,9 +82,106 @@ impl Restarts {
     }
 }
 
+/// `gateway.channelPollTimeoutSeconds` / `gateway.channelStallTimeoutSeconds`, as the
+/// connectors use them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchdogConfig {
+    /// Long-poll hold asked of the platform (`None` = the connector's default).
+    pub poll_timeout_secs: Option<u64>,
+    /// No progress for this long tears the connection down (`None` = derived from the poll
+    /// timeout or the heartbeat interval).
+    pub stall: Option<Duration>,
+}
+
+impl WatchdogConfig {
+    /// The poll hold: the configured one or `default_secs`.
+    pub fn poll_secs(&self, default_secs: u64) -> u64 {
+        self.poll_timeout_secs.unwrap_or(default_secs)
+    }
+
+    /// The stall bound for a wait of `expected` (a poll hold, a heartbeat interval): the
+    /// configured one, else twice `expected` plus [`STALL_MARGIN`].
+    pub fn stall_for(&self, expected: Duration) -> Duration {
+        self.stall.unwrap_or(expected * 2 + STALL_MARGIN)
+    }
+}
+
+/// Slack added to twice the expected wait before a connection counts as stalled.
+pub const STALL_MARGIN: Duration = Duration::from_secs(10);
+
+/// Notices a connection that stopped making progress.
+#[derive(Debug)]
+pub struct Watchdog {
+    stall: Duration,
+    last: Instant,
+}
+
+impl Watchdog {
+    /// A watchdog that fires after `stall` without progress (counting from now).
+    pub fn new(stall: Duration) -> Self {
+        Watchdog {
+            stall,
+            last: Instant::now(),
+        }
+    }
+
+    /// Changes the bound (e.g. once a heartbeat interval is known) and counts from now.
+    pub fn rearm(&mut self, stall: Duration) {
+        self.stall = stall;
+        self.last = Instant::now();
+    }
+
+    /// The connection made progress at `now`.
+    pub fn progress(&mut self, now: Instant) {
+        self.last = now;
+    }
+
+    /// Whether nothing happened for longer than the bound at `now`.
+    pub fn stalled(&self, now: Instant) -> bool {
+        now.duration_since(self.last) > self.stall
+    }
+
+    /// The bound.
+    pub fn stall(&self) -> Duration {
+        self.stall
+    }
+
+    /// How often to check (a quarter of the bound, between 50 ms and 5 s).
+    pub fn check_every(&self) -> Duration {
+        (self.stall / 4).clamp(Duration::from_millis(50), Duration::from_secs(5))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_watchdog_fires_only_after_the_bound_without_progress() {
+        let mut w = Watchdog::new(Duration::from_secs(10));
+        let t0 = Instant::now();
+        assert!(!w.stalled(t0 + Duration::from_secs(5)));
+        assert!(w.stalled(t0 + Duration::from_secs(11)));
+        w.progress(t0 + Duration::from_secs(9));
+        assert!(!w.stalled(t0 + Duration::from_secs(11)));
+        assert_eq!(w.check_every(), Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn the_stall_bound_is_twice_the_wait_plus_a_margin_unless_configured() {
+        let d = WatchdogConfig::default();
+        assert_eq!(
+            d.stall_for(Duration::from_secs(25)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(d.poll_secs(25), 25);
+        let c = WatchdogConfig {
+            poll_timeout_secs: Some(1),
+            stall: Some(Duration::from_secs(2)),
+        };
+        assert_eq!(c.stall_for(Duration::from_secs(1)), Duration::from_secs(2));
+        assert_eq!(c.poll_secs(25), 1);
+    }
 
     #[test]
     fn delays_double_and_are_capped() {

@@ -1,8 +1,8 @@
 //! `TelegramConnector`: one Telegram bot account over the Bot API (HTTPS, awc).
 //!
 //! - Owns: the account's awc client, the `getUpdates` offset (persisted in the store's `kv`
-//!   table under `channel.telegram.<account>.offset` before the next poll, so a restart never
-//!   hands the same update over twice), the bot's username, its restart budget.
+//!   table under `channel.telegram.<account>.offset` once the updates are in the durable
+//!   inbox, before the next poll), the bot's username, its restart budget and watchdog.
 //! - Started by: [`super::Channels`], one per configured, enabled Telegram account.
 //! - Talks to: the Bot API (`getMe`, long-polling `getUpdates`, `sendMessage`, and `sendPhoto`/`sendAnimation`/`sendVideo`/
 //!   `sendDocument` as multipart uploads for attachments) at
@@ -14,7 +14,9 @@
 //! with `deleteWebhook` first (Telegram refuses `getUpdates` while one is set).
 //!
 //! A failed `getMe` or `getUpdates` is a restart: status `error`, retry after the backoff of
-//! [`super::supervise::Restarts`]. The token is part of every URL, so URLs are never logged and
+//! [`super::supervise::Restarts`]. So is a request that stays unanswered past the watchdog's
+//! bound (twice the poll hold plus a margin, or `gateway.channelStallTimeoutSeconds`): it is
+//! dropped and the connection starts over. The token is part of every URL, so URLs are never logged and
 //! error texts are scrubbed of it.
 
 #[path = "telegram_webhook.rs"]
@@ -22,8 +24,10 @@ mod webhook_mode;
 
 pub use webhook_mode::TelegramUpdate;
 
-use super::supervise::Restarts;
-use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use super::supervise::{Restarts, Watchdog, WatchdogConfig};
+use super::{
+    Channels, ConnState, DeliveryError, Inbound, Progress, SendText, SetStatus, StopConnector,
+};
 use crate::channels::media::Attachment;
 use crate::channels::multipart::Form;
 use crate::channels::retry;
@@ -37,8 +41,10 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Long-poll duration asked of `getUpdates`.
+/// Long-poll duration asked of `getUpdates` (default).
 pub const POLL_TIMEOUT_SECS: u64 = 25;
+/// HTTP timeout beyond the long poll.
+const HTTP_SLACK: Duration = Duration::from_secs(15);
 /// HTTP timeout: the long poll plus slack.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(POLL_TIMEOUT_SECS + 15);
 /// Largest `getUpdates` answer accepted.
@@ -53,6 +59,11 @@ pub struct TelegramConnector {
     client: awc::Client,
     username: Option<String>,
     offset: Option<i64>,
+    /// Long-poll hold asked of `getUpdates` (s).
+    poll_secs: u64,
+    watchdog: Watchdog,
+    /// The connection's request in flight (the one the watchdog times).
+    inflight: Option<SpawnHandle>,
 }
 
 impl TelegramConnector {
@@ -71,7 +82,22 @@ impl TelegramConnector {
             client: awc::Client::builder().timeout(HTTP_TIMEOUT).finish(),
             username: None,
             offset: None,
+            poll_secs: POLL_TIMEOUT_SECS,
+            watchdog: Watchdog::new(
+                WatchdogConfig::default().stall_for(Duration::from_secs(POLL_TIMEOUT_SECS)),
+            ),
+            inflight: None,
         }
+    }
+
+    /// Applies `gateway.channelPollTimeoutSeconds` / `channelStallTimeoutSeconds`.
+    pub fn with_watchdog(mut self, w: WatchdogConfig) -> Self {
+        self.poll_secs = w.poll_secs(POLL_TIMEOUT_SECS);
+        self.watchdog = Watchdog::new(w.stall_for(Duration::from_secs(self.poll_secs)));
+        self.client = awc::Client::builder()
+            .timeout(Duration::from_secs(self.poll_secs) + HTTP_SLACK)
+            .finish();
+        self
     }
 
     fn offset_key(&self) -> String {
@@ -94,13 +120,48 @@ impl TelegramConnector {
         self.report(ConnState::Connecting, None);
         let api = Api::new(&self.client, &self.cfg);
         let fut = async move { api.call::<User>("getMe", &Value::Null).await };
-        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
-            Ok(me) => {
-                act.username = me.username;
-                act.choose_ingress(ctx);
+        let h = ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
+            act.inflight = None;
+            match res {
+                Ok(me) => {
+                    act.username = me.username;
+                    act.progressed();
+                    act.choose_ingress(ctx);
+                }
+                Err(e) => act.fail(ctx, e),
             }
-            Err(e) => act.fail(ctx, e),
         }));
+        self.watch(h);
+    }
+
+    /// A request of the connection is in flight: the watchdog times it from now.
+    fn watch(&mut self, h: SpawnHandle) {
+        self.inflight = Some(h);
+        self.watchdog.progress(Instant::now());
+    }
+
+    /// The Bot API answered: progress for the watchdog and the status.
+    fn progressed(&mut self) {
+        self.watchdog.progress(Instant::now());
+        self.registry.do_send(Progress {
+            key: self.cfg.key(),
+            at: crate::storage::now_ms(),
+        });
+    }
+
+    /// Tears down a request that made no progress within the bound (then restarts).
+    fn check_stall(&mut self, ctx: &mut Context<Self>) {
+        if self.inflight.is_none() || !self.watchdog.stalled(Instant::now()) {
+            return;
+        }
+        if let Some(h) = self.inflight.take() {
+            ctx.cancel_future(h);
+        }
+        let secs = self.watchdog.stall().as_secs_f64();
+        self.fail(
+            ctx,
+            format!("getUpdates made no progress for {secs} s; restarting the poll"),
+        );
     }
 
     /// Connected and long polling (after a stale webhook, if any, was removed).
@@ -142,36 +203,52 @@ impl TelegramConnector {
             return;
         };
         let api = Api::new(&self.client, &self.cfg);
-        let body = wire::get_updates_body(offset, POLL_TIMEOUT_SECS);
+        let body = wire::get_updates_body(offset, self.poll_secs);
         let fut = async move { api.call::<Vec<Update>>("getUpdates", &body).await };
-        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
-            Ok(updates) => match act.accept(updates) {
-                // Persist the next offset before polling again.
-                Some(saved) => {
-                    ctx.wait(saved.into_actor(act).map(|res, act, ctx| {
-                        if let Err(e) = res {
-                            tracing::error!(account = %act.cfg.key(), error = %e, "cannot persist the telegram offset");
-                        }
-                        act.poll(ctx);
-                    }));
+        let h = ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
+            act.inflight = None;
+            match res {
+                Ok(updates) => {
+                    act.progressed();
+                    act.accept(updates, ctx);
                 }
-                None => act.poll(ctx),
-            },
-            Err(e) => act.fail(ctx, e),
+                Err(e) => act.fail(ctx, e),
+            }
         }));
+        self.watch(h);
     }
 
-    /// Hands the updates to the registry; returns the write of the next offset, if any.
-    fn accept(&mut self, updates: Vec<Update>) -> Option<crate::storage::StoreFuture<()>> {
-        let max = updates.iter().map(|u| u.update_id).max()?;
-        for u in &updates {
-            if let Some(msg) = wire::normalize(&self.cfg.id, self.username.as_deref(), u) {
-                self.registry.do_send(Inbound { msg });
-            }
-        }
+    /// Hands the updates to the registry and, once they are in the durable inbox, persists
+    /// the next offset and polls again. If the inbox cannot take them the offset stays, so
+    /// Telegram hands them over again after the restart.
+    fn accept(&mut self, updates: Vec<Update>, ctx: &mut Context<Self>) {
+        let Some(max) = updates.iter().map(|u| u.update_id).max() else {
+            return self.poll(ctx);
+        };
+        let sends: Vec<_> = updates
+            .iter()
+            .filter_map(|u| wire::normalize(&self.cfg.id, self.username.as_deref(), u))
+            .map(|msg| self.registry.send(Inbound { msg }))
+            .collect();
+        let store = self.store.clone();
+        let key = self.offset_key();
         let next = max + 1;
-        self.offset = Some(next);
-        Some(self.store.kv_put(&self.offset_key(), &next.to_string()))
+        let fut = async move {
+            for answer in futures_util::future::join_all(sends).await {
+                answer.map_err(|e| format!("channel registry: {e}"))??;
+            }
+            store
+                .kv_put(&key, &next.to_string())
+                .await
+                .map_err(|e| format!("cannot persist the telegram offset: {e}"))
+        };
+        ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| match res {
+            Ok(()) => {
+                act.offset = Some(next);
+                act.poll(ctx);
+            }
+            Err(e) => act.fail(ctx, e),
+        }));
     }
 }
 
@@ -179,6 +256,7 @@ impl Actor for TelegramConnector {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(self.watchdog.check_every(), |act, ctx| act.check_stall(ctx));
         self.connect(ctx);
     }
 }

@@ -10,7 +10,7 @@
 //!   registry ([`super::SetStatus`]).
 
 use super::supervise::Restarts;
-use super::{Channels, ConnState, DeliveryError, Inbound, SendText, SetStatus, StopConnector};
+use super::{Channels, ConnState, DeliveryError, SendText, SetStatus, StopConnector};
 use crate::channels::multipart::Form;
 use crate::channels::retry;
 use crate::channels::{policy, whatsapp as wire};
@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 /// Graph API call timeout.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Verified webhook messages for `account` (from the HTTP handler).
+/// Verified webhook messages for `account` (from the HTTP handler); answered once they are in
+/// the durable inbox (see [`super::Inbound`]).
 #[derive(Message, Debug, Clone)]
-#[rtype(result = "()")]
+#[rtype(result = "Result<(), String>")]
 pub struct WhatsAppDelivery {
     /// Account id.
     pub account: String,
@@ -42,10 +43,11 @@ pub struct MarkRead {
 }
 
 impl Handler<WhatsAppDelivery> for Channels {
-    type Result = ();
+    type Result = ResponseActFuture<Self, Result<(), String>>;
 
-    fn handle(&mut self, m: WhatsAppDelivery, ctx: &mut Context<Self>) {
+    fn handle(&mut self, m: WhatsAppDelivery, ctx: &mut Context<Self>) -> Self::Result {
         let key = format!("whatsapp:{}", m.account);
+        let mut msgs = Vec::with_capacity(m.messages.len());
         for mut msg in m.messages {
             msg.account = m.account.clone();
             if let Some(e) = self.entries.get(&key) {
@@ -59,8 +61,9 @@ impl Handler<WhatsAppDelivery> for Channels {
                     r.do_send(MarkRead { message_id: id });
                 }
             }
-            <Self as Handler<Inbound>>::handle(self, Inbound { msg }, ctx);
+            msgs.push(msg);
         }
+        self.ingest(msgs, ctx)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod routing;
 pub mod signal;
 pub mod slack;
 pub mod slack_socket;
+pub mod stored;
 pub mod telegram;
 pub mod webhook;
 pub mod whatsapp;

@@ -338,6 +338,10 @@ pub struct ChannelsConfig {
     pub queue_cap: usize,
     /// `gateway.channelMaxRestartsPerHour`.
     pub max_restarts_per_hour: u32,
+    /// `gateway.channelPollTimeoutSeconds` (`None` = each connector's default).
+    pub poll_timeout_secs: Option<u64>,
+    /// `gateway.channelStallTimeoutSeconds` (`None` = derived per connector).
+    pub stall_timeout: Option<std::time::Duration>,
 }
 
 impl Default for ChannelsConfig {
@@ -351,6 +355,8 @@ impl Default for ChannelsConfig {
             bindings: vec![],
             queue_cap: DEFAULT_QUEUE_CAP,
             max_restarts_per_hour: DEFAULT_MAX_RESTARTS_PER_HOUR,
+            poll_timeout_secs: None,
+            stall_timeout: None,
         }
     }
 }

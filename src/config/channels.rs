@@ -65,6 +65,28 @@ pub(super) fn build(
                     )
                 })? as u32;
     }
+    let positive = |key: &str, v: &Option<serde_json::Value>| -> Result<Option<f64>, ConfigError> {
+        match v {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|n| *n > 0.0 && *n <= 86_400.0)
+                .map(Some)
+                .ok_or_else(|| {
+                    cx.invalid(key, "must be a positive number of seconds (at most 86400)")
+                }),
+        }
+    };
+    out.poll_timeout_secs = positive(
+        "gateway.channelPollTimeoutSeconds",
+        &raw.gateway.channel_poll_timeout_seconds,
+    )?
+    .map(|n| n.ceil() as u64);
+    out.stall_timeout = positive(
+        "gateway.channelStallTimeoutSeconds",
+        &raw.gateway.channel_stall_timeout_seconds,
+    )?
+    .map(std::time::Duration::from_secs_f64);
     let Some(ch) = &raw.channels else {
         return Ok(out);
     };

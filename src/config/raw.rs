@@ -151,6 +151,13 @@ pub struct RawGateway {
     pub channel_stale_event_threshold_minutes: Option<Value>,
     /// Accepted for OpenClaw compatibility; not implemented.
     pub channel_max_restarts_per_hour: Option<Value>,
+    /// Seconds a channel long poll (Telegram `getUpdates`, Signal receive) asks the platform
+    /// to hold (clawgate's key; default 25 for Telegram, 10 for Signal).
+    pub channel_poll_timeout_seconds: Option<Value>,
+    /// Seconds without progress after which a channel long poll or gateway socket is torn
+    /// down and restarted (clawgate's key; default twice the poll hold or heartbeat interval
+    /// plus 10 s).
+    pub channel_stall_timeout_seconds: Option<Value>,
     /// Seconds a stopping gateway lets running and queued turns finish before aborting them
     /// (default 20; clawgate's key).
     pub shutdown_grace_seconds: Option<u64>,

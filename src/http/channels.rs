@@ -2,8 +2,9 @@
 //! and `POST /channels/slack/events` (Slack Events API; the signing secret that verifies the
 //! request picks the account).
 //! These endpoints do not use gateway auth: each checks its own channel secret in constant
-//! time, then hands the normalised message to the channel registry and answers at once
-//! (the reply is delivered asynchronously through the channel).
+//! time, then hands the normalised message to the channel registry and answers once it is in
+//! the durable inbox (503 if it could not be stored; the reply is delivered asynchronously
+//! through the channel).
 
 use crate::actors::channels::slack::SlackEvent;
 use crate::actors::channels::Inbound;
@@ -24,6 +25,18 @@ fn bad(message: impl Into<String>) -> GatewayError {
         message: message.into(),
         param: None,
         code: None,
+    }
+}
+
+/// The registry's answer to an inbound message: `Ok` once it is in the durable inbox; else
+/// 503, so the platform delivers it again.
+pub(super) fn persisted(
+    answer: Result<Result<(), String>, actix::MailboxError>,
+) -> Result<(), GatewayError> {
+    match answer {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(GatewayError::Unavailable(e)),
+        Err(e) => Err(GatewayError::Unavailable(format!("channels: {e}"))),
     }
 }
 
@@ -57,12 +70,13 @@ pub async fn webhook_inbound(
     let parsed: InboundBody =
         serde_json::from_slice(&body).map_err(|e| bad(format!("invalid body: {e}")))?;
     let msg = parsed.into_message(&account.id).map_err(bad)?;
-    state.channels.do_send(Inbound { msg });
+    persisted(state.channels.send(Inbound { msg }).await)?;
     Ok(HttpResponse::Accepted().json(json!({"ok": true, "accepted": true})))
 }
 
 /// `POST /channels/slack/events`: signature check (`v0:<ts>:<body>`), `url_verification`
-/// challenge, events handed to the registry; always answered at once (Slack wants < 3 s).
+/// challenge, events handed to the registry; answered once the message is stored (Slack
+/// wants < 3 s).
 pub async fn slack_events(
     req: HttpRequest,
     body: web::Bytes,
@@ -95,10 +109,15 @@ pub async fn slack_events(
             Ok(HttpResponse::Ok().json(json!({ "challenge": challenge })))
         }
         slack::Payload::Event(event) => {
-            state.channels.do_send(SlackEvent {
-                account: account.id.clone(),
-                event,
-            });
+            persisted(
+                state
+                    .channels
+                    .send(SlackEvent {
+                        account: account.id.clone(),
+                        event,
+                    })
+                    .await,
+            )?;
             Ok(HttpResponse::Ok().json(json!({"ok": true})))
         }
         slack::Payload::Other => Ok(HttpResponse::Ok().json(json!({"ok": true}))),

@@ -4,7 +4,8 @@
 //! No gateway auth: the WhatsApp handshake needs the account's `verifyToken` (else 403),
 //! deliveries an `X-Hub-Signature-256` under its `appSecret` (else 401); BlueBubbles webhooks
 //! need the server password (`?password=` or `X-Password`, else 401). Verified messages go to
-//! the channel registry; the answer is immediate.
+//! the channel registry; the answer comes once they are in the durable inbox (503 otherwise,
+//! so the platform retries).
 
 use crate::actors::channels::whatsapp::WhatsAppDelivery;
 use crate::actors::channels::Inbound;
@@ -98,9 +99,12 @@ pub async fn whatsapp_deliver(
         by_account.entry(acct.id.clone()).or_default().push(d.msg);
     }
     for (account, messages) in by_account {
-        state
-            .channels
-            .do_send(WhatsAppDelivery { account, messages });
+        super::channels::persisted(
+            state
+                .channels
+                .send(WhatsAppDelivery { account, messages })
+                .await,
+        )?;
     }
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
 }
@@ -129,7 +133,7 @@ pub async fn imessage_webhook(
         serde_json::from_slice(&body).map_err(|e| bad(format!("invalid body: {e}")))?;
     if let Some(mut msg) = bluebubbles::parse_webhook(&v, account.name.as_deref()) {
         msg.account = account.id.clone();
-        state.channels.do_send(Inbound { msg });
+        super::channels::persisted(state.channels.send(Inbound { msg }).await)?;
     }
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
 }

@@ -12,6 +12,7 @@
 //! Futures are `'static` and `Send`: the arguments are copied in, so a caller may drop its
 //! borrows and hold the future across awaits on any thread.
 
+mod inbox_types;
 mod key_types;
 mod memory_types;
 mod outbox_types;
@@ -20,6 +21,7 @@ pub mod sqlite;
 mod types;
 
 pub use crate::core::run::RunStatus;
+pub use inbox_types::*;
 pub use key_types::*;
 pub use memory_types::*;
 pub use outbox_types::*;
@@ -257,6 +259,20 @@ pub trait OutboxStore: Send + Sync {
     fn outbox_failed_counts(&self) -> StoreFuture<Vec<(String, i64)>>;
 }
 
+/// The durable inbox of the chat channels: an inbound message is written here before the
+/// platform is acknowledged, and marked done once its turn's reply was handed to delivery.
+pub trait InboxStore: Send + Sync {
+    /// Inserts the rows in one transaction; for each, `true` when it is new and `false` when
+    /// the account already holds that message id (a redelivery: nothing is written).
+    fn inbox_put(&self, rows: Vec<InboxRow>) -> StoreFuture<Vec<bool>>;
+    /// Marks messages of an account done at `at` (ms); unknown ids are ignored.
+    fn inbox_done(&self, account: &str, message_ids: Vec<String>, at: i64) -> StoreFuture<()>;
+    /// Every message not yet done, oldest first.
+    fn inbox_pending(&self) -> StoreFuture<Vec<InboxRow>>;
+    /// Deletes done messages that arrived before `before` (ms); returns how many.
+    fn inbox_prune(&self, before: i64) -> StoreFuture<usize>;
+}
+
 /// A complete backend.
 pub trait Storage:
     SessionStore
@@ -269,6 +285,7 @@ pub trait Storage:
     + KeyStore
     + LeaseStore
     + OutboxStore
+    + InboxStore
 {
     /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
     fn describe(&self) -> String;

@@ -25,6 +25,8 @@ struct Shared {
     log: Arc<Mutex<Log>>,
     seq: Arc<Mutex<u64>>,
     current: Arc<Mutex<Option<mpsc::UnboundedSender<Option<String>>>>>,
+    /// Fault knob: the current connection stops answering (set by `stall_current`).
+    current_stalled: Arc<Mutex<Arc<std::sync::atomic::AtomicBool>>>,
     changed: Arc<Notify>,
     port: Arc<Mutex<u16>>,
 }
@@ -82,6 +84,8 @@ async fn gateway(
     let (resp, mut session, mut stream) = actix_ws::handle(&req, body)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Option<String>>();
     *shared.current.lock().unwrap() = Some(tx.clone());
+    let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    *shared.current_stalled.lock().unwrap() = stalled.clone();
     shared.log.lock().unwrap().connections += 1;
     shared.touch();
     let shared = shared.get_ref().clone();
@@ -93,6 +97,8 @@ async fn gateway(
         loop {
             tokio::select! {
                 msg = stream.recv() => match msg {
+                    Some(Ok(actix_ws::Message::Text(_)))
+                        if stalled.load(std::sync::atomic::Ordering::SeqCst) => {}
                     Some(Ok(actix_ws::Message::Text(t))) => on_client_frame(&shared, &t, &tx),
                     Some(Ok(actix_ws::Message::Close(_))) | Some(Err(_)) | None => break,
                     Some(Ok(_)) => {}
@@ -156,6 +162,16 @@ impl FakeDiscord {
             d["guild_id"] = json!(g);
         }
         self.send(json!({"op": 0, "t": "MESSAGE_CREATE", "s": s, "d": d}));
+    }
+
+    /// Fault knob: the current connection stops responding (no heartbeat ACK, nothing at
+    /// all) but stays open; later connections behave.
+    pub fn stall_current(&self) {
+        self.shared
+            .current_stalled
+            .lock()
+            .unwrap()
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Sends op 7 RECONNECT, then closes the socket.

@@ -21,6 +21,8 @@ struct Shared {
     sent_changed: Notify,
     faults: Mutex<VecDeque<Fault>>,
     faulted: Mutex<usize>,
+    /// Fault knob: this many coming receive requests are never answered.
+    hang_receives: Mutex<usize>,
 }
 
 pub struct FakeSignal {
@@ -49,6 +51,16 @@ async fn receive(
         .find_map(|p| p.strip_prefix("timeout="))
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
+    let hang = {
+        let mut h = shared.hang_receives.lock().unwrap();
+        let hang = *h > 0;
+        *h = h.saturating_sub(1);
+        hang
+    };
+    if hang {
+        // A receive that stops responding: the request stays open, unanswered.
+        std::future::pending::<()>().await;
+    }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs.min(10));
     loop {
         let notified = shared.inbox_changed.notified();
@@ -119,6 +131,11 @@ impl FakeSignal {
     /// Drops the failures not yet served.
     pub fn clear_faults(&self) {
         self.shared.faults.lock().unwrap().clear();
+    }
+
+    /// Fault knob: the next `n` receive requests are held open and never answered.
+    pub fn hang_receives(&self, n: usize) {
+        *self.shared.hang_receives.lock().unwrap() = n;
     }
 
     /// Waits until `n` sends were recorded (10 s deadline).

@@ -33,6 +33,8 @@ struct Inner {
     /// Scripted failures of the next sends.
     faults: std::collections::VecDeque<Fault>,
     faulted: usize,
+    /// Fault knob: this many coming `getUpdates` requests are never answered.
+    hang_polls: usize,
 }
 
 #[derive(Clone, Default)]
@@ -109,6 +111,17 @@ async fn api(
         "getUpdates" => {
             let _in_flight = InFlight::new(&shared.polls);
             let offset = req["offset"].as_i64().unwrap_or(0);
+            let hang = {
+                let mut g = shared.inner.lock().unwrap();
+                let h = g.hang_polls > 0;
+                g.hang_polls = g.hang_polls.saturating_sub(1);
+                h
+            };
+            if hang {
+                // A poll that stops responding: the request stays open, unanswered.
+                shared.inner.lock().unwrap().offsets.push(offset);
+                std::future::pending::<()>().await;
+            }
             let wait = Duration::from_secs(req["timeout"].as_u64().unwrap_or(0).min(1));
             shared.inner.lock().unwrap().offsets.push(offset);
             let deadline = tokio::time::Instant::now() + wait;
@@ -304,6 +317,30 @@ impl FakeTelegram {
     /// How many sends were answered with a scripted failure.
     pub fn faulted(&self) -> usize {
         self.shared.inner.lock().unwrap().faulted
+    }
+
+    /// Fault knob: the next `n` `getUpdates` requests are held open and never answered.
+    pub fn hang_polls(&self, n: usize) {
+        self.shared.inner.lock().unwrap().hang_polls = n;
+    }
+
+    /// Fault knob: hands the message of update `update_id` over again under a new update id
+    /// (a platform redelivery: same chat, same `message_id`); returns the new update id.
+    pub fn redeliver(&self, update_id: i64) -> i64 {
+        let mut g = self.shared.inner.lock().unwrap();
+        let old = g
+            .updates
+            .iter()
+            .find(|u| u["update_id"] == update_id)
+            .cloned()
+            .expect("a queued update");
+        g.next_update += 1;
+        let id = g.next_update;
+        g.updates
+            .push(json!({"update_id": id, "message": old["message"]}));
+        drop(g);
+        self.shared.changed.notify_waiters();
+        id
     }
 
     pub fn sent(&self) -> Vec<Value> {

@@ -29,7 +29,7 @@ pub use fetch::download;
 pub const IMAGE_MIMES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 /// What a file is, as the platform presents it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MediaRefKind {
     /// A photo / image.
     Image,
@@ -57,7 +57,7 @@ impl MediaRefKind {
 }
 
 /// One attached file, as the platform refers to it (not yet downloaded).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MediaRef {
     /// What it is.
     pub kind: MediaRefKind,

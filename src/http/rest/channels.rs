@@ -18,6 +18,7 @@ fn account_json(a: &AccountStatus) -> Value {
         "botUsername": a.user, "error": a.error, "restarts": a.restarts,
         "lastInboundAt": a.last_inbound_at, "lastOutboundAt": a.last_outbound_at,
         "delivery": a.delivery,
+        "lastProgressAt": a.last_progress_at, "lastError": a.last_error,
     });
     if let (Some(node), Some(o)) = (&a.node, v.as_object_mut()) {
         // Several nodes share the store: the node running the account.

@@ -14,6 +14,7 @@
 //! only `postgres:<dbname>`.
 
 mod cron;
+mod inbox;
 mod keys;
 mod leases;
 mod memory;

@@ -189,6 +189,19 @@ CREATE TABLE channel_outbox (
 );
 CREATE INDEX channel_outbox_state ON channel_outbox(state, seq);
 "#,
+    // The durable channel inbox (inbound messages persisted before they are acknowledged).
+    r#"
+CREATE TABLE channel_inbox (
+    seq BIGSERIAL PRIMARY KEY,
+    account TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    done_at BIGINT,
+    UNIQUE (account, message_id)
+);
+CREATE INDEX channel_inbox_open ON channel_inbox(seq) WHERE done_at IS NULL;
+"#,
 ];
 
 /// The advisory lock key the nodes take while migrating (any constant; "clawgate" in ASCII).

@@ -8,6 +8,7 @@
 
 mod checkpoint;
 mod cron;
+mod inbox;
 mod keys;
 mod leases;
 mod memory;

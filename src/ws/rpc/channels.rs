@@ -41,9 +41,11 @@ fn account_json(a: &AccountStatus) -> Value {
         "configured": a.configured, "status": a.state.as_str(),
         "running": matches!(a.state, ConnState::Connected | ConnState::Connecting),
         "connected": a.state == ConnState::Connected,
-        "botUsername": a.user, "lastError": a.error, "reconnectAttempts": a.restarts,
+        "botUsername": a.user, "lastError": a.last_error, "reconnectAttempts": a.restarts,
+        "restarts": a.restarts,
         "lastInboundAt": a.last_inbound_at, "lastOutboundAt": a.last_outbound_at,
         "delivery": a.delivery,
+        "lastProgressAt": a.last_progress_at,
     });
     if let (Some(node), Some(o)) = (&a.node, v.as_object_mut()) {
         // Several nodes share the store: the node running the account.
