@@ -159,6 +159,8 @@ pub(super) fn build(
     let memory = super::build_agents::memory(&raw, &file, source)?;
     let storage = super::storage::build(raw.storage.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
+    let cluster = super::cluster::build(raw.cluster.as_ref(), &storage)
+        .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let browser = super::browser::build(raw.browser.as_ref(), &state_dir)
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
 
@@ -239,6 +241,7 @@ pub(super) fn build(
         exec,
         memory,
         storage,
+        cluster,
         browser,
     })
 }

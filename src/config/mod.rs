@@ -12,6 +12,7 @@ mod build_limits;
 mod build_models;
 mod channel_types;
 mod channels;
+pub mod cluster;
 pub mod edit;
 mod env;
 mod exec;
@@ -45,6 +46,7 @@ pub use automation::{
     gmail_preset, CronConfig, HookActionKind, HookMapping, HooksConfig, WakeMode,
     DEFAULT_HOOKS_MAX_BODY, DEFAULT_HOOKS_PATH,
 };
+pub use cluster::ClusterConfig;
 pub use live::ConfigHandle;
 pub use memory::{ExtraPath, MemoryConfig, MemorySearchConfig, RemoteEmbeddings};
 pub use skills::{ConfigRoot, SkillEntry, SkillsConfig};

@@ -80,6 +80,8 @@ pub struct RawConfig {
     pub memory: Option<Value>,
     /// `storage`: the store backend (see `crate::config::StorageConfig`).
     pub storage: Option<super::storage::RawStorage>,
+    /// `cluster`: several nodes on one database and a bus (see `crate::config::ClusterConfig`).
+    pub cluster: Option<super::cluster::RawCluster>,
     /// See `hooks`.
     pub diagnostics: Option<Value>,
     /// See `hooks`.

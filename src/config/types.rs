@@ -509,6 +509,8 @@ pub struct Config {
     pub memory: super::MemoryConfig,
     /// The store backend (`storage.*`).
     pub storage: super::StorageConfig,
+    /// Several nodes on one database and a bus (`cluster.*`; `None`: one node).
+    pub cluster: Option<super::ClusterConfig>,
     /// Browser control (`browser.*`; off unless configured).
     pub browser: super::BrowserConfig,
 }

@@ -86,6 +86,7 @@ pub fn keep_restart_only(old: &Config, new: &mut Config) -> Vec<&'static str> {
     keep!(skills, "skills");
     keep!(memory, "memory");
     keep!(tls, "gateway.tls (the certificate files themselves reload)");
+    keep!(cluster, "cluster");
     changed
 }
 

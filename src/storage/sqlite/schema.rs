@@ -165,6 +165,20 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_ts ON audit_log(ts);
 "#,
+    // Cluster (issue #18): node membership and one ownership lease per live session.
+    r#"
+CREATE TABLE cluster_nodes (
+    node_id TEXT PRIMARY KEY,
+    info TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE session_owners (
+    session_key TEXT PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX session_owners_node ON session_owners(node_id);
+"#,
 ];
 
 /// Brings the database to the latest schema version.
