@@ -8,7 +8,7 @@
 //! an error for the client (what was acknowledged is already committed to the store).
 
 use super::bus::node_subject;
-use super::wire::{lost_outcome, WireEvent, WireTurn};
+use super::wire::{lost_outcome, WireEvent, WireTurn, OWNER_GONE, OWNER_SILENT, OWNER_UNKNOWN};
 use super::Cluster;
 use crate::actors::router::{Abort, Router, StartOwnedTurn, StartTurn, TurnGate};
 use crate::core::run::{EventRef, RunEvent, Subscriber};
@@ -97,9 +97,9 @@ impl Cluster {
             let owner = match self.owner_of(&key).await {
                 Ok(o) => o,
                 Err(e) => {
+                    tracing::warn!(error = %e, "cluster: cannot claim or find a session's owner");
                     let mut subs = turn.subscribers;
-                    let why = format!("session owner unknown: {e}");
-                    deliver(&mut subs, Arc::new(lost(&turn.req, &why)));
+                    deliver(&mut subs, Arc::new(lost(&turn.req, OWNER_UNKNOWN)));
                     return;
                 }
             };
@@ -113,9 +113,9 @@ impl Cluster {
                     retry.tick().await;
                 }
                 Sent::Retry => {
+                    tracing::warn!(node = %owner, "cluster: a session's owner does not answer");
                     let mut subs = turn.subscribers;
-                    let why = format!("the node owning this session ({owner}) does not answer");
-                    deliver(&mut subs, Arc::new(lost(&turn.req, &why)));
+                    deliver(&mut subs, Arc::new(lost(&turn.req, OWNER_SILENT)));
                     return;
                 }
             }
@@ -167,13 +167,13 @@ impl Cluster {
                         }
                     }
                     Ok(None) => {
-                        deliver(&mut subs, Arc::new(lost(&turn.req, "the bus closed")));
+                        deliver(&mut subs, Arc::new(lost(&turn.req, OWNER_GONE)));
                         break;
                     }
                     Err(_) => {
                         if client.request(node_subject(owner, "ping"), "".into()).await.is_err() {
-                            let why = format!("the node running this turn ({owner}) went away");
-                            deliver(&mut subs, Arc::new(lost(&turn.req, &why)));
+                            tracing::warn!(node = %owner, "cluster: a node went away mid-turn");
+                            deliver(&mut subs, Arc::new(lost(&turn.req, OWNER_GONE)));
                             break;
                         }
                     }
@@ -262,6 +262,6 @@ impl Cluster {
     }
 }
 
-fn lost(req: &crate::core::run::TurnRequest, why: &str) -> RunEvent {
+fn lost(req: &crate::core::run::TurnRequest, why: &'static str) -> RunEvent {
     lost_outcome(&req.run_id, &req.session_key, &req.agent_id, why)
 }

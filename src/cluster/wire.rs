@@ -232,7 +232,13 @@ fn phase(p: &str) -> &'static str {
 
 fn abort_reason(r: &str) -> &'static str {
     // The reasons runs abort with are a small fixed set; anything else reads as a cancel.
-    for known in ["client disconnected", "aborted by request"] {
+    for known in [
+        "client disconnected",
+        "aborted by request",
+        OWNER_GONE,
+        OWNER_SILENT,
+        OWNER_UNKNOWN,
+    ] {
         if r == known {
             return known;
         }
@@ -481,19 +487,26 @@ impl WireEvent {
     }
 }
 
+/// Why an edge ended a turn it could not see through (rendered like an abort: 503).
+pub const OWNER_GONE: &str = "the node running this turn went away";
+/// See [`OWNER_GONE`].
+pub const OWNER_SILENT: &str = "the node owning this session does not answer";
+/// See [`OWNER_GONE`].
+pub const OWNER_UNKNOWN: &str = "the session's owner could not be determined";
+
 /// A failed outcome for a run the edge lost track of (its owner went away mid-turn).
-pub fn lost_outcome(req_run: &str, key: &str, agent: &str, why: &str) -> RunEvent {
+pub fn lost_outcome(req_run: &str, key: &str, agent: &str, why: &'static str) -> RunEvent {
     let now = crate::storage::now_ms();
     RunEvent::Done(RunOutcome {
         run_id: req_run.to_string(),
         session_key: key.to_string(),
         agent_id: agent.to_string(),
-        status: RunStatus::Error,
+        status: RunStatus::Aborted,
         text: String::new(),
         usage: Usage::default(),
         stop: StopReason::Stop,
         pending_tool_calls: vec![],
-        failure: Some(RunFailure::Internal(why.to_string())),
+        failure: Some(RunFailure::Aborted(why)),
         model: None,
         started_at: now,
         ended_at: now,
@@ -529,15 +542,18 @@ mod tests {
         assert_eq!(back.deliver, r.deliver);
         assert_eq!(back.session_key, r.session_key);
 
-        let ev = lost_outcome("r1", "k", "main", "gone");
+        let ev = lost_outcome("r1", "k", "main", OWNER_GONE);
         let js = serde_json::to_vec(&WireEvent::of(&ev)).unwrap();
         match serde_json::from_slice::<WireEvent>(&js)
             .unwrap()
             .into_event()
         {
             RunEvent::Done(o) => {
-                assert_eq!(o.status, RunStatus::Error);
-                assert_eq!(o.failure.unwrap().to_string(), "internal error: gone");
+                assert_eq!(o.status, RunStatus::Aborted);
+                assert_eq!(
+                    o.failure.unwrap().to_string(),
+                    format!("aborted: {OWNER_GONE}")
+                );
             }
             _ => panic!("not a Done"),
         }
