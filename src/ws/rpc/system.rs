@@ -139,11 +139,15 @@ fn is_secret_key(k: &str) -> bool {
     k.contains("token") || k.contains("password") || k.contains("secret") || k.ends_with("apikey")
 }
 
-/// `storage.url` may carry the database password: a `url` holding `user:password@`.
+/// `storage.url` may carry the database password, `cluster.bus.url` the bus's: a `url`
+/// holding `user:password@`.
 fn is_store_url(k: &str, v: &Value) -> bool {
     k == "url"
         && v.as_str().is_some_and(|u| {
-            (u.starts_with("postgres://") || u.starts_with("postgresql://")) && u.contains('@')
+            (u.starts_with("postgres://")
+                || u.starts_with("postgresql://")
+                || u.starts_with("nats://"))
+                && u.contains('@')
         })
 }
 
