@@ -202,3 +202,27 @@ async fn killing_the_owner_mid_turn_loses_no_acknowledged_message() {
         .collect();
     assert_eq!(ids, ["n2", "n3"]);
 }
+
+#[actix_web::test]
+async fn readyz_fails_on_the_bus_while_nats_is_down() {
+    let upstream = MockUpstream::start().await.unwrap();
+    let mut c = Cluster::start(1, &upstream.base_url(), TTL_MS).await;
+    let (status, body) = c.node(1).get_json("/readyz").await;
+    assert_eq!(
+        (status, body["failing"].clone()),
+        (200, json!([])),
+        "{body}"
+    );
+    c.nats.stop();
+    // The node notices the lost connection on its own: poll the probe with a deadline.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = c.node(1).get_json("/readyz").await;
+        if status == 503 {
+            assert_eq!(body["failing"], json!(["bus"]), "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "readyz still {status}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

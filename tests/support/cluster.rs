@@ -17,7 +17,7 @@ pub const TOKEN: &str = "cluster-token-123";
 
 /// A `nats-server` child process.
 pub struct Nats {
-    _proc: Proc,
+    proc: Option<Proc>,
     _dir: tempfile::TempDir,
     /// Its client port.
     pub port: u16,
@@ -49,10 +49,17 @@ impl Nats {
             std::thread::sleep(Duration::from_millis(20));
         }
         Nats {
-            _proc: proc,
+            proc: Some(proc),
             _dir: dir,
             port,
         }
+    }
+}
+
+impl Nats {
+    /// Kills the server (the nodes lose their bus).
+    pub fn stop(&mut self) {
+        self.proc = None;
     }
 }
 
