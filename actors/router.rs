@@ -34,6 +34,33 @@ pub struct StartTurn {
     pub home: Option<ArbiterHandle>,
 }
 
+/// A turn whose session this node owns, handed back by the [`TurnGate`] (never gated again).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StartOwnedTurn(pub StartTurn);
+
+/// Decides where a turn runs when several gateway nodes share the store (`cluster`): every
+/// [`StartTurn`] goes through it, whoever sent it (edges, cron, heartbeat, channels).
+pub trait TurnGate: Send + Sync {
+    /// Takes `turn`: hands it back to `router` as [`StartOwnedTurn`] when this node owns (or
+    /// just claimed) its session, or has it run by the owning node.
+    fn route(&self, turn: StartTurn, router: Addr<Router>);
+    /// Asks the node running run `run_id` (a turn this node forwarded) to abort it; `true`
+    /// when this node forwarded such a run.
+    fn abort_forwarded(&self, run_id: &str) -> bool;
+}
+
+/// Puts every turn started from now on through `gate` (set once, at start-up, in cluster mode).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetTurnGate {
+    /// The gate.
+    pub gate: Arc<dyn TurnGate>,
+    /// Also receives [`RunObserved`] for every turn run here (the cluster publishes its events
+    /// for the other nodes' WebSocket clients).
+    pub tap: tokio::sync::mpsc::UnboundedSender<RunObserved>,
+}
+
 /// A registered run began (sent by the `AgentRun` itself).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -213,6 +240,11 @@ pub struct Router {
     metrics: Arc<crate::metrics::Metrics>,
     /// Session watchers (history follow mode).
     watchers: HashMap<String, Vec<Subscriber>>,
+    /// Cluster mode: where turns are routed, and the tap on turns run here.
+    gate: Option<(
+        Arc<dyn TurnGate>,
+        tokio::sync::mpsc::UnboundedSender<RunObserved>,
+    )>,
 }
 
 impl Router {
@@ -236,6 +268,7 @@ impl Router {
             idle_waiters: Vec::new(),
             observer: None,
             watchers: HashMap::new(),
+            gate: None,
         }
     }
 
@@ -283,9 +316,43 @@ impl Actor for Router {
 
 impl Handler<StartTurn> for Router {
     type Result = ();
-    fn handle(&mut self, mut msg: StartTurn, ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: StartTurn, ctx: &mut Self::Context) {
+        match &self.gate {
+            Some((gate, _)) => gate.route(msg, ctx.address()),
+            None => self.start(msg, ctx),
+        }
+    }
+}
+
+impl Handler<StartOwnedTurn> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: StartOwnedTurn, ctx: &mut Self::Context) {
+        self.start(msg.0, ctx);
+    }
+}
+
+impl Handler<SetTurnGate> for Router {
+    type Result = ();
+    fn handle(&mut self, msg: SetTurnGate, _: &mut Self::Context) {
+        self.gate = Some((msg.gate, msg.tap));
+    }
+}
+
+impl Router {
+    /// Registers the turn and enqueues it on its session (started here if needed).
+    fn start(&mut self, mut msg: StartTurn, ctx: &mut Context<Self>) {
         let key = msg.req.session_key.clone();
         let agent = msg.req.agent_id.clone();
+        if let Some((_, tap)) = &self.gate {
+            let (sub, rx) = Subscriber::channel(false);
+            msg.subscribers.push(sub);
+            let _ = tap.send(RunObserved {
+                run_id: msg.req.run_id.clone(),
+                session_key: key.clone(),
+                agent_id: agent.clone(),
+                rx,
+            });
+        }
         if let Some(observer) = &self.observer {
             let (sub, rx) = Subscriber::channel(false);
             msg.subscribers.push(sub);
@@ -415,6 +482,12 @@ impl Handler<Abort> for Router {
             .run_id
             .as_ref()
             .and_then(|r| self.runs.get(r).and_then(|e| e.addr.clone()));
+        if target.is_none() && direct.is_none() {
+            if let (Some((gate, _)), Some(run_id)) = (&self.gate, &msg.run_id) {
+                let forwarded = gate.abort_forwarded(run_id);
+                return Box::pin(std::future::ready(forwarded));
+            }
+        }
         Box::pin(async move {
             if let Some(s) = target {
                 return s

@@ -12,9 +12,11 @@
 
 mod approvals;
 mod auth_rotation;
+mod cluster;
 
 pub use approvals::ApprovalEvent;
 pub use auth_rotation::{AuthChanged, AUTH_CHANGED_CODE};
+pub use cluster::{RemoteEvent, SetBusSink};
 
 use super::router::{self, Router, RunObserved};
 use crate::core::clock::{Clock, SystemClock};
@@ -202,6 +204,8 @@ pub struct WsHub {
     me: Option<Recipient<RunObserved>>,
     polls: HashSet<Arc<str>>,
     after_run: HashMap<String, Vec<(Outbox, String)>>,
+    /// Cluster mode: broadcasts originating here, for the other nodes.
+    bus: Option<tokio::sync::mpsc::UnboundedSender<(String, Value)>>,
 }
 
 impl WsHub {
@@ -230,6 +234,7 @@ impl WsHub {
             me: None,
             polls: HashSet::new(),
             after_run: HashMap::new(),
+            bus: None,
         }
     }
 
@@ -311,6 +316,7 @@ impl WsHub {
     fn presence_changed_except(&mut self, except: Option<&str>) {
         self.presence_version += 1;
         let payload = json!({"presence": self.presence()});
+        self.to_bus("presence", &payload);
         let sv = self.state_version();
         let skip = except.and_then(|id| self.clients.get(id).map(|c| c.outbox.clone()));
         self.broadcast_with("presence", &payload, Some(sv), |c| {
@@ -427,6 +433,7 @@ impl Handler<SessionsChanged> for WsHub {
     fn handle(&mut self, msg: SessionsChanged, _: &mut Self::Context) {
         let payload =
             json!({"sessionKey": msg.session_key, "reason": msg.reason, "ts": self.clock.now_ms()});
+        self.to_bus("sessions.changed", &payload);
         self.broadcast("sessions.changed", &payload, |c| c.sessions && c.can_read());
     }
 }
@@ -456,6 +463,7 @@ impl Handler<LastHeartbeat> for WsHub {
 impl Handler<BroadcastEvent> for WsHub {
     type Result = ();
     fn handle(&mut self, msg: BroadcastEvent, _: &mut Self::Context) {
+        self.to_bus(msg.event, &msg.payload);
         self.broadcast(msg.event, &msg.payload, Client::can_read);
     }
 }

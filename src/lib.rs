@@ -41,6 +41,7 @@ pub mod client_media;
 pub mod client_message;
 pub mod client_ops;
 pub mod client_rpc;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod core;

@@ -188,13 +188,32 @@ impl Gateway {
             tracing::warn!("{}", crate::providers::not_configured_hint(&config));
         }
         let metrics = Arc::new(crate::metrics::Metrics::new());
-        let (store, interrupted_runs) = crate::storage::open_configured(
-            &config.storage,
-            &config.state_dir,
-            Some(metrics.clone() as Arc<dyn crate::storage::CommitObserver>),
-        )?;
+        let observer = Some(metrics.clone() as Arc<dyn crate::storage::CommitObserver>);
+        let (store, interrupted_runs, cluster) = match &config.cluster_bus {
+            None => {
+                let (store, n) =
+                    crate::storage::open_configured(&config.storage, &config.state_dir, observer)?;
+                (store, n, None)
+            }
+            Some(c) => {
+                let store = crate::storage::open_cluster_node(
+                    &config.storage,
+                    &config.state_dir,
+                    observer,
+                )?;
+                let (cluster, n) =
+                    crate::cluster::Cluster::join(c, &config.state_dir, store.clone())
+                        .await
+                        .map_err(|e| StartupError::Io(format!("cluster: {e}")))?;
+                tracing::info!(node = cluster.node_id(), "joined the cluster");
+                (store, n, Some(cluster))
+            }
+        };
         let node_id =
-            crate::config::cluster::node_id(&config.cluster, &config.state_dir).map_err(|e| {
+            match &cluster {
+                Some(c) => Ok(c.node_id().to_string()),
+                None => crate::config::cluster::node_id(&config.cluster, &config.state_dir),
+            }.map_err(|e| {
                 StartupError::Io(format!(
                     "cannot keep the node id in {}: {e}",
                     config.state_dir.display()
@@ -276,6 +295,12 @@ impl Gateway {
         channels.do_send(crate::actors::channels::BindDeliveryEvents(
             ws.hub.clone().recipient(),
         ));
+        if let Some(c) = cluster {
+            c.attach(router.clone(), ws.hub.clone())
+                .await
+                .map_err(|e| StartupError::Io(format!("cluster: {e}")))?;
+            app.bind_cluster(c);
+        }
         // Webhooks and cron announce through `Outbound`; the channel registry serves it.
         let outbound = crate::channels::Outbound::default();
         if !delivery_ids.is_empty() {
@@ -445,6 +470,9 @@ impl Gateway {
         stop_edges(&self.state).await;
         let stop = handle.stop(true);
         drain_runs(&self.state.app, deadline).await;
+        if let Some(c) = self.state.app.cluster() {
+            c.leave().await;
+        }
         let _ = tokio::time::timeout(
             deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1),
             stop,

@@ -115,6 +115,7 @@ on_both!(
     cron_claims,
     outbox,
     channel_inbox,
+    cluster_leases,
 );
 
 async fn leases(s: &Store) {
@@ -1227,4 +1228,58 @@ async fn channel_inbox(s: &Store) {
         "done and older only"
     );
     assert_eq!(s.inbox_pending().await.unwrap().len(), 2);
+}
+
+/// Session leases: one owner at a time, renewal in bulk, a lapsed lease taken over (marking
+/// the dead owner's running run interrupted), release on leave, membership listing.
+async fn cluster_leases(s: &Store) {
+    assert_eq!(s.claim_session("k1", "a", 60_000).await.unwrap(), "a");
+    assert_eq!(s.claim_session("k1", "b", 60_000).await.unwrap(), "a");
+    assert_eq!(s.claim_session("k1", "a", 60_000).await.unwrap(), "a");
+    assert_eq!(s.renew_node("a", "{}", 60_000).await.unwrap(), 1);
+    assert_eq!(s.renew_node("b", r#"{"v":1}"#, 60_000).await.unwrap(), 0);
+    let nodes = s.live_nodes().await.unwrap();
+    let listed: Vec<(&str, i64)> = nodes
+        .iter()
+        .map(|n| (n.node_id.as_str(), n.sessions))
+        .collect();
+    assert_eq!(listed, [("a", 1), ("b", 0)]);
+
+    // A run of `a`'s session is safe while the lease lives …
+    let row = s.ensure_session("k1", "main").await.unwrap();
+    s.begin_turn("k1", &row.session_id, "run_a", None, vec![])
+        .await
+        .unwrap();
+    // … and a run nobody holds a lease for is orphaned.
+    let other = s.ensure_session("k2", "main").await.unwrap();
+    s.begin_turn("k2", &other.session_id, "run_orphan", None, vec![])
+        .await
+        .unwrap();
+    assert_eq!(s.interrupt_orphaned_runs().await.unwrap(), 1);
+    assert_eq!(s.get_run("run_a").await.unwrap().unwrap().status, "running");
+    assert_eq!(
+        s.get_run("run_orphan").await.unwrap().unwrap().status,
+        "interrupted"
+    );
+
+    // `a` stops renewing: with a lapsed lease, `b` takes the session and `a`'s run is over.
+    assert_eq!(s.renew_node("a", "{}", -1).await.unwrap(), 1);
+    assert_eq!(s.claim_session("k1", "b", 60_000).await.unwrap(), "b");
+    assert_eq!(
+        s.get_run("run_a").await.unwrap().unwrap().status,
+        "interrupted"
+    );
+    let live: Vec<String> = s
+        .live_nodes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.node_id)
+        .collect();
+    assert_eq!(live, ["b"], "a lapsed node is not listed");
+
+    // `b` leaves: its sessions are free at once.
+    s.release_node("b").await.unwrap();
+    assert_eq!(s.claim_session("k1", "c", 60_000).await.unwrap(), "c");
+    assert!(s.live_nodes().await.unwrap().is_empty());
 }

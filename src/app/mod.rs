@@ -72,6 +72,7 @@ pub struct App {
     browser: crate::browser::Browser,
     reloader: Arc<std::sync::OnceLock<Arc<crate::reload::Reloader>>>,
     keys: Arc<crate::keys::KeyRegistry>,
+    cluster: Arc<std::sync::OnceLock<crate::cluster::Cluster>>,
 }
 
 impl App {
@@ -98,6 +99,7 @@ impl App {
             skills: crate::skills::SkillCatalog::new(config_for_skills),
             approvals: Arc::default(),
             reloader: Default::default(),
+            cluster: Default::default(),
         };
         app.tools.bind_host(Arc::new(app.clone()));
         app
@@ -116,6 +118,16 @@ impl App {
     /// The supervisor (for the few edges that still message it directly).
     pub fn router(&self) -> &Addr<Router> {
         &self.router
+    }
+
+    /// Joins this node's cluster handle (cluster mode only, once at start-up).
+    pub fn bind_cluster(&self, cluster: crate::cluster::Cluster) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    /// The cluster this node belongs to (`None`: a single node).
+    pub fn cluster(&self) -> Option<&crate::cluster::Cluster> {
+        self.cluster.get()
     }
 
     /// The store (for tools and tests; edges use the typed methods).

@@ -13,6 +13,8 @@ pub struct Status {
     pub sessions_total: i64,
     /// Stored sessions per agent (in config order).
     pub sessions_by_agent: Vec<(String, i64)>,
+    /// Cluster mode: this node, its bus and the live nodes.
+    pub cluster: Option<crate::cluster::ClusterStatus>,
 }
 
 impl App {
@@ -21,13 +23,22 @@ impl App {
         self.router.send(GetStats).await.unwrap_or_default()
     }
 
+    /// Whether this node's bus connection is up (always, for a single node).
+    pub fn bus_ready(&self) -> bool {
+        self.cluster().is_none_or(|c| c.bus_ready())
+    }
+
     /// Live counts and stored session counts (per agent when `by_agent`).
     pub async fn status(&self, by_agent: bool) -> Status {
         let mut s = Status {
             live: self.stats().await,
             sessions_total: self.count_sessions(None).await.unwrap_or(0),
             sessions_by_agent: vec![],
+            cluster: None,
         };
+        if let Some(c) = self.cluster() {
+            s.cluster = Some(c.status().await);
+        }
         if by_agent {
             for a in &self.config().agents {
                 let n = self.count_sessions(Some(&a.id)).await.unwrap_or(0);

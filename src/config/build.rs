@@ -160,7 +160,7 @@ pub(super) fn build(
     let memory = super::build_agents::memory(&raw, &file, source)?;
     let storage = super::storage::build(raw.storage.as_ref())
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
-    let cluster = super::cluster::build(raw.cluster.as_ref())
+    let (cluster, cluster_bus) = super::cluster::build(raw.cluster.as_ref(), &storage)
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
     let browser = super::browser::build(raw.browser.as_ref(), &state_dir)
         .map_err(|(k, m)| invalid(&file, source, &k, m))?;
@@ -243,6 +243,7 @@ pub(super) fn build(
         memory,
         storage,
         cluster,
+        cluster_bus,
         browser,
     })
 }

@@ -80,7 +80,7 @@ pub struct RawConfig {
     pub memory: Option<Value>,
     /// `storage`: the store backend (see `crate::config::StorageConfig`).
     pub storage: Option<super::storage::RawStorage>,
-    /// `cluster`: node id and lease lifetime (see `crate::config::ClusterConfig`).
+    /// `cluster`: node id, lease lifetime and the bus (see `crate::config::ClusterConfig`).
     pub cluster: Option<super::cluster::RawCluster>,
     /// See `hooks`.
     pub diagnostics: Option<Value>,

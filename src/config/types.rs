@@ -511,6 +511,8 @@ pub struct Config {
     pub storage: super::StorageConfig,
     /// Node id and lease lifetime (`cluster.*`).
     pub cluster: super::ClusterConfig,
+    /// The bus between nodes (`cluster.bus`; `None`: no bus, one node per session store).
+    pub cluster_bus: Option<super::cluster::BusConfig>,
     /// Browser control (`browser.*`; off unless configured).
     pub browser: super::BrowserConfig,
 }

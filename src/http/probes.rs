@@ -36,6 +36,9 @@ pub async fn ready(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     if !state.app.store_ready().await {
         failing.push("store");
     }
+    if !state.app.bus_ready() {
+        failing.push("bus");
+    }
     let ready = failing.is_empty();
     let detailed =
         is_local_direct(&req) || state.auth.verify(&Presented::from_request(&req)) == Verdict::Ok;

@@ -87,6 +87,7 @@ pub fn keep_restart_only(old: &Config, new: &mut Config) -> Vec<&'static str> {
     keep!(memory, "memory");
     keep!(cluster, "cluster");
     keep!(tls, "gateway.tls (the certificate files themselves reload)");
+    keep!(cluster, "cluster");
     changed
 }
 

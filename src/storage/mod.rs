@@ -13,6 +13,7 @@
 //! borrows and hold the future across awaits on any thread.
 
 mod inbox_types;
+mod cluster_types;
 mod key_types;
 mod memory_types;
 mod outbox_types;
@@ -22,6 +23,7 @@ mod types;
 
 pub use crate::core::run::RunStatus;
 pub use inbox_types::*;
+pub use cluster_types::*;
 pub use key_types::*;
 pub use memory_types::*;
 pub use outbox_types::*;
@@ -148,6 +150,26 @@ pub trait LeaseStore: Send + Sync {
     fn lease_release(&self, name: &str, holder: &str) -> StoreFuture<bool>;
     /// The live lease on `name`, if any.
     fn lease_holder(&self, name: &str) -> StoreFuture<Option<Lease>>;
+}
+
+/// Cluster membership and session ownership (issue #18): a lease per live session naming the
+/// node that runs it, renewed in bulk per node. Lease times use the store's clock (the
+/// database server's for PostgreSQL), so nodes need not agree on the time.
+pub trait ClusterStore: Send + Sync {
+    /// Claims session `key` for `node` for `ttl_ms` when it has no live owner or `node` already
+    /// owns it, and returns the owner after the attempt. A session taken over from a lapsed
+    /// owner (or never owned) gets its `running` runs marked interrupted.
+    fn claim_session(&self, key: &str, node: &str, ttl_ms: i64) -> StoreFuture<String>;
+    /// Extends every lease `node` holds and its membership (`info`: JSON about the node) by
+    /// `ttl_ms`; returns how many leases it holds.
+    fn renew_node(&self, node: &str, info: &str, ttl_ms: i64) -> StoreFuture<u64>;
+    /// Drops every lease of `node` and its membership (graceful shutdown, or a restart).
+    fn release_node(&self, node: &str) -> StoreFuture<()>;
+    /// Nodes whose membership has not lapsed, by id.
+    fn live_nodes(&self) -> StoreFuture<Vec<NodeRow>>;
+    /// Marks runs left `running` in sessions nobody holds a live lease on as interrupted;
+    /// returns how many.
+    fn interrupt_orphaned_runs(&self) -> StoreFuture<usize>;
 }
 
 /// Stored `/v1/responses` results.
@@ -286,6 +308,7 @@ pub trait Storage:
     + LeaseStore
     + OutboxStore
     + InboxStore
+    + ClusterStore
 {
     /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
     fn describe(&self) -> String;
@@ -331,6 +354,21 @@ pub fn open_configured(
         crate::config::StorageConfig::Postgres { url } => {
             let (s, interrupted) = postgres::PgStore::open(url, true, observer)?;
             Ok((Arc::new(s), interrupted))
+        }
+    }
+}
+
+/// [`open_configured`] for one node of several (`cluster`): runs left `running` are not
+/// touched here; the cluster marks only those whose node's lease is gone.
+pub fn open_cluster_node(
+    storage: &crate::config::StorageConfig,
+    state_dir: &Path,
+    observer: Option<Arc<dyn CommitObserver>>,
+) -> Result<Store, StoreError> {
+    match storage {
+        crate::config::StorageConfig::Sqlite => open_shared(state_dir),
+        crate::config::StorageConfig::Postgres { url } => {
+            Ok(Arc::new(postgres::PgStore::open(url, false, observer)?.0))
         }
     }
 }

@@ -2,6 +2,8 @@
 
 #[path = "../support/close_delimited.rs"]
 mod close_delimited;
+#[path = "../support/cluster.rs"]
+mod cluster_support;
 #[path = "../support/fake_bluebubbles.rs"]
 mod fake_bluebubbles;
 #[path = "../support/fake_discord.rs"]
@@ -51,6 +53,7 @@ mod channels_whatsapp;
 mod chat_attachments;
 mod chat_completions;
 mod client_tools;
+mod cluster;
 mod cluster_leases;
 mod config_reload;
 mod control_ui;

@@ -39,7 +39,12 @@ pub enum Got {
 impl WsClient {
     /// Opens a socket to `path` (no frames exchanged yet).
     pub async fn open(t: &TestGateway, path: &str, headers: &[(&str, &str)]) -> WsClient {
-        let url = format!("ws{}{}", t.base.trim_start_matches("http"), path);
+        WsClient::open_url(&t.base, path, headers).await
+    }
+
+    /// Opens a socket to `path` of the gateway at `base` (`http://host:port`).
+    pub async fn open_url(base: &str, path: &str, headers: &[(&str, &str)]) -> WsClient {
+        let url = format!("ws{}{}", base.trim_start_matches("http"), path);
         let mut req = awc::Client::builder()
             .timeout(Duration::from_secs(20))
             .finish()
@@ -178,11 +183,16 @@ impl WsClient {
 
     /// Opens, reads the challenge, connects with `scopes`; returns the client and `hello-ok`.
     pub async fn operator(t: &TestGateway, scopes: &[&str]) -> (WsClient, Value) {
-        let mut c = WsClient::open(t, "/", &[]).await;
+        WsClient::operator_at(&t.base, TOKEN, scopes).await
+    }
+
+    /// [`WsClient::operator`] on the gateway at `base` with `token`.
+    pub async fn operator_at(base: &str, token: &str, scopes: &[&str]) -> (WsClient, Value) {
+        let mut c = WsClient::open_url(base, "/", &[]).await;
         let challenge = c.recv_json().await;
         assert_eq!(challenge["event"], "connect.challenge");
         let res = c
-            .call("connect", Self::connect_params(TOKEN, scopes, 4, 4))
+            .call("connect", Self::connect_params(token, scopes, 4, 4))
             .await;
         assert_eq!(res["ok"], true, "{res}");
         (c, res["payload"].clone())

@@ -13,6 +13,7 @@
 //! The URL may carry a password: it is never logged or shown; [`PgStore::describe`] says
 //! only `postgres:<dbname>`.
 
+mod cluster;
 mod cron;
 mod inbox;
 mod keys;

@@ -202,6 +202,20 @@ CREATE TABLE channel_inbox (
 );
 CREATE INDEX channel_inbox_open ON channel_inbox(seq) WHERE done_at IS NULL;
 "#,
+    // Cluster (issue #18): node membership and one ownership lease per live session.
+    r#"
+CREATE TABLE cluster_nodes (
+    node_id TEXT PRIMARY KEY,
+    info TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE TABLE session_owners (
+    session_key TEXT PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX session_owners_node ON session_owners(node_id);
+"#,
 ];
 
 /// The advisory lock key the nodes take while migrating (any constant; "clawgate" in ASCII).

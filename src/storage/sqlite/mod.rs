@@ -7,6 +7,7 @@
 //! are pooled so any thread can read or write; SQLite serialises writers itself.
 
 mod checkpoint;
+mod cluster;
 mod cron;
 mod inbox;
 mod keys;

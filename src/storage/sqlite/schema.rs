@@ -208,6 +208,20 @@ CREATE TABLE channel_inbox (
 );
 CREATE INDEX channel_inbox_open ON channel_inbox(seq) WHERE done_at IS NULL;
 "#,
+    // Cluster (issue #18): node membership and one ownership lease per live session.
+    r#"
+CREATE TABLE cluster_nodes (
+    node_id TEXT PRIMARY KEY,
+    info TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE session_owners (
+    session_key TEXT PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX session_owners_node ON session_owners(node_id);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

@@ -100,7 +100,7 @@ pub async fn status(call: Call) {
     }
     let recent = recent_sessions(&call, None).await;
     let model = cfg.default_model.primary.as_ref().map(|m| m.to_string());
-    call.reply.ok(json!({
+    let mut body = json!({
         "runtimeVersion": crate::state::VERSION,
         "uptimeMs": call.app.uptime_ms(),
         "heartbeat": {"defaultAgentId": cfg.default_agent, "agents": []},
@@ -111,7 +111,11 @@ pub async fn status(call: Call) {
         "runs": {"active": stats.active_runs},
         "processMemory": {"rssBytes": rss_bytes()},
         "pid": std::process::id(),
-    }))
+    });
+    if let Some(c) = &status.cluster {
+        body["cluster"] = json!(c);
+    }
+    call.reply.ok(body)
 }
 
 /// `models.list`: every configured backend model (display name, context window, levels).
@@ -135,11 +139,15 @@ fn is_secret_key(k: &str) -> bool {
     k.contains("token") || k.contains("password") || k.contains("secret") || k.ends_with("apikey")
 }
 
-/// `storage.url` may carry the database password: a `url` holding `user:password@`.
+/// `storage.url` may carry the database password, `cluster.bus.url` the bus's: a `url`
+/// holding `user:password@`.
 fn is_store_url(k: &str, v: &Value) -> bool {
     k == "url"
         && v.as_str().is_some_and(|u| {
-            (u.starts_with("postgres://") || u.starts_with("postgresql://")) && u.contains('@')
+            (u.starts_with("postgres://")
+                || u.starts_with("postgresql://")
+                || u.starts_with("nats://"))
+                && u.contains('@')
         })
 }
 
