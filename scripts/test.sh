@@ -17,6 +17,9 @@ export CHROMIUM_PATH
 # clusters from Debian's server binaries.
 CLAWGATE_PG_BIN=$("$ROOT/scripts/ensure-postgres.sh")
 export CLAWGATE_PG_BIN
+# NATS (Debian's nats-server) for the three-node cluster tests (tests/api/cluster.rs).
+CLAWGATE_NATS_SERVER=$("$ROOT/scripts/ensure-nats.sh")
+export CLAWGATE_NATS_SERVER
 # Every WebSocket frame the gateway sends to the Rust tests' WS client is logged here and then
 # checked against OpenClaw's published protocol schema (tests/protocol/validate.mjs).
 export CLAWGATE_FRAME_LOG="$ROOT/target/ws-frames.jsonl"
