@@ -209,16 +209,16 @@ impl Gateway {
                 (store, n, Some(cluster))
             }
         };
-        let node_id =
-            match &cluster {
-                Some(c) => Ok(c.node_id().to_string()),
-                None => crate::config::cluster::node_id(&config.cluster, &config.state_dir),
-            }.map_err(|e| {
-                StartupError::Io(format!(
-                    "cannot keep the node id in {}: {e}",
-                    config.state_dir.display()
-                ))
-            })?;
+        let node_id = match &cluster {
+            Some(c) => Ok(c.node_id().to_string()),
+            None => crate::config::cluster::node_id(&config.cluster, &config.state_dir),
+        }
+        .map_err(|e| {
+            StartupError::Io(format!(
+                "cannot keep the node id in {}: {e}",
+                config.state_dir.display()
+            ))
+        })?;
         let shared_store = matches!(
             config.storage,
             crate::config::StorageConfig::Postgres { .. }

@@ -170,8 +170,16 @@ impl Handler<ResolvePairing> for Channels {
             .then(|| self.entries.get(&account))
             .flatten()
             .map(|e| {
-                text_parts(&e.cfg, &r.id, pairing::APPROVED_TEXT, None, None, false, false)
-                    .map(|parts| self.enqueue_outbound(&account, &r.id, None, parts))
+                text_parts(
+                    &e.cfg,
+                    &r.id,
+                    pairing::APPROVED_TEXT,
+                    None,
+                    None,
+                    false,
+                    false,
+                )
+                .map(|parts| self.enqueue_outbound(&account, &r.id, None, parts))
             });
         // The mailbox waits for the write, so changes are stored in order.
         let work = async move {

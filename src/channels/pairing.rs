@@ -226,6 +226,7 @@ mod tests {
             message_id: None,
             mentioned: false,
             guild_id: None,
+            media: Vec::new(),
         }
     }
 

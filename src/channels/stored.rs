@@ -76,6 +76,7 @@ mod tests {
             message_id: Some("9".into()),
             mentioned: true,
             guild_id: None,
+            media: Vec::new(),
         }
     }
 

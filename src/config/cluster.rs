@@ -207,7 +207,10 @@ mod tests {
             lease_ttl_seconds: Some(0),
             ..Default::default()
         };
-        assert_eq!(build(Some(&bad), &sq).unwrap_err().0, "cluster.leaseTtlSeconds");
+        assert_eq!(
+            build(Some(&bad), &sq).unwrap_err().0,
+            "cluster.leaseTtlSeconds"
+        );
         let both = RawCluster {
             lease_ttl_seconds: Some(2),
             lease_ttl_ms: Some(2000),
@@ -223,7 +226,9 @@ mod tests {
         };
         let sq = StorageConfig::Sqlite;
         assert_eq!(
-            build(Some(&raw("nats://127.0.0.1:4222")), &sq).unwrap_err().0,
+            build(Some(&raw("nats://127.0.0.1:4222")), &sq)
+                .unwrap_err()
+                .0,
             "cluster.bus"
         );
         assert_eq!(

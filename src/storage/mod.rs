@@ -12,8 +12,8 @@
 //! Futures are `'static` and `Send`: the arguments are copied in, so a caller may drop its
 //! borrows and hold the future across awaits on any thread.
 
-mod inbox_types;
 mod cluster_types;
+mod inbox_types;
 mod key_types;
 mod memory_types;
 mod outbox_types;
@@ -22,8 +22,8 @@ pub mod sqlite;
 mod types;
 
 pub use crate::core::run::RunStatus;
-pub use inbox_types::*;
 pub use cluster_types::*;
+pub use inbox_types::*;
 pub use key_types::*;
 pub use memory_types::*;
 pub use outbox_types::*;
