@@ -6,14 +6,15 @@
 //! Updates POSTed to the webhook path are verified and normalised by
 //! `crate::http::channels_telegram` and reach the registry as [`TelegramUpdate`].
 
-use super::super::{Channels, ConnState, Inbound};
+use super::super::{Channels, ConnState};
 use super::{wire, Api, TelegramConnector};
 use crate::config::Ingress;
 use actix::prelude::*;
 
-/// A verified webhook update for `account` (from the HTTP handler).
+/// A verified webhook update for `account` (from the HTTP handler); answered once the message
+/// is in the durable inbox (or was refused), so the webhook is acknowledged only after that.
 #[derive(Message, Debug, Clone)]
-#[rtype(result = "()")]
+#[rtype(result = "Result<(), String>")]
 pub struct TelegramUpdate {
     /// Account id.
     pub account: String,
@@ -22,18 +23,17 @@ pub struct TelegramUpdate {
 }
 
 impl Handler<TelegramUpdate> for Channels {
-    type Result = ();
+    type Result = ResponseActFuture<Self, Result<(), String>>;
 
-    fn handle(&mut self, m: TelegramUpdate, ctx: &mut Context<Self>) {
+    fn handle(&mut self, m: TelegramUpdate, ctx: &mut Context<Self>) -> Self::Result {
         let key = format!("telegram:{}", m.account);
         let bot = self
             .entries
             .get(&key)
             .and_then(|e| e.user.as_deref())
             .map(|u| u.trim_start_matches('@').to_string());
-        if let Some(msg) = wire::normalize(&m.account, bot.as_deref(), &m.update) {
-            <Self as Handler<Inbound>>::handle(self, Inbound { msg }, ctx);
-        }
+        let msgs = wire::normalize(&m.account, bot.as_deref(), &m.update);
+        self.ingest(msgs.into_iter().collect(), ctx)
     }
 }
 

@@ -62,6 +62,13 @@ pub async fn webhook(
         param: None,
         code: None,
     })?;
-    state.channels.do_send(TelegramUpdate { account, update });
-    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+    // Acknowledged only once the message is stored: otherwise Telegram delivers it again.
+    match state.channels.send(TelegramUpdate { account, update }).await {
+        Ok(Ok(())) => Ok(HttpResponse::Ok().json(json!({"ok": true}))),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "telegram webhook update not stored");
+            Ok(HttpResponse::ServiceUnavailable().json(json!({"ok": false})))
+        }
+        Err(_) => Ok(HttpResponse::ServiceUnavailable().json(json!({"ok": false}))),
+    }
 }
