@@ -149,7 +149,7 @@ mod tests {
     #[test]
     fn advertised_lists() {
         assert_eq!(ADVERTISED_METHODS.len(), 57);
-        assert_eq!(ADVERTISED_EVENTS.len(), 14);
+        assert_eq!(ADVERTISED_EVENTS.len(), 15);
         assert!(is_advertised_method("chat.send"));
         assert!(!is_advertised_method("no.such.method"));
         assert!(!is_advertised_method("chat.run"));

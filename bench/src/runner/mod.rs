@@ -227,6 +227,18 @@ impl Drop for MockThread {
     }
 }
 
+/// A current-thread runtime for the client and the mock (not recording) on its own thread.
+fn plain_mock() -> std::io::Result<(tokio::runtime::Runtime, MockThread)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mock = MockThread::spawn(MockOptions {
+        record: false,
+        ..MockOptions::default()
+    })?;
+    Ok((rt, mock))
+}
+
 /// Runs the benchmark, prints the table and writes the JSON; returns the JSON path.
 pub fn run(options: &Options) -> std::io::Result<PathBuf> {
     if let Some(spec) = options.probe {
@@ -274,13 +286,7 @@ pub fn run(options: &Options) -> std::io::Result<PathBuf> {
         figures: Figures::default(),
         error: None,
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let mock = MockThread::spawn(MockOptions {
-        record: false,
-        ..MockOptions::default()
-    })?;
+    let (rt, mock) = plain_mock()?;
     let outcome = rt.block_on(async {
         let limit = plan.time_limit;
         let run = figures(options, &plan, mock.mock(), &mut results.figures);
@@ -596,13 +602,7 @@ fn run_leaks(options: &Options) -> std::io::Result<PathBuf> {
         burst: None,
         error: None,
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let mock = MockThread::spawn(MockOptions {
-        record: false,
-        ..MockOptions::default()
-    })?;
+    let (rt, mock) = plain_mock()?;
     let outcome: std::io::Result<()> = rt.block_on(async {
         let outcome = async {
             let mut gw = Gateway::spawn(bin, &mock.mock().base_url())?;

@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 use super::child::cpu_us;
 use super::gateway::Gateway;
 use super::measure::{us, Client, Target};
-use super::{progress, MockThread};
-use crate::mock::MockOptions;
+use super::{plain_mock, progress};
 use crate::stats::{percentile, sorted};
 
 /// One probe: the rate, how long it is held and over how many sessions requests rotate.
@@ -100,13 +99,7 @@ fn line(name: &str, values: &[f64]) -> String {
 /// Spawns the mock and a gateway, holds `spec` three times (the sessions' histories grow from
 /// one repetition to the next) and prints each repetition's spread.
 pub fn run_probe(bin: &std::path::Path, spec: ProbeSpec) -> std::io::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let mock = MockThread::spawn(MockOptions {
-        record: false,
-        ..MockOptions::default()
-    })?;
+    let (rt, mock) = plain_mock()?;
     let outcome = rt.block_on(async {
         let outcome = async {
             let mut gw = Gateway::spawn(bin, &mock.mock().base_url())?;
