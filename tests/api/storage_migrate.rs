@@ -119,7 +119,8 @@ async fn sqlite_store_is_copied_into_postgres_and_a_gateway_there_sees_it() {
         .chat(json!({"user": "dana", "messages": [{"role": "user", "content": "next?"}]}))
         .await;
     assert!(status.is_success());
-    let body = &t.upstream.requests().last().unwrap().body;
+    let reqs = t.upstream.requests();
+    let body = &reqs.last().unwrap().body;
     let texts: Vec<&str> = body["messages"]
         .as_array()
         .unwrap()
