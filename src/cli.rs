@@ -64,6 +64,9 @@ pub enum Command {
     Keys(crate::cli_keys::KeysCmd),
     /// API-key usage by day, key and end user on a running gateway.
     Usage(crate::cli_keys::UsageCmd),
+    /// Storage backends: copy the SQLite store into PostgreSQL (local; gateway stopped).
+    #[command(subcommand)]
+    Storage(crate::cli_storage::StorageCmd),
 }
 
 /// `clawgate message …`.

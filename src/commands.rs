@@ -43,6 +43,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Memory(c) => crate::cli_memory::run(c),
         Command::Pairing(c) => crate::cli_pairing::run(c),
         Command::Security(c) => crate::cli_audit::run(c),
+        Command::Storage(c) => crate::cli_storage::run(c),
         Command::Config(ConfigCmd::Validate { paths, json }) => {
             let ov = Overrides {
                 state_dir: paths.state_dir.clone(),

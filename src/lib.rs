@@ -35,6 +35,7 @@ pub mod cli_memory;
 pub mod cli_ops;
 pub mod cli_pairing;
 pub mod cli_skills;
+pub mod cli_storage;
 pub mod client;
 pub mod client_local;
 pub mod client_media;

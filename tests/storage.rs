@@ -116,7 +116,77 @@ on_both!(
     outbox,
     channel_inbox,
     cluster_leases,
+    dump_and_load,
 );
+
+/// `DumpStore` (behind `clawgate storage migrate`): a dumped table loads back row for row, the
+/// id sequence moves past the loaded ids, and only the fixed table list is accepted.
+async fn dump_and_load(s: &Store) {
+    let row = s.ensure_session("agent:main:dump", "main").await.unwrap();
+    let sid = row.session_id.clone();
+    s.append_messages(
+        "agent:main:dump",
+        &sid,
+        None,
+        vec![msg(Role::User, "hi ✓"), msg(Role::Assistant, "hello")],
+    )
+    .await
+    .unwrap();
+    s.cron_put_job("j1", r#"{"id":"j1","name":"Brief"}"#)
+        .await
+        .unwrap();
+    let sessions = s.dump_table("sessions").await.unwrap();
+    let messages = s.dump_table("messages").await.unwrap();
+    let jobs = s.dump_table("cron_jobs").await.unwrap();
+    assert_eq!((sessions.len(), messages.len(), jobs.len()), (1, 2, 1));
+    assert_eq!(messages[0]["content"], "hi ✓");
+    assert_eq!(sessions[0]["message_count"], 2);
+    let before = s.load_messages(&sid, 10).await.unwrap();
+
+    assert!(s.delete_session("agent:main:dump").await.unwrap());
+    assert!(s.cron_delete_job("j1").await.unwrap());
+    assert_eq!(s.count_rows("messages").await.unwrap(), 0);
+    assert_eq!(s.load_table("sessions", sessions).await.unwrap(), 1);
+    assert_eq!(s.load_table("messages", messages).await.unwrap(), 2);
+    assert_eq!(s.load_table("cron_jobs", jobs).await.unwrap(), 1);
+    assert_eq!(s.count_rows("messages").await.unwrap(), 2);
+    assert_eq!(s.load_messages(&sid, 10).await.unwrap(), before);
+    assert_eq!(
+        s.get_session("agent:main:dump")
+            .await
+            .unwrap()
+            .unwrap()
+            .message_count,
+        2
+    );
+    assert_eq!(
+        s.cron_jobs().await.unwrap(),
+        [r#"{"id":"j1","name":"Brief"}"#]
+    );
+    // A new message gets a fresh id after the loaded ones.
+    s.append_messages("agent:main:dump", &sid, None, vec![msg(Role::User, "more")])
+        .await
+        .unwrap();
+    let after = s.load_messages(&sid, 10).await.unwrap();
+    assert_eq!(after.len(), 3);
+    assert!(after[2].id > before[1].id);
+
+    // Quoted column names (`user`) come through.
+    s.usage_add(&UsageDelta {
+        key_id: "k".into(),
+        user: "u1".into(),
+        day: "2026-12-02".into(),
+        requests: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.dump_table("key_usage").await.unwrap()[0]["user"], "u1");
+
+    assert!(s.dump_table("memory_chunks").await.is_err());
+    assert!(s.count_rows("sessions; DROP TABLE kv").await.is_err());
+    assert!(s.load_table("nope", Vec::new()).await.is_err());
+}
 
 async fn leases(s: &Store) {
     use std::time::Duration;

@@ -16,6 +16,7 @@ mod cluster_types;
 mod inbox_types;
 mod key_types;
 mod memory_types;
+pub mod migrate;
 mod outbox_types;
 pub mod postgres;
 pub mod sqlite;
@@ -295,6 +296,53 @@ pub trait InboxStore: Send + Sync {
     fn inbox_prune(&self, before: i64) -> StoreFuture<usize>;
 }
 
+/// The tables `clawgate storage migrate` copies, in copy order: every table both schemas
+/// share except the memory index (`memory_files`, `memory_chunks`, `memory_embedding_cache`,
+/// rebuilt from the workspace files by the indexer on first start) and the live cluster state
+/// (`cluster_nodes`, `session_owners`: leases of running nodes, meaningless once they stopped).
+/// [`DumpStore`] refuses any other name, so no caller's text ever reaches SQL.
+pub const MIGRATED_TABLES: &[&str] = &[
+    "sessions",
+    "messages",
+    "runs",
+    "idempotency",
+    "kv",
+    "responses",
+    "cron_jobs",
+    "cron_runs",
+    "cron_claims",
+    "leases",
+    "api_keys",
+    "key_usage",
+    "audit_log",
+    "channel_outbox",
+    "channel_inbox",
+];
+
+/// `name` when it is one of [`MIGRATED_TABLES`], else an error naming it.
+pub fn migrated_table(name: &str) -> Result<&'static str, StoreError> {
+    MIGRATED_TABLES
+        .iter()
+        .find(|t| **t == name)
+        .copied()
+        .ok_or_else(|| StoreError::Backend(format!("not a migrated table: {name}")))
+}
+
+/// One table row as a JSON object by column name (integers as numbers, text as strings,
+/// `NULL` as null, blobs as `"\\x<hex>"`).
+pub type DumpRow = serde_json::Map<String, serde_json::Value>;
+
+/// Whole-table copy for `clawgate storage migrate` (only [`MIGRATED_TABLES`]).
+pub trait DumpStore: Send + Sync {
+    /// Every row of `table`, in insertion order.
+    fn dump_table(&self, table: &str) -> StoreFuture<Vec<DumpRow>>;
+    /// Inserts `rows` into `table` (committed in batches) and moves the table's id sequences
+    /// past the ids loaded; returns how many rows were inserted.
+    fn load_table(&self, table: &str, rows: Vec<DumpRow>) -> StoreFuture<u64>;
+    /// How many rows `table` holds.
+    fn count_rows(&self, table: &str) -> StoreFuture<u64>;
+}
+
 /// A complete backend.
 pub trait Storage:
     SessionStore
@@ -309,6 +357,7 @@ pub trait Storage:
     + OutboxStore
     + InboxStore
     + ClusterStore
+    + DumpStore
 {
     /// What clients may be told the store is (`sqlite:clawgate.sqlite`): never a path.
     fn describe(&self) -> String;

@@ -89,6 +89,7 @@ mod sessions;
 mod sessions_send;
 mod sessions_spawn;
 mod skills;
+mod storage_migrate;
 mod storage_postgres;
 mod tls;
 mod tools_invoke;

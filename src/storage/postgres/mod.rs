@@ -15,6 +15,7 @@
 
 mod cluster;
 mod cron;
+mod dump;
 mod inbox;
 mod keys;
 mod leases;

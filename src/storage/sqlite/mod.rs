@@ -9,6 +9,7 @@
 mod checkpoint;
 mod cluster;
 mod cron;
+mod dump;
 mod inbox;
 mod keys;
 mod leases;
