@@ -37,6 +37,7 @@ mod browser;
 mod channels_discord;
 mod channels_imessage;
 mod channels_inbox;
+mod channels_inbox_crash;
 mod channels_media;
 mod channels_media_in;
 mod channels_outbox;
