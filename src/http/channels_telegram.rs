@@ -63,7 +63,11 @@ pub async fn webhook(
         code: None,
     })?;
     // Acknowledged only once the message is stored: otherwise Telegram delivers it again.
-    match state.channels.send(TelegramUpdate { account, update }).await {
+    match state
+        .channels
+        .send(TelegramUpdate { account, update })
+        .await
+    {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(json!({"ok": true}))),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "telegram webhook update not stored");
