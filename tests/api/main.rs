@@ -41,6 +41,7 @@ mod channels_inbox_crash;
 mod channels_media;
 mod channels_media_in;
 mod channels_outbox;
+mod channels_outbox_give_up;
 mod channels_pairing;
 mod channels_routing;
 mod channels_signal;
