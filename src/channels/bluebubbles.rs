@@ -175,6 +175,16 @@ mod tests {
         let g = parse_webhook(&grp, Some("claw")).unwrap();
         assert!(g.is_group && g.mentioned);
         assert!(!parse_webhook(&grp, None).unwrap().mentioned);
+        let voice = json!({"type": "new-message", "data": {"guid": "g3", "text": "",
+            "handle": {"address": "+1"}, "attachments": [{"guid": "at_1", "mimeType": "audio/x-caf",
+            "uti": "com.apple.coreaudio-format", "transferName": "Audio Message.caf", "totalBytes": 9}]}});
+        let v = parse_webhook(&voice, None).unwrap();
+        assert_eq!(v.media.len(), 1);
+        assert_eq!(v.media[0].kind, media_in::MediaRefKind::Voice);
+        assert_eq!(
+            (v.media[0].file.as_str(), v.media[0].size),
+            ("at_1", Some(9))
+        );
     }
 
     #[test]

@@ -170,6 +170,11 @@ mod tests {
         assert!(got[1].is_group && got[1].mentioned);
         assert_eq!(got[1].chat_id, group_recipient("Z3JwMQ=="));
         assert_eq!(got[1].text, "<media:image> a.png all");
+        assert!(got[0].media.is_empty());
+        assert_eq!(got[1].media.len(), 1);
+        assert_eq!(got[1].media[0].kind, media_in::MediaRefKind::Image);
+        assert_eq!(got[1].media[0].file, "x");
+        assert_eq!(got[1].media[0].filename.as_deref(), Some("a.png"));
     }
 
     #[test]

@@ -197,3 +197,17 @@ async fn whatsapp(
         .await;
     body(sent, limit, "media download").await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn attachment_ids_stay_one_path_segment() {
+        assert_eq!(path_segment("at_0_5C1D-PHOTO"), Ok("at_0_5C1D-PHOTO"));
+        assert_eq!(path_segment("ysaFW3bzbH.jpg"), Ok("ysaFW3bzbH.jpg"));
+        for bad in ["", "..", "a/b", "a?b", "a#b", "%2e%2e", "a b", "a\\b"] {
+            assert!(path_segment(bad).is_err(), "{bad:?}");
+        }
+    }
+}
