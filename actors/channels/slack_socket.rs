@@ -5,8 +5,10 @@
 //!   are ignored), its restart budget.
 //! - Started by: [`super::slack::SlackConnector`] once `auth.test` succeeded; stopped with it.
 //! - Talks to: the Web API (`apps.connections.open` with the app-level token → a fresh
-//!   `wss://` URL), the socket (every envelope with an `envelope_id` is acknowledged at once,
-//!   before its event is handled; `disconnect` → a fresh URL; pings answered), and the
+//!   `wss://` URL), the socket (an envelope carrying a message is acknowledged only after the
+//!   registry committed it to the durable inbox — a failed write is not acknowledged, so
+//!   Slack redelivers; other envelopes at once; `disconnect` → a fresh URL; pings answered),
+//!   and the
 //!   registry: `events_api` payloads become [`SlackEvent`]s, exactly as the HTTP Events API
 //!   path hands them over, so routing and policy are the same.
 
@@ -177,14 +179,30 @@ impl SlackSocket {
                 envelope_id,
                 payload,
             } => {
-                // Acknowledge first: Slack redelivers what is not acked within 3 s.
-                self.send(WsMessage::Text(wire::ack(&envelope_id).into()));
-                if let Some(Payload::Event(event)) = payload.as_ref().map(events::parse) {
-                    self.registry.do_send(SlackEvent {
-                        account: self.cfg.id.clone(),
-                        event,
-                    });
-                }
+                // Acknowledge once the message is in the inbox (Slack allows 3 s); an envelope
+                // that carries no message is acknowledged at once. A failed inbox write is not
+                // acknowledged, so Slack redelivers it.
+                let Some(Payload::Event(event)) = payload.as_ref().map(events::parse) else {
+                    self.send(WsMessage::Text(wire::ack(&envelope_id).into()));
+                    return;
+                };
+                let generation = self.generation;
+                let stored = self.registry.send(SlackEvent {
+                    account: self.cfg.id.clone(),
+                    event,
+                });
+                ctx.spawn(stored.into_actor(self).map(move |res, act, _| {
+                    match res {
+                        Ok(Ok(())) if act.generation == generation => {
+                            act.send(WsMessage::Text(wire::ack(&envelope_id).into()))
+                        }
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => tracing::warn!(account = %act.cfg.key(), error = %e,
+                            "slack envelope not acknowledged (inbox write failed); slack redelivers it"),
+                        Err(e) => tracing::warn!(account = %act.cfg.key(), error = %e,
+                            "slack envelope not acknowledged (registry unavailable)"),
+                    }
+                }));
             }
             Envelope::Other => {}
         }

@@ -6,12 +6,15 @@
 //! `attachment`, `chatGuid`, `tempGuid`, `name`, `method`); reachability: `GET /api/v1/ping`.
 //! Answers are `{status, message, data}`.
 //! Inbound: the server POSTs webhooks `{type: "new-message", data: {guid, text, isFromMe,
-//! handle: {address}, chats: [{guid, style}], attachments: [{mimeType, transferName}]}}`.
+//! handle: {address}, chats: [{guid, style}], attachments: [{guid, mimeType, transferName,
+//! totalBytes}]}}`; each attachment becomes a [`MediaRef`] by its guid, downloaded with
+//! `GET /api/v1/attachment/{guid}/download?password=…`.
 //! BlueBubbles does not sign them, so (as in OpenClaw) the webhook URL must carry the password:
 //! `?password=…` or an `X-Password` header, compared in constant time.
 //! Chats are GUIDs: `iMessage;-;+15551234567` (direct), `iMessage;+;chat123…` (group).
 
 use super::hmac::ct_eq;
+use super::media_in::{self, MediaRef};
 use super::{InboundMessage, Sender};
 use crate::config::ChannelKind;
 use serde_json::{json, Value};
@@ -63,6 +66,7 @@ pub fn parse_webhook(body: &Value, name: Option<&str>) -> Option<InboundMessage>
         .unwrap_or_else(|| chat_guid(&sender));
     let is_group = chat.contains(";+;") || d["chats"][0]["style"].as_i64() == Some(43);
     let mut text = d["text"].as_str().unwrap_or_default().trim().to_string();
+    let media = media_of(d);
     for a in d["attachments"].as_array().into_iter().flatten() {
         let kind = a["mimeType"]
             .as_str()
@@ -97,8 +101,32 @@ pub fn parse_webhook(body: &Value, name: Option<&str>) -> Option<InboundMessage>
         message_id: d["guid"].as_str().map(str::to_string),
         mentioned,
         guild_id: None,
-        media: Vec::new(),
+        media,
     })
+}
+
+/// The attachments of a message, by their BlueBubbles guid (downloaded with
+/// `GET /api/v1/attachment/{guid}/download`).
+fn media_of(d: &Value) -> Vec<MediaRef> {
+    let list = d["attachments"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    list.iter()
+        .filter_map(|a| {
+            let guid = a["guid"].as_str().filter(|g| !g.is_empty())?;
+            let mime = a["mimeType"].as_str().map(str::to_ascii_lowercase);
+            let voice = a["uti"].as_str() == Some("com.apple.coreaudio-format");
+            Some(MediaRef {
+                kind: media_in::kind_of(mime.as_deref().unwrap_or_default(), voice),
+                file: guid.to_string(),
+                mime,
+                filename: a["transferName"].as_str().map(str::to_string),
+                size: a["totalBytes"].as_u64(),
+                seconds: None,
+            })
+        })
+        .collect()
 }
 
 /// A `message/text` body.
@@ -147,6 +175,16 @@ mod tests {
         let g = parse_webhook(&grp, Some("claw")).unwrap();
         assert!(g.is_group && g.mentioned);
         assert!(!parse_webhook(&grp, None).unwrap().mentioned);
+        let voice = json!({"type": "new-message", "data": {"guid": "g3", "text": "",
+            "handle": {"address": "+1"}, "attachments": [{"guid": "at_1", "mimeType": "audio/x-caf",
+            "uti": "com.apple.coreaudio-format", "transferName": "Audio Message.caf", "totalBytes": 9}]}});
+        let v = parse_webhook(&voice, None).unwrap();
+        assert_eq!(v.media.len(), 1);
+        assert_eq!(v.media[0].kind, media_in::MediaRefKind::Voice);
+        assert_eq!(
+            (v.media[0].file.as_str(), v.media[0].size),
+            ("at_1", Some(9))
+        );
     }
 
     #[test]

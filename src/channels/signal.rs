@@ -2,14 +2,17 @@
 //!
 //! Receive: `GET /v1/receive/{number}?timeout=<s>` answers a JSON array of
 //! `{envelope: {sourceNumber, sourceUuid, sourceName, timestamp, dataMessage: {message,
-//! groupInfo: {groupId}, attachments: [{contentType, filename}], mentions: [{number, uuid}]}},
-//! account}`; sync, receipt and typing envelopes carry no `dataMessage` and are skipped.
+//! groupInfo: {groupId}, attachments: [{id, contentType, filename, size}], mentions:
+//! [{number, uuid}]}}, account}`; sync, receipt and typing envelopes carry no `dataMessage`
+//! and are skipped. Each attachment becomes a [`MediaRef`] by its id, downloaded with
+//! `GET /v1/attachments/{id}`.
 //! Send: `POST /v2/send` `{message, number, recipients: [...], base64_attachments: [...]}` →
 //! `201 {timestamp}`. A group is addressed as `group.<base64 of the received groupId>`.
 //! There is no inbound webhook: the connector polls, so nothing reaches the gateway from
 //! outside without its own request.
 
 use super::media::Attachment;
+use super::media_in::{self, MediaRef};
 use super::{InboundMessage, Sender};
 use crate::config::ChannelKind;
 use base64::Engine as _;
@@ -55,6 +58,7 @@ pub fn parse_receive(v: &Value, account: &str) -> Vec<InboundMessage> {
             continue;
         }
         let mut text = dm["message"].as_str().unwrap_or_default().to_string();
+        let media = media_of(dm);
         for a in dm["attachments"].as_array().into_iter().flatten() {
             let kind = a["contentType"]
                 .as_str()
@@ -98,10 +102,33 @@ pub fn parse_receive(v: &Value, account: &str) -> Vec<InboundMessage> {
                 .map(|t| t.to_string()),
             mentioned,
             guild_id: None,
-            media: Vec::new(),
+            media,
         });
     }
     out
+}
+
+/// The attachments of a data message, by their signal-cli attachment id.
+fn media_of(dm: &Value) -> Vec<MediaRef> {
+    let list = dm["attachments"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    list.iter()
+        .filter_map(|a| {
+            let id = a["id"].as_str().filter(|id| !id.is_empty())?;
+            let mime = a["contentType"].as_str().map(str::to_ascii_lowercase);
+            let voice = a["voiceNote"].as_bool() == Some(true);
+            Some(MediaRef {
+                kind: media_in::kind_of(mime.as_deref().unwrap_or_default(), voice),
+                file: id.to_string(),
+                mime,
+                filename: a["filename"].as_str().map(str::to_string),
+                size: a["size"].as_u64(),
+                seconds: None,
+            })
+        })
+        .collect()
 }
 
 /// A `/v2/send` body.
@@ -143,6 +170,11 @@ mod tests {
         assert!(got[1].is_group && got[1].mentioned);
         assert_eq!(got[1].chat_id, group_recipient("Z3JwMQ=="));
         assert_eq!(got[1].text, "<media:image> a.png all");
+        assert!(got[0].media.is_empty());
+        assert_eq!(got[1].media.len(), 1);
+        assert_eq!(got[1].media[0].kind, media_in::MediaRefKind::Image);
+        assert_eq!(got[1].media[0].file, "x");
+        assert_eq!(got[1].media[0].filename.as_deref(), Some("a.png"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! (`message/text`, `message/attachment`), against a local fake server.
 
 use crate::channels_media::{cli_send, PNG};
+use crate::channels_media_in::user_parts;
 use crate::channels_telegram::wait_channel_state;
 use crate::fake_bluebubbles::{self as fake, PASSWORD};
 use crate::fake_http::FakeHttp;
@@ -112,12 +113,12 @@ async fn group_chats_need_a_mention_of_the_bot_name() {
 }
 
 #[actix_web::test]
-async fn attachments_arrive_as_media_notes_and_go_out_as_uploads() {
+async fn an_image_reaches_the_model_as_an_image_url_part_and_files_go_out_as_uploads() {
     let (api, t) = gateway(r#"dmPolicy: "open", allowFrom: ["*"]"#).await;
     t.upstream.push(Reply::text("nice"));
     let mut photo = new_message("g4", "iMessage;-;+15551234567", "");
-    photo["data"]["attachments"] =
-        json!([{"guid": "att1", "mimeType": "image/jpeg", "transferName": "IMG_0001.jpeg"}]);
+    photo["data"]["attachments"] = json!([{"guid": fake::ATTACHMENT_GUID, "mimeType": "image/jpeg",
+        "transferName": "IMG_0001.jpeg", "totalBytes": fake::ATTACHMENT_PNG.len()}]);
     post(&t, &photo, Some(PASSWORD)).await;
     api.wait_for("/api/v1/message/text", 1).await;
     let dir = tempfile::tempdir().unwrap();
@@ -139,10 +140,19 @@ async fn attachments_arrive_as_media_notes_and_go_out_as_uploads() {
     )
     .await;
 
+    let (text, images) = user_parts(&t.upstream.requests()[0].body);
+    assert_eq!(text, "<media:image> IMG_0001.jpeg");
     assert_eq!(
-        last_user_text(&t.upstream.requests()[0].body),
-        "<media:image> IMG_0001.jpeg"
+        images,
+        vec![format!(
+            "data:image/png;base64,{}",
+            STANDARD.encode(fake::ATTACHMENT_PNG)
+        )],
+        "downloaded from the server, sniffed as PNG"
     );
+    let download = api.to("/download");
+    assert_eq!(download.len(), 1);
+    assert_eq!(download[0].query, format!("password={PASSWORD}"));
     assert!(out.status.success(), "{out:?}");
     let up = api.to("/api/v1/message/attachment");
     assert_eq!(up.len(), 1);

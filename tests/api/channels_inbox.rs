@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// A turn that cannot finish before the process is killed.
-fn hang() -> Reply {
+pub(crate) fn hang() -> Reply {
     Reply::Hang {
         duration: Duration::from_secs(120),
     }
@@ -21,7 +21,7 @@ fn hang() -> Reply {
 
 /// Writes a gateway config (token auth, the mock upstream as the model, `top` spliced in)
 /// into `dir` and starts the real binary on it.
-async fn start_binary(
+pub(crate) async fn start_binary(
     dir: &std::path::Path,
     port: u16,
     upstream: &MockUpstream,
@@ -46,7 +46,7 @@ async fn start_binary(
 }
 
 /// SIGKILL: no shutdown code runs.
-fn kill9(mut p: Proc) {
+pub(crate) fn kill9(mut p: Proc) {
     p.0.kill().unwrap();
     p.0.wait().unwrap();
 }

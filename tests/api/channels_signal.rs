@@ -2,6 +2,7 @@
 //! `/v1/receive/{number}`, replies and `message send` through `/v2/send`, against a local fake.
 
 use crate::channels_media::{cli_send, PNG};
+use crate::channels_media_in::user_parts;
 use crate::channels_telegram::wait_channel_state;
 use crate::fake_signal::{self as fake, FakeSignal, BOT_NUMBER};
 use crate::helpers::{last_user_text, spawn_with, TestGateway};
@@ -74,9 +75,10 @@ async fn strangers_and_unmentioned_group_messages_run_nothing() {
 }
 
 #[actix_web::test]
-async fn attachments_arrive_as_media_notes_and_go_out_as_base64() {
+async fn an_image_reaches_the_model_as_an_image_url_part_and_files_go_out_as_base64() {
     let (api, t) = gateway(r#"dmPolicy: "open", allowFrom: ["*"]"#).await;
     t.upstream.push(Reply::text("got it"));
+    api.add_attachment("att1", PNG);
     let mut photo = fake::text(ADA, 4, "the whiteboard");
     photo["dataMessage"]["attachments"] = json!([{"contentType": "image/jpeg",
         "filename": "board.jpg", "id": "att1", "size": 1024}]);
@@ -101,9 +103,12 @@ async fn attachments_arrive_as_media_notes_and_go_out_as_base64() {
     )
     .await;
 
+    let (text, images) = user_parts(&t.upstream.requests()[0].body);
+    assert_eq!(text, "<media:image> board.jpg the whiteboard");
     assert_eq!(
-        last_user_text(&t.upstream.requests()[0].body),
-        "<media:image> board.jpg the whiteboard"
+        images,
+        vec![format!("data:image/png;base64,{}", STANDARD.encode(PNG))],
+        "downloaded from /v1/attachments/att1, sniffed as PNG"
     );
     assert!(out.status.success(), "{out:?}");
     let sent = api.wait_sent(2).await;

@@ -1,12 +1,14 @@
 //! A local fake of the signal-cli REST API (`bbernhard/signal-cli-rest-api`, normal mode):
 //! `GET /v1/about`, a long-polling `GET /v1/receive/{number}?timeout=<s>` that answers the
-//! queued envelopes (or `[]` when the timeout passes), and `POST /v2/send` (recorded, answered
+//! queued envelopes (or `[]` when the timeout passes or a newer receive started),
+//! `GET /v1/attachments/{id}` (the bytes given to [`FakeSignal::add_attachment`]), and `POST /v2/send` (recorded, answered
 //! `201 {timestamp}`). [`FakeSignal::fail_next`] makes the next sends fail (not recorded).
 
 use crate::fake_http::Fault;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -23,6 +25,11 @@ struct Shared {
     faulted: Mutex<usize>,
     /// Fault knob: this many coming receive requests are never answered.
     hang_receives: Mutex<usize>,
+    /// Receive requests started so far: only the newest may take envelopes (a receive left
+    /// open by a killed client must not swallow what its successor should get).
+    receives: std::sync::atomic::AtomicU64,
+    /// Attachment bytes by id (`GET /v1/attachments/{id}`).
+    attachments: Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 pub struct FakeSignal {
@@ -61,14 +68,27 @@ async fn receive(
         // A receive that stops responding: the request stays open, unanswered.
         std::future::pending::<()>().await;
     }
+    let me = shared.receives.fetch_add(1, Ordering::SeqCst) + 1;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs.min(10));
     loop {
         let notified = shared.inbox_changed.notified();
+        if shared.receives.load(Ordering::SeqCst) != me {
+            return HttpResponse::Ok().json(json!([]));
+        }
         let items: Vec<Value> = shared.inbox.lock().unwrap().drain(..).collect();
         if !items.is_empty() || tokio::time::Instant::now() >= deadline {
             return HttpResponse::Ok().json(items);
         }
         let _ = tokio::time::timeout_at(deadline, notified).await;
+    }
+}
+
+async fn attachment(id: web::Path<String>, shared: web::Data<Arc<Shared>>) -> HttpResponse {
+    match shared.attachments.lock().unwrap().get(id.as_str()) {
+        Some(bytes) => HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .body(bytes.clone()),
+        None => HttpResponse::NotFound().json(json!({"error": "attachment not found"})),
     }
 }
 
@@ -94,6 +114,7 @@ impl FakeSignal {
                 .route("/v1/about", web::get().to(about))
                 .route("/v1/receive/{number}", web::get().to(receive))
                 .route("/v2/send", web::post().to(send))
+                .route("/v1/attachments/{id}", web::get().to(attachment))
         })
         .workers(1)
         .disable_signals()
@@ -116,6 +137,15 @@ impl FakeSignal {
             .unwrap()
             .push_back(json!({"envelope": envelope, "account": BOT_NUMBER}));
         self.shared.inbox_changed.notify_waiters();
+    }
+
+    /// Serves `bytes` as the received attachment `id`.
+    pub fn add_attachment(&self, id: &str, bytes: &[u8]) {
+        self.shared
+            .attachments
+            .lock()
+            .unwrap()
+            .insert(id.to_string(), bytes.to_vec());
     }
 
     /// The next sends answer `faults`, one each, in order.

@@ -43,7 +43,8 @@ async fn body(
         })
 }
 
-/// The bytes of `m` (Telegram, WhatsApp, Slack and Discord; other channels have none).
+/// The bytes of `m` (Telegram, WhatsApp, Slack, Discord, Signal and iMessage; other
+/// channels have none).
 pub async fn download(
     client: &awc::Client,
     cfg: &ChannelAccount,
@@ -66,8 +67,57 @@ pub async fn download(
             let sent = client.get(m.file.as_str()).send().await;
             body(sent, limit, "discord attachment").await
         }
+        ChannelKind::Signal => {
+            let id = path_segment(&m.file)?;
+            let sent = client
+                .get(format!("{}/v1/attachments/{id}", cfg.api_root))
+                .send()
+                .await;
+            body(sent, limit, "signal attachment").await
+        }
+        ChannelKind::IMessage => imessage(client, cfg, m, limit).await,
         _ => Err(format!("{} media is not downloaded", cfg.kind.as_str())),
     }
+}
+
+/// A platform id used as one URL path segment (ids that could leave it are refused).
+fn path_segment(id: &str) -> Result<&str, String> {
+    let safe =
+        !id.is_empty() && id != "." && id != ".." && !id.contains(['/', '\\', '?', '#', '%', ' ']);
+    if safe {
+        Ok(id)
+    } else {
+        Err("unusable attachment id".into())
+    }
+}
+
+/// BlueBubbles `GET /api/v1/attachment/{guid}/download?password=…` (the password never
+/// appears in an error).
+async fn imessage(
+    client: &awc::Client,
+    cfg: &ChannelAccount,
+    m: &MediaRef,
+    limit: u64,
+) -> Result<Bytes, String> {
+    let guid = path_segment(&m.file)?;
+    let password = token(cfg);
+    let scrub = |s: String| {
+        if password.is_empty() {
+            s
+        } else {
+            s.replace(password, "***")
+        }
+    };
+    let req = client
+        .get(format!(
+            "{}/api/v1/attachment/{guid}/download",
+            cfg.api_root
+        ))
+        .query(&[("password", password)])
+        .map_err(|e| scrub(format!("imessage attachment: {e}")))?;
+    body(req.send().await, limit, "imessage attachment")
+        .await
+        .map_err(scrub)
 }
 
 /// `getFile` for the path, then `<root>/file/bot<token>/<path>`.
@@ -146,4 +196,18 @@ async fn whatsapp(
         .send()
         .await;
     body(sent, limit, "media download").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn attachment_ids_stay_one_path_segment() {
+        assert_eq!(path_segment("at_0_5C1D-PHOTO"), Ok("at_0_5C1D-PHOTO"));
+        assert_eq!(path_segment("ysaFW3bzbH.jpg"), Ok("ysaFW3bzbH.jpg"));
+        for bad in ["", "..", "a/b", "a?b", "a#b", "%2e%2e", "a b", "a\\b"] {
+            assert!(path_segment(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! Inbound media: files attached to an accepted chat message, downloaded through the
 //! platform's own API (`telegram`: `getFile` + the file URL; `whatsapp`: the Graph media
 //! object + its URL; `slack`: `url_private_download` with the bot token; `discord`: the
-//! attachment's CDN URL), within the account's `mediaMaxMb` (default 10 MiB).
+//! attachment's CDN URL; `signal`: signal-cli REST `GET /v1/attachments/{id}`; `imessage`:
+//! BlueBubbles `GET /api/v1/attachment/{guid}/download?password=…`), within the account's
+//! `mediaMaxMb` (default 10 MiB).
 //!
 //! - Images of a type vision models take (`image/jpeg|png|webp|gif`, sniffed from the bytes)
 //!   become the turn's image inputs (the same `ImageData` as `chat.send` attachments), so the
@@ -56,13 +58,26 @@ impl MediaRefKind {
     }
 }
 
+/// The kind of a file from its declared MIME type (`voice`: the platform marks it a voice
+/// note).
+pub fn kind_of(mime: &str, voice: bool) -> MediaRefKind {
+    match mime {
+        m if m.starts_with("image/") => MediaRefKind::Image,
+        m if m.starts_with("audio/") && voice => MediaRefKind::Voice,
+        m if m.starts_with("audio/") => MediaRefKind::Audio,
+        m if m.starts_with("video/") => MediaRefKind::Video,
+        _ => MediaRefKind::Document,
+    }
+}
+
 /// One attached file, as the platform refers to it (not yet downloaded).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MediaRef {
     /// What it is.
     pub kind: MediaRefKind,
     /// The platform's reference: Telegram `file_id`, WhatsApp media id, Slack
-    /// `url_private_download`, Discord attachment URL.
+    /// `url_private_download`, Discord attachment URL, signal-cli attachment id, BlueBubbles
+    /// attachment guid.
     pub file: String,
     /// Declared MIME type.
     pub mime: Option<String>,
