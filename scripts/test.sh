@@ -13,7 +13,7 @@ cargo build --workspace --bins
 # The browser tests (src/browser, the web UI, the JS SDK in a page) drive a real Chromium.
 CHROMIUM_PATH=$("$ROOT/scripts/ensure-chromium.sh")
 export CHROMIUM_PATH
-# The storage suite (tests/storage.rs) and the Postgres gateway test start throwaway PostgreSQL
+# The storage suite (tests/storage/) and the Postgres gateway test start throwaway PostgreSQL
 # clusters from Debian's server binaries.
 CLAWGATE_PG_BIN=$("$ROOT/scripts/ensure-postgres.sh")
 export CLAWGATE_PG_BIN
