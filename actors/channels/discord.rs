@@ -30,7 +30,7 @@ use crate::config::ChannelAccount;
 use actix::prelude::*;
 use awc::error::WsProtocolError;
 use awc::ws::{CloseCode, CloseReason, Frame, Message as WsMessage};
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::StreamExt as _;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -203,18 +203,8 @@ impl DiscordConnector {
                 Ok(f) => f,
                 Err(e) => return act.fail(ctx, format!("gateway connect: {e}")),
             };
-            let (mut sink, stream) = framed.split();
-            let (tx, mut rx) = mpsc::unbounded_channel::<WsMessage>();
-            actix::spawn(async move {
-                while let Some(m) = rx.recv().await {
-                    let closing = matches!(m, WsMessage::Close(_));
-                    if sink.send(m).await.is_err() || closing {
-                        break;
-                    }
-                }
-                let _ = sink.close().await;
-            });
-            act.out = Some(tx);
+            let (sink, stream) = framed.split();
+            act.out = Some(super::ws_writer::spawn(sink));
             ctx.add_stream(stream.map(move |f| WsItem::Frame(generation, f)).chain(
                 futures_util::stream::once(async move { WsItem::Closed(generation) }),
             ));

@@ -36,6 +36,7 @@ pub mod supervise;
 pub mod telegram;
 pub mod webhook;
 pub mod whatsapp;
+mod ws_writer;
 
 use crate::actors::router::Router;
 use crate::channels::InboundMessage;
