@@ -422,7 +422,9 @@ impl Channels {
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::Slack => {
-                let a = slack::SlackConnector::new(e.cfg.clone(), me, max).start();
+                let a = slack::SlackConnector::new(e.cfg.clone(), me, max)
+                    .with_watchdog(watch)
+                    .start();
                 (a.clone().recipient(), a.recipient())
             }
             ChannelKind::Discord => {

@@ -11,7 +11,7 @@
 //!   `files.completeUploadExternal`);
 //!   the registry ([`super::SetStatus`]).
 
-use super::supervise::Restarts;
+use super::supervise::{Restarts, WatchdogConfig};
 use super::{Channels, ConnState, DeliveryError, SendText, SetStatus, StopConnector};
 use crate::channels::media::Attachment;
 use crate::channels::retry;
@@ -56,6 +56,7 @@ pub struct SlackConnector {
     /// The Socket Mode connection, in socket mode once `auth.test` succeeded.
     socket: Option<Addr<super::slack_socket::SlackSocket>>,
     max_restarts: u32,
+    watchdog: WatchdogConfig,
 }
 
 impl SlackConnector {
@@ -68,7 +69,14 @@ impl SlackConnector {
             client: awc::Client::builder().timeout(HTTP_TIMEOUT).finish(),
             socket: None,
             max_restarts,
+            watchdog: WatchdogConfig::default(),
         }
+    }
+
+    /// Applies `gateway.channelStallTimeoutSeconds` to the Socket Mode connection.
+    pub fn with_watchdog(mut self, w: WatchdogConfig) -> Self {
+        self.watchdog = w;
+        self
     }
 
     fn report(&mut self, state: ConnState, user: Option<(String, String)>, error: Option<String>) {
@@ -107,6 +115,7 @@ impl SlackConnector {
                             act.registry.clone(),
                             max,
                         )
+                        .with_watchdog(act.watchdog)
                         .start(),
                     );
                 } else {

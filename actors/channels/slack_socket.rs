@@ -11,10 +11,15 @@
 //!   and the
 //!   registry: `events_api` payloads become [`SlackEvent`]s, exactly as the HTTP Events API
 //!   path hands them over, so routing and policy are the same.
+//! - Watchdog: the client pings the socket (every 10 s, or a third of a configured
+//!   `gateway.channelStallTimeoutSeconds`); a socket — or a connect — with no frame at all (no
+//!   pong, ping, envelope) for the stall bound (default 30 s, as Slack's own SDKs use) is torn
+//!   down and reopened through a fresh `apps.connections.open`, with the restart budget's
+//!   backoff; progress (`lastProgressAt`) and the restart are reported to the registry.
 
 use super::slack::SlackEvent;
-use super::supervise::Restarts;
-use super::{Channels, ConnState, SetStatus, StopConnector};
+use super::supervise::{Restarts, Watchdog, WatchdogConfig};
+use super::{Channels, ConnState, Progress, SetStatus, StopConnector};
 use crate::channels::slack::{self as events, Payload};
 use crate::channels::slack_socket::{self as wire, Envelope};
 use crate::config::{ChannelAccount, Ingress};
@@ -31,6 +36,8 @@ use tokio::sync::mpsc;
 const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// Largest frame accepted.
 const MAX_FRAME: usize = 4 * 1024 * 1024;
+/// How often the client pings an open socket (unless a short stall bound asks for more).
+const PING_EVERY: Duration = Duration::from_secs(10);
 
 /// A frame (or the end) of the socket of generation `.0`.
 enum WsItem {
@@ -50,6 +57,11 @@ pub struct SlackSocket {
     client: awc::Client,
     generation: u64,
     out: Option<mpsc::UnboundedSender<WsMessage>>,
+    watchdog: Watchdog,
+    /// A socket is open or being opened (the watchdog times it).
+    live: bool,
+    /// When progress was last reported to the registry (at most once a second).
+    reported: Option<Instant>,
 }
 
 impl SlackSocket {
@@ -62,6 +74,44 @@ impl SlackSocket {
             client: awc::Client::builder().timeout(HTTP_TIMEOUT).finish(),
             generation: 0,
             out: None,
+            watchdog: Watchdog::new(WatchdogConfig::default().stall_for(PING_EVERY)),
+            live: false,
+            reported: None,
+        }
+    }
+
+    /// Applies `gateway.channelStallTimeoutSeconds`.
+    pub fn with_watchdog(mut self, w: WatchdogConfig) -> Self {
+        self.watchdog = Watchdog::new(w.stall_for(PING_EVERY));
+        self
+    }
+
+    /// The ping interval: [`PING_EVERY`], or a third of a shorter stall bound (≥ 50 ms).
+    fn ping_every(&self) -> Duration {
+        (self.watchdog.stall() / 3).clamp(Duration::from_millis(50), PING_EVERY)
+    }
+
+    /// A frame arrived: progress for the watchdog and (throttled) the status.
+    fn progressed(&mut self) {
+        let now = Instant::now();
+        self.watchdog.progress(now);
+        if self
+            .reported
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+        {
+            self.reported = Some(now);
+            self.registry.do_send(Progress {
+                key: self.cfg.key(),
+                at: crate::storage::now_ms(),
+            });
+        }
+    }
+
+    /// Tears down a socket (or a connect) silent past the watchdog's bound, then reconnects.
+    fn check_stall(&mut self, ctx: &mut Context<Self>) {
+        if self.live && self.watchdog.stalled(Instant::now()) {
+            let secs = self.watchdog.stall().as_secs_f64();
+            self.fail(ctx, format!("socket made no progress for {secs} s"));
         }
     }
 
@@ -87,6 +137,8 @@ impl SlackSocket {
     /// `apps.connections.open`, then the WebSocket to the URL it returns.
     fn connect(&mut self, ctx: &mut Context<Self>) {
         self.drop_socket();
+        self.live = true;
+        self.watchdog.progress(Instant::now());
         let generation = self.generation;
         let Ingress::SlackSocket { app_token } = &self.cfg.ingress else {
             return;
@@ -141,6 +193,7 @@ impl SlackSocket {
 
     fn fail(&mut self, ctx: &mut Context<Self>, error: String) {
         self.drop_socket();
+        self.live = false;
         let next = self.restarts.failed(Instant::now());
         tracing::warn!(account = %self.cfg.key(), error = %error, "slack socket mode connection lost");
         self.report(ConnState::Error, Some(error));
@@ -204,6 +257,10 @@ impl Actor for SlackSocket {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.connect(ctx);
+        ctx.run_interval(self.watchdog.check_every(), |act, ctx| act.check_stall(ctx));
+        ctx.run_interval(self.ping_every(), |act, _| {
+            act.send(WsMessage::Ping(Default::default()))
+        });
     }
 
     fn stopping(&mut self, _: &mut Context<Self>) -> Running {
@@ -214,6 +271,9 @@ impl Actor for SlackSocket {
 
 impl StreamHandler<WsItem> for SlackSocket {
     fn handle(&mut self, item: WsItem, ctx: &mut Context<Self>) {
+        if matches!(&item, WsItem::Frame(g, Ok(_)) if *g == self.generation) {
+            self.progressed();
+        }
         match item {
             WsItem::Frame(g, _) | WsItem::Closed(g) if g != self.generation => {}
             WsItem::Frame(_, Ok(Frame::Text(b))) => match serde_json::from_slice::<Value>(&b) {

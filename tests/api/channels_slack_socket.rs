@@ -20,7 +20,7 @@ async fn gateway(fake: &FakeSlackSocket) -> TestGateway {
     t
 }
 
-fn dm(user: &str, text: &str, ts: &str) -> serde_json::Value {
+pub fn dm(user: &str, text: &str, ts: &str) -> serde_json::Value {
     json!({"type": "message", "channel": "D1", "channel_type": "im", "user": user,
         "text": text, "ts": ts})
 }

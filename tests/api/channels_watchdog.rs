@@ -1,11 +1,14 @@
-//! Watchdogs: a long poll (Telegram `getUpdates`, Signal receive) or a Gateway socket
-//! (Discord) whose fake stops responding mid-request is torn down and restarted by the
-//! connector itself; a later message is answered and the channel status shows the restart.
+//! Watchdogs: a long poll (Telegram `getUpdates`, Signal receive) or a socket (the Discord
+//! Gateway, Slack Socket Mode) whose fake stops responding mid-request is torn down and
+//! restarted by the connector itself; a later message is answered and the channel status shows
+//! the restart.
 
 use crate::channels_discord::fake_rest;
+use crate::channels_slack_socket::dm;
 use crate::channels_telegram::{telegram_cfg, wait_channel_state};
 use crate::fake_discord::FakeDiscord;
 use crate::fake_signal::{self, FakeSignal, BOT_NUMBER};
+use crate::fake_slack_socket::{FakeSlackSocket, APP_TOKEN, BOT_TOKEN};
 use crate::fake_telegram::FakeTelegram;
 use crate::helpers::{spawn_with, TestGateway};
 use clawgate_bench::mock::Reply;
@@ -133,5 +136,40 @@ async fn a_discord_socket_that_stops_responding_is_reopened() {
     assert_eq!(
         crate::helpers::last_user_text(&t.upstream.requests()[0].body),
         "hello again"
+    );
+}
+
+#[actix_web::test]
+async fn a_slack_socket_that_goes_silent_is_reopened() {
+    let fake = FakeSlackSocket::start().await;
+    let top = format!(
+        r#"channels: {{ slack: {{ mode: "socket", appToken: "{APP_TOKEN}", botToken: "{BOT_TOKEN}",
+            apiRoot: "{}", dmPolicy: "open", allowFrom: ["*"] }} }},"#,
+        fake.api_root()
+    );
+    let t = spawn_with("openai-completions", FAST_WATCHDOG, &top).await;
+    wait_channel_state(&t, "slack", "connected").await;
+    let pinged = fake.wait(|l| l.pings >= 1).await;
+    t.upstream.push(Reply::text("socket is back"));
+
+    fake.silence_current();
+    let reopened = fake
+        .wait(|l| l.opens >= 2 && l.connections.len() >= 2)
+        .await;
+    let after = wait_status(&t, "slack:default", restarted).await;
+    let id = fake.send_event(dm("U1", "still there?", "1700000003.000100"));
+    let answered = fake.wait(|l| l.posted.len() == 1).await;
+
+    assert!(pinged, "the connector pings its socket");
+    assert!(reopened, "no fresh socket after the silence");
+    assert!(restarted(&after), "{after}");
+    let err = after["lastError"].as_str().unwrap_or_default();
+    assert!(err.contains("no progress"), "{after}");
+    assert!(after["lastProgressAt"].is_i64(), "{after}");
+    assert!(answered, "the message on the new socket was not answered");
+    assert!(fake.with_log(|l| l.acks.contains(&id)));
+    assert_eq!(
+        fake.with_log(|l| l.posted[0]["text"].clone()),
+        "socket is back"
     );
 }

@@ -2,8 +2,9 @@
 //! `chat.postMessage`, and `apps.connections.open`, which checks the app-level token and answers
 //! a fresh `ws://…/link/?ticket=<n>` URL) and the WebSocket behind that URL (actix-ws) speaking
 //! Socket Mode: `hello` on connect, `events_api` envelopes on demand, `disconnect` on demand.
-//! It records every connection, every acknowledgement the client sent back, and every posted
-//! message, and knows which envelopes are still unacknowledged.
+//! It records every connection, every acknowledgement the client sent back, every ping, and
+//! every posted message, and knows which envelopes are still unacknowledged. On demand the
+//! current socket goes silent (keeps the TCP connection, reads and answers nothing).
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
@@ -28,12 +29,21 @@ pub struct Log {
     pub posted: Vec<Value>,
     /// Requests refused for a wrong token.
     pub refused: usize,
+    /// WebSocket pings received (all connections).
+    pub pings: usize,
+}
+
+/// What the test asks of the current socket.
+enum Ctl {
+    Text(String),
+    Close,
+    Silence,
 }
 
 #[derive(Clone, Default)]
 struct Shared {
     log: Arc<Mutex<Log>>,
-    current: Arc<Mutex<Option<mpsc::UnboundedSender<Option<String>>>>>,
+    current: Arc<Mutex<Option<mpsc::UnboundedSender<Ctl>>>>,
     changed: Arc<Notify>,
     port: Arc<Mutex<u16>>,
     next: Arc<Mutex<u64>>,
@@ -112,7 +122,7 @@ async fn link(
     shared: web::Data<Shared>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let (resp, mut session, mut stream) = actix_ws::handle(&req, body)?;
-    let (tx, mut rx) = mpsc::unbounded_channel::<Option<String>>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Ctl>();
     *shared.current.lock().unwrap() = Some(tx);
     shared.log.lock().unwrap().connections.push(q.ticket);
     shared.touch();
@@ -133,14 +143,24 @@ async fn link(
                             shared.touch();
                         }
                     }
-                    Some(Ok(actix_ws::Message::Ping(p))) => { let _ = session.pong(&p).await; }
+                    Some(Ok(actix_ws::Message::Ping(p))) => {
+                        shared.log.lock().unwrap().pings += 1;
+                        shared.touch();
+                        let _ = session.pong(&p).await;
+                    }
                     Some(Ok(actix_ws::Message::Close(_))) | Some(Err(_)) | None => break,
                     Some(Ok(_)) => {}
                 },
                 out = rx.recv() => match out {
-                    Some(Some(text)) => if session.text(text).await.is_err() { break },
-                    Some(None) | None => {
+                    Some(Ctl::Text(text)) => if session.text(text).await.is_err() { break },
+                    Some(Ctl::Close) | None => {
                         let _ = session.close(None).await;
+                        return;
+                    }
+                    Some(Ctl::Silence) => {
+                        // Hold the socket open, read and answer nothing, until replaced.
+                        while rx.recv().await.is_some() {}
+                        drop((session, stream));
                         return;
                     }
                 },
@@ -177,7 +197,7 @@ impl FakeSlackSocket {
 
     fn send(&self, v: Value) {
         if let Some(tx) = self.shared.current.lock().unwrap().as_ref() {
-            let _ = tx.send(Some(v.to_string()));
+            let _ = tx.send(Ctl::Text(v.to_string()));
         }
     }
 
@@ -199,7 +219,15 @@ impl FakeSlackSocket {
         self.send(json!({"type": "disconnect", "reason": "refresh_requested",
             "debug_info": {"host": "fake"}}));
         if let Some(tx) = self.shared.current.lock().unwrap().take() {
-            let _ = tx.send(None);
+            let _ = tx.send(Ctl::Close);
+        }
+    }
+
+    /// The current socket goes silent: no pongs, no frames, nothing read (the TCP connection
+    /// stays open), as a socket whose server side hung.
+    pub fn silence_current(&self) {
+        if let Some(tx) = self.shared.current.lock().unwrap().as_ref() {
+            let _ = tx.send(Ctl::Silence);
         }
     }
 
