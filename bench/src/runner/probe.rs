@@ -1,6 +1,10 @@
 //! `--probe <rate>:<seconds>:<sessions>`: one open-loop rate held against one gateway on the
 //! mock, with the requests' sessions rotating over a fixed number of names, printed at once.
 //!
+//! An optional fourth field, `<rate>:<seconds>:<sessions>:<prefill>`, first stores `prefill`
+//! one-turn sessions (16 connections, as the full run's sessions-list figure fills the store),
+//! so a probe can show what a large store does to the same rate.
+//!
 //! It is the tool for finding where an open-loop wait comes from: beside the client's latency
 //! it reports the part the gateway accounts for in its `Server-Timing` header (pre + provider +
 //! post) and the rest (`outside`: accept, body read, dispatch to the handler, response write),
@@ -24,16 +28,22 @@ pub struct ProbeSpec {
     pub seconds: f64,
     /// Distinct `user` (session) names the requests rotate over.
     pub sessions: u64,
+    /// One-turn sessions stored before the first repetition.
+    pub prefill: u64,
 }
 
 impl ProbeSpec {
-    /// Parses `rate:seconds:sessions`, e.g. `500:10:64`.
+    /// Parses `rate:seconds:sessions[:prefill]`, e.g. `500:10:64` or `500:10:64:10000`.
     pub fn parse(text: &str) -> Option<ProbeSpec> {
         let mut it = text.split(':');
         let spec = ProbeSpec {
             rate: it.next()?.parse().ok().filter(|r: &f64| *r > 0.0)?,
             seconds: it.next()?.parse().ok().filter(|s: &f64| *s > 0.0)?,
             sessions: it.next()?.parse().ok().filter(|n: &u64| *n > 0)?,
+            prefill: match it.next() {
+                Some(n) => n.parse().ok()?,
+                None => 0,
+            },
         };
         it.next().is_none().then_some(spec)
     }
@@ -105,6 +115,15 @@ pub fn run_probe(bin: &std::path::Path, spec: ProbeSpec) -> std::io::Result<()> 
             let mut gw = Gateway::spawn(bin, &mock.mock().base_url())?;
             gw.wait_ready(Duration::from_secs(10))?;
             let target = Target::Gateway(gw.addr());
+            if spec.prefill > 0 {
+                progress(&format!("probe: storing {} sessions", spec.prefill));
+                let fill: super::measure::UserFn =
+                    Arc::new(|c, n| Some(format!("probe-fill-{c}-{n}")));
+                let f =
+                    super::measure::load(target, 16, Duration::from_secs(600), spec.prefill, fill)
+                        .await;
+                println!("stored {} sessions ({} errors)", f.requests, f.errors);
+            }
             for rep in 1..=3 {
                 progress(&format!(
                     "probe {rep}/3: {} req/s for {} s over {} sessions",
@@ -148,9 +167,13 @@ mod tests {
     #[test]
     fn parses_rate_seconds_sessions() {
         let s = ProbeSpec::parse("500:10:64").unwrap();
-        assert_eq!((s.rate, s.seconds, s.sessions), (500.0, 10.0, 64));
+        assert_eq!(
+            (s.rate, s.seconds, s.sessions, s.prefill),
+            (500.0, 10.0, 64, 0)
+        );
         assert!(ProbeSpec::parse("500:10").is_none());
         assert!(ProbeSpec::parse("0:10:64").is_none());
-        assert!(ProbeSpec::parse("500:10:64:1").is_none());
+        assert_eq!(ProbeSpec::parse("500:10:64:1000").unwrap().prefill, 1000);
+        assert!(ProbeSpec::parse("500:10:64:1:2").is_none());
     }
 }

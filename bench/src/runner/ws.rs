@@ -79,7 +79,22 @@ impl WsConn {
         self.io.get_mut().write_all(&frame).await
     }
 
-    /// The next text frame as JSON (`None` on close).
+    /// Answers a ping with a (masked) pong carrying its payload (≤ 125 bytes by RFC 6455).
+    async fn pong(&mut self, payload: &[u8]) -> std::io::Result<()> {
+        let mask = [0x21, 0x7e, 0x03, 0x9b];
+        let mut frame = vec![0x8au8, 0x80 | payload.len().min(125) as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(
+            payload
+                .iter()
+                .take(125)
+                .enumerate()
+                .map(|(i, b)| b ^ mask[i % 4]),
+        );
+        self.io.get_mut().write_all(&frame).await
+    }
+
+    /// The next text frame as JSON (`None` on close); pings are answered on the way.
     pub async fn recv(&mut self) -> std::io::Result<Option<Value>> {
         loop {
             let b0 = self.io.read_u8().await?;
@@ -98,6 +113,9 @@ impl WsConn {
                         .map_err(std::io::Error::other)
                 }
                 0x8 => return Ok(None),
+                // The gateway pings every tick and closes a client that never answers (after
+                // two silent ticks): answer as every WebSocket client does.
+                0x9 => self.pong(&payload).await?,
                 _ => continue,
             }
         }
