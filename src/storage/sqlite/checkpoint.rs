@@ -7,6 +7,15 @@
 //! once a second instead, plus a `TRUNCATE` one when the store is dropped.
 //! `journal_size_limit` makes SQLite cut the WAL file back to 64 MiB whenever it restarts it, so
 //! a burst never leaves a file of gigabytes behind.
+//!
+//! A `PASSIVE` checkpoint copies frames but cannot let the next writer restart the WAL while any
+//! reader still uses it, and under steady load (turns plus `GET /v1/sessions`) some reader
+//! always does: the WAL grew past 1.2 GB in ten seconds of the benchmark's sessions-list figure,
+//! and the checkpoint that finally caught up (copying and syncing all of it) stalled every turn
+//! behind it for hundreds of milliseconds ("checkpoint starvation" in SQLite's WAL docs). So when
+//! a passive checkpoint leaves more than [`RESTART_AT_PAGES`] in the WAL, the checkpointer follows
+//! it with a `RESTART` one, which waits (at most [`RESTART_WAIT`], writers held meanwhile) for the
+//! readers of older snapshots to finish so the next writer starts the WAL from its beginning.
 
 use rusqlite::Connection;
 use std::sync::mpsc;
@@ -17,6 +26,17 @@ pub(super) const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// How often the checkpointer runs.
 const EVERY: Duration = Duration::from_secs(1);
+
+/// WAL frames (pages, 4 KiB each) left after a passive checkpoint above which the checkpointer
+/// restarts the WAL (16 MiB: about a second of writes at full load).
+pub(super) const RESTART_AT_PAGES: i64 = 4096;
+
+/// Longest a `RESTART` checkpoint waits for readers (writers wait behind it meanwhile); when
+/// it runs out the WAL is restarted at a later tick instead.
+const RESTART_WAIT: Duration = Duration::from_millis(100);
+
+/// Busy timeout of the final checkpoint when the store is dropped.
+const FINAL_WAIT: Duration = Duration::from_secs(10);
 
 /// Pages in the WAL and pages of it copied into the database by one checkpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +55,26 @@ pub(super) fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<Chec
             checkpointed_pages: r.get(2)?,
         })
     })
+}
+
+/// One tick of the checkpointer: a `PASSIVE` checkpoint, then a `RESTART` one when the first
+/// left more than [`RESTART_AT_PAGES`] frames in the WAL (readers kept it from being reset).
+/// Answers the last checkpoint's figures.
+pub(super) fn tick(conn: &Connection) -> rusqlite::Result<Checkpointed> {
+    let passive = checkpoint(conn, "PASSIVE")?;
+    if passive.wal_pages <= RESTART_AT_PAGES {
+        return Ok(passive);
+    }
+    match checkpoint(conn, "RESTART") {
+        Ok(c) => Ok(c),
+        // Readers or a writer held on past the wait: try again at the next tick.
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            Ok(passive)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The running checkpointer; dropping it stops the thread after a final `TRUNCATE` checkpoint
@@ -59,15 +99,99 @@ pub(super) fn spawn(conn: Connection) -> std::io::Result<Checkpointer> {
     let thread = std::thread::Builder::new()
         .name("clawgate-store-checkpoint".into())
         .spawn(move || {
+            let _ = conn.busy_timeout(RESTART_WAIT);
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                if let Err(e) = checkpoint(&conn, "PASSIVE") {
+                if let Err(e) = tick(&conn) {
                     tracing::warn!(error = %e, "store checkpoint failed");
                 }
             }
+            let _ = conn.busy_timeout(FINAL_WAIT);
             let _ = checkpoint(&conn, "TRUNCATE");
         })?;
     Ok(Checkpointer {
         stop: Some(stop),
         thread: Some(thread),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn open(path: &std::path::Path) -> Connection {
+        let c = Connection::open(path).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;",
+        )
+        .unwrap();
+        c
+    }
+
+    /// Frames in the WAL right now (a passive checkpoint of nothing new reports the log size).
+    fn wal_frames(c: &Connection) -> i64 {
+        checkpoint(c, "PASSIVE").unwrap().wal_pages
+    }
+
+    fn write_pages(w: &Connection, n: usize) {
+        for _ in 0..n {
+            w.execute("INSERT INTO t (b) VALUES (zeroblob(4000))", [])
+                .unwrap();
+        }
+    }
+
+    fn read(c: &Connection) {
+        c.execute_batch("BEGIN").unwrap();
+        let _: i64 = c
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+    }
+
+    /// A reader of an old snapshot, ended from inside the checkpointer's busy handler: a short
+    /// read transaction that finishes while the `RESTART` checkpoint waits for it.
+    static LAGGING_READER: Mutex<Option<Connection>> = Mutex::new(None);
+
+    fn end_lagging_reader(_attempt: i32) -> bool {
+        if let Some(r) = LAGGING_READER.lock().unwrap().take() {
+            r.execute_batch("COMMIT").unwrap();
+        }
+        true
+    }
+
+    #[test]
+    fn overlapping_readers_keep_a_passive_checkpoint_from_resetting_the_wal_and_a_tick_resets_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let (w, r1, r2) = (open(&path), open(&path), open(&path));
+        let cp = open(&path);
+        w.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+            .unwrap();
+
+        // Readers overlap as they do under load: one always holds a snapshot in the WAL.
+        write_pages(&w, (RESTART_AT_PAGES as usize) + 500);
+        read(&r1);
+        write_pages(&w, 10);
+        read(&r2);
+        r1.execute_batch("COMMIT").unwrap();
+        let passive = checkpoint(&cp, "PASSIVE").unwrap();
+        assert_eq!(passive.wal_pages, passive.checkpointed_pages, "all copied");
+        write_pages(&w, 1);
+        assert!(
+            wal_frames(&cp) > RESTART_AT_PAGES,
+            "a reader on the WAL kept the next writer from restarting it"
+        );
+
+        // A reader that never finishes within the wait: the tick gives up, without an error.
+        cp.busy_timeout(Duration::from_millis(20)).unwrap();
+        let busy = tick(&cp).unwrap();
+        assert!(busy.wal_pages > RESTART_AT_PAGES, "{busy:?}");
+
+        // A reader that finishes while the restart waits: the WAL starts over.
+        *LAGGING_READER.lock().unwrap() = Some(r2);
+        cp.busy_handler(Some(end_lagging_reader)).unwrap();
+        tick(&cp).unwrap();
+        assert!(LAGGING_READER.lock().unwrap().is_none(), "the tick waited");
+        write_pages(&w, 1);
+        assert!(wal_frames(&cp) < 10, "the next write started the WAL over");
+    }
 }
