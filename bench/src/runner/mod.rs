@@ -7,6 +7,7 @@
 
 pub mod child;
 pub mod cluster;
+pub mod cluster_report;
 pub mod gateway;
 pub mod measure;
 pub mod open_loop;
