@@ -1,20 +1,24 @@
 //! `clawgate-bench --cluster --quick` end to end against the real gateway binary: its own
 //! PostgreSQL and nats-server, one node on SQLite, one on PostgreSQL, three on both. Asserts
-//! that the JSON holds every figure with zero errors and that nothing is left behind — never
-//! a timing (numbers are recorded, not asserted).
+//! that the JSON holds every figure with zero errors and that nothing is left behind, and that a
+//! run stopped by SIGTERM with every server up still stops them all, removes their dirs and
+//! writes what it had — never a timing (numbers are recorded, not asserted).
 //!
 //! Needs PostgreSQL's server binaries and `nats-server`: `scripts/test.sh` exports
 //! `CLAWGATE_PG_BIN` and `CLAWGATE_NATS_SERVER` (from `scripts/ensure-postgres.sh` and
 //! `scripts/ensure-nats.sh`); without them the bench looks in `/usr/lib/postgresql/*/bin` and
 //! on the `PATH`, and the test fails, never skips.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
 /// Builds the `clawgate` binary (same profile as this test) and returns its path, from
-/// cargo's own build report. A no-op build when `scripts/test.sh` built the workspace first.
+/// cargo's own build report. The command is `scripts/test.sh`'s first one (`cargo build
+/// --workspace --bins`), so under it this is a no-op: `-p clawgate` alone would resolve other
+/// dependency features and rebuild them all.
 fn gateway_bin() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -25,8 +29,29 @@ fn gateway_bin() -> PathBuf {
         .and_then(|d| d.file_name())
         .is_some_and(|n| n == "release");
     let mut cmd = Command::new(cargo);
+    // Cargo gives this test the environment of its own package (CARGO_MANIFEST_DIR …); build
+    // scripts that track those variables (ring's) would see them changed and rebuild.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().to_string();
+        let set_for_tests = [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_PATH",
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_RUSTC_CURRENT_DIR",
+            "OUT_DIR",
+        ];
+        if set_for_tests.contains(&name.as_str())
+            || name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_EXE_")
+        {
+            cmd.env_remove(&name);
+        }
+    }
     cmd.current_dir(&workspace)
-        .args(["build", "-p", "clawgate", "--bin", "clawgate"])
+        .args(["build", "--workspace", "--bins"])
         .args(["--message-format", "json-render-diagnostics"]);
     if release {
         cmd.arg("--release");
@@ -34,7 +59,7 @@ fn gateway_bin() -> PathBuf {
     let out = cmd.output().expect("run cargo build");
     assert!(
         out.status.success(),
-        "cargo build -p clawgate failed:\n{}",
+        "cargo build --workspace --bins failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout)
@@ -191,6 +216,68 @@ fn cluster_quick_records_every_figure_without_errors() {
     assert!(stdout.contains("3 nodes, forwarded turns"), "{stdout}");
 
     // Every temp dir is removed and no process runs in or on one (gateways, PostgreSQL, NATS).
+    assert_eq!(bench_dirs(bench_pid), Vec::<String>::new());
+    assert_eq!(processes_on_bench_dirs(bench_pid), Vec::<String>::new());
+}
+
+#[test]
+fn a_cluster_run_stopped_by_sigterm_stops_its_servers_and_says_so() {
+    let bin = gateway_bin();
+    let out =
+        std::env::temp_dir().join(format!("clawgate-cluster-mode-term-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clawgate-bench"))
+        .arg("--gateway-bin")
+        .arg(&bin)
+        .args(["--cluster", "--quick", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run clawgate-bench");
+    let bench_pid = child.id();
+    // Progress lines come on stderr; keep draining them so the bench never writes to a closed pipe.
+    let (seen, up) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("three nodes: local vs forwarded") {
+                let _ = seen.send(());
+            }
+            all += &line;
+            all.push('\n');
+        }
+        all
+    });
+    // Every server runs by now: PostgreSQL, NATS and the three nodes.
+    let waited = up.recv();
+    // SAFETY: kill(2) on the child's own pid.
+    unsafe {
+        libc::kill(bench_pid as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    let stderr = reader.join().unwrap();
+    assert!(
+        waited.is_ok(),
+        "the run never reached the three nodes:\n{stderr}"
+    );
+    assert!(!status.success(), "{stderr}");
+    let file = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    assert_eq!(r["error"], "interrupted by SIGTERM", "{r}");
+    // The figures taken before the signal are kept.
+    assert_eq!(
+        r["figures"]["sqlite"]["throughput"]["load"]["errors"], 0,
+        "{r}"
+    );
+    assert!(r["figures"]["postgres"].is_object(), "{r}");
     assert_eq!(bench_dirs(bench_pid), Vec::<String>::new());
     assert_eq!(processes_on_bench_dirs(bench_pid), Vec::<String>::new());
 }

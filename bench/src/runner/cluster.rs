@@ -210,11 +210,15 @@ pub fn run_cluster(bin: &Path, quick: bool, out: &Path) -> std::io::Result<PathB
         let limit = Duration::from_secs(plan.time_limit_s);
         let mock_url = mock.mock().base_url();
         let run = cases(bin, &plan, &mock_url, mock.mock().addr(), &mut results);
-        let outcome = match tokio::time::timeout(limit, run).await {
-            Ok(r) => r,
-            Err(_) => Err(std::io::Error::other(format!(
-                "run exceeded its {limit:?} limit"
-            ))),
+        // The signal handlers are installed first (`biased`), before any server is started:
+        // on SIGINT or SIGTERM the run is dropped, so its guards stop the gateways, NATS and
+        // PostgreSQL (which runs detached, so a Ctrl-C never reaches it) and remove their dirs.
+        let outcome = tokio::select! {
+            biased;
+            signal = interrupted() => Err(std::io::Error::other(format!("interrupted by {signal}"))),
+            r = tokio::time::timeout(limit, run) => r.unwrap_or_else(|_| {
+                Err(std::io::Error::other(format!("run exceeded its {limit:?} limit")))
+            }),
         };
         mock.shutdown().await;
         outcome
@@ -229,6 +233,21 @@ pub fn run_cluster(bin: &Path, quick: bool, out: &Path) -> std::io::Result<PathB
     match results.error {
         Some(e) => Err(std::io::Error::other(e)),
         None => Ok(path),
+    }
+}
+
+/// Resolves with the signal's name on SIGINT or SIGTERM (never, if no handler can be installed).
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        },
+        _ => std::future::pending().await,
     }
 }
 
