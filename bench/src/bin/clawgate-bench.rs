@@ -9,6 +9,7 @@
 //! clawgate-bench --mock-only [--quick] [--out <dir>]
 //! clawgate-bench --gateway-bin <path> [--burst] [--soak <minutes>] [--out <dir>]
 //! clawgate-bench --gateway-bin <path> --probe <rate>:<seconds>:<sessions>
+//! clawgate-bench --gateway-bin <path> --cluster [--quick] [--out <dir>]
 //! ```
 //! See `bench/README.md` for the figures and how each is measured.
 
@@ -19,7 +20,7 @@ use clawgate_bench::runner::{peer::PeerSpec, probe::ProbeSpec, run, Options};
 const USAGE: &str =
     "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] \
 [--ws-idle <n>] [--ws-fanout <n>] [--streams <n>] [--no-floor] \
-[--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]] [--burst] [--soak <minutes>] [--probe <rate>:<seconds>:<sessions>]";
+[--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]] [--burst] [--soak <minutes>] [--probe <rate>:<seconds>:<sessions>] [--cluster]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -35,6 +36,7 @@ fn parse_args() -> Result<Options, String> {
         soak: None,
         burst: false,
         probe: None,
+        cluster: false,
     };
     let mut peer = PeerSpec {
         name: "peer".into(),
@@ -48,6 +50,7 @@ fn parse_args() -> Result<Options, String> {
         match arg.as_str() {
             "--quick" => options.quick = true,
             "--burst" => options.burst = true,
+            "--cluster" => options.cluster = true,
             "--soak" => {
                 let minutes: u64 = it
                     .next()

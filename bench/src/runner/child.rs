@@ -137,6 +137,7 @@ pub fn group_pids(pgid: u32) -> Vec<u32> {
 /// The `/proc/<pid>/stat` fields the benchmark uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct StatFields {
+    ppid: u32,
     pgrp: u32,
     /// utime + stime, clock ticks.
     cpu_ticks: u64,
@@ -153,6 +154,7 @@ fn parse_stat(text: &str) -> Option<StatFields> {
     let f: Vec<&str> = rest.split_whitespace().collect();
     // After the name: state(0) ppid(1) pgrp(2) … utime(11) stime(12).
     Some(StatFields {
+        ppid: f.get(1)?.parse().ok()?,
         pgrp: f.get(2)?.parse().ok()?,
         cpu_ticks: f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
     })
@@ -172,6 +174,19 @@ pub fn group_cpu_us(pgid: u32) -> u64 {
         .sum()
 }
 
+/// CPU time used so far by a process and its direct children (a PostgreSQL postmaster and its
+/// backends), µs. Children that already exited are not counted.
+pub fn tree_cpu_us(parent: u32) -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return cpu_us(parent);
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| stat_fields(pid).map(|f| (pid, f)))
+        .filter(|(pid, f)| *pid == parent || f.ppid == parent)
+        .map(|(_, f)| ticks_to_us(f.cpu_ticks))
+        .sum()
+}
+
 fn ticks_to_us(ticks: u64) -> u64 {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
@@ -188,6 +203,7 @@ mod tests {
         assert_eq!(
             parse_stat(line),
             Some(StatFields {
+                ppid: 1,
                 pgrp: 4242,
                 cpu_ticks: 300
             })
@@ -211,5 +227,6 @@ mod tests {
         );
         let pgrp = stat_fields(me).unwrap().pgrp;
         assert!(group_pids(pgrp).contains(&me));
+        assert!(tree_cpu_us(me) >= cpu_us(me));
     }
 }

@@ -69,7 +69,7 @@ pub fn tools_config(mock_base_url: &str) -> String {
 }
 
 /// [`config`] with `extra` (whole top-level JSON5 entries, each ending in `,\n`) appended.
-fn config_with(mock_base_url: &str, extra: &str) -> String {
+pub fn config_with(mock_base_url: &str, extra: &str) -> String {
     format!(
         r#"{{
   gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }}, http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }}, limits: {{ requestsPerMinute: 0, concurrency: 0 }} }} }},

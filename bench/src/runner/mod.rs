@@ -6,6 +6,8 @@
 //! the whole run has a time limit, and the gateway child is killed on every exit path.
 
 pub mod child;
+pub mod cluster;
+pub mod cluster_report;
 pub mod gateway;
 pub mod measure;
 pub mod open_loop;
@@ -13,6 +15,7 @@ pub mod peer;
 pub mod phases;
 pub mod probe;
 pub mod report;
+pub mod services;
 pub mod soak;
 pub mod streams;
 pub mod target;
@@ -56,6 +59,8 @@ pub struct Options {
     pub burst: bool,
     /// Hold one open-loop rate and print where the time goes, instead of the figures.
     pub probe: Option<probe::ProbeSpec>,
+    /// One node vs three, SQLite vs PostgreSQL, instead of the figures (see [`cluster`]).
+    pub cluster: bool,
 }
 
 /// Sizes of every figure.
@@ -251,6 +256,13 @@ pub fn run(options: &Options) -> std::io::Result<PathBuf> {
     }
     if options.soak.is_some() || options.burst {
         return run_leaks(options);
+    }
+    if options.cluster {
+        let bin = options
+            .gateway_bin
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("--cluster needs --gateway-bin"))?;
+        return cluster::run_cluster(bin, options.quick, &options.out);
     }
     let mut plan = Plan::new(options.quick);
     plan.ws_idle = options.ws_idle.unwrap_or(plan.ws_idle);
