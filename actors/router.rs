@@ -7,6 +7,10 @@
 //!   to, forwards turns, aborts, invalidations) and [`super::agent_run::AgentRun`] (subscribe,
 //!   abort by run id).
 
+mod remote;
+
+pub use remote::RemoteRun;
+
 use super::agent_run::{self, AgentRun};
 use super::session::{self, Session};
 use crate::config::ConfigHandle;

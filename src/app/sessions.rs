@@ -1,5 +1,7 @@
 //! Sessions: reads straight from the store, changes through the session's own actor (the only
-//! writer of its row and transcript), so a change is ordered with the session's turns.
+//! writer of its row and transcript), so a change is ordered with the session's turns. With
+//! several nodes the change goes to the actor on the node that owns the session
+//! ([`crate::cluster::sessions`]), whichever node received it.
 
 use super::{App, AppError};
 use crate::actors::router::MutateSession;
@@ -34,7 +36,20 @@ impl App {
         Ok(self.store.get_session(key).await?)
     }
 
+    /// Applies `op` through the session's actor: on this node, or (cluster mode) on the node
+    /// that owns the session, so its cached transcript and overrides change with the row.
     async fn mutate(&self, key: &str, agent_id: &str, op: SessionOp) -> Result<Mutated, AppError> {
+        if let Some(c) = self.cluster() {
+            return c
+                .mutate(
+                    self.router.clone(),
+                    key.to_string(),
+                    agent_id.to_string(),
+                    op,
+                )
+                .await
+                .map_err(AppError::Unavailable);
+        }
         self.router
             .send(MutateSession {
                 key: key.to_string(),

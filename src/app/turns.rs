@@ -3,10 +3,12 @@
 //! to the run's events (or to its registration) and never poll.
 
 use super::App;
-use crate::actors::router::{Abort, RunLookup, StartTurn, SubscribeRun, WhenIdle};
+use crate::actors::router::{
+    Abort, ActiveRuns, Router, RunLookup, StartTurn, SubscribeRun, WhenIdle,
+};
 use crate::core::run::{EventRef, RunEvent, RunOutcome, Subscriber, TurnRequest};
 use crate::storage::{RunRow, RunStatus};
-use actix::{Arbiter, ArbiterHandle};
+use actix::{Addr, Arbiter, ArbiterHandle};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -165,7 +167,8 @@ impl App {
     }
 
     /// Waits up to `timeout` for run `run_id` to end: a live run is watched, a finished one
-    /// answers from its stored row, and an id not seen yet is awaited in case it starts.
+    /// answers from its stored row, and an id not seen yet is awaited in case it starts. With
+    /// several nodes, a run another node executes is awaited on the run fan-out.
     pub async fn wait_run(&self, run_id: &str, timeout: Duration) -> RunEnd {
         let (sub, mut rx) = Subscriber::channel(false);
         let found = self
@@ -177,12 +180,25 @@ impl App {
             })
             .await
             .unwrap_or(RunLookup::Unknown);
+        let remote = (found != RunLookup::Live)
+            .then(|| self.cluster().map(|c| c.await_run(run_id)))
+            .flatten();
         if found != RunLookup::Live {
             if let Some(row) = self.finished_run(run_id).await {
                 return RunEnd::Stored(row);
             }
         }
-        match tokio::time::timeout(timeout, outcome_of(&mut rx)).await {
+        let ended = async {
+            let Some(mut remote) = remote else {
+                return outcome_of(&mut rx).await;
+            };
+            tokio::select! {
+                Some(o) = outcome_of(&mut rx) => Some(o),
+                Ok(o) = &mut remote => Some(o),
+                else => None,
+            }
+        };
+        match tokio::time::timeout(timeout, ended).await {
             Ok(Some(o)) => RunEnd::Outcome(Box::new(o)),
             // The run ended before our subscriber reached it; its row is final by then (a
             // run persists its end before announcing it).
@@ -205,29 +221,55 @@ impl App {
 
     /// Aborts what `target` names; `true` when something was queued or running.
     pub async fn abort(&self, target: AbortTarget) -> bool {
-        let (run_id, session_key) = match target {
-            AbortTarget::Run(r) => (Some(r), None),
+        match target {
+            AbortTarget::Run(r) => self
+                .router
+                .send(Abort {
+                    run_id: Some(r),
+                    session_key: None,
+                })
+                .await
+                .unwrap_or(false),
             AbortTarget::RunOfSession {
                 run_id,
                 session_key,
-            } => (Some(run_id), Some(session_key)),
-            AbortTarget::Session(k) => (None, Some(k)),
-        };
-        self.router
-            .send(Abort {
-                run_id,
-                session_key,
-            })
-            .await
-            .unwrap_or(false)
+            } => self.abort_session(&session_key, Some(&run_id)).await.0,
+            AbortTarget::Session(k) => self.abort_session(&k, None).await.0,
+        }
+    }
+
+    /// Aborts the queued and running turns of session `key` (only `run_id`, when given), on the
+    /// node that owns the session; returns whether something was aborted and the ids of the
+    /// runs that were queued or running.
+    pub async fn abort_session(&self, key: &str, run_id: Option<&str>) -> (bool, Vec<String>) {
+        match self.cluster() {
+            Some(c) => {
+                c.abort_session(
+                    self.router.clone(),
+                    key.to_string(),
+                    run_id.map(str::to_string),
+                )
+                .await
+            }
+            None => abort_here(&self.router, key, run_id).await,
+        }
+    }
+
+    /// The session of a queued or running run: one of this node's, or (cluster mode) one
+    /// another node runs, from its stored `running` row.
+    pub async fn session_of_run(&self, run_id: &str) -> Option<String> {
+        let active = self.active_runs().await;
+        if let Some((_, key)) = active.into_iter().find(|(id, _)| id == run_id) {
+            return Some(key);
+        }
+        self.cluster()?;
+        let row = self.store.get_run(run_id).await.ok().flatten()?;
+        (row.status == RunStatus::Running.as_str()).then_some(row.session_key)
     }
 
     /// Ids (and session keys) of the runs queued or running.
     pub async fn active_runs(&self) -> Vec<(String, String)> {
-        self.router
-            .send(crate::actors::router::ActiveRuns)
-            .await
-            .unwrap_or_default()
+        self.router.send(ActiveRuns).await.unwrap_or_default()
     }
 
     /// The events of every turn started on `session_key` from now on (never their owner),
@@ -245,4 +287,29 @@ impl App {
     pub async fn when_idle(&self) {
         let _ = self.router.send(WhenIdle).await;
     }
+}
+
+/// Aborts the turns of session `key` (only `run_id`, when given) that run on this node;
+/// returns whether something was aborted and the ids of the runs that were queued or running.
+pub(crate) async fn abort_here(
+    router: &Addr<Router>,
+    key: &str,
+    run_id: Option<&str>,
+) -> (bool, Vec<String>) {
+    let ids: Vec<String> = router
+        .send(ActiveRuns)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(id, k)| k == key && run_id.is_none_or(|r| r == id))
+        .map(|(id, _)| id)
+        .collect();
+    let aborted = router
+        .send(Abort {
+            run_id: run_id.map(str::to_string),
+            session_key: Some(key.to_string()),
+        })
+        .await
+        .unwrap_or(false);
+    (aborted, ids)
 }

@@ -8,7 +8,7 @@
 use super::bus::{events_subject, runs_subject};
 use super::wire::WireEvent;
 use super::Cluster;
-use crate::actors::router::{Router, RunObserved, SetTurnGate};
+use crate::actors::router::{RemoteRun, Router, RunObserved, SetTurnGate};
 use crate::actors::ws_hub::{RemoteEvent, SetBusSink, WsHub};
 use crate::core::run::{EventRef, RunEvent, SUBSCRIBER_BUFFER};
 use actix::Addr;
@@ -45,10 +45,11 @@ impl Cluster {
     /// event fan-out both ways; then routes every turn through the cluster.
     pub async fn attach(&self, router: Addr<Router>, hub: Addr<WsHub>) -> Result<(), String> {
         self.serve(router.clone()).await?;
+        self.serve_sessions(router.clone()).await?;
         self.spawn_renewals();
         let (tap, taps) = mpsc::unbounded_channel();
         self.publish_runs(taps);
-        self.follow_runs(hub.clone()).await?;
+        self.follow_runs(hub.clone(), router.clone()).await?;
         let (sink, sunk) = mpsc::unbounded_channel();
         self.publish_events(sunk);
         self.follow_events(hub.clone()).await?;
@@ -84,15 +85,16 @@ impl Cluster {
         });
     }
 
-    async fn follow_runs(&self, hub: Addr<WsHub>) -> Result<(), String> {
+    async fn follow_runs(&self, hub: Addr<WsHub>, router: Addr<Router>) -> Result<(), String> {
         let mut sub = self
             .client()
             .subscribe(runs_subject())
             .await
             .map_err(|e| e.to_string())?;
         let me = self.inner.node_id.clone();
+        let c = self.clone();
         self.rt().spawn(async move {
-            let mut runs: HashMap<String, mpsc::Sender<EventRef>> = HashMap::new();
+            let mut runs: HashMap<String, [mpsc::Sender<EventRef>; 2]> = HashMap::new();
             while let Some(m) = sub.next().await {
                 let Ok(env) = serde_json::from_slice::<RunEnvelope>(&m.payload) else {
                     continue;
@@ -102,9 +104,12 @@ impl Cluster {
                 }
                 let ev = env.event.into_event();
                 let done = matches!(ev, RunEvent::Done(_));
+                if let RunEvent::Done(o) = &ev {
+                    c.run_finished(o);
+                }
                 if !runs.contains_key(&env.run_id) {
                     if runs.len() >= MAX_REMOTE_RUNS {
-                        runs.retain(|_, tx| !tx.is_closed());
+                        runs.retain(|_, txs| txs.iter().any(|tx| !tx.is_closed()));
                         if runs.len() >= MAX_REMOTE_RUNS {
                             runs.clear();
                         }
@@ -116,10 +121,19 @@ impl Cluster {
                         agent_id: env.agent_id.clone(),
                         rx,
                     });
-                    runs.insert(env.run_id.clone(), tx);
+                    // Session followers (history follow mode) on this node see it too.
+                    let (watch_tx, watch_rx) = mpsc::channel(SUBSCRIBER_BUFFER);
+                    router.do_send(RemoteRun {
+                        session_key: env.session_key.clone(),
+                        rx: watch_rx,
+                    });
+                    runs.insert(env.run_id.clone(), [tx, watch_tx]);
                 }
-                if let Some(tx) = runs.get(&env.run_id) {
-                    let _ = tx.try_send(Arc::new(ev));
+                if let Some(txs) = runs.get(&env.run_id) {
+                    let ev = Arc::new(ev);
+                    for tx in txs {
+                        let _ = tx.try_send(ev.clone());
+                    }
                 }
                 if done {
                     runs.remove(&env.run_id);

@@ -10,12 +10,15 @@
 //!   owner (request/reply) and its events stream back to the edge holding the client;
 //! - [`fanout`]: every node's run events and broadcast gateway events reach the WebSocket
 //!   clients of every other node;
+//! - [`sessions`]: session mutations, aborts by session key and waits for a run follow the
+//!   session's owner too;
 //! - [`wire`]: the JSON forms of turns and run events.
 
 pub mod bus;
 pub mod fanout;
 pub mod forward;
 pub mod ownership;
+pub mod sessions;
 pub mod wire;
 
 use crate::config::cluster::BusConfig;
@@ -42,6 +45,13 @@ struct Inner {
     info: String,
     /// Runs this node forwarded, by id, to the node running them.
     forwarded: Mutex<std::collections::HashMap<String, String>>,
+    /// Waits for runs other nodes execute, by run id (see [`sessions`]).
+    waiters: Mutex<
+        std::collections::HashMap<
+            String,
+            Vec<tokio::sync::oneshot::Sender<crate::core::run::RunOutcome>>,
+        >,
+    >,
 }
 
 /// What `status` says about the cluster.
@@ -102,6 +112,7 @@ impl Cluster {
                 renewed: Mutex::new(Instant::now()),
                 info,
                 forwarded: Mutex::default(),
+                waiters: Mutex::default(),
             }),
         };
         let store = &c.inner.store;

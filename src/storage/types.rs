@@ -25,7 +25,7 @@ pub enum StoreError {
 }
 
 /// A persisted session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionRow {
     /// Session key (`agent:main:main`, `agent:main:openai-user:alice`, …).

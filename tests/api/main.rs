@@ -57,6 +57,7 @@ mod chat_completions;
 mod client_tools;
 mod cluster;
 mod cluster_leases;
+mod cluster_sessions;
 mod config_reload;
 mod control_ui;
 mod cors;

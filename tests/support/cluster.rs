@@ -149,7 +149,7 @@ impl Cluster {
             let cfg = format!(
                 r#"{{
   gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }} }},
-  models: {{ providers: {{ mock: {{ baseUrl: "{upstream}", apiKey: "sk-upstream", api: "openai-completions", models: [{{ id: "mock-model" }}] }} }} }},
+  models: {{ providers: {{ mock: {{ baseUrl: "{upstream}", apiKey: "sk-upstream", api: "openai-completions", models: [{{ id: "mock-model" }}, {{ id: "mock-model-2" }}] }} }} }},
   agents: {{ defaults: {{ model: {{ primary: "mock/mock-model" }} }}, list: [{{ id: "main", default: true }}] }},
   storage: {{ backend: "postgres", url: "{db_url}" }},
   cluster: {{ bus: {{ url: "nats://127.0.0.1:{}" }}, nodeId: "{id}", leaseTtlMs: {lease_ttl_ms} }},

@@ -5,7 +5,6 @@
 
 use super::{json_ok, RestError};
 use crate::app::select::scoped_session_key;
-use crate::app::turns::AbortTarget;
 use crate::core::ids::split;
 use crate::core::run::{EventRef, RunEvent};
 use crate::error::GatewayError;
@@ -281,15 +280,7 @@ pub async fn kill(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, RestError> {
     let (_, key) = key_of(&state, &auth, &req, &path)?;
-    let run_ids: Vec<String> = state
-        .app
-        .active_runs()
-        .await
-        .into_iter()
-        .filter(|(_, k)| *k == key)
-        .map(|(id, _)| id)
-        .collect();
-    let aborted = state.app.abort(AbortTarget::Session(key.clone())).await;
+    let (aborted, run_ids) = state.app.abort_session(&key, None).await;
     Ok(json_ok(
         json!({"ok": true, "sessionKey": key, "aborted": aborted, "runIds": run_ids}),
     ))

@@ -4,7 +4,6 @@ use super::agent::{target, turn};
 use super::{bad_param, Call};
 use crate::app::idempotency::Begun;
 use crate::app::session_view::list_defaults;
-use crate::app::turns::AbortTarget;
 use crate::app::Placement;
 use crate::core::run::RunEvent;
 use crate::providers::types::Role;
@@ -96,23 +95,10 @@ pub async fn send(call: Call) {
     }
 }
 
-/// Aborts the runs of `key` (or just `run_id`); returns the ids that were running.
+/// Aborts the runs of `key` (or just `run_id`) wherever the session runs; returns the ids
+/// that were running.
 async fn abort_session(call: &Call, key: &str, run_id: Option<&str>) -> Vec<String> {
-    let active = call.app.app.active_runs().await;
-    let ids: Vec<String> = active
-        .into_iter()
-        .filter(|(id, k)| k == key && run_id.is_none_or(|r| r == id))
-        .map(|(id, _)| id)
-        .collect();
-    let target = match run_id {
-        Some(r) => AbortTarget::RunOfSession {
-            run_id: r.to_string(),
-            session_key: key.to_string(),
-        },
-        None => AbortTarget::Session(key.to_string()),
-    };
-    call.app.app.abort(target).await;
-    ids
+    call.app.app.abort_session(key, run_id).await.1
 }
 
 /// `chat.abort {sessionKey, runId?}` (or `{runId}` alone, as the simple dialect sends).
@@ -124,8 +110,7 @@ pub async fn abort(call: Call) {
                 "invalid chat.abort params: sessionKey or runId required",
             ));
         };
-        let active = call.app.app.active_runs().await;
-        let Some((_, key)) = active.into_iter().find(|(id, _)| *id == run_id) else {
+        let Some(key) = call.app.app.session_of_run(&run_id).await else {
             return call
                 .reply
                 .ok(json!({"ok": true, "aborted": false, "runIds": []}));
