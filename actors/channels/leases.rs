@@ -7,7 +7,8 @@
 //! to take the ones it wants; a node that loses a lease (or cannot renew it before it lapses)
 //! stops that connector and shows the account as `standby`, naming the node that runs it.
 //! When a node dies its leases lapse and another node takes over within one lease lifetime.
-//! On shutdown held leases are released. Webhook accounts (inbound HTTP) are not leased, and
+//! On shutdown held leases are released. Taking a lease also replays the account's
+//! unanswered inbox rows (see `replay`): only the node running an account answers them. Webhook accounts (inbound HTTP) are not leased, and
 //! without a shared store (SQLite) nothing is leased: connectors start as before.
 
 use super::{Channels, ConnState, Entry, StopConnector};
@@ -148,6 +149,8 @@ impl Channels {
                 e.state = ConnState::Connecting;
                 e.error = None;
                 self.start_connector(key, ctx.address());
+                // This node answers the account now: its unanswered inbox rows too.
+                self.replay([key.to_string()].into(), false, ctx);
             }
             Outcome::Acquired(Ok(None), holder) => {
                 e.lease.holder = holder;

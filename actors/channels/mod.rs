@@ -17,6 +17,7 @@
 //!   [`SendText`] to the connectors). Anyone may send it [`Deliver`] (the WS `send` method,
 //!   `clawgate message send`, hooks, cron announce).
 
+mod debounce;
 mod deliver;
 mod delivery_ids;
 pub mod discord;
@@ -28,6 +29,7 @@ pub mod leases;
 pub mod outbox;
 mod pairing;
 mod reconfigure;
+mod replay;
 mod rich;
 pub mod signal;
 pub mod slack;
@@ -53,6 +55,7 @@ pub use deliver::BindDeliveryEvents;
 pub use last_route::DeliverToLast;
 pub use pairing::{ListPairing, PairingError, ResolvePairing};
 pub use reconfigure::Reconfigure;
+pub use replay::InboxStats;
 
 /// One message-sized send; every connector handles it and answers the platform message id.
 #[derive(Message, Debug, Clone)]
@@ -213,6 +216,8 @@ pub struct AccountStatus {
     pub node: Option<String>,
     /// Outbox counters: pending and failed messages, last send error.
     pub delivery: outbox::DeliveryStats,
+    /// Inbox counters: messages given up after too many attempts (see `replay`).
+    pub inbox: InboxStats,
     /// Last progress of the account's long poll or socket (ms; polling and socket connectors).
     pub last_progress_at: Option<i64>,
     /// The most recent error, kept after the connection recovered.
@@ -241,6 +246,8 @@ struct Entry {
     lease: leases::LeaseState,
     /// Outbox counters (pushed by the outbox).
     delivery: outbox::DeliveryStats,
+    /// Inbox counters (read from the store by `replay`).
+    inbox: InboxStats,
 }
 
 impl Entry {
@@ -279,6 +286,7 @@ impl Entry {
             seen: VecDeque::new(),
             lease: leases::LeaseState::default(),
             delivery: outbox::DeliveryStats::default(),
+            inbox: InboxStats::default(),
         }
     }
 }
@@ -313,6 +321,8 @@ pub struct Channels {
     orphan_delivery: BTreeMap<String, outbox::DeliveryStats>,
     /// Replies being delivered (a stop waits for them; see `inbox`).
     delivering: inbox::Delivering,
+    /// Inbound messages held for the debounce window, by sender and chat (see `debounce`).
+    held: HashMap<String, debounce::Held>,
 }
 
 impl Channels {
@@ -358,6 +368,7 @@ impl Channels {
             outbox: None,
             orphan_delivery: BTreeMap::new(),
             delivering: inbox::Delivering::default(),
+            held: HashMap::new(),
         }
     }
 
@@ -387,6 +398,7 @@ impl Channels {
             last_outbound_at: e.last_outbound_at,
             node: self.node_of(e),
             delivery: e.delivery.clone(),
+            inbox: e.inbox.clone(),
             last_progress_at: e.last_progress_at,
             last_error: e.last_error.clone().or_else(|| e.error.clone()),
         }
@@ -464,7 +476,7 @@ impl Actor for Channels {
             self.start_connector(&k, ctx.address());
         }
         self.start_lease_rounds(ctx);
-        self.replay_inbox(ctx);
+        self.start_inbox(ctx);
     }
 }
 

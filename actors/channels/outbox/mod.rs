@@ -356,6 +356,8 @@ impl Outbox {
         };
         item.row.state = OutboxState::Failed;
         item.row.last_error = Some(error.clone());
+        // A failed row's `next_at` is when it was given up (the retention sweep counts from it).
+        item.row.next_at = now_ms();
         if let Some((g, _)) = &item.group {
             g.borrow_mut()
                 .answer(Outcome::Failed(DeliveryError::Failed(error.clone())));
@@ -464,6 +466,7 @@ impl Actor for Outbox {
                         let mut bad = row;
                         bad.state = OutboxState::Failed;
                         bad.last_error = Some("unreadable outbox row".into());
+                        bad.next_at = now_ms();
                         ctx.spawn(
                             act.store
                                 .outbox_update(&bad)
