@@ -4,7 +4,7 @@
 //! With a window of `n` ms, an accepted and stored message is held for `n` ms; another
 //! message of the same sender in the same chat (and thread) arriving within the window joins
 //! it and restarts the window. When the window passes, the held messages become one message
-//! (texts joined by newlines in arrival order, every file kept, the latest message's id for
+//! (texts joined by newlines in the order the messages were admitted, every file kept, the latest message's id for
 //! replies) and one turn, as OpenClaw coalesces rapid messages. The wait is bounded: a batch
 //! is released at most [`MAX_WINDOWS`] windows after its first message, or as soon as it
 //! holds `messages.queue.cap` messages. A window of 0 (the default) routes every message at
@@ -18,14 +18,33 @@ use super::dispatch::InboxRef;
 use super::Channels;
 use crate::channels::InboundMessage;
 use actix::prelude::*;
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// A batch is released at most this many windows after its first message.
 pub const MAX_WINDOWS: u32 = 10;
 
-/// Messages of one sender and chat held for the window.
-pub(super) struct Held {
-    msgs: Vec<(InboundMessage, InboxRef)>,
+/// The held batches and the arrival counter.
+#[derive(Default)]
+pub(super) struct Debouncer {
+    /// Batches by sender and chat.
+    held: HashMap<String, Held>,
+    /// Arrivals so far: messages are numbered when admitted, since their inbox writes may
+    /// complete out of order.
+    arrivals: u64,
+}
+
+impl Debouncer {
+    /// The number of the next admitted message.
+    pub(super) fn next_arrival(&mut self) -> u64 {
+        self.arrivals += 1;
+        self.arrivals
+    }
+}
+
+/// Messages of one sender and chat held for the window, with their arrival numbers.
+struct Held {
+    msgs: Vec<(u64, InboundMessage, InboxRef)>,
     first_at: Instant,
     /// The pending release.
     timer: Option<SpawnHandle>,
@@ -49,6 +68,7 @@ impl Channels {
         &mut self,
         msg: InboundMessage,
         r: InboxRef,
+        arrival: u64,
         ctx: &mut Context<Self>,
     ) {
         let window = self.config.channels.debounce_for(msg.channel);
@@ -58,15 +78,19 @@ impl Channels {
         let key = bucket(&msg, &r);
         let now = Instant::now();
         let cap = self.config.channels.queue_cap.max(1);
-        let h = self.held.entry(key.clone()).or_insert_with(|| Held {
-            msgs: Vec::new(),
-            first_at: now,
-            timer: None,
-        });
+        let h = self
+            .debounce
+            .held
+            .entry(key.clone())
+            .or_insert_with(|| Held {
+                msgs: Vec::new(),
+                first_at: now,
+                timer: None,
+            });
         if let Some(t) = h.timer.take() {
             ctx.cancel_future(t);
         }
-        h.msgs.push((msg, r));
+        h.msgs.push((arrival, msg, r));
         let (first_at, len) = (h.first_at, h.msgs.len());
         if len >= cap {
             return self.release(&key, ctx);
@@ -75,19 +99,19 @@ impl Channels {
         let wait = window.min(last_call.saturating_duration_since(now));
         let k = key.clone();
         let timer = ctx.run_later(wait, move |act, ctx| {
-            if let Some(h) = act.held.get_mut(&k) {
+            if let Some(h) = act.debounce.held.get_mut(&k) {
                 h.timer = None;
             }
             act.release(&k, ctx)
         });
-        if let Some(h) = self.held.get_mut(&key) {
+        if let Some(h) = self.debounce.held.get_mut(&key) {
             h.timer = Some(timer);
         }
     }
 
     /// Releases a held batch as one message and one turn.
     fn release(&mut self, key: &str, ctx: &mut Context<Self>) {
-        let Some(h) = self.held.remove(key) else {
+        let Some(mut h) = self.debounce.held.remove(key) else {
             return;
         };
         if let Some(t) = h.timer {
@@ -99,7 +123,8 @@ impl Channels {
                 "debounced inbound messages coalesced"
             );
         }
-        let (msg, refs) = coalesce(h.msgs);
+        h.msgs.sort_by_key(|(n, _, _)| *n);
+        let (msg, refs) = coalesce(h.msgs.into_iter().map(|(_, m, r)| (m, r)).collect());
         self.dispatch(msg, refs, ctx);
     }
 }

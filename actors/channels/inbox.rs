@@ -36,16 +36,19 @@ impl Channels {
         msgs: Vec<InboundMessage>,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, Result<(), String>> {
-        let accepted: Vec<(InboundMessage, InboxRef)> = msgs
+        let accepted: Vec<(InboundMessage, InboxRef, u64)> = msgs
             .into_iter()
-            .filter_map(|m| self.admit(&m, ctx).map(|r| (m, r)))
+            .filter_map(|m| {
+                let r = self.admit(&m, ctx)?;
+                Some((m, r, self.debounce.next_arrival()))
+            })
             .collect();
         if accepted.is_empty() {
             return Box::pin(fut::ready(Ok(())));
         }
         let rows = accepted
             .iter()
-            .map(|(m, r)| InboxRow {
+            .map(|(m, r, _)| InboxRow {
                 account: r.key.clone(),
                 message_id: r.id.clone(),
                 body: stored::to_json(m),
@@ -56,9 +59,9 @@ impl Channels {
         let put = self.store.inbox_put(rows);
         Box::pin(put.into_actor(self).map(move |res, act, ctx| match res {
             Ok(fresh) => {
-                for ((msg, r), new) in accepted.into_iter().zip(fresh) {
+                for ((msg, r, arrival), new) in accepted.into_iter().zip(fresh) {
                     if new {
-                        act.route_inbound(msg, r, ctx);
+                        act.route_inbound(msg, r, arrival, ctx);
                     } else {
                         tracing::debug!(account = %r.key, "redelivered inbound message dropped");
                     }
@@ -66,7 +69,7 @@ impl Channels {
                 Ok(())
             }
             Err(e) => {
-                for (_, r) in &accepted {
+                for (_, r, _) in &accepted {
                     tracing::error!(account = %r.key, error = %e, "cannot persist an inbound message");
                     act.forget_seen(r);
                 }

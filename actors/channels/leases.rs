@@ -149,7 +149,13 @@ impl Channels {
                 e.state = ConnState::Connecting;
                 e.error = None;
                 self.start_connector(key, ctx.address());
-                // This node answers the account now: its unanswered inbox rows too.
+                // This node answers the account now: its unanswered inbox rows and its
+                // undelivered outbox rows too.
+                if let Some(o) = &self.outbox {
+                    o.do_send(super::outbox::Resume {
+                        key: key.to_string(),
+                    });
+                }
                 self.replay([key.to_string()].into(), false, ctx);
             }
             Outcome::Acquired(Ok(None), holder) => {

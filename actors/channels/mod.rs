@@ -322,7 +322,7 @@ pub struct Channels {
     /// Replies being delivered (a stop waits for them; see `inbox`).
     delivering: inbox::Delivering,
     /// Inbound messages held for the debounce window, by sender and chat (see `debounce`).
-    held: HashMap<String, debounce::Held>,
+    debounce: debounce::Debouncer,
 }
 
 impl Channels {
@@ -368,7 +368,7 @@ impl Channels {
             outbox: None,
             orphan_delivery: BTreeMap::new(),
             delivering: inbox::Delivering::default(),
-            held: HashMap::new(),
+            debounce: Default::default(),
         }
     }
 
@@ -470,7 +470,14 @@ impl Actor for Channels {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.load_pairing(ctx);
-        self.outbox = Some(outbox::Outbox::new(self.store.clone(), ctx.address()).start());
+        let leased = self
+            .entries
+            .iter()
+            .filter(|(_, e)| self.leased(e))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let outbox = outbox::Outbox::new(self.store.clone(), ctx.address()).deferring(leased);
+        self.outbox = Some(outbox.start());
         let keys: Vec<String> = self.entries.keys().cloned().collect();
         for k in keys {
             self.start_connector(&k, ctx.address());
