@@ -45,6 +45,15 @@ impl Channels {
         self.lease_ttl.is_some() && e.cfg.kind != ChannelKind::Webhook
     }
 
+    /// Keys of the accounts run under a lease.
+    pub(super) fn leased_keys(&self) -> std::collections::HashSet<String> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| self.leased(e))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// The account is enabled, configured and supported: it should run somewhere.
     fn wants_to_run(e: &Entry) -> bool {
         e.cfg.enabled && e.cfg.configured && e.cfg.unsupported.is_none()

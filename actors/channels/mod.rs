@@ -34,6 +34,7 @@ mod rich;
 pub mod signal;
 pub mod slack;
 pub mod slack_socket;
+mod stop;
 pub mod supervise;
 pub mod telegram;
 pub mod webhook;
@@ -470,14 +471,8 @@ impl Actor for Channels {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.load_pairing(ctx);
-        let leased = self
-            .entries
-            .iter()
-            .filter(|(_, e)| self.leased(e))
-            .map(|(k, _)| k.clone())
-            .collect();
-        let outbox = outbox::Outbox::new(self.store.clone(), ctx.address()).deferring(leased);
-        self.outbox = Some(outbox.start());
+        let outbox = outbox::Outbox::new(self.store.clone(), ctx.address());
+        self.outbox = Some(outbox.deferring(self.leased_keys()).start());
         let keys: Vec<String> = self.entries.keys().cloned().collect();
         for k in keys {
             self.start_connector(&k, ctx.address());
@@ -583,46 +578,5 @@ impl Handler<SetEnabled> for Channels {
             w.map_err(|e| DeliveryError::Failed(format!("could not store the choice: {e}")))?;
             Ok(act.status_of(&act.entries[&key]))
         })))
-    }
-}
-
-impl Handler<StopAll> for Channels {
-    type Result = ResponseFuture<()>;
-
-    /// Lets replies already being delivered finish (at most [`STOP_DELIVERY_WAIT`]) so their
-    /// inbox rows are marked done, then stops every connector.
-    fn handle(&mut self, _: StopAll, ctx: &mut Context<Self>) -> Self::Result {
-        let me = ctx.address();
-        let idle = self.delivering.clone().idle(STOP_DELIVERY_WAIT);
-        Box::pin(async move {
-            idle.await;
-            let _ = me.send(StopConnectors).await;
-        })
-    }
-}
-
-/// How long a stop waits for replies being delivered.
-const STOP_DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Stops every connector (the second half of [`StopAll`]).
-#[derive(Message)]
-#[rtype(result = "()")]
-struct StopConnectors;
-
-impl Handler<StopConnectors> for Channels {
-    type Result = ();
-
-    fn handle(&mut self, _: StopConnectors, _: &mut Context<Self>) {
-        for e in self.entries.values_mut() {
-            if let Some(s) = e.stop.take() {
-                s.do_send(StopConnector);
-            }
-            e.sender = None;
-        }
-        // Hand the accounts over: other nodes take them at their next lease round.
-        let keys: Vec<String> = self.entries.keys().cloned().collect();
-        for k in keys {
-            self.release_lease(&k);
-        }
     }
 }
