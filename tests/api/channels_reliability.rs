@@ -31,11 +31,14 @@ fn stored_dm(platform_id: &str, text: &str, attempts: i64) -> InboxRow {
     }
 }
 
-/// Polls until no inbox row is pending (10 s deadline); whether that happened.
+/// Polls until no inbox row and no outbox row is pending (10 s deadline); whether that
+/// happened.
 async fn inbox_drained(store: &Store) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if store.inbox_pending().await.unwrap().is_empty() {
+        if store.inbox_pending().await.unwrap().is_empty()
+            && store.outbox_pending().await.unwrap().is_empty()
+        {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -194,7 +197,7 @@ async fn with_two_nodes_only_the_node_running_the_account_replays_its_inbox() {
     fake.push_text(42, 42, "ada", "live message");
     let second = fake.wait_sent(2).await;
     let after_live = upstream.request_count();
-    // The live message's row is marked done just after its reply went out.
+    // The live message's rows are settled just after its reply went out.
     let live_done = inbox_drained(&store).await;
 
     // A row left while the holder runs it, then the holder dies: the other node replays it

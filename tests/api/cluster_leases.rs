@@ -262,6 +262,21 @@ async fn a_telegram_account_is_polled_by_one_node_and_moves_when_it_is_killed() 
     let sent = fake.wait_sent(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["text"], "first answer");
+    // Let the runner finish with the message (inbox row done, outbox row deleted): a node
+    // taking the account over replays what is left unfinished, which a kill inside that
+    // one-write window would legitimately repeat.
+    let store = clawgate::storage::open_shared_configured(
+        &clawgate::config::StorageConfig::Postgres { url: db.clone() },
+        std::path::Path::new("/nonexistent"),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(store.inbox_pending().await.unwrap().is_empty()
+        && store.outbox_pending().await.unwrap().is_empty())
+    {
+        assert!(Instant::now() < deadline, "the first message never settled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // SIGKILL: no lease is handed over; the others wait for it to lapse.
     let mut gone = nodes.remove(first);
