@@ -158,6 +158,7 @@ impl Channels {
     /// Deletes answered and failed rows past the retention, then refreshes the counts.
     fn sweep(&mut self, ctx: &mut Context<Self>) {
         let store = self.store.clone();
+        let outbox = self.outbox.clone();
         let before = now_ms() - self.config.channels.retention().as_millis() as i64;
         let work = async move {
             match store.inbox_prune(before).await {
@@ -166,7 +167,12 @@ impl Channels {
                 Err(e) => tracing::warn!(error = %e, "cannot prune the channel inbox"),
             }
             match store.outbox_prune_failed(before).await {
-                Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old failed outbox rows"),
+                Ok(n) if n > 0 => {
+                    tracing::info!(rows = n, "pruned old failed outbox rows");
+                    if let Some(o) = outbox {
+                        o.do_send(super::outbox::RecountFailed);
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot prune the channel outbox"),
             }

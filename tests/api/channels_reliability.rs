@@ -2,7 +2,8 @@
 //! messages coalesced by `messages.queue.debounceMs`, an inbox row out of attempts given up
 //! instead of replayed (and counted in `GET /v1/channels`), and, with two gateway processes
 //! on one PostgreSQL store, unanswered rows replayed only by the node running the account —
-//! at start and when it takes the account over from a killed node.
+//! at start and when it takes the account over from a killed node; rows past
+//! `channels.retentionDays` pruned.
 
 use crate::channels_telegram::{telegram_cfg, wait_channel_state};
 use crate::cluster_leases::{runner, start_node};
@@ -228,4 +229,72 @@ async fn with_two_nodes_only_the_node_running_the_account_replays_its_inbox() {
     assert_eq!(last_user_text(&reqs[0].body), "left unanswered");
     assert_eq!(last_user_text(&reqs[2].body), "left by the killed node");
     drop(gone);
+}
+
+#[actix_web::test]
+async fn rows_past_channels_retention_days_are_pruned_at_start() {
+    use clawgate::storage::{OutboxRow, OutboxState};
+    let fake = FakeTelegram::start().await;
+    let upstream = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let day = 86_400_000;
+    let now = clawgate::storage::now_ms();
+    let failed = |id: &str, at: i64| OutboxRow {
+        id: id.into(),
+        seq: at,
+        account: "telegram:default".into(),
+        chat: "42\u{1f}".into(),
+        payload: "{}".into(),
+        state: OutboxState::Failed,
+        attempts: 5,
+        next_at: at,
+        created_at: at,
+        last_error: Some("HTTP 400".into()),
+    };
+    {
+        let (store, _) = clawgate::storage::open(dir.path()).unwrap();
+        let old = InboxRow {
+            received_at: now - 3 * day,
+            ..stored_dm("800", "answered long ago", 1)
+        };
+        store.inbox_put(vec![old]).await.unwrap();
+        store
+            .inbox_done("telegram:default", vec!["42:800".into()], now - 3 * day)
+            .await
+            .unwrap();
+        store
+            .outbox_put(&[failed("old", now - 3 * day), failed("recent", now - 1000)])
+            .await
+            .unwrap();
+    }
+    let t = spawn_in(
+        upstream,
+        dir,
+        "openai-completions",
+        "",
+        &format!("{} ", telegram_cfg(&fake, "")).replace(
+            "channels: { telegram:",
+            "channels: { retentionDays: 2, telegram:",
+        ),
+    )
+    .await;
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let store = t.store().clone();
+    let counts = || async {
+        (
+            store.count_rows("channel_inbox").await.unwrap(),
+            store.count_rows("channel_outbox").await.unwrap(),
+        )
+    };
+    let mut account = telegram_account(&t).await;
+    while (counts().await != (0, 1) || account["delivery"]["failed"] != 1)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        account = telegram_account(&t).await;
+    }
+
+    assert_eq!(counts().await, (0, 1), "only the recent failed row is kept");
+    assert_eq!(account["delivery"]["failed"], 1, "{account}");
 }

@@ -25,7 +25,7 @@
 
 mod payload;
 mod resume;
-pub use resume::Resume;
+pub use resume::{RecountFailed, Resume};
 
 use super::{Channels, SendText};
 use crate::actors::ws_hub::BroadcastEvent;

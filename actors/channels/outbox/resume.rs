@@ -2,7 +2,8 @@
 //! otherwise resume every pending row at its start, and a node taking an account over later
 //! would send rows the previous runner had already sent. Their rows are resumed instead when
 //! the node takes the account's lease ([`Resume`]), from the store as it is then; rows this
-//! outbox already holds are not queued twice.
+//! outbox already holds are not queued twice. Also [`RecountFailed`], after the retention
+//! sweep deleted failed rows.
 
 use super::{payload, Item, Outbox};
 use crate::storage::OutboxRow;
@@ -64,6 +65,31 @@ impl Handler<Resume> for Outbox {
                 act.pump(&chat, ctx);
             }
             act.report(&m.key);
+        }));
+    }
+}
+
+/// Read the failed-row counts again (the retention sweep deleted some).
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct RecountFailed;
+
+impl Handler<RecountFailed> for Outbox {
+    type Result = ();
+
+    fn handle(&mut self, _: RecountFailed, ctx: &mut Context<Self>) {
+        let load = self.store.outbox_failed_counts();
+        ctx.spawn(load.into_actor(self).map(|counts, act, _| {
+            let Ok(counts) = counts else { return };
+            let counts: std::collections::HashMap<String, i64> = counts.into_iter().collect();
+            let keys: Vec<String> = act.accounts.keys().cloned().collect();
+            for k in keys {
+                let n = counts.get(&k).copied().unwrap_or(0).max(0) as u64;
+                if act.account(&k).stats.failed != n {
+                    act.account(&k).stats.failed = n;
+                    act.report(&k);
+                }
+            }
         }));
     }
 }
