@@ -72,8 +72,8 @@ struct Pending {
     images: Vec<ImageData>,
     target: ReplyTarget,
     agent: String,
-    /// The message's inbox row.
-    inbox: InboxRef,
+    /// The message's inbox rows (several when debounced messages were coalesced).
+    inbox: Vec<InboxRef>,
 }
 
 /// One session's channel-started turn state.
@@ -169,14 +169,15 @@ impl Channels {
 
     /// Routes an accepted (and persisted) message to its session: its files are fetched
     /// first (only now that it is accepted), then it becomes a turn or waits behind the
-    /// session's running one.
+    /// session's running one. `inbox` holds its rows (one, or several coalesced by
+    /// `debounce`; all of one account).
     pub(super) fn dispatch(
         &mut self,
         msg: InboundMessage,
-        inbox: InboxRef,
+        inbox: Vec<InboxRef>,
         ctx: &mut Context<Self>,
     ) {
-        let Some(e) = self.entries.get_mut(&inbox.key) else {
+        let Some(e) = inbox.first().and_then(|r| self.entries.get_mut(&r.key)) else {
             return;
         };
         e.last_inbound_at = Some(now_ms());
@@ -204,7 +205,7 @@ impl Channels {
 struct WithMedia {
     msg: InboundMessage,
     fetched: Fetched,
-    inbox: InboxRef,
+    inbox: Vec<InboxRef>,
 }
 
 impl Handler<WithMedia> for Channels {
@@ -221,14 +222,16 @@ impl Channels {
         &mut self,
         msg: InboundMessage,
         fetched: Fetched,
-        inbox: InboxRef,
+        inbox: Vec<InboxRef>,
         ctx: &mut Context<Self>,
     ) {
-        let Some(e) = self.entries.get(&inbox.key) else {
+        let Some(key) = inbox.first().map(|r| r.key.clone()) else {
+            return;
+        };
+        let Some(e) = self.entries.get(&key) else {
             return;
         };
         let cfg = e.cfg.clone();
-        let key = inbox.key.clone();
         let agent = routing::resolve_agent(&self.config, &msg);
         let session_key = routing::session_key(&self.config, &agent, &msg);
         let body = match (msg.text.trim().is_empty(), msg.media.first()) {
@@ -319,7 +322,7 @@ impl Channels {
                 q.pending.push_back(pending);
                 let mut dropped = Vec::new();
                 while q.pending.len() > cap {
-                    dropped.extend(q.pending.pop_front().map(|p| p.inbox));
+                    dropped.extend(q.pending.pop_front().into_iter().flat_map(|p| p.inbox));
                 }
                 // Dropped by the queue cap: answered as far as the inbox is concerned.
                 if !dropped.is_empty() {
@@ -341,7 +344,7 @@ impl Channels {
                     }
                     if injected.unwrap_or(false) {
                         // Part of the running turn now (whose reply answers it).
-                        actix::spawn(inbox::mark_done(act.store.clone(), vec![pending.inbox]));
+                        actix::spawn(inbox::mark_done(act.store.clone(), pending.inbox));
                         return;
                     }
                     // The run made no further model call: the message runs after it.
@@ -354,7 +357,7 @@ impl Channels {
                 }));
             }
             QueueMode::Interrupt => {
-                let dropped: Vec<InboxRef> = q.pending.drain(..).map(|p| p.inbox).collect();
+                let dropped: Vec<InboxRef> = q.pending.drain(..).flat_map(|p| p.inbox).collect();
                 if !dropped.is_empty() {
                     actix::spawn(inbox::mark_done(self.store.clone(), dropped));
                 }
@@ -385,7 +388,7 @@ impl Channels {
         let target = last.target.clone();
         let agent = last.agent.clone();
         let text = collect_text(&batch);
-        let rows: Vec<InboxRef> = batch.iter().map(|p| p.inbox.clone()).collect();
+        let rows: Vec<InboxRef> = batch.iter().flat_map(|p| p.inbox.clone()).collect();
         let store = self.store.clone();
         let delivering = self.delivering.clone();
         let me = ctx.address();

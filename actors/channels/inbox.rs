@@ -5,8 +5,9 @@
 //! platform only after that answer (so a webhook is acknowledged only once the row is
 //! committed), and polling connectors advance their offset only after it. A message the
 //! account already holds (a platform redelivery, same chat and message id) is dropped. The
-//! row is marked done once its turn's reply was handed to delivery (see `dispatch`); at
-//! start-up, rows not done are turned into turns again ([`Channels::replay_inbox`]), once.
+//! row is marked done once its turn's reply was handed to delivery (see `dispatch`); rows
+//! left unanswered by a previous process are run again by `replay` (at most
+//! `replay::MAX_ATTEMPTS` turns per row). A stored message goes through `debounce`.
 
 use super::dispatch::InboxRef;
 use super::{Channels, Inbound};
@@ -18,9 +19,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-
-/// Done rows are kept this long (redeliveries within it are still recognised).
-const KEEP_DONE_MS: i64 = 7 * 24 * 3600 * 1000;
 
 impl Handler<Inbound> for Channels {
     type Result = ResponseActFuture<Self, Result<(), String>>;
@@ -38,28 +36,32 @@ impl Channels {
         msgs: Vec<InboundMessage>,
         ctx: &mut Context<Self>,
     ) -> ResponseActFuture<Self, Result<(), String>> {
-        let accepted: Vec<(InboundMessage, InboxRef)> = msgs
+        let accepted: Vec<(InboundMessage, InboxRef, u64)> = msgs
             .into_iter()
-            .filter_map(|m| self.admit(&m, ctx).map(|r| (m, r)))
+            .filter_map(|m| {
+                let r = self.admit(&m, ctx)?;
+                Some((m, r, self.debounce.next_arrival()))
+            })
             .collect();
         if accepted.is_empty() {
             return Box::pin(fut::ready(Ok(())));
         }
         let rows = accepted
             .iter()
-            .map(|(m, r)| InboxRow {
+            .map(|(m, r, _)| InboxRow {
                 account: r.key.clone(),
                 message_id: r.id.clone(),
                 body: stored::to_json(m),
                 received_at: now_ms(),
+                attempts: 1,
             })
             .collect();
         let put = self.store.inbox_put(rows);
         Box::pin(put.into_actor(self).map(move |res, act, ctx| match res {
             Ok(fresh) => {
-                for ((msg, r), new) in accepted.into_iter().zip(fresh) {
+                for ((msg, r, arrival), new) in accepted.into_iter().zip(fresh) {
                     if new {
-                        act.dispatch(msg, r, ctx);
+                        act.route_inbound(msg, r, arrival, ctx);
                     } else {
                         tracing::debug!(account = %r.key, "redelivered inbound message dropped");
                     }
@@ -67,55 +69,13 @@ impl Channels {
                 Ok(())
             }
             Err(e) => {
-                for (_, r) in &accepted {
+                for (_, r, _) in &accepted {
                     tracing::error!(account = %r.key, error = %e, "cannot persist an inbound message");
                     act.forget_seen(r);
                 }
                 Err(format!("inbox: {e}"))
             }
         }))
-    }
-
-    /// Start-up: prunes old done rows and runs a turn for every row a previous process left
-    /// unanswered (the actor handles nothing else until they are dispatched).
-    pub(super) fn replay_inbox(&mut self, ctx: &mut Context<Self>) {
-        let store = self.store.clone();
-        let load = async move {
-            if let Err(e) = store.inbox_prune(now_ms() - KEEP_DONE_MS).await {
-                tracing::warn!(error = %e, "cannot prune the channel inbox");
-            }
-            store.inbox_pending().await
-        };
-        ctx.wait(load.into_actor(self).map(|rows, act, ctx| {
-            let rows = match rows {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the channel inbox");
-                    return;
-                }
-            };
-            let mut unusable = Vec::new();
-            for row in rows {
-                let r = InboxRef {
-                    key: row.account.clone(),
-                    id: row.message_id.clone(),
-                };
-                match stored::from_json(&row.body) {
-                    Some(msg) if act.entries.contains_key(&r.key) => {
-                        tracing::info!(account = %r.key, "answering an inbound message left unanswered by the last run");
-                        act.remember_seen(&r.key, &r.id);
-                        act.dispatch(msg, r, ctx);
-                    }
-                    _ => {
-                        tracing::warn!(account = %r.key, "dropping an unanswerable inbox row (unknown account or unreadable)");
-                        unusable.push(r);
-                    }
-                }
-            }
-            if !unusable.is_empty() {
-                actix::spawn(mark_done(act.store.clone(), unusable));
-            }
-        }));
     }
 }
 

@@ -7,7 +7,8 @@
 //! to take the ones it wants; a node that loses a lease (or cannot renew it before it lapses)
 //! stops that connector and shows the account as `standby`, naming the node that runs it.
 //! When a node dies its leases lapse and another node takes over within one lease lifetime.
-//! On shutdown held leases are released. Webhook accounts (inbound HTTP) are not leased, and
+//! On shutdown held leases are released. Taking a lease also replays the account's
+//! unanswered inbox rows (see `replay`): only the node running an account answers them. Webhook accounts (inbound HTTP) are not leased, and
 //! without a shared store (SQLite) nothing is leased: connectors start as before.
 
 use super::{Channels, ConnState, Entry, StopConnector};
@@ -42,6 +43,15 @@ impl Channels {
     /// Whether `e` runs only under a lease (shared store, a connection-holding channel).
     pub(super) fn leased(&self, e: &Entry) -> bool {
         self.lease_ttl.is_some() && e.cfg.kind != ChannelKind::Webhook
+    }
+
+    /// Keys of the accounts run under a lease.
+    pub(super) fn leased_keys(&self) -> std::collections::HashSet<String> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| self.leased(e))
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     /// The account is enabled, configured and supported: it should run somewhere.
@@ -148,6 +158,14 @@ impl Channels {
                 e.state = ConnState::Connecting;
                 e.error = None;
                 self.start_connector(key, ctx.address());
+                // This node answers the account now: its unanswered inbox rows and its
+                // undelivered outbox rows too.
+                if let Some(o) = &self.outbox {
+                    o.do_send(super::outbox::Resume {
+                        key: key.to_string(),
+                    });
+                }
+                self.replay([key.to_string()].into(), false, ctx);
             }
             Outcome::Acquired(Ok(None), holder) => {
                 e.lease.holder = holder;

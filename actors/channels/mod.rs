@@ -17,6 +17,7 @@
 //!   [`SendText`] to the connectors). Anyone may send it [`Deliver`] (the WS `send` method,
 //!   `clawgate message send`, hooks, cron announce).
 
+mod debounce;
 mod deliver;
 mod delivery_ids;
 pub mod discord;
@@ -28,10 +29,12 @@ pub mod leases;
 pub mod outbox;
 mod pairing;
 mod reconfigure;
+mod replay;
 mod rich;
 pub mod signal;
 pub mod slack;
 pub mod slack_socket;
+mod stop;
 pub mod supervise;
 pub mod telegram;
 pub mod webhook;
@@ -53,6 +56,7 @@ pub use deliver::BindDeliveryEvents;
 pub use last_route::DeliverToLast;
 pub use pairing::{ListPairing, PairingError, ResolvePairing};
 pub use reconfigure::Reconfigure;
+pub use replay::InboxStats;
 
 /// One message-sized send; every connector handles it and answers the platform message id.
 #[derive(Message, Debug, Clone)]
@@ -213,6 +217,8 @@ pub struct AccountStatus {
     pub node: Option<String>,
     /// Outbox counters: pending and failed messages, last send error.
     pub delivery: outbox::DeliveryStats,
+    /// Inbox counters: messages given up after too many attempts (see `replay`).
+    pub inbox: InboxStats,
     /// Last progress of the account's long poll or socket (ms; polling and socket connectors).
     pub last_progress_at: Option<i64>,
     /// The most recent error, kept after the connection recovered.
@@ -241,6 +247,8 @@ struct Entry {
     lease: leases::LeaseState,
     /// Outbox counters (pushed by the outbox).
     delivery: outbox::DeliveryStats,
+    /// Inbox counters (read from the store by `replay`).
+    inbox: InboxStats,
 }
 
 impl Entry {
@@ -279,6 +287,7 @@ impl Entry {
             seen: VecDeque::new(),
             lease: leases::LeaseState::default(),
             delivery: outbox::DeliveryStats::default(),
+            inbox: InboxStats::default(),
         }
     }
 }
@@ -313,6 +322,8 @@ pub struct Channels {
     orphan_delivery: BTreeMap<String, outbox::DeliveryStats>,
     /// Replies being delivered (a stop waits for them; see `inbox`).
     delivering: inbox::Delivering,
+    /// Inbound messages held for the debounce window, by sender and chat (see `debounce`).
+    debounce: debounce::Debouncer,
 }
 
 impl Channels {
@@ -358,6 +369,7 @@ impl Channels {
             outbox: None,
             orphan_delivery: BTreeMap::new(),
             delivering: inbox::Delivering::default(),
+            debounce: Default::default(),
         }
     }
 
@@ -387,6 +399,7 @@ impl Channels {
             last_outbound_at: e.last_outbound_at,
             node: self.node_of(e),
             delivery: e.delivery.clone(),
+            inbox: e.inbox.clone(),
             last_progress_at: e.last_progress_at,
             last_error: e.last_error.clone().or_else(|| e.error.clone()),
         }
@@ -460,13 +473,14 @@ impl Actor for Channels {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.load_pairing(ctx);
-        self.outbox = Some(outbox::Outbox::new(self.store.clone(), ctx.address()).start());
+        let outbox = outbox::Outbox::new(self.store.clone(), ctx.address());
+        self.outbox = Some(outbox.deferring(self.leased_keys()).start());
         let keys: Vec<String> = self.entries.keys().cloned().collect();
         for k in keys {
             self.start_connector(&k, ctx.address());
         }
         self.start_lease_rounds(ctx);
-        self.replay_inbox(ctx);
+        self.start_inbox(ctx);
     }
 }
 
@@ -566,46 +580,5 @@ impl Handler<SetEnabled> for Channels {
             w.map_err(|e| DeliveryError::Failed(format!("could not store the choice: {e}")))?;
             Ok(act.status_of(&act.entries[&key]))
         })))
-    }
-}
-
-impl Handler<StopAll> for Channels {
-    type Result = ResponseFuture<()>;
-
-    /// Lets replies already being delivered finish (at most [`STOP_DELIVERY_WAIT`]) so their
-    /// inbox rows are marked done, then stops every connector.
-    fn handle(&mut self, _: StopAll, ctx: &mut Context<Self>) -> Self::Result {
-        let me = ctx.address();
-        let idle = self.delivering.clone().idle(STOP_DELIVERY_WAIT);
-        Box::pin(async move {
-            idle.await;
-            let _ = me.send(StopConnectors).await;
-        })
-    }
-}
-
-/// How long a stop waits for replies being delivered.
-const STOP_DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Stops every connector (the second half of [`StopAll`]).
-#[derive(Message)]
-#[rtype(result = "()")]
-struct StopConnectors;
-
-impl Handler<StopConnectors> for Channels {
-    type Result = ();
-
-    fn handle(&mut self, _: StopConnectors, _: &mut Context<Self>) {
-        for e in self.entries.values_mut() {
-            if let Some(s) = e.stop.take() {
-                s.do_send(StopConnector);
-            }
-            e.sender = None;
-        }
-        // Hand the accounts over: other nodes take them at their next lease round.
-        let keys: Vec<String> = self.entries.keys().cloned().collect();
-        for k in keys {
-            self.release_lease(&k);
-        }
     }
 }

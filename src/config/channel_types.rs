@@ -11,6 +11,8 @@ pub const DEFAULT_ACCOUNT: &str = "default";
 pub const DEFAULT_MAX_RESTARTS_PER_HOUR: u32 = 10;
 /// `messages.queue.cap` default (OpenClaw's).
 pub const DEFAULT_QUEUE_CAP: usize = 20;
+/// Default `channels.retentionDays`.
+pub const DEFAULT_RETENTION_DAYS: u64 = 7;
 
 /// A supported chat platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -336,6 +338,14 @@ pub struct ChannelsConfig {
     pub bindings: Vec<super::bindings::Binding>,
     /// `messages.queue.cap`: messages collected at most (oldest dropped).
     pub queue_cap: usize,
+    /// `messages.queue.debounceMs`: inbound messages of one sender and chat arriving within
+    /// this many ms of each other become one turn (0 = off).
+    pub debounce_ms: u64,
+    /// `messages.queue.debounceMsByChannel`: per-channel overrides of `debounce_ms`.
+    pub debounce_by_channel: BTreeMap<ChannelKind, u64>,
+    /// `channels.retentionDays`: how long answered and failed inbox rows and failed outbox
+    /// rows are kept (days).
+    pub retention_days: u64,
     /// `gateway.channelMaxRestartsPerHour`.
     pub max_restarts_per_hour: u32,
     /// `gateway.channelPollTimeoutSeconds` (`None` = each connector's default).
@@ -354,6 +364,9 @@ impl Default for ChannelsConfig {
             queue_by_channel: BTreeMap::new(),
             bindings: vec![],
             queue_cap: DEFAULT_QUEUE_CAP,
+            debounce_ms: 0,
+            debounce_by_channel: BTreeMap::new(),
+            retention_days: DEFAULT_RETENTION_DAYS,
             max_restarts_per_hour: DEFAULT_MAX_RESTARTS_PER_HOUR,
             poll_timeout_secs: None,
             stall_timeout: None,
@@ -373,6 +386,21 @@ impl ChannelsConfig {
             .get(&kind)
             .copied()
             .unwrap_or(self.queue_mode)
+    }
+
+    /// The inbound debounce window of `kind` (`debounceMsByChannel`, else `debounceMs`).
+    pub fn debounce_for(&self, kind: ChannelKind) -> std::time::Duration {
+        let ms = self
+            .debounce_by_channel
+            .get(&kind)
+            .copied()
+            .unwrap_or(self.debounce_ms);
+        std::time::Duration::from_millis(ms)
+    }
+
+    /// `channels.retentionDays` as a duration.
+    pub fn retention(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.retention_days * 86_400)
     }
 
     /// The account of `kind` with id `id`.

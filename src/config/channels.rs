@@ -1,5 +1,5 @@
 //! Validated channel configuration ([`ChannelsConfig`]) and how it is built from
-//! `channels.*`, `session.dmScope`, `messages.queue`, `bindings` and
+//! `channels.*`, `session.dmScope`, `messages.queue` (see `channel_queue`), `bindings` and
 //! `gateway.channelMaxRestartsPerHour`.
 //!
 //! Every account is flattened: the channel's top-level keys are the base and
@@ -48,10 +48,20 @@ pub(super) fn build(
         dm_scope: dm_scope(&cx, raw.session.dm_scope.as_ref())?,
         ..Default::default()
     };
-    let (mode, by_channel, cap) = queue(&cx, raw.messages.as_ref())?;
-    out.queue_mode = mode;
-    out.queue_by_channel = by_channel;
-    out.queue_cap = cap;
+    let invalid = |k: &str, m: &str| cx.invalid(k, m);
+    let q = super::channel_queue::parse(raw.messages.as_ref(), &invalid)?;
+    out.queue_mode = q.mode;
+    out.queue_by_channel = q.by_channel;
+    out.queue_cap = q.cap;
+    out.debounce_ms = q.debounce_ms;
+    out.debounce_by_channel = q.debounce_by_channel;
+    if let Some(v) = raw
+        .channels
+        .as_ref()
+        .and_then(|c| c.retention_days.as_ref())
+    {
+        out.retention_days = super::channel_queue::retention_days(v, &invalid)?;
+    }
     out.bindings = super::bindings::parse(raw.bindings.as_ref(), agent_ids)
         .map_err(|(k, m)| cx.invalid(&k, m))?;
     if let Some(v) = &raw.gateway.channel_max_restarts_per_hour {
@@ -166,46 +176,6 @@ fn dm_scope(cx: &Ctx<'_>, v: Option<&Value>) -> Result<DmScope, ConfigError> {
             ))
         }
     })
-}
-
-fn queue(
-    cx: &Ctx<'_>,
-    messages: Option<&Value>,
-) -> Result<(QueueMode, BTreeMap<ChannelKind, QueueMode>, usize), ConfigError> {
-    const MODES: &str = "must be collect | followup | steer | steer-backlog | interrupt";
-    let q = messages.and_then(|m| m.get("queue"));
-    let mode = match q.and_then(|q| q.get("mode")) {
-        None => QueueMode::Collect,
-        Some(v) => v
-            .as_str()
-            .and_then(QueueMode::parse)
-            .ok_or_else(|| cx.invalid("messages.queue.mode", MODES))?,
-    };
-    let mut by_channel = BTreeMap::new();
-    if let Some(v) = q.and_then(|q| q.get("byChannel")) {
-        let map = v
-            .as_object()
-            .ok_or_else(|| cx.invalid("messages.queue.byChannel", "must be an object"))?;
-        for (ch, m) in map {
-            let key = format!("messages.queue.byChannel.{ch}");
-            let kind = ChannelKind::parse(ch)
-                .ok_or_else(|| cx.invalid(&key, "not a channel clawgate supports"))?;
-            let m = m
-                .as_str()
-                .and_then(QueueMode::parse)
-                .ok_or_else(|| cx.invalid(&key, MODES))?;
-            by_channel.insert(kind, m);
-        }
-    }
-    let cap = match q.and_then(|q| q.get("cap")) {
-        None => DEFAULT_QUEUE_CAP,
-        Some(v) => v
-            .as_u64()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| cx.invalid("messages.queue.cap", "must be a positive integer"))?
-            as usize,
-    };
-    Ok((mode, by_channel, cap))
 }
 
 /// Normalises one allow-list entry: lower-case, without a `<channel>:`/`user:`/`tg:` prefix.

@@ -228,3 +228,40 @@ fn queue_modes_and_per_channel_overrides() {
         assert!(e.contains(key), "{text}: {e}");
     }
 }
+
+#[test]
+fn debounce_windows_and_retention() {
+    let d = load("{}").unwrap();
+    assert!(d.channels.debounce_for(ChannelKind::Telegram).is_zero());
+    assert_eq!(d.channels.retention_days, 7);
+    let cfg = load(
+        "{ messages: { queue: { debounceMs: 1000, debounceMsByChannel: { telegram: 300, slack: 0 } } }, channels: { retentionDays: 30 } }",
+    )
+    .unwrap();
+    let ms = |k| cfg.channels.debounce_for(k).as_millis();
+    assert_eq!(ms(ChannelKind::Telegram), 300);
+    assert_eq!(ms(ChannelKind::Slack), 0);
+    assert_eq!(ms(ChannelKind::Discord), 1000);
+    assert_eq!(cfg.channels.retention().as_secs(), 30 * 86_400);
+    for (text, key) in [
+        (
+            "{ messages: { queue: { debounceMs: -1 } } }",
+            "messages.queue.debounceMs",
+        ),
+        (
+            "{ messages: { queue: { debounceMs: 60001 } } }",
+            "messages.queue.debounceMs",
+        ),
+        (
+            "{ messages: { queue: { debounceMsByChannel: { fax: 10 } } } }",
+            "messages.queue.debounceMsByChannel.fax",
+        ),
+        (
+            "{ channels: { retentionDays: 0 } }",
+            "channels.retentionDays",
+        ),
+    ] {
+        let e = load(text).unwrap_err().to_string();
+        assert!(e.contains(key), "{text}: {e}");
+    }
+}

@@ -11,6 +11,7 @@ mod build;
 mod build_agents;
 mod build_limits;
 mod build_models;
+mod channel_queue;
 mod channel_retry;
 mod channel_types;
 mod channels;

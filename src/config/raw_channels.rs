@@ -25,6 +25,8 @@ pub struct RawChannels {
     pub webhook: Option<Box<RawChannelAccount>>,
     /// Defaults shared by every channel (accepted; not interpreted).
     pub defaults: Option<Value>,
+    /// clawgate: days answered/failed inbox rows and failed outbox rows are kept (default 7).
+    pub retention_days: Option<Value>,
     /// WhatsApp Business Cloud API (OpenClaw's WhatsApp Web session keys are accepted too).
     pub whatsapp: Option<Box<RawChannelAccount>>,
     /// Signal through a signal-cli REST API server.

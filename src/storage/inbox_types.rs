@@ -11,4 +11,7 @@ pub struct InboxRow {
     pub body: String,
     /// When it arrived (ms).
     pub received_at: i64,
+    /// Turns started for it so far: 1 when it is first stored (its live turn), one more per
+    /// replay after a restart (see [`crate::storage::InboxStore::inbox_attempt`]).
+    pub attempts: i64,
 }

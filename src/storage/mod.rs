@@ -280,6 +280,9 @@ pub trait OutboxStore: Send + Sync {
     fn outbox_pending(&self) -> StoreFuture<Vec<OutboxRow>>;
     /// Failed rows per account (`(account, count)`, by account).
     fn outbox_failed_counts(&self) -> StoreFuture<Vec<(String, i64)>>;
+    /// Deletes failed rows given up before `before` (ms; a failed row's `next_at` is when it
+    /// was given up); returns how many.
+    fn outbox_prune_failed(&self, before: i64) -> StoreFuture<usize>;
 }
 
 /// The durable inbox of the chat channels: an inbound message is written here before the
@@ -290,9 +293,17 @@ pub trait InboxStore: Send + Sync {
     fn inbox_put(&self, rows: Vec<InboxRow>) -> StoreFuture<Vec<bool>>;
     /// Marks messages of an account done at `at` (ms); unknown ids are ignored.
     fn inbox_done(&self, account: &str, message_ids: Vec<String>, at: i64) -> StoreFuture<()>;
-    /// Every message not yet done, oldest first.
+    /// Every message neither done nor failed, oldest first.
     fn inbox_pending(&self) -> StoreFuture<Vec<InboxRow>>;
-    /// Deletes done messages that arrived before `before` (ms); returns how many.
+    /// Counts one more attempt (a replay) for messages of an account that are neither done
+    /// nor failed; unknown ids are ignored.
+    fn inbox_attempt(&self, account: &str, message_ids: Vec<String>) -> StoreFuture<()>;
+    /// Marks messages of an account failed at `at` (ms): kept (a redelivery is still a
+    /// duplicate) but never replayed; done or unknown ids are ignored.
+    fn inbox_fail(&self, account: &str, message_ids: Vec<String>, at: i64) -> StoreFuture<()>;
+    /// Failed messages per account (`(account, count)`, by account).
+    fn inbox_failed_counts(&self) -> StoreFuture<Vec<(String, i64)>>;
+    /// Deletes done and failed messages that arrived before `before` (ms); returns how many.
     fn inbox_prune(&self, before: i64) -> StoreFuture<usize>;
 }
 

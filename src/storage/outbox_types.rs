@@ -47,7 +47,7 @@ pub struct OutboxRow {
     pub state: OutboxState,
     /// Attempts made so far.
     pub attempts: u32,
-    /// When the next attempt is due (ms).
+    /// When the next attempt is due (ms); for a failed row, when it was given up.
     pub next_at: i64,
     /// When the row was written (ms); the give-up bound counts from here.
     pub created_at: i64,

@@ -16,10 +16,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// One gateway process of the cluster.
-struct Node {
-    id: String,
-    port: u16,
-    proc: Proc,
+pub(crate) struct Node {
+    pub(crate) id: String,
+    pub(crate) port: u16,
+    pub(crate) proc: Proc,
     _dir: tempfile::TempDir,
 }
 
@@ -30,7 +30,7 @@ impl Node {
 }
 
 /// Starts gateway `id` on the shared database `db` with `extra` top-level config.
-async fn start_node(id: &str, db: &str, upstream: &str, extra: &str) -> Node {
+pub(crate) async fn start_node(id: &str, db: &str, upstream: &str, extra: &str) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("clawgate.json5");
     std::fs::write(
@@ -188,7 +188,7 @@ async fn a_cron_job_due_every_second_fires_once_per_tick_across_three_nodes() {
 }
 
 /// The Telegram account's status on `node` (`GET /v1/channels`), if it answers.
-async fn telegram_status(node: &Node) -> Option<Value> {
+pub(crate) async fn telegram_status(node: &Node) -> Option<Value> {
     let client = awc::Client::builder()
         .timeout(Duration::from_secs(5))
         .finish();
@@ -209,7 +209,7 @@ async fn telegram_status(node: &Node) -> Option<Value> {
 
 /// Waits (polling the nodes, other processes, with a deadline) until one of `nodes` reports
 /// the account connected and every other one names it as the runner; returns its index.
-async fn runner(nodes: &[&Node]) -> usize {
+pub(crate) async fn runner(nodes: &[&Node]) -> usize {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let mut states = Vec::new();
@@ -262,6 +262,21 @@ async fn a_telegram_account_is_polled_by_one_node_and_moves_when_it_is_killed() 
     let sent = fake.wait_sent(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["text"], "first answer");
+    // Let the runner finish with the message (inbox row done, outbox row deleted): a node
+    // taking the account over replays what is left unfinished, which a kill inside that
+    // one-write window would legitimately repeat.
+    let store = clawgate::storage::open_shared_configured(
+        &clawgate::config::StorageConfig::Postgres { url: db.clone() },
+        std::path::Path::new("/nonexistent"),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(store.inbox_pending().await.unwrap().is_empty()
+        && store.outbox_pending().await.unwrap().is_empty())
+    {
+        assert!(Instant::now() < deadline, "the first message never settled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // SIGKILL: no lease is handed over; the others wait for it to lapse.
     let mut gone = nodes.remove(first);

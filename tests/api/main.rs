@@ -43,6 +43,7 @@ mod channels_media_in;
 mod channels_outbox;
 mod channels_outbox_give_up;
 mod channels_pairing;
+mod channels_reliability;
 mod channels_routing;
 mod channels_signal;
 mod channels_slack;

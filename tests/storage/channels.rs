@@ -63,6 +63,7 @@ pub(super) fn inbox_row(account: &str, id: &str, at: i64) -> InboxRow {
         message_id: id.into(),
         body: format!("{{\"text\":\"{id}\"}}"),
         received_at: at,
+        attempts: 1,
     }
 }
 
@@ -130,4 +131,108 @@ pub(super) async fn channel_inbox(s: &Store) {
         "done and older only"
     );
     assert_eq!(s.inbox_pending().await.unwrap().len(), 2);
+}
+
+/// Attempts per row, failed rows (kept, counted, not pending, still duplicates) and the
+/// retention prune of done and failed rows.
+pub(super) async fn inbox_attempts_and_failures(s: &Store) {
+    let tg = "telegram:default";
+    s.inbox_put(vec![
+        inbox_row(tg, "1", 1_000),
+        InboxRow {
+            attempts: 3,
+            ..inbox_row(tg, "2", 2_000)
+        },
+        inbox_row(tg, "3", 3_000),
+        inbox_row("slack:default", "1", 4_000),
+    ])
+    .await
+    .unwrap();
+    s.inbox_attempt(tg, vec!["1".into(), "nope".into()])
+        .await
+        .unwrap();
+    s.inbox_attempt(tg, vec!["1".into()]).await.unwrap();
+    let attempts: Vec<(String, i64)> = s
+        .inbox_pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.message_id, r.attempts))
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            ("1".into(), 3),
+            ("2".into(), 3),
+            ("3".into(), 1),
+            ("1".into(), 1)
+        ],
+        "stored with its count; one more per replay"
+    );
+
+    s.inbox_fail(tg, vec!["1".into(), "2".into()], 5_000)
+        .await
+        .unwrap();
+    s.inbox_done(tg, vec!["3".into()], 5_000).await.unwrap();
+    s.inbox_fail(tg, vec!["3".into()], 5_000).await.unwrap();
+    s.inbox_attempt(tg, vec!["2".into()]).await.unwrap();
+    let pending: Vec<String> = s
+        .inbox_pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{}/{}", r.account, r.message_id))
+        .collect();
+    assert_eq!(pending, ["slack:default/1"], "failed rows are not pending");
+    assert_eq!(
+        s.inbox_failed_counts().await.unwrap(),
+        vec![(tg.to_string(), 2)],
+        "a done row cannot fail"
+    );
+    assert_eq!(
+        s.inbox_put(vec![inbox_row(tg, "2", 6_000)]).await.unwrap(),
+        vec![false],
+        "a failed message is still a duplicate"
+    );
+
+    assert_eq!(
+        s.inbox_prune(2_500).await.unwrap(),
+        2,
+        "failed and done rows received before the cut"
+    );
+    assert_eq!(
+        s.inbox_failed_counts().await.unwrap(),
+        Vec::<(String, i64)>::new()
+    );
+    assert_eq!(s.inbox_prune(10_000).await.unwrap(), 1, "the done one");
+    assert_eq!(
+        s.inbox_pending().await.unwrap().len(),
+        1,
+        "pending rows stay"
+    );
+}
+
+/// Failed outbox rows given up before the cut are deleted; pending ones never.
+pub(super) async fn outbox_prune(s: &Store) {
+    let old = OutboxRow {
+        state: OutboxState::Failed,
+        next_at: 1_000,
+        ..outbox_row("old", 1, "telegram:default")
+    };
+    let recent = OutboxRow {
+        state: OutboxState::Failed,
+        next_at: 9_000,
+        ..outbox_row("recent", 2, "telegram:default")
+    };
+    let waiting = OutboxRow {
+        next_at: 1_000,
+        ..outbox_row("waiting", 3, "telegram:default")
+    };
+    s.outbox_put(&[old, recent, waiting.clone()]).await.unwrap();
+    assert_eq!(s.outbox_prune_failed(5_000).await.unwrap(), 1);
+    assert_eq!(
+        s.outbox_failed_counts().await.unwrap(),
+        vec![("telegram:default".to_string(), 1)]
+    );
+    assert_eq!(s.outbox_pending().await.unwrap(), vec![waiting]);
 }

@@ -122,6 +122,8 @@ on_both!(
     nodes::cron_claims,
     channels::outbox,
     channels::channel_inbox,
+    channels::inbox_attempts_and_failures,
+    channels::outbox_prune,
     nodes::cluster_leases,
     nodes::dump_and_load,
 );

@@ -24,6 +24,8 @@
 //! key is its `nonce`, with `enforce_nonce`).
 
 mod payload;
+mod resume;
+pub use resume::{RecountFailed, Resume};
 
 use super::{Channels, SendText};
 use crate::actors::ws_hub::BroadcastEvent;
@@ -154,6 +156,8 @@ pub struct Outbox {
     accounts: HashMap<String, Account>,
     chats: HashMap<ChatKey, ChatQueue>,
     seq: i64,
+    /// Accounts whose stored rows are resumed by [`Resume`] (leased), not at start-up.
+    deferred: std::collections::HashSet<String>,
 }
 
 impl Outbox {
@@ -166,6 +170,7 @@ impl Outbox {
             accounts: HashMap::new(),
             chats: HashMap::new(),
             seq: 0,
+            deferred: Default::default(),
         }
     }
 
@@ -356,6 +361,8 @@ impl Outbox {
         };
         item.row.state = OutboxState::Failed;
         item.row.last_error = Some(error.clone());
+        // A failed row's `next_at` is when it was given up (the retention sweep counts from it).
+        item.row.next_at = now_ms();
         if let Some((g, _)) = &item.group {
             g.borrow_mut()
                 .answer(Outcome::Failed(DeliveryError::Failed(error.clone())));
@@ -447,10 +454,11 @@ impl Actor for Outbox {
             for (key, n) in failed.unwrap_or_default() {
                 act.account(&key).stats.failed = n.max(0) as u64;
             }
-            let rows = pending.unwrap_or_else(|e| {
+            let mut rows = pending.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "could not read the channel outbox");
                 vec![]
             });
+            rows.retain(|r| !act.deferred.contains(&r.account));
             let mut items = Vec::new();
             for row in rows {
                 act.seq = act.seq.max(row.seq);
@@ -464,6 +472,7 @@ impl Actor for Outbox {
                         let mut bad = row;
                         bad.state = OutboxState::Failed;
                         bad.last_error = Some("unreadable outbox row".into());
+                        bad.next_at = now_ms();
                         ctx.spawn(
                             act.store
                                 .outbox_update(&bad)

@@ -17,7 +17,7 @@ fn account_json(a: &AccountStatus) -> Value {
         "enabled": a.enabled, "configured": a.configured, "status": a.state.as_str(),
         "botUsername": a.user, "error": a.error, "restarts": a.restarts,
         "lastInboundAt": a.last_inbound_at, "lastOutboundAt": a.last_outbound_at,
-        "delivery": a.delivery,
+        "delivery": a.delivery, "inbox": a.inbox,
         "lastProgressAt": a.last_progress_at, "lastError": a.last_error,
     });
     if let (Some(node), Some(o)) = (&a.node, v.as_object_mut()) {

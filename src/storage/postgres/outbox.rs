@@ -125,4 +125,17 @@ impl OutboxStore for PgStore {
                 .collect())
         })
     }
+
+    fn outbox_prune_failed(&self, before: i64) -> StoreFuture<usize> {
+        self.run(move |s| async move {
+            let c = s.conn().await?;
+            let st = c
+                .prepare_cached(
+                    "DELETE FROM channel_outbox WHERE state = 'failed' AND next_at < $1",
+                )
+                .await
+                .map_err(pg_err)?;
+            Ok(c.execute(&st, &[&before]).await.map_err(pg_err)? as usize)
+        })
+    }
 }

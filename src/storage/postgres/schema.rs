@@ -216,6 +216,14 @@ CREATE TABLE session_owners (
 );
 CREATE INDEX session_owners_node ON session_owners(node_id);
 "#,
+    // Channel inbox replay limit (issue #17): attempts per row (the live turn counts as the
+    // first) and the time a row was given up (`failed_at`; kept, never replayed).
+    r#"
+ALTER TABLE channel_inbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE channel_inbox ADD COLUMN failed_at BIGINT;
+DROP INDEX channel_inbox_open;
+CREATE INDEX channel_inbox_open ON channel_inbox(seq) WHERE done_at IS NULL AND failed_at IS NULL;
+"#,
 ];
 
 /// The advisory lock key the nodes take while migrating (any constant; "clawgate" in ASCII).

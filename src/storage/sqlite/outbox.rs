@@ -82,6 +82,16 @@ impl SqliteStore {
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }
+
+    fn outbox_prune(&self, before: i64) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .prepare_cached(
+                    "DELETE FROM channel_outbox WHERE state = 'failed' AND next_at < ?1",
+                )?
+                .execute(rusqlite::params![before])?)
+        })
+    }
 }
 
 fn now<T: Send + 'static>(r: Result<T, StoreError>) -> StoreFuture<T> {
@@ -105,5 +115,8 @@ impl OutboxStore for SqliteStore {
     fn outbox_failed_counts(&self) -> StoreFuture<Vec<(String, i64)>> {
         let s = self.clone();
         self.inner.readers.run(move || s.outbox_failed())
+    }
+    fn outbox_prune_failed(&self, before: i64) -> StoreFuture<usize> {
+        now(self.outbox_prune(before))
     }
 }

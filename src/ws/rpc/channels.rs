@@ -44,7 +44,7 @@ fn account_json(a: &AccountStatus) -> Value {
         "botUsername": a.user, "lastError": a.last_error, "reconnectAttempts": a.restarts,
         "restarts": a.restarts,
         "lastInboundAt": a.last_inbound_at, "lastOutboundAt": a.last_outbound_at,
-        "delivery": a.delivery,
+        "delivery": a.delivery, "inbox": a.inbox,
         "lastProgressAt": a.last_progress_at,
     });
     if let (Some(node), Some(o)) = (&a.node, v.as_object_mut()) {
