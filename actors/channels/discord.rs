@@ -72,8 +72,6 @@ pub struct DiscordConnector {
     watchdog: Watchdog,
     /// A socket is open or being opened (the watchdog times it).
     live: bool,
-    /// When progress was last reported to the registry (at most once a second).
-    reported: Option<Instant>,
 }
 
 fn with_query(url: &str) -> String {
@@ -108,7 +106,6 @@ impl DiscordConnector {
             watch_cfg: WatchdogConfig::default(),
             watchdog: Watchdog::new(WatchdogConfig::default().stall_for(HTTP_TIMEOUT)),
             live: false,
-            reported: None,
         }
     }
 
@@ -121,13 +118,7 @@ impl DiscordConnector {
 
     /// A frame arrived: progress for the watchdog and (throttled) the status.
     fn progressed(&mut self) {
-        let now = Instant::now();
-        self.watchdog.progress(now);
-        if self
-            .reported
-            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
-        {
-            self.reported = Some(now);
+        if self.watchdog.progress_due(Instant::now()) {
             self.registry.do_send(Progress {
                 key: self.cfg.key(),
                 at: crate::storage::now_ms(),

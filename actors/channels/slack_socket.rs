@@ -60,8 +60,6 @@ pub struct SlackSocket {
     watchdog: Watchdog,
     /// A socket is open or being opened (the watchdog times it).
     live: bool,
-    /// When progress was last reported to the registry (at most once a second).
-    reported: Option<Instant>,
 }
 
 impl SlackSocket {
@@ -76,7 +74,6 @@ impl SlackSocket {
             out: None,
             watchdog: Watchdog::new(WatchdogConfig::default().stall_for(PING_EVERY)),
             live: false,
-            reported: None,
         }
     }
 
@@ -93,13 +90,7 @@ impl SlackSocket {
 
     /// A frame arrived: progress for the watchdog and (throttled) the status.
     fn progressed(&mut self) {
-        let now = Instant::now();
-        self.watchdog.progress(now);
-        if self
-            .reported
-            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
-        {
-            self.reported = Some(now);
+        if self.watchdog.progress_due(Instant::now()) {
             self.registry.do_send(Progress {
                 key: self.cfg.key(),
                 at: crate::storage::now_ms(),

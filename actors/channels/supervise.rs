@@ -114,6 +114,8 @@ pub const STALL_MARGIN: Duration = Duration::from_secs(10);
 pub struct Watchdog {
     stall: Duration,
     last: Instant,
+    /// When progress was last reported to the registry (at most once a second).
+    reported: Option<Instant>,
 }
 
 impl Watchdog {
@@ -122,6 +124,7 @@ impl Watchdog {
         Watchdog {
             stall,
             last: Instant::now(),
+            reported: None,
         }
     }
 
@@ -134,6 +137,19 @@ impl Watchdog {
     /// The connection made progress at `now`.
     pub fn progress(&mut self, now: Instant) {
         self.last = now;
+    }
+
+    /// The connection made progress at `now`; answers whether to report it to the registry
+    /// (`lastProgressAt`), which happens at most once a second.
+    pub fn progress_due(&mut self, now: Instant) -> bool {
+        self.last = now;
+        let due = self
+            .reported
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
+        if due {
+            self.reported = Some(now);
+        }
+        due
     }
 
     /// Whether nothing happened for longer than the bound at `now`.
@@ -164,6 +180,13 @@ mod tests {
         assert!(w.stalled(t0 + Duration::from_secs(11)));
         w.progress(t0 + Duration::from_secs(9));
         assert!(!w.stalled(t0 + Duration::from_secs(11)));
+        assert!(w.progress_due(t0 + Duration::from_secs(12)));
+        assert!(
+            !w.progress_due(t0 + Duration::from_millis(12_500)),
+            "throttled"
+        );
+        assert!(!w.stalled(t0 + Duration::from_secs(22)), "still progress");
+        assert!(w.progress_due(t0 + Duration::from_secs(13)));
         assert_eq!(w.check_every(), Duration::from_millis(2500));
     }
 
