@@ -95,8 +95,16 @@ async fn the_floor_forwards_and_is_measured_beside_the_mock() {
         open_loop::CpuOf::None,
     )
     .await;
-    assert_eq!(ol.steps.len(), 2, "{ol:?}");
-    assert_eq!((ol.steps[0].sent, ol.steps[1].sent), (10, 20));
+    // The search stops after a step over 10 ms added p99 (a loaded machine can cause one):
+    // otherwise it goes on to the next rate.
+    let first = &ol.steps[0];
+    assert_eq!(first.sent, 10, "{ol:?}");
+    if first.added_p99_us <= 10_000.0 && first.errors == 0 {
+        assert_eq!(ol.steps.len(), 2, "{ol:?}");
+        assert_eq!(ol.steps[1].sent, 20);
+    } else {
+        assert_eq!(ol.steps.len(), 1, "stops after a step over the bound: {ol:?}");
+    }
     assert!(ol.steps.iter().all(|s| s.ok + s.errors == s.sent));
 
     mock.set_default(Reply::chunks(&["a", "b", "c"]).with_chunk_delay(Duration::from_millis(20)));
