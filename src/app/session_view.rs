@@ -145,7 +145,8 @@ pub fn extend_gateway_row(
         put(row, k, v);
     }
     if r.model.is_some() {
-        put(row, "modelOverrideSource", json!("session"));
+        // OpenClaw's schema allows "user" (a `sessions.patch` override), "auto" or null.
+        put(row, "modelOverrideSource", json!("user"));
     }
     if let Some(m) = &model {
         put(row, "modelProvider", json!(m.provider));
