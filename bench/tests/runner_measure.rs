@@ -103,7 +103,11 @@ async fn the_floor_forwards_and_is_measured_beside_the_mock() {
         assert_eq!(ol.steps.len(), 2, "{ol:?}");
         assert_eq!(ol.steps[1].sent, 20);
     } else {
-        assert_eq!(ol.steps.len(), 1, "stops after a step over the bound: {ol:?}");
+        assert_eq!(
+            ol.steps.len(),
+            1,
+            "stops after a step over the bound: {ol:?}"
+        );
     }
     assert!(ol.steps.iter().all(|s| s.ok + s.errors == s.sent));
 
