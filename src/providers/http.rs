@@ -13,6 +13,13 @@ use tokio::net::TcpStream;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for the response head once the request is sent.
 pub const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest a pooled upstream connection is reused after its last request. Servers that close
+/// idle keep-alive connections commonly do so at 5 s (uvicorn — vLLM, LiteLLM —, Node, actix,
+/// cpp-httplib); a connection reused at that moment is closed under the request ("connector
+/// has been disconnected"), and a burst of connections released together (after many
+/// concurrent streams) made all three attempts of a turn land in that window in the benchmark.
+/// Staying under 5 s costs a new connection after a longer pause.
+pub const POOL_KEEP_ALIVE: Duration = Duration::from_secs(4);
 /// Largest non-streamed upstream body accepted.
 pub const MAX_UPSTREAM_BODY: usize = 32 * 1024 * 1024;
 
@@ -178,7 +185,7 @@ fn build_client() -> awc::Client {
     let connector = awc::Connector::new()
         .connector(NoDelay::default())
         .timeout(CONNECT_TIMEOUT)
-        .conn_keep_alive(Duration::from_secs(60))
+        .conn_keep_alive(POOL_KEEP_ALIVE)
         .limit(512);
     awc::Client::builder()
         .connector(connector)

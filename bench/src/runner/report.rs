@@ -421,8 +421,8 @@ pub fn table(r: &Results) -> String {
         rows.push((
             format!("WS fan-out, {} chunks → {} subscribers", w.chunks, w.subscribers),
             format!(
-                "{}/{} got final; final p50/p99/max {:.1}/{:.1}/{:.1} ms (run {:.1} ms); {:.0} events/s",
-                w.completed, w.subscribers, w.final_p50_ms, w.final_p99_ms, w.final_max_ms, w.run_ms, w.events_per_s
+                "{}/{} got final; final p50/p99/max {:.1}/{:.1}/{:.1} ms (run {:.1} ms, {}); {:.0} events/s",
+                w.completed, w.subscribers, w.final_p50_ms, w.final_p99_ms, w.final_max_ms, w.run_ms, w.run_status, w.events_per_s
             ),
             "",
         ));

@@ -229,6 +229,8 @@ pub struct FanoutFigure {
     pub events_per_subscriber: u64,
     /// Run start (request sent) → the starter's final `res`, ms.
     pub run_ms: f64,
+    /// The run's outcome in the starter's final `res` (`ok` unless the turn failed).
+    pub run_status: String,
     /// Request sent → a subscriber's `chat` final, ms: p50 / p99 / max.
     pub final_p50_ms: f64,
     /// See `final_p50_ms`.
@@ -239,13 +241,21 @@ pub struct FanoutFigure {
     pub events_per_s: f64,
 }
 
+/// Counts the run's events until its `chat` event ends it (`final` counts, `error` and
+/// `aborted` do not) or [`FRAME_TIMEOUT`] passes from `t0`: ticks keep a live connection busy,
+/// so the bound is on the whole watch, not per frame.
 async fn watch(mut c: WsConn, run_id: &'static str, t0: Instant) -> (u64, Option<Duration>) {
     let mut events = 0u64;
-    while let Ok(Ok(Some(v))) = tokio::time::timeout(FRAME_TIMEOUT, c.recv()).await {
+    let deadline = tokio::time::Instant::from_std(t0 + FRAME_TIMEOUT);
+    while let Ok(Ok(Some(v))) = tokio::time::timeout_at(deadline, c.recv()).await {
         if v["type"] == "event" && v["payload"]["runId"] == run_id {
             events += 1;
-            if v["event"] == "chat" && v["payload"]["state"] == "final" {
-                return (events, Some(t0.elapsed()));
+            if v["event"] == "chat" {
+                match v["payload"]["state"].as_str() {
+                    Some("final") => return (events, Some(t0.elapsed())),
+                    Some("error" | "aborted") => break,
+                    _ => {}
+                }
             }
         }
     }
@@ -268,10 +278,14 @@ pub async fn fanout(addr: SocketAddr, n: usize, chunks: usize) -> std::io::Resul
             json!({"message": "fan out", "agentId": "main", "idempotencyKey": RUN_ID}),
         )
         .await?;
-    let run_ms = loop {
+    let (run_ms, run_status) = loop {
         let v = starter.recv_timeout().await?;
         if v["id"] == id.as_str() && v["payload"]["status"] != "accepted" {
-            break t0.elapsed().as_secs_f64() * 1000.0;
+            let status = v["payload"]["status"]
+                .as_str()
+                .unwrap_or("error")
+                .to_string();
+            break (t0.elapsed().as_secs_f64() * 1000.0, status);
         }
     };
     let mut finals = Vec::new();
@@ -300,6 +314,7 @@ pub async fn fanout(addr: SocketAddr, n: usize, chunks: usize) -> std::io::Resul
         completed: finals.len(),
         events_per_subscriber: crate::stats::median(&counts) as u64,
         run_ms: crate::stats::round1(run_ms),
+        run_status,
         final_p50_ms: pct(0.5),
         final_p99_ms: pct(0.99),
         final_max_ms: pct(1.0),
