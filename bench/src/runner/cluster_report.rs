@@ -95,16 +95,6 @@ pub fn table(r: &ClusterResults) -> String {
 
 /// Writes `<out>/cluster-<date>-<commit>.json` (`-2`, `-3`, … if taken).
 pub fn write_json(results: &ClusterResults, out: &Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(out)?;
     let date = results.timestamp.get(..10).unwrap_or("unknown");
-    let base = format!("cluster-{date}-{}", results.commit);
-    let mut path = out.join(format!("{base}.json"));
-    let mut n = 2;
-    while path.exists() {
-        path = out.join(format!("{base}-{n}.json"));
-        n += 1;
-    }
-    let json = serde_json::to_string_pretty(results).map_err(std::io::Error::other)?;
-    std::fs::write(&path, json + "\n")?;
-    Ok(path)
+    super::report::write_unique_json(results, out, &format!("cluster-{date}-{}", results.commit))
 }

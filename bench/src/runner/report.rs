@@ -180,16 +180,25 @@ pub struct Results {
 
 /// Writes `<out>/<UTC date>-<commit>.json` (with `-2`, `-3`… if taken); returns the path.
 pub fn write_json(results: &Results, out: &Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(out)?;
     let date = results.timestamp.get(..10).unwrap_or("unknown");
-    let base = format!("{date}-{}", results.commit);
+    write_unique_json(results, out, &format!("{date}-{}", results.commit))
+}
+
+/// Writes `value` pretty-printed as `<out>/<base>.json`, or `<base>-2.json`, `-3`, … when the
+/// name is taken (runs never overwrite each other); returns the path.
+pub fn write_unique_json<T: Serialize>(
+    value: &T,
+    out: &Path,
+    base: &str,
+) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(out)?;
     let mut path = out.join(format!("{base}.json"));
     let mut n = 2;
     while path.exists() {
         path = out.join(format!("{base}-{n}.json"));
         n += 1;
     }
-    let json = serde_json::to_string_pretty(results).map_err(std::io::Error::other)?;
+    let json = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     std::fs::write(&path, json + "\n")?;
     Ok(path)
 }

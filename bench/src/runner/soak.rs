@@ -375,16 +375,6 @@ pub fn write_json(
     results: &LeakResults,
     out: &std::path::Path,
 ) -> std::io::Result<std::path::PathBuf> {
-    std::fs::create_dir_all(out)?;
     let date = results.timestamp.get(..10).unwrap_or("unknown");
-    let base = format!("leaks-{date}-{}", results.commit);
-    let mut path = out.join(format!("{base}.json"));
-    let mut n = 2;
-    while path.exists() {
-        path = out.join(format!("{base}-{n}.json"));
-        n += 1;
-    }
-    let json = serde_json::to_string_pretty(results).map_err(std::io::Error::other)?;
-    std::fs::write(&path, json + "\n")?;
-    Ok(path)
+    super::report::write_unique_json(results, out, &format!("leaks-{date}-{}", results.commit))
 }
