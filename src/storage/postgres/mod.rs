@@ -224,6 +224,21 @@ impl PgStore {
         })
     }
 
+    /// Runs `sql`, a `SELECT account, COUNT(*) … GROUP BY account` query without parameters,
+    /// and answers its `(account, count)` rows.
+    fn counts_by_account(&self, sql: &'static str) -> StoreFuture<Vec<(String, i64)>> {
+        self.run(move |s| async move {
+            let c = s.conn().await?;
+            let st = c.prepare_cached(sql).await.map_err(pg_err)?;
+            Ok(c.query(&st, &[])
+                .await
+                .map_err(pg_err)?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+    }
+
     /// Commits `tx`, timing the commit for the observer.
     async fn commit(&self, tx: deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
         let t = std::time::Instant::now();

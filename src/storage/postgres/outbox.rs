@@ -111,19 +111,9 @@ impl OutboxStore for PgStore {
     }
 
     fn outbox_failed_counts(&self) -> StoreFuture<Vec<(String, i64)>> {
-        self.run(move |s| async move {
-            let c = s.conn().await?;
-            let st = c
-                .prepare_cached("SELECT account, COUNT(*) FROM channel_outbox WHERE state = 'failed' GROUP BY account ORDER BY account")
-                .await
-                .map_err(pg_err)?;
-            Ok(c.query(&st, &[])
-                .await
-                .map_err(pg_err)?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect())
-        })
+        self.counts_by_account(
+            "SELECT account, COUNT(*) FROM channel_outbox WHERE state = 'failed' GROUP BY account ORDER BY account",
+        )
     }
 
     fn outbox_prune_failed(&self, before: i64) -> StoreFuture<usize> {
