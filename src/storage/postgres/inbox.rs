@@ -35,18 +35,12 @@ impl InboxStore for PgStore {
     }
 
     fn inbox_done(&self, account: &str, message_ids: Vec<String>, at: i64) -> StoreFuture<()> {
-        let account = account.to_string();
-        self.run(move |s| async move {
-            let c = s.conn().await?;
-            let st = c
-                .prepare_cached("UPDATE channel_inbox SET done_at = $3 WHERE account = $1 AND message_id = ANY($2) AND done_at IS NULL")
-                .await
-                .map_err(pg_err)?;
-            c.execute(&st, &[&account, &message_ids, &at])
-                .await
-                .map_err(pg_err)?;
-            Ok(())
-        })
+        self.mark_inbox_rows(
+            "UPDATE channel_inbox SET done_at = $3 WHERE account = $1 AND message_id = ANY($2) AND done_at IS NULL",
+            account,
+            message_ids,
+            at,
+        )
     }
 
     fn inbox_pending(&self) -> StoreFuture<Vec<InboxRow>> {
@@ -99,23 +93,38 @@ impl InboxStore for PgStore {
     }
 
     fn inbox_fail(&self, account: &str, message_ids: Vec<String>, at: i64) -> StoreFuture<()> {
-        let account = account.to_string();
-        self.run(move |s| async move {
-            let c = s.conn().await?;
-            let st = c
-                .prepare_cached("UPDATE channel_inbox SET failed_at = $3 WHERE account = $1 AND message_id = ANY($2) AND done_at IS NULL AND failed_at IS NULL")
-                .await
-                .map_err(pg_err)?;
-            c.execute(&st, &[&account, &message_ids, &at])
-                .await
-                .map_err(pg_err)?;
-            Ok(())
-        })
+        self.mark_inbox_rows(
+            "UPDATE channel_inbox SET failed_at = $3 WHERE account = $1 AND message_id = ANY($2) AND done_at IS NULL AND failed_at IS NULL",
+            account,
+            message_ids,
+            at,
+        )
     }
 
     fn inbox_failed_counts(&self) -> StoreFuture<Vec<(String, i64)>> {
         self.counts_by_account(
             "SELECT account, COUNT(*) FROM channel_inbox WHERE failed_at IS NOT NULL GROUP BY account ORDER BY account",
         )
+    }
+}
+
+impl PgStore {
+    /// Runs `sql`, an `UPDATE channel_inbox` taking `$1` account, `$2` message ids, `$3` time.
+    fn mark_inbox_rows(
+        &self,
+        sql: &'static str,
+        account: &str,
+        message_ids: Vec<String>,
+        at: i64,
+    ) -> StoreFuture<()> {
+        let account = account.to_string();
+        self.run(move |s| async move {
+            let c = s.conn().await?;
+            let st = c.prepare_cached(sql).await.map_err(pg_err)?;
+            c.execute(&st, &[&account, &message_ids, &at])
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
     }
 }
