@@ -1,27 +1,29 @@
 //! `Router`: the supervisor every HTTP and WebSocket handler talks to.
 //!
-//! - Owns: the registry of live sessions (key → `Addr<Session>`) and of running turns
-//!   (run id → `Addr<AgentRun>`), and the pool of arbiters sessions are sharded over.
-//! - Started by: [`crate::startup::Gateway::build`], once, on the system arbiter.
+//! - Owns: nothing itself. The registry of live sessions (key → `Addr<Session>`), of running
+//!   turns (run id → `Addr<AgentRun>`) and the pool of arbiters sessions are sharded over are in
+//!   [`RouterCore`], shared by the router's shards: one per thread that talks to it
+//!   ([`Routers::here`]), so reaching the supervisor never wakes another thread.
+//! - Started by: [`crate::startup::Gateway::build`] (the first shard, on the system arbiter);
+//!   the other shards start on first use on their threads.
 //! - Talks to: [`super::session::Session`] (creates one per key on the arbiter the key hashes
 //!   to, forwards turns, aborts, invalidations) and [`super::agent_run::AgentRun`] (subscribe,
 //!   abort by run id).
 
+mod registry;
 mod remote;
 
+pub use registry::RouterCore;
 pub use remote::RemoteRun;
 
 use super::agent_run::{self, AgentRun};
-use super::session::{self, Session};
+use super::session;
 use crate::config::ConfigHandle;
 use crate::core::run::Subscriber;
 use crate::core::run::TurnRequest;
 use crate::storage::Store;
 use crate::tools::ToolRegistry;
 use actix::prelude::*;
-use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// Start (or queue) a turn.
@@ -216,43 +218,15 @@ pub struct SetObserver {
     pub observer: Option<Recipient<RunObserved>>,
 }
 
-/// A registered run: queued on its session until its `AgentRun` reports in.
-struct RunEntry {
-    session_key: String,
-    addr: Option<Addr<AgentRun>>,
-}
-
-struct LiveSession {
-    addr: Addr<Session>,
-    forwarded: u64,
-}
-
-/// The actor.
+/// One shard of the supervisor: a thin actor over the shared [`RouterCore`]. Every thread that
+/// talks to the router gets its own shard ([`Routers::here`]), so a message never wakes another
+/// thread just to reach the supervisor.
 pub struct Router {
-    config: ConfigHandle,
-    store: Store,
-    tools: ToolRegistry,
-    shards: Vec<ArbiterHandle>,
-    sessions: HashMap<String, LiveSession>,
-    runs: HashMap<String, RunEntry>,
-    /// Subscribers waiting for a run id that is not registered yet.
-    awaiting: HashMap<String, Vec<Subscriber>>,
-    /// Resolved when `runs` becomes empty.
-    idle_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
-    observer: Option<Recipient<RunObserved>>,
-    /// The gateway's metrics (handed to sessions and runs).
-    metrics: Arc<crate::metrics::Metrics>,
-    /// Session watchers (history follow mode).
-    watchers: HashMap<String, Vec<Subscriber>>,
-    /// Cluster mode: where turns are routed, and the tap on turns run here.
-    gate: Option<(
-        Arc<dyn TurnGate>,
-        tokio::sync::mpsc::UnboundedSender<RunObserved>,
-    )>,
+    core: Arc<RouterCore>,
 }
 
 impl Router {
-    /// A router placing sessions on `shards` (at least one arbiter).
+    /// A router (its first shard) placing sessions on `shards` (at least one arbiter).
     pub fn new(
         config: ConfigHandle,
         store: Store,
@@ -261,56 +235,83 @@ impl Router {
         metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         Router {
-            metrics,
-            config,
-            store,
-            tools,
-            shards,
-            sessions: HashMap::new(),
-            runs: HashMap::new(),
-            awaiting: HashMap::new(),
-            idle_waiters: Vec::new(),
-            observer: None,
-            watchers: HashMap::new(),
-            gate: None,
+            core: Arc::new(RouterCore::new(config, store, tools, shards, metrics)),
         }
     }
 
-    fn shard_for(&self, key: &str) -> ArbiterHandle {
-        if self.shards.is_empty() {
-            return Arbiter::current();
-        }
-        let mut h = DefaultHasher::new();
-        key.hash(&mut h);
-        self.shards[(h.finish() as usize) % self.shards.len()].clone()
+    /// Another shard over `core`.
+    pub(crate) fn shard(core: Arc<RouterCore>) -> Self {
+        Router { core }
+    }
+}
+
+/// Handle on the sharded supervisor: the shard on the thread that started it, and the core
+/// every shard shares (cheap to clone).
+#[derive(Clone)]
+pub struct Routers {
+    main: Addr<Router>,
+    core: Arc<RouterCore>,
+}
+
+impl Routers {
+    /// Starts `router` on the current arbiter as the first shard.
+    pub fn start(router: Router) -> Self {
+        let core = router.core.clone();
+        let main = router.start();
+        core.adopt(main.clone());
+        Routers { main, core }
     }
 
-    fn session(
-        &mut self,
+    /// The first shard (any shard handles any message; this one is on the system arbiter).
+    pub fn main(&self) -> &Addr<Router> {
+        &self.main
+    }
+
+    /// The shard on the calling thread (started on first use), or the first one off an
+    /// arbiter.
+    pub fn here(&self) -> Addr<Router> {
+        self.core.here().unwrap_or_else(|| self.main.clone())
+    }
+
+    /// Routes a turn on the calling thread, as this thread's shard would handle
+    /// [`StartTurn`]: when this returns the run is registered and queued on its session, so
+    /// an abort, attach or wait sent afterwards from any thread finds it (a message would
+    /// leave that to whenever the shard next runs).
+    pub fn start_turn(&self, turn: StartTurn) {
+        self.core.route(turn, || self.here());
+    }
+
+    /// [`Abort`] handled on the calling thread: the abort reaches the session before any turn
+    /// started after this call (answers whether something was aborted).
+    pub fn abort(
+        &self,
+        run_id: Option<String>,
+        session_key: Option<String>,
+    ) -> impl std::future::Future<Output = bool> + 'static {
+        self.core.abort(run_id, session_key)
+    }
+
+    /// [`WatchSession`] handled on the calling thread: every turn started after this call is
+    /// followed.
+    pub fn watch(&self, session_key: &str, sub: Subscriber) {
+        self.core.watch(session_key.to_string(), sub);
+    }
+
+    /// Ids of runs queued or in progress, with their session keys (read on the calling thread).
+    pub fn active_runs(&self) -> Vec<(String, String)> {
+        self.core.active_runs()
+    }
+
+    /// [`MutateSession`] handled on the calling thread: the change reaches the session before
+    /// any turn started after this call.
+    pub fn mutate(
+        &self,
         key: &str,
         agent_id: &str,
-        home: Option<ArbiterHandle>,
-        ctx: &mut Context<Self>,
-    ) -> &mut LiveSession {
-        let alive = self.sessions.get(key).is_some_and(|s| s.addr.connected());
-        if !alive {
-            let shard = home.unwrap_or_else(|| self.shard_for(key));
-            let (k, a, cfg, store, tools, me, metrics) = (
-                key.to_string(),
-                agent_id.to_string(),
-                self.config.clone(),
-                self.store.clone(),
-                self.tools.clone(),
-                ctx.address(),
-                self.metrics.clone(),
-            );
-            let addr = Session::start_in_arbiter(&shard, move |_| {
-                Session::new(k, a, cfg, store, tools, me, metrics)
-            });
-            self.sessions
-                .insert(key.to_string(), LiveSession { addr, forwarded: 0 });
-        }
-        self.sessions.get_mut(key).expect("inserted above")
+        op: session::SessionOp,
+    ) -> impl std::future::Future<Output = Result<session::Mutated, String>> + 'static {
+        let req = self.core.mutate(key, agent_id, op);
+        async move { req.await.map_err(|e| format!("session unavailable: {e}"))? }
     }
 }
 
@@ -321,126 +322,53 @@ impl Actor for Router {
 impl Handler<StartTurn> for Router {
     type Result = ();
     fn handle(&mut self, msg: StartTurn, ctx: &mut Self::Context) {
-        match &self.gate {
-            Some((gate, _)) => gate.route(msg, ctx.address()),
-            None => self.start(msg, ctx),
-        }
+        self.core.route(msg, || ctx.address());
     }
 }
 
 impl Handler<StartOwnedTurn> for Router {
     type Result = ();
-    fn handle(&mut self, msg: StartOwnedTurn, ctx: &mut Self::Context) {
-        self.start(msg.0, ctx);
+    fn handle(&mut self, msg: StartOwnedTurn, _: &mut Self::Context) {
+        self.core.start(msg.0);
     }
 }
 
 impl Handler<SetTurnGate> for Router {
     type Result = ();
     fn handle(&mut self, msg: SetTurnGate, _: &mut Self::Context) {
-        self.gate = Some((msg.gate, msg.tap));
-    }
-}
-
-impl Router {
-    /// Registers the turn and enqueues it on its session (started here if needed).
-    fn start(&mut self, mut msg: StartTurn, ctx: &mut Context<Self>) {
-        let key = msg.req.session_key.clone();
-        let agent = msg.req.agent_id.clone();
-        if let Some((_, tap)) = &self.gate {
-            let (sub, rx) = Subscriber::channel(false);
-            msg.subscribers.push(sub);
-            let _ = tap.send(RunObserved {
-                run_id: msg.req.run_id.clone(),
-                session_key: key.clone(),
-                agent_id: agent.clone(),
-                rx,
-            });
-        }
-        if let Some(observer) = &self.observer {
-            let (sub, rx) = Subscriber::channel(false);
-            msg.subscribers.push(sub);
-            observer.do_send(RunObserved {
-                run_id: msg.req.run_id.clone(),
-                session_key: key.clone(),
-                agent_id: agent.clone(),
-                rx,
-            });
-        }
-        if let Some(watchers) = self.watchers.get_mut(&key) {
-            watchers.retain(|w| !w.tx.is_closed());
-            msg.subscribers.extend(watchers.iter().cloned());
-            if watchers.is_empty() {
-                self.watchers.remove(&key);
-            }
-        }
-        if let Some(waiting) = self.awaiting.remove(&msg.req.run_id) {
-            msg.subscribers
-                .extend(waiting.into_iter().filter(|s| !s.tx.is_closed()));
-        }
-        self.runs.insert(
-            msg.req.run_id.clone(),
-            RunEntry {
-                session_key: key.clone(),
-                addr: None,
-            },
-        );
-        let s = self.session(&key, &agent, msg.home, ctx);
-        s.forwarded += 1;
-        s.addr.do_send(session::Enqueue {
-            req: msg.req,
-            subscribers: msg.subscribers,
-        });
+        self.core.set_gate((msg.gate, msg.tap));
     }
 }
 
 impl Handler<RunStarted> for Router {
     type Result = ();
     fn handle(&mut self, msg: RunStarted, _: &mut Self::Context) {
-        let entry = self.runs.entry(msg.run_id).or_insert(RunEntry {
-            session_key: msg.session_key,
-            addr: None,
-        });
-        entry.addr = Some(msg.addr);
+        self.core.run_started(msg.run_id, msg.session_key, msg.addr);
     }
 }
 
 impl Handler<RunEnded> for Router {
     type Result = ();
     fn handle(&mut self, msg: RunEnded, _: &mut Self::Context) {
-        self.runs.remove(&msg.run_id);
-        if self.runs.is_empty() {
-            for w in self.idle_waiters.drain(..) {
-                let _ = w.send(());
-            }
-        }
+        self.core.run_ended(&msg.run_id);
     }
 }
 
 impl Handler<WatchSession> for Router {
     type Result = ();
     fn handle(&mut self, msg: WatchSession, _: &mut Self::Context) {
-        self.watchers.retain(|_, subs| {
-            subs.retain(|s| !s.tx.is_closed());
-            !subs.is_empty()
-        });
-        self.watchers
-            .entry(msg.session_key)
-            .or_default()
-            .push(msg.sub);
+        self.core.watch(msg.session_key, msg.sub);
     }
 }
 
 impl Handler<WhenIdle> for Router {
     type Result = ResponseFuture<()>;
     fn handle(&mut self, _: WhenIdle, _: &mut Self::Context) -> Self::Result {
-        if self.runs.is_empty() {
-            return Box::pin(std::future::ready(()));
-        }
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.idle_waiters.push(tx);
+        let rx = self.core.when_idle();
         Box::pin(async move {
-            let _ = rx.await;
+            if let Some(rx) = rx {
+                let _ = rx.await;
+            }
         })
     }
 }
@@ -448,70 +376,21 @@ impl Handler<WhenIdle> for Router {
 impl Handler<SubscribeRun> for Router {
     type Result = MessageResult<SubscribeRun>;
     fn handle(&mut self, msg: SubscribeRun, _: &mut Self::Context) -> Self::Result {
-        let Some(entry) = self.runs.get(&msg.run_id) else {
-            if !msg.await_unknown {
-                return MessageResult(RunLookup::Unknown);
-            }
-            self.awaiting.retain(|_, subs| {
-                subs.retain(|s| !s.tx.is_closed());
-                !subs.is_empty()
-            });
-            self.awaiting.entry(msg.run_id).or_default().push(msg.sub);
-            return MessageResult(RunLookup::Awaiting);
-        };
-        match &entry.addr {
-            Some(addr) => addr.do_send(agent_run::Subscribe { sub: msg.sub }),
-            None => match self.sessions.get(&entry.session_key) {
-                Some(s) => s.addr.do_send(session::Attach {
-                    run_id: msg.run_id,
-                    sub: msg.sub,
-                }),
-                None => return MessageResult(RunLookup::Unknown),
-            },
-        }
-        MessageResult(RunLookup::Live)
+        MessageResult(self.core.subscribe(msg.run_id, msg.sub, msg.await_unknown))
     }
 }
 
 impl Handler<Abort> for Router {
     type Result = ResponseFuture<bool>;
     fn handle(&mut self, msg: Abort, _: &mut Self::Context) -> Self::Result {
-        let key = msg.session_key.clone().or_else(|| {
-            msg.run_id
-                .as_ref()
-                .and_then(|r| self.runs.get(r).map(|e| e.session_key.clone()))
-        });
-        let target = key.and_then(|k| self.sessions.get(&k).map(|s| s.addr.clone()));
-        let direct = msg
-            .run_id
-            .as_ref()
-            .and_then(|r| self.runs.get(r).and_then(|e| e.addr.clone()));
-        if target.is_none() && direct.is_none() {
-            if let (Some((gate, _)), Some(run_id)) = (&self.gate, &msg.run_id) {
-                let forwarded = gate.abort_forwarded(run_id);
-                return Box::pin(std::future::ready(forwarded));
-            }
-        }
-        Box::pin(async move {
-            if let Some(s) = target {
-                return s
-                    .send(session::AbortTurns { run_id: msg.run_id })
-                    .await
-                    .unwrap_or(false);
-            }
-            if let Some(a) = direct {
-                a.do_send(agent_run::Abort);
-                return true;
-            }
-            false
-        })
+        Box::pin(self.core.abort(msg.run_id, msg.session_key))
     }
 }
 
 impl Handler<SteerRun> for Router {
     type Result = ResponseFuture<bool>;
     fn handle(&mut self, msg: SteerRun, _: &mut Self::Context) -> Self::Result {
-        let run = self.runs.get(&msg.run_id).and_then(|e| e.addr.clone());
+        let run = self.core.running(&msg.run_id);
         Box::pin(async move {
             match run {
                 Some(a) => a
@@ -527,23 +406,14 @@ impl Handler<SteerRun> for Router {
 impl Handler<ReleaseSession> for Router {
     type Result = bool;
     fn handle(&mut self, msg: ReleaseSession, _: &mut Self::Context) -> bool {
-        match self.sessions.get(&msg.key) {
-            Some(s) if s.forwarded <= msg.received => {
-                self.sessions.remove(&msg.key);
-                true
-            }
-            Some(_) => false,
-            None => true,
-        }
+        self.core.release(&msg.key, msg.received)
     }
 }
 
 impl Handler<MutateSession> for Router {
     type Result = ResponseFuture<Result<session::Mutated, String>>;
-    fn handle(&mut self, msg: MutateSession, ctx: &mut Self::Context) -> Self::Result {
-        let s = self.session(&msg.key, &msg.agent_id, None, ctx);
-        s.forwarded += 1;
-        let req = s.addr.send(session::Mutate { op: msg.op });
+    fn handle(&mut self, msg: MutateSession, _: &mut Self::Context) -> Self::Result {
+        let req = self.core.mutate(&msg.key, &msg.agent_id, msg.op);
         Box::pin(async move { req.await.map_err(|e| format!("session unavailable: {e}"))? })
     }
 }
@@ -551,28 +421,20 @@ impl Handler<MutateSession> for Router {
 impl Handler<GetStats> for Router {
     type Result = MessageResult<GetStats>;
     fn handle(&mut self, _: GetStats, _: &mut Self::Context) -> Self::Result {
-        MessageResult(Stats {
-            live_sessions: self.sessions.len(),
-            active_runs: self.runs.values().filter(|e| e.addr.is_some()).count(),
-        })
+        MessageResult(self.core.stats())
     }
 }
 
 impl Handler<SetObserver> for Router {
     type Result = ();
     fn handle(&mut self, msg: SetObserver, _: &mut Self::Context) {
-        self.observer = msg.observer;
+        self.core.set_observer(msg.observer);
     }
 }
 
 impl Handler<ActiveRuns> for Router {
     type Result = MessageResult<ActiveRuns>;
     fn handle(&mut self, _: ActiveRuns, _: &mut Self::Context) -> Self::Result {
-        MessageResult(
-            self.runs
-                .iter()
-                .map(|(id, e)| (id.clone(), e.session_key.clone()))
-                .collect(),
-        )
+        MessageResult(self.core.active_runs())
     }
 }

@@ -5,7 +5,7 @@
 //! and no chat connector, cron scheduler or hook runs here (a `--deliver` from a local turn
 //! reports that no channel is connected).
 
-use crate::actors::router::Router;
+use crate::actors::router::{Router, Routers};
 use crate::app::{App, Placement};
 use crate::config::{ChannelsConfig, Config};
 use crate::core::run::{RunOutcome, TurnRequest};
@@ -24,22 +24,21 @@ pub async fn run_turn(config: Config, req: TurnRequest) -> Result<RunOutcome, St
     });
     let tools = ToolRegistry::default();
     let live = crate::config::ConfigHandle::new(config.clone());
-    let router = Router::new(
+    let routers = Routers::start(Router::new(
         live.clone(),
         store.clone(),
         tools.clone(),
         vec![Arbiter::current()],
         Arc::new(crate::metrics::Metrics::new()),
-    )
-    .start();
+    ));
     let channels = crate::actors::channels::Channels::new(
-        router.clone(),
+        routers.main().clone(),
         config.clone(),
         store.clone(),
         Default::default(),
     )
     .start();
-    let app = App::new(router, live, store, tools, channels);
+    let app = App::new(routers, live, store, tools, channels);
     app.start_detached(req, Placement::Here)
         .outcome()
         .await

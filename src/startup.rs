@@ -1,7 +1,7 @@
 //! Building and running a gateway: token resolution, the store, the actor tree, the HTTP
 //! server (port 0 works for tests), and graceful shutdown.
 
-use crate::actors::router::Router;
+use crate::actors::router::{Router, Routers};
 use crate::auth::{generate_token, Auth};
 use crate::config::{AuthMode, Config, ModelInfo, ModelRef, ProviderApi, ProviderConfig, Secret};
 use crate::state::AppState;
@@ -244,14 +244,14 @@ impl Gateway {
             .unwrap_or(cores);
         let shards: Vec<Arbiter> = (0..n_shards).map(|_| Arbiter::new()).collect();
         let tools = ToolRegistry::default();
-        let router = Router::new(
+        let routers = Routers::start(Router::new(
             live.clone(),
             store.clone(),
             tools.clone(),
             shards.iter().map(|a| a.handle()).collect(),
             metrics.clone(),
-        )
-        .start();
+        ));
+        let router = routers.main().clone();
 
         let listeners = config
             .bind
@@ -280,7 +280,7 @@ impl Gateway {
         let delivery_ids = registry.delivery_ids();
         let channels = registry.start();
         let app = crate::app::App::new(
-            router.clone(),
+            routers,
             live.clone(),
             store.clone(),
             tools,

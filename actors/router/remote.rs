@@ -19,13 +19,8 @@ pub struct RemoteRun {
 impl Handler<RemoteRun> for Router {
     type Result = ();
     fn handle(&mut self, msg: RemoteRun, _: &mut Self::Context) {
-        let Some(watchers) = self.watchers.get_mut(&msg.session_key) else {
-            return;
-        };
-        watchers.retain(|w| !w.tx.is_closed());
-        let mut subs = watchers.clone();
+        let mut subs = self.core.watchers_of(&msg.session_key);
         if subs.is_empty() {
-            self.watchers.remove(&msg.session_key);
             return;
         }
         let mut rx = msg.rx;

@@ -49,7 +49,7 @@ pub mod turns;
 pub use error::AppError;
 pub use turns::{Placement, RunEnd, RunHandle};
 
-use crate::actors::router::Router;
+use crate::actors::router::{Router, Routers};
 use crate::config::{Config, ConfigHandle};
 use crate::storage::Store;
 use crate::tools::ToolRegistry;
@@ -59,7 +59,7 @@ use std::sync::Arc;
 /// The application handle (cheap to clone).
 #[derive(Clone)]
 pub struct App {
-    router: Addr<Router>,
+    routers: Routers,
     config: ConfigHandle,
     store: Store,
     tools: ToolRegistry,
@@ -78,7 +78,7 @@ pub struct App {
 impl App {
     /// A handle over a started router; binds itself as the tools' host.
     pub fn new(
-        router: Addr<Router>,
+        routers: Routers,
         config: ConfigHandle,
         store: Store,
         tools: ToolRegistry,
@@ -86,7 +86,7 @@ impl App {
     ) -> Self {
         let config_for_skills = config.load();
         let app = App {
-            router,
+            routers,
             memory: crate::memory::Memory::start(config.load(), store.clone()),
             browser: crate::browser::Browser::new(),
             keys: Arc::new(crate::keys::KeyRegistry::new(store.clone())),
@@ -117,7 +117,7 @@ impl App {
 
     /// The supervisor (for the few edges that still message it directly).
     pub fn router(&self) -> &Addr<Router> {
-        &self.router
+        self.routers.main()
     }
 
     /// Joins this node's cluster handle (cluster mode only, once at start-up).

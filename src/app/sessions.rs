@@ -4,7 +4,6 @@
 //! ([`crate::cluster::sessions`]), whichever node received it.
 
 use super::{App, AppError};
-use crate::actors::router::MutateSession;
 use crate::actors::session::{Mutated, SessionOp};
 use crate::storage::{SessionPatch, SessionRow};
 
@@ -42,7 +41,7 @@ impl App {
         if let Some(c) = self.cluster() {
             return c
                 .mutate(
-                    self.router.clone(),
+                    self.routers.here(),
                     key.to_string(),
                     agent_id.to_string(),
                     op,
@@ -50,14 +49,9 @@ impl App {
                 .await
                 .map_err(AppError::Unavailable);
         }
-        self.router
-            .send(MutateSession {
-                key: key.to_string(),
-                agent_id: agent_id.to_string(),
-                op,
-            })
+        self.routers
+            .mutate(key, agent_id, op)
             .await
-            .map_err(|e| AppError::Unavailable(format!("router unavailable: {e}")))?
             .map_err(AppError::Unavailable)
     }
 

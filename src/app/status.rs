@@ -20,7 +20,7 @@ pub struct Status {
 impl App {
     /// The live counts from the router.
     pub async fn stats(&self) -> Stats {
-        self.router.send(GetStats).await.unwrap_or_default()
+        self.routers.here().send(GetStats).await.unwrap_or_default()
     }
 
     /// Whether this node's bus connection is up (always, for a single node).

@@ -67,10 +67,8 @@ impl RunHandle {
 
     /// Asks the run to stop (its outcome still arrives, as aborted).
     pub fn abort(&self) {
-        self.app.router.do_send(Abort {
-            run_id: Some(self.run_id.clone()),
-            session_key: None,
-        });
+        // The abort is sent when this is called; its answer is not needed.
+        drop(self.app.routers.abort(Some(self.run_id.clone()), None));
     }
 }
 
@@ -125,7 +123,7 @@ impl App {
 
     /// Starts a turn nobody watches.
     pub fn spawn_turn(&self, req: TurnRequest, placement: Placement) {
-        self.router.do_send(StartTurn {
+        self.routers.start_turn(StartTurn {
             req,
             subscribers: vec![],
             home: placement.home(),
@@ -135,7 +133,7 @@ impl App {
     fn start_with(&self, req: TurnRequest, placement: Placement, owner: bool) -> RunHandle {
         let (sub, rx) = Subscriber::channel(owner);
         let run_id = req.run_id.clone();
-        self.router.do_send(StartTurn {
+        self.routers.start_turn(StartTurn {
             req,
             subscribers: vec![sub],
             home: placement.home(),
@@ -151,7 +149,8 @@ impl App {
     pub async fn attach(&self, run_id: &str) -> Option<RunHandle> {
         let (sub, rx) = Subscriber::channel(false);
         let found = self
-            .router
+            .routers
+            .here()
             .send(SubscribeRun {
                 run_id: run_id.to_string(),
                 sub,
@@ -172,7 +171,8 @@ impl App {
     pub async fn wait_run(&self, run_id: &str, timeout: Duration) -> RunEnd {
         let (sub, mut rx) = Subscriber::channel(false);
         let found = self
-            .router
+            .routers
+            .here()
             .send(SubscribeRun {
                 run_id: run_id.to_string(),
                 sub,
@@ -222,14 +222,7 @@ impl App {
     /// Aborts what `target` names; `true` when something was queued or running.
     pub async fn abort(&self, target: AbortTarget) -> bool {
         match target {
-            AbortTarget::Run(r) => self
-                .router
-                .send(Abort {
-                    run_id: Some(r),
-                    session_key: None,
-                })
-                .await
-                .unwrap_or(false),
+            AbortTarget::Run(r) => self.routers.abort(Some(r), None).await,
             AbortTarget::RunOfSession {
                 run_id,
                 session_key,
@@ -245,13 +238,19 @@ impl App {
         match self.cluster() {
             Some(c) => {
                 c.abort_session(
-                    self.router.clone(),
+                    self.routers.here(),
                     key.to_string(),
                     run_id.map(str::to_string),
                 )
                 .await
             }
-            None => abort_here(&self.router, key, run_id).await,
+            None => {
+                let ids = runs_of(self.routers.active_runs(), key, run_id);
+                let aborted = self
+                    .routers
+                    .abort(run_id.map(str::to_string), Some(key.to_string()));
+                (aborted.await, ids)
+            }
         }
     }
 
@@ -269,24 +268,30 @@ impl App {
 
     /// Ids (and session keys) of the runs queued or running.
     pub async fn active_runs(&self) -> Vec<(String, String)> {
-        self.router.send(ActiveRuns).await.unwrap_or_default()
+        self.routers.active_runs()
     }
 
     /// The events of every turn started on `session_key` from now on (never their owner),
     /// until the receiver is dropped.
     pub fn watch_session(&self, session_key: &str) -> mpsc::Receiver<EventRef> {
         let (sub, rx) = Subscriber::channel(false);
-        self.router.do_send(crate::actors::router::WatchSession {
-            session_key: session_key.to_string(),
-            sub,
-        });
+        self.routers.watch(session_key, sub);
         rx
     }
 
     /// Resolves once no run is queued or running.
     pub async fn when_idle(&self) {
-        let _ = self.router.send(WhenIdle).await;
+        let _ = self.routers.here().send(WhenIdle).await;
     }
+}
+
+/// The ids among `active` (run id, session key) of session `key`'s runs (only `run_id`).
+fn runs_of(active: Vec<(String, String)>, key: &str, run_id: Option<&str>) -> Vec<String> {
+    active
+        .into_iter()
+        .filter(|(id, k)| k == key && run_id.is_none_or(|r| r == id))
+        .map(|(id, _)| id)
+        .collect()
 }
 
 /// Aborts the turns of session `key` (only `run_id`, when given) that run on this node;
@@ -296,14 +301,11 @@ pub(crate) async fn abort_here(
     key: &str,
     run_id: Option<&str>,
 ) -> (bool, Vec<String>) {
-    let ids: Vec<String> = router
-        .send(ActiveRuns)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(id, k)| k == key && run_id.is_none_or(|r| r == id))
-        .map(|(id, _)| id)
-        .collect();
+    let ids = runs_of(
+        router.send(ActiveRuns).await.unwrap_or_default(),
+        key,
+        run_id,
+    );
     let aborted = router
         .send(Abort {
             run_id: run_id.map(str::to_string),
