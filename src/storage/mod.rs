@@ -79,7 +79,9 @@ pub trait TranscriptStore: Send + Sync {
         model: Option<&str>,
         msgs: Vec<NewMessage>,
     ) -> StoreFuture<()>;
-    /// The turn's output, the run's end and the session's token counters, committed together.
+    /// The turn's output, the run's end and the session's token and message counters,
+    /// committed together. The session's `updated_at` is left where [`Self::begin_turn`] put
+    /// it (a session's time is when its last turn began).
     fn end_turn(&self, end: TurnEnd) -> StoreFuture<()>;
 }
 

@@ -228,6 +228,12 @@ pub(super) async fn turns(s: &Store) {
         (run.status.as_str(), run.session_key.as_str(), run.ended_at),
         ("running", key, None)
     );
+    let began = s.get_session(key).await.unwrap().unwrap().updated_at;
+    assert!(began >= row.updated_at, "a turn's start moves updated_at");
+    // The end is stamped at a later millisecond, so an end that moved updated_at would show.
+    while clawgate::storage::now_ms() <= began {
+        std::hint::spin_loop();
+    }
 
     let refused = s
         .begin_turn(key, sid, "run_1", None, vec![msg(Role::User, "again")])
@@ -276,6 +282,10 @@ pub(super) async fn turns(s: &Store) {
             after.total_tokens
         ),
         (2, 12, 5, 17)
+    );
+    assert_eq!(
+        after.updated_at, began,
+        "the end leaves updated_at where the turn's start put it"
     );
     let last = s.load_messages(sid, 1).await.unwrap();
     assert_eq!(

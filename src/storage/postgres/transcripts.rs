@@ -23,7 +23,29 @@ async fn insert_messages<C: GenericClient>(
     if msgs.is_empty() {
         return Ok(());
     }
+    let now = insert_rows(c, key, session_id, run_id, msgs).await?;
+    let st = c
+        .prepare_cached("UPDATE sessions SET updated_at = $2, message_count = message_count + $3 WHERE key = $1")
+        .await
+        .map_err(pg_err)?;
+    c.execute(&st, &[&key, &now, &(msgs.len() as i64)])
+        .await
+        .map_err(pg_err)?;
+    Ok(())
+}
+
+/// Inserts `msgs` (the session row is the caller's); answers their time.
+async fn insert_rows<C: GenericClient>(
+    c: &C,
+    key: &str,
+    session_id: &str,
+    run_id: Option<&str>,
+    msgs: &[NewMessage],
+) -> Result<i64, StoreError> {
     let now = now_ms();
+    if msgs.is_empty() {
+        return Ok(now);
+    }
     let ins = c
         .prepare_cached("INSERT INTO messages(session_key, session_id, role, content, tool_calls, tool_call_id, run_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .await
@@ -47,14 +69,7 @@ async fn insert_messages<C: GenericClient>(
         .await
         .map_err(pg_err)?;
     }
-    let st = c
-        .prepare_cached("UPDATE sessions SET updated_at = $2, message_count = message_count + $3 WHERE key = $1")
-        .await
-        .map_err(pg_err)?;
-    c.execute(&st, &[&key, &now, &(msgs.len() as i64)])
-        .await
-        .map_err(pg_err)?;
-    Ok(())
+    Ok(now)
 }
 
 impl TranscriptStore for PgStore {
@@ -151,7 +166,7 @@ impl TranscriptStore for PgStore {
             let (p, o, t) = end.usage.openai_triple();
             let mut c = s.conn().await?;
             let tx = c.transaction().await.map_err(pg_err)?;
-            insert_messages(
+            insert_rows(
                 &tx,
                 &end.key,
                 &end.session_id,
@@ -180,13 +195,24 @@ impl TranscriptStore for PgStore {
             )
             .await
             .map_err(pg_err)?;
+            // `updated_at` moved when the turn began; leaving it alone keeps this update off
+            // the session indexes (a heap-only tuple update).
             let st = tx
-                .prepare_cached("UPDATE sessions SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3, total_tokens = total_tokens + $4 WHERE key = $1")
+                .prepare_cached("UPDATE sessions SET message_count = message_count + $2, input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, total_tokens = total_tokens + $5 WHERE key = $1")
                 .await
                 .map_err(pg_err)?;
-            tx.execute(&st, &[&end.key, &(p as i64), &(o as i64), &(t as i64)])
-                .await
-                .map_err(pg_err)?;
+            tx.execute(
+                &st,
+                &[
+                    &end.key,
+                    &(end.messages.len() as i64),
+                    &(p as i64),
+                    &(o as i64),
+                    &(t as i64),
+                ],
+            )
+            .await
+            .map_err(pg_err)?;
             s.commit(tx).await
         })
     }

@@ -464,13 +464,15 @@ impl SqliteStore {
     pub fn end_turn(&self, end: TurnEnd) -> StoreFuture<()> {
         self.write_async(Box::new(move |c| {
             let (p, o, t) = end.usage.openai_triple();
-            insert_messages(c, &end.key, &end.session_id, Some(&end.run_id), &end.messages)?;
+            insert_rows(c, &end.key, &end.session_id, Some(&end.run_id), &end.messages)?;
             c.prepare_cached(
                 "UPDATE runs SET status=?2, ended_at=?3, input_tokens=?4, output_tokens=?5, cache_read=?6, cache_write=?7, total_tokens=?8, model=COALESCE(?9, model), error=?10 WHERE run_id=?1",
             )?
             .execute(params![end.run_id, end.status.as_str(), now_ms(), end.usage.input as i64, end.usage.output as i64, end.usage.cache_read as i64, end.usage.cache_write as i64, t as i64, end.model, end.error])?;
-            c.prepare_cached("UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_tokens = total_tokens + ?4 WHERE key = ?1")?
-                .execute(params![end.key, p as i64, o as i64, t as i64])?;
+            // `updated_at` moved when the turn began; leaving it alone here keeps the session
+            // indexes (ordered by it) out of this commit.
+            c.prepare_cached("UPDATE sessions SET message_count = message_count + ?2, input_tokens = input_tokens + ?3, output_tokens = output_tokens + ?4, total_tokens = total_tokens + ?5 WHERE key = ?1")?
+                .execute(params![end.key, end.messages.len() as i64, p as i64, o as i64, t as i64])?;
             Ok(())
         }))
     }
@@ -633,6 +635,7 @@ impl SqliteStore {
     }
 }
 
+/// Appends `msgs` to the transcript and moves the session's `updated_at` and message count.
 fn insert_messages(
     tx: &Connection,
     key: &str,
@@ -643,7 +646,26 @@ fn insert_messages(
     if msgs.is_empty() {
         return Ok(());
     }
+    let now = insert_rows(tx, key, session_id, run_id, msgs)?;
+    tx.prepare_cached(
+        "UPDATE sessions SET updated_at = ?2, message_count = message_count + ?3 WHERE key = ?1",
+    )?
+    .execute(params![key, now, msgs.len() as i64])?;
+    Ok(())
+}
+
+/// Appends `msgs` to the transcript (the session row is the caller's); answers their time.
+fn insert_rows(
+    tx: &Connection,
+    key: &str,
+    session_id: &str,
+    run_id: Option<&str>,
+    msgs: &[NewMessage],
+) -> Result<i64, StoreError> {
     let now = now_ms();
+    if msgs.is_empty() {
+        return Ok(now);
+    }
     let mut ins = tx.prepare_cached(
         "INSERT INTO messages(session_key, session_id, role, content, tool_calls, tool_call_id, run_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
@@ -661,11 +683,7 @@ fn insert_messages(
             now
         ])?;
     }
-    tx.prepare_cached(
-        "UPDATE sessions SET updated_at = ?2, message_count = message_count + ?3 WHERE key = ?1",
-    )?
-    .execute(params![key, now, msgs.len() as i64])?;
-    Ok(())
+    Ok(now)
 }
 
 const SESSION_COLS: &str = "key, session_id, agent_id, label, created_at, updated_at, message_count, input_tokens, output_tokens, total_tokens, model, thinking_level";

@@ -230,6 +230,11 @@ ALTER TABLE channel_inbox ADD COLUMN failed_at INTEGER;
 DROP INDEX channel_inbox_open;
 CREATE INDEX channel_inbox_open ON channel_inbox(seq) WHERE done_at IS NULL AND failed_at IS NULL;
 "#,
+    // `sessions_recent` (updated_at DESC, key) serves every query `sessions_updated` did; the
+    // extra index cost a page write on every turn (issue #15).
+    r#"
+DROP INDEX sessions_updated;
+"#,
 ];
 
 /// Brings the database to the latest schema version.
