@@ -354,7 +354,7 @@ async fn persist_end(
         .iter()
         .map(|m| NewMessage {
             role: m.role,
-            content: m.content.clone(),
+            content: m.content.to_string(),
             tool_calls: m.tool_calls.clone(),
             tool_call_id: m.tool_call_id.clone(),
         })

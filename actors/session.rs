@@ -297,7 +297,7 @@ impl Session {
             .map(|m| NewMessage {
                 role: m.role,
                 content: if m.images.is_empty() {
-                    m.content.clone()
+                    m.content.to_string()
                 } else {
                     format!("{}\n[{} image(s) attached]", m.content, m.images.len())
                 },

@@ -98,7 +98,7 @@ impl WireTurn {
                 .iter()
                 .map(|m| WireMessage {
                     role: m.role,
-                    content: m.content.clone(),
+                    content: m.content.to_string(),
                     tool_calls: m.tool_calls.clone(),
                     tool_call_id: m.tool_call_id.clone(),
                     images: m.images.iter().map(image_out).collect(),
@@ -161,7 +161,7 @@ impl WireTurn {
             .into_iter()
             .map(|m| Message {
                 role: m.role,
-                content: m.content,
+                content: m.content.into(),
                 tool_calls: m.tool_calls,
                 tool_call_id: m.tool_call_id,
                 images: m.images.into_iter().map(image_in).collect(),
