@@ -74,26 +74,70 @@ impl Visit for Fields {
 
 /// One record as OpenClaw writes it (`target` becomes the subsystem).
 pub fn record(target: &str, lvl: &Level, message: &str, fields: Map<String, Value>) -> Value {
-    let now = chrono::Utc::now();
-    let date = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let time = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
-    let name = json!({"subsystem": target.replace("::", "/")}).to_string();
+    serde_json::from_str(&render(target, lvl, message, &fields)).expect("a rendered record is JSON")
+}
+
+/// Appends `s` as a JSON string.
+fn push_str(out: &mut String, s: &str) {
+    // Writing into a String cannot fail, nor can serialising a str.
+    let _ = serde_json::to_writer(StringWriter(out), s);
+}
+
+/// [`record`] written straight to its line: every turn logs, so no `Value` tree is built.
+pub fn render(target: &str, lvl: &Level, message: &str, fields: &Map<String, Value>) -> String {
+    let date = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // `time` is the same instant with an explicit offset instead of `Z`.
+    let time = format!("{}+00:00", date.trim_end_matches('Z'));
+    let mut name = String::with_capacity(target.len() + 16);
+    name.push_str(r#"{"subsystem":"#);
+    push_str(&mut name, &target.replace("::", "/"));
+    name.push('}');
     let (id, level_name) = level(lvl);
     let host = hostname();
-    let mut v = json!({
-        "0": name,
-        "_meta": {"runtime": "clawgate", "runtimeVersion": crate::state::VERSION,
-                  "hostname": host, "date": date, "logLevelId": id,
-                  "logLevelName": level_name, "name": name, "parentNames": ["clawgate"]},
-        "time": time, "hostname": host, "message": message,
-    });
+    let mut v = String::with_capacity(320 + 2 * message.len());
+    v.push_str(r#"{"0":"#);
+    push_str(&mut v, &name);
+    v.push_str(r#","_meta":{"runtime":"clawgate","runtimeVersion":"#);
+    push_str(&mut v, crate::state::VERSION);
+    v.push_str(r#","hostname":"#);
+    push_str(&mut v, host);
+    v.push_str(r#","date":"#);
+    push_str(&mut v, &date);
+    let _ = write!(
+        v,
+        r#","logLevelId":{id},"logLevelName":"{level_name}","name":"#
+    );
+    push_str(&mut v, &name);
+    v.push_str(r#","parentNames":["clawgate"]},"time":"#);
+    push_str(&mut v, &time);
+    v.push_str(r#","hostname":"#);
+    push_str(&mut v, host);
+    v.push_str(r#","message":"#);
+    push_str(&mut v, message);
+    v.push_str(r#","1":"#);
     if fields.is_empty() {
-        v["1"] = json!(message);
+        push_str(&mut v, message);
     } else {
-        v["1"] = Value::Object(fields);
-        v["2"] = json!(message);
+        let _ = serde_json::to_writer(StringWriter(&mut v), fields);
+        v.push_str(r#","2":"#);
+        push_str(&mut v, message);
     }
+    v.push('}');
     v
+}
+
+/// `io::Write` into a `String` (serde_json writes UTF-8 only).
+struct StringWriter<'a>(&'a mut String);
+
+impl std::io::Write for StringWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let s = std::str::from_utf8(buf).map_err(std::io::Error::other)?;
+        self.0.push_str(s);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<S: Subscriber> Layer<S> for RingLayer {
@@ -101,7 +145,7 @@ impl<S: Subscriber> Layer<S> for RingLayer {
         let mut f = Fields::default();
         event.record(&mut f);
         let meta = event.metadata();
-        let line = record(meta.target(), meta.level(), &f.message, f.other).to_string();
+        let line = render(meta.target(), meta.level(), &f.message, &f.other);
         if let Ok(mut r) = crate::ws::logs::ring().lock() {
             r.push(&line);
         }
@@ -150,5 +194,27 @@ mod tests {
             "{line}"
         );
         assert_eq!(pretty("plain"), "plain");
+    }
+
+    #[test]
+    fn a_rendered_record_has_the_keys_in_openclaws_order_and_escapes_its_text() {
+        let line = render("clawgate::x", &Level::INFO, "say \"hi\"\n", &Map::new());
+        let keys: Vec<String> = serde_json::from_str::<Map<String, Value>>(&line)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["0", "_meta", "time", "hostname", "message", "1"]);
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["1"], "say \"hi\"\n");
+        let (date, time) = (
+            v["_meta"]["date"].as_str().unwrap(),
+            v["time"].as_str().unwrap(),
+        );
+        assert!(
+            date.ends_with('Z') && time.ends_with("+00:00"),
+            "{date} {time}"
+        );
+        assert_eq!(date.trim_end_matches('Z'), time.trim_end_matches("+00:00"));
     }
 }
