@@ -96,6 +96,7 @@ fn merge(a: GatewayOpts, b: GatewayOpts) -> GatewayOpts {
 }
 
 fn gateway(opts: GatewayOpts) -> ExitCode {
+    crate::heap_trim::tune();
     crate::telemetry::init(opts.log_format);
     let ov = Overrides {
         port: opts.port,
