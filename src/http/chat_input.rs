@@ -196,10 +196,11 @@ fn parse_tools(body: &Value) -> Result<(Vec<ToolSpec>, ToolChoice), GatewayError
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),
-                parameters: f
-                    .get("parameters")
-                    .cloned()
-                    .unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}})),
+                parameters: std::sync::Arc::new(
+                    f.get("parameters")
+                        .cloned()
+                        .unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}})),
+                ),
             });
         }
     }

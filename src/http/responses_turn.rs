@@ -274,7 +274,7 @@ pub async fn prepare(
         .map(|t| ToolSpec {
             name: t.name.clone(),
             description: t.description.clone().unwrap_or_default(),
-            parameters: t.parameters.clone(),
+            parameters: std::sync::Arc::new(t.parameters.clone()),
         })
         .collect();
     turn.tool_choice = match &input.tool_choice {

@@ -405,8 +405,29 @@ pub async fn read_json<S>(
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
 {
+    let bytes = read_body(provider, resp, idle).await?;
+    serde_json::from_slice(&bytes).map_err(|e| bad_json(provider, &e))
+}
+
+/// The protocol error for a reply body that is not the JSON expected.
+pub fn bad_json(provider: &str, e: &serde_json::Error) -> ProviderError {
+    ProviderError::Protocol {
+        provider: provider.to_string(),
+        message: format!("bad JSON: {e}"),
+    }
+}
+
+/// Reads a whole reply body (at most [`MAX_UPSTREAM_BODY`]), waiting at most `idle` for it.
+pub async fn read_body<S>(
+    provider: &str,
+    resp: &mut awc::ClientResponse<S>,
+    idle: Option<Duration>,
+) -> Result<bytes::Bytes, ProviderError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let fut = resp.body().limit(MAX_UPSTREAM_BODY);
-    let bytes = match idle {
+    match idle {
         Some(d) => tokio::time::timeout(d, fut)
             .await
             .map_err(|_| ProviderError::Timeout {
@@ -418,9 +439,5 @@ where
     .map_err(|e| ProviderError::Interrupted {
         provider: provider.to_string(),
         message: e.to_string(),
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
-        provider: provider.to_string(),
-        message: format!("bad JSON: {e}"),
     })
 }

@@ -5,8 +5,7 @@ use super::http::{self, ProviderError};
 use super::openai_chunk::ChunkIn;
 use super::types::*;
 use crate::config::ProviderConfig;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Provider type name used in logs.
 pub const PROVIDER_TYPE: &str = "openai-completions";
@@ -173,41 +172,28 @@ pub async fn call(
         http::stream_end(&p.id, res, acc.stop.is_some(), received)?;
         Ok(acc.finish())
     } else {
-        let v = http::read_json(&p.id, &mut resp, limits.idle).await?;
-        let msg = v
-            .pointer("/choices/0/message")
-            .ok_or_else(|| ProviderError::Protocol {
+        // Read typed, as a chunk whose `message` is the delta: no `Value` tree.
+        let bytes = http::read_body(&p.id, &mut resp, limits.idle).await?;
+        let reply: ChunkIn =
+            serde_json::from_slice(&bytes).map_err(|e| http::bad_json(&p.id, &e))?;
+        let Some(choice) = reply.choices.first() else {
+            return Err(ProviderError::Protocol {
                 provider: p.id.clone(),
                 message: "no choices[0].message".into(),
-            })?;
-        // Reuse the streaming accumulator by presenting the message as one delta.
-        let as_chunk = json!({"choices": [{"delta": msg, "finish_reason": v.pointer("/choices/0/finish_reason")}], "usage": v.get("usage")});
+            });
+        };
         let mut sink = |_e: ModelEvent| {};
-        let chunk = ChunkIn::deserialize(&as_chunk).map_err(|e| ProviderError::Protocol {
-            provider: p.id.clone(),
-            message: format!("bad reply: {e}"),
-        })?;
-        acc.chunk(&chunk, &mut sink);
+        acc.chunk(&reply, &mut sink);
         // Non-streamed tool calls may omit `index`; number them in order.
-        if let Some(calls) = msg.get("tool_calls").and_then(Value::as_array) {
-            acc.calls = calls
+        if !choice.delta.tool_calls.is_empty() {
+            acc.calls = choice
+                .delta
+                .tool_calls
                 .iter()
                 .map(|c| ToolCall {
-                    id: c
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    name: c
-                        .pointer("/function/name")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    arguments: c
-                        .pointer("/function/arguments")
-                        .and_then(Value::as_str)
-                        .unwrap_or("{}")
-                        .to_string(),
+                    id: c.id.as_deref().unwrap_or_default().to_string(),
+                    name: c.function.name.as_deref().unwrap_or_default().to_string(),
+                    arguments: c.function.arguments.as_deref().unwrap_or("{}").to_string(),
                 })
                 .collect();
         }
@@ -222,6 +208,8 @@ pub async fn call(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
 
     #[test]
     fn tool_call_fragments_and_usage_accumulate() {
@@ -278,7 +266,7 @@ mod tests {
             tools: vec![ToolSpec {
                 name: "t".into(),
                 description: "d".into(),
-                parameters: json!({"type":"object"}),
+                parameters: std::sync::Arc::new(json!({"type":"object"})),
             }],
             tool_choice: ToolChoice::Required,
             thinking: Some(ThinkingLevel::High),

@@ -129,11 +129,37 @@ impl Serialize for Calls<'_> {
     }
 }
 
+/// `{"type": "function", "function": {name, description, parameters}}`, borrowed.
+struct ToolEntry<'a>(&'a ToolSpec);
+
+/// The `function` object of a [`ToolEntry`].
+struct Function<'a>(&'a ToolSpec);
+
+impl Serialize for ToolEntry<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("type", "function")?;
+        m.serialize_entry("function", &Function(self.0))?;
+        m.end()
+    }
+}
+
+impl Serialize for Function<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("name", &t.name)?;
+        m.serialize_entry("description", &t.description)?;
+        m.serialize_entry("parameters", &*t.parameters)?;
+        m.end()
+    }
+}
+
 impl Serialize for Tools<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for t in self.0 {
-            seq.serialize_element(&json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))?;
+            seq.serialize_element(&ToolEntry(t))?;
         }
         seq.end()
     }

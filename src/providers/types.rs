@@ -254,8 +254,9 @@ pub struct ToolSpec {
     pub name: String,
     /// What it does.
     pub description: String,
-    /// JSON schema of its arguments.
-    pub parameters: Value,
+    /// JSON schema of its arguments (shared: a server tool's schema is built once per
+    /// process, not once per turn).
+    pub parameters: std::sync::Arc<Value>,
 }
 
 /// Forcing or forbidding tool use.

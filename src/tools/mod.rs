@@ -365,14 +365,26 @@ impl ToolRegistry {
             .collect()
     }
 
-    /// Specs to offer a model.
+    /// Specs to offer a model. A tool's schema does not change while the process runs, so
+    /// each is built once and shared by every turn.
     pub fn specs(tools: &[Arc<dyn Tool>]) -> Vec<ToolSpec> {
+        static SCHEMAS: OnceLock<dashmap::DashMap<String, Arc<Value>>> = OnceLock::new();
+        let schemas = SCHEMAS.get_or_init(Default::default);
         tools
             .iter()
-            .map(|t| ToolSpec {
-                name: t.name().to_string(),
-                description: t.description().to_string(),
-                parameters: t.parameters(),
+            .map(|t| {
+                let parameters = match schemas.get(t.name()) {
+                    Some(p) => p.clone(),
+                    None => schemas
+                        .entry(t.name().to_string())
+                        .or_insert_with(|| Arc::new(t.parameters()))
+                        .clone(),
+                };
+                ToolSpec {
+                    name: t.name().to_string(),
+                    description: t.description().to_string(),
+                    parameters,
+                }
             })
             .collect()
     }
