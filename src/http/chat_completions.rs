@@ -72,7 +72,7 @@ pub async fn create(
         }
         let resp = HttpResponse::Ok()
             .insert_header(("content-type", "application/json; charset=utf-8"))
-            .body(completion_json(&run_id, created, &model_echo, &out).to_string());
+            .body(completion_json(&run_id, created, &model_echo, &out));
         return Ok(crate::http::server_timing::with_turn(resp, &out));
     }
     let head = Chunker::new(run_id, created, model_echo, input.include_usage);
@@ -96,28 +96,103 @@ pub async fn create(
     )))
 }
 
-fn completion_json(id: &str, created: i64, model: &str, o: &RunOutcome) -> Value {
+/// The `chat.completion` body, serialised once from borrowed parts (no `Value` tree).
+fn completion_json(id: &str, created: i64, model: &str, o: &RunOutcome) -> String {
     let (p, c, t) = o.usage.openai_triple();
-    let mut message = json!({"role": "assistant", "content": final_text(o)});
-    let finish = if o.pending_tool_calls.is_empty() {
-        o.stop.as_openai()
-    } else {
-        let calls: Vec<Value> = o
-            .pending_tool_calls
+    let text = final_text(o);
+    let calls = (!o.pending_tool_calls.is_empty()).then(|| {
+        o.pending_tool_calls
             .iter()
-            .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
-            .collect();
-        message["tool_calls"] = Value::Array(calls);
-        if o.text.is_empty() {
-            message["content"] = Value::Null;
-        }
-        StopReason::ToolCalls.as_openai()
+            .map(|c| CallOut {
+                id: &c.id,
+                kind: "function",
+                function: FunctionOut {
+                    name: &c.name,
+                    arguments: &c.arguments,
+                },
+            })
+            .collect::<Vec<_>>()
+    });
+    let (content, finish) = match &calls {
+        None => (Some(text.as_str()), o.stop.as_openai()),
+        Some(_) => (
+            (!o.text.is_empty()).then_some(text.as_str()),
+            StopReason::ToolCalls.as_openai(),
+        ),
     };
-    json!({
-        "id": id, "object": "chat.completion", "created": created, "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-        "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": t}
-    })
+    let body = Completion {
+        id,
+        object: "chat.completion",
+        created,
+        model,
+        choices: [ChoiceOut {
+            index: 0,
+            message: MessageOut {
+                role: "assistant",
+                content,
+                tool_calls: calls,
+            },
+            finish_reason: finish,
+        }],
+        usage: UsageOut {
+            prompt_tokens: p,
+            completion_tokens: c,
+            total_tokens: t,
+        },
+    };
+    serde_json::to_string(&body).expect("serialising plain data cannot fail")
+}
+
+/// A `chat.completion` (keys in OpenAI's order).
+#[derive(serde::Serialize)]
+struct Completion<'a> {
+    id: &'a str,
+    object: &'static str,
+    created: i64,
+    model: &'a str,
+    choices: [ChoiceOut<'a>; 1],
+    usage: UsageOut,
+}
+
+/// Its one choice.
+#[derive(serde::Serialize)]
+struct ChoiceOut<'a> {
+    index: u32,
+    message: MessageOut<'a>,
+    finish_reason: &'static str,
+}
+
+/// The assistant message (`content` is null when only tool calls are returned).
+#[derive(serde::Serialize)]
+struct MessageOut<'a> {
+    role: &'static str,
+    content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<Vec<CallOut<'a>>>,
+}
+
+/// A client tool call.
+#[derive(serde::Serialize)]
+struct CallOut<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: FunctionOut<'a>,
+}
+
+/// A tool call's function.
+#[derive(serde::Serialize)]
+struct FunctionOut<'a> {
+    name: &'a str,
+    arguments: &'a str,
+}
+
+/// Token usage.
+#[derive(serde::Serialize)]
+struct UsageOut {
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    total_tokens: u64,
 }
 
 fn final_text(o: &RunOutcome) -> String {
