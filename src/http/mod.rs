@@ -43,18 +43,21 @@ use actix_web::{web, HttpResponse};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // These three match any path: each is a scope with an empty prefix (a plain prefix test)
+    // rather than a `/{tail:.*}` resource, whose regex ran on every request before its guard.
     // First: a WebSocket upgrade on any path is the gateway RPC (as in OpenClaw), except
     // `GET /v1/responses`, which is OpenResponses' WebSocket mode.
     cfg.service(
-        web::resource("/{tail:.*}")
+        web::scope("")
+            .guard(actix_web::guard::Get())
             .guard(actix_web::guard::fn_guard(ws::is_gateway_upgrade))
-            .route(web::get().to(ws::upgrade)),
+            .default_service(web::to(ws::upgrade)),
     );
     // Then webhooks under `hooks.path` (OpenClaw's first HTTP stage), when enabled.
     cfg.service(
-        web::resource("/{hook_tail:.*}")
+        web::scope("")
             .guard(actix_web::guard::fn_guard(hooks::is_hook_path))
-            .route(routes::limited(
+            .default_service(routes::limited(
                 routes::Access::Gateway,
                 "hooks",
                 web::route().to(hooks::handle),
@@ -62,11 +65,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
     // Then Telegram webhook mode on each configured `webhookPath` (its own secret header).
     cfg.service(
-        web::resource("/{telegram_tail:.*}")
+        web::scope("")
             .guard(actix_web::guard::fn_guard(
                 channels_telegram::is_webhook_path,
             ))
-            .route(web::route().to(channels_telegram::webhook)),
+            .default_service(web::to(channels_telegram::webhook)),
     );
     routes::register(cfg);
     // Last: the web UI, only for its own paths (so it never shadows a route above).
