@@ -73,7 +73,7 @@ impl Serialize for Messages<'_> {
         let r = self.0;
         let mut seq = s.serialize_seq(Some(r.messages.len() + 1))?;
         if !r.system.is_empty() {
-            seq.serialize_element(&json!({"role": "system", "content": r.system}))?;
+            seq.serialize_element(&System(&r.system))?;
         }
         for msg in &r.messages {
             seq.serialize_element(&Msg(msg))?;
@@ -93,16 +93,29 @@ impl Serialize for Msg<'_> {
                 if msg.content.is_empty() {
                     m.serialize_entry("content", &())?;
                 } else {
-                    m.serialize_entry("content", &msg.content)?;
+                    m.serialize_entry("content", msg.content.json())?;
                 }
                 m.serialize_entry("tool_calls", &Calls(&msg.tool_calls))?;
             }
             Role::Tool => {
                 m.serialize_entry("tool_call_id", msg.tool_call_id.as_deref().unwrap_or(""))?;
-                m.serialize_entry("content", &msg.content)?;
+                m.serialize_entry("content", msg.content.json())?;
             }
-            _ => m.serialize_entry("content", &msg.content)?,
+            // The text's cached JSON form: a resent history message is not escaped again.
+            _ => m.serialize_entry("content", msg.content.json())?,
         }
+        m.end()
+    }
+}
+
+/// `{"role": "system", "content": …}`, borrowed.
+struct System<'a>(&'a str);
+
+impl Serialize for System<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("role", "system")?;
+        m.serialize_entry("content", self.0)?;
         m.end()
     }
 }

@@ -127,93 +127,125 @@ pub struct Message {
 }
 
 /// A message's text, shared: every turn copies its session's conversation into the model
-/// request, and a copy of a `Text` is a reference count, not the text (issue #15).
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Text(std::sync::Arc<str>);
+/// request, and a copy of a `Text` is a reference count, not the text (issue #15). It also
+/// keeps its JSON string form once built, so a history message is escaped once, not on every
+/// turn that resends it.
+#[derive(Clone, Default)]
+pub struct Text(std::sync::Arc<TextInner>);
+
+#[derive(Default)]
+struct TextInner {
+    text: Box<str>,
+    json: std::sync::OnceLock<Box<serde_json::value::RawValue>>,
+}
 
 impl Text {
     /// The text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.0.text
+    }
+
+    /// The text as a JSON string literal (quoted and escaped), built on first use and kept.
+    pub fn json(&self) -> &serde_json::value::RawValue {
+        self.0.json.get_or_init(|| {
+            serde_json::value::to_raw_value(&*self.0.text).expect("serialising a str cannot fail")
+        })
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.0.text == other.0.text
+    }
+}
+
+impl Eq for Text {}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.text.hash(h);
     }
 }
 
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        &self.0.text
     }
 }
 
 impl AsRef<str> for Text {
     fn as_ref(&self) -> &str {
-        &self.0
+        &self.0.text
     }
 }
 
 impl std::borrow::Borrow<str> for Text {
     fn borrow(&self) -> &str {
-        &self.0
+        &self.0.text
     }
 }
 
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        Text(s.into())
+        Text(std::sync::Arc::new(TextInner {
+            text: s.into_boxed_str(),
+            json: std::sync::OnceLock::new(),
+        }))
     }
 }
 
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
-        Text(s.into())
+        Text::from(s.to_string())
     }
 }
 
 impl From<&String> for Text {
     fn from(s: &String) -> Self {
-        Text(s.as_str().into())
+        Text::from(s.clone())
     }
 }
 
 impl From<Text> for String {
     fn from(t: Text) -> Self {
-        t.0.to_string()
+        t.0.text.to_string()
     }
 }
 
 impl std::fmt::Debug for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&*self.0, f)
+        std::fmt::Debug::fmt(&*self.0.text, f)
     }
 }
 
 impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.0.text)
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        &*self.0.text == other
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        &*self.0.text == *other
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        *self.0.text == **other
     }
 }
 
 impl Serialize for Text {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(&self.0.text)
     }
 }
 
@@ -476,5 +508,25 @@ impl ModelOutput {
             stop,
             usage,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    #[test]
+    fn a_texts_json_form_is_the_escaped_string_and_built_once() {
+        let t = Text::from("say \"hi\"\n\u{1}é");
+        assert_eq!(t.json().get(), r#""say \"hi\"\n\u0001é""#);
+        let copy = t.clone();
+        assert!(
+            std::ptr::eq(t.json(), copy.json()),
+            "copies share the cached form"
+        );
+        assert_eq!(
+            serde_json::from_str::<String>(copy.json().get()).unwrap(),
+            t.as_str()
+        );
     }
 }
