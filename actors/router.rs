@@ -18,11 +18,8 @@ pub use remote::RemoteRun;
 
 use super::agent_run::{self, AgentRun};
 use super::session;
-use crate::config::ConfigHandle;
 use crate::core::run::Subscriber;
 use crate::core::run::TurnRequest;
-use crate::storage::Store;
-use crate::tools::ToolRegistry;
 use actix::prelude::*;
 use std::sync::Arc;
 
@@ -226,20 +223,7 @@ pub struct Router {
 }
 
 impl Router {
-    /// A router (its first shard) placing sessions on `shards` (at least one arbiter).
-    pub fn new(
-        config: ConfigHandle,
-        store: Store,
-        tools: ToolRegistry,
-        shards: Vec<ArbiterHandle>,
-        metrics: Arc<crate::metrics::Metrics>,
-    ) -> Self {
-        Router {
-            core: Arc::new(RouterCore::new(config, store, tools, shards, metrics)),
-        }
-    }
-
-    /// Another shard over `core`.
+    /// A shard over `core`.
     pub(crate) fn shard(core: Arc<RouterCore>) -> Self {
         Router { core }
     }
@@ -254,10 +238,10 @@ pub struct Routers {
 }
 
 impl Routers {
-    /// Starts `router` on the current arbiter as the first shard.
-    pub fn start(router: Router) -> Self {
-        let core = router.core.clone();
-        let main = router.start();
+    /// Starts the first shard over `core` on the current arbiter.
+    pub fn start(core: RouterCore) -> Self {
+        let core = Arc::new(core);
+        let main = Router::shard(core.clone()).start();
         core.adopt(main.clone());
         Routers { main, core }
     }

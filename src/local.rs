@@ -5,7 +5,7 @@
 //! and no chat connector, cron scheduler or hook runs here (a `--deliver` from a local turn
 //! reports that no channel is connected).
 
-use crate::actors::router::{Router, Routers};
+use crate::actors::router::{RouterCore, Routers};
 use crate::app::{App, Placement};
 use crate::config::{ChannelsConfig, Config};
 use crate::core::run::{RunOutcome, TurnRequest};
@@ -24,7 +24,7 @@ pub async fn run_turn(config: Config, req: TurnRequest) -> Result<RunOutcome, St
     });
     let tools = ToolRegistry::default();
     let live = crate::config::ConfigHandle::new(config.clone());
-    let routers = Routers::start(Router::new(
+    let routers = Routers::start(RouterCore::new(
         live.clone(),
         store.clone(),
         tools.clone(),

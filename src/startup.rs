@@ -1,7 +1,7 @@
 //! Building and running a gateway: token resolution, the store, the actor tree, the HTTP
 //! server (port 0 works for tests), and graceful shutdown.
 
-use crate::actors::router::{Router, Routers};
+use crate::actors::router::{RouterCore, Routers};
 use crate::auth::{generate_token, Auth};
 use crate::config::{AuthMode, Config, ModelInfo, ModelRef, ProviderApi, ProviderConfig, Secret};
 use crate::state::AppState;
@@ -244,7 +244,7 @@ impl Gateway {
             .unwrap_or(cores);
         let shards: Vec<Arbiter> = (0..n_shards).map(|_| Arbiter::new()).collect();
         let tools = ToolRegistry::default();
-        let routers = Routers::start(Router::new(
+        let routers = Routers::start(RouterCore::new(
             live.clone(),
             store.clone(),
             tools.clone(),
