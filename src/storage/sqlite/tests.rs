@@ -1,6 +1,7 @@
 //! SqliteStore tests: durability across reopen, group commit, resets, permissions.
 
 use super::*;
+use crate::storage::NewMessage;
 
 fn msg(role: Role, text: &str) -> NewMessage {
     NewMessage {
