@@ -294,8 +294,7 @@ impl Routers {
         agent_id: &str,
         op: session::SessionOp,
     ) -> impl std::future::Future<Output = Result<session::Mutated, String>> + 'static {
-        let req = self.core.mutate(key, agent_id, op);
-        async move { req.await.map_err(|e| format!("session unavailable: {e}"))? }
+        self.core.mutate(key, agent_id, op)
     }
 }
 
@@ -397,8 +396,7 @@ impl Handler<ReleaseSession> for Router {
 impl Handler<MutateSession> for Router {
     type Result = ResponseFuture<Result<session::Mutated, String>>;
     fn handle(&mut self, msg: MutateSession, _: &mut Self::Context) -> Self::Result {
-        let req = self.core.mutate(&msg.key, &msg.agent_id, msg.op);
-        Box::pin(async move { req.await.map_err(|e| format!("session unavailable: {e}"))? })
+        self.core.mutate(&msg.key, &msg.agent_id, msg.op)
     }
 }
 

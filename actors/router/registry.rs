@@ -361,12 +361,13 @@ impl RouterCore {
         key: &str,
         agent_id: &str,
         op: session::SessionOp,
-    ) -> actix::dev::Request<Session, session::Mutate> {
+    ) -> futures_util::future::BoxFuture<'static, Result<session::Mutated, String>> {
         // A fresh sender is never parked by an earlier full mailbox, so the message is in the
         // session's mailbox when this returns (ordered before any later turn).
-        self.with_session(key, agent_id, None, |s| {
+        let req = self.with_session(key, agent_id, None, |s| {
             s.clone().send(session::Mutate { op })
-        })
+        });
+        Box::pin(async move { req.await.map_err(|e| format!("session unavailable: {e}"))? })
     }
 
     /// Live sessions and running turns.
