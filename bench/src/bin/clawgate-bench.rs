@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! clawgate-bench --gateway-bin <path> [--quick] [--out <dir>] [--ws-idle <n>] [--ws-fanout <n>]
-//!                [--streams <n>] [--no-floor]
+//!                [--streams <n>] [--no-floor] [--gateway-config <json5 entries>]
 //!                [--peer-url <url> [--peer-cmd <shell command>] [--peer-model <m>]
 //!                 [--peer-key <k>] [--peer-name <name>]]
 //! clawgate-bench --mock-only [--quick] [--out <dir>]
@@ -15,11 +15,12 @@
 
 use std::path::PathBuf;
 
+use clawgate_bench::runner::gateway::set_run_config;
 use clawgate_bench::runner::{peer::PeerSpec, probe::ProbeSpec, run, Options};
 
 const USAGE: &str =
     "usage: clawgate-bench (--gateway-bin <path> | --mock-only) [--quick] [--out <dir>] \
-[--ws-idle <n>] [--ws-fanout <n>] [--streams <n>] [--no-floor] \
+[--ws-idle <n>] [--ws-fanout <n>] [--streams <n>] [--no-floor] [--gateway-config <json5 entries>] \
 [--peer-url <url> [--peer-cmd <cmd>] [--peer-model <m>] [--peer-key <k>] [--peer-name <name>]] [--burst] [--soak <minutes>] [--probe <rate>:<seconds>:<sessions>] [--cluster]";
 
 fn parse_args() -> Result<Options, String> {
@@ -73,13 +74,14 @@ fn parse_args() -> Result<Options, String> {
             "--mock-only" => options.mock_only = true,
             "--no-floor" => options.floor = false,
             "--gateway-bin" | "--out" | "--peer-url" | "--peer-cmd" | "--peer-model"
-            | "--peer-key" | "--peer-name" => {
+            | "--peer-key" | "--peer-name" | "--gateway-config" => {
                 let value = it
                     .next()
                     .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?;
                 match arg.as_str() {
                     "--out" => options.out = PathBuf::from(value),
                     "--gateway-bin" => options.gateway_bin = Some(PathBuf::from(value)),
+                    "--gateway-config" => set_run_config(&value),
                     "--peer-url" => peer.url = value,
                     "--peer-cmd" => peer.cmd = Some(value),
                     "--peer-model" => peer.model = value,

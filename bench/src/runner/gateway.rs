@@ -68,14 +68,37 @@ pub fn tools_config(mock_base_url: &str) -> String {
     )
 }
 
-/// [`config`] with `extra` (whole top-level JSON5 entries, each ending in `,\n`) appended.
+/// Top-level JSON5 entries added to every config the run writes (`--gateway-config`).
+static RUN_EXTRA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the entries `--gateway-config` adds to every gateway config of this run (once;
+/// a second call is ignored). An ablation (tools off, another store) is measured this way.
+pub fn set_run_config(entries: &str) {
+    let _ = RUN_EXTRA.set(entries_line(entries));
+}
+
+/// `entries` as [`config_with`] appends them: trimmed, one trailing `,\n`.
+fn entries_line(entries: &str) -> String {
+    let mut line = entries.trim().trim_end_matches(',').trim_end().to_string();
+    line.push_str(",\n");
+    line
+}
+
+/// The entries [`set_run_config`] set, if any.
+pub fn run_config() -> Option<&'static str> {
+    RUN_EXTRA.get().map(String::as_str)
+}
+
+/// [`config`] with `extra` (whole top-level JSON5 entries, each ending in `,\n`) appended,
+/// then this run's `--gateway-config` entries.
 pub fn config_with(mock_base_url: &str, extra: &str) -> String {
+    let run = run_config().unwrap_or("");
     format!(
         r#"{{
   gateway: {{ auth: {{ mode: "token", token: "{TOKEN}" }}, http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }}, limits: {{ requestsPerMinute: 0, concurrency: 0 }} }} }},
   models: {{ providers: {{ mock: {{ baseUrl: "{mock_base_url}", apiKey: "bench", api: "openai-completions", models: [{{ id: "mock-model" }}] }} }} }},
   agents: {{ defaults: {{ model: {{ primary: "mock/mock-model" }} }} }},
-{extra}}}
+{extra}{run}}}
 "#
     )
 }
@@ -242,6 +265,15 @@ mod tests {
         let t = tools_config("http://127.0.0.1:9/v1");
         assert!(t.starts_with(c.trim_end().trim_end_matches('}')));
         assert!(t.contains(r#"tools: { allow: ["agents_list"] },"#));
+    }
+
+    #[test]
+    fn run_entries_end_in_one_comma() {
+        assert_eq!(
+            entries_line(" tools: { deny: [\"*\"] }, "),
+            "tools: { deny: [\"*\"] },\n"
+        );
+        assert_eq!(entries_line("a: 1"), "a: 1,\n");
     }
 
     #[test]

@@ -295,6 +295,8 @@ pub fn run(options: &Options) -> std::io::Result<PathBuf> {
         },
         mode: mode.to_string(),
         machine: report::machine(),
+        gateway_config: gateway::run_config().map(|s| s.trim_end().to_string()),
+        temp_dir: std::env::temp_dir().display().to_string(),
         figures: Figures::default(),
         error: None,
     };

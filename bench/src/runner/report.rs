@@ -172,6 +172,10 @@ pub struct Results {
     pub mode: String,
     /// Where it ran.
     pub machine: Machine,
+    /// Extra config entries every gateway of the run had (`--gateway-config`), if any.
+    pub gateway_config: Option<String>,
+    /// The directory state dirs were made in (`TMPDIR`; `/dev/shm` puts the store on tmpfs).
+    pub temp_dir: String,
     /// The figures.
     pub figures: Figures,
     /// Why the run stopped early, if it did.
