@@ -311,6 +311,11 @@ pub struct SessionsListFigure {
     pub p99_us: f64,
     /// Slowest, µs.
     pub max_us: f64,
+    /// Median of the gateway's own `Server-Timing` total (inside its handler stack), µs.
+    pub server_p50_us: Option<f64>,
+    /// 99th percentile of that total, µs: what the latency's tail is beyond it was spent
+    /// outside the handlers (a busy worker thread, the accept queue, the network).
+    pub server_p99_us: Option<f64>,
 }
 
 /// Lists sessions `samples` times, one at a time, while `turn_connections` run turns for
@@ -328,17 +333,24 @@ pub async fn sessions_list(
         // Let the turn load get going first.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mut client = Client::new(target);
-        let (mut times, mut errors) = (Vec::with_capacity(samples), 0);
+        let (mut times, mut server, mut errors) = (Vec::with_capacity(samples), vec![], 0);
         for _ in 0..samples {
-            match client.get("/v1/sessions?limit=50").await {
-                Ok(d) => times.push(d.as_secs_f64() * 1e6),
+            match client.get_timed("/v1/sessions?limit=50").await {
+                Ok((d, total)) => {
+                    times.push(d.as_secs_f64() * 1e6);
+                    server.extend(total);
+                }
                 Err(_) => errors += 1,
             }
         }
-        (times, errors)
+        (times, server, errors)
     };
-    let (load_run, (times, errors)) = tokio::join!(load, sample);
+    let (load_run, (times, server, errors)) = tokio::join!(load, sample);
     let sorted = crate::stats::sorted(&times);
+    let server = crate::stats::sorted(&server);
+    let server_at = |p| {
+        (!server.is_empty()).then(|| crate::stats::round1(crate::stats::percentile(&server, p)))
+    };
     SessionsListFigure {
         sessions,
         turn_connections,
@@ -348,6 +360,8 @@ pub async fn sessions_list(
         p50_us: crate::stats::round1(crate::stats::percentile(&sorted, 50.0)),
         p99_us: crate::stats::round1(crate::stats::percentile(&sorted, 99.0)),
         max_us: crate::stats::round1(sorted.last().copied().unwrap_or(0.0)),
+        server_p50_us: server_at(50.0),
+        server_p99_us: server_at(99.0),
     }
 }
 

@@ -411,8 +411,17 @@ pub fn table(r: &Results) -> String {
         rows.push((
             format!("GET /v1/sessions, {} sessions, {} turn conns", s.sessions, s.turn_connections),
             format!(
-                "p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} samples, {} errors, {} turns meanwhile)",
-                s.p50_us, s.p99_us, s.max_us, s.samples, s.errors, s.turns_during
+                "p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} samples, {} errors, {} turns meanwhile){}",
+                s.p50_us,
+                s.p99_us,
+                s.max_us,
+                s.samples,
+                s.errors,
+                s.turns_during,
+                match (s.server_p50_us, s.server_p99_us) {
+                    (Some(a), Some(b)) => format!("; in the gateway p50 {a:.0} / p99 {b:.0} µs"),
+                    _ => String::new(),
+                }
             ),
             "p99 ≤ 5 ms",
         ));

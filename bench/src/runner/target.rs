@@ -136,6 +136,18 @@ impl Phases {
     }
 }
 
+/// The `total` entry of a `Server-Timing` header, ms → µs.
+pub fn server_total_us(header: &str) -> Option<f64> {
+    header.split(',').find_map(|part| {
+        let mut it = part.trim().split(';');
+        (it.next()?.trim() == "total").then_some(())?;
+        it.find_map(|kv| kv.trim().strip_prefix("dur="))?
+            .parse::<f64>()
+            .ok()
+            .map(|ms| ms * 1000.0)
+    })
+}
+
 /// A keep-alive client for one target that reconnects after an error or a closed connection.
 #[derive(Debug)]
 pub struct Client {
@@ -169,6 +181,12 @@ impl Client {
 
     /// One authenticated `GET path`; returns its latency. Non-200 is an error.
     pub async fn get(&mut self, path: &str) -> std::io::Result<Duration> {
+        self.get_timed(path).await.map(|(d, _)| d)
+    }
+
+    /// As [`Client::get`], with the gateway's own `Server-Timing` `total` in µs (when sent):
+    /// the part of the latency spent inside its handler stack.
+    pub async fn get_timed(&mut self, path: &str) -> std::io::Result<(Duration, Option<f64>)> {
         let auth = self.target.auth();
         let result = tokio::time::timeout(REQUEST_TIMEOUT, async {
             let t0 = Instant::now();
@@ -179,10 +197,11 @@ impl Client {
             let conn = self.conn().await?;
             let head = conn.read_head().await?;
             let _ = conn.read_body().await?;
+            let took = t0.elapsed();
             if head.status != 200 {
                 return Err(Error::other(format!("GET {path}: status {}", head.status)));
             }
-            Ok(t0.elapsed())
+            Ok((took, head.header("server-timing").and_then(server_total_us)))
         })
         .await
         .unwrap_or_else(|_| Err(Error::new(ErrorKind::TimedOut, "request timed out")));
@@ -306,6 +325,14 @@ mod tests {
         ));
         assert!(!is_content_delta(r#"{"choices":[],"usage":{}}"#));
         assert!(!is_content_delta("[DONE]"));
+    }
+
+    #[test]
+    fn server_timing_total_parses() {
+        assert_eq!(server_total_us("total;dur=0.250"), Some(250.0));
+        assert_eq!(server_total_us("pre;dur=1, total;dur=2.5"), Some(2500.0));
+        assert_eq!(server_total_us("pre;dur=1"), None);
+        assert_eq!(server_total_us("total;desc=x"), None);
     }
 
     #[test]
