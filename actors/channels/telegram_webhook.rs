@@ -1,6 +1,6 @@
 //! Telegram webhook mode of [`super::TelegramConnector`]: after `getMe`, either register the
-//! webhook (`setWebhook` with the URL and `secret_token`; remembered in the store's `kv` table
-//! under `channel.telegram.<account>.webhook`) or, in polling mode, remove a webhook set by an
+//! webhook (`setWebhook` with the URL and `secret_token`; remembered first, in the store's `kv`
+//! table under `channel.telegram.<account>.webhook`) or, in polling mode, remove a webhook set by an
 //! earlier run (`deleteWebhook`) before the first `getUpdates`.
 //!
 //! Updates POSTed to the webhook path are verified and normalised by
@@ -52,12 +52,14 @@ impl TelegramConnector {
         let marker = self.webhook_key();
         if let Ingress::TelegramWebhook { url, secret, .. } = &self.cfg.ingress {
             let body = wire::set_webhook_body(url, secret.expose());
+            // Remembered before the call: a gateway stopped (or killed) between the two must
+            // not leave a webhook of ours registered that the next polling start skips.
             let fut = async move {
-                api.call::<bool>("setWebhook", &body).await?;
                 store
                     .kv_put(&marker, SET)
                     .await
-                    .map_err(|e| format!("cannot remember the webhook: {e}"))
+                    .map_err(|e| format!("cannot remember the webhook: {e}"))?;
+                api.call::<bool>("setWebhook", &body).await.map(drop)
             };
             ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
                 Ok(()) => {
