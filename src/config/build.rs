@@ -2,7 +2,8 @@
 //! defaults), provider auto-detection, agent and model checks.
 
 use super::env;
-use super::raw::{RawConfig, RawModelRef};
+use super::raw::RawConfig;
+use super::raw_agents::RawModelRef;
 use super::types::*;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -407,7 +408,7 @@ fn endpoints(g: &super::raw::RawGateway) -> (EndpointConfig, EndpointConfig, Opt
 }
 
 /// The run timeout and the model idle timeout (`None` = off).
-fn timeouts(d: &super::raw::RawAgentDefaults) -> (Duration, Option<Duration>) {
+fn timeouts(d: &super::raw_agents::RawAgentDefaults) -> (Duration, Option<Duration>) {
     let run_timeout = Duration::from_secs(match d.timeout_seconds {
         Some(0) | None => DEFAULT_TIMEOUT_SECS,
         Some(s) => s,

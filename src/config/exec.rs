@@ -232,7 +232,7 @@ mod tests {
             (vec!["ls".to_string()], Duration::from_secs(9))
         );
         let raw = crate::config::raw::RawConfig {
-            tools: crate::config::raw::RawToolPolicy {
+            tools: crate::config::raw_agents::RawToolPolicy {
                 exec: Some(raw(None, Some("never"), None)),
                 ..Default::default()
             },

@@ -24,6 +24,7 @@ mod ignored;
 pub mod live;
 mod memory;
 pub mod raw;
+pub mod raw_agents;
 pub mod raw_browser;
 pub mod raw_channels;
 pub mod raw_skills;

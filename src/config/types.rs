@@ -1,6 +1,6 @@
 //! Validated configuration types: what the rest of the gateway sees.
 
-use super::raw::RawToolPolicy;
+use super::raw_agents::RawToolPolicy;
 use crate::providers::types::ThinkingLevel;
 use serde_json::Value;
 use std::collections::BTreeMap;
