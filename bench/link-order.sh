@@ -15,7 +15,8 @@ command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq
 
 cargo build --release --bin clawgate
 cargo build --release -p clawgate-bench --bin mock-upstream
-bin=$root/target/release/clawgate
+target=${CARGO_TARGET_DIR:-$root/target}
+bin=$target/release/clawgate
 work=$(mktemp -d)
 cleanup() {
   [[ -n "${gw:-}" ]] && kill -INT "$gw" 2>/dev/null && wait "$gw" 2>/dev/null || true
@@ -27,7 +28,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mock_port=$(free_port)
 port=$(free_port)
-"$root/target/release/mock-upstream" --port "$mock_port" >"$work/mock.log" 2>&1 &
+"$target/release/mock-upstream" --port "$mock_port" >"$work/mock.log" 2>&1 &
 mock=$!
 cat >"$work/cfg.json5" <<CFG
 {
