@@ -113,34 +113,24 @@ impl Phases {
     /// Parses `pre;dur=1.5, provider;dur=20, post;dur=0.25, total;dur=22`; `None` without
     /// the three turn phases.
     pub fn parse(header: &str) -> Option<Phases> {
-        let mut p = (None, None, None);
-        for part in header.split(',') {
-            let mut it = part.trim().split(';');
-            let name = it.next()?.trim();
-            let dur = it
-                .find_map(|kv| kv.trim().strip_prefix("dur="))
-                .and_then(|v| v.parse::<f64>().ok())
-                .map(|ms| ms * 1000.0);
-            match name {
-                "pre" => p.0 = dur,
-                "provider" => p.1 = dur,
-                "post" => p.2 = dur,
-                _ => {}
-            }
-        }
         Some(Phases {
-            pre_us: p.0?,
-            provider_us: p.1?,
-            post_us: p.2?,
+            pre_us: timing_us(header, "pre")?,
+            provider_us: timing_us(header, "provider")?,
+            post_us: timing_us(header, "post")?,
         })
     }
 }
 
 /// The `total` entry of a `Server-Timing` header, ms → µs.
 pub fn server_total_us(header: &str) -> Option<f64> {
+    timing_us(header, "total")
+}
+
+/// The `dur` of the entry `name` in a `Server-Timing` header, ms → µs.
+fn timing_us(header: &str, name: &str) -> Option<f64> {
     header.split(',').find_map(|part| {
         let mut it = part.trim().split(';');
-        (it.next()?.trim() == "total").then_some(())?;
+        (it.next()?.trim() == name).then_some(())?;
         it.find_map(|kv| kv.trim().strip_prefix("dur="))?
             .parse::<f64>()
             .ok()
